@@ -201,7 +201,21 @@ def validate_boundaries(gdf: gpd.GeoDataFrame, code_field: str) -> gpd.GeoDataFr
     empty = sorted(chosen.loc[chosen.geometry.is_empty | chosen.geometry.isna(), "code"])
     if empty:
         raise BoundaryError(f"These boroughs have no geometry: {', '.join(empty)}")
+    if chosen.crs.is_geographic:
+        west, south, east, north = chosen.total_bounds
+        if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+            raise BoundaryError(
+                f"The coordinates are not longitudes and latitudes, but the file says it uses "
+                f"{chosen.crs.to_string()}. Check the file's coordinate system"
+            )
     chosen = chosen.to_crs(BRITISH_GRID)
+    west, south, east, north = chosen.total_bounds
+    gx0, gy0, gx1, gy1 = _GM_BOX
+    if east < gx0 - _MARGIN or west > gx1 + _MARGIN or north < gy0 - _MARGIN or south > gy1 + _MARGIN:
+        raise BoundaryError(
+            "These boundaries are not in Greater Manchester once reprojected. "
+            "Check the file's coordinate system"
+        )
     invalid = ~chosen.geometry.is_valid
     if invalid.any():
         repaired = shapely.make_valid(chosen.geometry[invalid].to_numpy())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -111,7 +112,11 @@ def _letter_frame(letter: str) -> pd.DataFrame:
     # has read on each load, so caching one frame per letter here is both faster
     # and lets a single lookup read only ~0.5 MB of the 10 MB directory.
     reader = Postcodes()
-    reader.load_postcodes([letter])
+    with warnings.catch_warnings():
+        # The reader uses a pandas idiom that pandas 3 deprecates; not ours to fix.
+        warnings.simplefilter("ignore", category=FutureWarning)
+        warnings.simplefilter("ignore", category=DeprecationWarning)
+        reader.load_postcodes([letter])
     raw = reader.dataframe
     frame = pd.DataFrame(
         {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 
@@ -44,5 +45,6 @@ def assign_boroughs_frame(frame, boundaries: gpd.GeoDataFrame, lat="latitude", l
     out = frame.copy()
     lat_values = np.asarray(out[lat].astype("float64"))
     lon_values = np.asarray(out[lon].astype("float64"))
-    out[column] = assign_boroughs(lat_values, lon_values, boundaries)
+    # object dtype keeps None (pandas 3 would otherwise infer strings and use NaN).
+    out[column] = pd.Series(assign_boroughs(lat_values, lon_values, boundaries), index=out.index, dtype="object")
     return out
