@@ -160,6 +160,9 @@ def new_map(
         height=height,
         control_scale=True,
     )
+    # Without a tile layer Leaflet has no maximum zoom, and MarkerCluster refuses
+    # to start; set it on the map so maps work with or without a basemap.
+    m.options["max_zoom"] = 19
     if basemap:
         folium.TileLayer(
             tiles=tiles_url, attr=tiles_attribution, name="Basemap", max_zoom=19, control=False
