@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 import threading
 from pathlib import Path
 
@@ -14,12 +15,16 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 PASSWORD = "correct horse battery staple"
 
+# Set before anything imports coordination.config (it reads these at import time), so parallel
+# runs and worktrees never share a test database or instance folder.
+_RUN_DIR = Path(tempfile.mkdtemp(prefix="coordination-tests-"))
+os.environ.setdefault("TEST_TMPDIR", str(_RUN_DIR))
+os.environ["INSTANCE_PATH"] = str(_RUN_DIR / "instance")
+
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     """One app for the whole run, its schema built from the models."""
-    os.environ.setdefault("TEST_TMPDIR", str(tmp_path_factory.mktemp("db")))
-    os.environ["INSTANCE_PATH"] = str(tmp_path_factory.mktemp("instance"))
     from coordination import create_app
     from coordination.extensions import db
 
