@@ -1,0 +1,210 @@
+"""Every change to accounts: create, links, passwords, sign-in and out, disable."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app, session
+from flask_login import login_user, logout_user
+from sqlalchemy import delete, func, select
+
+from .. import audit
+from ..extensions import db
+from ..permissions import Role
+from ..timeutil import utcnow
+from .models import AccountLink, SignInAttempt, User, UserBorough, UserSession, hash_token
+
+
+class AccountError(ValueError):
+    """A change to an account that cannot be made, with a message for the user."""
+
+
+class TooManyAttempts(Exception):
+    """Sign-in is throttled for this account or address."""
+
+
+def normalise_email(email: str) -> str:
+    """Emails are matched case-insensitively and without surrounding spaces."""
+    return (email or "").strip().lower()
+
+
+def create_user(*, email: str, name: str, role: Role | str, boroughs: list[str] | None = None,
+                password: str | None = None, actor: User | None = None) -> User:
+    """Create an account (partners need at least one borough) and audit it."""
+    email = normalise_email(email)
+    role = Role(role)
+    boroughs = sorted(set(boroughs or []))
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise AccountError(f"There is already an account for {email}")
+    if role == Role.PARTNER and not boroughs:
+        raise AccountError("Choose at least one borough for a local partner")
+    if role != Role.PARTNER:
+        boroughs = []
+    user = User(email=email, name=name.strip(), role=role,
+                borough_links=[UserBorough(borough_code=code) for code in boroughs])
+    if password:
+        check_password_rules(password)
+        user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("account.created", user, after={"email": email, "role": role.value, "boroughs": boroughs},
+                 actor=actor)
+    db.session.commit()
+    return user
+
+
+def check_password_rules(password: str) -> None:
+    """Long and pasted passwords are welcome; only a minimum length is enforced."""
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        raise AccountError(f"Password must be {minimum} characters or more")
+    if len(password) > 1024:
+        raise AccountError("Password must be 1,024 characters or fewer")
+
+
+def issue_link(user: User, purpose: str, actor: User | None = None) -> str:
+    """Create a single-use link token (set-up or reset), cancelling earlier unused ones."""
+    hours = current_app.config["SETUP_LINK_HOURS" if purpose == "setup" else "RESET_LINK_HOURS"]
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    for old in db.session.scalars(select(AccountLink).where(AccountLink.user_id == user.id,
+                                                            AccountLink.used_at.is_(None))):
+        old.used_at = now
+    db.session.add(AccountLink(token_hash=hash_token(token), user_id=user.id, purpose=purpose,
+                               expires_at=now + timedelta(hours=hours),
+                               created_by_id=getattr(actor, "id", None)))
+    audit.record(f"account.{purpose}_link_issued", user, actor=actor)
+    db.session.commit()
+    return token
+
+
+def find_link(token: str) -> AccountLink | None:
+    """The usable link for a token, or None when unknown, used or expired."""
+    link = db.session.scalar(select(AccountLink).where(AccountLink.token_hash == hash_token(token or "")))
+    return link if link and link.is_usable and link.user.is_enabled else None
+
+
+def set_password_with_link(token: str, password: str) -> User:
+    """Use a link once to choose a password; ends the user's other sessions."""
+    check_password_rules(password)
+    link = find_link(token)
+    if link is None:
+        raise AccountError("This link has expired or has already been used. Ask your coordinator for a new one.")
+    # Conditional update: two tabs submitting the same link cannot both succeed.
+    used = db.session.execute(
+        AccountLink.__table__.update()
+        .where(AccountLink.id == link.id, AccountLink.used_at.is_(None))
+        .values(used_at=utcnow())
+    ).rowcount
+    if used != 1:
+        db.session.rollback()
+        raise AccountError("This link has expired or has already been used. Ask your coordinator for a new one.")
+    user = link.user
+    user.set_password(password)
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    audit.record("account.password_set", user, after={"via": link.purpose}, actor=user)
+    db.session.commit()
+    return user
+
+
+@dataclass
+class SignInResult:
+    user: User | None
+    message: str | None = None
+
+
+def _recent_failures(column, value) -> int:
+    window = utcnow() - timedelta(minutes=current_app.config["SIGNIN_WINDOW_MINUTES"])
+    return db.session.scalar(select(func.count()).select_from(SignInAttempt)
+                             .where(column == value, SignInAttempt.at >= window)) or 0
+
+
+def sign_in(email: str, password: str, ip_address: str) -> User:
+    """Check credentials with throttling; start a fresh server-side session on success."""
+    email = normalise_email(email)
+    limit = current_app.config["SIGNIN_MAX_FAILURES"]
+    if (_recent_failures(SignInAttempt.email, email) >= limit
+            or _recent_failures(SignInAttempt.ip_address, ip_address) >= limit * 4):
+        raise TooManyAttempts()
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None or not user.is_enabled or not user.check_password(password):
+        db.session.add(SignInAttempt(email=email, ip_address=ip_address))
+        db.session.commit()
+        # Same message whether or not the account exists.
+        raise AccountError("Enter a correct email address and password")
+    start_session(user)
+    user.last_signed_in_at = utcnow()
+    audit.record("account.signed_in", user, actor=user)
+    db.session.commit()
+    return user
+
+
+def start_session(user: User) -> None:
+    """Replace whatever session the browser had with a new server-side one."""
+    session.clear()
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(token_hash=hash_token(token), user_id=user.id))
+    session["sid"] = token
+    session.permanent = True
+    login_user(user)
+
+
+def end_session() -> None:
+    """Sign out: delete the server-side session so the cookie stops working everywhere."""
+    token = session.get("sid")
+    if token:
+        db.session.execute(delete(UserSession).where(UserSession.token_hash == hash_token(token)))
+        db.session.commit()
+    logout_user()
+    session.clear()
+
+
+def load_session_user(user_id: str) -> User | None:
+    """Flask-Login loader: the user only if this browser's server-side session still exists."""
+    token = session.get("sid")
+    if not token or not str(user_id).isdigit():
+        return None
+    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == hash_token(token),
+                                                      UserSession.user_id == int(user_id)))
+    if row is None or not row.user.is_enabled:
+        return None
+    now = utcnow()
+    if now - row.last_seen_at > timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"]):
+        db.session.delete(row)
+        db.session.commit()
+        return None
+    if now - row.last_seen_at > timedelta(minutes=1):  # avoid a write on every request
+        row.last_seen_at = now
+        db.session.commit()
+    return row.user
+
+
+def set_enabled(user: User, enabled: bool, actor: User) -> None:
+    """Disable (ending every session at once) or re-enable an account."""
+    if user.id == actor.id and not enabled:
+        raise AccountError("You cannot disable your own account")
+    before = {"enabled": user.is_enabled}
+    user.is_enabled = enabled
+    if not enabled:
+        db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    audit.record("account.enabled" if enabled else "account.disabled", user, before=before,
+                 after={"enabled": enabled}, actor=actor)
+    db.session.commit()
+
+
+def update_user(user: User, *, name: str, role: Role | str, boroughs: list[str], actor: User) -> None:
+    """Change a person's name, role or partner boroughs."""
+    role = Role(role)
+    boroughs = sorted(set(boroughs)) if role == Role.PARTNER else []
+    if role == Role.PARTNER and not boroughs:
+        raise AccountError("Choose at least one borough for a local partner")
+    if user.id == actor.id and role != user.role:
+        raise AccountError("You cannot change your own role")
+    before = {"name": user.name, "role": user.role.value, "boroughs": user.borough_codes}
+    user.name = name.strip()
+    user.role = role
+    user.borough_links = [UserBorough(borough_code=code) for code in boroughs]
+    audit.record("account.updated", user, before=before,
+                 after={"name": user.name, "role": role.value, "boroughs": boroughs}, actor=actor)
+    db.session.commit()

@@ -1,0 +1,47 @@
+"""Friendly error pages: plain English, no stack traces or SQL."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+MESSAGES = {
+    400: ("Something was wrong with that request", "Go back and try again. If it keeps happening, contact your coordinator."),
+    403: ("You do not have permission to see this page", "If you think you should, ask your coordinator to check your account."),
+    404: ("Page not found", "If you typed the web address, check it is correct. If you pasted it, check you copied all of it."),
+    405: ("That action is not available here", "Go back and use the buttons on the page."),
+    409: ("That change has already been made", "Someone (perhaps you, in another tab) got there first. Reload the page to see the latest."),
+    410: ("This link is no longer available", "Ask your coordinator for a new one."),
+    413: ("The file is too big", "Choose a smaller file and try again."),
+    429: ("Too many attempts", "Wait 15 minutes, then try again."),
+    500: ("Sorry, there is a problem with the service", "Try again later. Nothing you saved has been lost."),
+}
+
+
+def _render(status: int, description: str | None = None):
+    title, advice = MESSAGES.get(status, MESSAGES[500])
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return jsonify({"error": title, "status": status}), status
+    return render_template("errors/error.html", status=status, title=title, advice=advice,
+                           description=description), status
+
+
+def init_app(app: Flask) -> None:
+    """Register handlers for HTTP errors and unexpected exceptions."""
+
+    @app.errorhandler(HTTPException)
+    def handle_http(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        if error.code == 400 and "CSRF" in (error.description or ""):
+            return _render(400, "The form expired or was sent from somewhere else. Go back, reload the page and try again.")
+        return _render(error.code)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        db.session.rollback()
+        if app.testing and not app.config.get("FRIENDLY_ERRORS_IN_TESTS"):
+            raise error
+        app.logger.exception("Unhandled error on %s", request.path)
+        return _render(500)

@@ -1,0 +1,53 @@
+"""Form building blocks shared by every area: stripping base form and small validators."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import ValidationError
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class StrippedForm(FlaskForm):
+    """Every string field loses surrounding white space before validation (passwords are kept exact)."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            from wtforms import PasswordField
+
+            filters = list(unbound_field.kwargs.get("filters", []))
+            if _strip not in filters and not issubclass(unbound_field.field_class, PasswordField):
+                filters.insert(0, _strip)
+            return unbound_field.bind(form=form, filters=filters, **options)
+
+
+class Length:
+    """Length check with the house message style ('Name must be 120 characters or fewer')."""
+
+    def __init__(self, label: str, max: int | None = None, min: int | None = None):
+        self.label, self.max, self.min = label, max, min
+
+    def __call__(self, form, field):
+        value = field.data or ""
+        if self.min is not None and len(value) < self.min:
+            raise ValidationError(f"{self.label} must be {self.min} characters or more")
+        if self.max is not None and len(value) > self.max:
+            raise ValidationError(f"{self.label} must be {self.max:,} characters or fewer")
+
+
+class Required:
+    """Presence check with a specific message ('Enter your email address')."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        data = field.data
+        if data is None or (isinstance(data, str) and not data.strip()) or data == []:
+            field.errors[:] = []
+            from wtforms.validators import StopValidation
+
+            raise StopValidation(self.message)

@@ -1,0 +1,58 @@
+"""The service navigation and each role's home-page tasks, as data."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, request, url_for
+
+from .permissions import Role
+
+C, F, P, U = Role.COORDINATOR, Role.FINANCE, Role.PARTNER, Role.CONTRIBUTOR
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: str
+    roles: tuple[Role, ...]
+    description: str = ""
+
+
+# Areas add their entries here; an item whose endpoint does not exist yet is skipped.
+NAV_ITEMS = [
+    NavItem("organisations.list_organisations", "Organisations", (C, P),
+            "Find, add and map the organisations in each borough."),
+    NavItem("communities.list_communities", "Communities", (C, P),
+            "Communities of practice, their members and events."),
+    NavItem("engagement.overview", "Engagement", (C, P),
+            "Engagement figures and gap maps by borough and practice area."),
+    NavItem("geography.list_boroughs", "Boroughs", (C, F, P, U),
+            "The ten boroughs on a map, with population and deprivation."),
+    NavItem("terminology.list_concepts", "Terms", (C, P),
+            "Practice areas and the words people use for them locally."),
+    NavItem("claims.my_claims", "My claims", (U,),
+            "Claim your involvement fee and expenses, and see what has been paid."),
+    NavItem("claims.review_queue", "Claims", (C,),
+            "Review, query and approve contributors' claims."),
+    NavItem("claims.finance_queue", "Payments", (F,),
+            "Pay approved claims in batches."),
+    NavItem("accounts.list_accounts", "Accounts", (C,),
+            "Create accounts, send set-up links and disable access."),
+]
+
+
+def items_for(role: Role | None) -> list[NavItem]:
+    """Navigation items this role may use and the app actually has."""
+    if role is None:
+        return []
+    return [item for item in NAV_ITEMS if role in item.roles and item.endpoint in current_app.view_functions]
+
+
+def nav_links(role: Role | None) -> list[dict]:
+    """Links for the header, marking the current section."""
+    links = []
+    for item in items_for(role):
+        href = url_for(item.endpoint)
+        links.append({"href": href, "text": item.label,
+                      "active": request.path == href or request.path.startswith(href.rstrip("/") + "/")})
+    return links

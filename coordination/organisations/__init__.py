@@ -1,0 +1,1 @@
+"""Organisations: the directory of VCSE organisations and partners across the ten boroughs."""

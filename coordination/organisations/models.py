@@ -1,0 +1,122 @@
+"""Organisation records, the boroughs they operate in and their practice areas."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (Column, Date, DateTime, Enum, Float, ForeignKey, Index, Integer, String, Table, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..terminology.models import Concept
+from ..timeutil import utcnow
+
+
+class OrganisationType(str, enum.Enum):
+    REGISTERED_CHARITY = "registered_charity"
+    CHARITABLE_COMPANY = "charitable_company"
+    CIC = "cic"
+    COMMUNITY_GROUP = "community_group"
+    SOCIAL_ENTERPRISE = "social_enterprise"
+    STATUTORY_BODY = "statutory_body"
+    OTHER = "other"
+
+    @property
+    def title(self) -> str:
+        return TYPE_TITLES[self]
+
+
+TYPE_TITLES = {
+    OrganisationType.REGISTERED_CHARITY: "Registered charity",
+    OrganisationType.CHARITABLE_COMPANY: "Charitable company",
+    OrganisationType.CIC: "Community interest company (CIC)",
+    OrganisationType.COMMUNITY_GROUP: "Community group",
+    OrganisationType.SOCIAL_ENTERPRISE: "Social enterprise",
+    OrganisationType.STATUTORY_BODY: "Statutory body",
+    OrganisationType.OTHER: "Other",
+}
+
+
+class OrganisationStatus(str, enum.Enum):
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class LocationStatus(str, enum.Enum):
+    """Where the address put the organisation (a name is enough to be in the directory)."""
+
+    LOCATED = "located"            # postcode found inside one of the ten boroughs
+    OUTSIDE_GM = "outside_gm"      # postcode found, but outside Greater Manchester
+    NO_POSTCODE = "no_postcode"    # none given
+    UNKNOWN_POSTCODE = "unknown_postcode"  # given but not valid or not found
+    PLACED = "placed"              # placed on the map by hand, without a postcode
+
+
+def _enum(enum_class, name):
+    return Enum(enum_class, name=name, values_callable=lambda e: [m.value for m in e], validate_strings=True)
+
+
+organisation_practice_area = Table(
+    "organisation_practice_area",
+    db.metadata,
+    Column("organisation_id", ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True),
+    Column("concept_id", ForeignKey("concept.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Organisation(db.Model):
+    """One organisation in the directory."""
+
+    __tablename__ = "organisation"
+    __table_args__ = (
+        Index("ix_organisation_borough_status", "borough_code", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    normalised_name: Mapped[str] = mapped_column(String(255), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    org_type: Mapped[OrganisationType] = mapped_column(_enum(OrganisationType, "organisation_type"),
+                                                      default=OrganisationType.OTHER)
+    charity_number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    company_number: Mapped[str | None] = mapped_column(String(8), unique=True)
+    website: Mapped[str | None] = mapped_column(String(500))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(String(8), index=True)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    borough_code: Mapped[str | None] = mapped_column(String(9), index=True)
+    district_code: Mapped[str | None] = mapped_column(String(9))
+    location_status: Mapped[LocationStatus] = mapped_column(_enum(LocationStatus, "location_status"),
+                                                            default=LocationStatus.NO_POSTCODE)
+    status: Mapped[OrganisationStatus] = mapped_column(_enum(OrganisationStatus, "organisation_status"),
+                                                       default=OrganisationStatus.ACTIVE)
+    last_checked_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    operates_in: Mapped[list["OrganisationBorough"]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan", order_by="OrganisationBorough.borough_code")
+    practice_areas: Mapped[list[Concept]] = relationship(secondary=organisation_practice_area,
+                                                         order_by=Concept.pref_label)
+
+    @property
+    def operates_in_codes(self) -> list[str]:
+        return [link.borough_code for link in self.operates_in]
+
+
+class OrganisationBorough(db.Model):
+    """A borough an organisation works in (may differ from where its address is)."""
+
+    __tablename__ = "organisation_borough"
+    __table_args__ = (UniqueConstraint("organisation_id", "borough_code", name="uq_organisation_borough"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    borough_code: Mapped[str] = mapped_column(String(9), index=True)
+    organisation: Mapped[Organisation] = relationship(back_populates="operates_in")

@@ -1,0 +1,1 @@
+"""Terminology: practice-area concepts and the local and national words for them."""

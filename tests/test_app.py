@@ -1,0 +1,79 @@
+"""Factory, configuration, health check and friendly errors."""
+import pytest
+
+from coordination import create_app
+from coordination.config import ProductionConfig
+
+
+def test_the_test_configuration_is_used_by_the_suite(app):
+    assert app.testing
+    assert app.config["MAX_CONTENT_LENGTH"] > 0
+
+
+def test_production_refuses_to_start_without_a_secret_key_and_database(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY, DATABASE_URL"):
+        create_app("production")
+
+
+def test_production_starts_with_both_settings_and_secure_cookies(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/prod.db")
+    app = create_app("production")
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("prod.db")
+    assert ProductionConfig.SESSION_COOKIE_HTTPONLY
+
+
+def test_development_generates_and_keeps_a_secret_key(monkeypatch, tmp_path):
+    import coordination.config as config
+
+    monkeypatch.setattr(config, "INSTANCE", tmp_path)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = config._development_secret_key()
+    assert len(first) > 40 and config._development_secret_key() == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_the_upload_folder_is_outside_any_static_folder(app):
+    from pathlib import Path
+
+    uploads = Path(app.config["UPLOAD_FOLDER"]).resolve()
+    assert Path(app.static_folder).resolve() not in uploads.parents
+
+
+def test_health_check_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_unknown_pages_get_a_friendly_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_unexpected_errors_show_a_plain_500_without_internals(app):
+    fresh = create_app("test")
+    fresh.config["FRIENDLY_ERRORS_IN_TESTS"] = True
+
+    @fresh.get("/_boom_for_test")
+    def boom():
+        raise RuntimeError("SELECT secret FROM table")
+
+    with fresh.app_context():
+        response = fresh.test_client().get("/_boom_for_test")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "SELECT" not in body and "Traceback" not in body
+    assert "Sorry, there is a problem" in body
+
+
+def test_too_large_uploads_get_a_plain_413(app, client):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    response = client.post("/sign-in", data=b"x" * (limit + 1), content_type="application/octet-stream")
+    assert response.status_code == 413
+    assert "The file is too big" in response.get_data(as_text=True)
