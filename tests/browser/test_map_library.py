@@ -1,11 +1,10 @@
 """The map library in real Chromium: hostile labels stay text, nothing loads from other hosts.
 
-This runs without the Flask app: the page from geo.maps.render_page is served,
+This runs without the Flask app (so it checks geo/ on its own): the page from geo.maps.render_page is served,
 with Leaflet from node_modules, by Playwright request routing on a made-up host.
 """
 
 import mimetypes
-import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,23 +14,23 @@ from geo import maps
 from geo.boroughs import load_facts
 from tests.geo.conftest import REPO, XSS_CORPUS
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 NODE_MODULES = REPO / "node_modules"
 HOST = "geo.test"
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium is not installed at {CHROMIUM}")
+@pytest.fixture
+def chromium(browser):
+    """The shared headless Chromium, provided the vendor packages are installed."""
     if not (NODE_MODULES / "leaflet" / "dist" / "leaflet.js").exists():
         pytest.skip("node_modules/leaflet is not installed (npm ci)")
-    from playwright.sync_api import sync_playwright
+    return browser
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield browser
-        browser.close()
+
+@pytest.fixture(scope="module")
+def light_boundaries():
+    from geo.boundaries import light_boundaries_path, load_boundaries
+
+    return load_boundaries(light_boundaries_path())
 
 
 def _serve(page, html: str):
