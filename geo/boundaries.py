@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -140,7 +141,7 @@ def _round_coordinates(value, decimals: int):
     return value
 
 
-def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, decimals: int) -> None:
+def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, decimals: int, source: str) -> None:
     """Write code,name features in WGS84 with rounded coordinates (RFC 7946 order)."""
     wgs = gdf.to_crs(WGS84)
     features = []
@@ -150,17 +151,22 @@ def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, decimals: int) -> None:
         features.append(
             {"type": "Feature", "properties": {"code": code, "name": name}, "geometry": geometry}
         )
-    collection = {"type": "FeatureCollection", "features": features}
+    # "source" is a GeoJSON foreign member: readers ignore it, pages use it to say
+    # whether the boundaries are official or derived.
+    collection = {"type": "FeatureCollection", "source": source, "features": features}
     path.write_text(json.dumps(collection, separators=(",", ":")), encoding="utf-8")
 
 
-def write_boundaries(gdf: gpd.GeoDataFrame, target_dir: Path | str) -> dict[str, Path]:
+BUILT_SOURCE = "derived from ONS postcode directory centroids"
+
+
+def write_boundaries(gdf: gpd.GeoDataFrame, target_dir: Path | str, source: str = BUILT_SOURCE) -> dict[str, Path]:
     """Write the full and light boundary files into target_dir; return their paths."""
     target = Path(target_dir)
     target.mkdir(parents=True, exist_ok=True)
     paths = {"full": target / BOUNDARIES_FILE, "light": target / LIGHT_FILE}
-    _write_geojson(_simplify(gdf, FULL_TOLERANCE), paths["full"], decimals=5)
-    _write_geojson(_simplify(gdf, LIGHT_TOLERANCE), paths["light"], decimals=LIGHT_DECIMALS)
+    _write_geojson(_simplify(gdf, FULL_TOLERANCE), paths["full"], decimals=5, source=source)
+    _write_geojson(_simplify(gdf, LIGHT_TOLERANCE), paths["light"], decimals=LIGHT_DECIMALS, source=source)
     return paths
 
 
@@ -252,7 +258,7 @@ def import_boundaries(path: Path | str, code_field: str, target_dir: Path | str 
     except Exception as error:  # pyogrio raises several types for unreadable files
         raise BoundaryError(f"Could not read {source.name} as GeoJSON, GeoPackage or Shapefile: {error}") from error
     checked = validate_boundaries(gdf, code_field)
-    return write_boundaries(checked, target_dir)
+    return write_boundaries(checked, target_dir, source=f"imported from {source.name}")
 
 
 # --------------------------------------------------------------------------- load
@@ -267,6 +273,23 @@ def load_boundaries(path: Path | str | None = None) -> gpd.GeoDataFrame:
     if gdf.crs is None:
         gdf = gdf.set_crs(WGS84)
     return gdf.to_crs(WGS84)[["code", "name", "geometry"]]
+
+
+def boundaries_source(path: Path | str | None = None) -> str:
+    """Say where a boundary file came from ("derived from …" or "imported from <file>")."""
+    source = Path(path) if path is not None else DATA_DIR / BOUNDARIES_FILE
+    if source.is_dir():
+        source = source / BOUNDARIES_FILE
+    with source.open(encoding="utf-8") as handle:
+        # The member is written first, so reading the whole file is not needed.
+        head = handle.read(2000)
+    found = re.search(r'"source":("(?:[^"\\]|\\.)*")', head)
+    return json.loads(found.group(1)) if found else "unknown"
+
+
+def is_official(path: Path | str | None = None) -> bool:
+    """Say whether a boundary file was imported (official) rather than derived from postcodes."""
+    return boundaries_source(path).startswith("imported")
 
 
 def light_boundaries_path(directory: Path | str | None = None) -> Path:
