@@ -138,3 +138,12 @@ def test_import_explains_a_file_it_cannot_read(tmp_path):
     junk.write_text("this is not geojson")
     with pytest.raises(BoundaryError, match="Could not read junk.geojson"):
         import_boundaries(junk, "code", tmp_path)
+
+
+def test_building_from_postcodes_reproduces_the_committed_boundaries(boundaries):
+    # The one slow test here (about 8 s): it proves the committed files come from the code.
+    from geo.boundaries import build_from_postcodes
+
+    built = build_from_postcodes()
+    scores = iou_by_code(built, boundaries, "code")
+    assert min(scores.values()) > 0.99
