@@ -194,6 +194,13 @@ def validate_boundaries(gdf: gpd.GeoDataFrame, code_field: str) -> gpd.GeoDataFr
     wanted = set(BOROUGH_CODES)
     present = set(codes.dropna())
     missing = sorted(wanted - present)
+    if len(missing) == len(wanted):
+        examples = ", ".join(sorted(present)[:3]) or "nothing"
+        raise BoundaryError(
+            f"None of the values in {code_field!r} is a borough code (E08000001 to E08000010); "
+            f"it holds values like {examples}. Check this is a local authority district file "
+            "and that the code field is right"
+        )
     if missing:
         names = district_names()
         listed = ", ".join(f"{c} ({names[c]})" for c in missing)
