@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 
@@ -63,15 +62,15 @@ def _postcode_points(directory: pd.DataFrame) -> pd.DataFrame:
     return counts.drop_duplicates(["easting", "northing"]).reset_index(drop=True)
 
 
-def _tidy(geometry, borough_areas_to_fill):
+def _tidy(geometry, sliver_area: float):
     """Drop sliver pieces and fill sliver holes of one borough polygon."""
-    parts = [p for p in shapely.get_parts(geometry) if p.area >= _SLIVER_AREA]
+    parts = [p for p in shapely.get_parts(geometry) if p.area >= sliver_area]
     if not parts:
         parts = [max(shapely.get_parts(geometry), key=lambda p: p.area)]
     tidied = []
     for part in parts:
         holes = [
-            ring for ring in part.interiors if shapely.Polygon(ring).area >= borough_areas_to_fill
+            ring for ring in part.interiors if shapely.Polygon(ring).area >= sliver_area
         ]
         tidied.append(shapely.Polygon(part.exterior, holes))
     return shapely.MultiPolygon(tidied) if len(tidied) > 1 else tidied[0]
@@ -205,11 +204,8 @@ def validate_boundaries(gdf: gpd.GeoDataFrame, code_field: str) -> gpd.GeoDataFr
         names = district_names()
         listed = ", ".join(f"{c} ({names[c]})" for c in missing)
         raise BoundaryError(f"The file is missing {len(missing)} of the ten boroughs: {listed}")
+    # Other districts are ignored rather than refused: national files hold every district.
     in_gm = codes.isin(wanted)
-    extra = sorted(set(codes[~in_gm].dropna()))
-    if extra:
-        # Extra areas are ignored rather than refused: national files hold every district.
-        pass
     chosen = gdf[in_gm.fillna(False).to_numpy()].copy()
     chosen["code"] = codes[in_gm.fillna(False)].to_numpy()
     duplicated = sorted(set(chosen["code"][chosen["code"].duplicated()]))

@@ -5,7 +5,6 @@ with Leaflet from node_modules, by Playwright request routing on a made-up host.
 """
 
 import mimetypes
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
