@@ -13,12 +13,6 @@ from . import queries
 bp = Blueprint("geography", __name__)
 
 
-@bp.record_once
-def _serve_map_assets_locally(state) -> None:
-    # Folium's asset lists are process-wide; point them at our /vendor route once.
-    maps.use_local_assets("/vendor")
-
-
 def _map_options() -> dict:
     tile_url = current_app.config.get("TILE_URL", "")
     return {"basemap": bool(tile_url), "tiles_url": tile_url or maps.OSM_TILES}
