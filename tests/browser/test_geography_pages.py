@@ -97,3 +97,17 @@ def test_one_borough_page_passes_axe(browser_page, create_user, live_server, wit
     assert page.dialogs == []
     assert page.hosts <= {urlsplit(live_server.url).netloc, TILE_HOST}
     screenshot(page, "borough-rochdale-1280")
+
+
+def test_a_hostile_name_on_one_borough_page_is_shown_as_text(browser_page, create_user, live_server, hostile_names):
+    page = browser_page
+    browser_sign_in(page, create_user("finance"), PASSWORD)
+    page.goto("/boroughs/E08000001")
+    page.wait_for_selector("path.leaflet-interactive", state="attached")
+    assert page.locator("h1").inner_text() == hostile_names[0]
+    shown = _tooltips(page)
+    assert any(hostile_names[0] in text for text in shown)
+    page.wait_for_timeout(300)
+    assert page.dialogs == []
+    assert page.locator("img[src='x']").count() == 0
+    assert page.hosts == {urlsplit(live_server.url).netloc}
