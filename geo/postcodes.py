@@ -58,7 +58,7 @@ class PostcodeResult:
 
 def compact(text: str) -> str:
     """Return the postcode upper-cased with all spaces and edge punctuation removed."""
-    text = _SPACES.sub("", str(text)).upper()
+    text = _SPACES.sub("", "" if text is None else str(text)).upper()
     return text.strip(_EDGE_PUNCTUATION)
 
 
