@@ -45,16 +45,25 @@ class BoundaryError(ValueError):
 # --------------------------------------------------------------------------- build
 
 
+def _in_box(directory: pd.DataFrame) -> pd.DataFrame:
+    """Keep directory rows within the margin around GM that have a district."""
+    xmin, ymin, xmax, ymax = _GM_BOX
+    # Plain numpy for the box test: the directory has a million-row string index
+    # that makes every pandas operation on it slow.
+    east = directory["easting"].to_numpy()
+    north = directory["northing"].to_numpy()
+    in_box = (
+        (east >= xmin - _MARGIN) & (east <= xmax + _MARGIN)
+        & (north >= ymin - _MARGIN) & (north <= ymax + _MARGIN)
+    )
+    frame = directory[in_box].dropna(subset=["district_code"])
+    # Northern Ireland rows use the Irish Grid: their numbers can land in GM's box.
+    return frame[~frame.index.str.startswith("BT")]
+
+
 def _postcode_points(directory: pd.DataFrame) -> pd.DataFrame:
     """Reduce the directory to one row per distinct location with its majority district."""
-    xmin, ymin, xmax, ymax = _GM_BOX
-    frame = directory.dropna(subset=["easting", "northing", "district_code"])
-    # Northern Ireland rows use the Irish Grid: their numbers would land in GM's box.
-    frame = frame[~frame.index.str.startswith("BT")]
-    frame = frame[
-        frame["easting"].between(xmin - _MARGIN, xmax + _MARGIN)
-        & frame["northing"].between(ymin - _MARGIN, ymax + _MARGIN)
-    ]
+    frame = _in_box(directory).reset_index(drop=True)
     # Many postcodes share one grid reference; Voronoi needs distinct sites, and
     # where they disagree the commonest district is the best guess for that spot.
     counts = frame.groupby(["easting", "northing", "district_code"], observed=True).size()
@@ -84,7 +93,8 @@ def build_from_postcodes(directory: pd.DataFrame | None = None) -> gpd.GeoDataFr
         # Every postcode area within the box starts with one of these letters
         # (BL BB BD CH CW DE FY HD HX L LS M OL PR S SK ST WA WF WN …); loading
         # only them halves the build time.
-        directory = directory_frame(_AREA_LETTERS)
+        # Filtered per letter before joining, so no million-row frame is ever concatenated.
+        directory = pd.concat([_in_box(directory_frame(letter)) for letter in _AREA_LETTERS])
     points = _postcode_points(directory)
     sites = shapely.points(points["easting"].to_numpy(), points["northing"].to_numpy())
     xmin, ymin, xmax, ymax = _GM_BOX
