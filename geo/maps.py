@@ -379,7 +379,7 @@ def borough_map(
         add_choropleth(
             m,
             boundaries[["code", "geometry"]],
-            facts.drop(columns=[c for c in ("name",) if c not in facts.columns]),
+            facts,
             value_column,
             tooltip_fields=tooltip,
             **choropleth_options,
