@@ -162,7 +162,8 @@ def _save_claim_form(claim, form) -> bool:
     except operations.ClaimError as error:
         _field_error(form, error)
         return False
-    if form.kind.data:
+    added = bool(form.kind.data)
+    if added:
         try:
             if form.agreed_on.errors:
                 raise operations.ClaimError(form.agreed_on.errors[0], field="agreed_on")
@@ -193,7 +194,7 @@ def _save_claim_form(claim, form) -> bool:
             ok = False
         else:
             flash("Your receipt is saved.", "success")
-    if ok and not form.kind.data:
+    if ok and not added and not (upload and upload.filename):
         flash("Saved.", "success")
     return ok
 
