@@ -185,14 +185,6 @@ class ClaimPolicy(db.Model):
         }.get(kind)
 
 
-POLICY_MONEY_FIELDS = ("half_day_fee_pence", "full_day_fee_pence", "hourly_fee_pence", "taxi_cap_pence",
-                       "accommodation_cap_pence", "replacement_care_cap_pence", "support_worker_cap_pence",
-                       "interpreter_cap_pence", "subsistence_cap_pence", "benefits_threshold_pence")
-POLICY_PENCE_FIELDS = ("car_pence_per_mile", "car_pence_per_mile_after", "motorcycle_pence_per_mile",
-                       "bicycle_pence_per_mile", "passenger_pence_per_mile")
-POLICY_NUMBER_FIELDS = ("car_threshold_miles", "target_working_days")
-
-
 class ClaimantProfile(db.Model):
     """How a contributor wants to be paid; no bank details are kept here, only finance's payee reference."""
 

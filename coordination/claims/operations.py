@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 import secrets
 import warnings
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -18,8 +18,7 @@ from ..mail import send_email
 from ..money import format_money, to_pence
 from ..permissions import Role
 from ..timeutil import utcnow
-from .models import (AGREED_KINDS, AT_COST_KINDS, EDITABLE_STATES, FEE_KINDS, MILEAGE_KINDS, POLICY_MONEY_FIELDS,
-                     POLICY_NUMBER_FIELDS, POLICY_PENCE_FIELDS, RECEIPT_KINDS, TRANSITIONS, Claim, ClaimLine,
+from .models import (AGREED_KINDS, EDITABLE_STATES, FEE_KINDS, MILEAGE_KINDS, RECEIPT_KINDS, TRANSITIONS, Claim, ClaimLine,
                      ClaimNote, ClaimPolicy, ClaimantProfile, ClaimState, LineKind, Notification, PaymentBatch,
                      PaymentPreference, Receipt)
 from .pricing import DEFAULT_RATES, price_line, tax_year_start

@@ -44,14 +44,39 @@ def add_working_days(start: date, days: int) -> date:
     return current
 
 
-def working_days_between(start: date, end: date) -> int:
-    """Working days after `start` up to and including `end` (0 when end is not later)."""
+def working_days_between_naive(start: date, end: date) -> int:
+    """Working days after `start` up to and including `end`, counted a day at a time (the reference)."""
     count, current = 0, start
     while current < end:
         current += timedelta(days=1)
         if is_working_day(current):
             count += 1
     return count
+
+
+_INDEX_START, _INDEX_END = date(2000, 1, 1), date(2040, 12, 31)
+
+
+@lru_cache(maxsize=1)
+def _working_day_index() -> list[int]:
+    """Cumulative working days since _INDEX_START, one entry per calendar day (the dashboard asks thousands of times)."""
+    counts, total, day = [], 0, _INDEX_START
+    while day <= _INDEX_END:
+        total += is_working_day(day)
+        counts.append(total)
+        day += timedelta(days=1)
+    return counts
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after `start` up to and including `end` (0 when end is not later)."""
+    if end <= start:
+        return 0
+    if not (_INDEX_START <= start and end <= _INDEX_END):
+        return working_days_between_naive(start, end)
+    index = _working_day_index()
+    base = _INDEX_START.toordinal()
+    return index[end.toordinal() - base] - index[start.toordinal() - base]
 
 
 def _uk_date(value: datetime) -> date:

@@ -16,7 +16,7 @@ from ..permissions import Role, roles_required
 from . import operations, queries
 from .forms import (ITEM_FIELDS, POLICY_LABELS, DecisionForm, EditClaimForm, NewClaimForm, OnBehalfForm, PolicyForm,
                     ProfileForm, SendForm)
-from .models import (AGREED_KINDS, FEE_KINDS, MILEAGE_KINDS, TRANSITIONS, ClaimState, FormStash, LineKind,
+from .models import (AGREED_KINDS, FEE_KINDS, MILEAGE_KINDS, TRANSITIONS, Claim, ClaimState, FormStash, LineKind,
                      PaymentBatch)
 from .pricing import tax_year_label
 
@@ -27,8 +27,7 @@ STASH_COOKIE = "claims_stash"
 
 def _field_error(form, error: operations.ClaimError) -> None:
     """Attach an operation's message to the matching form field (or the first one) for the error summary."""
-    aliases = {"quantity": "miles", "text": "text", "claims": None, "claimant": "claimant"}
-    name = aliases.get(error.field, error.field)
+    name = {"quantity": "miles", "claims": None}.get(error.field, error.field)
     field = getattr(form, name, None) if name else None
     if field is None:
         field = next(iter(form))
@@ -229,7 +228,7 @@ def _stash_when_signed_out():
     if (request.method == "POST" and request.endpoint == "claims.edit_claim"
             and not current_user.is_authenticated):
         claim_id = request.view_args.get("claim_id")
-        if db.session.get(__import__("coordination.claims.models", fromlist=["Claim"]).Claim, claim_id) is None:
+        if db.session.get(Claim, claim_id) is None:
             return None
         token = secrets.token_urlsafe(24)
         data = {name: request.form.getlist(name) for name in request.form if name != "csrf_token"}
@@ -266,7 +265,8 @@ def remove_line(claim_id: int, line_id: int):
 def send_claim(claim_id: int):
     claim = _claim(claim_id)
     if not claim.can_edit(current_user):
-        abort(403) if claim.is_editable else None
+        if claim.is_editable:
+            abort(403)
         return redirect(url_for("claims.view_claim", claim_id=claim.id))
     form = SendForm()
     if form.validate_on_submit():
@@ -276,8 +276,9 @@ def send_claim(claim_id: int):
         except operations.NotAllowed:
             abort(403)
         except operations.ClaimError as error:
-            _field_error(form, error) if error.field in ("answer", "declaration") else \
-                form.declaration.errors.append(str(error))
+            if error.field not in ("answer", "declaration"):
+                error.field = "declaration"  # problems elsewhere on the claim are shown beside the tick box
+            _field_error(form, error)
         else:
             flash("Your claim is sent. We will tell you when it is approved and paid.", "success")
             return redirect(url_for("claims.view_claim", claim_id=claim.id))
@@ -305,7 +306,15 @@ def withdraw(claim_id: int):
 def view_claim(claim_id: int):
     claim = _claim(claim_id)
     form = DecisionForm() if current_user.role == C and claim.state in TRANSITIONS["approve"].sources + TRANSITIONS["reject"].sources else None
-    return render_template("claims/view.html", claim=claim, clock=queries.payment_clock(claim), decision_form=form)
+    return render_template("claims/view.html", claim=claim, clock=queries.payment_clock(claim), decision_form=form,
+                           access_needs=_access_needs(claim))
+
+
+def _access_needs(claim) -> str | None:
+    """Coordinators see the contributor's access needs; finance and others do not."""
+    if current_user.role != C:
+        return None
+    return operations.get_profile(claim.claimant).access_needs
 
 
 @bp.get("/claims/receipts/<int:receipt_id>")
@@ -343,12 +352,14 @@ def decide(claim_id: int):
             else:
                 operations.reject_claim(claim, actor=current_user, reason=form.text.data)
         except operations.ClaimError as error:
-            _field_error(form, error) if error.field == "text" else form.decision.errors.append(str(error))
+            if error.field != "text":
+                error.field = "decision"
+            _field_error(form, error)
         else:
             flash(f"{claim.reference}: {claim.state.title}.", "success")
             return redirect(url_for("claims.review_queue"))
     return render_template("claims/view.html", claim=claim, clock=queries.payment_clock(claim), decision_form=form,
-                           form=form)
+                           form=form, access_needs=_access_needs(claim))
 
 
 @bp.get("/claims/dashboard")

@@ -1,4 +1,5 @@
 """The issue's 'done when': claim on a phone, approve, pay in a batch, see 'paid' and the tax-year total, all audited."""
+import io
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -7,7 +8,7 @@ from coordination.audit import AuditEntry
 from coordination.claims.models import Claim, ClaimState
 from coordination.extensions import db
 from tests.claims.conftest import png_bytes
-from tests.conftest import PASSWORD, error_messages, page, sign_in
+from tests.conftest import error_messages, page, sign_in
 
 
 def _date_fields(name, day):
@@ -66,7 +67,7 @@ def test_a_rejected_upload_keeps_everything_else_that_was_typed(client, signed_i
     when = claim.activity_date
     data = {"activity_description": "A new description", **_date_fields("activity_date", when),
             "kind": "taxi", "cost": "12.40", "agreed_by": "Sam",
-            "receipt": (__import__("io").BytesIO(b"MZ not a picture"), "receipt.png")}
+            "receipt": (io.BytesIO(b"MZ not a picture"), "receipt.png")}
     soup = page(client.post(f"/claims/{claim.id}/edit", data=data, content_type="multipart/form-data"))
     assert "The file must be a PDF, JPG or PNG" in error_messages(soup)
     assert "Enter the date it was agreed" in error_messages(soup)
@@ -82,7 +83,7 @@ def test_a_good_receipt_is_saved_and_only_downloadable_by_the_claimant_and_staff
     claim = make_claim(contributor)
     response = client.post(f"/claims/{claim.id}/edit", content_type="multipart/form-data",
                            data={"activity_description": "x", **_date_fields("activity_date", claim.activity_date),
-                                 "receipt": (__import__("io").BytesIO(png_bytes()), "ticket.png")})
+                                 "receipt": (io.BytesIO(png_bytes()), "ticket.png")})
     assert response.status_code == 302, error_messages(page(response))
     receipt_id = db.session.get(Claim, claim.id).receipts[0].id
     own = client.get(f"/claims/receipts/{receipt_id}")

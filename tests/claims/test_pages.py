@@ -139,3 +139,25 @@ def test_finance_sees_the_queue_and_the_csv_guards_against_spreadsheet_formulas(
     location = client.post("/claims/payments/batches").headers["Location"]
     csv_text = client.get(location + ".csv").get_data(as_text=True)
     assert "'=HYPERLINK" in csv_text and "NO-REFERENCE" in csv_text
+
+
+def test_coordinators_see_access_needs_and_finance_does_not(app, make_claim, create_user):
+    from coordination.claims import operations as ops
+
+    claim = make_claim(state="submitted")
+    ops.save_profile(claim.claimant, payment_preference="fee_and_expenses", payee_reference="",
+                     access_needs="Hearing loop please", actor=claim.claimant)
+    for role, shown in (("coordinator", True), ("finance", False)):
+        client = app.test_client()
+        sign_in(client, create_user(role))
+        assert ("Hearing loop please" in client.get(f"/claims/{claim.id}").get_data(as_text=True)) is shown
+
+
+def test_status_changes_are_emailed_when_smtp_is_configured(make_claim, monkeypatch):
+    from coordination.claims import operations as ops
+
+    sent = []
+    monkeypatch.setattr(ops, "send_email", lambda to, subject, body: sent.append((to, subject, body)) or True)
+    claim = make_claim(state="approved")
+    assert [s[0] for s in sent] == [claim.claimant.email] * 2  # sent, approved
+    assert "is approved" in sent[-1][2] and claim.reference in sent[-1][1]

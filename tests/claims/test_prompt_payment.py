@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from coordination.claims import queries
-from coordination.claims.models import Claim, ClaimState
+from coordination.claims.models import ClaimState
 from coordination.extensions import db
 from tests.conftest import page, sign_in
 
@@ -85,3 +85,16 @@ def test_contributors_over_the_threshold_are_reminded_about_benefits(app, make_c
                     actor=create_user("coordinator"))
     text = client.get("/claims").get_data(as_text=True)
     assert "might change them" in text and "free, private advice" in text
+
+
+def test_the_fast_working_day_count_agrees_with_counting_day_by_day():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=50, deadline=None)
+    @given(st.dates(date(1999, 6, 1), date(2041, 6, 1)), st.integers(min_value=-10, max_value=400))
+    def check(start, span):
+        end = start + timedelta(days=span)
+        assert queries.working_days_between(start, end) == queries.working_days_between_naive(start, end)
+
+    check()

@@ -1,6 +1,5 @@
 """Receipts are checked by content, limited in size and pixels, cleaned of metadata and stored under random names."""
 import io
-from datetime import date
 
 import pytest
 from PIL import Image

@@ -15,7 +15,7 @@ from coordination.audit import AuditEntry
 from coordination.claims import operations as ops
 from coordination.claims.models import TRANSITIONS, Claim, ClaimLine, ClaimState
 from coordination.extensions import db
-from tests.conftest import PASSWORD
+from coordination.permissions import Role
 
 S = ClaimState
 
@@ -47,7 +47,7 @@ def test_nobody_approves_a_claim_they_entered_for_someone_else(create_user):
 def test_the_approver_cannot_mark_it_paid_unless_the_policy_allows_it(make_claim, create_user, monkeypatch):
     claim = make_claim(state="approved")
     approver = claim.approved_by
-    monkeypatch.setattr(approver, "role", __import__("coordination.permissions", fromlist=["Role"]).Role.FINANCE)
+    monkeypatch.setattr(approver, "role", Role.FINANCE)
     with pytest.raises(ops.NotAllowed, match="approved a claim cannot also pay"):
         ops.pay_claim(claim, actor=approver)
     ops.save_policy(effective_from=date.today(), values={"approver_may_pay": True},
