@@ -99,7 +99,8 @@ class DecisionForm(StrippedForm):
     decision = RadioField("What do you want to do?", choices=[("approve", "Approve it"),
                                                               ("query", "Ask the contributor a question"),
                                                               ("reject", "Reject it")],
-                          validators=[Required("Choose what to do with the claim")], widget=GovRadioInput())
+                          validators=[Required("Choose what to do with the claim")], widget=GovRadioInput(),
+                          validate_choice=False)
     text = TextAreaField("Your question, or the reason for rejecting (the contributor will see this)",
                          validators=[Length("This", max=2000)], widget=GovTextArea())
     submit = SubmitField("Confirm", widget=GovSubmitInput())

@@ -305,9 +305,20 @@ def withdraw(claim_id: int):
 @roles_required(U, C, F)
 def view_claim(claim_id: int):
     claim = _claim(claim_id)
-    form = DecisionForm() if current_user.role == C and claim.state in TRANSITIONS["approve"].sources + TRANSITIONS["reject"].sources else None
+    form = _decision_form(claim) if current_user.role == C else None
     return render_template("claims/view.html", claim=claim, clock=queries.payment_clock(claim), decision_form=form,
                            access_needs=_access_needs(claim))
+
+
+def _decision_form(claim) -> DecisionForm | None:
+    """Only the decisions the transition table allows from the claim's state."""
+    allowed = [(value, title) for value, title in DecisionForm.decision.kwargs["choices"]
+               if claim.state in TRANSITIONS[value].sources]
+    if not allowed:
+        return None
+    form = DecisionForm()
+    form.decision.choices = allowed
+    return form
 
 
 def _access_needs(claim) -> str | None:
@@ -342,7 +353,7 @@ def review_queue():
 @roles_required(C)
 def decide(claim_id: int):
     claim = _claim(claim_id)
-    form = DecisionForm()
+    form = _decision_form(claim) or DecisionForm()
     if form.validate_on_submit():
         try:
             if form.decision.data == "approve":

@@ -49,6 +49,11 @@ def test_a_contributor_sends_a_claim_on_a_phone_with_the_keyboard_alone(browser,
     page.keyboard.press("Enter")
     expect(page.locator("h1")).to_have_text("Your claim")
     assert_accessible(page)
+    # Saved as you type: the script posts the draft, and a reload shows it.
+    _type_into(page, "#activity_description", "Carers' forum in Rochdale, morning")
+    expect(page.locator("#autosave-status")).to_have_text("Saved.", timeout=10000)
+    page.reload()
+    expect(page.locator("#activity_description")).to_have_value("Carers' forum in Rochdale, morning")
 
     _choose(page, "half_day_fee")
     page.focus("#submit")

@@ -161,3 +161,13 @@ def test_status_changes_are_emailed_when_smtp_is_configured(make_claim, monkeypa
     claim = make_claim(state="approved")
     assert [s[0] for s in sent] == [claim.claimant.email] * 2  # sent, approved
     assert "is approved" in sent[-1][2] and claim.reference in sent[-1][1]
+
+
+def test_a_coordinator_is_offered_only_the_decisions_the_claims_state_allows(app, make_claim, create_user):
+    claim = make_claim(state="queried")
+    client = app.test_client()
+    sign_in(client, create_user("coordinator"))
+    soup = page(client.get(f"/claims/{claim.id}"))
+    assert [i["value"] for i in soup.select("input[name=decision]")] == ["reject"]
+    soup = page(client.post(f"/claims/{claim.id}/decide", data={"decision": "approve"}))
+    assert any("cannot be changed that way now" in m for m in error_messages(soup))
