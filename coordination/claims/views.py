@@ -286,10 +286,12 @@ def send_claim(claim_id: int):
                            policy=operations.policy_for(claim.activity_date))
 
 
-@bp.post("/claims/<int:claim_id>/withdraw")
+@bp.route("/claims/<int:claim_id>/withdraw", methods=["GET", "POST"])
 @roles_required(U)
 def withdraw(claim_id: int):
     claim = _claim(claim_id)
+    if request.method == "GET":
+        return render_template("claims/withdraw.html", claim=claim)
     try:
         operations.withdraw_claim(claim, actor=current_user)
     except operations.NotAllowed:

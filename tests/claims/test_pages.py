@@ -171,3 +171,13 @@ def test_a_coordinator_is_offered_only_the_decisions_the_claims_state_allows(app
     assert [i["value"] for i in soup.select("input[name=decision]")] == ["reject"]
     soup = page(client.post(f"/claims/{claim.id}/decide", data={"decision": "approve"}))
     assert any("cannot be changed that way now" in m for m in error_messages(soup))
+
+
+def test_withdrawing_asks_first_then_withdraws(signed_in, make_claim):
+    client, jo = signed_in("contributor")
+    claim = make_claim(jo, state="submitted")
+    soup = page(client.get(f"/claims/{claim.id}/withdraw"))
+    assert soup.h1.get_text(strip=True) == "Do you want to withdraw this claim?"
+    assert client.post(f"/claims/{claim.id}/withdraw").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Claim, claim.id).state == ClaimState.WITHDRAWN
