@@ -13,6 +13,19 @@ from .importer import TARGETS
 from .models import TYPE_TITLES
 
 
+class DayMonthYearField(DateField):
+    """GOV.UK date input (day, month, year boxes); a form posted without the boxes counts as blank."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not any((value or "").strip() for value in valuelist):
+            self.raw_data = ["", "", ""]
+            self.data = None
+            return
+        super().process_formdata(valuelist)
+        if self.data is None or self.process_errors:
+            self.process_errors = ["Enter a real date, like 26 11 2026"]
+
+
 class OrganisationForm(StrippedForm):
     """Create or edit an organisation; choices for boroughs and practice areas come in through __init__."""
 
@@ -31,7 +44,7 @@ class OrganisationForm(StrippedForm):
     postcode = StringField("Postcode (optional)", widget=GovTextInput())
     operates_in = SelectMultipleField("Boroughs it works in", widget=GovCheckboxesInput())
     practice_areas = SelectMultipleField("Practice areas", coerce=int, widget=GovCheckboxesInput())
-    last_checked_on = DateField("Date the details were last checked", validators=[Optional()],
+    last_checked_on = DayMonthYearField("Date the details were last checked", validators=[Optional()],
                                 widget=GovDateInput(), format="%d %m %Y")
     submit = SubmitField("Save organisation", widget=GovSubmitInput())
 

@@ -49,7 +49,7 @@ class OrganisationFilters:
         borough = args.get("borough", default_borough)
         borough = borough if borough in BOROUGH_CODES else None
         operates_in = args.get("operates_in")
-        practice = args.get("practice_area", "")
+        practice = str(args.get("practice_area", ""))
         org_type = args.get("type")
         status = args.get("status", "active")
         return cls(
