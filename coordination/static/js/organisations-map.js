@@ -10,6 +10,8 @@
   if (!canvas || !window.L || !L.markerClusterGroup) { return; }
   var map = window[canvas.id];
   if (!map) { return; }
+  // Clustering needs a maximum zoom; without a tile layer (no basemap configured) Leaflet has none.
+  if (!isFinite(map.getMaxZoom())) { map.options.maxZoom = 18; }
 
   function popup(point) {
     return function () {
@@ -37,7 +39,8 @@
       map.addLayer(cluster);
       canvas.setAttribute("data-points-loaded", String(markers.length));
     })
-    .catch(function () {
+    .catch(function (error) {
+      if (window.console) { console.error("organisations map: " + error); }
       if (status) { status.textContent = "The organisations could not be loaded onto the map. Use the list instead."; }
     });
 })();
