@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import pandas as pd
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 
 from geo.postcodes import lookup_postcodes
 
@@ -418,11 +418,13 @@ def _write(new_rows: list[dict], updates: dict[int, dict], links: dict) -> list[
     from . import queries
 
     queries.ensure_search_index()
-    new_ids: list[int] = []
+    new_ids = allocate_ids(len(new_rows))
     if new_rows:
-        result = db.session.execute(
-            insert(Organisation).returning(Organisation.id, sort_by_parameter_order=True), new_rows)
-        new_ids = [row[0] for row in result]
+        # Plain executemany with ids chosen up front: RETURNING with ordered results makes SQLAlchemy
+        # send one row per statement on SQLite, which is 20 times slower at this size.
+        for oid, record in zip(new_ids, new_rows):
+            record["id"] = oid
+        db.session.execute(insert(Organisation.__table__), new_rows)
     if updates:
         # Group by the set of keys so each executemany has uniform parameters.
         groups: dict[tuple, list[dict]] = {}
@@ -455,6 +457,21 @@ def _write(new_rows: list[dict], updates: dict[int, dict], links: dict) -> list[
         db.session.execute(insert(organisation_practice_area), concept_rows)
     db.session.flush()
     return new_ids
+
+
+def allocate_ids(count: int) -> list[int]:
+    """Reserve `count` new organisation ids inside the current transaction."""
+    if not count:
+        return []
+    if db.engine.dialect.name == "postgresql":
+        return list(db.session.execute(text(
+            "SELECT nextval(pg_get_serial_sequence('organisation', 'id')) FROM generate_series(1, :n)"),
+            {"n": count}).scalars())
+    # SQLite: a write statement takes the database's write lock first, so no one else can insert
+    # between reading the highest id and using the ones after it.
+    db.session.execute(text("DELETE FROM organisation WHERE 1 = 0"))
+    start = (db.session.scalar(select(func.max(Organisation.id))) or 0) + 1
+    return list(range(start, start + count))
 
 
 def _chunks(items: list, size: int):
