@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
 from flask import abort
-from sqlalchemy import Float, Integer, and_, exists, func, literal_column, or_, select, text
+from sqlalchemy import Float, Integer, and_, exists, false, func, literal_column, or_, select, text
 from sqlalchemy.orm import selectinload
 
 from geo.boroughs import BOROUGH_CODES, borough_name
@@ -232,9 +232,10 @@ def ranked_ids(filters: OrganisationFilters) -> tuple:
             tagged = exists().where(organisation_practice_area.c.organisation_id == Organisation.id,
                                     organisation_practice_area.c.concept_id.in_(concept_ids))
             matches.append(tagged)
-        conditions.append(or_(*matches) if matches else literal_column("1") == 0)
+        conditions.append(or_(*matches) if matches else false())
         statement = statement.add_columns(score.label("score"))
-        order = [score.desc(), Organisation.name, Organisation.id]
+        if fts is not None:
+            order = [score.desc(), Organisation.name, Organisation.id]
     else:
         statement = statement.add_columns(literal_column("0.0").label("score"))
     return statement.where(*conditions).order_by(*order), phrases, also
