@@ -1,7 +1,7 @@
 """claims
 
 Revision ID: 0007_claims
-Revises: 0002_directory_core
+Revises: 0005_organisations
 Create Date: 2026-11-26 00:52:06.549578
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007_claims'
-down_revision = '0002_directory_core'
+down_revision = '0005_organisations'
 branch_labels = None
 depends_on = None
 
