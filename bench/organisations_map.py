@@ -17,10 +17,9 @@ def main(count: int = 17500) -> None:
     import geo.maps
     from coordination.accounts.operations import create_user
     from coordination.organisations.demo import seed_gm
-    from coordination.organisations.queries import OrganisationFilters, ensure_search_index, map_points
+    from coordination.organisations.queries import OrganisationFilters, map_points
     from geo.safe_text import safe_text
 
-    ensure_search_index()
     seed_gm(count)
     create_user(email="bench@example.org", name="Bench", role="coordinator", password="benchmark password 1")
     app.config["WTF_CSRF_ENABLED"] = False

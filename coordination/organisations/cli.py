@@ -22,10 +22,8 @@ organisations_cli = AppGroup("organisations", help="The organisation directory."
               help="Write the rows that were not imported, with reasons, to this CSV file.")
 def import_command(path: str, operates_in: tuple[str, ...], columns: tuple[str, ...], report_path: str | None):
     """Import organisations from a CSV file and print a one-line JSON summary."""
-    from .queries import ensure_search_index
     from .validation import FieldError, clean_boroughs
 
-    ensure_search_index()
     with open(path, "rb") as handle:
         upload = importer.read_csv(handle.read())
     mapping = importer.guess_mapping(upload.headers)

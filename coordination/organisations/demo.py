@@ -124,9 +124,6 @@ def _contact(rng: random.Random, name: str) -> dict:
 
 def seed(scale: str | None) -> str | None:
     """Add the demo directory (skipped when organisations exist); 'gm' adds 17,500 more."""
-    from .queries import ensure_search_index
-
-    ensure_search_index()
     if db.session.scalar(select(func.count()).select_from(Organisation)):
         return "organisations already present; nothing added"
     rng = random.Random(2026)

@@ -415,9 +415,6 @@ def _reported(line: int, name: str, reason: str, cells: list[str], headers: list
 
 def _write(new_rows: list[dict], updates: dict[int, dict], links: dict) -> list[int]:
     """Bulk insert and update; add operates-in and practice-area links that are not there yet."""
-    from . import queries
-
-    queries.ensure_search_index()
     new_ids = allocate_ids(len(new_rows))
     if new_rows:
         # Plain executemany with ids chosen up front: RETURNING with ordered results makes SQLAlchemy

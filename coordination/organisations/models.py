@@ -4,8 +4,9 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import (Column, Date, DateTime, Enum, Float, ForeignKey, Index, Integer, String, Table, Text,
+from sqlalchemy import (DDL, Column, Date, DateTime, Enum, Float, ForeignKey, Index, Integer, String, Table, Text,
                         UniqueConstraint)
+from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -165,3 +166,42 @@ class ApiToken(db.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+# Full-text search over name and description. SQLite: an FTS5 table kept in step by triggers;
+# PostgreSQL: a GIN index on the same tsvector expression the search uses. Created by the
+# migration and, for schemas built with create_all (tests), by these after_create events. The
+# objects are not SQLAlchemy tables, so migrations ignore them (extensions.include_in_migrations).
+SEARCH_INDEX_SQL = {
+    "sqlite": [
+        "CREATE VIRTUAL TABLE IF NOT EXISTS organisation_fts USING fts5(name, description, content='organisation', "
+        "content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')",
+        "CREATE TRIGGER IF NOT EXISTS organisation_fts_ai AFTER INSERT ON organisation BEGIN "
+        "INSERT INTO organisation_fts(rowid, name, description) VALUES (new.id, new.name, new.description); END",
+        "CREATE TRIGGER IF NOT EXISTS organisation_fts_ad AFTER DELETE ON organisation BEGIN "
+        "INSERT INTO organisation_fts(organisation_fts, rowid, name, description) "
+        "VALUES ('delete', old.id, old.name, old.description); END",
+        "CREATE TRIGGER IF NOT EXISTS organisation_fts_au AFTER UPDATE OF name, description ON organisation BEGIN "
+        "INSERT INTO organisation_fts(organisation_fts, rowid, name, description) "
+        "VALUES ('delete', old.id, old.name, old.description); "
+        "INSERT INTO organisation_fts(rowid, name, description) VALUES (new.id, new.name, new.description); END",
+        # Index rows written before the triggers existed (a no-op on an empty table).
+        "INSERT INTO organisation_fts(organisation_fts) VALUES ('rebuild')",
+    ],
+    "postgresql": [
+        "CREATE INDEX IF NOT EXISTS ix_organisation_search ON organisation USING gin "
+        "(to_tsvector('english', coalesce(name, '') || ' ' || coalesce(description, '')))",
+    ],
+}
+SEARCH_INDEX_DROP_SQL = {
+    "sqlite": ["DROP TRIGGER IF EXISTS organisation_fts_ai", "DROP TRIGGER IF EXISTS organisation_fts_ad",
+               "DROP TRIGGER IF EXISTS organisation_fts_au", "DROP TABLE IF EXISTS organisation_fts"],
+    "postgresql": ["DROP INDEX IF EXISTS ix_organisation_search"],
+}
+NOT_MODELLED = ("organisation_fts", "ix_organisation_search")
+
+for _dialect, _statements in SEARCH_INDEX_SQL.items():
+    for _statement in _statements:
+        event.listen(Organisation.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+for _statement in SEARCH_INDEX_DROP_SQL["sqlite"]:
+    event.listen(Organisation.__table__, "before_drop", DDL(_statement).execute_if(dialect="sqlite"))

@@ -108,52 +108,9 @@ def expand_query(q: str) -> tuple[list[str], list[int], list[str]]:
 
 # --- Full-text index --------------------------------------------------------------------------
 
-_SQLITE_INDEX = [
-    "CREATE VIRTUAL TABLE IF NOT EXISTS organisation_fts USING fts5(name, description, content='organisation', "
-    "content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER IF NOT EXISTS organisation_fts_ai AFTER INSERT ON organisation BEGIN "
-    "INSERT INTO organisation_fts(rowid, name, description) VALUES (new.id, new.name, new.description); END",
-    "CREATE TRIGGER IF NOT EXISTS organisation_fts_ad AFTER DELETE ON organisation BEGIN "
-    "INSERT INTO organisation_fts(organisation_fts, rowid, name, description) "
-    "VALUES ('delete', old.id, old.name, old.description); END",
-    "CREATE TRIGGER IF NOT EXISTS organisation_fts_au AFTER UPDATE OF name, description ON organisation BEGIN "
-    "INSERT INTO organisation_fts(organisation_fts, rowid, name, description) "
-    "VALUES ('delete', old.id, old.name, old.description); "
-    "INSERT INTO organisation_fts(rowid, name, description) VALUES (new.id, new.name, new.description); END",
-]
 # The same expression in the index and in queries, written as literal SQL so PostgreSQL can use the index.
 PG_DOCUMENT = ("to_tsvector('english', coalesce(organisation.name, '') || ' ' || "
                "coalesce(organisation.description, ''))")
-_PG_INDEX = ("CREATE INDEX IF NOT EXISTS ix_organisation_search ON organisation USING gin "
-             "(to_tsvector('english', coalesce(name, '') || ' ' || coalesce(description, '')))")
-_ready: set[str] = set()
-
-
-def ensure_search_index() -> None:
-    """Create the full-text index (SQLite FTS5 table and triggers, or a PostgreSQL GIN index) once.
-
-    Kept out of the migrations on purpose: FTS5's shadow tables are not SQLAlchemy tables, so
-    `flask db migrate` would otherwise offer to drop them.  Runs in its own short transaction.
-    """
-    engine = db.engine
-    key = engine.url.render_as_string(hide_password=True)
-    if key in _ready:
-        return
-    with engine.begin() as connection:
-        if not engine.dialect.has_table(connection, "organisation"):
-            return  # migrations not applied yet: try again next time
-        if engine.dialect.name == "sqlite":
-            triggers = set(connection.execute(text(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'organisation_fts_%'")).scalars())
-            if len(triggers) < 3:
-                for statement in _SQLITE_INDEX:
-                    connection.execute(text(statement))
-                # Index whatever was written before the triggers existed.
-                connection.execute(text("INSERT INTO organisation_fts(organisation_fts) VALUES ('rebuild')"))
-        elif engine.dialect.name == "postgresql":
-            connection.execute(text(_PG_INDEX))
-    _ready.add(key)
-
 
 def _fts5_query(phrases: list[str]) -> str | None:
     quoted = ['"' + p.replace('"', '""') + '"' for p in phrases if re.search(r"\w", p)]
@@ -215,7 +172,6 @@ def _filter_conditions(filters: OrganisationFilters, today: date | None = None) 
 
 def ranked_ids(filters: OrganisationFilters) -> tuple:
     """(select of id and score in rank order, phrases, also_searched) for these filters."""
-    ensure_search_index()
     phrases, concept_ids, also = expand_query(filters.q) if filters.q else ([], [], [])
     statement = select(Organisation.id.label("id"))
     conditions = _filter_conditions(filters)

@@ -27,14 +27,7 @@ from .models import ApiToken, LocationStatus, TYPE_TITLES, Organisation
 bp = Blueprint("organisations", __name__)
 C, F, P = Role.COORDINATOR, Role.FINANCE, Role.PARTNER
 READERS = (C, P)
-# Maps load Leaflet from our own /vendor route, never a CDN.
-geo.maps.use_local_assets("/vendor")
 
-
-@bp.before_app_request
-def _search_index_ready():
-    # Once per process: the full-text index exists before any request reads or writes organisations.
-    queries.ensure_search_index()
 
 
 def _filters() -> queries.OrganisationFilters:
