@@ -18,24 +18,9 @@ from typing import Iterable
 _WORD = re.compile(r"[a-z0-9]+")
 _MAX_ROUNDS = 8
 
-# Whole-word US → British spellings that suffix rules cannot reach.
-_WORDS = {
-    "program": "programme",
-    "catalog": "catalogue",
-    "dialog": "dialogue",
-    "analog": "analogue",
-    "aging": "ageing",
-    "fulfill": "fulfil",
-    "enroll": "enrol",
-    "judgment": "judgement",
-    "mold": "mould",
-    "gray": "grey",
-    "pediatric": "paediatric",
-    "maneuver": "manoeuvre",
-    "mgmt": "management",
-}
-# Endings in US spelling → British, longest first. Over-matching ("size" → "sise") is harmless:
-# keys are only compared with other keys, never shown.
+# US spellings → British, as word endings (so joined forms such as "selfmgmt" follow too), longest
+# first. Over-matching ("size" → "sise", "staging" → "stageing") is harmless: keys are only
+# compared with other keys, never shown.
 _ENDINGS = [
     ("ization", "isation"), ("izations", "isations"), ("izing", "ising"), ("ized", "ised"),
     ("izer", "iser"), ("ize", "ise"),
@@ -46,8 +31,15 @@ _ENDINGS = [
     ("counseling", "counselling"), ("counselor", "counsellor"), ("traveling", "travelling"),
     ("modeling", "modelling"), ("labeling", "labelling"), ("defense", "defence"), ("offense", "offence"),
     ("liter", "litre"), ("fiber", "fibre"), ("theater", "theatre"),
+    ("program", "programme"), ("catalog", "catalogue"), ("dialog", "dialogue"), ("analog", "analogue"),
+    ("aging", "ageing"), ("fulfill", "fulfil"), ("enroll", "enrol"), ("judgment", "judgement"),
+    ("mold", "mould"), ("gray", "grey"), ("pediatric", "paediatric"), ("maneuver", "manoeuvre"),
+    ("mgmt", "management"),
 ]
-_ENDINGS.sort(key=lambda pair: -len(pair[0]))
+# Endings grouped by their last two letters, so most words are checked against none or one or two.
+_BY_TAIL: dict[str, list[tuple[str, str]]] = {}
+for _us, _uk in sorted(_ENDINGS, key=lambda pair: -len(pair[0])):
+    _BY_TAIL.setdefault(_us[-2:], []).append((_us, _uk))
 
 
 def _singular(word: str) -> str:
@@ -67,9 +59,7 @@ def _singular(word: str) -> str:
 
 def _british(word: str) -> str:
     """US spellings in their British form (organization → organisation, program → programme)."""
-    if word in _WORDS:
-        return _WORDS[word]
-    for us, uk in _ENDINGS:
+    for us, uk in _BY_TAIL.get(word[-2:], ()):
         if word.endswith(us):
             return word[: len(word) - len(us)] + uk
     return word
@@ -87,8 +77,9 @@ def _settle(word: str) -> str:
 
 def _fold(text: str) -> str:
     """Case-fold, strip accents and turn '&' into 'and'."""
-    text = unicodedata.normalize("NFKD", (text or "").upper().casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = (text or "").upper().casefold()
+    if not text.isascii():  # most text is plain ASCII: skip the slow accent stripping
+        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
     return text.replace("&", " and ")
 
 
@@ -102,9 +93,45 @@ def tokens(text: str) -> list[str]:
     return [_word_key(word) for word in _WORD.findall(_fold(text))]
 
 
+@lru_cache(maxsize=8192)
 def normalise(text: str) -> str:
     """The compact matching key: 'Self-Care', 'self care' and 'selfcares' all give 'selfcare'."""
     return _word_key("".join(tokens(text)))
+
+
+# Settling a joined run changes only its last few letters (an ending rule after a plural); with margin.
+_SETTLE_REACH = max(len(us) for us, _ in _ENDINGS) + 4
+
+
+class PhraseIndex:
+    """A set of phrase keys that can be looked for in many texts quickly.
+
+    A text's words are joined into runs; a run is only extended while its start could still be the
+    start of some key (checked on a prefix set, allowing for the letters settling can change), so
+    most runs stop after a word or two instead of growing to the longest key.
+    """
+
+    def __init__(self, keys):
+        self.keys = {key for key in keys if key}
+        self.max_chars = max((len(key) for key in self.keys), default=0)
+        self.prefixes = {key[:n] for key in self.keys for n in range(len(key) + 1)}
+
+    def found_in(self, words: list[str]) -> set[str]:
+        """The keys that some run of consecutive words settles to."""
+        found = set()
+        if not self.keys:
+            return found
+        limit = self.max_chars + _SETTLE_REACH
+        for start in range(len(words)):
+            joined = ""
+            for word in words[start:]:
+                joined += word
+                if len(joined) > limit or joined[: len(joined) - _SETTLE_REACH] not in self.prefixes:
+                    break
+                key = _word_key(joined)
+                if key in self.keys:
+                    found.add(key)
+        return found
 
 
 def run_keys(words: list[str], max_chars: int) -> set[str]:
@@ -114,7 +141,7 @@ def run_keys(words: list[str], max_chars: int) -> set[str]:
         joined = ""
         for word in words[start:]:
             joined += word
-            if len(joined) > max_chars + 3:  # +3: a settled key can be a little longer ("program" → "programme")
+            if len(joined) > max_chars + _SETTLE_REACH:
                 break
             keys.add(_word_key(joined))
     return keys
@@ -123,19 +150,17 @@ def run_keys(words: list[str], max_chars: int) -> set[str]:
 def contains_phrase(text: str, phrase: str) -> bool:
     """True when the text uses the phrase as whole words (in any of its spellings and joinings)."""
     key = normalise(phrase)
-    if not key:
-        return False
-    return key in run_keys(tokens(text), len(key))
+    return bool(key) and key in PhraseIndex([key]).found_in(tokens(text))
 
 
-def mentions(text: str, phrases: Iterable[str]) -> list[str]:
-    """The phrases (as given) that the text uses as whole words."""
+def mentions(text: str, phrases: Iterable[str], index: PhraseIndex | None = None) -> list[str]:
+    """The phrases (as given) that the text uses as whole words; pass an index when checking many texts."""
     keyed = [(phrase, normalise(phrase)) for phrase in phrases]
-    keyed = [(phrase, key) for phrase, key in keyed if key]
-    if not keyed or not text:
+    if not text:
         return []
-    found = run_keys(tokens(text), max(len(key) for _, key in keyed))
-    return [phrase for phrase, key in keyed if key in found]
+    index = index or PhraseIndex(key for _, key in keyed)
+    found = index.found_in(tokens(text))
+    return [phrase for phrase, key in keyed if key and key in found]
 
 
 def variants(phrase: str) -> list[str]:

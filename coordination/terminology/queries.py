@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from ..extensions import db
-from .matching import normalise, run_keys, tokens
+from .matching import PhraseIndex, normalise, tokens
 from .models import Concept, ConceptLabel, ConceptRelation, RelationKind, UnfoundSearch
 
 # A label "clearly" beats the national name in a borough when at least this many organisations use it
@@ -135,20 +135,20 @@ def organisation_texts(borough_codes: list[str] | None = None):
 def evidence_report(borough_codes: list[str] | None = None) -> dict[str, list[ConceptEvidence]]:
     """Per borough, per concept: how many organisations' descriptions use each label, with a suggestion.
 
-    Each description is split into words once; every run of words becomes a key, and each label key is
-    a set lookup — so the cost is (words × longest label) per description, not descriptions × labels.
+    Each description is split into words once and its runs of words looked up in one index of every
+    label key, so the cost grows with the words in the descriptions, not descriptions × labels.
     """
     concepts = list_concepts()
     labels = {concept.id: _labels_for_evidence(concept) for concept in concepts}
     keys = {key for rows in labels.values() for _, _, key in rows}
     if not keys:
         return {}
-    longest = max(len(key) for key in keys)
+    index = PhraseIndex(keys)
     counts: dict[tuple[str, str], int] = defaultdict(int)      # (borough, key) -> organisations
     any_counts: dict[tuple[str, int], int] = defaultdict(int)  # (borough, concept) -> organisations
     concept_keys = {concept.id: {key for _, _, key in labels[concept.id]} for concept in concepts}
     for codes, description in organisation_texts(borough_codes):
-        found = run_keys(tokens(description), longest) & keys
+        found = index.found_in(tokens(description))
         if not found:
             continue
         for code in codes:

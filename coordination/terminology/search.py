@@ -15,7 +15,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from ..extensions import db
-from .matching import mentions, normalise, run_keys, tokens, variants
+from .matching import PhraseIndex, mentions, normalise, tokens, variants
 from .models import Concept, ConceptLabel, LabelKind, LabelStatus
 
 
@@ -39,11 +39,9 @@ def matching_concepts(q: str) -> list[Concept]:
     concepts = list(db.session.scalars(select(Concept).order_by(Concept.pref_label)))
     if not concepts:
         return []
-    words = tokens(q)
-    longest = max(len(normalise(_text(label))) for concept in concepts for label in _searchable_labels(concept))
-    found = run_keys(words, max(longest, len(key))) | {key}
-    return [concept for concept in concepts
-            if any(normalise(_text(label)) in found for label in _searchable_labels(concept))]
+    keys = {concept.id: {normalise(_text(label)) for label in _searchable_labels(concept)} for concept in concepts}
+    found = PhraseIndex(set().union(*keys.values())).found_in(tokens(q)) | {key}
+    return [concept for concept in concepts if keys[concept.id] & found]
 
 
 def expand_query(q: str) -> tuple[list[str], list[int], list[str]]:
@@ -99,7 +97,8 @@ def find_organisation_ids(q: str, base=None) -> list[int]:
                                                       Organisation.id.in_(tagged))
                               .where(or_(Organisation.id.in_(tagged), *text_filters))
                               .order_by(Organisation.name, Organisation.id)).all()
-    return [row[0] for row in rows if row[3] or mentions(f"{row[1]} . {row[2] or ''}", phrases)]
+    index = PhraseIndex(normalise(phrase) for phrase in phrases)
+    return [row[0] for row in rows if row[3] or mentions(f"{row[1]} . {row[2] or ''}", phrases, index)]
 
 
 def _lower_first(text: str) -> str:

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from coordination.terminology.matching import contains_phrase, mentions, normalise, tokens, variants
+from coordination.terminology.matching import PhraseIndex, contains_phrase, mentions, normalise, run_keys, tokens, variants
 
 words = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=12)
 ascii_text = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=60)
@@ -81,3 +81,16 @@ def test_a_phrase_must_start_and_end_on_whole_words():
 def test_tokens_and_variants_give_the_forms_a_plain_search_needs():
     assert tokens("Supported Self-Management!") == ["supported", "self", "management"]
     assert variants("Self-care") == ["self-care", "self care", "selfcare"]
+
+
+@given(st.lists(st.sampled_from(["self", "care", "cares", "peer", "led", "group", "groups", "colo", "r", "s", "gas",
+                                 "mgmt", "program", "organization", "natural", "x"]), max_size=12),
+       st.lists(st.lists(st.sampled_from(["self", "care", "peer-led", "groups", "natural gas", "colo r", "selfmgmt",
+                                          "programs", "organisation"]), min_size=1, max_size=3), min_size=1,
+                max_size=4))
+@settings(max_examples=300)
+def test_the_fast_phrase_index_finds_exactly_what_trying_every_run_finds(words, phrases):
+    keys = {normalise(" ".join(phrase)) for phrase in phrases}
+    text_words = tokens(" ".join(words))
+    longest = max(len(key) for key in keys)
+    assert PhraseIndex(keys).found_in(text_words) == run_keys(text_words, longest) & keys
