@@ -44,6 +44,17 @@ def matching_concepts(q: str) -> list[Concept]:
     return [concept for concept in concepts if keys[concept.id] & found]
 
 
+def resolve_concept(text: str) -> Concept | None:
+    """The concept one of whose searchable labels is exactly this text (for importers: 'self-care' → SSM)."""
+    key = normalise(text)
+    if not key:
+        return None
+    for concept in db.session.scalars(select(Concept).order_by(Concept.id)):
+        if any(normalise(_text(label)) == key for label in _searchable_labels(concept)):
+            return concept
+    return None
+
+
 def expand_query(q: str) -> tuple[list[str], list[int], list[str]]:
     """(phrases to search for, ids of concepts named, labels to show as 'also searched for')."""
     q = " ".join((q or "").split())

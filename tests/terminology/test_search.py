@@ -5,7 +5,8 @@ from sqlalchemy import select
 from coordination.extensions import db
 from coordination.terminology import operations
 from coordination.terminology.models import LabelKind, LabelStatus, UnfoundSearch
-from coordination.terminology.search import display_label, expand_query, find_organisation_ids, record_zero_result
+from coordination.terminology.search import (display_label, expand_query, find_organisation_ids, record_zero_result,
+                                             resolve_concept)
 
 
 @pytest.fixture
@@ -107,3 +108,10 @@ def test_only_one_local_name_per_borough_is_agreed_at_a_time(vocabulary):
 def test_a_label_already_naming_another_concept_is_refused(vocabulary):
     with pytest.raises(operations.TerminologyError, match="already a name of ‘Supported self-management’"):
         operations.add_label(vocabulary["Peer support"], kind="alt", text="Self Care")
+
+
+def test_an_importer_can_resolve_any_name_to_its_concept(vocabulary):
+    ssm = vocabulary["Supported self-management"]
+    assert resolve_concept("Self Care") is ssm
+    assert resolve_concept("SUPPORTED SELF-MANAGEMENT") is ssm
+    assert resolve_concept("self care groups") is None and resolve_concept("") is None
