@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
@@ -88,6 +88,23 @@ def update_concept(concept: Concept, *, pref_label: str, definition: str | None,
     concept.definition = (definition or "").strip() or None
     audit.record("terminology.concept_updated", concept, before=before,
                  after={"pref_label": pref_label, "definition": concept.definition}, actor=actor)
+    db.session.commit()
+
+
+def delete_concept(concept: Concept, actor=None) -> None:
+    """Remove a practice area that no organisation is tagged with (its names and links go with it)."""
+    from ..organisations.models import organisation_practice_area as opa
+
+    tagged = db.session.scalar(select(func.count()).select_from(opa).where(opa.c.concept_id == concept.id)) or 0
+    if tagged:
+        raise TerminologyError(f"{tagged:,} organisation{'s are' if tagged != 1 else ' is'} tagged with "
+                               f"‘{concept.pref_label}’: move {'them' if tagged != 1 else 'it'} to another "
+                               "practice area first, or add this one's names to another practice area")
+    audit.record("terminology.concept_deleted", concept, actor=actor, before={
+        "uri": concept.uri, "pref_label": concept.pref_label, "labels": [label.text for label in concept.labels]})
+    db.session.execute(delete(ConceptRelation).where(
+        (ConceptRelation.source_id == concept.id) | (ConceptRelation.target_id == concept.id)))
+    db.session.delete(concept)
     db.session.commit()
 
 

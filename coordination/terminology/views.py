@@ -88,6 +88,20 @@ def edit_concept(concept_id: int):
     return render_template("terminology/concept-form.html", form=form, concept=concept)
 
 
+@bp.post("/<int:concept_id>/remove")
+@roles_required(C)
+def delete_concept(concept_id: int):
+    concept = queries.get_concept_or_404(concept_id)
+    name = concept.pref_label
+    try:
+        operations.delete_concept(concept, actor=current_user)
+    except operations.TerminologyError as error:
+        flash(str(error), "error")
+        return redirect(url_for("terminology.view_concept", concept_id=concept_id))
+    flash(f"Removed ‘{name}’.", "success")
+    return redirect(url_for("terminology.list_concepts"))
+
+
 @bp.route("/<int:concept_id>/names/new", methods=["GET", "POST"])
 @roles_required(C)
 def add_label(concept_id: int):

@@ -9,8 +9,16 @@ def _seed_vocabulary_and_an_unfound_search():
     from coordination.terminology import demo
     from coordination.terminology.search import record_zero_result
 
+    from coordination.extensions import db
+    from coordination.organisations.models import Organisation
+
     demo.seed(None)
     record_zero_result("expert patients")
+    for n in range(4):  # enough for the evidence report to suggest a local name in Rochdale
+        db.session.add(Organisation(name=f"Rochdale group {n}", normalised_name=f"rochdale group {n}",
+                                    description="Our link workers connect people to local groups.",
+                                    borough_code="E08000005"))
+    db.session.commit()
 
 
 def test_the_coordinator_reads_and_edits_the_vocabulary_and_every_page_passes_axe(browser_page, create_user):
@@ -49,7 +57,9 @@ def test_the_coordinator_reads_and_edits_the_vocabulary_and_every_page_passes_ax
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("expert patients")
     page.goto("/terms/evidence")
     expect(page.locator("h1")).to_have_text("Which words each borough uses")
+    expect(page.locator("#main-content")).to_contain_text("Use ‘link workers’ locally")
     assert_accessible(page)
+    screenshot(page, "terminology-evidence")
     assert page.hosts == {page.url.split("/")[2]}
     assert not page.console_errors, page.console_errors
 

@@ -6,6 +6,7 @@ ROUTES = {
     "terminology.export_vocabulary": ALL,
     "terminology.create_concept": {C},
     "terminology.edit_concept": {C},
+    "terminology.delete_concept": {C},
     "terminology.add_label": {C},
     "terminology.agree_label": {C},
     "terminology.delete_label": {C},

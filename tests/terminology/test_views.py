@@ -120,3 +120,22 @@ def test_the_display_label_is_available_to_every_template(app, vocabulary):
     with app.test_request_context():
         text = render_template_string("{{ display_label(c, 'E08000005') }}|{{ c | concept_label }}", c=concept)
     assert text == "Self-care (supported self-management)|Self-care (supported self-management)"
+
+
+def test_a_practice_area_is_removed_only_when_no_organisation_is_tagged_with_it(signed_in, vocabulary,
+                                                                                 create_organisation):
+    from coordination.terminology.models import Concept
+
+    client, _ = signed_in("coordinator")
+    peer, impact = vocabulary["Peer support"], vocabulary["Demonstrating impact"]
+    create_organisation("Rochdale Peers", "Peer-led groups.", practice_areas=[peer])
+    response = client.post(f"/terms/{peer.id}/remove", follow_redirects=True)
+    assert "1 organisation is tagged with ‘Peer support’" in response.get_data(as_text=True)
+    assert db.session.get(Concept, peer.id) is not None
+    client.post(f"/terms/{impact.id}/links/new", data={"kind": "related", "other": str(peer.id)})
+    response = client.post(f"/terms/{impact.id}/remove")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Concept, impact.id) is None
+    assert db.session.scalar(select(ConceptRelation)) is not None  # the seeded links between the others remain
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "terminology.concept_deleted"))
