@@ -60,6 +60,7 @@ class Concept(db.Model):
         order_by="(ConceptLabel.kind, ConceptLabel.borough_code, ConceptLabel.text)")
 
     def labels_of(self, kind: LabelKind) -> list["ConceptLabel"]:
+        """This concept's labels of one kind."""
         return [label for label in self.labels if label.kind == kind]
 
     @property

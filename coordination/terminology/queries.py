@@ -22,18 +22,22 @@ def list_concepts() -> list[Concept]:
 
 
 def get_concept_or_404(concept_id: int) -> Concept:
+    """One concept or a 404 page."""
     return db.get_or_404(Concept, concept_id)
 
 
 def get_label_or_404(label_id: int) -> ConceptLabel:
+    """One label or a 404 page."""
     return db.get_or_404(ConceptLabel, label_id)
 
 
 def get_relation_or_404(relation_id: int) -> ConceptRelation:
+    """One link or a 404 page."""
     return db.get_or_404(ConceptRelation, relation_id)
 
 
 def get_unfound_or_404(unfound_id: int) -> UnfoundSearch:
+    """One unfound search or a 404 page."""
     return db.get_or_404(UnfoundSearch, unfound_id)
 
 
@@ -185,6 +189,7 @@ def _already_local(concept: Concept, borough_code: str, text: str) -> bool:
 
 
 def label_kind_title(kind: str) -> str:
+    """Plain-English name of a kind of label for the report."""
     return {"national": "National name", "alt": "Other name", "local": "Local name",
             "hidden": "Hidden name"}.get(kind, kind)
 
