@@ -89,21 +89,16 @@ class SearchResult:
 # --- Synonym expansion (the terminology area plugs in here) -----------------------------------
 
 def expand_query(q: str) -> tuple[list[str], list[int], list[str]]:
-    """Text -> (phrases to OR, concept ids whose tagged organisations also match, other words searched).
+    """Text -> (phrases to OR, concept ids whose tagged organisations also match, other words searched)."""
+    from ..terminology.search import expand_query as expand
 
-    Uses `coordination.terminology.search.expand_query` when that module exists.
-    """
-    try:
-        module = importlib.import_module("coordination.terminology.search")
-    except ModuleNotFoundError as error:
-        if error.name not in ("coordination.terminology.search", "coordination.terminology"):
-            raise
-        return [q], [], []
-    expand = getattr(module, "expand_query", None)
-    if expand is None:
-        return [q], [], []
     phrases, concept_ids, also = expand(q)
     return list(phrases) or [q], [int(c) for c in concept_ids], list(also)
+
+
+def words_find_nothing(q: str) -> bool:
+    """True when the words alone (no other filters, any status) match no organisation."""
+    return search_organisations(OrganisationFilters(q=q, status="any"), 1, per_page=1).total == 0
 
 
 # --- Full-text index --------------------------------------------------------------------------

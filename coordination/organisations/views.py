@@ -20,6 +20,7 @@ from ..boroughs import borough_choices, borough_name
 from ..extensions import csrf, db
 from ..permissions import Role, roles_required
 from ..security import csp_nonce
+from ..terminology.search import record_zero_result
 from . import importer, operations, queries
 from .forms import MergeForm, OrganisationForm, TokenForm, UploadForm, mapping_form_class
 from .models import ApiToken, LocationStatus, TYPE_TITLES, Organisation
@@ -53,6 +54,8 @@ def _filter_context(filters) -> dict:
 def list_organisations():
     filters = _filters()
     result = queries.search_organisations(filters, _page_arg())
+    if filters.q and result.total == 0 and queries.words_find_nothing(filters.q):
+        record_zero_result(filters.q)
     return render_template("organisations/list.html", result=result, **_filter_context(filters))
 
 

@@ -1,6 +1,4 @@
 """One search function: full text with phrases and synonym concepts, filters, ranking, paging."""
-import sys
-import types
 from datetime import date, timedelta
 
 import pytest
@@ -92,26 +90,6 @@ def test_edits_are_searchable_at_once(directory):
     update_organisation(orgs["outside"], {"description": "Respite for unpaid carers and kinship carers"})
     assert _names(search_organisations(OrganisationFilters(q="kinship"))) == ["Cheshire Carers"]
     assert _names(search_organisations(OrganisationFilters(q="breaks"))) == []
-
-
-def test_the_terminology_expansion_adds_phrases_and_concepts(directory, monkeypatch):
-    orgs, self_care = directory
-    module = types.ModuleType("coordination.terminology.search")
-
-    def expand_query(q):
-        return [q, "food parcels"], [self_care.id], ["food parcels", "Supported self-management"]
-
-    module.expand_query = expand_query
-    monkeypatch.setitem(sys.modules, "coordination.terminology.search", module)
-    result = search_organisations(OrganisationFilters(q="self care"))
-    assert set(_names(result)) == {"Bolton Food Bank", "Diabetes Group"}
-    assert result.also_searched == ["food parcels", "Supported self-management"]
-
-
-def test_without_the_terminology_module_the_query_is_searched_as_typed():
-    if "coordination.terminology.search" in sys.modules:
-        pytest.skip("the terminology area provides expansion on this branch")
-    assert queries.expand_query("food bank") == (["food bank"], [], [])
 
 
 def test_filters_survive_a_round_trip_through_query_parameters():
