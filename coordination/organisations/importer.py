@@ -18,7 +18,8 @@ from geo.postcodes import lookup_postcodes
 
 from .. import audit
 from ..extensions import db
-from ..terminology.models import Concept
+from ..terminology.matching import normalise
+from ..terminology.search import concept_keys
 from ..timeutil import utcnow
 from . import validation as v
 from .models import (LocationStatus, Organisation, OrganisationBorough, OrganisationStatus, OrganisationType,
@@ -186,7 +187,8 @@ _LOCATION_FIELDS = ("postcode", "latitude", "longitude", "borough_code", "distri
 
 
 def _concept_lookup() -> dict[str, int]:
-    return {label.lower(): cid for cid, label in db.session.execute(select(Concept.id, Concept.pref_label))}
+    """Any label of a practice area (national, other, hidden or agreed local) names it."""
+    return concept_keys()
 
 
 def _clean_row(cells: list[str], mapping: dict[str, int], headers: list[str], concepts: dict[str, int],
@@ -227,7 +229,7 @@ def _clean_row(cells: list[str], mapping: dict[str, int], headers: list[str], co
     if "practice_areas" in mapping:
         unknown = []
         for label in v.split_list(cell("practice_areas")):
-            cid = concepts.get(label.lower())
+            cid = concepts.get(normalise(label))
             if cid is None:
                 unknown.append(label)
             else:

@@ -44,6 +44,15 @@ def matching_concepts(q: str) -> list[Concept]:
     return [concept for concept in concepts if keys[concept.id] & found]
 
 
+def concept_keys() -> dict[str, int]:
+    """Every searchable label, normalised, to its concept id (for matching many cells at once)."""
+    keys: dict[str, int] = {}
+    for concept in db.session.scalars(select(Concept).order_by(Concept.id)):
+        for label in _searchable_labels(concept):
+            keys.setdefault(normalise(_text(label)), concept.id)
+    return keys
+
+
 def resolve_concept(text: str) -> Concept | None:
     """The concept one of whose searchable labels is exactly this text (for importers: 'self-care' → SSM)."""
     key = normalise(text)

@@ -209,3 +209,13 @@ def test_the_command_prints_a_one_line_json_summary_and_writes_the_report(app, t
     assert summary == {"rows": 12, "created": 6, "updated": 2, "reported": 4}
     assert len(list(csv.DictReader(io.StringIO(report.read_text(encoding="utf-8-sig"))))) == 4
     assert "E08000001" in _by_name("Nowhere Group").operates_in_codes
+
+
+def test_practice_areas_in_a_file_may_use_any_local_or_national_word(app):
+    from coordination.terminology.demo import seed
+
+    seed(None)
+    _, summary = _run("Name,Practice areas\r\nSelf Care Circle,self care; Peer Support\r\nKnit Club,knitting\r\n")
+    circle = _by_name("Self Care Circle")
+    assert sorted(c.pref_label for c in circle.practice_areas) == ["Peer support", "Supported self-management"]
+    assert summary.reported == 1 and "Practice area knitting is not in the list of terms" in summary.report[0]["reason"]
