@@ -382,9 +382,12 @@ def get_organisation_or_404(org_id: int) -> Organisation:
     return org
 
 
-def practice_area_choices() -> list[tuple[int, str]]:
-    return [(cid, label) for cid, label in db.session.execute(select(Concept.id, Concept.pref_label)
-                                                              .order_by(Concept.pref_label))]
+def practice_area_choices(borough_code: str | None = None) -> list[tuple[int, str]]:
+    """Practice areas for pickers, named as people in that borough (or Greater Manchester) say them."""
+    from ..terminology.search import display_label
+
+    concepts = db.session.scalars(select(Concept).order_by(Concept.pref_label))
+    return [(concept.id, display_label(concept, borough_code)) for concept in concepts]
 
 
 def possible_duplicates(org: Organisation, limit: int = 10) -> list[Organisation]:

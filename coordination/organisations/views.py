@@ -45,7 +45,7 @@ def _page_arg() -> int:
 
 def _filter_context(filters) -> dict:
     return {"filters": filters, "borough_choices": borough_choices(), "type_choices": list(TYPE_TITLES.items()),
-            "practice_area_choices": queries.practice_area_choices(), "borough_name": borough_name,
+            "practice_area_choices": queries.practice_area_choices(filters.borough), "borough_name": borough_name,
             "filter_args": filters.to_args()}
 
 

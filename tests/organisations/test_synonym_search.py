@@ -54,3 +54,18 @@ def test_searches_that_find_nothing_are_counted_without_the_person(vocabulary_an
     rows = db.session.scalars(select(UnfoundSearch)).all()
     assert len(rows) == 1 and rows[0].count == 2
     assert not [column for column in UnfoundSearch.__table__.columns if "user" in column.name]
+
+
+def test_a_partner_sees_practice_areas_in_local_words_first(vocabulary_and_directory, signed_in):
+    client, _ = signed_in("partner", boroughs=["E08000010"])
+    soup = page(client.get("/organisations", query_string={"q": "self care"}))
+    options = [o.get_text(strip=True) for o in soup.select("select[name=practice_area] option")]
+    assert "Self-care (supported self-management)" in options
+
+
+def test_an_organisation_shows_its_practice_areas_in_local_words_first(vocabulary_and_directory, signed_in):
+    client, _ = signed_in("coordinator")
+    soup, _ = _found(client, "Bury Diabetes Friends")
+    link = soup.select_one("main table a[href^='/organisations/']")
+    record = page(client.get(link["href"])).select_one("main").get_text(" ", strip=True)
+    assert "Self-care (supported self-management)" in record
