@@ -106,12 +106,34 @@ def _postcodes_by_borough() -> dict[str, list[str]]:
     return out
 
 
+# Which of the starting practice areas each demo topic belongs to (names as the terminology seed has them).
+PRACTICE_AREA_FOR_TOPIC = {
+    "peer": "Peer support", "recovery": "Peer support", "lived experience": "Peer support",
+    "mental": "Peer support", "cancer": "Peer support", "stroke": "Peer support",
+    "self-management": "Supported self-management", "diabetes": "Supported self-management",
+    "pain": "Supported self-management", "respiratory": "Supported self-management",
+    "physical": "Supported self-management",
+    "carer": "Care and support planning", "dementia": "Care and support planning",
+    "disab": "Care and support planning", "learning disab": "Care and support planning",
+    "advice": "Person-centred information and helplines", "money": "Person-centred information and helplines",
+    "advocacy": "Person-centred information and helplines", "refugee": "Person-centred information and helplines",
+    "community": "Engaging people in shaping health and care", "women": "Engaging people in shaping health and care",
+    "health inequal": "Engaging people in shaping health and care", "housing": "Engaging people in shaping health and care",
+    "young": "Engaging people in shaping health and care",
+    "social prescribing": "Social prescribing", "green": "Social prescribing", "isolation": "Social prescribing",
+    "food": "Social prescribing", "arts": "Social prescribing", "older": "Social prescribing",
+    "employ": "Demonstrating impact",
+}
+
+
 def _concepts_for(keywords: list[str], concepts: list[tuple[int, str]]) -> list[int]:
+    """Practice-area concept ids for a demo organisation's topics (none when the vocabulary is absent)."""
+    by_name = {label.lower(): cid for cid, label in concepts}
     found = []
     for keyword in keywords:
-        for cid, label in concepts:
-            if keyword.lower() in label.lower() and cid not in found:
-                found.append(cid)
+        cid = by_name.get(PRACTICE_AREA_FOR_TOPIC.get(keyword, "").lower())
+        if cid is not None and cid not in found:
+            found.append(cid)
     return found[:3]
 
 

@@ -258,7 +258,7 @@ def _boundaries():
 @roles_required(*READERS)
 def map_organisations():
     filters = _filters()
-    m = geo.maps.new_map(height=560, basemap=bool(current_app.config.get("TILE_URL")),
+    m = geo.maps.new_map(height="100%", basemap=bool(current_app.config.get("TILE_URL")),
                          tiles_url=current_app.config.get("TILE_URL") or geo.maps.OSM_TILES)
     geo.maps.add_boundaries(m, _boundaries(), name="Borough boundaries")
     parts = geo.maps.render_parts(m, nonce=csp_nonce())
