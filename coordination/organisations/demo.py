@@ -122,7 +122,7 @@ PRACTICE_AREA_FOR_TOPIC = {
     "young": "Engaging people in shaping health and care",
     "social prescribing": "Social prescribing", "green": "Social prescribing", "isolation": "Social prescribing",
     "food": "Social prescribing", "arts": "Social prescribing", "older": "Social prescribing",
-    "employ": "Demonstrating impact",
+    "employ": "Demonstrating impact", "famil": "Care and support planning",
 }
 
 
