@@ -21,11 +21,19 @@ def _type_date(page, prefix, day):
 
 def _choose(page, value):
     # Keyboard on a closed <select>: focus, then arrow down until the option is chosen.
+    # Each key press is applied asynchronously: wait for it to land so the loop never overshoots.
     page.focus("#kind")
+    current = page.eval_on_selector("#kind", "el => el.value")
     for _ in range(20):
-        if page.eval_on_selector("#kind", "el => el.value") == value:
+        if current == value:
             return
         page.keyboard.press("ArrowDown")
+        for _ in range(50):
+            moved = page.eval_on_selector("#kind", "el => el.value")
+            if moved != current:
+                break
+            page.wait_for_timeout(20)
+        current = moved
     raise AssertionError(f"could not reach {value} with the keyboard")
 
 
@@ -60,6 +68,11 @@ def test_a_contributor_sends_a_claim_on_a_phone_with_the_keyboard_alone(browser,
     page.keyboard.press("Enter")
     expect(page.locator("#claim-total")).to_have_text("£50.00")
     _choose(page, "car_miles")
+    # Only the questions for car miles show, so the form stays short on a phone.
+    expect(page.locator("#miles")).to_be_visible()
+    expect(page.locator("#passengers")).to_be_visible()
+    expect(page.locator("#cost")).to_be_hidden()
+    expect(page.locator("#agreed_by")).to_be_hidden()
     _type_into(page, "#miles", "23")
     page.keyboard.press("Enter")
     expect(page.locator("#claim-total")).to_have_text("£60.35")
