@@ -216,7 +216,7 @@ class Attendance(db.Model):
     __table_args__ = (
         UniqueConstraint("event_id", "person_id", name="uq_attendance_event_person"),
         CheckConstraint("person_id IS NOT NULL OR organisation_id IS NOT NULL", name="someone"),
-        Index("ix_attendance_organisation_status", "organisation_id", "status"),
+        Index("ix_attendance_organisation_status", "organisation_id", "status", "event_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -243,9 +243,7 @@ def record_attendance(event_id: int):
     event = queries.get_or_404(Event, event_id)
     error = None
     if request.method == "POST":
-        from flask_wtf.csrf import validate_csrf
-
-        validate_csrf(request.form.get("csrf_token"))
+        # CSRFProtect (app-wide) has already checked the token.
         statuses = {int(key.split("-", 1)[1]): value for key, value in request.form.items()
                     if key.startswith("person-") and key.split("-", 1)[1].isdigit()}
         if request.form.get("add_person", "").isdigit():
@@ -291,7 +289,7 @@ def follow_up_pledge(pledge_id: int):
     if form.validate_on_submit():
         try:
             operations.follow_up_pledge(pledge, status=form.status.data, note=form.note.data,
-                                        expected=PledgeStatus(request.form.get("expected") or pledge.status.value),
+                                        expected=_expected_status(pledge),
                                         actor=current_user)
         except operations.CommunityError as error:
             form.status.errors.append(str(error))
@@ -299,5 +297,13 @@ def follow_up_pledge(pledge_id: int):
             flash("Follow-up saved.", "success")
             return redirect(url_for("communities.event_detail", event_id=pledge.event_id) + "#pledges")
     return render_template("communities/form.html", form=form, title="Follow up a pledge", quote=pledge.text,
-                           hidden={"expected": request.form.get("expected") or pledge.status.value},
+                           hidden={"expected": _expected_status(pledge).value},
                            back=url_for("communities.event_detail", event_id=pledge.event_id))
+
+
+def _expected_status(pledge: Pledge) -> PledgeStatus:
+    """The status the person saw when they opened the form (sent back hidden), else the current one."""
+    try:
+        return PledgeStatus(request.form.get("expected") or pledge.status.value)
+    except ValueError:
+        return pledge.status

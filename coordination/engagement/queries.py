@@ -77,36 +77,32 @@ def _borough_values() -> tuple[str, dict]:
     return ", ".join(rows), params
 
 
-# Engagement of organisations: attended events and community memberships.  Event times are
+# Engagement of an organisation: an attended event, or a membership, recorded against it (the
+# organisation a person came for is stored on the attendance and membership rows when recorded).
+# Correlated EXISTS lets both engines use the (organisation_id, ...) indexes.  Event times are
 # compared with datetimes and membership days with dates, so no engine has to mix the two types.
-_ENGAGED_BETWEEN = """
-    SELECT COALESCE(a.organisation_id, p.organisation_id) AS organisation_id
-    FROM attendance a
-    JOIN event e ON e.id = a.event_id
-    LEFT JOIN person p ON p.id = a.person_id
-    WHERE a.status = 'attended' AND e.starts_at >= :{start}_at AND e.starts_at < :{end}_at
-    UNION
-    SELECT COALESCE(m.organisation_id, p.organisation_id)
-    FROM membership m
-    JOIN person p ON p.id = m.person_id
-    WHERE m.joined_on < :{end}_day AND COALESCE(m.left_on, :far_future) >= :{start}_day
-"""
+_ENGAGED_BETWEEN = """(
+    EXISTS (SELECT 1 FROM attendance a JOIN event e ON e.id = a.event_id
+            WHERE a.organisation_id = o.id AND a.status = 'attended'
+              AND e.starts_at >= :{start}_at AND e.starts_at < :{end}_at)
+    OR EXISTS (SELECT 1 FROM membership m
+               WHERE m.organisation_id = o.id AND m.joined_on < :{end}_day
+                 AND COALESCE(m.left_on, :far_future) >= :{start}_day))"""
 
 _DIRECTORY_CTES = """
 borough(code, population, imd_score) AS (VALUES {borough_values}),
 org AS (
-    SELECT o.id, o.borough_code FROM organisation o JOIN borough b ON b.code = o.borough_code
+    SELECT o.id, o.borough_code, {flags}
+    FROM organisation o JOIN borough b ON b.code = o.borough_code
     WHERE o.status = 'active'
 ),
 org_area AS (
-    SELECT org.id AS organisation_id, org.borough_code, opa.concept_id
+    SELECT org.id AS organisation_id, org.borough_code, opa.concept_id, org.engaged, org.engaged_before,
+           org.engaged_ever
     FROM org JOIN organisation_practice_area opa ON opa.organisation_id = org.id
     UNION ALL
-    SELECT org.id, org.borough_code, 0 FROM org
-),
-engaged AS ({engaged}),
-engaged_before AS ({before}),
-engaged_ever AS ({ever})
+    SELECT org.id, org.borough_code, 0, org.engaged, org.engaged_before, org.engaged_ever FROM org
+)
 """
 
 _FIGURES_SQL = """
@@ -120,13 +116,10 @@ grid AS (SELECT b.code AS borough_code, area.concept_id FROM borough b CROSS JOI
 org_counts AS (
     SELECT oa.borough_code, oa.concept_id,
            COUNT(*) AS directory,
-           COUNT(en.organisation_id) AS engaged,
-           COUNT(CASE WHEN en.organisation_id IS NOT NULL AND eb.organisation_id IS NULL THEN 1 END) AS new_reached,
-           COUNT(CASE WHEN ev.organisation_id IS NULL THEN 1 END) AS never_engaged
+           SUM(oa.engaged) AS engaged,
+           SUM(CASE WHEN oa.engaged = 1 AND oa.engaged_before = 0 THEN 1 ELSE 0 END) AS new_reached,
+           SUM(1 - oa.engaged_ever) AS never_engaged
     FROM org_area oa
-    LEFT JOIN engaged en ON en.organisation_id = oa.organisation_id
-    LEFT JOIN engaged_before eb ON eb.organisation_id = oa.organisation_id
-    LEFT JOIN engaged_ever ev ON ev.organisation_id = oa.organisation_id
     GROUP BY oa.borough_code, oa.concept_id
 ),
 taking_part AS (
@@ -211,6 +204,7 @@ def _engaged_sql(start: str, end: str) -> str:
     return _ENGAGED_BETWEEN.format(start=start, end=end)
 
 
+
 def _params(period: Period) -> dict:
     return {"start_at": period.start_at, "end_at": period.end_at, "start_day": period.start,
             "end_day": period.end, "far_future": FAR_FUTURE, "epoch_at": datetime(1900, 1, 1),
@@ -218,11 +212,15 @@ def _params(period: Period) -> dict:
             "gm": GM}
 
 
-def _directory_ctes() -> tuple[str, dict]:
+_FLAGS = {"engaged": ("start", "end"), "engaged_before": ("epoch", "start"), "engaged_ever": ("epoch", "forever")}
+
+
+def _directory_ctes(flags=tuple(_FLAGS)) -> tuple[str, dict]:
+    """The borough, org (with the engagement flags asked for, 0 for the others) and org_area CTEs."""
     values, params = _borough_values()
-    ctes = _DIRECTORY_CTES.format(borough_values=values, engaged=_engaged_sql("start", "end"),
-                                  before=_engaged_sql("epoch", "start"), ever=_engaged_sql("epoch", "forever"))
-    return ctes, params
+    columns = ", ".join(f"CASE WHEN {_engaged_sql(*_FLAGS[name])} THEN 1 ELSE 0 END AS {name}" if name in flags
+                        else f"0 AS {name}" for name in _FLAGS)
+    return _DIRECTORY_CTES.format(borough_values=values, flags=columns), params
 
 
 def _figures_statement() -> tuple[str, dict]:
@@ -262,12 +260,9 @@ def engagement_figures(period: Period) -> list[dict]:
 _ORGANISATIONS_SQL = """
 WITH {directory_ctes}
 SELECT o.id, o.name, o.borough_code, o.latitude, o.longitude, o.email, o.website, o.postcode,
-       CASE WHEN en.organisation_id IS NOT NULL THEN 1 ELSE 0 END AS engaged_in_period,
-       CASE WHEN ev.organisation_id IS NOT NULL THEN 1 ELSE 0 END AS ever_engaged
+       org.engaged AS engaged_in_period, org.engaged_ever AS ever_engaged
 FROM org
 JOIN organisation o ON o.id = org.id
-LEFT JOIN engaged en ON en.organisation_id = org.id
-LEFT JOIN engaged_ever ev ON ev.organisation_id = org.id
 WHERE {where}
 ORDER BY o.borough_code, o.name, o.id
 """
@@ -280,14 +275,14 @@ def organisation_engagement(period: Period, concept_id: int | None = None, borou
     concept_id limits to organisations tagged with that practice area; description_terms (already
     lower-case) also admits organisations whose description mentions one of them.
     """
-    ctes, params = _directory_ctes()
+    ctes, params = _directory_ctes(("engaged", "engaged_ever") if never_engaged else ("engaged",))
     params.update(_params(period))
     where = ["1 = 1"]
     if borough_code:
         where.append("org.borough_code = :borough_code")
         params["borough_code"] = borough_code
     if never_engaged:
-        where.append("ev.organisation_id IS NULL")
+        where.append("org.engaged_ever = 0")
     if concept_id:
         tagged = ("EXISTS (SELECT 1 FROM organisation_practice_area opa "
                   "WHERE opa.organisation_id = org.id AND opa.concept_id = :concept_id)")

@@ -2,7 +2,7 @@
 
 Revision ID: 0006_communities
 Revises: 0002_directory_core
-Create Date: 2026-11-26 00:48:20.509121
+Create Date: 2026-11-26 00:58:27.233055
 
 """
 from alembic import op
@@ -97,7 +97,7 @@ def upgrade():
     )
     with op.batch_alter_table('attendance', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attendance_event_id'), ['event_id'], unique=False)
-        batch_op.create_index('ix_attendance_organisation_status', ['organisation_id', 'status'], unique=False)
+        batch_op.create_index('ix_attendance_organisation_status', ['organisation_id', 'status', 'event_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attendance_person_id'), ['person_id'], unique=False)
 
     op.create_table('membership',
