@@ -92,9 +92,10 @@ def present(row: dict, suppress: bool) -> dict:
     return shaped
 
 
-def present_all(rows: list[dict], suppress: bool) -> list[dict]:
-    """present() for every row."""
-    return [present(row, suppress) for row in rows]
+def present_all(rows: list[dict], suppress: bool, own: tuple[str, ...] = ()) -> list[dict]:
+    """present() for every row; a partner's own boroughs are shown in full (their outreach list names
+    those organisations anyway), every other borough and the GM totals with small numbers suppressed."""
+    return [present(row, suppress and row["borough_code"] not in own) for row in rows]
 
 
 def for_area(rows: list[dict], concept_id: int = ALL_AREAS, include_gm: bool = True) -> list[dict]:

@@ -19,7 +19,7 @@ from geo import maps as geo_maps
 from geo.boundaries import light_boundaries_path, load_boundaries
 from geo.safe_text import safe_text
 
-from .figures import BY_KEY, GAP_LEGEND
+from .figures import BY_KEY
 
 MAP_FIGURES = ("gap_index", "gap_index_need", "engagement_rate", "engaged_per_100k")
 # Below 1 (under-represented) is red, 1 is pale grey, above 1 is blue.
@@ -51,6 +51,7 @@ class _LayerSwitcher(MacroElement):
             var legends = {{ this.legends|tojson }};
             var links = {{ this.links|tojson }};
             var box = L.control({position: "bottomright"});
+            box.options.position = "bottomleft";
             box.onAdd = function () { return L.DomUtil.create("div", "geo-legend app-gap-legend"); };
             box.addTo(map);
             function showLegend(name) {
@@ -131,8 +132,9 @@ def _legend(key: str, values: list) -> tuple[dict[str, str], dict]:
     fmt = {"index": "{:.2f}", "percent": "{:.0%}", "rate": "{:,.1f}"}[figure.kind]
     items = [[colour, f"{fmt.format(max(low, 0))} to {fmt.format(high)}"] for low, high, colour in classes]
     items.append([geo_maps.NO_DATA_COLOUR, "No data, or not shown (small numbers)"])
-    return (edges, classes), {"title": figure.label, "items": items,
-                              "note": GAP_LEGEND if figure.kind == "index" else ""}
+    # The full definition (GAP_LEGEND) sits beside the map; the legend keeps the one line that matters.
+    note = "Below 1: under-represented" if figure.kind == "index" else ""
+    return (edges, classes), {"title": figure.label, "items": items, "note": note}
 
 
 def _colour(value, edges, classes) -> str:
@@ -145,11 +147,17 @@ def _colour(value, edges, classes) -> str:
 
 
 def build_gap_map(rows: list[dict], organisations: list[dict], links: dict[str, str],
-                  basemap: bool = True) -> folium.Map:
-    """Build the gap map from presented borough rows (one practice area) and organisation rows."""
+                  tiles_url: str | None = geo_maps.OSM_TILES) -> folium.Map:
+    """Build the gap map from presented borough rows (one practice area) and organisation rows.
+
+    tiles_url is the app's TILE_URL (the only other host the CSP allows); empty or None means no basemap.
+    """
     geo_maps.use_local_assets("/vendor")
     gdf = boundaries()
-    m = geo_maps.new_map(height="100%", basemap=basemap)
+    m = geo_maps.new_map(height="100%", basemap=bool(tiles_url), tiles_url=tiles_url or geo_maps.OSM_TILES)
+    # Without tiles Leaflet has no maximum zoom and MarkerCluster will not start (the geo branch sets
+    # this in new_map too; kept here so the map works whichever is merged first).
+    m.options["max_zoom"] = 19
     by_code = {row["borough_code"]: row for row in rows}
     properties = pd.DataFrame([{"code": code, **{k: by_code.get(code, {}).get(k, "") for k in
                                                   ("name",) + tuple(f for f, _ in TOOLTIP[1:])}}

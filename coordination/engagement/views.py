@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
 from geo.boroughs import BOROUGH_CODES
@@ -57,8 +57,10 @@ def _choices():
 
 def _figures(period) -> list[dict]:
     """Presented figures for everyone's view, cached with the map by data version."""
-    key = ("figures", queries.data_version(), period.key, period.start, _suppress())
-    return maps.CACHE.get_or_build(key, lambda: figures.present_all(queries.engagement_figures(period), _suppress()))
+    own = tuple(current_user.borough_codes) if _suppress() else ()
+    key = ("figures", queries.data_version(), period.key, period.start, _suppress(), own)
+    return maps.CACHE.get_or_build(key, lambda: figures.present_all(queries.engagement_figures(period),
+                                                                    _suppress(), own))
 
 
 def _area_options(concepts, borough_code=None):
@@ -69,12 +71,13 @@ def _area_options(concepts, borough_code=None):
 
 def gap_map_parts(period, concept_id: int, rows: list[dict], links: dict[str, str], suppress: bool) -> dict:
     """The gap map's parts for this request (built once per data version and choices, then cached)."""
-    key = ("map", queries.data_version(), period.key, period.start, concept_id, suppress, tuple(sorted(links)))
+    key = ("map", queries.data_version(), period.key, period.start, concept_id, suppress, tuple(sorted(links)),
+           tuple(current_user.borough_codes) if suppress else ())
 
     def build():
         organisations = queries.organisation_engagement(period, concept_id=concept_id or None)
         return maps.rendered_parts(maps.build_gap_map(figures.for_area(rows, concept_id, include_gm=False),
-                                                      organisations, links))
+                                                      organisations, links, current_app.config.get("TILE_URL")))
 
     return maps.with_nonce(maps.CACHE.get_or_build(key, build), csp_nonce())
 
