@@ -112,12 +112,14 @@ def _marker_callback(colour: str) -> str:
 
 
 def _add_markers(m: folium.Map, organisations: list[dict], engaged: bool, label: bool) -> None:
-    chosen = [o for o in organisations if o["engaged_in_period"] == engaged
-              and o["latitude"] is not None and o["longitude"] is not None]
     if label:
-        rows = [[round(o["latitude"], 4), round(o["longitude"], 4), safe_text(o["name"], 120)] for o in chosen]
+        rows = [[round(o["latitude"], 4), round(o["longitude"], 4), safe_text(o["name"], 120)]
+                for o in organisations if o["engaged_in_period"] == engaged and o["latitude"] is not None
+                and o["longitude"] is not None]
     else:
-        rows = [[round(o["latitude"], 4), round(o["longitude"], 4)] for o in chosen]
+        rows = [[round(o["latitude"], 4), round(o["longitude"], 4)]
+                for o in organisations if o["engaged_in_period"] == engaged and o["latitude"] is not None
+                and o["longitude"] is not None]
     name = (f"Engaged in this period ({len(rows):,})" if engaged else f"Not engaged in this period ({len(rows):,})")
     FastMarkerCluster(rows, callback=_marker_callback(ENGAGED_COLOUR if engaged else NOT_ENGAGED_COLOUR), name=name,
                       show_coverage_on_hover=False).add_to(m)
