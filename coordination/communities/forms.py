@@ -9,7 +9,7 @@ from govuk_frontend_wtf.wtforms_widgets import (GovCharacterCount, GovCheckboxes
                                                 GovTextArea, GovTextInput)
 from wtforms import (BooleanField, DateField, EmailField, IntegerField, RadioField, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField, ValidationError)
-from wtforms.validators import Email, NumberRange, Optional
+from wtforms.validators import Email, NumberRange, Optional, StopValidation
 
 from ..forms import Length, Required, StrippedForm
 from .models import CommunityScope, CommunityStatus, EventType, PledgeStatus
@@ -30,7 +30,7 @@ class DateMessages:
     def __call__(self, form, field):
         if field.raw_data and any(part.strip() for part in field.raw_data) and field.data is None:
             field.errors[:] = []
-            raise ValidationError(f"{self.label} must be a real date, like 27 3 2026")
+            raise StopValidation(f"{self.label} must be a real date, like 27 3 2026")
 
 
 class CommunityForm(StrippedForm):

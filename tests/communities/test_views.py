@@ -3,7 +3,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from coordination.communities.models import Attendance, Community, Event, Pledge
+from coordination.communities.models import Attendance, Community, Event, Membership, Pledge
 from coordination.extensions import db
 from tests.communities import factories as f
 from tests.conftest import error_messages, page
@@ -90,3 +90,50 @@ def test_partners_read_communities_and_events_but_not_people(signed_in):
     assert "Private Person" not in client.get(f"/events/{event.id}").get_data(as_text=True)
     assert client.get("/people").status_code == 403
     assert client.post(f"/events/{event.id}/attendance", data={}).status_code == 403
+
+
+def test_every_coordinator_page_renders_with_its_current_values(signed_in):
+    client, _ = signed_in("coordinator")
+    peer = f.concept("peer support")
+    community = f.community("Network", area=peer, scope="boroughs")
+    community.borough_rows = []
+    person = f.person("Asha", organisation=f.organisation("Org"), borough_code="E08000005", carer=True)
+    membership = f.member(community, person)
+    event = f.event(community, datetime(2026, 3, 10, 14, 5), capacity=30)
+    from coordination.communities import operations
+
+    pledge = operations.add_pledge(event, text="Invite carers")
+    db.session.commit()
+    edit = page(client.get(f"/communities/{community.id}/edit"))
+    assert edit.select_one("#name")["value"] == "Network"
+    assert edit.select_one(f"#practice_area_id option[value='{peer.id}']").has_attr("selected")
+    assert page(client.get(f"/people/{person.id}")).select_one("#borough_code option[selected]")["value"] == "E08000005"
+    event_form = page(client.get(f"/events/{event.id}/edit"))
+    assert event_form.select_one("#start_time")["value"] == "14:05"
+    assert event_form.select_one("#date-day")["value"] == "10"
+    assert client.get(f"/memberships/{membership.id}/end").status_code == 200
+    assert "Invite carers" in client.get(f"/pledges/{pledge.id}").get_data(as_text=True)
+    assert "Asha" in client.get("/people").get_data(as_text=True)
+    assert client.get("/events").status_code == 200
+    assert client.get(f"/events/new?community_id={community.id}").status_code == 200
+    assert client.get("/people/new").status_code == 200
+    assert "Carer" in client.get(f"/communities/{community.id}").get_data(as_text=True)
+
+
+def test_members_are_added_and_leave_through_the_community_page(signed_in):
+    client, _ = signed_in("coordinator")
+    community = f.community("Network")
+    person = f.person("Asha", organisation=f.organisation("Org"))
+    db.session.commit()
+    bad = client.post(f"/communities/{community.id}/members", data={"person_id": "None", "role": "Member",
+                                                                   "joined_on": ["31", "2", "2026"]})
+    assert bad.status_code == 400
+    assert error_messages(page(bad)) == ["Choose a person", "Date they joined must be a real date, like 27 3 2026"]
+    ok = client.post(f"/communities/{community.id}/members", data={"person_id": str(person.id), "role": "Chair",
+                                                                  "joined_on": ["1", "2", "2026"]})
+    assert ok.status_code == 302
+    membership = db.session.scalar(select(Membership))
+    assert membership.role == "Chair" and membership.organisation_id == person.organisation_id
+    early = page(client.post(f"/memberships/{membership.id}/end", data={"left_on": ["1", "1", "2026"]}))
+    assert error_messages(early) == ["The date they left must be on or after the date they joined"]
+    assert client.post(f"/memberships/{membership.id}/end", data={"left_on": ["1", "3", "2026"]}).status_code == 302
