@@ -28,9 +28,12 @@ def display_label(concept: Concept | None, borough_code: str | None = None) -> s
     if concept is None:
         return "All practice areas"
     try:
-        from ..terminology.labels import display_label as local_label  # provided by the terminology area
+        from ..terminology.search import display_label as local_label  # provided by the terminology area
     except ImportError:
-        return concept.pref_label
+        try:
+            from ..terminology.labels import display_label as local_label
+        except ImportError:
+            return concept.pref_label
     try:
         return local_label(concept, borough_code) or concept.pref_label
     except Exception:  # a terminology problem must not take the engagement pages down
@@ -151,6 +154,9 @@ def _description_terms(concept: Concept | None) -> list[str]:
         expanded = expand_query(concept.pref_label)
     except Exception:  # expansion is a bonus; tags alone still give a correct list
         return []
+    # The terminology area returns (phrases, concept ids, labels shown); accept a plain list of words too.
+    if isinstance(expanded, tuple) and expanded and isinstance(expanded[0], (list, tuple)):
+        expanded = expanded[0]
     terms = [expanded] if isinstance(expanded, str) else list(expanded or [])
     return sorted({str(t).strip().lower() for t in terms if str(t).strip() and len(str(t).strip()) > 2})
 

@@ -132,7 +132,7 @@ def test_outreach_also_finds_organisations_describing_the_practice_area_when_ter
     f.organisation("Untagged but relevant", ROCHDALE, [], description="We run a Peer-led listening circle")
     db.session.commit()
     fake = types.ModuleType("coordination.terminology.search")
-    fake.expand_query = lambda text: ["peer support", "peer-led"]
+    fake.expand_query = lambda text: (["peer support", "peer-led"], [scene["peer"].id], ["peer-led"])
     monkeypatch.setitem(sys.modules, "coordination.terminology.search", fake)
     client, _ = signed_in("coordinator")
     soup = page(client.get(f"/engagement/outreach?borough={ROCHDALE}&area={scene['peer'].id}"))
