@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from . import errors, security
 from .config import ROOT, configs
-from .extensions import csrf, db, login_manager, migrate
+from .extensions import csrf, db, include_in_migrations, login_manager, migrate
 
 # One sub-package per area; each has views.bp and may have cli.commands and demo.seed.
 AREAS = ("accounts", "geography", "organisations", "terminology", "claims", "communities", "engagement")
@@ -30,6 +30,7 @@ def create_app(config_name: str | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
+    _init_maps()
     security.init_app(app)
     errors.init_app(app)
     return app
@@ -55,7 +56,8 @@ def _init_templates(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True,
+                    include_object=include_in_migrations)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.sign_in"
@@ -92,6 +94,13 @@ def _register_blueprints(app: Flask) -> None:
         views = _import_optional(f"coordination.{area}.views")
         if views is not None:
             app.register_blueprint(views.bp)
+
+
+def _init_maps() -> None:
+    """Folium pages load Leaflet from the app's /vendor route, never from a CDN."""
+    from geo.maps import use_local_assets
+
+    use_local_assets("/vendor")
 
 
 def _register_cli(app: Flask) -> None:

@@ -26,3 +26,12 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
+    """Leave database objects that models do not describe (full-text index tables) out of migrations."""
+    if reflected and compare_to is None and name:
+        from .organisations.models import NOT_MODELLED
+
+        return not name.startswith(NOT_MODELLED)
+    return True

@@ -24,7 +24,7 @@ class Role(str, enum.Enum):
 ROLE_TITLES = {
     Role.COORDINATOR: "Regional coordinator",
     Role.FINANCE: "Finance",
-    Role.PARTNER: "Local partner (read-only)",
+    Role.PARTNER: "Local partner",
     Role.CONTRIBUTOR: "Contributor with lived experience",
 }
 ALL_ROLES = tuple(Role)

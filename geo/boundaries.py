@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 
@@ -21,6 +21,8 @@ WGS84 = "EPSG:4326"
 # wide enough that every GM postcode's Voronoi cell is closed by a neighbour's.
 _GM_BOX = (351_000, 381_000, 407_000, 422_000)
 _MARGIN = 15_000
+
+_AREA_LETTERS = "BCDFHLMOPSW"
 
 # Simplification tolerances in metres.  The full file keeps the shape within about
 # one street of the Voronoi edge; the light file is for drawing at city zoom.
@@ -43,16 +45,25 @@ class BoundaryError(ValueError):
 # --------------------------------------------------------------------------- build
 
 
+def _in_box(directory: pd.DataFrame) -> pd.DataFrame:
+    """Keep directory rows within the margin around GM that have a district."""
+    xmin, ymin, xmax, ymax = _GM_BOX
+    # Plain numpy for the box test: the directory has a million-row string index
+    # that makes every pandas operation on it slow.
+    east = directory["easting"].to_numpy()
+    north = directory["northing"].to_numpy()
+    in_box = (
+        (east >= xmin - _MARGIN) & (east <= xmax + _MARGIN)
+        & (north >= ymin - _MARGIN) & (north <= ymax + _MARGIN)
+    )
+    frame = directory[in_box].dropna(subset=["district_code"])
+    # Northern Ireland rows use the Irish Grid: their numbers can land in GM's box.
+    return frame[~frame.index.str.startswith("BT")]
+
+
 def _postcode_points(directory: pd.DataFrame) -> pd.DataFrame:
     """Reduce the directory to one row per distinct location with its majority district."""
-    xmin, ymin, xmax, ymax = _GM_BOX
-    frame = directory.dropna(subset=["easting", "northing", "district_code"])
-    # Northern Ireland rows use the Irish Grid: their numbers would land in GM's box.
-    frame = frame[~frame.index.str.startswith("BT")]
-    frame = frame[
-        frame["easting"].between(xmin - _MARGIN, xmax + _MARGIN)
-        & frame["northing"].between(ymin - _MARGIN, ymax + _MARGIN)
-    ]
+    frame = _in_box(directory).reset_index(drop=True)
     # Many postcodes share one grid reference; Voronoi needs distinct sites, and
     # where they disagree the commonest district is the best guess for that spot.
     counts = frame.groupby(["easting", "northing", "district_code"], observed=True).size()
@@ -60,15 +71,15 @@ def _postcode_points(directory: pd.DataFrame) -> pd.DataFrame:
     return counts.drop_duplicates(["easting", "northing"]).reset_index(drop=True)
 
 
-def _tidy(geometry, borough_areas_to_fill):
+def _tidy(geometry, sliver_area: float):
     """Drop sliver pieces and fill sliver holes of one borough polygon."""
-    parts = [p for p in shapely.get_parts(geometry) if p.area >= _SLIVER_AREA]
+    parts = [p for p in shapely.get_parts(geometry) if p.area >= sliver_area]
     if not parts:
         parts = [max(shapely.get_parts(geometry), key=lambda p: p.area)]
     tidied = []
     for part in parts:
         holes = [
-            ring for ring in part.interiors if shapely.Polygon(ring).area >= borough_areas_to_fill
+            ring for ring in part.interiors if shapely.Polygon(ring).area >= sliver_area
         ]
         tidied.append(shapely.Polygon(part.exterior, holes))
     return shapely.MultiPolygon(tidied) if len(tidied) > 1 else tidied[0]
@@ -79,7 +90,11 @@ def build_from_postcodes(directory: pd.DataFrame | None = None) -> gpd.GeoDataFr
     if directory is None:
         from geo.postcodes import directory_frame
 
-        directory = directory_frame("ABCDEFGHIJKLMNOPRSTUWYZ")
+        # Every postcode area within the box starts with one of these letters
+        # (BL BB BD CH CW DE FY HD HX L LS M OL PR S SK ST WA WF WN …); loading
+        # only them halves the build time.
+        # Filtered per letter before joining, so no million-row frame is ever concatenated.
+        directory = pd.concat([_in_box(directory_frame(letter)) for letter in _AREA_LETTERS])
     points = _postcode_points(directory)
     sites = shapely.points(points["easting"].to_numpy(), points["northing"].to_numpy())
     xmin, ymin, xmax, ymax = _GM_BOX
@@ -140,7 +155,7 @@ def _round_coordinates(value, decimals: int):
     return value
 
 
-def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, decimals: int) -> None:
+def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, decimals: int, source: str) -> None:
     """Write code,name features in WGS84 with rounded coordinates (RFC 7946 order)."""
     wgs = gdf.to_crs(WGS84)
     features = []
@@ -150,17 +165,22 @@ def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, decimals: int) -> None:
         features.append(
             {"type": "Feature", "properties": {"code": code, "name": name}, "geometry": geometry}
         )
-    collection = {"type": "FeatureCollection", "features": features}
+    # "source" is a GeoJSON foreign member: readers ignore it, pages use it to say
+    # whether the boundaries are official or derived.
+    collection = {"type": "FeatureCollection", "source": source, "features": features}
     path.write_text(json.dumps(collection, separators=(",", ":")), encoding="utf-8")
 
 
-def write_boundaries(gdf: gpd.GeoDataFrame, target_dir: Path | str) -> dict[str, Path]:
+BUILT_SOURCE = "derived from ONS postcode directory centroids"
+
+
+def write_boundaries(gdf: gpd.GeoDataFrame, target_dir: Path | str, source: str = BUILT_SOURCE) -> dict[str, Path]:
     """Write the full and light boundary files into target_dir; return their paths."""
     target = Path(target_dir)
     target.mkdir(parents=True, exist_ok=True)
     paths = {"full": target / BOUNDARIES_FILE, "light": target / LIGHT_FILE}
-    _write_geojson(_simplify(gdf, FULL_TOLERANCE), paths["full"], decimals=5)
-    _write_geojson(_simplify(gdf, LIGHT_TOLERANCE), paths["light"], decimals=LIGHT_DECIMALS)
+    _write_geojson(_simplify(gdf, FULL_TOLERANCE), paths["full"], decimals=5, source=source)
+    _write_geojson(_simplify(gdf, LIGHT_TOLERANCE), paths["light"], decimals=LIGHT_DECIMALS, source=source)
     return paths
 
 
@@ -183,15 +203,19 @@ def validate_boundaries(gdf: gpd.GeoDataFrame, code_field: str) -> gpd.GeoDataFr
     wanted = set(BOROUGH_CODES)
     present = set(codes.dropna())
     missing = sorted(wanted - present)
+    if len(missing) == len(wanted):
+        examples = ", ".join(sorted(present)[:3]) or "nothing"
+        raise BoundaryError(
+            f"None of the values in {code_field!r} is a borough code (E08000001 to E08000010); "
+            f"it holds values like {examples}. Check this is a local authority district file "
+            "and that the code field is right"
+        )
     if missing:
         names = district_names()
         listed = ", ".join(f"{c} ({names[c]})" for c in missing)
         raise BoundaryError(f"The file is missing {len(missing)} of the ten boroughs: {listed}")
+    # Other districts are ignored rather than refused: national files hold every district.
     in_gm = codes.isin(wanted)
-    extra = sorted(set(codes[~in_gm].dropna()))
-    if extra:
-        # Extra areas are ignored rather than refused: national files hold every district.
-        pass
     chosen = gdf[in_gm.fillna(False).to_numpy()].copy()
     chosen["code"] = codes[in_gm.fillna(False)].to_numpy()
     duplicated = sorted(set(chosen["code"][chosen["code"].duplicated()]))
@@ -252,7 +276,7 @@ def import_boundaries(path: Path | str, code_field: str, target_dir: Path | str 
     except Exception as error:  # pyogrio raises several types for unreadable files
         raise BoundaryError(f"Could not read {source.name} as GeoJSON, GeoPackage or Shapefile: {error}") from error
     checked = validate_boundaries(gdf, code_field)
-    return write_boundaries(checked, target_dir)
+    return write_boundaries(checked, target_dir, source=f"imported from {source.name}")
 
 
 # --------------------------------------------------------------------------- load
@@ -267,6 +291,23 @@ def load_boundaries(path: Path | str | None = None) -> gpd.GeoDataFrame:
     if gdf.crs is None:
         gdf = gdf.set_crs(WGS84)
     return gdf.to_crs(WGS84)[["code", "name", "geometry"]]
+
+
+def boundaries_source(path: Path | str | None = None) -> str:
+    """Say where a boundary file came from ("derived from …" or "imported from <file>")."""
+    source = Path(path) if path is not None else DATA_DIR / BOUNDARIES_FILE
+    if source.is_dir():
+        source = source / BOUNDARIES_FILE
+    with source.open(encoding="utf-8") as handle:
+        # The member is written first, so reading the whole file is not needed.
+        head = handle.read(2000)
+    found = re.search(r'"source":("(?:[^"\\]|\\.)*")', head)
+    return json.loads(found.group(1)) if found else "unknown"
+
+
+def is_official(path: Path | str | None = None) -> bool:
+    """Say whether a boundary file was imported (official) rather than derived from postcodes."""
+    return boundaries_source(path).startswith("imported")
 
 
 def light_boundaries_path(directory: Path | str | None = None) -> Path:

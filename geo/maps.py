@@ -47,6 +47,8 @@ MAP_CSS = """
 .foliumtooltip th{padding:2px 8px 2px 2px;text-align:left}
 .foliumtooltip td{padding:2px;text-align:left}
 .leaflet-container{background:#dee0e2}
+.leaflet-control-attribution a{text-decoration:underline}
+@media (max-width:640px){.geo-legend{font-size:14px;padding:4px 6px}.geo-legend__swatch{width:14px;height:12px}}
 """
 
 _ORIGINAL_ASSETS = {
@@ -135,7 +137,7 @@ class Legend(MacroElement):
         """
     )
 
-    def __init__(self, title: str, entries: Sequence[tuple[str, str]], position: str = "bottomright"):
+    def __init__(self, title: str, entries: Sequence[tuple[str, str]], position: str = "topright"):
         super().__init__()
         self._name = "Legend"
         # Shown with textContent, so plain text is already inert here.
@@ -158,8 +160,12 @@ def new_map(
         zoom_start=zoom_start,
         tiles=None,
         height=height,
-        control_scale=True,
+        # No scale bar: at phone widths it collides with the (long, required) attribution.
+        control_scale=False,
     )
+    # Without a tile layer Leaflet has no maximum zoom, and MarkerCluster refuses
+    # to start; set it on the map so maps work with or without a basemap.
+    m.options["max_zoom"] = 19
     if basemap:
         folium.TileLayer(
             tiles=tiles_url, attr=tiles_attribution, name="Basemap", max_zoom=19, control=False
@@ -373,7 +379,7 @@ def borough_map(
         add_choropleth(
             m,
             boundaries[["code", "geometry"]],
-            facts.drop(columns=[c for c in ("name",) if c not in facts.columns]),
+            facts,
             value_column,
             tooltip_fields=tooltip,
             **choropleth_options,

@@ -58,7 +58,7 @@ class PostcodeResult:
 
 def compact(text: str) -> str:
     """Return the postcode upper-cased with all spaces and edge punctuation removed."""
-    text = _SPACES.sub("", str(text)).upper()
+    text = _SPACES.sub("", "" if text is None else str(text)).upper()
     return text.strip(_EDGE_PUNCTUATION)
 
 
@@ -100,9 +100,10 @@ def is_valid_postcode(text: str) -> bool:
     return postcode_problem(text) is None
 
 
-def _objects_or_none(values) -> pd.Series:
+def _objects_or_none(values) -> np.ndarray:
     # pandas turns None back into NaN in many operations; JSON and templates want None.
-    return pd.Series([None if pd.isna(v) else v for v in values], dtype="object")
+    array = np.asarray(values, dtype=object)
+    return np.where(pd.isna(array), None, array)
 
 
 @lru_cache(maxsize=None)
@@ -122,7 +123,8 @@ def _letter_frame(letter: str) -> pd.DataFrame:
         {
             "easting": raw["oseast1m"].to_numpy(dtype="float64"),
             "northing": raw["osnrth1m"].to_numpy(dtype="float64"),
-            "district_code": _objects_or_none(raw["laua"]).to_numpy(),
+            # Explicitly object: pandas 3 would infer a string dtype and turn None into NaN.
+            "district_code": pd.Series(_objects_or_none(raw["laua"].astype(object)), dtype="object").to_numpy(),
         },
         index=pd.Index(raw["pcd_abbr"].astype(str).to_numpy(), name="key"),
     )
@@ -227,26 +229,42 @@ def lookup_postcodes(texts: Iterable[str]) -> pd.DataFrame:
     valid = flat.str.fullmatch(_FULL.pattern).fillna(False).astype(bool)
 
     out = pd.DataFrame({"input": raw, "postcode": display, "valid": valid, "key": flat})
-    letters = set(flat[valid].str[0])
-    directory = directory_frame(letters)
-    matched = out[["key"]].join(directory, on="key", how="left")
-    found = valid & out["key"].isin(directory.index)
-    has_location = found & matched["easting"].notna() & matched["northing"].notna()
+    count = len(out)
+    easting = np.full(count, np.nan)
+    northing = np.full(count, np.nan)
+    district_codes = np.full(count, None, dtype=object)
+    found_mask = np.zeros(count, dtype=bool)
+    keys = flat.to_numpy(dtype=object)
+    valid_mask = valid.to_numpy()
+    first_letters = np.array([k[:1] for k in keys], dtype=object)
+    # One letter file at a time, probing its index (whose hash table pandas builds
+    # once and keeps): much faster than joining against a concatenated directory,
+    # which would re-hash a million keys on every call.
+    for letter in sorted(set(first_letters[valid_mask])):
+        rows = np.flatnonzero(valid_mask & (first_letters == letter))
+        frame = _letter_frame(letter)
+        positions = frame.index.get_indexer(keys[rows])
+        hit = positions >= 0
+        rows, positions = rows[hit], positions[hit]
+        found_mask[rows] = True
+        easting[rows] = frame["easting"].to_numpy()[positions]
+        northing[rows] = frame["northing"].to_numpy()[positions]
+        district_codes[rows] = frame["district_code"].to_numpy()[positions]
+    found = pd.Series(found_mask, index=out.index)
+    has_location = found & ~np.isnan(easting) & ~np.isnan(northing)
 
-    lat = np.full(len(out), np.nan)
-    lon = np.full(len(out), np.nan)
+    lat = np.full(count, np.nan)
+    lon = np.full(count, np.nan)
     if has_location.any():
         rows = has_location.to_numpy()
         lat[rows], lon[rows] = to_lat_lon(
-            matched.loc[has_location, "easting"],
-            matched.loc[has_location, "northing"],
-            out.loc[has_location, "key"].str.startswith("BT").to_numpy(),
+            easting[rows], northing[rows], np.char.startswith(keys[rows].astype(str), "BT")
         )
     out["found"] = found.to_numpy()
     out["latitude"] = np.round(lat, 6)
     out["longitude"] = np.round(lon, 6)
     names = district_names()
-    district = [d if hit else None for d, hit in zip(_objects_or_none(matched["district_code"]), found)]
+    district = _objects_or_none(district_codes).tolist()
     borough = [d if d in BOROUGH_CODES else None for d in district]
     out["district_code"] = pd.Series(district, index=out.index, dtype="object")
     out["borough_code"] = pd.Series(borough, index=out.index, dtype="object")

@@ -32,7 +32,7 @@ def test_migrations_build_the_schema_the_models_describe(empty_database_url, mon
     from flask_migrate import upgrade
 
     from coordination import create_app
-    from coordination.extensions import db
+    from coordination.extensions import db, include_in_migrations
 
     from coordination.config import TestConfig
 
@@ -41,7 +41,8 @@ def test_migrations_build_the_schema_the_models_describe(empty_database_url, mon
     with app.app_context():
         upgrade()
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "include_object": include_in_migrations})
             differences = compare_metadata(context, db.metadata)
             triggers = connection.execute(text(
                 "SELECT name FROM sqlite_master WHERE type = 'trigger'" if db.engine.dialect.name == "sqlite"

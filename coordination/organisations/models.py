@@ -4,8 +4,9 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import (Column, Date, DateTime, Enum, Float, ForeignKey, Index, Integer, String, Table, Text,
+from sqlalchemy import (DDL, Column, Date, DateTime, Enum, Float, ForeignKey, Index, Integer, String, Table, Text,
                         UniqueConstraint)
+from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -99,6 +100,8 @@ class Organisation(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Set when this record was merged into another (it is then closed and kept for the audit trail).
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
 
     operates_in: Mapped[list["OrganisationBorough"]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan", order_by="OrganisationBorough.borough_code")
@@ -108,6 +111,29 @@ class Organisation(db.Model):
     @property
     def operates_in_codes(self) -> list[str]:
         return [link.borough_code for link in self.operates_in]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == OrganisationStatus.ACTIVE
+
+    def attention_reasons(self, today: date | None = None) -> list[str]:
+        """Why this record needs a coordinator's attention (same rules as the 'needs attention' filter)."""
+        from datetime import timedelta
+
+        today = today or date.today()
+        reasons = []
+        if self.location_status in (LocationStatus.NO_POSTCODE, LocationStatus.UNKNOWN_POSTCODE):
+            reasons.append("No location: the postcode is missing or was not found")
+        if self.location_status == LocationStatus.OUTSIDE_GM and not self.operates_in:
+            reasons.append("Based outside Greater Manchester and no borough it works in is recorded")
+        if self.last_checked_on is None or self.last_checked_on < today - timedelta(days=ATTENTION_CHECK_DAYS):
+            reasons.append("Details not checked in the last 12 months")
+        if not (self.website or self.email or self.phone):
+            reasons.append("No website, email or phone number")
+        return reasons
+
+
+ATTENTION_CHECK_DAYS = 365
 
 
 class OrganisationBorough(db.Model):
@@ -120,3 +146,62 @@ class OrganisationBorough(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     borough_code: Mapped[str] = mapped_column(String(9), index=True)
     organisation: Mapped[Organisation] = relationship(back_populates="operates_in")
+
+
+class ApiToken(db.Model):
+    """A bearer token the coordinator issues for read access to the open-data API (stored hashed)."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The first characters, so a coordinator can tell tokens apart without the secret.
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+# Full-text search over name and description. SQLite: an FTS5 table kept in step by triggers;
+# PostgreSQL: a GIN index on the same tsvector expression the search uses. Created by the
+# migration and, for schemas built with create_all (tests), by these after_create events. The
+# objects are not SQLAlchemy tables, so migrations ignore them (extensions.include_in_migrations).
+SEARCH_INDEX_SQL = {
+    "sqlite": [
+        "CREATE VIRTUAL TABLE IF NOT EXISTS organisation_fts USING fts5(name, description, content='organisation', "
+        "content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')",
+        "CREATE TRIGGER IF NOT EXISTS organisation_fts_ai AFTER INSERT ON organisation BEGIN "
+        "INSERT INTO organisation_fts(rowid, name, description) VALUES (new.id, new.name, new.description); END",
+        "CREATE TRIGGER IF NOT EXISTS organisation_fts_ad AFTER DELETE ON organisation BEGIN "
+        "INSERT INTO organisation_fts(organisation_fts, rowid, name, description) "
+        "VALUES ('delete', old.id, old.name, old.description); END",
+        "CREATE TRIGGER IF NOT EXISTS organisation_fts_au AFTER UPDATE OF name, description ON organisation BEGIN "
+        "INSERT INTO organisation_fts(organisation_fts, rowid, name, description) "
+        "VALUES ('delete', old.id, old.name, old.description); "
+        "INSERT INTO organisation_fts(rowid, name, description) VALUES (new.id, new.name, new.description); END",
+        # Index rows written before the triggers existed (a no-op on an empty table).
+        "INSERT INTO organisation_fts(organisation_fts) VALUES ('rebuild')",
+    ],
+    "postgresql": [
+        "CREATE INDEX IF NOT EXISTS ix_organisation_search ON organisation USING gin "
+        "(to_tsvector('english', coalesce(name, '') || ' ' || coalesce(description, '')))",
+    ],
+}
+SEARCH_INDEX_DROP_SQL = {
+    "sqlite": ["DROP TRIGGER IF EXISTS organisation_fts_ai", "DROP TRIGGER IF EXISTS organisation_fts_ad",
+               "DROP TRIGGER IF EXISTS organisation_fts_au", "DROP TABLE IF EXISTS organisation_fts"],
+    "postgresql": ["DROP INDEX IF EXISTS ix_organisation_search"],
+}
+NOT_MODELLED = ("organisation_fts", "ix_organisation_search")
+
+for _dialect, _statements in SEARCH_INDEX_SQL.items():
+    for _statement in _statements:
+        event.listen(Organisation.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+for _statement in SEARCH_INDEX_DROP_SQL["sqlite"]:
+    event.listen(Organisation.__table__, "before_drop", DDL(_statement).execute_if(dialect="sqlite"))

@@ -23,7 +23,7 @@ def test_a_coordinator_signs_in_creates_an_account_and_every_page_passes_axe(bro
     expect(page.locator("h1")).to_have_text("Create an account")
     page.click("button#submit")
     expect(page.locator(".govuk-error-summary")).to_be_visible()
-    page.wait_for_function("document.activeElement.closest('.govuk-error-summary') !== null", timeout=5000)
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
     assert_accessible(page)
     page.fill("#name", "Priya Shah")
     page.fill("#email", "priya@example.org")

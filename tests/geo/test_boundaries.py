@@ -87,6 +87,12 @@ def test_import_names_the_missing_boroughs(boundaries):
         validate_boundaries(boundaries[~boundaries["code"].isin(["E08000004", "E08000009"])], "code")
 
 
+def test_import_explains_a_file_with_no_borough_codes_at_all(boundaries):
+    wards = boundaries.assign(code=[f"E0501107{n}" for n in range(10)])
+    with pytest.raises(BoundaryError, match=r"None of the values in 'code' is a borough code .* like E05011070, E05011071, E05011072"):
+        validate_boundaries(wards, "code")
+
+
 def test_import_lists_the_fields_when_the_code_field_is_wrong(boundaries):
     with pytest.raises(BoundaryError, match=r"no field called 'LAD23CD'. Its fields are: code, name"):
         validate_boundaries(boundaries, "LAD23CD")
@@ -138,3 +144,12 @@ def test_import_explains_a_file_it_cannot_read(tmp_path):
     junk.write_text("this is not geojson")
     with pytest.raises(BoundaryError, match="Could not read junk.geojson"):
         import_boundaries(junk, "code", tmp_path)
+
+
+def test_building_from_postcodes_reproduces_the_committed_boundaries(boundaries):
+    # The one slow test here (about 8 s): it proves the committed files come from the code.
+    from geo.boundaries import build_from_postcodes
+
+    built = build_from_postcodes()
+    scores = iou_by_code(built, boundaries, "code")
+    assert min(scores.values()) > 0.99

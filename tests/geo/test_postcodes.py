@@ -132,6 +132,10 @@ def test_a_listed_postcode_without_a_location_says_it_may_be_withdrawn():
     assert "withdrawn" in result.message
 
 
+def test_nothing_typed_asks_for_a_postcode():
+    assert lookup_postcode(None).message == "Enter a postcode"
+
+
 def test_results_serialise_with_exactly_the_documented_fields():
     assert list(lookup_postcode("M1 1AD").to_dict()) == RESULT_COLUMNS
 

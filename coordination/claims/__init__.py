@@ -1,0 +1,1 @@
+"""Reward and recognition: contributors' claims for involvement fees and expenses, from draft to payment."""

@@ -1,0 +1,381 @@
+"""Claims policy (rates with effective dates), contributor profiles, claims, line items, receipts, batches."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..extensions import db
+from ..permissions import Role
+from ..timeutil import utcnow
+
+
+def _enum(cls, name):
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e], validate_strings=True)
+
+
+class ClaimState(str, enum.Enum):
+    """Where a claim is in its journey; titles are what contributors read."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    QUERIED = "queried"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    PAID = "paid"
+
+    @property
+    def title(self) -> str:
+        return STATE_TITLES[self]
+
+    @property
+    def colour(self) -> str:
+        return STATE_COLOURS[self]
+
+
+STATE_TITLES = {
+    ClaimState.DRAFT: "Not sent yet", ClaimState.SUBMITTED: "Sent – waiting for a check",
+    ClaimState.QUERIED: "We have a question", ClaimState.APPROVED: "Approved – waiting to be paid",
+    ClaimState.REJECTED: "Not approved", ClaimState.WITHDRAWN: "Withdrawn", ClaimState.PAID: "Paid",
+}
+STATE_COLOURS = {
+    ClaimState.DRAFT: "grey", ClaimState.SUBMITTED: "blue", ClaimState.QUERIED: "yellow",
+    ClaimState.APPROVED: "turquoise", ClaimState.REJECTED: "red", ClaimState.WITHDRAWN: "grey",
+    ClaimState.PAID: "green",
+}
+EDITABLE_STATES = (ClaimState.DRAFT, ClaimState.QUERIED)
+OPEN_STATES = (ClaimState.SUBMITTED, ClaimState.QUERIED, ClaimState.APPROVED)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One allowed move: the verb, where it may start, where it ends and who may do it."""
+
+    action: str
+    sources: tuple[ClaimState, ...]
+    target: ClaimState
+    roles: tuple[Role, ...]
+    title: str
+
+
+# The one table of allowed moves; operations.transition refuses anything not listed here.
+TRANSITIONS = {t.action: t for t in [
+    Transition("submit", (ClaimState.DRAFT, ClaimState.QUERIED), ClaimState.SUBMITTED,
+               (Role.CONTRIBUTOR, Role.COORDINATOR), "Send"),
+    Transition("query", (ClaimState.SUBMITTED,), ClaimState.QUERIED, (Role.COORDINATOR,), "Ask a question"),
+    Transition("approve", (ClaimState.SUBMITTED,), ClaimState.APPROVED, (Role.COORDINATOR,), "Approve"),
+    Transition("reject", (ClaimState.SUBMITTED, ClaimState.QUERIED), ClaimState.REJECTED, (Role.COORDINATOR,),
+               "Reject"),
+    Transition("withdraw", (ClaimState.DRAFT, ClaimState.SUBMITTED, ClaimState.QUERIED), ClaimState.WITHDRAWN,
+               (Role.CONTRIBUTOR,), "Withdraw"),
+    Transition("pay", (ClaimState.APPROVED,), ClaimState.PAID, (Role.FINANCE,), "Mark paid"),
+]}
+
+
+class PaymentPreference(str, enum.Enum):
+    FEE_AND_EXPENSES = "fee_and_expenses"
+    EXPENSES_ONLY = "expenses_only"
+    DECLINE_FEE = "decline_fee"
+    VOUCHER = "voucher"
+
+    @property
+    def title(self) -> str:
+        return PREFERENCE_TITLES[self]
+
+    @property
+    def takes_fee(self) -> bool:
+        return self in (PaymentPreference.FEE_AND_EXPENSES, PaymentPreference.VOUCHER)
+
+
+PREFERENCE_TITLES = {
+    PaymentPreference.FEE_AND_EXPENSES: "Pay me the fee and my expenses",
+    PaymentPreference.EXPENSES_ONLY: "Pay my expenses only",
+    PaymentPreference.DECLINE_FEE: "I do not want the fee (pay my expenses)",
+    PaymentPreference.VOUCHER: "Give me a voucher instead of money for the fee",
+}
+
+
+class LineKind(str, enum.Enum):
+    """Kinds of line item. Fees and mileage are priced from the policy; the rest are at cost up to a cap."""
+
+    HALF_DAY_FEE = "half_day_fee"
+    FULL_DAY_FEE = "full_day_fee"
+    HOURLY_FEE = "hourly_fee"
+    CAR_MILES = "car_miles"
+    MOTORCYCLE_MILES = "motorcycle_miles"
+    BICYCLE_MILES = "bicycle_miles"
+    PUBLIC_TRANSPORT = "public_transport"
+    TAXI = "taxi"
+    ACCOMMODATION = "accommodation"
+    REPLACEMENT_CARE = "replacement_care"
+    SUPPORT_WORKER = "support_worker"
+    INTERPRETER = "interpreter"
+    SUBSISTENCE = "subsistence"
+
+    @property
+    def title(self) -> str:
+        return LINE_TITLES[self]
+
+
+LINE_TITLES = {
+    LineKind.HALF_DAY_FEE: "Involvement fee: half a day (up to 4 hours, including getting ready)",
+    LineKind.FULL_DAY_FEE: "Involvement fee: a full day",
+    LineKind.HOURLY_FEE: "Involvement fee: by the hour",
+    LineKind.CAR_MILES: "Car or van miles",
+    LineKind.MOTORCYCLE_MILES: "Motorbike miles",
+    LineKind.BICYCLE_MILES: "Bicycle miles",
+    LineKind.PUBLIC_TRANSPORT: "Bus, tram or train tickets",
+    LineKind.TAXI: "Taxi",
+    LineKind.ACCOMMODATION: "Somewhere to stay overnight",
+    LineKind.REPLACEMENT_CARE: "Replacement care (someone to care while you take part)",
+    LineKind.SUPPORT_WORKER: "Support worker or personal assistant",
+    LineKind.INTERPRETER: "Interpreter",
+    LineKind.SUBSISTENCE: "Food and drink",
+}
+FEE_KINDS = (LineKind.HALF_DAY_FEE, LineKind.FULL_DAY_FEE, LineKind.HOURLY_FEE)
+MILEAGE_KINDS = (LineKind.CAR_MILES, LineKind.MOTORCYCLE_MILES, LineKind.BICYCLE_MILES)
+# At cost, capped by the policy, and only when someone agreed it before the activity.
+AGREED_KINDS = (LineKind.TAXI, LineKind.ACCOMMODATION, LineKind.REPLACEMENT_CARE, LineKind.SUPPORT_WORKER,
+                LineKind.INTERPRETER)
+AT_COST_KINDS = (LineKind.PUBLIC_TRANSPORT, LineKind.SUBSISTENCE) + AGREED_KINDS
+RECEIPT_KINDS = (LineKind.PUBLIC_TRANSPORT, LineKind.TAXI, LineKind.ACCOMMODATION)
+
+
+class ClaimPolicy(db.Model):
+    """One version of the rates; the version in force on an activity's date prices that claim."""
+
+    __tablename__ = "claim_policy"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date, unique=True)
+    half_day_fee_pence: Mapped[int] = mapped_column(Integer, default=5000)
+    full_day_fee_pence: Mapped[int] = mapped_column(Integer, default=10000)
+    hourly_fee_pence: Mapped[int] = mapped_column(Integer, default=1250)
+    car_pence_per_mile: Mapped[int] = mapped_column(Integer, default=45)
+    car_pence_per_mile_after: Mapped[int] = mapped_column(Integer, default=25)
+    car_threshold_miles: Mapped[int] = mapped_column(Integer, default=10000)
+    motorcycle_pence_per_mile: Mapped[int] = mapped_column(Integer, default=24)
+    bicycle_pence_per_mile: Mapped[int] = mapped_column(Integer, default=20)
+    passenger_pence_per_mile: Mapped[int] = mapped_column(Integer, default=5)
+    taxi_cap_pence: Mapped[int] = mapped_column(Integer, default=5000)
+    accommodation_cap_pence: Mapped[int] = mapped_column(Integer, default=12000)
+    replacement_care_cap_pence: Mapped[int] = mapped_column(Integer, default=15000)
+    support_worker_cap_pence: Mapped[int] = mapped_column(Integer, default=15000)
+    interpreter_cap_pence: Mapped[int] = mapped_column(Integer, default=30000)
+    subsistence_cap_pence: Mapped[int] = mapped_column(Integer, default=1500)
+    benefits_threshold_pence: Mapped[int] = mapped_column(Integer, default=50000)
+    target_working_days: Mapped[int] = mapped_column(Integer, default=10)
+    approver_may_pay: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    def cap_for(self, kind: LineKind) -> int | None:
+        """The cap in pence for an at-cost kind (public transport has none)."""
+        return {
+            LineKind.TAXI: self.taxi_cap_pence, LineKind.ACCOMMODATION: self.accommodation_cap_pence,
+            LineKind.REPLACEMENT_CARE: self.replacement_care_cap_pence,
+            LineKind.SUPPORT_WORKER: self.support_worker_cap_pence,
+            LineKind.INTERPRETER: self.interpreter_cap_pence, LineKind.SUBSISTENCE: self.subsistence_cap_pence,
+        }.get(kind)
+
+
+class ClaimantProfile(db.Model):
+    """How a contributor wants to be paid; no bank details are kept here, only finance's payee reference."""
+
+    __tablename__ = "claimant_profile"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    payment_preference: Mapped[PaymentPreference] = mapped_column(
+        _enum(PaymentPreference, "payment_preference"), default=PaymentPreference.FEE_AND_EXPENSES)
+    payee_reference: Mapped[str | None] = mapped_column(String(60))
+    access_needs: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    user: Mapped[User] = relationship()
+
+
+class PaymentBatch(db.Model):
+    """Approved claims paid together; marking it paid marks each of its claims paid once."""
+
+    __tablename__ = "payment_batch"
+    __table_args__ = (
+        CheckConstraint("state IN ('open', 'paid')", name="state_known"),
+        CheckConstraint("state <> 'paid' OR (paid_at IS NOT NULL AND paid_by_id IS NOT NULL)", name="paid_has_when"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[str] = mapped_column(String(10), default="open")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime)
+    paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    claims: Mapped[list["Claim"]] = relationship(back_populates="batch", order_by="Claim.id")
+
+    @property
+    def reference(self) -> str:
+        return f"PB-{self.id:05d}"
+
+    @property
+    def total_pence(self) -> int:
+        return sum(claim.total_pence for claim in self.claims)
+
+
+class Claim(db.Model):
+    """A contributor's claim for one activity. Amounts are priced by the service, never typed in."""
+
+    __tablename__ = "claim"
+    __table_args__ = (
+        CheckConstraint("state = 'draft' OR state = 'withdrawn' OR submitted_at IS NOT NULL", name="sent_has_date"),
+        CheckConstraint("state NOT IN ('approved', 'paid') OR approved_by_id IS NOT NULL", name="approved_has_approver"),
+        CheckConstraint("state <> 'paid' OR (paid_at IS NOT NULL AND paid_by_id IS NOT NULL)", name="paid_has_payer"),
+        CheckConstraint("state <> 'rejected' OR rejection_reason IS NOT NULL", name="rejected_has_reason"),
+        CheckConstraint("total_pence >= 0", name="total_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claimant_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    on_behalf: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Events come from the communities area; the foreign key to event.id is added when both are merged.
+    event_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    activity_description: Mapped[str] = mapped_column(String(300), default="")
+    activity_date: Mapped[date | None] = mapped_column(Date)
+    state: Mapped[ClaimState] = mapped_column(_enum(ClaimState, "claim_state"), default=ClaimState.DRAFT, index=True)
+    policy_id: Mapped[int | None] = mapped_column(ForeignKey("claim_policy.id"))
+    total_pence: Mapped[int] = mapped_column(Integer, default=0)
+    declared_at: Mapped[datetime | None] = mapped_column(DateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    first_submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime)
+    paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("payment_batch.id"), index=True)
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    # Half-typed item fields, saved as you go so nothing is lost (never used for amounts).
+    draft_item: Mapped[dict | None] = mapped_column(JSON)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    claimant: Mapped[User] = relationship(foreign_keys=[claimant_id])
+    entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+    policy: Mapped[ClaimPolicy | None] = relationship()
+    batch: Mapped[PaymentBatch | None] = relationship(back_populates="claims")
+    lines: Mapped[list["ClaimLine"]] = relationship(back_populates="claim", cascade="all, delete-orphan",
+                                                    order_by="ClaimLine.id")
+    receipts: Mapped[list["Receipt"]] = relationship(back_populates="claim", order_by="Receipt.id")
+    notes: Mapped[list["ClaimNote"]] = relationship(back_populates="claim", order_by="ClaimNote.id")
+
+    @property
+    def reference(self) -> str:
+        return f"CL-{self.id:05d}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_STATES
+
+    @property
+    def total(self) -> Decimal:
+        from ..money import to_pounds
+
+        return to_pounds(self.total_pence)
+
+    def can_view(self, user) -> bool:
+        """The claimant, coordinators and finance; nobody else."""
+        return user.role in (Role.COORDINATOR, Role.FINANCE) or user.id == self.claimant_id
+
+    def can_edit(self, user) -> bool:
+        """The claimant, or a coordinator entering it for them, while it is a draft or queried."""
+        if not self.is_editable:
+            return False
+        return user.id == self.claimant_id or (user.role == Role.COORDINATOR and self.on_behalf)
+
+
+class ClaimLine(db.Model):
+    """One item on a claim. Quantities are hundredths (miles, hours) so no floats touch money."""
+
+    __tablename__ = "claim_line"
+    __table_args__ = (
+        CheckConstraint("quantity_hundredths >= 0", name="quantity_not_negative"),
+        CheckConstraint("amount_pence >= 0", name="amount_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claim.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[LineKind] = mapped_column(_enum(LineKind, "claim_line_kind"))
+    quantity_hundredths: Mapped[int] = mapped_column(Integer, default=100)
+    passengers: Mapped[int] = mapped_column(Integer, default=0)
+    cost_pence: Mapped[int | None] = mapped_column(Integer)
+    amount_pence: Mapped[int] = mapped_column(Integer, default=0)
+    pricing_note: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(String(300), default="")
+    agreed_by: Mapped[str | None] = mapped_column(String(120))
+    agreed_on: Mapped[date | None] = mapped_column(Date)
+    claim: Mapped[Claim] = relationship(back_populates="lines")
+
+    @property
+    def quantity(self) -> Decimal:
+        return (Decimal(self.quantity_hundredths) / 100).normalize()
+
+
+class Receipt(db.Model):
+    """A checked, re-encoded receipt file kept outside the web root under a random name."""
+
+    __tablename__ = "claim_receipt"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claim.id", ondelete="CASCADE"), index=True)
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    original_name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    claim: Mapped[Claim] = relationship(back_populates="receipts")
+
+
+class ClaimNote(db.Model):
+    """A question, answer or reason on a claim, shown to the contributor in order."""
+
+    __tablename__ = "claim_note"
+    __table_args__ = (CheckConstraint("kind IN ('query', 'answer', 'rejection', 'note')", name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claim.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(String(12))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    claim: Mapped[Claim] = relationship(back_populates="notes")
+    author: Mapped[User] = relationship()
+
+
+class Notification(db.Model):
+    """An in-app message about a claim's status for its contributor."""
+
+    __tablename__ = "claim_notification"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claim.id", ondelete="CASCADE"))
+    message: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class FormStash(db.Model):
+    """What a contributor typed when their session had ended, kept until they sign in again."""
+
+    __tablename__ = "claim_form_stash"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claim.id", ondelete="CASCADE"))
+    data: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

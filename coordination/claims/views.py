@@ -1,0 +1,480 @@
+"""Claims pages: contributors' own claims, the coordinator's review and dashboard, finance's batches."""
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, make_response, redirect,
+                   render_template, request, send_file, url_for)
+from flask_login import current_user
+
+from ..accounts.models import hash_token
+from ..extensions import db
+from ..money import format_money, to_pounds
+from ..permissions import Role, roles_required
+from . import operations, queries
+from .forms import (ITEM_FIELDS, POLICY_LABELS, DecisionForm, EditClaimForm, NewClaimForm, OnBehalfForm, PolicyForm,
+                    ProfileForm, SendForm)
+from .models import (AGREED_KINDS, FEE_KINDS, MILEAGE_KINDS, TRANSITIONS, Claim, ClaimState, FormStash, LineKind,
+                     PaymentBatch)
+from .pricing import tax_year_label
+
+bp = Blueprint("claims", __name__)
+C, F, U = Role.COORDINATOR, Role.FINANCE, Role.CONTRIBUTOR
+STASH_COOKIE = "claims_stash"
+
+
+def _field_error(form, error: operations.ClaimError) -> None:
+    """Attach an operation's message to the matching form field (or the first one) for the error summary."""
+    name = {"quantity": "miles", "claims": None}.get(error.field, error.field)
+    field = getattr(form, name, None) if name else None
+    if field is None:
+        field = next(iter(form))
+    field.errors = list(field.errors) + [str(error)]
+
+
+def _claim(claim_id: int):
+    return queries.get_claim_for(claim_id, current_user)
+
+
+# ---------------------------------------------------------------- contributors
+
+@bp.get("/claims")
+@roles_required(U)
+def my_claims():
+    claims = queries.claims_of(current_user)
+    total = queries.paid_this_tax_year(current_user)
+    policy = operations.policy_for(None)
+    notices = queries.unread_notifications(current_user)
+    if notices:
+        operations.mark_read(current_user)
+    return render_template("claims/my-claims.html", claims=claims, total=total, notices=notices,
+                           threshold=policy.benefits_threshold_pence, profile=operations.get_profile(current_user),
+                           tax_year=tax_year_label(queries._uk_date(queries.utcnow())), clock=queries.payment_clock)
+
+
+@bp.route("/claims/my-details", methods=["GET", "POST"])
+@roles_required(U)
+def edit_profile():
+    profile = operations.get_profile(current_user)
+    form = ProfileForm(obj=profile)
+    if request.method == "GET":
+        form.payment_preference.data = profile.payment_preference.value
+    if form.validate_on_submit():
+        operations.save_profile(current_user, payment_preference=form.payment_preference.data,
+                                payee_reference=form.payee_reference.data, access_needs=form.access_needs.data,
+                                actor=current_user)
+        flash("Your details are saved.", "success")
+        return redirect(url_for("claims.my_claims"))
+    return render_template("claims/profile.html", form=form)
+
+
+@bp.route("/claims/new", methods=["GET", "POST"])
+@roles_required(U)
+def new_claim():
+    form = NewClaimForm()
+    if form.validate_on_submit():
+        claim = operations.create_claim(current_user, actor=current_user,
+                                        activity_description=form.activity_description.data,
+                                        activity_date=form.activity_date.data)
+        return redirect(url_for("claims.edit_claim", claim_id=claim.id))
+    return render_template("claims/new.html", form=form)
+
+
+@bp.route("/claims/on-behalf", methods=["GET", "POST"])
+@roles_required(C)
+def new_on_behalf():
+    form = OnBehalfForm(contributor_choices=[(str(u.id), f"{u.name} ({u.email})") for u in queries.contributors()])
+    if form.validate_on_submit():
+        from ..accounts.models import User
+
+        claimant = db.session.get(User, int(form.claimant.data))
+        try:
+            claim = operations.create_claim(claimant, actor=current_user,
+                                            activity_description=form.activity_description.data,
+                                            activity_date=form.activity_date.data)
+        except operations.ClaimError as error:
+            _field_error(form, error)
+        else:
+            return redirect(url_for("claims.edit_claim", claim_id=claim.id))
+    return render_template("claims/on-behalf.html", form=form)
+
+
+def _restore_stash(claim):
+    """After signing in again, apply what was typed when the session ended (same browser, same claim)."""
+    token = request.cookies.get(STASH_COOKIE)
+    if not token:
+        return None
+    stash = db.session.query(FormStash).filter_by(token_hash=hash_token(token)).one_or_none()
+    if stash is None or stash.claim_id != claim.id:
+        return None
+    data = stash.data
+    db.session.delete(stash)
+    db.session.commit()
+    return data
+
+
+@bp.route("/claims/<int:claim_id>/edit", methods=["GET", "POST"])
+@roles_required(U, C)
+def edit_claim(claim_id: int):
+    claim = _claim(claim_id)
+    if not claim.can_edit(current_user):
+        if claim.is_editable:
+            abort(403)
+        flash("This claim has been sent, so it cannot be changed.", "info")
+        return redirect(url_for("claims.view_claim", claim_id=claim.id))
+    stashed = _restore_stash(claim) if request.method == "GET" else None
+    if stashed:
+        from werkzeug.datastructures import MultiDict
+
+        form = EditClaimForm(formdata=MultiDict(stashed))
+        saved = _save_claim_form(claim, form)
+        flash("You were signed out, but we kept what you typed. Check it and press Save." if not saved
+              else "You were signed out, but we kept what you typed and saved it.", "info")
+        response = make_response(render_template("claims/edit.html", form=form, claim=claim, **_edit_context(claim)))
+        response.delete_cookie(STASH_COOKIE)
+        return response
+    form = EditClaimForm(obj=claim)
+    if request.method == "GET" and claim.draft_item:
+        for name in ITEM_FIELDS:
+            if name in claim.draft_item and name != "agreed_on":
+                getattr(form, name).data = claim.draft_item[name]
+    if request.method == "POST" and _save_claim_form(claim, form):
+        return redirect(url_for("claims.edit_claim", claim_id=claim.id, _anchor="items"))
+    return render_template("claims/edit.html", form=form, claim=claim, **_edit_context(claim))
+
+
+def _edit_context(claim) -> dict:
+    return {"fee_kinds": FEE_KINDS, "mileage_kinds": MILEAGE_KINDS, "agreed_kinds": AGREED_KINDS,
+            "policy": operations.policy_for(claim.activity_date), "clock": queries.payment_clock(claim)}
+
+
+def _save_claim_form(claim, form) -> bool:
+    """Save the activity first (so nothing is lost), then add the item and receipt; True when all went well."""
+    form.validate()  # runs field checks; all problems are shown together
+    ok = not form.errors
+    activity_date = form.activity_date.data if not form.activity_date.errors else claim.activity_date
+    try:
+        operations.save_activity(claim, actor=current_user, activity_description=form.activity_description.data,
+                                 activity_date=activity_date)
+    except operations.ClaimError as error:
+        _field_error(form, error)
+        return False
+    added = bool(form.kind.data)
+    if added:
+        try:
+            if form.agreed_on.errors:
+                raise operations.ClaimError(form.agreed_on.errors[0], field="agreed_on")
+            kind = LineKind(form.kind.data) if form.kind.data in {k.value for k in LineKind} else None
+            quantity = form.hours.data if kind == LineKind.HOURLY_FEE else form.miles.data
+            operations.add_line(claim, actor=current_user, kind=form.kind.data, quantity=quantity,
+                                passengers=form.passengers.data, cost=form.cost.data,
+                                description=form.description.data, agreed_by=form.agreed_by.data,
+                                agreed_on=form.agreed_on.data)
+        except operations.ClaimError as error:
+            form.agreed_on.errors = [e for e in form.agreed_on.errors if error.field != "agreed_on"]
+            _field_error(form, error)
+            ok = False
+            _keep_draft_item(claim, form)
+        else:
+            flash(f"Added: {LineKind(form.kind.data).title}.", "success")
+            for name in ITEM_FIELDS:
+                getattr(form, name).data = None
+            claim.draft_item = None
+            db.session.commit()
+    upload = request.files.get("receipt")
+    if upload and upload.filename:
+        try:
+            operations.add_receipt(claim, actor=current_user, data=upload.read(operations.MAX_RECEIPT_BYTES + 1),
+                                   filename=upload.filename)
+        except operations.ClaimError as error:
+            _field_error(form, error)
+            ok = False
+        else:
+            flash("Your receipt is saved.", "success")
+    if ok and not added and not (upload and upload.filename):
+        flash("Saved.", "success")
+    return ok
+
+
+def _keep_draft_item(claim, form) -> None:
+    """Keep the half-typed item on the draft so it is still there next time."""
+    claim.draft_item = {name: (getattr(form, name).data or "") for name in ITEM_FIELDS if name != "agreed_on"}
+    db.session.commit()
+
+
+@bp.post("/claims/<int:claim_id>/autosave")
+@roles_required(U, C)
+def autosave(claim_id: int):
+    claim = _claim(claim_id)
+    if not claim.can_edit(current_user):
+        return jsonify({"saved": False, "message": "This claim can no longer be changed"}), 409
+    form = EditClaimForm()
+    form.validate()
+    activity_date = form.activity_date.data if not form.activity_date.errors else claim.activity_date
+    try:
+        operations.save_activity(claim, actor=current_user, activity_description=form.activity_description.data,
+                                 activity_date=activity_date)
+        _keep_draft_item(claim, form)
+    except operations.ClaimError as error:
+        return jsonify({"saved": False, "message": str(error)}), 409
+    return jsonify({"saved": True, "total": format_money(claim.total_pence)})
+
+
+@bp.before_request
+def _stash_when_signed_out():
+    """A no-JavaScript post after the session ended: keep the typed fields until the person signs in again."""
+    if (request.method == "POST" and request.endpoint == "claims.edit_claim"
+            and not current_user.is_authenticated):
+        claim_id = request.view_args.get("claim_id")
+        if db.session.get(Claim, claim_id) is None:
+            return None
+        token = secrets.token_urlsafe(24)
+        data = {name: request.form.getlist(name) for name in request.form if name != "csrf_token"}
+        db.session.add(FormStash(token_hash=hash_token(token), claim_id=claim_id,
+                                 data={k: v for k, v in data.items()}))
+        db.session.commit()
+        from ..extensions import login_manager
+
+        response = login_manager.unauthorized()
+        response.set_cookie(STASH_COOKIE, token, max_age=24 * 3600, httponly=True, samesite="Lax",
+                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+        flash("You were signed out. Sign in again and we will bring back what you typed.", "info")
+        return response
+    return None
+
+
+@bp.post("/claims/<int:claim_id>/items/<int:line_id>/remove")
+@roles_required(U, C)
+def remove_line(claim_id: int, line_id: int):
+    claim = _claim(claim_id)
+    try:
+        operations.remove_line(claim, line_id, actor=current_user)
+    except operations.NotAllowed:
+        abort(403)
+    except operations.ClaimError as error:
+        flash(str(error), "error")
+    else:
+        flash("Item removed.", "success")
+    return redirect(url_for("claims.edit_claim", claim_id=claim.id, _anchor="items"))
+
+
+@bp.route("/claims/<int:claim_id>/send", methods=["GET", "POST"])
+@roles_required(U, C)
+def send_claim(claim_id: int):
+    claim = _claim(claim_id)
+    if not claim.can_edit(current_user):
+        if claim.is_editable:
+            abort(403)
+        return redirect(url_for("claims.view_claim", claim_id=claim.id))
+    form = SendForm()
+    if form.validate_on_submit():
+        try:
+            operations.submit_claim(claim, actor=current_user, declared=form.declaration.data,
+                                    answer=form.answer.data)
+        except operations.NotAllowed:
+            abort(403)
+        except operations.ClaimError as error:
+            if error.field not in ("answer", "declaration"):
+                error.field = "declaration"  # problems elsewhere on the claim are shown beside the tick box
+            _field_error(form, error)
+        else:
+            flash("Your claim is sent. We will tell you when it is approved and paid.", "success")
+            return redirect(url_for("claims.view_claim", claim_id=claim.id))
+    return render_template("claims/send.html", form=form, claim=claim, clock=queries.payment_clock(claim),
+                           policy=operations.policy_for(claim.activity_date))
+
+
+@bp.route("/claims/<int:claim_id>/withdraw", methods=["GET", "POST"])
+@roles_required(U)
+def withdraw(claim_id: int):
+    claim = _claim(claim_id)
+    if request.method == "GET":
+        return render_template("claims/withdraw.html", claim=claim)
+    try:
+        operations.withdraw_claim(claim, actor=current_user)
+    except operations.NotAllowed:
+        abort(403)
+    except operations.ClaimError as error:
+        flash(str(error), "error")
+    else:
+        flash("Your claim is withdrawn.", "success")
+    return redirect(url_for("claims.view_claim", claim_id=claim.id))
+
+
+@bp.get("/claims/<int:claim_id>")
+@roles_required(U, C, F)
+def view_claim(claim_id: int):
+    claim = _claim(claim_id)
+    form = _decision_form(claim) if current_user.role == C else None
+    return render_template("claims/view.html", claim=claim, clock=queries.payment_clock(claim), decision_form=form,
+                           access_needs=_access_needs(claim))
+
+
+def _decision_form(claim) -> DecisionForm | None:
+    """Only the decisions the transition table allows from the claim's state."""
+    allowed = [(value, title) for value, title in DecisionForm.decision.kwargs["choices"]
+               if claim.state in TRANSITIONS[value].sources]
+    if not allowed:
+        return None
+    form = DecisionForm()
+    form.decision.choices = allowed
+    return form
+
+
+def _access_needs(claim) -> str | None:
+    """Coordinators see the contributor's access needs; finance and others do not."""
+    if current_user.role != C:
+        return None
+    return operations.get_profile(claim.claimant).access_needs
+
+
+@bp.get("/claims/receipts/<int:receipt_id>")
+@roles_required(U, C, F)
+def download_receipt(receipt_id: int):
+    receipt = queries.get_receipt_for(receipt_id, current_user)
+    path = operations.receipt_path(receipt)
+    if not path.exists():
+        abort(404)
+    return send_file(path, mimetype=receipt.content_type, as_attachment=True, download_name=receipt.original_name,
+                     max_age=0)
+
+
+# ---------------------------------------------------------------- coordinators
+
+@bp.get("/claims/review")
+@roles_required(C)
+def review_queue():
+    recent = queries.claims_in_states((ClaimState.APPROVED, ClaimState.REJECTED, ClaimState.PAID, ClaimState.DRAFT))
+    return render_template("claims/review.html", claims=queries.review_queue(), recent=recent[:50],
+                           clock=queries.payment_clock)
+
+
+@bp.route("/claims/<int:claim_id>/decide", methods=["POST"])
+@roles_required(C)
+def decide(claim_id: int):
+    claim = _claim(claim_id)
+    form = _decision_form(claim) or DecisionForm()
+    if form.validate_on_submit():
+        try:
+            if form.decision.data == "approve":
+                operations.approve_claim(claim, actor=current_user)
+            elif form.decision.data == "query":
+                operations.query_claim(claim, actor=current_user, question=form.text.data)
+            else:
+                operations.reject_claim(claim, actor=current_user, reason=form.text.data)
+        except operations.ClaimError as error:
+            if error.field != "text":
+                error.field = "decision"
+            _field_error(form, error)
+        else:
+            flash(f"{claim.reference}: {claim.state.title}.", "success")
+            return redirect(url_for("claims.review_queue"))
+    return render_template("claims/view.html", claim=claim, clock=queries.payment_clock(claim), decision_form=form,
+                           form=form, access_needs=_access_needs(claim))
+
+
+@bp.get("/claims/dashboard")
+@roles_required(C, F)
+def dashboard():
+    return render_template("claims/dashboard.html", data=queries.dashboard(), policy=operations.policy_for(None))
+
+
+@bp.route("/claims/policy", methods=["GET", "POST"])
+@roles_required(C)
+def edit_policy():
+    current = operations.policy_for(None)
+    form = PolicyForm()
+    if request.method == "GET":
+        for name in POLICY_LABELS:
+            value = getattr(current, name)
+            getattr(form, name).data = (f"{to_pounds(value)}" if name.endswith("_pence") and "per_mile" not in name
+                                        else str(value))
+        form.approver_may_pay.data = current.approver_may_pay
+    if form.validate_on_submit():
+        if form.effective_from.data is None:
+            form.effective_from.errors.append("Enter the date these rates start")
+        else:
+            try:
+                operations.save_policy(effective_from=form.effective_from.data, values=form.money_values(),
+                                       actor=current_user)
+            except operations.ClaimError as error:
+                _field_error(form, error)
+            else:
+                flash("The policy is saved. Claims for activities from that date use the new rates.", "success")
+                return redirect(url_for("claims.edit_policy"))
+    return render_template("claims/policy.html", form=form, current=current, versions=queries.policies(),
+                           labels=POLICY_LABELS)
+
+
+# ---------------------------------------------------------------- finance
+
+@bp.get("/claims/payments")
+@roles_required(F)
+def finance_queue():
+    return render_template("claims/payments.html", claims=queries.approved_unbatched(), batches=queries.batches(),
+                           clock=queries.payment_clock)
+
+
+@bp.post("/claims/payments/batches")
+@roles_required(F)
+def create_batch():
+    chosen = [int(i) for i in request.form.getlist("claim_id") if i.isdigit()]
+    try:
+        batch = operations.create_batch(actor=current_user, claim_ids=chosen or None)
+    except operations.ClaimError as error:
+        flash(str(error), "error")
+        return redirect(url_for("claims.finance_queue"))
+    flash(f"Batch {batch.reference} is ready. Download it, pay it, then mark it paid.", "success")
+    return redirect(url_for("claims.view_batch", batch_id=batch.id))
+
+
+def _batch(batch_id: int) -> PaymentBatch:
+    return db.get_or_404(PaymentBatch, batch_id)
+
+
+@bp.get("/claims/payments/batches/<int:batch_id>")
+@roles_required(F)
+def view_batch(batch_id: int):
+    batch = _batch(batch_id)
+    profiles = {c.claimant_id: operations.get_profile(c.claimant) for c in batch.claims}
+    return render_template("claims/batch.html", batch=batch, profiles=profiles)
+
+
+@bp.get("/claims/payments/batches/<int:batch_id>.csv")
+@roles_required(F)
+def batch_csv(batch_id: int):
+    batch = _batch(batch_id)
+    by_payee: dict = {}
+    for claim in batch.claims:
+        profile = operations.get_profile(claim.claimant)
+        key = profile.payee_reference or f"NO-REFERENCE-{claim.claimant_id}"
+        row = by_payee.setdefault(key, {"pence": 0, "refs": [], "name": claim.claimant.name,
+                                        "method": profile.payment_preference.value})
+        row["pence"] += claim.total_pence
+        row["refs"].append(claim.reference)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["payee_reference", "payee_name", "amount", "claim_references", "payment_preference", "batch"])
+    for key, row in sorted(by_payee.items()):
+        # A leading =, +, - or @ would run as a formula in a spreadsheet.
+        name = "'" + row["name"] if row["name"][:1] in "=+-@" else row["name"]
+        writer.writerow([key, name, f"{to_pounds(row['pence'])}", " ".join(row["refs"]), row["method"],
+                         batch.reference])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={batch.reference}.csv"})
+
+
+@bp.post("/claims/payments/batches/<int:batch_id>/paid")
+@roles_required(F)
+def mark_batch_paid(batch_id: int):
+    batch = _batch(batch_id)
+    try:
+        changed = operations.mark_batch_paid(batch, actor=current_user)
+    except operations.ClaimError as error:
+        flash(str(error), "error")
+    else:
+        flash(f"Batch {batch.reference} is marked paid." if changed else
+              f"Batch {batch.reference} was already marked paid; nothing changed.", "success")
+    return redirect(url_for("claims.view_batch", batch_id=batch.id))

@@ -1,0 +1,47 @@
+"""Read side for the geography pages: borough facts and the boundaries in use."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+from flask import current_app
+
+from geo import boroughs as geo_boroughs
+from geo.boundaries import BOUNDARIES_FILE, LIGHT_FILE, is_official, load_boundaries
+
+
+def boundaries_dir() -> Path:
+    """The directory holding the boundary files in use (config BOUNDARIES_DIR)."""
+    return Path(current_app.config["BOUNDARIES_DIR"])
+
+
+@lru_cache(maxsize=4)
+def _load(path: str, modified: float) -> gpd.GeoDataFrame:
+    # Keyed on the file's modification time, so an import takes effect without a restart.
+    return load_boundaries(path)
+
+
+def map_boundaries() -> gpd.GeoDataFrame:
+    """The light boundaries for drawing maps (EPSG:4326, code and name)."""
+    path = boundaries_dir() / LIGHT_FILE
+    if not path.exists():
+        # An imported set always writes both files; fall back to the full one if only it exists.
+        path = boundaries_dir() / BOUNDARIES_FILE
+    return _load(str(path), path.stat().st_mtime)
+
+
+def official_boundaries() -> bool:
+    """Say whether the boundaries in use were imported (official) rather than derived from postcodes."""
+    path = boundaries_dir() / LIGHT_FILE
+    return is_official(path if path.exists() else boundaries_dir() / BOUNDARIES_FILE)
+
+
+def borough_facts() -> list[dict]:
+    """The ten boroughs' facts as plain dicts, in code order."""
+    return geo_boroughs.load_facts().to_dict(orient="records")
+
+
+def borough(code: str) -> dict | None:
+    """One borough's facts, or None for a code that is not one of the ten."""
+    return next((row for row in borough_facts() if row["code"] == code), None)
