@@ -1,7 +1,7 @@
 """Organisations: records, API tokens, merges and the full-text search index
 
 Revision ID: 0005_organisations
-Revises: 0002_directory_core
+Revises: 0004_terminology
 Create Date: 2026-11-26 00:46:33.349195
 
 """
@@ -13,7 +13,7 @@ from coordination.organisations.models import SEARCH_INDEX_DROP_SQL, SEARCH_INDE
 
 # revision identifiers, used by Alembic.
 revision = '0005_organisations'
-down_revision = '0002_directory_core'
+down_revision = '0004_terminology'
 branch_labels = None
 depends_on = None
 

@@ -47,7 +47,7 @@ def test_a_rochdale_partner_sees_their_borough_the_gap_map_and_downloads_an_outr
     expect(page.locator("h1")).to_have_text("Rochdale: engagement by practice area")
     assert_accessible(page)
     screenshot(page, "engagement-borough-partner")
-    page.click("a:has-text('peer support: 2 organisations never engaged')")
+    page.click("a:has-text('eer support: 2 organisations never engaged')")
     expect(page.locator("h1")).to_have_text("Outreach list: Rochdale")
     assert_accessible(page)
     href = page.locator("#outreach-csv").get_attribute("href")
