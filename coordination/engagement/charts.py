@@ -19,9 +19,9 @@ def _svg(width: int, height: int, title: str, description: str, body: list[str],
 
 
 def bar_chart(items: list[tuple[str, float | None, str]], title: str, description: str, ident: str,
-              reference: float | None = None, reference_label: str = "") -> Markup:
+              reference: float | None = None, reference_label: str = "", label_width: int = 130) -> Markup:
     """Horizontal bars: (label, value or None when not shown, value text); an optional reference line."""
-    width, label_width, row, top = 640, 130, 28, 10
+    width, row, top = 640 + max(0, label_width - 130), 28, 10
     height = top + row * len(items) + 30
     plot = width - label_width - 90
     largest = max([v for _, v, _ in items if v is not None] + [reference or 0, 1e-9])

@@ -122,13 +122,19 @@ def borough_page(code: str):
     table = [{"label": display_label(concepts.get(r["concept_id"]), code), "row": r, "gm": gm_by_area[r["concept_id"]]}
              for r in mine]
     chart = charts.bar_chart(
-        [(t["label"][:18], t["row"]["gap_index_shown"], t["row"]["gap_index_display"]) for t in table],
+        [(_short(t["label"]), t["row"]["gap_index_shown"], t["row"]["gap_index_display"]) for t in table],
         f"Gap index by practice area in {borough_name(code)}",
         f"{borough_name(code)}'s gap index in each practice area; 1 is Greater Manchester's average. "
-        "The same figures are in the table.", "borough-chart", reference=1.0, reference_label="1 = GM average")
+        "The same figures are in the table.", "borough-chart", reference=1.0, reference_label="1 = GM average",
+        label_width=250)
     return render_template("engagement/borough.html", code=code, name=borough_name(code), period=period,
                            periods=queries.periods(), table=table, chart=chart, suppress=_suppress(),
                            figures=[figures.BY_KEY[k] for k in TABLE_FIGURES])
+
+
+def _short(label: str, limit: int = 34) -> str:
+    """A chart label that fits; the table beside the chart has the full name."""
+    return label if len(label) <= limit else label[:limit - 1].rstrip() + "…"
 
 
 def _outreach_choices():
