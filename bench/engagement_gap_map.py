@@ -1,0 +1,168 @@
+"""Benchmark: the gap map at Greater Manchester scale (17,500 organisations, ~60,000 attendance records).
+
+Prints the time to build the map cold (SQL figures + Folium render) and cached, the page weight, and the
+same figures computed the naive way (a Python loop issuing queries per borough and practice area),
+with the ratio. No assertions: the figures are for people to read.
+
+    .venv/bin/python bench/engagement_gap_map.py [--organisations 17500]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-engagement-"))
+
+AREAS = ("peer support", "supported self-management", "social prescribing", "community development",
+         "mental health", "carers support")
+# Rough share of GM's organisations by borough (Manchester largest).
+WEIGHTS = (11, 7, 20, 8, 8, 10, 10, 8, 8, 10)
+CENTRES = {"E08000001": (53.58, -2.43), "E08000002": (53.59, -2.30), "E08000003": (53.47, -2.24),
+           "E08000004": (53.54, -2.11), "E08000005": (53.61, -2.16), "E08000006": (53.48, -2.33),
+           "E08000007": (53.41, -2.15), "E08000008": (53.48, -2.08), "E08000009": (53.42, -2.35),
+           "E08000010": (53.54, -2.63)}
+
+
+def make_directory(n: int) -> None:
+    """Concepts and n tagged organisations, inserted in bulk (stands in for the organisations seed)."""
+    from sqlalchemy import insert, select
+
+    from coordination.extensions import db
+    from coordination.organisations.models import Organisation, organisation_practice_area
+    from coordination.terminology.models import Concept
+    from coordination.timeutil import utcnow
+
+    rng = random.Random(1)
+    existing = {c.pref_label for c in db.session.scalars(select(Concept))}
+    db.session.execute(insert(Concept), [{"uri": f"https://example.org/bench/{i}", "pref_label": label,
+                                          "created_at": utcnow(), "updated_at": utcnow()}
+                                         for i, label in enumerate(AREAS) if label not in existing])
+    concept_ids = list(db.session.scalars(select(Concept.id)))
+    codes = list(CENTRES)
+    now = utcnow()
+    rows = []
+    for i in range(n):
+        code = rng.choices(codes, WEIGHTS)[0]
+        lat, lon = CENTRES[code]
+        rows.append({"name": f"Bench organisation {i}", "normalised_name": f"bench organisation {i}",
+                     "borough_code": code, "latitude": lat + rng.gauss(0, 0.02), "longitude": lon + rng.gauss(0, 0.03),
+                     "status": "active", "org_type": "other", "location_status": "located",
+                     "created_at": now, "updated_at": now, "description": "Community support for local people"})
+    ids = db.session.scalars(insert(Organisation).returning(Organisation.id, sort_by_parameter_order=True),
+                             rows).all()
+    tags = [{"organisation_id": i, "concept_id": c} for i in ids for c in rng.sample(concept_ids, rng.randint(1, 2))]
+    db.session.execute(insert(organisation_practice_area), tags)
+    db.session.commit()
+
+
+def naive_figures(period) -> dict:
+    """The obvious approach: load rows, loop boroughs × practice areas in Python, query per cell."""
+    from sqlalchemy import select
+
+    from coordination.communities.models import Attendance, Event, Membership
+    from coordination.extensions import db
+    from coordination.organisations.models import Organisation, organisation_practice_area
+    from geo.boroughs import BOROUGH_CODES, load_facts
+
+    facts = load_facts().set_index("code")
+    concept_ids = [0] + sorted(set(db.session.scalars(select(organisation_practice_area.c.concept_id))))
+    result = {}
+    engaged_orgs = set()
+    for attendance in db.session.scalars(select(Attendance).join(Event).where(
+            Attendance.status == "attended", Event.starts_at >= period.start_at, Event.starts_at < period.end_at)):
+        engaged_orgs.add(attendance.organisation_id)
+    for membership in db.session.scalars(select(Membership)):
+        if membership.joined_on < period.end and (membership.left_on is None or membership.left_on >= period.start):
+            engaged_orgs.add(membership.organisation_id)
+    for code in BOROUGH_CODES:
+        for concept_id in concept_ids:
+            query = select(Organisation).where(Organisation.borough_code == code, Organisation.status == "active")
+            if concept_id:
+                query = query.join(organisation_practice_area).where(organisation_practice_area.c.concept_id == concept_id)
+            orgs = list(db.session.scalars(query))
+            engaged = sum(1 for o in orgs if o.id in engaged_orgs)
+            result[(code, concept_id)] = (len(orgs), engaged)
+    totals = {}
+    for (code, concept_id), (_, engaged) in result.items():
+        totals[concept_id] = totals.get(concept_id, 0) + engaged
+    population = facts["population"].sum()
+    return {key: (d, e, (e / totals[key[1]]) / (facts.loc[key[0], "population"] / population) if totals[key[1]] else None)
+            for key, (d, e) in result.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--organisations", type=int, default=17_500)
+    args = parser.parse_args()
+
+    from sqlalchemy import func, select
+
+    from coordination import create_app
+    from coordination.communities import demo
+    from coordination.communities.models import Attendance
+    from coordination.engagement import figures, maps, queries
+    from coordination.extensions import db
+
+    app = create_app("development")
+    with app.app_context():
+        db.create_all()
+        started = time.perf_counter()
+        make_directory(args.organisations)
+        summary = demo.seed("gm")
+        print(f"data: {summary} ({time.perf_counter() - started:.1f} s to generate)")
+        print(f"attendance records: {db.session.scalar(select(func.count()).select_from(Attendance)):,}")
+        period = queries.find_period("12m")
+        links = {code: f"/engagement/boroughs/{code}" for code in queries.BOROUGH_CODES}
+
+        def build():
+            rows = figures.present_all(queries.engagement_figures(period), suppress=False)
+            organisations = queries.organisation_engagement(period)
+            return maps.rendered_parts(maps.build_gap_map(figures.for_area(rows, 0, include_gm=False),
+                                                          organisations, links))
+
+        key = ("bench", queries.data_version(), period.key)
+        started = time.perf_counter()
+        parts = maps.CACHE.get_or_build(key, build)
+        cold = time.perf_counter() - started
+        started = time.perf_counter()
+        key = ("bench", queries.data_version(), period.key)
+        maps.with_nonce(maps.CACHE.get_or_build(key, build), "nonce")
+        cached = time.perf_counter() - started
+        size = sum(len(v.encode()) for v in parts.values())
+        # A warm server after someone records attendance: the data version changes, so the map is rebuilt.
+        from coordination.communities.models import Event
+        from coordination.communities.operations import record_attendance
+        from coordination.communities.models import Person
+
+        event = db.session.scalar(select(Event).order_by(Event.starts_at.desc()).limit(1))
+        person = db.session.scalar(select(Person).where(Person.organisation_id.is_not(None)).limit(1))
+        record_attendance(event, {person.id: "did_not_attend"})
+        started = time.perf_counter()
+        key = ("bench", queries.data_version(), period.key)
+        maps.CACHE.get_or_build(key, build)
+        rebuilt = time.perf_counter() - started
+        started = time.perf_counter()
+        sql_rows = queries.engagement_figures(period)
+        sql_time = time.perf_counter() - started
+        started = time.perf_counter()
+        naive = naive_figures(period)
+        naive_time = time.perf_counter() - started
+        mismatches = sum(1 for r in sql_rows if r["borough_code"] != "GM" and (r["borough_code"], r["concept_id"]) in naive
+                         and naive[(r["borough_code"], r["concept_id"])][:2] != (r["directory"], r["engaged"]))
+        print(f"gap map, cold in a fresh process (SQL figures + organisations + Folium render): {cold * 1000:.0f} ms")
+        print(f"gap map, rebuilt in a warm process after attendance was recorded: {rebuilt * 1000:.0f} ms")
+        print(f"gap map, cached (data-version check + nonce): {cached * 1000:.1f} ms")
+        print(f"gap map size: {size / 1024:.0f} KiB ({size:,} bytes)")
+        print(f"figures in one SQL query: {sql_time * 1000:.0f} ms; naive per-borough Python loop: "
+              f"{naive_time * 1000:.0f} ms; ratio {naive_time / sql_time:.1f}x; cells that disagree: {mismatches}")
+
+
+if __name__ == "__main__":
+    main()

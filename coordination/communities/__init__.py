@@ -1,0 +1,1 @@
+"""Communities of practice, the people in them, events, attendance and pledges."""

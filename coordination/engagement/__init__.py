@@ -1,0 +1,1 @@
+"""Engagement figures, gap index, maps, borough pages, outreach lists and charts."""

@@ -1,0 +1,243 @@
+"""Engagement overview with the gap map, borough pages for partners, outreach lists and charts."""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_login import current_user
+
+from geo.boroughs import BOROUGH_CODES
+
+from ..boroughs import borough_name
+from ..extensions import db
+from ..permissions import Role, roles_required
+from ..security import csp_nonce
+from ..terminology.models import Concept
+from . import charts, figures, maps, queries
+from .figures import EVENT_TYPE_TITLES, FIGURES
+
+bp = Blueprint("engagement", __name__, url_prefix="/engagement")
+C, P = Role.COORDINATOR, Role.PARTNER
+TABLE_FIGURES = ("directory", "engaged", "engagement_rate", "engaged_per_100k", "gap_index", "gap_index_need",
+                 "new_reached", "lived_experience_people")
+
+
+def display_label(concept: Concept | None, borough_code: str | None = None) -> str:
+    """The practice area's name as the borough speaks of it, when the terminology area offers that."""
+    if concept is None:
+        return "All practice areas"
+    try:
+        from ..terminology.search import display_label as local_label  # provided by the terminology area
+    except ImportError:
+        try:
+            from ..terminology.labels import display_label as local_label
+        except ImportError:
+            return concept.pref_label
+    try:
+        return local_label(concept, borough_code) or concept.pref_label
+    except Exception:  # a terminology problem must not take the engagement pages down
+        return concept.pref_label
+
+
+def _suppress() -> bool:
+    """Partners see small numbers suppressed; the coordinator sees them all."""
+    return current_user.role == Role.PARTNER
+
+
+def _visible_boroughs() -> list[str]:
+    return list(BOROUGH_CODES) if current_user.role == Role.COORDINATOR else current_user.borough_codes
+
+
+def _choices():
+    """The period and practice area chosen in the query string (defaults: last 12 months, all areas)."""
+    period = queries.find_period(request.args.get("period"))
+    concepts = {c.id: c for c in db.session.query(Concept).filter(Concept.id.in_(queries.concept_ids_in_use()))}
+    area = request.args.get("area", "0")
+    concept_id = int(area) if area.isdigit() and int(area) in concepts else queries.ALL_AREAS
+    return period, concepts, concept_id
+
+
+def _figures(period) -> list[dict]:
+    """Presented figures for everyone's view, cached with the map by data version."""
+    own = tuple(current_user.borough_codes) if _suppress() else ()
+    key = ("figures", queries.data_version(), period.key, period.start, _suppress(), own)
+    return maps.CACHE.get_or_build(key, lambda: figures.present_all(queries.engagement_figures(period),
+                                                                    _suppress(), own))
+
+
+def _area_options(concepts, borough_code=None):
+    options = [(queries.ALL_AREAS, "All practice areas")]
+    options += sorted(((cid, display_label(c, borough_code)) for cid, c in concepts.items()), key=lambda o: o[1].lower())
+    return options
+
+
+def gap_map_parts(period, concept_id: int, rows: list[dict], links: dict[str, str], suppress: bool) -> dict:
+    """The gap map's parts for this request (built once per data version and choices, then cached)."""
+    key = ("map", queries.data_version(), period.key, period.start, concept_id, suppress, tuple(sorted(links)),
+           tuple(current_user.borough_codes) if suppress else ())
+
+    def build():
+        organisations = queries.organisation_engagement(period, concept_id=concept_id or None)
+        return maps.rendered_parts(maps.build_gap_map(figures.for_area(rows, concept_id, include_gm=False),
+                                                      organisations, links, current_app.config.get("TILE_URL")))
+
+    return maps.with_nonce(maps.CACHE.get_or_build(key, build), csp_nonce())
+
+
+@bp.get("/")
+@roles_required(C, P)
+def overview():
+    period, concepts, concept_id = _choices()
+    rows = _figures(period)
+    area_rows = figures.for_area(rows, concept_id)
+    links = {code: url_for("engagement.borough_page", code=code, period=period.key) for code in _visible_boroughs()}
+    parts = gap_map_parts(period, concept_id, rows, links, _suppress())
+    borough_rows = [r for r in area_rows if r["borough_code"] != queries.GM]
+    gm = next(r for r in area_rows if r["borough_code"] == queries.GM)
+    chart = charts.bar_chart(
+        [(r["name"], r["gap_index_shown"], r["gap_index_display"]) for r in borough_rows],
+        "Gap index by borough", "Each borough's gap index for "
+        f"{display_label(concepts.get(concept_id))}; 1 is a fair share. The same figures are in the table below.",
+        "gap-chart", reference=1.0, reference_label="1 = fair share")
+    return render_template("engagement/overview.html", period=period, periods=queries.periods(),
+                           area_options=_area_options(concepts), concept_id=concept_id,
+                           area_label=display_label(concepts.get(concept_id)), rows=area_rows, gm=gm,
+                           parts=parts, links=links, chart=chart, figures=[figures.BY_KEY[k] for k in TABLE_FIGURES],
+                           suppress=_suppress(), own=_visible_boroughs())
+
+
+@bp.get("/boroughs/<code>")
+@roles_required(C, P)
+def borough_page(code: str):
+    if code not in BOROUGH_CODES:
+        abort(404)
+    if code not in _visible_boroughs():
+        abort(403)
+    period, concepts, _ = _choices()
+    rows = _figures(period)
+    gm_by_area = {r["concept_id"]: r for r in rows if r["borough_code"] == queries.GM}
+    mine = sorted(figures.for_borough(rows, code), key=lambda r: (r["concept_id"] != queries.ALL_AREAS,
+                                                                  display_label(concepts.get(r["concept_id"]), code)))
+    table = [{"label": display_label(concepts.get(r["concept_id"]), code), "row": r, "gm": gm_by_area[r["concept_id"]]}
+             for r in mine]
+    chart = charts.bar_chart(
+        [(_short(t["label"]), t["row"]["gap_index_shown"], t["row"]["gap_index_display"]) for t in table],
+        f"Gap index by practice area in {borough_name(code)}",
+        f"{borough_name(code)}'s gap index in each practice area; 1 is Greater Manchester's average. "
+        "The same figures are in the table.", "borough-chart", reference=1.0, reference_label="1 = GM average",
+        label_width=250)
+    return render_template("engagement/borough.html", code=code, name=borough_name(code), period=period,
+                           periods=queries.periods(), table=table, chart=chart, suppress=_suppress(),
+                           figures=[figures.BY_KEY[k] for k in TABLE_FIGURES])
+
+
+def _short(label: str, limit: int = 34) -> str:
+    """A chart label that fits; the table beside the chart has the full name."""
+    return label if len(label) <= limit else label[:limit - 1].rstrip() + "…"
+
+
+def _outreach_choices():
+    period, concepts, concept_id = _choices()
+    visible = _visible_boroughs()
+    code = request.args.get("borough") or visible[0]
+    if code not in BOROUGH_CODES:
+        abort(404)
+    if code not in visible:
+        abort(403)
+    return period, concepts, concept_id, code
+
+
+def _description_terms(concept: Concept | None) -> list[str]:
+    """Labels for the concept from the terminology area's query expansion, when it offers one."""
+    if concept is None:
+        return []
+    try:
+        from ..terminology.search import expand_query
+    except ImportError:
+        return []
+    try:
+        expanded = expand_query(concept.pref_label)
+    except Exception:  # expansion is a bonus; tags alone still give a correct list
+        return []
+    # The terminology area returns (phrases, concept ids, labels shown); accept a plain list of words too.
+    if isinstance(expanded, tuple) and expanded and isinstance(expanded[0], (list, tuple)):
+        expanded = expanded[0]
+    terms = [expanded] if isinstance(expanded, str) else list(expanded or [])
+    return sorted({str(t).strip().lower() for t in terms if str(t).strip() and len(str(t).strip()) > 2})
+
+
+def outreach_rows(period, concepts, concept_id, code) -> list[dict]:
+    """Organisations in the borough and practice area (synonym-aware) that have never engaged."""
+    concept = concepts.get(concept_id)
+    return queries.organisation_engagement(period, concept_id=concept_id or None, borough_code=code,
+                                           never_engaged=True, description_terms=_description_terms(concept))
+
+
+@bp.get("/outreach")
+@roles_required(C, P)
+def outreach():
+    period, concepts, concept_id, code = _outreach_choices()
+    rows = outreach_rows(period, concepts, concept_id, code)
+    return render_template("engagement/outreach.html", rows=rows, code=code, name=borough_name(code),
+                           concept_id=concept_id, area_label=display_label(concepts.get(concept_id), code),
+                           area_options=_area_options(concepts, code), boroughs=_visible_boroughs(), period=period)
+
+
+@bp.get("/outreach.csv")
+@roles_required(C, P)
+def outreach_csv():
+    period, concepts, concept_id, code = _outreach_choices()
+    rows = outreach_rows(period, concepts, concept_id, code)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Organisation", "Borough", "Postcode", "Email", "Website"])
+    for row in rows:
+        writer.writerow([_csv_safe(row["name"]), borough_name(row["borough_code"]), row["postcode"] or "",
+                         _csv_safe(row["email"] or ""), _csv_safe(row["website"] or "")])
+    slug = display_label(concepts.get(concept_id), code).lower().replace(" ", "-")
+    filename = f"outreach-{borough_name(code).lower()}-{slug}.csv"
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _csv_safe(value: str) -> str:
+    """Stop a spreadsheet treating typed text as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@bp.get("/figures.csv")
+@roles_required(C, P)
+def figures_csv():
+    period, concepts, _ = _choices()
+    rows = _figures(period)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Borough", "Practice area", "Period", "Population"] + [f.label for f in FIGURES])
+    for row in sorted(rows, key=lambda r: (r["concept_id"], r["borough_code"] == queries.GM, r["name"])):
+        writer.writerow([row["name"], display_label(concepts.get(row["concept_id"])), period.label,
+                         row["population"]] + [row[f"{f.key}_display"] for f in FIGURES])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="engagement-{period.key}.csv"'})
+
+
+@bp.get("/attendance")
+@roles_required(C, P)
+def attendance_chart():
+    period = queries.find_period(request.args.get("period", "all"))
+    rows = queries.attendance_over_time(period)
+    quarters = sorted({r["quarter"] for r in rows})
+    types = [t for t in queries.EVENT_TYPES if any(r["event_type"] == t for r in rows)]
+    cell = {(r["quarter"], r["event_type"]): r for r in rows}
+    series = [(EVENT_TYPE_TITLES[t], [cell.get((q, t), {}).get("attended", 0) for q in quarters]) for t in types]
+    summary = []
+    for t in types:
+        events = sum(r["events"] for r in rows if r["event_type"] == t)
+        attended = sum(r["attended"] for r in rows if r["event_type"] == t)
+        summary.append({"title": EVENT_TYPE_TITLES[t], "events": events, "attended": attended,
+                        "average": attended / events if events else 0})
+    chart = charts.stacked_columns(quarters, series, "Attendance over time by type of event",
+                                   "People attending per quarter, stacked by type of event. The same figures are "
+                                   "in the table below.", "attendance-chart")
+    return render_template("engagement/attendance.html", period=period, periods=queries.periods(), chart=chart,
+                           quarters=quarters, series=series, summary=summary)
