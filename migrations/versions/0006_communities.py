@@ -1,7 +1,7 @@
 """Communities of practice: people, memberships, events, attendance and pledges
 
 Revision ID: 0006_communities
-Revises: 0007_claims
+Revises: 0005_organisations
 Create Date: 2026-11-26 00:58:27.233055
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006_communities'
-down_revision = '0007_claims'
+down_revision = '0005_organisations'
 branch_labels = None
 depends_on = None
 

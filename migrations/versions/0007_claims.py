@@ -1,7 +1,7 @@
 """claims
 
 Revision ID: 0007_claims
-Revises: 0005_organisations
+Revises: 0006_communities
 Create Date: 2026-11-26 00:52:06.549578
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007_claims'
-down_revision = '0005_organisations'
+down_revision = '0006_communities'
 branch_labels = None
 depends_on = None
 
