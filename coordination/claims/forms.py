@@ -52,11 +52,29 @@ class ActivityForm(StrippedForm):
     activity_date = UKDateField("When was it?", validators=[])
 
 
-class NewClaimForm(ActivityForm):
+class StartClaimForm(ActivityForm):
+    """Starting a claim: an event from the communities list, or a description of the activity."""
+
+    event = SelectField("Which event was it?", widget=GovSelect(), default="", validate_choice=False)
+
+    def __init__(self, *args, event_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event.choices = [("", "Something else (describe it below)")] + [(str(i), t) for i, t in event_choices]
+
+    def validate_event(self, field):
+        if field.data and field.data not in {value for value, _ in field.choices}:
+            raise ValidationError("That event is no longer in the list. Choose another, or describe the activity")
+
+    @property
+    def event_id(self) -> int | None:
+        return int(self.event.data) if self.event.data else None
+
+
+class NewClaimForm(StartClaimForm):
     submit = SubmitField("Start my claim", widget=GovSubmitInput())
 
 
-class OnBehalfForm(ActivityForm):
+class OnBehalfForm(StartClaimForm):
     claimant = SelectField("Who is the claim for?", validators=[Required("Choose the contributor")],
                            widget=GovSelect())
     submit = SubmitField("Start the claim for them", widget=GovSubmitInput())

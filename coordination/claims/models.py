@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, Enum, For
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
+from ..communities.models import Event
 from ..extensions import db
 from ..permissions import Role
 from ..timeutil import utcnow
@@ -241,8 +242,8 @@ class Claim(db.Model):
     claimant_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     on_behalf: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Events come from the communities area; the foreign key to event.id is added when both are merged.
-    event_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The event (from communities) the claim is for, when it was one; the description still says what it was.
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"), index=True)
     activity_description: Mapped[str] = mapped_column(String(300), default="")
     activity_date: Mapped[date | None] = mapped_column(Date)
     state: Mapped[ClaimState] = mapped_column(_enum(ClaimState, "claim_state"), default=ClaimState.DRAFT, index=True)
@@ -265,6 +266,7 @@ class Claim(db.Model):
 
     claimant: Mapped[User] = relationship(foreign_keys=[claimant_id])
     entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
+    event: Mapped[Event | None] = relationship()
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
     policy: Mapped[ClaimPolicy | None] = relationship()
     batch: Mapped[PaymentBatch | None] = relationship(back_populates="claims")

@@ -190,13 +190,23 @@ def create_claim(claimant: User, *, actor: User, activity_description: str = "",
     if actor.id != claimant.id and actor.role != Role.COORDINATOR:
         raise NotAllowed("You can only start your own claims")
     on_behalf = actor.id != claimant.id
+    if event_id is not None:
+        from ..communities.models import Event
+
+        event = db.session.get(Event, event_id)
+        if event is None:
+            raise ClaimError("Choose an event from the list, or describe the activity", field="event")
+        # The event names and dates the activity unless the person typed their own words.
+        activity_description = activity_description or event.title
+        activity_date = activity_date or event.starts_at.date()
     claim = Claim(claimant_id=claimant.id, entered_by_id=actor.id, on_behalf=on_behalf,
                   activity_description=(activity_description or "").strip()[:300],
                   activity_date=activity_date, event_id=event_id, state=ClaimState.DRAFT)
     db.session.add(claim)
     db.session.flush()
     audit.record("claims.claim_started", claim, after={"claimant_id": claimant.id, "on_behalf": on_behalf,
-                                                      "activity": claim.activity_description}, actor=actor)
+                                                      "activity": claim.activity_description,
+                                                      "event_id": event_id}, actor=actor)
     db.session.commit()
     return claim
 

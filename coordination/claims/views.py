@@ -10,6 +10,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, jsonify, make
 from flask_login import current_user
 
 from ..accounts.models import hash_token
+from ..communities.queries import recent_event_choices
 from ..extensions import db
 from ..money import format_money, to_pounds
 from ..permissions import Role, roles_required
@@ -73,19 +74,24 @@ def edit_profile():
 @bp.route("/claims/new", methods=["GET", "POST"])
 @roles_required(U)
 def new_claim():
-    form = NewClaimForm()
+    form = NewClaimForm(event_choices=recent_event_choices())
     if form.validate_on_submit():
-        claim = operations.create_claim(current_user, actor=current_user,
-                                        activity_description=form.activity_description.data,
-                                        activity_date=form.activity_date.data)
-        return redirect(url_for("claims.edit_claim", claim_id=claim.id))
+        try:
+            claim = operations.create_claim(current_user, actor=current_user,
+                                            activity_description=form.activity_description.data,
+                                            activity_date=form.activity_date.data, event_id=form.event_id)
+        except operations.ClaimError as error:
+            _field_error(form, error)
+        else:
+            return redirect(url_for("claims.edit_claim", claim_id=claim.id))
     return render_template("claims/new.html", form=form)
 
 
 @bp.route("/claims/on-behalf", methods=["GET", "POST"])
 @roles_required(C)
 def new_on_behalf():
-    form = OnBehalfForm(contributor_choices=[(str(u.id), f"{u.name} ({u.email})") for u in queries.contributors()])
+    form = OnBehalfForm(contributor_choices=[(str(u.id), f"{u.name} ({u.email})") for u in queries.contributors()],
+                        event_choices=recent_event_choices())
     if form.validate_on_submit():
         from ..accounts.models import User
 
@@ -93,7 +99,7 @@ def new_on_behalf():
         try:
             claim = operations.create_claim(claimant, actor=current_user,
                                             activity_description=form.activity_description.data,
-                                            activity_date=form.activity_date.data)
+                                            activity_date=form.activity_date.data, event_id=form.event_id)
         except operations.ClaimError as error:
             _field_error(form, error)
         else:

@@ -1,6 +1,8 @@
 """Read side for communities, people and events: lists, look-ups and form choices."""
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+
 from flask import abort
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -111,3 +113,13 @@ def contributor_account_choices() -> list[tuple[int, str]]:
     rows = db.session.execute(select(User.id, User.name, User.email).where(User.role == Role.CONTRIBUTOR)
                               .order_by(User.name))
     return [(i, f"{n} ({e})") for i, n, e in rows]
+
+
+def recent_event_choices(today: date | None = None, days_back: int = 120, days_ahead: int = 30) -> list[tuple[int, str]]:
+    """Events people may claim for (recent and soon), newest first, labelled with their date."""
+    today = today or date.today()
+    start = datetime.combine(today - timedelta(days=days_back), time.min)
+    end = datetime.combine(today + timedelta(days=days_ahead), time.max)
+    events = db.session.scalars(select(Event).where(Event.starts_at.between(start, end))
+                                .order_by(Event.starts_at.desc(), Event.id.desc()))
+    return [(event.id, f"{event.title}, {event.starts_at.day} {event.starts_at:%B %Y}") for event in events]
