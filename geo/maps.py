@@ -225,7 +225,27 @@ def colour_classes(
     return edges, classes
 
 
-def _class_colour(value, edges: np.ndarray, classes) -> str:
+def legend_entries(classes, values: Sequence[float], value_format: str = "{:,.1f}") -> list[tuple[str, str]]:
+    """(colour, 'low to high') for the classes the data reaches, the outer ends clamped to the data's range.
+
+    A diverging scale is symmetric about its centre, so some classes can lie wholly outside the data
+    (a gap index below zero); the legend leaves those out rather than show impossible ranges.
+    """
+    data = [float(v) for v in values if v is not None and not pd.isna(v)]
+    if not data or not classes:
+        return []
+    lowest, highest = min(data), max(data)
+    kept = [c for c in classes if c[1] >= lowest and c[0] <= highest] or [classes[0]]
+    entries = []
+    for index, (low, high, colour) in enumerate(kept):
+        low = max(low, lowest) if index == 0 else low
+        high = min(high, highest) if index == len(kept) - 1 else high
+        entries.append((colour, f"{value_format.format(low)} to {value_format.format(high)}"))
+    return entries
+
+
+def class_colour(value, edges: np.ndarray, classes) -> str:
+    """The colour of the class a value falls in (grey for no data)."""
     if value is None or pd.isna(value) or not classes:
         return NO_DATA_COLOUR
     i = int(np.searchsorted(edges, float(value), side="right")) - 1
@@ -323,7 +343,7 @@ def add_choropleth(
     merged = merged.merge(data, left_on="code", right_on=key, how="left")
     values = merged[value_column]
     edges, classes = colour_classes(values.tolist(), bins=bins, scale=scale, centre=centre, stops=stops)
-    colours = {code: _class_colour(v, edges, classes) for code, v in zip(merged["code"], values)}
+    colours = {code: class_colour(v, edges, classes) for code, v in zip(merged["code"], values)}
     shown = merged.drop(columns="geometry").copy()
     display_column = f"{value_column}_display"
     shown[display_column] = [value_format.format(v) if not pd.isna(v) else "No data" for v in values]
@@ -338,9 +358,7 @@ def add_choropleth(
         fill_colours=colours,
         fit=fit,
     )
-    entries = [
-        (colour, f"{value_format.format(low)} to {value_format.format(high)}") for low, high, colour in classes
-    ]
+    entries = legend_entries(classes, values.tolist(), value_format)
     if values.isna().any():
         entries.append((NO_DATA_COLOUR, "No data"))
     Legend(title, entries).add_to(m)

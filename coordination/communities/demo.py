@@ -74,7 +74,8 @@ def _organisations() -> list[dict]:
     """Active organisations with a borough, each with the ids of its practice areas."""
     rows = db.session.execute(select(Organisation.id, Organisation.borough_code)
                               .where(Organisation.status == OrganisationStatus.ACTIVE,
-                                     Organisation.borough_code.in_(BOROUGHS))).all()
+                                     Organisation.borough_code.in_(BOROUGHS))
+                              .order_by(Organisation.id)).all()
     tags: dict[int, set[int]] = {}
     for org_id, concept_id in db.session.execute(select(organisation_practice_area.c.organisation_id,
                                                         organisation_practice_area.c.concept_id)):
@@ -120,7 +121,10 @@ def _engage_chance(org: dict, concepts_by_id: dict[int, str]) -> float:
 def _people(rng: random.Random, organisations: list[dict]) -> list[Person]:
     concepts_by_id = {c.id: c.pref_label.lower() for c in db.session.scalars(select(Concept))}
     people = []
-    engaged = [o for o in organisations if rng.random() < _engage_chance(o, concepts_by_id)][:400]
+    engaged = [o for o in organisations if rng.random() < _engage_chance(o, concepts_by_id)]
+    # A cap keeps the demo small; shuffle first so the cap does not favour boroughs early in the list.
+    rng.shuffle(engaged)
+    engaged = sorted(engaged[:400], key=lambda o: o["id"])
     for org in engaged:
         name = _name(rng)
         people.append(Person(name=name, email=f"{name.lower().replace(' ', '.').replace(chr(39), '')}"

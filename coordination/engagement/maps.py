@@ -132,20 +132,11 @@ def _legend(key: str, values: list) -> tuple[dict[str, str], dict]:
     else:
         edges, classes = geo_maps.colour_classes(values, bins=5, scale="sequential")
     fmt = {"index": "{:.2f}", "percent": "{:.0%}", "rate": "{:,.1f}"}[figure.kind]
-    items = [[colour, f"{fmt.format(max(low, 0))} to {fmt.format(high)}"] for low, high, colour in classes]
+    items = [list(entry) for entry in geo_maps.legend_entries(classes, values, fmt)]
     items.append([geo_maps.NO_DATA_COLOUR, "No data, or not shown (small numbers)"])
     # The full definition (GAP_LEGEND) sits beside the map; the legend keeps the one line that matters.
     note = "Below 1: under-represented" if figure.kind == "index" else ""
     return (edges, classes), {"title": figure.label, "items": items, "note": note}
-
-
-def _colour(value, edges, classes) -> str:
-    if value is None or pd.isna(value) or not classes:
-        return geo_maps.NO_DATA_COLOUR
-    import numpy as np
-
-    i = int(np.searchsorted(edges, float(value), side="right")) - 1
-    return classes[min(max(i, 0), len(classes) - 1)][2]
 
 
 def build_gap_map(rows: list[dict], organisations: list[dict], links: dict[str, str],
@@ -154,7 +145,6 @@ def build_gap_map(rows: list[dict], organisations: list[dict], links: dict[str, 
 
     tiles_url is the app's TILE_URL (the only other host the CSP allows); empty or None means no basemap.
     """
-    geo_maps.use_local_assets("/vendor")
     gdf = boundaries()
     m = geo_maps.new_map(height="100%", basemap=bool(tiles_url), tiles_url=tiles_url or geo_maps.OSM_TILES)
     # Without tiles Leaflet has no maximum zoom and MarkerCluster will not start (the geo branch sets
@@ -169,7 +159,7 @@ def build_gap_map(rows: list[dict], organisations: list[dict], links: dict[str, 
     for index, key in enumerate(MAP_FIGURES):
         values = [by_code.get(code, {}).get(f"{key}_shown") for code in gdf["code"]]
         (edges, classes), legend = _legend(key, values)
-        fills = {code: _colour(v, edges, classes) for code, v in zip(gdf["code"], values)}
+        fills = {code: geo_maps.class_colour(v, edges, classes) for code, v in zip(gdf["code"], values)}
         layer = geo_maps.add_boundaries(m, gdf[["code", "geometry"]], properties=properties, tooltip_fields=TOOLTIP,
                                         name=BY_KEY[key].label, fill_colours=fills, fit=index == 0)
         layer.overlay = False

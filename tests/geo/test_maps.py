@@ -190,3 +190,13 @@ def test_hostile_borough_names_never_reach_the_page_raw(light_boundaries, text):
     # Exactly our own script elements: the label could not open or close one.
     soup = BeautifulSoup(page, "html.parser")
     assert len(soup.find_all("script")) == 2
+
+
+def test_a_diverging_legend_leaves_out_classes_the_data_cannot_reach():
+    from geo.maps import colour_classes, legend_entries
+
+    values = [0.0, 0.38, 0.89, 1.22, 2.69]
+    _, classes = colour_classes(values, bins=6, scale="diverging", centre=1.0)
+    texts = [text for _, text in legend_entries(classes, values, "{:.2f}")]
+    assert texts[0].startswith("0.00 to ") and texts[-1].endswith(" to 2.69")
+    assert not any("-" in text for text in texts)
