@@ -3,7 +3,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints so Alembic migrations behave the same on SQLite and PostgreSQL.
@@ -35,3 +35,9 @@ def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
 
         return not name.startswith(NOT_MODELLED)
     return True
+
+
+def value_enum(enum_class, name: str) -> Enum:
+    """A database enum stored by the members' values (lower-case words), with a named type for PostgreSQL."""
+    return Enum(enum_class, name=name, values_callable=lambda members: [m.value for m in members],
+                validate_strings=True)

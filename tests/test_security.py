@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from tests.conftest import PASSWORD, page, sign_in
+from tests.conftest import PASSWORD, page
 
 
 def test_every_page_carries_a_strict_content_security_policy(client):

@@ -6,18 +6,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..communities.models import Event
-from ..extensions import db
+from ..extensions import db, value_enum
 from ..permissions import Role
 from ..timeutil import utcnow
 
-
-def _enum(cls, name):
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e], validate_strings=True)
 
 
 class ClaimState(str, enum.Enum):
@@ -193,7 +190,7 @@ class ClaimantProfile(db.Model):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
     payment_preference: Mapped[PaymentPreference] = mapped_column(
-        _enum(PaymentPreference, "payment_preference"), default=PaymentPreference.FEE_AND_EXPENSES)
+        value_enum(PaymentPreference, "payment_preference"), default=PaymentPreference.FEE_AND_EXPENSES)
     payee_reference: Mapped[str | None] = mapped_column(String(60))
     access_needs: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -246,7 +243,7 @@ class Claim(db.Model):
     event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"), index=True)
     activity_description: Mapped[str] = mapped_column(String(300), default="")
     activity_date: Mapped[date | None] = mapped_column(Date)
-    state: Mapped[ClaimState] = mapped_column(_enum(ClaimState, "claim_state"), default=ClaimState.DRAFT, index=True)
+    state: Mapped[ClaimState] = mapped_column(value_enum(ClaimState, "claim_state"), default=ClaimState.DRAFT, index=True)
     policy_id: Mapped[int | None] = mapped_column(ForeignKey("claim_policy.id"))
     total_pence: Mapped[int] = mapped_column(Integer, default=0)
     declared_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -311,7 +308,7 @@ class ClaimLine(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claim.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[LineKind] = mapped_column(_enum(LineKind, "claim_line_kind"))
+    kind: Mapped[LineKind] = mapped_column(value_enum(LineKind, "claim_line_kind"))
     quantity_hundredths: Mapped[int] = mapped_column(Integer, default=100)
     passengers: Mapped[int] = mapped_column(Integer, default=0)
     cost_pence: Mapped[int | None] = mapped_column(Integer)

@@ -4,18 +4,15 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import (Boolean, CheckConstraint, Column, Date, DateTime, Enum, ForeignKey, Index, Integer,
+from sqlalchemy import (Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer,
                         String, Table, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import db, value_enum
 from ..organisations.models import Organisation
 from ..terminology.models import Concept
 from ..timeutil import utcnow
 
-
-def _enum(enum_class, name):
-    return Enum(enum_class, name=name, values_callable=lambda e: [m.value for m in e], validate_strings=True)
 
 
 class TitledEnum(str, enum.Enum):
@@ -98,10 +95,10 @@ class Community(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     practice_area_id: Mapped[int | None] = mapped_column(ForeignKey("concept.id", ondelete="SET NULL"), index=True)
-    scope: Mapped[CommunityScope] = mapped_column(_enum(CommunityScope, "community_scope"),
+    scope: Mapped[CommunityScope] = mapped_column(value_enum(CommunityScope, "community_scope"),
                                                   default=CommunityScope.GREATER_MANCHESTER)
     purpose: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[CommunityStatus] = mapped_column(_enum(CommunityStatus, "community_status"),
+    status: Mapped[CommunityStatus] = mapped_column(value_enum(CommunityStatus, "community_status"),
                                                     default=CommunityStatus.FORMING)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -184,7 +181,7 @@ class Event(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
-    event_type: Mapped[EventType] = mapped_column(_enum(EventType, "event_type"))
+    event_type: Mapped[EventType] = mapped_column(value_enum(EventType, "event_type"))
     starts_at: Mapped[datetime] = mapped_column(DateTime)
     community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id", ondelete="SET NULL"), index=True)
     venue_borough_code: Mapped[str | None] = mapped_column(String(9))
@@ -223,7 +220,7 @@ class Attendance(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
-    status: Mapped[AttendanceStatus] = mapped_column(_enum(AttendanceStatus, "attendance_status"))
+    status: Mapped[AttendanceStatus] = mapped_column(value_enum(AttendanceStatus, "attendance_status"))
     recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     event: Mapped[Event] = relationship(back_populates="attendance")
@@ -244,7 +241,7 @@ class Pledge(db.Model):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(String(280))
-    status: Mapped[PledgeStatus] = mapped_column(_enum(PledgeStatus, "pledge_status"), default=PledgeStatus.MADE)
+    status: Mapped[PledgeStatus] = mapped_column(value_enum(PledgeStatus, "pledge_status"), default=PledgeStatus.MADE)
     followed_up_on: Mapped[date | None] = mapped_column(Date)
     follow_up_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

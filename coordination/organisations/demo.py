@@ -155,7 +155,7 @@ def seed(scale: str | None) -> str | None:
     rng = random.Random(2026)
     concepts = [(cid, label) for cid, label in db.session.execute(select(Concept.id, Concept.pref_label))]
     by_borough = _postcodes_by_borough()
-    records, links = [], []
+    records = []
     today = date.today()
     charity = 1100000
     for name, kind, borough, description, keywords, operates in DEMO:

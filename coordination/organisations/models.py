@@ -4,12 +4,12 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import (DDL, Column, Date, DateTime, Enum, Float, ForeignKey, Index, Integer, String, Table, Text,
+from sqlalchemy import (DDL, Column, Date, DateTime, Float, ForeignKey, Index, Integer, String, Table, Text,
                         UniqueConstraint)
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import db, value_enum
 from ..terminology.models import Concept
 from ..timeutil import utcnow
 
@@ -54,9 +54,6 @@ class LocationStatus(str, enum.Enum):
     PLACED = "placed"              # placed on the map by hand, without a postcode
 
 
-def _enum(enum_class, name):
-    return Enum(enum_class, name=name, values_callable=lambda e: [m.value for m in e], validate_strings=True)
-
 
 organisation_practice_area = Table(
     "organisation_practice_area",
@@ -78,7 +75,7 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(String(255))
     normalised_name: Mapped[str] = mapped_column(String(255), index=True)
     description: Mapped[str | None] = mapped_column(Text)
-    org_type: Mapped[OrganisationType] = mapped_column(_enum(OrganisationType, "organisation_type"),
+    org_type: Mapped[OrganisationType] = mapped_column(value_enum(OrganisationType, "organisation_type"),
                                                       default=OrganisationType.OTHER)
     charity_number: Mapped[str | None] = mapped_column(String(20), unique=True)
     company_number: Mapped[str | None] = mapped_column(String(8), unique=True)
@@ -91,9 +88,9 @@ class Organisation(db.Model):
     longitude: Mapped[float | None] = mapped_column(Float)
     borough_code: Mapped[str | None] = mapped_column(String(9), index=True)
     district_code: Mapped[str | None] = mapped_column(String(9))
-    location_status: Mapped[LocationStatus] = mapped_column(_enum(LocationStatus, "location_status"),
+    location_status: Mapped[LocationStatus] = mapped_column(value_enum(LocationStatus, "location_status"),
                                                             default=LocationStatus.NO_POSTCODE)
-    status: Mapped[OrganisationStatus] = mapped_column(_enum(OrganisationStatus, "organisation_status"),
+    status: Mapped[OrganisationStatus] = mapped_column(value_enum(OrganisationStatus, "organisation_status"),
                                                        default=OrganisationStatus.ACTIVE)
     last_checked_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

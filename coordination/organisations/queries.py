@@ -5,7 +5,6 @@ SQL, so the list, the map, the CSV export, the GeoJSON and the Open Referral fee
 """
 from __future__ import annotations
 
-import importlib
 import math
 import re
 import uuid

@@ -4,18 +4,15 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import (CheckConstraint, Date, DateTime, Enum, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import db, value_enum
 from ..timeutil import utcnow
 
 GM_AREA = "GM"  # a local label for Greater Manchester as a whole has no borough code
 
-
-def _enum(enum_class, name):
-    return Enum(enum_class, name=name, values_callable=lambda e: [m.value for m in e], validate_strings=True)
 
 
 class LabelKind(str, enum.Enum):
@@ -100,13 +97,13 @@ class ConceptLabel(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     concept_id: Mapped[int] = mapped_column(ForeignKey("concept.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[LabelKind] = mapped_column(_enum(LabelKind, "label_kind"))
+    kind: Mapped[LabelKind] = mapped_column(value_enum(LabelKind, "label_kind"))
     text: Mapped[str] = mapped_column(String(200))
     normalised: Mapped[str] = mapped_column(String(200))
     borough_code: Mapped[str | None] = mapped_column(String(9))
     # The borough code, or "GM": lets the unique constraint treat Greater Manchester-wide as a value.
     area: Mapped[str] = mapped_column(String(9), default=GM_AREA)
-    status: Mapped[LabelStatus] = mapped_column(_enum(LabelStatus, "label_status"), default=LabelStatus.AGREED)
+    status: Mapped[LabelStatus] = mapped_column(value_enum(LabelStatus, "label_status"), default=LabelStatus.AGREED)
     proposed_by: Mapped[str | None] = mapped_column(String(200))
     evidence: Mapped[str | None] = mapped_column(Text)
     proposed_on: Mapped[date | None] = mapped_column(Date)
@@ -132,7 +129,7 @@ class ConceptRelation(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("concept.id", ondelete="CASCADE"), index=True)
     target_id: Mapped[int] = mapped_column(ForeignKey("concept.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[RelationKind] = mapped_column(_enum(RelationKind, "relation_kind"))
+    kind: Mapped[RelationKind] = mapped_column(value_enum(RelationKind, "relation_kind"))
 
     source: Mapped[Concept] = relationship(foreign_keys=[source_id])
     target: Mapped[Concept] = relationship(foreign_keys=[target_id])

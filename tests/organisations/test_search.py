@@ -3,7 +3,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from coordination.organisations import queries
 from coordination.organisations.queries import OrganisationFilters, search_organisations
 
 
