@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 
 from geo.boroughs import BOROUGH_CODES, load_facts
 
@@ -271,11 +271,11 @@ ORDER BY o.borough_code, o.name, o.id
 
 
 def organisation_engagement(period: Period, concept_id: int | None = None, borough_code: str | None = None,
-                            never_engaged: bool = False, description_terms: list[str] | None = None) -> list[dict]:
+                            never_engaged: bool = False, also_ids: list[int] | None = None) -> list[dict]:
     """Organisations in the directory (as counted in the figures) with whether they engaged in the period/ever.
 
-    concept_id limits to organisations tagged with that practice area; description_terms (already
-    lower-case) also admits organisations whose description mentions one of them.
+    concept_id limits to organisations tagged with that practice area; also_ids admits others too
+    (those the directory search finds for the practice area's words).
     """
     ctes, params = _directory_ctes(("engaged", "engaged_ever") if never_engaged else ("engaged",))
     params.update(_params(period))
@@ -289,16 +289,14 @@ def organisation_engagement(period: Period, concept_id: int | None = None, borou
         tagged = ("EXISTS (SELECT 1 FROM organisation_practice_area opa "
                   "WHERE opa.organisation_id = org.id AND opa.concept_id = :concept_id)")
         params["concept_id"] = concept_id
-        terms = [t for t in (description_terms or []) if t]
-        if terms:
-            likes = []
-            for n, term in enumerate(terms):
-                params[f"term{n}"] = f"%{term}%"
-                likes.append(f"LOWER(o.description) LIKE :term{n}")
-            tagged = f"({tagged} OR {' OR '.join(likes)})"
+        if also_ids:
+            tagged = f"({tagged} OR org.id IN :also_ids)"
+            params["also_ids"] = list(also_ids)
         where.append(tagged)
-    sql = _ORGANISATIONS_SQL.format(directory_ctes=ctes, where=" AND ".join(where))
-    result = db.session.execute(text(sql), params)
+    sql = text(_ORGANISATIONS_SQL.format(directory_ctes=ctes, where=" AND ".join(where)))
+    if "also_ids" in params:
+        sql = sql.bindparams(bindparam("also_ids", expanding=True))
+    result = db.session.execute(sql, params)
     keys = list(result.keys())
     rows = [dict(zip(keys, values)) for values in result]  # much cheaper than RowMapping at 17,500 rows
     for row in rows:

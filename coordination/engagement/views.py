@@ -11,9 +11,11 @@ from geo.boroughs import BOROUGH_CODES
 
 from ..boroughs import borough_name
 from ..extensions import db
+from ..organisations.queries import OrganisationFilters, ranked_ids
 from ..permissions import Role, roles_required
 from ..security import csp_nonce
 from ..terminology.models import Concept
+from ..terminology.search import display_label as local_display_label
 from . import charts, figures, maps, queries
 from .figures import EVENT_TYPE_TITLES, FIGURES
 
@@ -27,17 +29,7 @@ def display_label(concept: Concept | None, borough_code: str | None = None) -> s
     """The practice area's name as the borough speaks of it, when the terminology area offers that."""
     if concept is None:
         return "All practice areas"
-    try:
-        from ..terminology.search import display_label as local_label  # provided by the terminology area
-    except ImportError:
-        try:
-            from ..terminology.labels import display_label as local_label
-        except ImportError:
-            return concept.pref_label
-    try:
-        return local_label(concept, borough_code) or concept.pref_label
-    except Exception:  # a terminology problem must not take the engagement pages down
-        return concept.pref_label
+    return local_display_label(concept, borough_code)
 
 
 def _suppress() -> bool:
@@ -148,30 +140,19 @@ def _outreach_choices():
     return period, concepts, concept_id, code
 
 
-def _description_terms(concept: Concept | None) -> list[str]:
-    """Labels for the concept from the terminology area's query expansion, when it offers one."""
+def _directory_matches(concept: Concept | None, code: str) -> list[int]:
+    """Organisations in the borough that the directory search finds for the practice area's words (any label)."""
     if concept is None:
         return []
-    try:
-        from ..terminology.search import expand_query
-    except ImportError:
-        return []
-    try:
-        expanded = expand_query(concept.pref_label)
-    except Exception:  # expansion is a bonus; tags alone still give a correct list
-        return []
-    # The terminology area returns (phrases, concept ids, labels shown); accept a plain list of words too.
-    if isinstance(expanded, tuple) and expanded and isinstance(expanded[0], (list, tuple)):
-        expanded = expanded[0]
-    terms = [expanded] if isinstance(expanded, str) else list(expanded or [])
-    return sorted({str(t).strip().lower() for t in terms if str(t).strip() and len(str(t).strip()) > 2})
+    filters = OrganisationFilters(q=concept.pref_label, borough=code, status="any")
+    return list(db.session.scalars(ranked_ids(filters)[0]))
 
 
 def outreach_rows(period, concepts, concept_id, code) -> list[dict]:
     """Organisations in the borough and practice area (synonym-aware) that have never engaged."""
     concept = concepts.get(concept_id)
     return queries.organisation_engagement(period, concept_id=concept_id or None, borough_code=code,
-                                           never_engaged=True, description_terms=_description_terms(concept))
+                                           never_engaged=True, also_ids=_directory_matches(concept, code))
 
 
 @bp.get("/outreach")
