@@ -37,7 +37,10 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     SESSION_COOKIE_NAME = "gmvcse_session"
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # The cookie only carries the server-side session id and the CSRF secret; sign-in itself ends after
+    # SESSION_IDLE_MINUTES without use. A long-lived cookie means a form left open for a day still posts
+    # (and a claim typed after the sign-in ended is kept until the person signs in again).
+    PERMANENT_SESSION_LIFETIME = timedelta(days=30)
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "240"))
     WTF_CSRF_TIME_LIMIT = None  # the session bounds the token; a long form must not fail on submit
     SIGNIN_MAX_FAILURES = 5
