@@ -434,6 +434,18 @@ def check_ready(claim: Claim) -> None:
                              field="agreed_on")
 
 
+CHANGE_ACTIONS = ("claims.activity_saved", "claims.line_added", "claims.line_removed", "claims.receipt_added")
+
+
+def _changed_by(claim: Claim, actor: User) -> bool:
+    """Whether this person changed the claim's contents (the audit log is the record of who did)."""
+    from ..audit import AuditEntry
+
+    return db.session.scalar(select(AuditEntry.id).where(
+        AuditEntry.entity_type == "Claim", AuditEntry.entity_id == str(claim.id),
+        AuditEntry.actor_id == actor.id, AuditEntry.action.in_(CHANGE_ACTIONS)).limit(1)) is not None
+
+
 def _may(claim: Claim, action: str, actor: User) -> None:
     """Permission and separation-of-duties checks for one transition."""
     rule = TRANSITIONS[action]
@@ -442,8 +454,9 @@ def _may(claim: Claim, action: str, actor: User) -> None:
     if action in ("submit", "withdraw"):
         if actor.id != claim.claimant_id and not (actor.role == Role.COORDINATOR and claim.on_behalf):
             raise NotAllowed("Only the person claiming can do that")
-    if action == "approve" and actor.id in (claim.claimant_id, claim.entered_by_id if claim.on_behalf else None):
-        raise NotAllowed("You cannot approve a claim you made or entered. Ask another coordinator.")
+    if action == "approve" and (actor.id in (claim.claimant_id, claim.entered_by_id if claim.on_behalf else None)
+                                or _changed_by(claim, actor)):
+        raise NotAllowed("You cannot approve a claim you made, entered or changed. Ask another coordinator.")
     if action == "pay":
         if actor.id == claim.claimant_id:
             raise NotAllowed("You cannot pay your own claim")

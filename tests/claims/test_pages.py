@@ -118,7 +118,7 @@ def test_a_coordinator_enters_a_claim_for_someone_who_prefers_the_phone(signed_i
     assert edit.status_code == 302
     assert client.post(f"/claims/{claim.id}/send", data={"declaration": "y"}).status_code == 302
     soup = page(client.post(f"/claims/{claim.id}/decide", data={"decision": "approve"}))
-    assert any("cannot approve a claim you made or entered" in m for m in error_messages(soup))
+    assert any("cannot approve a claim you made, entered or changed" in m for m in error_messages(soup))
 
 
 def test_sending_without_the_declaration_explains_what_to_do(signed_in, make_claim):

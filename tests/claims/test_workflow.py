@@ -44,6 +44,18 @@ def test_nobody_approves_a_claim_they_entered_for_someone_else(create_user):
     assert claim.state == S.APPROVED
 
 
+def test_a_coordinator_who_changed_a_claim_cannot_also_approve_it(create_user):
+    amira, ben, jo = create_user("coordinator"), create_user("coordinator"), create_user("contributor")
+    claim = ops.create_claim(jo, actor=amira, activity_description="Phone claim", activity_date=date.today())
+    ops.add_line(claim, actor=amira, kind="half_day_fee")
+    ops.add_line(claim, actor=ben, kind="car_miles", quantity="12")
+    ops.submit_claim(claim, actor=amira, declared=True)
+    with pytest.raises(ops.NotAllowed, match="made, entered or changed"):
+        ops.approve_claim(claim, actor=ben)
+    ops.approve_claim(claim, actor=create_user("coordinator"))
+    assert claim.state == S.APPROVED
+
+
 def test_the_approver_cannot_mark_it_paid_unless_the_policy_allows_it(make_claim, create_user, monkeypatch):
     claim = make_claim(state="approved")
     approver = claim.approved_by
