@@ -77,3 +77,17 @@ def test_too_large_uploads_get_a_plain_413(app, client):
     response = client.post("/sign-in", data=b"x" * (limit + 1), content_type="application/octet-stream")
     assert response.status_code == 413
     assert "The file is too big" in response.get_data(as_text=True)
+
+
+def test_sqlite_runs_with_wal_a_busy_timeout_and_foreign_keys(app):
+    import pytest as _pytest
+    from sqlalchemy import text as sql
+
+    from coordination.extensions import db
+
+    if db.engine.dialect.name != "sqlite":
+        _pytest.skip("SQLite settings; this run uses PostgreSQL")
+    with db.engine.connect() as connection:
+        assert connection.execute(sql("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(sql("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(sql("PRAGMA busy_timeout")).scalar() == 10000
