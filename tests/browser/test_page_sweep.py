@@ -28,7 +28,8 @@ WIDEST_ELEMENTS = """width => [...document.querySelectorAll('body *')]
   .filter(e => e.getBoundingClientRect().right > width + 1
           && e.parentElement.getBoundingClientRect().right <= width + 1)
   .slice(0, 5)
-  .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + String(e.className).split(' ').join('.') : '')
+  .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+            + (e.getAttribute('class') ? '.' + e.getAttribute('class').trim().split(' ').join('.') : '')
             + ' (' + Math.round(e.getBoundingClientRect().right) + ' px)')"""
 
 
