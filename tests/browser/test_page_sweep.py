@@ -1,0 +1,130 @@
+"""A sweep the way people use the service: every page each demo role can reach, at phone width.
+
+Each role seeds the real demo data, signs in, visits every link in the header and on the home page,
+then each page's own task buttons and the first item in its main table or list; every page must pass axe, log no console
+errors, ask no other host for anything, fit a 375 px screen without sideways scrolling and have
+exactly one h1. Problems are collected across pages so one run reports them all.
+"""
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import assert_accessible, browser_sign_in, screenshot
+from tests.conftest import PASSWORD
+
+PHONE_WIDTH = 375
+ROLES = ("coordinator", "finance", "partner.rochdale", "contributor")
+# Files, not pages: following them would start a download.
+NOT_PAGES = (".csv", ".ttl", ".json", ".jsonld", ".rdf", ".pdf", ".zip", ".xlsx", ".geojson")
+# The first link in a page's main table or list: a detail page.
+DETAIL_LINK = ("main table tbody a[href], main .govuk-summary-card a[href], "
+               "main ul.govuk-list:not(.app-task-list) a[href], main .app-list a[href]")
+
+# The outermost elements that stick out past the screen's right edge, to say what to fix.
+WIDEST_ELEMENTS = """width => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > width + 1
+          && e.parentElement.getBoundingClientRect().right <= width + 1)
+  .slice(0, 5)
+  .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+            + (e.getAttribute('class') ? '.' + e.getAttribute('class').trim().split(' ').join('.') : '')
+            + ' (' + Math.round(e.getBoundingClientRect().right) + ' px)')"""
+
+
+def seed_demo() -> None:
+    """The same data `flask demo seed` creates, at its default size."""
+    from coordination import _import_optional, demo
+
+    demo.seed_accounts(PASSWORD)
+    for area in demo.SEED_ORDER:
+        module = _import_optional(f"coordination.{area}.demo")
+        if module is not None:
+            module.seed(None)
+
+
+def is_page(href: str | None, origin: str) -> bool:
+    """An in-app page worth visiting (not a file, an anchor, mail or another site)."""
+    if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
+        return False
+    url = urljoin(origin + "/", href)
+    parts = urlsplit(url)
+    return parts.netloc == urlsplit(origin).netloc and not parts.path.lower().endswith(NOT_PAGES)
+
+
+def page_links(page, selector: str, origin: str) -> list[str]:
+    """In-app page paths behind the links matching selector, in page order, without repeats."""
+    hrefs = page.eval_on_selector_all(selector, "links => links.map(a => a.getAttribute('href'))")
+    paths = []
+    for href in hrefs:
+        if is_page(href, origin):
+            parts = urlsplit(urljoin(origin + "/", href))
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            if path not in paths:
+                paths.append(path)
+    return paths
+
+
+def check_page(page, path: str, origin: str, label: str) -> list[str]:
+    """Visit path and return what is wrong with it (empty when nothing is)."""
+    page.hosts.clear()
+    page.console_errors.clear()
+    response = page.goto(path)
+    problems = []
+    if response is None or response.status >= 400:
+        return [f"{path}: HTTP {response.status if response else 'no response'}"]
+    expect(page.locator("main")).to_be_visible()
+    page.wait_for_load_state("load")
+    try:
+        assert_accessible(page)
+    except AssertionError as error:
+        problems.append(f"{path}: axe: {str(error).splitlines()[0]}")
+    headings = page.locator("h1").count()
+    if headings != 1:
+        problems.append(f"{path}: {headings} h1 elements")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > PHONE_WIDTH:
+        problems.append(f"{path}: scrolls sideways at {PHONE_WIDTH} px (document is {width} px wide; "
+                        f"too wide: {page.evaluate(WIDEST_ELEMENTS, PHONE_WIDTH)})")
+    others = page.hosts - {urlsplit(origin).netloc}
+    if others:
+        problems.append(f"{path}: requests to other hosts {sorted(others)}")
+    if page.console_errors:
+        problems.append(f"{path}: console errors {page.console_errors}")
+    name = path.strip("/").replace("/", "-").replace("?", "-").replace("=", "-").replace("&", "-") or "home"
+    screenshot(page, f"sweep-{label}-{name}"[:120])
+    return problems
+
+
+@pytest.mark.parametrize("email_name", ROLES)
+def test_every_page_a_demo_role_reaches_is_accessible_and_fits_a_phone(browser_page, live_server, email_name):
+    from coordination.accounts.models import User
+    from coordination.extensions import db
+
+    seed_demo()
+    user = db.session.scalar(db.select(User).where(User.email == f"{email_name}@example.org"))
+    page = browser_page
+    origin = live_server.url
+    page.set_viewport_size({"width": PHONE_WIDTH, "height": 800})
+    browser_sign_in(page, user, PASSWORD)
+    label = email_name.split(".")[0]
+
+    problems = check_page(page, "/", origin, label)
+    to_visit = page_links(page, "header a[href], main a[href]", origin)
+    visited = {"/"}
+    for path in to_visit:
+        if path in visited:
+            continue
+        visited.add(path)
+        problems += check_page(page, path, origin, label)
+        details = page_links(page, DETAIL_LINK, origin)
+        detail = next((d for d in details if d not in visited), None)
+        # The page's own tasks (buttons such as "Prompt payment dashboard") and its first item.
+        for next_path in page_links(page, "main .govuk-button-group a[href]", origin) + ([detail] if detail else []):
+            if next_path not in visited:
+                visited.add(next_path)
+                problems += check_page(page, next_path, origin, label)
+    print(f"{email_name}: {len(visited)} pages: {' '.join(sorted(visited))}")
+    assert len(visited) > 3, visited
+    assert not problems, f"{len(problems)} problems on {len(visited)} pages:\n" + "\n".join(problems)
