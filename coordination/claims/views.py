@@ -13,6 +13,8 @@ from ..accounts.models import hash_token
 from ..communities.queries import recent_event_choices
 from ..extensions import db
 from ..money import format_money, to_pounds
+from ..params import whole_number
+from ..spreadsheet import safe_row
 from ..permissions import Role, roles_required
 from . import operations, queries
 from .forms import (ITEM_FIELDS, POLICY_LABELS, DecisionForm, EditClaimForm, NewClaimForm, OnBehalfForm, PolicyForm,
@@ -426,7 +428,7 @@ def finance_queue():
 @bp.post("/claims/payments/batches")
 @roles_required(F)
 def create_batch():
-    chosen = [int(i) for i in request.form.getlist("claim_id") if i.isdigit()]
+    chosen = [whole_number(i) for i in request.form.getlist("claim_id") if whole_number(i)]
     try:
         batch = operations.create_batch(actor=current_user, claim_ids=chosen or None)
     except operations.ClaimError as error:
@@ -464,10 +466,9 @@ def batch_csv(batch_id: int):
     writer = csv.writer(out)
     writer.writerow(["payee_reference", "payee_name", "amount", "claim_references", "payment_preference", "batch"])
     for key, row in sorted(by_payee.items()):
-        # A leading =, +, - or @ would run as a formula in a spreadsheet.
-        name = "'" + row["name"] if row["name"][:1] in "=+-@" else row["name"]
-        writer.writerow([key, name, f"{to_pounds(row['pence'])}", " ".join(row["refs"]), row["method"],
-                         batch.reference])
+        # Names and payee references are typed by people: none may run as a spreadsheet formula.
+        writer.writerow(safe_row([key, row["name"], f"{to_pounds(row['pence'])}", " ".join(row["refs"]),
+                                  row["method"], batch.reference]))
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={batch.reference}.csv"})
 

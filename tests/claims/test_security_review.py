@@ -1,0 +1,21 @@
+"""Security review for claims: the payment batch CSV quotes anything a spreadsheet would run."""
+from __future__ import annotations
+
+from tests.conftest import sign_in
+from tests.test_security_review import FORMULA, _no_formula_cells
+
+
+def test_the_payment_batch_csv_quotes_a_formula_typed_as_a_payee_reference(app, make_claim, create_user):
+    from coordination.claims import operations as ops
+
+    jo = create_user("contributor", name="\t=cmd")
+    claim = make_claim(jo, state="submitted")
+    ops.save_profile(jo, payment_preference="fee_and_expenses", payee_reference=FORMULA, access_needs="",
+                     actor=jo)
+    ops.approve_claim(claim, actor=create_user("coordinator"))
+    client = app.test_client()
+    sign_in(client, create_user("finance"))
+    location = client.post("/claims/payments/batches").headers["Location"]
+    text = client.get(location + ".csv").get_data(as_text=True)
+    assert "HYPERLINK" in text
+    _no_formula_cells(text)
