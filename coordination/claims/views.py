@@ -230,6 +230,17 @@ def autosave(claim_id: int):
     return jsonify({"saved": True, "total": format_money(claim.total_pence)})
 
 
+STASH_VALUE_LIMIT = 10_000
+
+
+def _stash_fields() -> frozenset[str]:
+    """The names of the fields on the edit-claim form (never the CSRF token)."""
+    from wtforms.fields.core import UnboundField
+
+    return frozenset(name for name in dir(EditClaimForm) if isinstance(getattr(EditClaimForm, name), UnboundField)
+                     and name not in ("csrf_token", "submit"))
+
+
 @bp.before_request
 def _stash_when_signed_out():
     """A no-JavaScript post after the session ended: keep the typed fields until the person signs in again."""
@@ -239,7 +250,10 @@ def _stash_when_signed_out():
         if db.session.get(Claim, claim_id) is None:
             return None
         token = secrets.token_urlsafe(24)
-        data = {name: request.form.getlist(name) for name in request.form if name != "csrf_token"}
+        # Anyone signed out can post here, so keep only the claim form's own fields, a few values each,
+        # each no longer than any real answer: nothing else reaches the database.
+        data = {name: [value[:STASH_VALUE_LIMIT] for value in request.form.getlist(name)[:3]]
+                for name in request.form if name in _stash_fields()}
         db.session.add(FormStash(token_hash=hash_token(token), claim_id=claim_id,
                                  data={k: v for k, v in data.items()}))
         db.session.commit()

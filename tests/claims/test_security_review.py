@@ -19,3 +19,18 @@ def test_the_payment_batch_csv_quotes_a_formula_typed_as_a_payee_reference(app, 
     text = client.get(location + ".csv").get_data(as_text=True)
     assert "HYPERLINK" in text
     _no_formula_cells(text)
+
+
+def test_a_signed_out_post_keeps_only_the_claim_form_fields_and_only_a_sensible_amount(app, make_claim):
+    from coordination.claims.models import FormStash
+    from coordination.extensions import db
+
+    claim = make_claim()
+    client = app.test_client()
+    response = client.post(f"/claims/{claim.id}/edit",
+                           data={"activity_description": "x" * 200_000, "junk": "y" * 100_000,
+                                 "kind": ["car_miles"] * 500})
+    assert response.status_code == 302
+    stash = db.session.query(FormStash).one()
+    assert set(stash.data) == {"activity_description", "kind"}
+    assert len(stash.data["activity_description"][0]) <= 10_000 and len(stash.data["kind"]) <= 3
