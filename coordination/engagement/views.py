@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
@@ -178,10 +180,16 @@ def outreach_csv():
     for row in rows:
         writer.writerow(safe_row([row["name"], borough_name(row["borough_code"]), row["postcode"] or "",
                                   row["email"] or "", row["website"] or ""]))
-    slug = display_label(concepts.get(concept_id), code).lower().replace(" ", "-")
-    filename = f"outreach-{borough_name(code).lower()}-{slug}.csv"
+    filename = f"outreach-{_slug(borough_name(code))}-{_slug(display_label(concepts.get(concept_id), code))}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _slug(text: str) -> str:
+    """Plain ASCII letters, digits and hyphens: practice-area names hold dashes, quotes and emoji that a
+    download header cannot carry."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:60] or "practice-area"
 
 
 @bp.get("/figures.csv")
