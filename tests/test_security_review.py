@@ -83,3 +83,35 @@ def test_a_date_sent_in_the_wrong_shape_is_a_plain_error_not_a_crash(app, signed
     client, _ = signed_in("coordinator")
     response = client.post(url, data={field: values, "title": "Walk and talk"})
     assert response.status_code == 200
+
+
+def test_every_page_and_download_carries_the_same_strict_policy_and_is_never_cached(app, signed_in):
+    from tests.test_route_permissions import permission_table, rules
+
+    table = permission_table()
+    client, _ = signed_in("coordinator")
+    policy = client.get("/sign-in").headers["Content-Security-Policy"].split("'nonce-")[0]
+    checked = 0
+    for rule in rules(app):
+        allowed = table.get(rule.endpoint)
+        if ("GET" not in rule.methods or rule.arguments or rule.endpoint in ("static", "assets.vendor")
+                or (allowed != "public" and "coordinator" not in allowed)):
+            continue
+        response = client.get(rule.rule)
+        assert response.headers["Content-Security-Policy"].split("'nonce-")[0] == policy, rule.rule
+        assert response.headers["Cache-Control"] == "no-store", rule.rule
+        checked += 1
+    assert checked > 20
+
+
+def test_an_api_token_only_reads(app, signed_in):
+    from coordination.organisations import operations
+    from coordination.organisations.models import Organisation
+
+    _, secret = operations.issue_api_token("Reader")
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/openreferral/organizations", headers=headers).status_code == 200
+    response = client.post("/organisations/new", headers=headers, data={"name": "Written by a token"})
+    assert response.status_code in (302, 401, 403)
+    assert not Organisation.query.filter_by(name="Written by a token").count()
