@@ -28,6 +28,10 @@ def create_app(config_name: str | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     _init_templates(app)
     _init_extensions(app)
+    from .params import BoundedIntegerConverter
+
+    # Before any route is added, so every <int:…> refuses ids too big for the database (404, not a 500).
+    app.url_map.converters["int"] = BoundedIntegerConverter
     _register_blueprints(app)
     _register_cli(app)
     _init_maps()

@@ -21,6 +21,16 @@ class StrippedForm(FlaskForm):
                 filters.insert(0, _strip)
             return unbound_field.bind(form=form, filters=filters, **options)
 
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
+        from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+
+        # The date widget shows exactly three boxes (day, month, year) and fails on any other number of
+        # values; a tampered or scripted post can send one or four, so show what came in three boxes.
+        for field in self:
+            if isinstance(field.widget, GovDateInput) and field.raw_data is not None and len(field.raw_data) != 3:
+                field.raw_data = (list(field.raw_data) + ["", "", ""])[:3]
+
 
 class Length:
     """Length check with the house message style ('Name must be 120 characters or fewer')."""

@@ -6,6 +6,7 @@ import pkgutil
 from pathlib import Path
 
 import pytest
+from werkzeug.routing.converters import NumberConverter
 
 from tests.conftest import sign_in
 
@@ -30,7 +31,8 @@ def sample_url(rule) -> str:
     values = {}
     for name, converter in rule._converters.items():
         kind = type(converter).__name__
-        values[name] = 999999 if kind in ("IntegerConverter", "FloatConverter") else "E08000005" if "code" in name else "zz-none"
+        numeric = isinstance(converter, NumberConverter) or kind in ("IntegerConverter", "FloatConverter")
+        values[name] = 999999 if numeric else "E08000005" if "code" in name else "zz-none"
     return rule.build(values, append_unknown=False)[1]
 
 

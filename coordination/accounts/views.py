@@ -1,6 +1,8 @@
 """Sign-in, sign-out, passwords and the coordinator's account pages."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -15,8 +17,13 @@ bp = Blueprint("accounts", __name__)
 
 def _safe_next(target: str | None) -> str:
     """Only follow same-site relative redirects after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    # Browsers drop tabs and newlines from addresses ("/\t/evil" becomes "//evil", another site), so any
+    # control character or space refuses the link, as do backslashes (read as slashes).
+    if (target and target.startswith("/") and not target.startswith("//")
+            and not any(ch <= " " or ch in "\\\x7f" for ch in target)):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
     return url_for("home.index")
 
 

@@ -13,6 +13,8 @@ from ..accounts.models import hash_token
 from ..communities.queries import recent_event_choices
 from ..extensions import db
 from ..money import format_money, to_pounds
+from ..params import whole_number
+from ..spreadsheet import safe_row
 from ..permissions import Role, roles_required
 from . import operations, queries
 from .forms import (ITEM_FIELDS, POLICY_LABELS, DecisionForm, EditClaimForm, NewClaimForm, OnBehalfForm, PolicyForm,
@@ -228,6 +230,17 @@ def autosave(claim_id: int):
     return jsonify({"saved": True, "total": format_money(claim.total_pence)})
 
 
+STASH_VALUE_LIMIT = 10_000
+
+
+def _stash_fields() -> frozenset[str]:
+    """The names of the fields on the edit-claim form (never the CSRF token)."""
+    from wtforms.fields.core import UnboundField
+
+    return frozenset(name for name in dir(EditClaimForm) if isinstance(getattr(EditClaimForm, name), UnboundField)
+                     and name not in ("csrf_token", "submit"))
+
+
 @bp.before_request
 def _stash_when_signed_out():
     """A no-JavaScript post after the session ended: keep the typed fields until the person signs in again."""
@@ -237,7 +250,10 @@ def _stash_when_signed_out():
         if db.session.get(Claim, claim_id) is None:
             return None
         token = secrets.token_urlsafe(24)
-        data = {name: request.form.getlist(name) for name in request.form if name != "csrf_token"}
+        # Anyone signed out can post here, so keep only the claim form's own fields, a few values each,
+        # each no longer than any real answer: nothing else reaches the database.
+        data = {name: [value[:STASH_VALUE_LIMIT] for value in request.form.getlist(name)[:3]]
+                for name in request.form if name in _stash_fields()}
         db.session.add(FormStash(token_hash=hash_token(token), claim_id=claim_id,
                                  data={k: v for k, v in data.items()}))
         db.session.commit()
@@ -426,7 +442,7 @@ def finance_queue():
 @bp.post("/claims/payments/batches")
 @roles_required(F)
 def create_batch():
-    chosen = [int(i) for i in request.form.getlist("claim_id") if i.isdigit()]
+    chosen = [whole_number(i) for i in request.form.getlist("claim_id") if whole_number(i)]
     try:
         batch = operations.create_batch(actor=current_user, claim_ids=chosen or None)
     except operations.ClaimError as error:
@@ -464,10 +480,9 @@ def batch_csv(batch_id: int):
     writer = csv.writer(out)
     writer.writerow(["payee_reference", "payee_name", "amount", "claim_references", "payment_preference", "batch"])
     for key, row in sorted(by_payee.items()):
-        # A leading =, +, - or @ would run as a formula in a spreadsheet.
-        name = "'" + row["name"] if row["name"][:1] in "=+-@" else row["name"]
-        writer.writerow([key, name, f"{to_pounds(row['pence'])}", " ".join(row["refs"]), row["method"],
-                         batch.reference])
+        # Names and payee references are typed by people: none may run as a spreadsheet formula.
+        writer.writerow(safe_row([key, row["name"], f"{to_pounds(row['pence'])}", " ".join(row["refs"]),
+                                  row["method"], batch.reference]))
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={batch.reference}.csv"})
 

@@ -5,7 +5,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import (Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer,
-                        String, Table, Text, UniqueConstraint)
+                        String, Table, Text, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db, value_enum
@@ -153,6 +153,9 @@ class Membership(db.Model):
     __table_args__ = (
         CheckConstraint("left_on IS NULL OR left_on >= joined_on", name="left_after_joined"),
         Index("ix_membership_organisation_dates", "organisation_id", "joined_on", "left_on"),
+        # At most one current membership per person and community, even when two requests add at once.
+        Index("uq_membership_current", "community_id", "person_id", unique=True,
+              sqlite_where=text("left_on IS NULL"), postgresql_where=text("left_on IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

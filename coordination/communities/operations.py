@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..extensions import db
@@ -78,8 +79,14 @@ def add_member(community: Community, person: Person, *, role: str, joined_on: da
         raise CommunityError(f"{person.name} is already a member of {community.name}")
     membership = Membership(community=community, person=person, organisation_id=person.organisation_id,
                             role=role, joined_on=joined_on)
+    names = (person.name, community.name)
     db.session.add(membership)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another request added them between the check above and this insert (uq_membership_current).
+        db.session.rollback()
+        raise CommunityError(f"{names[0]} is already a member of {names[1]}") from None
     audit.record("membership.added", membership, after={"community_id": community.id, "person_id": person.id,
                                                         "role": role, "joined_on": joined_on}, actor=actor)
     db.session.commit()

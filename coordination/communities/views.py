@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..boroughs import borough_choices
+from ..params import whole_number
 from ..permissions import Role, roles_required
 from . import operations, queries
 from .forms import (CommunityForm, EndMembershipForm, EventForm, MembershipForm, PersonForm, PledgeFollowUpForm,
@@ -186,8 +187,8 @@ def _event_form(event: Event | None = None) -> EventForm:
             form.date.data = event.starts_at.date()
             form.start_time.data = event.starts_at.strftime("%H:%M")
             form.venue_borough_code.data = event.venue_borough_code or ""
-        elif request.args.get("community_id", "").isdigit():
-            form.community_id.data = int(request.args["community_id"])
+        elif whole_number(request.args.get("community_id")):
+            form.community_id.data = whole_number(request.args.get("community_id"))
     return form
 
 
@@ -244,10 +245,10 @@ def record_attendance(event_id: int):
     error = None
     if request.method == "POST":
         # CSRFProtect (app-wide) has already checked the token.
-        statuses = {int(key.split("-", 1)[1]): value for key, value in request.form.items()
-                    if key.startswith("person-") and key.split("-", 1)[1].isdigit()}
-        if request.form.get("add_person", "").isdigit():
-            statuses.setdefault(int(request.form["add_person"]), request.form.get("add_status") or "attended")
+        statuses = {whole_number(key.split("-", 1)[1]): value for key, value in request.form.items()
+                    if key.startswith("person-") and whole_number(key.split("-", 1)[1])}
+        if whole_number(request.form.get("add_person")):
+            statuses.setdefault(whole_number(request.form["add_person"]), request.form.get("add_status") or "attended")
         valid = {s.value for s in AttendanceStatus} | {""}
         if any(value not in valid for value in statuses.values()):
             error = "Choose attended, sent apologies, did not attend or not recorded for each person"

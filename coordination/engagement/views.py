@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
@@ -12,6 +14,8 @@ from geo.boroughs import BOROUGH_CODES
 from ..boroughs import borough_name
 from ..extensions import db
 from ..organisations.queries import OrganisationFilters, ranked_ids
+from ..params import whole_number
+from ..spreadsheet import safe_row
 from ..permissions import Role, roles_required
 from ..security import csp_nonce
 from ..terminology.models import Concept
@@ -46,7 +50,7 @@ def _choices():
     period = queries.find_period(request.args.get("period"))
     concepts = {c.id: c for c in db.session.query(Concept).filter(Concept.id.in_(queries.concept_ids_in_use()))}
     area = request.args.get("area", "0")
-    concept_id = int(area) if area.isdigit() and int(area) in concepts else queries.ALL_AREAS
+    concept_id = whole_number(area) if whole_number(area) in concepts else queries.ALL_AREAS
     return period, concepts, concept_id
 
 
@@ -174,17 +178,18 @@ def outreach_csv():
     writer = csv.writer(out)
     writer.writerow(["Organisation", "Borough", "Postcode", "Email", "Website"])
     for row in rows:
-        writer.writerow([_csv_safe(row["name"]), borough_name(row["borough_code"]), row["postcode"] or "",
-                         _csv_safe(row["email"] or ""), _csv_safe(row["website"] or "")])
-    slug = display_label(concepts.get(concept_id), code).lower().replace(" ", "-")
-    filename = f"outreach-{borough_name(code).lower()}-{slug}.csv"
+        writer.writerow(safe_row([row["name"], borough_name(row["borough_code"]), row["postcode"] or "",
+                                  row["email"] or "", row["website"] or ""]))
+    filename = f"outreach-{_slug(borough_name(code))}-{_slug(display_label(concepts.get(concept_id), code))}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _csv_safe(value: str) -> str:
-    """Stop a spreadsheet treating typed text as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+def _slug(text: str) -> str:
+    """Plain ASCII letters, digits and hyphens: practice-area names hold dashes, quotes and emoji that a
+    download header cannot carry."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:60] or "practice-area"
 
 
 @bp.get("/figures.csv")
@@ -196,8 +201,9 @@ def figures_csv():
     writer = csv.writer(out)
     writer.writerow(["Borough", "Practice area", "Period", "Population"] + [f.label for f in FIGURES])
     for row in sorted(rows, key=lambda r: (r["concept_id"], r["borough_code"] == queries.GM, r["name"])):
-        writer.writerow([row["name"], display_label(concepts.get(row["concept_id"])), period.label,
-                         row["population"]] + [row[f"{f.key}_display"] for f in FIGURES])
+        # Practice-area names are typed by people (local labels), so they are quoted like any typed text.
+        writer.writerow(safe_row([row["name"], display_label(concepts.get(row["concept_id"])), period.label,
+                                  row["population"]] + [row[f"{f.key}_display"] for f in FIGURES]))
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="engagement-{period.key}.csv"'})
 

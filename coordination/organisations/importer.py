@@ -18,6 +18,7 @@ from geo.postcodes import lookup_postcodes
 
 from .. import audit
 from ..extensions import db
+from ..spreadsheet import safe_row
 from ..terminology.matching import normalise
 from ..terminology.search import concept_keys
 from ..timeutil import utcnow
@@ -95,8 +96,9 @@ class ImportSummary:
         writer = csv.writer(out)
         writer.writerow(REPORT_HEADER + extra)
         for item in self.report:
-            writer.writerow([item["row"], item["name"], item["reason"]] + [item.get("values", {}).get(k, "")
-                                                                          for k in extra])
+            # The report repeats what the uploaded file said, so formulas in it are quoted.
+            writer.writerow(safe_row([item["row"], item["name"], item["reason"]]
+                                     + [item.get("values", {}).get(k, "") for k in extra]))
         return out.getvalue()
 
 

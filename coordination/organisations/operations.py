@@ -168,6 +168,23 @@ def merge_organisations(keep: Organisation, duplicate: Organisation, actor=None)
                                 "duplicate_id")
     if duplicate.merged_into_id:
         raise OrganisationError(f"{duplicate.name} has already been merged into another record", "duplicate_id")
+    if keep.merged_into_id:
+        # Merging into a record that was merged away would hide the data in a closed record (or make a loop).
+        raise OrganisationError(f"{keep.name} was merged into another record; merge into that record instead",
+                                "duplicate_id")
+    # Claim both records first with conditional updates, so a merge another coordinator finished after this
+    # request read them cannot be merged a second time (the loser changes nothing).
+    claimed = db.session.execute(
+        update(Organisation).where(Organisation.id == duplicate.id, Organisation.merged_into_id.is_(None))
+        .values(merged_into_id=keep.id).execution_options(synchronize_session=False)).rowcount
+    still_open = db.session.execute(
+        update(Organisation).where(Organisation.id == keep.id, Organisation.merged_into_id.is_(None))
+        .values(updated_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1 or still_open != 1:
+        db.session.rollback()
+        raise OrganisationError(f"{duplicate.name} has already been merged into another record, or the record "
+                                "you are keeping was merged away. Reload the page to see the latest",
+                                "duplicate_id")
     before_keep, before_dup = snapshot(keep), snapshot(duplicate)
     moved = {}
     for field in MERGE_FILL_FIELDS:

@@ -19,6 +19,7 @@ from geo.boroughs import BOROUGH_CODES, borough_name
 from geo.safe_text import safe_text
 
 from ..extensions import db
+from ..params import MAX_PAGE, whole_number
 from ..terminology.models import Concept
 from .models import (ATTENTION_CHECK_DAYS, ApiToken, LocationStatus, Organisation, OrganisationBorough,
                      OrganisationStatus, OrganisationType, organisation_practice_area)
@@ -55,7 +56,7 @@ class OrganisationFilters:
             q=(args.get("q") or "").strip()[:200],
             borough=borough,
             operates_in=operates_in if operates_in in BOROUGH_CODES else None,
-            practice_area=int(practice) if practice.isdigit() else None,
+            practice_area=whole_number(practice),
             org_type=org_type if org_type in {t.value for t in OrganisationType} else None,
             status=status if status in ("active", "closed", "any") else "active",
             needs_attention=args.get("attention") in ("1", "yes", "on", "true"),
@@ -194,7 +195,7 @@ def ranked_ids(filters: OrganisationFilters) -> tuple:
 def search_organisations(filters: OrganisationFilters, page: int = 1, per_page: int = PER_PAGE) -> SearchResult:
     """Free text (full-text search, expanded with synonyms) combined with the filters, ranked and paged."""
     per_page = max(1, min(int(per_page or PER_PAGE), MAX_PER_PAGE))
-    page = max(1, int(page or 1))
+    page = max(1, min(int(page or 1), MAX_PAGE))  # bigger offsets overflow the databases' integers
     statement, phrases, also = ranked_ids(filters)
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
     ids = [row.id for row in db.session.execute(statement.limit(per_page).offset((page - 1) * per_page))]

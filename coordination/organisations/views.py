@@ -18,6 +18,8 @@ from geo.boundaries import light_boundaries_path, load_boundaries
 
 from ..boroughs import borough_choices, borough_name
 from ..extensions import csrf, db
+from ..params import MAX_PAGE, whole_number
+from ..spreadsheet import safe_cell
 from ..permissions import Role, roles_required
 from ..security import csp_nonce
 from ..terminology.search import record_zero_result
@@ -40,7 +42,7 @@ def _filters() -> queries.OrganisationFilters:
 
 def _page_arg() -> int:
     value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and int(value) > 0 else 1
+    return whole_number(value, 1, MAX_PAGE)
 
 
 def _filter_context(filters) -> dict:
@@ -141,8 +143,8 @@ def _change_status(org_id, operation, message):
 def merge_organisation(org_id: int):
     org = queries.get_organisation_or_404(org_id)
     form = MergeForm()
-    if request.method == "GET" and request.args.get("duplicate", "").isdigit():
-        form.duplicate_id.data = int(request.args["duplicate"])
+    if request.method == "GET" and whole_number(request.args.get("duplicate")):
+        form.duplicate_id.data = whole_number(request.args.get("duplicate"))
     if form.validate_on_submit():
         duplicate = db.session.get(Organisation, form.duplicate_id.data)
         if duplicate is None:
@@ -283,8 +285,10 @@ def export_csv():
     writer = csv.DictWriter(out, fieldnames=queries.EXPORT_COLUMNS)
     writer.writeheader()
     for row in rows:
-        writer.writerow({**row, "operates_in": "; ".join(borough_name(c) for c in row["operates_in"]),
-                         "practice_areas": "; ".join(row["practice_areas"])})
+        row = {**row, "operates_in": "; ".join(borough_name(c) for c in row["operates_in"]),
+               "practice_areas": "; ".join(row["practice_areas"])}
+        # Names, descriptions and addresses arrive in imported files: none may run as a spreadsheet formula.
+        writer.writerow({key: safe_cell(value) for key, value in row.items()})
     # A BOM so Excel opens accented names correctly.
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=organisations.csv"})
@@ -342,8 +346,8 @@ def api_geojson():
 def api_openreferral():
     page = request.args.get("page", "1")
     per_page = request.args.get("per_page", "50")
-    page = int(page) if page.isdigit() and int(page) > 0 else 1
-    per_page = min(int(per_page), queries.MAX_PER_PAGE) if per_page.isdigit() and int(per_page) > 0 else 50
+    page = whole_number(page, 1, MAX_PAGE)
+    per_page = whole_number(per_page, 50, queries.MAX_PER_PAGE)
     return jsonify(queries.openreferral_page(_api_filters(), page, per_page))
 
 

@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from ..boroughs import borough_choices, borough_name
+from ..params import whole_number
 from ..permissions import ALL_ROLES, Role, roles_required
 from . import operations, queries
 from .forms import ConceptForm, LabelForm, RelationForm
@@ -187,10 +188,10 @@ def unfound_searches():
 def add_unfound_as_label(unfound_id: int):
     unfound = queries.get_unfound_or_404(unfound_id)
     concept_id = request.form.get("concept_id", "")
-    if not concept_id.isdigit():
+    if not whole_number(concept_id):
         flash(f"Choose the practice area that ‘{unfound.words}’ names.", "error")
         return redirect(url_for("terminology.unfound_searches"))
-    concept = queries.get_concept_or_404(int(concept_id))
+    concept = queries.get_concept_or_404(whole_number(concept_id))
     kind = request.form.get("kind", "alt")
     if kind not in (LabelKind.ALT.value, LabelKind.HIDDEN.value):
         abort(400)
