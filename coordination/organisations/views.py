@@ -7,6 +7,7 @@ import json
 import os
 import re
 import secrets
+import time
 from functools import lru_cache, wraps
 
 from flask import (Blueprint, Response, current_app, flash, g, jsonify, redirect, render_template, request,
@@ -172,6 +173,17 @@ def _upload_dir() -> str:
     return path
 
 
+UPLOAD_KEEP_DAYS = 7
+
+
+def _forget_old_uploads() -> None:
+    """Uploads and reports hold contact details: remove any older than a week."""
+    cutoff = time.time() - UPLOAD_KEEP_DAYS * 86400
+    for entry in os.scandir(_upload_dir()):
+        if entry.is_file() and entry.stat().st_mtime < cutoff:
+            os.remove(entry.path)
+
+
 def _upload_path(upload_id: str, suffix: str = ".csv") -> str:
     if not _UPLOAD_NAME.fullmatch(upload_id):
         from flask import abort
@@ -185,6 +197,7 @@ def _upload_path(upload_id: str, suffix: str = ".csv") -> str:
 def import_upload():
     form = UploadForm()
     if form.validate_on_submit():
+        _forget_old_uploads()
         raw = form.file.data.read()
         try:
             importer.read_csv(raw)
@@ -225,6 +238,7 @@ def import_mapping(upload_id: str):
         else:
             with open(_upload_path(upload_id, ".report.csv"), "w", encoding="utf-8-sig", newline="") as handle:
                 handle.write(summary.report_csv())
+            os.remove(path)  # imported: the file's contact details are now in the directory, not kept twice
             return render_template("organisations/import-summary.html", summary=summary, upload_id=upload_id)
     return render_template("organisations/import-mapping.html", form=form, upload=upload,
                            preview=upload.rows[:5], upload_id=upload_id)

@@ -175,6 +175,24 @@ def test_a_coordinator_previews_maps_and_imports_a_file(signed_in):
     assert result.select_one('[data-count="reported"]').get_text() == "4"
     report = client.get(result.select_one("a[download]")["href"])
     assert report.status_code == 200 and "Charity number 12" in report.get_data(as_text=True)
+    # Once imported, the uploaded file (full of contact details) is not kept; a second import cannot happen.
+    again = client.get(mapping_url)
+    assert again.status_code == 302 and again.headers["Location"].endswith("/organisations/import")
+
+
+def test_uploads_older_than_a_week_are_removed_when_the_next_file_arrives(app, signed_in):
+    import os
+    import time
+
+    client, _ = signed_in("coordinator")
+    first = _upload(client, b"Name\nA\n").headers["Location"].rsplit("/", 1)[1]
+    folder = os.path.join(app.config["UPLOAD_FOLDER"], "organisation-imports")
+    old = time.time() - 8 * 86400
+    for name in os.listdir(folder):
+        if name.startswith(first):
+            os.utime(os.path.join(folder, name), (old, old))
+    _upload(client, b"Name\nB\n")
+    assert not [name for name in os.listdir(folder) if name.startswith(first)]
 
 
 def test_the_mapping_page_insists_on_a_name_column(signed_in):
