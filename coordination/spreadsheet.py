@@ -1,7 +1,12 @@
 """Cells for CSV files people open in spreadsheets: typed text must never run as a formula."""
 from __future__ import annotations
 
+import csv
+import io
 import re
+from collections.abc import Iterable, Sequence
+
+from flask import Response
 
 # Excel, LibreOffice and Google Sheets treat a cell starting with any of these as a formula (tab and
 # carriage return because some programs strip them first and then see the = behind).
@@ -20,3 +25,18 @@ def safe_cell(value):
 def safe_row(values) -> list:
     """safe_cell applied to every value in a row."""
     return [safe_cell(value) for value in values]
+
+
+def csv_text(header: Sequence, rows: Iterable[Sequence]) -> str:
+    """A CSV document with every typed cell made safe for spreadsheets."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(safe_row(row) for row in rows)
+    return out.getvalue()
+
+
+def csv_download(filename: str, header: Sequence, rows: Iterable[Sequence], bom: bool = False) -> Response:
+    """A CSV file download; bom=True adds the byte-order mark Excel needs to read accented names."""
+    body = ("\ufeff" if bom else "") + csv_text(header, rows)
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,11 +1,9 @@
 """Claims pages: contributors' own claims, the coordinator's review and dashboard, finance's batches."""
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 
-from flask import (Blueprint, Response, abort, current_app, flash, jsonify, make_response, redirect,
+from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect,
                    render_template, request, send_file, url_for)
 from flask_login import current_user
 
@@ -14,7 +12,7 @@ from ..communities.queries import recent_event_choices
 from ..extensions import db
 from ..money import format_money, to_pounds
 from ..params import whole_number
-from ..spreadsheet import safe_row
+from ..spreadsheet import csv_download
 from ..permissions import Role, roles_required
 from . import operations, queries
 from .forms import (ITEM_FIELDS, POLICY_LABELS, DecisionForm, EditClaimForm, NewClaimForm, OnBehalfForm, PolicyForm,
@@ -476,15 +474,11 @@ def batch_csv(batch_id: int):
                                         "method": profile.payment_preference.value})
         row["pence"] += claim.total_pence
         row["refs"].append(claim.reference)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["payee_reference", "payee_name", "amount", "claim_references", "payment_preference", "batch"])
-    for key, row in sorted(by_payee.items()):
-        # Names and payee references are typed by people: none may run as a spreadsheet formula.
-        writer.writerow(safe_row([key, row["name"], f"{to_pounds(row['pence'])}", " ".join(row["refs"]),
-                                  row["method"], batch.reference]))
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={batch.reference}.csv"})
+    # Names and payee references are typed by people: csv_download keeps them from running as formulas.
+    return csv_download(f"{batch.reference}.csv",
+                        ["payee_reference", "payee_name", "amount", "claim_references", "payment_preference", "batch"],
+                        ([key, row["name"], f"{to_pounds(row['pence'])}", " ".join(row["refs"]), row["method"],
+                          batch.reference] for key, row in sorted(by_payee.items())))
 
 
 @bp.post("/claims/payments/batches/<int:batch_id>/paid")

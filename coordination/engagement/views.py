@@ -1,12 +1,10 @@
 """Engagement overview with the gap map, borough pages for partners, outreach lists and charts."""
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
 from geo.boroughs import BOROUGH_CODES
@@ -15,7 +13,7 @@ from ..boroughs import borough_name
 from ..extensions import db
 from ..organisations.queries import OrganisationFilters, ranked_ids
 from ..params import whole_number
-from ..spreadsheet import safe_row
+from ..spreadsheet import csv_download
 from ..permissions import Role, roles_required
 from ..security import csp_nonce
 from ..terminology.models import Concept
@@ -174,15 +172,10 @@ def outreach():
 def outreach_csv():
     period, concepts, concept_id, code = _outreach_choices()
     rows = outreach_rows(period, concepts, concept_id, code)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["Organisation", "Borough", "Postcode", "Email", "Website"])
-    for row in rows:
-        writer.writerow(safe_row([row["name"], borough_name(row["borough_code"]), row["postcode"] or "",
-                                  row["email"] or "", row["website"] or ""]))
     filename = f"outreach-{_slug(borough_name(code))}-{_slug(display_label(concepts.get(concept_id), code))}.csv"
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return csv_download(filename, ["Organisation", "Borough", "Postcode", "Email", "Website"],
+                        ([row["name"], borough_name(row["borough_code"]), row["postcode"] or "", row["email"] or "",
+                          row["website"] or ""] for row in rows))
 
 
 def _slug(text: str) -> str:
@@ -197,15 +190,12 @@ def _slug(text: str) -> str:
 def figures_csv():
     period, concepts, _ = _choices()
     rows = _figures(period)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["Borough", "Practice area", "Period", "Population"] + [f.label for f in FIGURES])
-    for row in sorted(rows, key=lambda r: (r["concept_id"], r["borough_code"] == queries.GM, r["name"])):
-        # Practice-area names are typed by people (local labels), so they are quoted like any typed text.
-        writer.writerow(safe_row([row["name"], display_label(concepts.get(row["concept_id"])), period.label,
-                                  row["population"]] + [row[f"{f.key}_display"] for f in FIGURES]))
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="engagement-{period.key}.csv"'})
+    ordered = sorted(rows, key=lambda r: (r["concept_id"], r["borough_code"] == queries.GM, r["name"]))
+    # Practice-area names are typed by people (local labels), so they are made safe like any typed text.
+    return csv_download(f"engagement-{period.key}.csv",
+                        ["Borough", "Practice area", "Period", "Population"] + [f.label for f in FIGURES],
+                        ([row["name"], display_label(concepts.get(row["concept_id"])), period.label, row["population"]]
+                         + [row[f"{f.key}_display"] for f in FIGURES] for row in ordered))
 
 
 @bp.get("/attendance")

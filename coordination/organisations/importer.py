@@ -18,7 +18,7 @@ from geo.postcodes import lookup_postcodes
 
 from .. import audit
 from ..extensions import db
-from ..spreadsheet import safe_row
+from ..spreadsheet import csv_text
 from ..terminology.matching import normalise
 from ..terminology.search import concept_keys
 from ..timeutil import utcnow
@@ -87,19 +87,15 @@ class ImportSummary:
 
     def report_csv(self) -> str:
         """The rows that were not imported, with reasons and their original values."""
-        out = io.StringIO()
         extra = []
         for item in self.report:
             for key in item.get("values", {}):
                 if key not in extra:
                     extra.append(key)
-        writer = csv.writer(out)
-        writer.writerow(REPORT_HEADER + extra)
-        for item in self.report:
-            # The report repeats what the uploaded file said, so formulas in it are quoted.
-            writer.writerow(safe_row([item["row"], item["name"], item["reason"]]
-                                     + [item.get("values", {}).get(k, "") for k in extra]))
-        return out.getvalue()
+        # The report repeats what the uploaded file said, so formulas in it are made safe.
+        return csv_text(REPORT_HEADER + extra, ([item["row"], item["name"], item["reason"]]
+                                                + [item.get("values", {}).get(k, "") for k in extra]
+                                                for item in self.report))
 
 
 def decode(raw: bytes) -> tuple[str, str]:

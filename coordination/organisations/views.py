@@ -1,8 +1,6 @@
 """Directory pages: list and search, record, create, edit, close, merge, import, map, exports, API."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import re
@@ -20,7 +18,7 @@ from geo.boundaries import light_boundaries_path, load_boundaries
 from ..boroughs import borough_choices, borough_name
 from ..extensions import csrf, db
 from ..params import MAX_PAGE, whole_number
-from ..spreadsheet import safe_cell
+from ..spreadsheet import csv_download
 from ..permissions import Role, roles_required
 from ..security import csp_nonce
 from ..terminology.search import record_zero_result
@@ -295,17 +293,11 @@ def map_points():
 @roles_required(*READERS)
 def export_csv():
     rows = queries.export_rows(_filters())
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=queries.EXPORT_COLUMNS)
-    writer.writeheader()
-    for row in rows:
-        row = {**row, "operates_in": "; ".join(borough_name(c) for c in row["operates_in"]),
-               "practice_areas": "; ".join(row["practice_areas"])}
-        # Names, descriptions and addresses arrive in imported files: none may run as a spreadsheet formula.
-        writer.writerow({key: safe_cell(value) for key, value in row.items()})
-    # A BOM so Excel opens accented names correctly.
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=organisations.csv"})
+    columns = queries.EXPORT_COLUMNS
+    joined = ({**row, "operates_in": "; ".join(borough_name(c) for c in row["operates_in"]),
+               "practice_areas": "; ".join(row["practice_areas"])} for row in rows)
+    # Names, descriptions and addresses arrive in imported files: none may run as a spreadsheet formula.
+    return csv_download("organisations.csv", columns, ([row.get(c) for c in columns] for row in joined), bom=True)
 
 
 # --- Open data API ----------------------------------------------------------------------------
