@@ -16,8 +16,9 @@ from folium.plugins import FastMarkerCluster
 from folium.template import Template
 
 from geo import maps as geo_maps
-from geo.boundaries import light_boundaries_path, load_boundaries
 from geo.safe_text import safe_text
+
+from ..geography.queries import map_boundaries
 
 from .figures import BY_KEY
 
@@ -36,8 +37,8 @@ TOOLTIP = (("name", "Borough"), ("engaged_display", "Organisations engaged"),
 
 @lru_cache(maxsize=1)
 def boundaries():
-    """The light borough boundaries (EPSG:4326), read once."""
-    return load_boundaries(light_boundaries_path())
+    """The light borough boundaries in use (EPSG:4326; read once per file version)."""
+    return map_boundaries()
 
 
 class _LayerSwitcher(MacroElement):
@@ -147,9 +148,6 @@ def build_gap_map(rows: list[dict], organisations: list[dict], links: dict[str, 
     """
     gdf = boundaries()
     m = geo_maps.new_map(height="100%", basemap=bool(tiles_url), tiles_url=tiles_url or geo_maps.OSM_TILES)
-    # Without tiles Leaflet has no maximum zoom and MarkerCluster will not start (the geo branch sets
-    # this in new_map too; kept here so the map works whichever is merged first).
-    m.options["max_zoom"] = 19
     by_code = {row["borough_code"]: row for row in rows}
     properties = pd.DataFrame([{"code": code, **{k: by_code.get(code, {}).get(k, "") for k in
                                                   ("name",) + tuple(f for f, _ in TOOLTIP[1:])}}

@@ -11,6 +11,7 @@ from geo.boroughs import BOROUGH_CODES
 
 from ..boroughs import borough_name
 from ..extensions import db
+from ..geography.queries import boundaries_version
 from ..organisations.queries import OrganisationFilters, ranked_ids
 from ..params import whole_number
 from ..spreadsheet import csv_download
@@ -68,8 +69,9 @@ def _area_options(concepts, borough_code=None):
 
 def gap_map_parts(period, concept_id: int, rows: list[dict], links: dict[str, str], suppress: bool) -> dict:
     """The gap map's parts for this request (built once per data version and choices, then cached)."""
-    key = ("map", queries.data_version(), period.key, period.start, concept_id, suppress, tuple(sorted(links)),
-           tuple(current_user.borough_codes) if suppress else ())
+    # Imported boundaries change the version, so the map is rebuilt then too.
+    key = ("map", queries.data_version(), boundaries_version(), period.key, period.start, concept_id, suppress,
+           tuple(sorted(links)), tuple(current_user.borough_codes) if suppress else ())
 
     def build():
         organisations = queries.organisation_engagement(period, concept_id=concept_id or None)

@@ -8,6 +8,7 @@ import geopandas as gpd
 from flask import current_app
 
 from geo import boroughs as geo_boroughs
+from geo import maps
 from geo.boundaries import BOUNDARIES_FILE, LIGHT_FILE, is_official, load_boundaries
 
 
@@ -22,13 +23,22 @@ def _load(path: str, modified: float) -> gpd.GeoDataFrame:
     return load_boundaries(path)
 
 
+def _map_file() -> Path:
+    path = boundaries_dir() / LIGHT_FILE
+    # An imported set always writes both files; fall back to the full one if only it exists.
+    return path if path.exists() else boundaries_dir() / BOUNDARIES_FILE
+
+
 def map_boundaries() -> gpd.GeoDataFrame:
     """The light boundaries for drawing maps (EPSG:4326, code and name)."""
-    path = boundaries_dir() / LIGHT_FILE
-    if not path.exists():
-        # An imported set always writes both files; fall back to the full one if only it exists.
-        path = boundaries_dir() / BOUNDARIES_FILE
+    path = _map_file()
     return _load(str(path), path.stat().st_mtime)
+
+
+def boundaries_version() -> tuple[str, float]:
+    """Changes whenever other boundaries are put in use (for caches of drawn maps)."""
+    path = _map_file()
+    return str(path), path.stat().st_mtime
 
 
 def official_boundaries() -> bool:
@@ -45,3 +55,13 @@ def borough_facts() -> list[dict]:
 def borough(code: str) -> dict | None:
     """One borough's facts, or None for a code that is not one of the ten."""
     return next((row for row in borough_facts() if row["code"] == code), None)
+
+
+def tile_url() -> str:
+    """The basemap tile URL in use ('' for none: maps then show boundaries and data only)."""
+    return current_app.config.get("TILE_URL", "") or ""
+
+
+def new_page_map():
+    """An empty Folium map sized to fill the page's map frame, with the configured basemap (if any)."""
+    return maps.new_map(height="100%", basemap=bool(tile_url()), tiles_url=tile_url() or maps.OSM_TILES)

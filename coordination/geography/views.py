@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 
 from geo import maps
 
@@ -13,19 +13,10 @@ from . import queries
 bp = Blueprint("geography", __name__)
 
 
-def _map_options() -> dict:
-    tile_url = current_app.config.get("TILE_URL", "")
-    return {"basemap": bool(tile_url), "tiles_url": tile_url or maps.OSM_TILES}
-
-
-def _new_map():
-    return maps.new_map(height="100%", **_map_options())
-
-
 def _page_context(m) -> dict:
     return {
         "map_parts": maps.render_parts(m, nonce=csp_nonce()),
-        "basemap": _map_options()["basemap"],
+        "basemap": bool(queries.tile_url()),
         "official_boundaries": queries.official_boundaries(),
     }
 
@@ -37,7 +28,7 @@ def list_boroughs():
     m = maps.borough_map(
         queries.map_boundaries(),
         pd.DataFrame(facts),
-        m=_new_map(),
+        m=queries.new_page_map(),
         value_column="imd_score",
         legend_title="Deprivation (IMD 2025 average score)",
         value_format="{:.1f}",
@@ -55,7 +46,7 @@ def show_borough(code: str):
     m = maps.borough_map(
         queries.map_boundaries(),
         pd.DataFrame(queries.borough_facts()),
-        m=_new_map(),
+        m=queries.new_page_map(),
         highlight_code=facts["code"],
     )
     return render_template("geography/show.html", borough=facts, **_page_context(m))

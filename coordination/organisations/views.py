@@ -13,10 +13,10 @@ from flask import (Blueprint, Response, current_app, flash, g, jsonify, redirect
 from flask_login import current_user
 
 import geo.maps
-from geo.boundaries import light_boundaries_path, load_boundaries
 
 from ..boroughs import borough_choices, borough_name
 from ..extensions import csrf, db
+from ..geography.queries import map_boundaries, new_page_map
 from ..params import MAX_PAGE, whole_number
 from ..spreadsheet import csv_download
 from ..permissions import Role, roles_required
@@ -264,17 +264,12 @@ def import_report(upload_id: str):
 # --- Map and exports --------------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
-def _boundaries():
-    return load_boundaries(light_boundaries_path())
-
-
 @bp.get("/organisations/map")
 @roles_required(*READERS)
 def map_organisations():
     filters = _filters()
-    m = geo.maps.new_map(height="100%", basemap=bool(current_app.config.get("TILE_URL")),
-                         tiles_url=current_app.config.get("TILE_URL") or geo.maps.OSM_TILES)
-    geo.maps.add_boundaries(m, _boundaries(), name="Borough boundaries")
+    m = new_page_map()
+    geo.maps.add_boundaries(m, map_boundaries(), name="Borough boundaries")
     parts = geo.maps.render_parts(m, nonce=csp_nonce())
     counts = queries.search_organisations(filters, 1, 1)
     points_url = url_for("organisations.map_points", **filters.to_args())

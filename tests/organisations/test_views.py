@@ -168,3 +168,18 @@ def test_map_point_labels_are_inert_text(signed_in, create_organisation):
     client, _ = signed_in("coordinator")
     label = json.loads(client.get("/organisations/map.json?borough=all").get_data())["points"][0][3]
     assert "<" not in label and "$" not in label and "`" not in label
+
+
+def test_the_directory_map_draws_the_boundaries_in_use_from_the_configured_folder(app, signed_in, tmp_path,
+                                                                                   monkeypatch):
+    import shutil
+    from pathlib import Path
+
+    source = Path(app.config["BOUNDARIES_DIR"])
+    for name in ("boundaries.geojson", "boundaries-light.geojson"):
+        shutil.copy(source / name, tmp_path / name)
+    light = tmp_path / "boundaries-light.geojson"
+    light.write_text(light.read_text(encoding="utf-8").replace('"Bolton"', '"Bolton (imported)"'), encoding="utf-8")
+    monkeypatch.setitem(app.config, "BOUNDARIES_DIR", str(tmp_path))
+    client, _ = signed_in("coordinator")
+    assert "Bolton (imported)" in client.get("/organisations/map").get_data(as_text=True)
