@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from functools import lru_cache
 
 import folium
 import pandas as pd
@@ -33,12 +32,6 @@ TOOLTIP = (("name", "Borough"), ("engaged_display", "Organisations engaged"),
            ("directory_display", "Organisations in the directory"), ("engagement_rate_display", "Engagement rate"),
            ("engaged_per_100k_display", "Engaged per 100,000 residents"), ("population_display", "Population"),
            ("gap_index_display", "Gap index"), ("gap_index_need_display", "Gap index weighted by need"))
-
-
-@lru_cache(maxsize=1)
-def boundaries():
-    """The light borough boundaries in use (EPSG:4326; read once per file version)."""
-    return map_boundaries()
 
 
 class _LayerSwitcher(MacroElement):
@@ -146,7 +139,7 @@ def build_gap_map(rows: list[dict], organisations: list[dict], links: dict[str, 
 
     tiles_url is the app's TILE_URL (the only other host the CSP allows); empty or None means no basemap.
     """
-    gdf = boundaries()
+    gdf = map_boundaries()
     m = geo_maps.new_map(height="100%", basemap=bool(tiles_url), tiles_url=tiles_url or geo_maps.OSM_TILES)
     by_code = {row["borough_code"]: row for row in rows}
     properties = pd.DataFrame([{"code": code, **{k: by_code.get(code, {}).get(k, "") for k in
