@@ -253,7 +253,7 @@ def _stash_when_signed_out():
         data = {name: [value[:STASH_VALUE_LIMIT] for value in request.form.getlist(name)[:3]]
                 for name in request.form if name in _stash_fields()}
         db.session.add(FormStash(token_hash=hash_token(token), claim_id=claim_id,
-                                 data={k: v for k, v in data.items()}))
+                                 data=data))
         db.session.commit()
         from ..extensions import login_manager
 
