@@ -206,6 +206,7 @@ def _themes(values) -> dict:
 
 SMALL = range(1, 5)
 SUPPRESSED = "fewer than 5"
+HIDDEN = "not shown"
 
 
 def _protect_row(row: dict) -> dict:
@@ -213,7 +214,9 @@ def _protect_row(row: dict) -> dict:
     row = dict(row)
     count, n = row["count"], row["n"]
     if count in SMALL or (n - count) in SMALL or n in SMALL:
-        row.update(percent=None, low=None, high=None, suppressed=True, count=None)
+        # A count of 5 or more hidden only because the rest are few is "not shown", never "fewer than 5".
+        row.update(percent=None, low=None, high=None, suppressed=True, count=None,
+                   count_hidden=SUPPRESSED if count in SMALL else HIDDEN)
         if n in SMALL:
             row.update(n=None, response_rate=None)
     if row.get("prefer_not") in SMALL:
@@ -229,7 +232,8 @@ def _protect_breakdown(rows: list[dict]) -> list[dict]:
         candidates = sorted((rows[i]["count"], i) for i, r in enumerate(shown) if r["count"] and i not in hidden)
         if candidates:
             i = candidates[0][1]
-            shown[i] = {**shown[i], "count": None, "percent": None, "low": None, "high": None, "suppressed": True}
+            shown[i] = {**shown[i], "count": None, "percent": None, "low": None, "high": None, "suppressed": True,
+                        "count_hidden": HIDDEN}
     return shown
 
 
@@ -264,7 +268,7 @@ def display(row: dict) -> dict:
         "percent": percent_text(row["percent"]) if row["percent"] is not None else (
             "not shown" if row.get("suppressed") else "no answers"),
         "interval": f"{percent_text(row['low'])} to {percent_text(row['high'])}" if row["low"] is not None else "",
-        "count": SUPPRESSED if row["count"] is None else f"{row['count']:,}",
+        "count": row.get("count_hidden", SUPPRESSED) if row["count"] is None else f"{row['count']:,}",
         "n": SUPPRESSED if row["n"] is None else f"{row['n']:,}",
         "response_rate": percent_text(row["response_rate"]) if row.get("response_rate") is not None else "not known",
     }
