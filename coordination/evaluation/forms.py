@@ -53,7 +53,7 @@ class RoundForm(StrippedForm):
                             description="Rounds with the same programme are reported together.")
     event_id = SelectField("Event (optional)", coerce=_int_or_none, widget=GovSelect())
     community_id = SelectField("Community (optional)", coerce=_int_or_none, widget=GovSelect())
-    borough_code = SelectField("Borough (optional)", widget=GovSelect())
+    borough_code = SelectField("Borough (optional)", default="", widget=GovSelect())
     expected_count = IntegerField("How many people are you asking? (optional)", validators=[
         Optional(), NumberRange(min=1, max=100000, message="Enter a number between 1 and 100,000")],
         widget=GovTextInput(), description="For the response rate. Left empty, the event's attendance is used.")
