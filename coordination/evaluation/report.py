@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from .. import disclosure
 from ..boroughs import borough_name
+from ..disclosure import TOTAL, Relation
 from ..timeutil import utcnow
 from . import equality, queries
 from .models import Comparator, QuestionType
@@ -54,9 +56,12 @@ def _expected(rounds, scope) -> int | None:
     return total
 
 
-def _row(key: str, label: str, definition: str, count: int, n: int, expected: int | None, **extra) -> dict:
+def _row(key: str, label: str, definition: str, count: int, n: int, expected: int | None, *, group: str,
+         parts: list[str], **extra) -> dict:
+    """A figure: count of n. `group` names the answers it is built from and `parts` which of them it adds up,
+    so protect() can treat every figure built on the same answers as one table."""
     return {"key": key, "label": label, "definition": definition, **proportion(count, n, expected),
-            "comparators": [], **extra}
+            "comparators": [], "group": group, "parts": list(parts), **extra}
 
 
 def build(scope: queries.Scope) -> dict:
@@ -64,19 +69,24 @@ def build(scope: queries.Scope) -> dict:
     rounds = queries.rounds_in_scope(scope)
     responses = queries.responses_in_scope(scope, rounds)
     values = [(_values_by_role(r), r) for r in responses]
+    groups: dict[str, dict[str, int]] = {}
 
     def yes_partly(role: str, accepted: set[str], key: str, label: str, definition: str) -> dict:
         answered = [v[role] for v, _ in values if v.get(role) in ("yes", "partly", "no")]
+        groups[role] = {a: answered.count(a) for a in ("yes", "partly", "no")}
         count = sum(1 for a in answered if a in accepted)
-        return _row(key, label, definition, count, len(answered), _expected(_asked(rounds, role), scope))
+        return _row(key, label, definition, count, len(answered), _expected(_asked(rounds, role), scope),
+                    group=role, parts=sorted(accepted))
 
     outcomes = []
     answered_any = [v for v, _ in values if any(f"outcome_{w}" in v for w in OUTCOMES)]
+    any_yes = sum(1 for v in answered_any if any(v.get(f"outcome_{w}") == "yes" for w in OUTCOMES))
+    groups["outcome_any"] = {"yes": any_yes, "no": len(answered_any) - any_yes}
     outcomes.append(_row(
         "outcome_any", "Increased their knowledge, skills, confidence or motivation",
         "Said 'yes' to at least one of the four outcome questions, of those who answered at least one.",
-        sum(1 for v in answered_any if any(v.get(f"outcome_{w}") == "yes" for w in OUTCOMES)), len(answered_any),
-        _expected(_asked(rounds, "outcome_knowledge"), scope)))
+        any_yes, len(answered_any), _expected(_asked(rounds, "outcome_knowledge"), scope),
+        group="outcome_any", parts=["yes"]))
     for word in OUTCOMES:
         outcomes.append(yes_partly(f"outcome_{word}", {"yes"}, f"outcome_{word}", f"{word.capitalize()} increased",
                                    f"Said 'yes' to 'Has taking part increased your {word}?'"))
@@ -85,9 +95,12 @@ def build(scope: queries.Scope) -> dict:
 
     pairs = [(v["before_confidence"], v["after_confidence"]) for v, _ in values
              if isinstance(v.get("before_confidence"), int) and isinstance(v.get("after_confidence"), int)]
+    improved = sum(1 for b, a in pairs if a > b)
+    groups["self_rating"] = {"higher": improved, "same_or_lower": len(pairs) - improved}
     self_rating = {"n": len(pairs), "before": mean([b for b, _ in pairs]), "after": mean([a for _, a in pairs]),
                    "change": mean([a - b for b, a in pairs]),
-                   "improved": proportion(sum(1 for b, a in pairs if a > b), len(pairs))}
+                   "improved": _row("self_rating_higher", "Rated themselves higher after", "", improved, len(pairs),
+                                    None, group="self_rating", parts=["higher"])}
 
     change = [
         yes_partly("practice_developed", YES_OR_PARTLY, "practice_developed",
@@ -97,14 +110,17 @@ def build(scope: queries.Scope) -> dict:
                    "Said 'yes' or 'partly' to 'Have you created change in your organisation?'"),
     ]
     embedded = [v["embedding"] for v, _ in values if v.get("embedding") in dict(EMBEDDING)]
+    groups["embedding"] = {value: embedded.count(value) for value, _ in EMBEDDING}
     embedding = [_row(f"embedding_{value}", label, "Of those who answered how the change sits.",
-                      embedded.count(value), len(embedded), _expected(_asked(rounds, "embedding"), scope))
+                      embedded.count(value), len(embedded), _expected(_asked(rounds, "embedding"), scope),
+                      group="embedding", parts=[value])
                  for value, label in EMBEDDING]
 
     def good(role: str, key: str, label: str, definition: str) -> dict:
         ratings = [v[role] for v, _ in values if isinstance(v.get(role), int)]
+        groups[role] = {str(score): ratings.count(score) for score in range(1, 6)}
         return _row(key, label, definition, sum(1 for r in ratings if r >= 4), len(ratings),
-                    _expected(_asked(rounds, role), scope))
+                    _expected(_asked(rounds, role), scope), group=role, parts=["4", "5"])
 
     events = [good("event_overall", "event_good", "Rated the event good or very good",
                    "Rated the event 4 (good) or 5 (very good) out of 5 overall."),
@@ -122,9 +138,10 @@ def build(scope: queries.Scope) -> dict:
             {"key": "events", "title": "How people rated events", "rows": events},
         ],
         "self_rating": self_rating,
+        "groups": groups,
         "protected": False,
     }
-    report.update(_equality(scope, rounds, len(responses)))
+    report.update(_equality(scope, rounds, groups))
     report.update(_themes(values))
     return report
 
@@ -142,19 +159,22 @@ def _comparators(measure: equality.Measure, configured: list[Comparator]) -> lis
     return found
 
 
-def _equality(scope, rounds, responses: int) -> dict:
+def _equality(scope, rounds, groups: dict) -> dict:
     from sqlalchemy import select
 
     from ..extensions import db
 
     records, counts = queries.equality_counts(scope, rounds)
     configured = list(db.session.scalars(select(Comparator).order_by(Comparator.name)))
+    for category in equality.CATEGORIES:
+        groups[f"equality.{category.key}"] = {v: counts[category.key].get(v, 0) for v, _ in category.options}
     headline = []
     for measure in equality.MEASURES:
         answers = counts[measure.category]
         n = sum(c for v, c in answers.items() if v != equality.PREFER_NOT)
         row = _row(measure.key, measure.label, "Of those who answered (not counting 'prefer not to say').",
                    sum(c for v, c in answers.items() if v in measure.counts), n, records or None,
+                   group=f"equality.{measure.category}", parts=sorted(measure.counts),
                    prefer_not=answers.get(equality.PREFER_NOT, 0))
         row["comparators"] = _comparators(measure, configured)
         headline.append(row)
@@ -167,13 +187,15 @@ def _equality(scope, rounds, responses: int) -> dict:
         for value, label in category.options:
             comparator = census.get(value) if category.key == "religion" else None
             rows.append(_row(f"{category.key}.{value}", label, "", answers.get(value, 0), n, records or None,
+                             group=f"equality.{category.key}", parts=[value],
                              census=comparator / 100 if comparator is not None else None))
         if category.key == "ethnic_group":
             for group_label, members in category.groups:
                 group_key = equality.ethnic_broad_group(members[0])
                 comparator = census.get(group_key)
                 rows.append(_row(f"ethnic_group.{group_key}", f"All {group_label}", "",
-                                 sum(answers.get(m, 0) for m in members), n, records or None, group=True,
+                                 sum(answers.get(m, 0) for m in members), n, records or None,
+                                 group="equality.ethnic_group", parts=list(members), broad=True,
                                  census=comparator / 100 if comparator is not None else None))
         breakdowns.append({"key": category.key, "title": category.question, "rows": rows, "n": n,
                            "prefer_not": answers.get(equality.PREFER_NOT, 0)})
@@ -204,62 +226,89 @@ def _themes(values) -> dict:
 
 # --------------------------------------------------------------------------- protection and presentation
 
-SMALL = range(1, 5)
-SUPPRESSED = "fewer than 5"
-HIDDEN = "not shown"
+def _protect_groups(groups: dict[str, dict[str, int]], rows: list[dict]) -> dict:
+    """Run the disclosure control once per group of answers, with every published sum of them as a relation.
+
+    Returns {group: (Protection, {parts tuple: key})}: every figure built on the same answers is protected
+    together, so no figure can be worked out from its neighbours (yes, yes-or-partly and n; a detailed
+    ethnic group beside its broad group and the headline figure).
+    """
+    sums: dict[str, set[tuple[str, ...]]] = {}
+    for row in rows:
+        if len(row["parts"]) > 1:
+            sums.setdefault(row["group"], set()).add(tuple(sorted(row["parts"])))
+    protected = {}
+    for name, parts in groups.items():
+        values: dict = {part: int(count) for part, count in parts.items()}
+        values[TOTAL] = sum(parts.values())
+        relations = [Relation.total(TOTAL, list(parts))]
+        keys = {}
+        for combination in sorted(sums.get(name, ())):
+            key = ("sum", combination)
+            values[key] = sum(parts.get(p, 0) for p in combination)
+            relations.append(Relation.total(key, list(combination)))
+            keys[combination] = key
+        heavy = sum(parts.values()) + 1
+        cost = {TOTAL: values[TOTAL] + 2 * heavy, **{k: values[k] + heavy for k in keys.values()}}
+        protected[name] = (disclosure.protect(values, relations, cost=cost), keys)
+    return protected
 
 
-def _protect_row(row: dict) -> dict:
-    """No percentage built on a count of 1 to 4, nor on its complement (n − count), nor on an n of 1 to 4."""
-    row = dict(row)
-    count, n = row["count"], row["n"]
-    if count in SMALL or (n - count) in SMALL or n in SMALL:
-        # A count of 5 or more hidden only because the rest are few is "not shown", never "fewer than 5".
-        row.update(percent=None, low=None, high=None, suppressed=True, count=None,
-                   count_hidden=SUPPRESSED if count in SMALL else HIDDEN)
-        if n in SMALL:
-            row.update(n=None, response_rate=None)
-    if row.get("prefer_not") in SMALL:
-        row["prefer_not"] = None
-    return row
-
-
-def _protect_breakdown(rows: list[dict]) -> list[dict]:
-    """Rows that add up to n: protect each, then hide one more if a single hidden count could be worked out."""
-    shown = [_protect_row(r) for r in rows]
-    hidden = [i for i, r in enumerate(shown) if r["count"] is None and rows[i]["count"]]
-    if len(hidden) == 1:
-        candidates = sorted((rows[i]["count"], i) for i, r in enumerate(shown) if r["count"] and i not in hidden)
-        if candidates:
-            i = candidates[0][1]
-            shown[i] = {**shown[i], "count": None, "percent": None, "low": None, "high": None, "suppressed": True,
-                        "count_hidden": HIDDEN}
+def _protect_row(row: dict, protected: dict) -> dict:
+    """The row as a partner may see it: count and n shown or hidden as the group's protection says."""
+    protection, keys = protected[row["group"]]
+    parts = row["parts"]
+    count_cell = protection[parts[0]] if len(parts) == 1 else protection[keys[tuple(sorted(parts))]]
+    total_cell = protection[TOTAL]
+    shown = dict(row)
+    if count_cell.hidden or total_cell.hidden:
+        shown.update(percent=None, low=None, high=None, suppressed=True)
+    if count_cell.hidden:
+        shown.update(count=None, count_hidden=disclosure.TEXT[count_cell.reason])
+    if total_cell.hidden:
+        shown.update(n=None, n_hidden=disclosure.TEXT[total_cell.reason], response_rate=None)
+    if row.get("prefer_not") is not None and 1 <= row["prefer_not"] < disclosure.THRESHOLD:
+        shown["prefer_not"] = None
     return shown
 
 
 def protect(report: dict) -> dict:
-    """A copy of the report that is safe for partners and any public version."""
+    """A copy of the report that is safe for partners and any public version (coordination/disclosure.py):
+    no percentage or count built on 1 to 4 people, nor one that would let such a count be worked out."""
+    all_rows = [r for s in report["sections"] for r in s["rows"]] + report["equality_headline"] + [
+        r for b in report["equality_breakdowns"] for r in b["rows"]] + [report["self_rating"]["improved"]]
+    protected = _protect_groups(report["groups"], all_rows)
     shown = dict(report)
-    shown["sections"] = [{**s, "rows": [_protect_row(r) for r in s["rows"]]} for s in report["sections"]]
-    shown["equality_headline"] = [_protect_row(r) for r in report["equality_headline"]]
-    # Partners see broad ethnic groups only: detailed groups beside their totals would give small ones away.
-    shown["equality_breakdowns"] = [{**b, "rows": _protect_breakdown([r for r in b["rows"] if b["key"] != "ethnic_group"
-                                                                      or r.get("group")]),
-                                     "prefer_not": None if b["prefer_not"] in SMALL else b["prefer_not"]}
-                                    for b in report["equality_breakdowns"]]
-    improved = report["self_rating"]["improved"]
+    shown["sections"] = [{**s, "rows": [_protect_row(r, protected) for r in s["rows"]]} for s in report["sections"]]
+    shown["equality_headline"] = [_protect_row(r, protected) for r in report["equality_headline"]]
+    shown["equality_breakdowns"] = []
+    for breakdown in report["equality_breakdowns"]:
+        protection, _ = protected[f"equality.{breakdown['key']}"]
+        prefer = breakdown["prefer_not"]
+        shown["equality_breakdowns"].append({
+            **breakdown, "rows": [_protect_row(r, protected) for r in breakdown["rows"]],
+            "n": protection[TOTAL].shown,
+            "prefer_not": None if 1 <= prefer < disclosure.THRESHOLD else prefer})
     rating = dict(report["self_rating"])
-    if rating["n"] in SMALL:
+    rating["improved"] = _protect_row(rating["improved"], protected)
+    if rating["improved"]["n"] is None:
         rating.update(before=None, after=None, change=None, n=None)
-    rating["improved"] = _protect_row({**improved, "key": "improved", "label": "", "definition": "",
-                                       "comparators": []})
     shown["self_rating"] = rating
-    shown["religions"] = sum(1 for c in report["religion_counts"].values() if c >= 5)
-    shown["themes"] = [{**t, "total": t["total"] if t["total"] not in SMALL else None,
-                        "by_borough": {b: (c if c not in SMALL else None) for b, c in t["by_borough"].items()}}
-                       for t in report["themes"]]
+    religion = protected["equality.religion"][0]
+    shown["religions"] = sum(1 for v in report["religion_counts"] if not religion[v].hidden)
+    shown["themes"], shown["theme_boroughs"] = _protect_themes(report["themes"], report["theme_boroughs"])
     shown["protected"] = True
     return shown
+
+
+def _protect_themes(themes: list[dict], boroughs: list[str]):
+    if not themes:
+        return themes, boroughs
+    counts = {t["name"]: {b: t["by_borough"].get(b, 0) for b in boroughs} for t in themes}
+    table = disclosure.protect_table(counts, row_totals={t["name"]: t["total"] for t in themes})
+    shown = [{**t, "total": table.row_total(t["name"]).display(),
+              "by_borough": {b: table.cell(t["name"], b).display() for b in boroughs}} for t in themes]
+    return shown, boroughs
 
 
 def display(row: dict) -> dict:
@@ -269,10 +318,12 @@ def display(row: dict) -> dict:
             "not shown" if row.get("suppressed") else "no answers"),
         "interval": f"{percent_text(row['low'])} to {percent_text(row['high'])}" if row["low"] is not None else "",
         "count": row.get("count_hidden", SUPPRESSED) if row["count"] is None else f"{row['count']:,}",
-        "n": SUPPRESSED if row["n"] is None else f"{row['n']:,}",
+        "n": row.get("n_hidden", SUPPRESSED) if row["n"] is None else f"{row['n']:,}",
         "response_rate": percent_text(row["response_rate"]) if row.get("response_rate") is not None else "not known",
     }
 
+
+SUPPRESSED = disclosure.SMALL_TEXT
 
 CSV_HEADER = ["Section", "Figure", "Count", "n (answered)", "Percent", "95% CI low", "95% CI high",
               "Response rate", "Comparator", "Comparator percent", "Comparator source"]
@@ -307,6 +358,5 @@ def csv_rows(report: dict) -> list[list]:
     rows.append(["Who took part", "Religions and beliefs named", str(report["religions"]), "", "", "", "", "", "",
                  "", ""])
     for theme in report["themes"]:
-        rows.append(["Barriers and enablers", theme["name"], SUPPRESSED if theme["total"] is None
-                     else str(theme["total"]), "", "", "", "", "", "", "", ""])
+        rows.append(["Barriers and enablers", theme["name"], str(theme["total"]), "", "", "", "", "", "", "", ""])
     return rows
