@@ -14,7 +14,7 @@ from ..communities.models import Attendance, AttendanceStatus, Event, EventType
 from ..extensions import db
 from ..timeutil import utcnow
 from . import equality, operations
-from .models import Answer, AnswerTheme, Channel, EqualityRecord, Questionnaire, QuestionnaireKind, Response
+from .models import Answer, AnswerTheme, Channel, Questionnaire, QuestionnaireKind, Response
 from .themes import suggest_themes
 
 PROGRAMME = "Learning programme 2026"

@@ -18,7 +18,7 @@ from . import equality
 from .models import (Answer, AnswerTheme, Channel, Comparator, EqualityRecord, Invitation, Questionnaire,
                      QuestionnaireKind, QuestionnaireVersion, QuestionType, Response, ResponseDraft, RoundStatus,
                      SurveyRound, Theme, ThemeKind)
-from .questions import KEY_PATTERN, MAX_TEXT, READY_MADE, ROLES, new_key, resolve_options
+from .questions import MAX_TEXT, READY_MADE, ROLES, new_key, resolve_options
 
 MAX_QUESTIONS = 40
 MAX_OPTIONS = 30

@@ -22,6 +22,11 @@ def get_or_404(model, item_id):
     return item
 
 
+def find(model, item_id: int | None):
+    """The row with this id, or None (for optional ids in query strings)."""
+    return db.session.get(model, item_id) if item_id else None
+
+
 def round_by_token(token: str) -> SurveyRound | None:
     if not token or len(token) > 64:
         return None
@@ -112,6 +117,11 @@ def programme_choices() -> list[str]:
 
 def questionnaire_choices() -> list[tuple[int, str]]:
     return [(q.id, q.name) for q in db.session.scalars(select(Questionnaire).order_by(Questionnaire.name))]
+
+
+def questionnaire_id_for(kind) -> int | None:
+    """The (first) questionnaire of a kind, such as the ready-made event feedback."""
+    return db.session.scalar(select(Questionnaire.id).where(Questionnaire.kind == kind).order_by(Questionnaire.id))
 
 
 def list_themes() -> list[Theme]:

@@ -59,7 +59,6 @@ def parse_answer(question: dict, raw: list[str]):
     Value is None for no answer, an int for rating and number, a list for choose-many, else a string.
     """
     kind = question["type"]
-    label = question["text"].rstrip("?").strip()
     values = [value.strip() for value in raw if isinstance(value, str) and value.strip()]
     if not values:
         if question.get("required"):
@@ -130,7 +129,7 @@ def _outcome(word: str) -> dict:
               role=f"outcome_{word}")
 
 
-# The ready-made questionnaires (seeded by `flask evaluation seed-questionnaires` and the demo).
+# The ready-made questionnaires (added by `flask evaluation ready-made`, the Evaluation page and the demo).
 READY_MADE = [
     {
         "name": "Event feedback", "kind": "event_feedback",

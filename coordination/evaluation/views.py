@@ -13,7 +13,8 @@ from ..permissions import Role, roles_required
 from ..spreadsheet import csv_download
 from . import charts, equality, operations, queries, report
 from .forms import ComparatorForm, InvitationsForm, QuestionForm, QuestionnaireForm, RoundForm, ThemeForm
-from .models import Answer, Channel, Comparator, Questionnaire, SurveyRound, Theme
+from ..communities.models import Event
+from .models import Answer, Channel, Comparator, Questionnaire, QuestionnaireKind, SurveyRound, Theme
 from .questions import display_answer, options_for, parse_answer
 from .themes import suggest_themes
 
@@ -132,7 +133,12 @@ def _round_form() -> RoundForm:
                      communities=queries.community_choices(), boroughs=borough_choices())
     if request.method == "GET":
         form.questionnaire_id.data = whole_number(request.args.get("questionnaire_id"))
-        form.event_id.data = whole_number(request.args.get("event_id"))
+        event = queries.find(Event, whole_number(request.args.get("event_id")))
+        if event is not None:   # "Collect feedback" on an event page: event feedback about that event
+            form.event_id.data, form.title.data = event.id, f"Feedback: {event.title}"
+            form.community_id.data = event.community_id
+            form.questionnaire_id.data = form.questionnaire_id.data or queries.questionnaire_id_for(
+                QuestionnaireKind.EVENT_FEEDBACK)
     return form
 
 
@@ -654,7 +660,8 @@ def survey_check(token: str):
             for q in version.questions]
     equality_rows = [(c, c.label((draft.equality or {}).get(c.key))) for c in equality.CATEGORIES] \
         if (draft.equality or {}).get("consent") == "yes" else []
-    return render_template("evaluation/answer/check.html", survey_round=survey_round, rows=rows, about=draft.about or {},
+    return render_template("evaluation/answer/check.html", survey_round=survey_round, rows=rows,
+                           about=draft.about or {},
                            equality_rows=equality_rows, equality_consent=(draft.equality or {}).get("consent"),
                            error=error, missing=missing, back=_back(survey_round, draft, ("check", ""))), \
         (400 if error else 200)

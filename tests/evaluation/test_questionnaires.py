@@ -119,3 +119,18 @@ def test_personal_links_are_shown_once_or_downloaded(signed_in):
     csv_response = client.post(f"/evaluation/rounds/{round_.id}/personal-links",
                                data={"labels": "Ali", "format": "csv"})
     assert csv_response.mimetype == "text/csv" and "/invitation/" in csv_response.get_data(as_text=True)
+
+
+def test_collect_feedback_from_an_event_page_starts_an_event_feedback_round(signed_in):
+    from tests.communities import factories as f
+
+    client, _ = signed_in("coordinator")
+    operations.ensure_ready_made()
+    event = f.event(title="Peer support masterclass")
+    db.session.commit()
+    event_page = page(client.get(f"/events/{event.id}"))
+    link = event_page.find("a", string="Collect feedback")["href"]
+    soup = page(client.get(link))
+    assert soup.select_one("#title")["value"] == f"Feedback: {event.title}"
+    chosen = soup.select_one("#questionnaire_id option[selected]")
+    assert chosen.get_text() == "Event feedback"
