@@ -157,7 +157,8 @@ class Invitation(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Only whether it was used, never when: a time could be matched with the response's own time.
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
 
     survey_round: Mapped[SurveyRound] = relationship()
 

@@ -351,8 +351,8 @@ def submit_draft(draft: ResponseDraft) -> tuple[Response, str | None]:
         raise EvaluationError(f"Answer the question: {missing[0]['text']}")
     if draft.invitation_id is not None:
         used = db.session.execute(
-            update(Invitation).where(Invitation.id == draft.invitation_id, Invitation.used_at.is_(None))
-            .values(used_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+            update(Invitation).where(Invitation.id == draft.invitation_id, Invitation.used.is_(False))
+            .values(used=True).execution_options(synchronize_session=False)).rowcount
         if used != 1:
             db.session.rollback()
             raise EvaluationError("Someone has already answered using this personal link")

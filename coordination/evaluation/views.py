@@ -502,7 +502,7 @@ def invitation_start(token: str):
     survey_round = invitation.survey_round
     if not survey_round.is_open:
         return _closed(survey_round)
-    if invitation.used_at is not None:
+    if invitation.used:
         return render_template("evaluation/answer/already.html", survey_round=survey_round), 410
     if request.method == "POST":
         return _begin(survey_round, invitation)

@@ -130,7 +130,7 @@ def upgrade():
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('label', sa.String(length=120), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('used_at', sa.DateTime(), nullable=True),
+    sa.Column('used', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['round_id'], ['survey_round.id'], name=op.f('fk_survey_invitation_round_id_survey_round'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_invitation')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_survey_invitation_token_hash'))

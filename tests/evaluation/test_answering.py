@@ -150,7 +150,8 @@ def test_personal_links_allow_one_response_each_and_are_not_linked_to_it(app, cl
         client.post(f"/survey/{round_.token}/questions/{key}", data={"answer": value})
     client.post(f"/survey/{round_.token}/about-you", data={"give_name": "no", "quote": "no"})
     assert client.post(f"/survey/{round_.token}/check").status_code == 302
-    assert db.session.get(Invitation, invitation.id).used_at is not None
+    db.session.expire_all()
+    assert db.session.get(Invitation, invitation.id).used
     assert "survey_invitation" not in {fk.column.table.name for fk in Response.__table__.foreign_keys}
     again = client.get(f"/invitation/{token}")
     assert again.status_code == 410 and "already been used" in page(again).h1.get_text()
