@@ -78,6 +78,25 @@ def create_questionnaire(*, name: str, kind: str, description: str | None, intro
     return questionnaire
 
 
+def update_questionnaire(questionnaire: Questionnaire, *, name: str, kind: str, description: str | None,
+                         intro: str | None, actor=None) -> Questionnaire:
+    """Rename or describe a questionnaire; a changed introduction is part of the questions, so it is versioned."""
+    name = (name or "").strip()
+    clash = db.session.scalar(select(Questionnaire.id).where(func.lower(Questionnaire.name) == name.lower()))
+    if clash and clash != questionnaire.id:
+        raise EvaluationError(f"There is already a questionnaire called {name}")
+    before = {"name": questionnaire.name, "kind": questionnaire.kind, "description": questionnaire.description,
+              "intro": questionnaire.current.intro}
+    questionnaire.name, questionnaire.kind = name, QuestionnaireKind(kind)
+    questionnaire.description = description or None
+    if (intro or None) != questionnaire.current.intro:
+        _editable_version(questionnaire, actor).intro = intro or None
+    audit.record("questionnaire.updated", questionnaire, before=before,
+                 after={"name": name, "kind": kind, "description": description, "intro": intro}, actor=actor)
+    db.session.commit()
+    return questionnaire
+
+
 def version_has_answers(version: QuestionnaireVersion) -> bool:
     return db.session.scalar(select(Response.id).where(Response.version_id == version.id).limit(1)) is not None
 

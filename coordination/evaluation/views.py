@@ -59,6 +59,30 @@ def create_questionnaire():
                            back=url_for("evaluation.overview"))
 
 
+@bp.route("/evaluation/questionnaires/<int:questionnaire_id>/edit", methods=["GET", "POST"])
+@roles_required(C)
+def edit_questionnaire(questionnaire_id: int):
+    questionnaire = queries.get_or_404(Questionnaire, questionnaire_id)
+    form = QuestionnaireForm(obj=questionnaire)
+    form.submit.label.text = "Save details"
+    if request.method == "GET":
+        form.kind.data, form.intro.data = questionnaire.kind.value, questionnaire.current.intro
+    if form.validate_on_submit():
+        try:
+            operations.update_questionnaire(questionnaire, name=form.name.data, kind=form.kind.data,
+                                            description=form.description.data, intro=form.intro.data,
+                                            actor=current_user)
+        except operations.EvaluationError as error:
+            form.name.errors.append(str(error))
+        else:
+            flash("Details saved.", "success")
+            return redirect(url_for("evaluation.questionnaire_detail", questionnaire_id=questionnaire.id))
+    return render_template("evaluation/form.html", form=form, title=f"Change {questionnaire.name}",
+                           back=url_for("evaluation.questionnaire_detail", questionnaire_id=questionnaire.id),
+                           notice="People have already answered this version, so a new introduction makes a new "
+                                  "version." if operations.version_has_answers(questionnaire.current) else None)
+
+
 @bp.get("/evaluation/questionnaires/<int:questionnaire_id>")
 @roles_required(C)
 def questionnaire_detail(questionnaire_id: int):

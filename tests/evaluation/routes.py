@@ -5,6 +5,7 @@ ROUTES = {
     "evaluation.add_ready_made": {C},
     "evaluation.create_questionnaire": {C},
     "evaluation.questionnaire_detail": {C},
+    "evaluation.edit_questionnaire": {C},
     "evaluation.edit_question": {C},
     "evaluation.change_question": {C},
     "evaluation.create_round": {C},

@@ -134,3 +134,20 @@ def test_collect_feedback_from_an_event_page_starts_an_event_feedback_round(sign
     assert soup.select_one("#title")["value"] == f"Feedback: {event.title}"
     chosen = soup.select_one("#questionnaire_id option[selected]")
     assert chosen.get_text() == "Event feedback"
+
+
+def test_renaming_keeps_answers_and_a_new_introduction_is_versioned_once_answered(signed_in):
+    client, _ = signed_in("coordinator")
+    round_ = survey_round(QuestionnaireKind.EVENT_FEEDBACK)
+    q = round_.questionnaire
+    url = f"/evaluation/questionnaires/{q.id}/edit"
+    assert page(client.get(url)).select_one("#intro").get_text().strip().startswith("Tell us how the event went")
+    client.post(url, data={"name": "Event feedback (short)", "kind": "event_feedback", "intro": "Two minutes."})
+    db.session.expire_all()
+    assert q.name == "Event feedback (short)" and len(q.versions) == 1 and q.current.intro == "Two minutes."
+    respond(round_, {"overall": 4, "understanding": 4})
+    client.post(url, data={"name": "Event feedback (short)", "kind": "event_feedback", "intro": "One minute."})
+    db.session.expire_all()
+    assert [v.intro for v in q.versions] == ["Two minutes.", "One minute."]
+    clash = client.post(url, data={"name": "Involvement outcomes", "kind": "other"})
+    assert error_messages(page(clash)) == ["There is already a questionnaire called Involvement outcomes"]
