@@ -77,7 +77,8 @@ def round_summary(survey_round: SurveyRound) -> dict:
     """Responses by channel, personal links issued and used, unfinished responses."""
     channels = dict(db.session.execute(select(Response.channel, func.count()).where(
         Response.round_id == survey_round.id).group_by(Response.channel)).all())
-    invitations = db.session.execute(select(func.count(Invitation.id), func.count(Invitation.id).filter(Invitation.used.is_(True))).where(
+    used = func.count(Invitation.id).filter(Invitation.used.is_(True))
+    invitations = db.session.execute(select(func.count(Invitation.id), used).where(
         Invitation.round_id == survey_round.id)).one()
     drafts = db.session.scalar(select(func.count()).select_from(ResponseDraft)
                                .where(ResponseDraft.round_id == survey_round.id))
