@@ -14,7 +14,8 @@ from ..errors import OperationError
 from ..extensions import db
 from ..permissions import Role
 from ..timeutil import utcnow
-from .models import AccountLink, SignInAttempt, User, UserBorough, UserSession, hash_token
+from ..tokens import hash_token
+from .models import AccountLink, SignInAttempt, User, UserBorough, UserSession
 
 
 class AccountError(OperationError):
