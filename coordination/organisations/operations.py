@@ -10,10 +10,10 @@ from geo.postcodes import lookup_postcode, postcode_problem
 
 from .. import audit
 from ..errors import OperationError
-from ..accounts.models import hash_token
 from ..extensions import db
 from ..terminology.models import Concept
 from ..timeutil import utcnow
+from ..tokens import hash_token
 from . import validation as v
 from .models import (ApiToken, LocationStatus, Organisation, OrganisationBorough, OrganisationStatus,
                      OrganisationType)
