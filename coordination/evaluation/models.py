@@ -13,60 +13,42 @@ from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, DateTime, ForeignK
                         Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..communities.models import TitledEnum
+from ..enums import TitledEnum
 from ..extensions import db, value_enum
 from ..timeutil import utcnow
 
 
 class QuestionType(TitledEnum):
-    RATING = "rating"
-    YES_PARTLY_NO = "yes_partly_no"
-    CHOOSE_ONE = "choose_one"
-    CHOOSE_MANY = "choose_many"
-    FREE_TEXT = "free_text"
-    NUMBER = "number"
-
-
-QuestionType.TITLES = {"rating": "Rating scale (1 to 5)", "yes_partly_no": "Yes, partly or no",
-                       "choose_one": "Choose one", "choose_many": "Choose any that apply",
-                       "free_text": "Free text", "number": "A number"}
+    RATING = "rating", "Rating scale (1 to 5)"
+    YES_PARTLY_NO = "yes_partly_no", "Yes, partly or no"
+    CHOOSE_ONE = "choose_one", "Choose one"
+    CHOOSE_MANY = "choose_many", "Choose any that apply"
+    FREE_TEXT = "free_text", "Free text"
+    NUMBER = "number", "A number"
 
 
 class QuestionnaireKind(TitledEnum):
-    EVENT_FEEDBACK = "event_feedback"
-    INVOLVEMENT_OUTCOMES = "involvement_outcomes"
-    ORGANISATION_CHANGE = "organisation_change"
-    OTHER = "other"
-
-
-QuestionnaireKind.TITLES = {"event_feedback": "Event feedback", "involvement_outcomes": "Involvement outcomes",
-                            "organisation_change": "Change in my organisation", "other": "Other"}
+    EVENT_FEEDBACK = "event_feedback", "Event feedback"
+    INVOLVEMENT_OUTCOMES = "involvement_outcomes", "Involvement outcomes"
+    ORGANISATION_CHANGE = "organisation_change", "Change in my organisation"
+    OTHER = "other", "Other"
 
 
 class RoundStatus(TitledEnum):
-    OPEN = "open"
-    CLOSED = "closed"
-
-
-RoundStatus.TITLES = {"open": "Open", "closed": "Closed"}
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
 
 
 class Channel(TitledEnum):
-    ONLINE = "online"
-    PAPER = "paper"
-    PHONE = "phone"
-
-
-Channel.TITLES = {"online": "Online", "paper": "Paper form (typed in)", "phone": "Phone (typed in)"}
+    ONLINE = "online", "Online"
+    PAPER = "paper", "Paper form (typed in)"
+    PHONE = "phone", "Phone (typed in)"
 
 
 class ThemeKind(TitledEnum):
-    BARRIER = "barrier"
-    ENABLER = "enabler"
-    EITHER = "either"
-
-
-ThemeKind.TITLES = {"barrier": "Barrier", "enabler": "Enabler", "either": "Barrier or enabler"}
+    BARRIER = "barrier", "Barrier"
+    ENABLER = "enabler", "Enabler"
+    EITHER = "either", "Barrier or enabler"
 
 
 class Questionnaire(db.Model):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import secrets
 from datetime import timedelta
@@ -12,7 +11,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..errors import OperationError
 from ..extensions import db
+from ..tokens import hash_token
 from ..timeutil import utcnow
 from . import equality
 from .models import (Answer, AnswerTheme, Channel, Comparator, EqualityRecord, Invitation, Questionnaire,
@@ -28,12 +29,13 @@ DRAFT_DAYS = 14                 # unfinished responses older than this are remov
 MAX_INVITATIONS = 500
 
 
-class EvaluationError(ValueError):
+class EvaluationError(OperationError):
     """A change that cannot be made, with a message for the person making it."""
 
 
 def digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    """Only digests of personal links, draft cookies and deletion codes are kept."""
+    return hash_token(token)
 
 
 # --------------------------------------------------------------------------- questionnaires
