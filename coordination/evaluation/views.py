@@ -430,6 +430,19 @@ def tag_answer(answer_id: int):
 
 # =========================================================================== people answering (no account)
 
+PUBLIC_ENDPOINTS = {"evaluation.survey_start", "evaluation.invitation_start", "evaluation.survey_question",
+                    "evaluation.survey_about", "evaluation.survey_equality", "evaluation.survey_equality_question",
+                    "evaluation.survey_check", "evaluation.survey_done", "evaluation.delete_equality"}
+MAX_PUBLIC_POST = 64 * 1024   # one answer page is at most a few kilobytes
+
+
+@bp.before_request
+def _bound_anonymous_posts():
+    """Anyone can post to a survey link: refuse big bodies before they are read (413), not after."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        request.max_content_length = MAX_PUBLIC_POST
+        request.max_form_parts = 200
+
 def _cookie_name(survey_round: SurveyRound) -> str:
     return f"survey_{survey_round.id}"
 

@@ -203,3 +203,11 @@ def test_number_questions_say_what_is_wrong(app):
     many = {"key": "m", "type": "choose_many", "text": "Which?", "options": [["a", "A"], ["b", "B"]]}
     assert parse_answer(many, ["b", "a", "a"]) == (["a", "b"], None)
     assert parse_answer(many, ["c"]) == (None, "Choose from the options shown")
+
+
+def test_a_huge_anonymous_post_is_refused_before_it_is_read(app, client):
+    round_ = survey_round(QuestionnaireKind.EVENT_FEEDBACK)
+    _start(client, round_)
+    response = client.post(f"/survey/{round_.token}/questions/best", data={"answer": "x" * 100_000})
+    assert response.status_code == 413
+    assert db.session.scalar(select(ResponseDraft)).answers == {}
