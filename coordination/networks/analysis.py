@@ -17,6 +17,9 @@ import networkx as nx
 SMALL_EVENT_MAX = 30
 # A derived tie's weight: 1 in a group of up to this many others, then shared out (a big group weighs less).
 FULL_WEIGHT_GROUP = 4
+# Two people count as connected once their evidence adds up to this weight: an introduction or a first
+# meeting at once, sharing small groups after a few meetings, a big community alone hardly ever.
+TIE_THRESHOLD = 1.0
 # Betweenness is estimated from this many sampled sources on big networks (exact below it).
 BETWEENNESS_SAMPLES = 300
 
@@ -93,22 +96,29 @@ def community_evidence(memberships: Iterable[tuple[int, int, date, date | None]]
                 yield Evidence(a, b, joined_q, "community", weight)
 
 
-def aggregate(evidence: Iterable[Evidence], excluded: set[int] = frozenset()) -> dict[tuple[int, int], Tie]:
-    """One tie per pair: the earliest date, the summed weight, every source and introducer."""
+def aggregate(evidence: Iterable[Evidence], excluded: set[int] = frozenset(),
+              threshold: float = TIE_THRESHOLD) -> dict[tuple[int, int], Tie]:
+    """One tie per pair whose evidence adds up to `threshold`, dated from the day it did.
+
+    Evidence is taken in date order, so a pair who shared a few small meetings are connected from
+    the meeting that made the weight up, not from the first one.
+    """
     ties: dict[tuple[int, int], Tie] = {}
-    for item in evidence:
+    pending: dict[tuple[int, int], Tie] = {}
+    for item in sorted(evidence, key=lambda e: e.on):
         if item.a in excluded or item.b in excluded or item.a == item.b:
             continue
         key = (item.a, item.b)
-        tie = ties.get(key)
+        tie = ties.get(key) or pending.get(key)
         if tie is None:
-            tie = ties[key] = Tie(item.a, item.b, item.on)
-        elif item.on < tie.since:
-            tie.since = item.on
+            tie = pending[key] = Tie(item.a, item.b, item.on)
         tie.weight += item.weight
         tie.sources.add(item.source)
         if item.introduced_by is not None and item.introduced_by not in excluded:
             tie.introduced_by.add(item.introduced_by)
+        if key in pending and tie.weight >= threshold - 1e-9:
+            tie.since = item.on
+            ties[key] = pending.pop(key)
     return ties
 
 

@@ -241,10 +241,10 @@ class ProtectedMatrix:
     """Borough-to-borough counts of new ties as a viewer may see them (cells are disclosure.Cell)."""
 
     cells: dict[tuple[str, str], object]
-    involving: dict[str, object]
     across: dict[str, object]
     total: object
     total_across: object
+    rows: tuple[str, ...] = BOROUGH_CODES
 
     def visible_matrix(self) -> dict[tuple[str, str], int]:
         """Only the counts that are shown (hidden ones as 0), for drawing the map: no line gives a hidden count away."""
@@ -267,11 +267,10 @@ def protected_matrix(net: Network, year: int, viewer) -> ProtectedMatrix:
     values: dict = {("cell", x, y): n for (x, y), n in counts.items()}
     relations = []
     for code in BOROUGH_CODES:
-        mine = [k for k in values if k[0] == "cell" and code in k[1:]]
-        others = [k for k in mine if k[1] != k[2]]
-        values[("involving", code)] = sum(values[k] for k in mine)
+        # Only ties with other boroughs per borough: adding ties inside the borough as well would put
+        # two totals side by side whose difference is the (often small) count inside it.
+        others = [k for k in values if k[0] == "cell" and code in k[1:] and k[1] != k[2]]
         values[("across", code)] = sum(values[k] for k in others)
-        relations.append(disclosure.Relation.total(("involving", code), mine))
         relations.append(disclosure.Relation.total(("across", code), others))
     cells = [k for k in values if k[0] == "cell"]
     values[("total",)] = sum(values[k] for k in cells)
@@ -284,9 +283,15 @@ def protected_matrix(net: Network, year: int, viewer) -> ProtectedMatrix:
         own = set(viewer.borough_codes)
         exact = {k for k in values if (k[0] == "cell" and own & set(k[1:])) or (k[0] != "cell" and
                                                                                  len(k) > 1 and k[1] in own)}
-        protected = disclosure.protect(values, relations, exact=exact).cells
+        # Partners get the per-borough totals and their own boroughs' rows, not every pair of other
+        # boroughs (mostly small numbers that would force most totals to be hidden). The unpublished
+        # pairs still enter the check as unknowns, so the totals cannot be combined to find them either.
+        unpublished = {k for k in values if k[0] == "cell" and not own & set(k[1:])}
+        protected = disclosure.protect(values, relations, exact=exact, hide=unpublished).cells
+        protected = {k: (disclosure.Cell(None, disclosure.SECONDARY) if k in unpublished else cell)
+                     for k, cell in protected.items()}
     return ProtectedMatrix(
         {(k[1], k[2]): protected[k] for k in values if k[0] == "cell"},
-        {code: protected[("involving", code)] for code in BOROUGH_CODES},
         {code: protected[("across", code)] for code in BOROUGH_CODES},
-        protected[("total",)], protected[("total_across",)])
+        protected[("total",)], protected[("total_across",)],
+        BOROUGH_CODES if viewer.role == Role.COORDINATOR else tuple(sorted(viewer.borough_codes)))

@@ -22,7 +22,7 @@ PEOPLE = {
 }
 EVIDENCE = [
     Evidence(2, 3, date(2025, 2, 1), "introduction", introduced_by=1),
-    Evidence(1, 2, date(2025, 1, 10), "community", 0.5),
+    Evidence(1, 2, date(2025, 1, 10), "community", 1.0),
     Evidence(3, 4, date(2025, 5, 1), "met_at_event"),
     Evidence(4, 5, date(2025, 6, 1), "met_at_event"),
     Evidence(2, 3, date(2025, 7, 1), "small_event", 0.25),   # the same pair again, later: not a new tie
@@ -41,6 +41,7 @@ def test_a_pair_seen_twice_is_one_tie_dated_from_its_first_evidence(ties):
     assert len(ties) == 4
     assert tie.since == date(2025, 2, 1)
     assert tie.weight == pytest.approx(1.25)
+    assert ties[(1, 2)].since == date(2025, 1, 10)
     assert tie.sources == {"introduction", "small_event"}
     assert tie.introduced_by == {1}
 
@@ -107,3 +108,11 @@ def test_quarters_and_growth():
     assert analysis.quarter_bounds((2024, 4)) == (date(2024, 10, 1), date(2024, 12, 31))
     assert analysis.growth([date(2025, 1, 5), date(2025, 2, 5), date(2025, 5, 1)], quarters) == [
         ("2024 Q4", 0, 0), ("2025 Q1", 2, 2), ("2025 Q2", 1, 3)]
+
+
+def test_weak_evidence_adds_up_and_the_tie_dates_from_the_meeting_that_made_it():
+    evidence = [Evidence(1, 2, date(2025, 1, 5), "small_event", 0.4), Evidence(1, 2, date(2025, 3, 5), "small_event", 0.4),
+                Evidence(1, 2, date(2025, 8, 5), "small_event", 0.4), Evidence(3, 4, date(2025, 1, 5), "community", 0.1)]
+    ties = analysis.aggregate(evidence)
+    assert set(ties) == {(1, 2)}
+    assert ties[(1, 2)].since == date(2025, 8, 5)

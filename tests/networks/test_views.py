@@ -100,9 +100,12 @@ def test_partners_see_borough_counts_only_with_small_numbers_protected(signed_in
     rows = {tr.th.get_text(strip=True): [td.get_text(strip=True) for td in tr.select("td")]
             for tr in soup.find("caption", string=lambda s: s and s.startswith("New connections by borough"))
             .find_parent("table").select("tbody tr")}
-    # Their own borough (Bury: one tie inside it) is exact; Bolton's 4 is small, so hidden.
-    assert rows["Bury"] == ["1", "0"]
+    # Their own borough (Bury: one tie inside it, none with others) is exact; Bolton's 4 is small, so hidden.
+    assert rows["Bury"] == ["0"]
     assert rows["Bolton"][0] in ("fewer than 5", "not shown")
+    own_row = soup.find("table", class_="app-matrix").select("tbody tr")
+    assert [tr.th.get_text(strip=True) for tr in own_row] == ["Bury"]
+    assert own_row[0].select("td")[1].get_text(strip=True) == "1"
     assert "4" not in [cell for row in rows.values() for cell in row]
 
 
@@ -112,4 +115,4 @@ def test_the_coordinator_sees_the_same_borough_page_exactly(signed_in, network):
     table = soup.find("caption", string=lambda s: s and s.startswith("New connections by borough")).find_parent("table")
     rows = {tr.th.get_text(strip=True): [td.get_text(strip=True) for td in tr.select("td")]
             for tr in table.select("tbody tr")}
-    assert rows["Bolton"] == ["4", "4"] and rows["Rochdale"] == ["6", "3"]
+    assert rows["Bolton"] == ["4"] and rows["Rochdale"] == ["3"]
