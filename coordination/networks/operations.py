@@ -7,17 +7,10 @@ from sqlalchemy import select
 
 from .. import audit
 from ..communities.models import Event, Person
+from ..errors import OperationError
 from ..extensions import db
 from ..timeutil import utcnow
 from .models import NetworkExclusion, RecordedTie, TieSource
-
-
-class NetworkError(ValueError):
-    """A change that cannot be made, with a message for the person making it (and the field it is about)."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def record_tie(person_a: Person, person_b: Person, *, source: str, made_on: date,
@@ -26,12 +19,12 @@ def record_tie(person_a: Person, person_b: Person, *, source: str, made_on: date
     """Record that two people were introduced, or met for the first time (at an event)."""
     source = TieSource(source)
     if person_a.id == person_b.id:
-        raise NetworkError("Choose two different people", "person_b_id")
+        raise OperationError("Choose two different people", "person_b_id")
     if made_on > utcnow().date():
-        raise NetworkError("The date cannot be in the future", "made_on")
+        raise OperationError("The date cannot be in the future", "made_on")
     if source == TieSource.INTRODUCTION and introduced_by is not None and introduced_by.id in (person_a.id,
                                                                                             person_b.id):
-        raise NetworkError("The person who made the introduction must be someone else", "introduced_by_id")
+        raise OperationError("The person who made the introduction must be someone else", "introduced_by_id")
     if source == TieSource.MET_AT_EVENT:
         introduced_by = None
         if event is not None and event.starts_at.date() > made_on:
@@ -41,7 +34,7 @@ def record_tie(person_a: Person, person_b: Person, *, source: str, made_on: date
         RecordedTie.person_a_id == a.id, RecordedTie.person_b_id == b.id, RecordedTie.source == source,
         RecordedTie.made_on == made_on))
     if duplicate:
-        raise NetworkError(f"That is already recorded for {a.name} and {b.name} on that date", "person_b_id")
+        raise OperationError(f"That is already recorded for {a.name} and {b.name} on that date", "person_b_id")
     tie = RecordedTie(person_a_id=a.id, person_b_id=b.id, source=source, made_on=made_on,
                       introduced_by_id=introduced_by.id if introduced_by else None,
                       event_id=event.id if event else None, note=note or None,

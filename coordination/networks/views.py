@@ -8,18 +8,20 @@ from geo.boroughs import BOROUGH_CODES
 
 from ..boroughs import borough_name
 from ..communities.models import Event, Person
-from ..communities.queries import get_or_404, person_choices, recent_event_choices
+from ..communities.queries import person_choices, recent_event_choices
+from ..extensions import db
+from ..forms import errors_onto
 from ..organisations.models import Organisation
 from ..params import whole_number
 from ..permissions import Role, roles_required
 from ..security import csp_nonce
 from ..timeutil import utcnow
-from . import maps, operations, queries
-from . import analysis
+from . import analysis, maps, operations, queries
 from .forms import IncludeAgainForm, LeaveOutForm, TieForm
 from .models import RecordedTie
 
 bp = Blueprint("networks", __name__, url_prefix="/networks")
+get_or_404 = db.get_or_404
 C, P = Role.COORDINATOR, Role.PARTNER
 
 
@@ -94,16 +96,13 @@ def record_tie():
         people = queries.people_by_id([form.person_a_id.data, form.person_b_id.data, form.introduced_by_id.data]
                                       if form.introduced_by_id.data else [form.person_a_id.data,
                                                                           form.person_b_id.data])
-        try:
+        with errors_onto(form, "person_a_id"):
             tie = operations.record_tie(
                 get_or_404(Person, form.person_a_id.data), get_or_404(Person, form.person_b_id.data),
                 source=form.source.data, made_on=form.made_on.data,
                 introduced_by=people.get(form.introduced_by_id.data) if form.introduced_by_id.data else None,
                 event=get_or_404(Event, form.event_id.data) if form.event_id.data else None,
                 note=form.note.data, actor=current_user)
-        except operations.NetworkError as error:
-            getattr(form, error.field or "person_a_id").errors.append(str(error))
-        else:
             flash(f"Recorded the connection between {tie.person_a.name} and {tie.person_b.name}.", "success")
             return redirect(url_for("networks.list_ties"))
     return render_template("networks/tie-form.html", form=form), 400 if form.errors else 200

@@ -78,9 +78,13 @@ def _attack(table, own: str, counts: dict) -> list[str]:
         least = low.fun if low.status == 0 else -math.inf
         greatest = -high.fun if high.status == 0 else math.inf
         value = truth.get(key, 0)
-        if 1 <= value <= 4 and (least > 1 + 1e-6 or greatest < 4 - 1e-6):
+        cell = totals[key][1] if key in totals else table.cells[key]
+        # "fewer than 5" must keep its promise, and so must a small count we never publish; a "not
+        # shown" figure promises nothing about its size (see coordination/disclosure.py) but must not be pinned.
+        must_span = 1 <= value <= 4 and (cell.reason == "small" or (key not in totals and own not in key))
+        if must_span and (least > 1 + 1e-6 or greatest < 4 - 1e-6):
             problems.append(f"{key} = {value} narrowed to [{least}, {greatest}]")
-        if value >= 5 and greatest - least < 1e-6:
+        if value >= 1 and greatest - least < 1e-6:
             problems.append(f"{key} = {value} pinned")
     return problems
 
