@@ -94,9 +94,9 @@ def update_concept(concept: Concept, *, pref_label: str, definition: str | None,
 
 def delete_concept(concept: Concept, actor=None) -> None:
     """Remove a practice area that no organisation is tagged with (its names and links go with it)."""
-    from ..organisations.models import organisation_practice_area as opa
+    from .interface import tagged_records
 
-    tagged = db.session.scalar(select(func.count()).select_from(opa).where(opa.c.concept_id == concept.id)) or 0
+    tagged = tagged_records().tagged_counts().get(concept.id, 0)
     if tagged:
         raise TerminologyError(f"{tagged:,} organisation{'s are' if tagged != 1 else ' is'} tagged with "
                                f"‘{concept.pref_label}’: move {'them' if tagged != 1 else 'it'} to another "
