@@ -10,7 +10,7 @@ from geo.boroughs import BOROUGH_CODES, load_facts
 from geo.postcodes import directory_frame, lookup_postcode, lookup_postcodes
 
 from ..extensions import db
-from ..terminology.models import Concept
+from ..terminology.interface import Concept
 from ..timeutil import utcnow
 from .models import (LocationStatus, Organisation, OrganisationBorough, OrganisationStatus, OrganisationType,
                      organisation_practice_area)

@@ -20,8 +20,7 @@ from .. import audit
 from ..errors import OperationError
 from ..extensions import db
 from ..spreadsheet import csv_text
-from ..terminology.matching import normalise
-from ..terminology.search import concept_keys
+from ..terminology.interface import concept_keys, normalise
 from ..timeutil import utcnow
 from . import validation as v
 from .models import (LocationStatus, Organisation, OrganisationBorough, OrganisationStatus, OrganisationType,

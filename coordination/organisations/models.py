@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..enums import TitledEnum
 from ..extensions import db, not_modelled, value_enum
-from ..terminology.models import Concept
+from ..terminology.interface import Concept
 from ..timeutil import utcnow
 
 

@@ -11,7 +11,7 @@ from geo.postcodes import lookup_postcode, postcode_problem
 from .. import audit
 from ..errors import OperationError
 from ..extensions import db
-from ..terminology.models import Concept
+from ..terminology.interface import Concept
 from ..timeutil import utcnow
 from ..tokens import hash_token
 from . import validation as v

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
+from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
@@ -20,7 +21,8 @@ from geo.safe_text import safe_text
 
 from ..extensions import db
 from ..params import MAX_PAGE, whole_number
-from ..terminology.models import Concept
+from ..terminology.interface import Concept, display_label
+from ..terminology.interface import expand_query as expand
 from .models import (ATTENTION_CHECK_DAYS, ApiToken, LocationStatus, Organisation, OrganisationBorough,
                      OrganisationStatus, OrganisationType, organisation_practice_area)
 
@@ -90,8 +92,6 @@ class SearchResult:
 
 def expand_query(q: str) -> tuple[list[str], list[int], list[str]]:
     """Text -> (phrases to OR, concept ids whose tagged organisations also match, other words searched)."""
-    from ..terminology.search import expand_query as expand
-
     phrases, concept_ids, also = expand(q)
     return list(phrases) or [q], [int(c) for c in concept_ids], list(also)
 
@@ -384,8 +384,6 @@ def get_organisation_or_404(org_id: int) -> Organisation:
 
 def practice_area_choices(borough_code: str | None = None) -> list[tuple[int, str]]:
     """Practice areas for pickers, named as people in that borough (or Greater Manchester) say them."""
-    from ..terminology.search import display_label
-
     concepts = db.session.scalars(select(Concept).order_by(Concept.pref_label))
     return [(concept.id, display_label(concept, borough_code)) for concept in concepts]
 
@@ -410,3 +408,46 @@ def result_as_dict(result: SearchResult) -> dict:
     data = asdict(result)
     data["items"] = [o.id for o in result.items]
     return data
+
+
+# --- What terminology reads about tagged organisations (registered through organisations.interface) ------
+
+def tagged_counts() -> dict[int, int]:
+    """{concept id: organisations tagged with it}."""
+    opa = organisation_practice_area
+    return dict(db.session.execute(select(opa.c.concept_id, func.count()).group_by(opa.c.concept_id)).all())
+
+
+def organisation_texts(borough_codes: list[str] | None = None):
+    """(borough codes, description) for every active organisation with a description, in these boroughs.
+
+    An organisation counts in the borough of its address and in each borough it says it operates in.
+    """
+    organisations = db.session.execute(select(Organisation.id, Organisation.borough_code, Organisation.description)
+                                       .where(Organisation.status == OrganisationStatus.ACTIVE,
+                                              Organisation.description.is_not(None))).all()
+    extra: dict[int, set[str]] = defaultdict(set)
+    for organisation_id, code in db.session.execute(select(OrganisationBorough.organisation_id,
+                                                           OrganisationBorough.borough_code)):
+        extra[organisation_id].add(code)
+    wanted = set(borough_codes) if borough_codes else None
+    for organisation_id, code, description in organisations:
+        codes = extra.get(organisation_id, set()) | ({code} if code else set())
+        if wanted is not None:
+            codes &= wanted
+        if codes:
+            yield codes, description
+
+
+def text_candidates(patterns: list[str], concept_ids: list[int], base=None) -> list[tuple]:
+    """(id, name, description, tagged) of organisations tagged with a concept or whose text is LIKE a pattern."""
+    opa = organisation_practice_area
+    query = base if base is not None else select(Organisation)
+    text_filters = []
+    for pattern in patterns:
+        text_filters += [Organisation.name.ilike(pattern), Organisation.description.ilike(pattern)]
+    tagged = select(opa.c.organisation_id).where(opa.c.concept_id.in_(concept_ids or [-1]))
+    return db.session.execute(query.with_only_columns(Organisation.id, Organisation.name, Organisation.description,
+                                                      Organisation.id.in_(tagged))
+                              .where(or_(Organisation.id.in_(tagged), *text_filters))
+                              .order_by(Organisation.name, Organisation.id)).all()

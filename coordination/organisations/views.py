@@ -18,12 +18,12 @@ from ..boroughs import borough_choices, borough_name
 from ..errors import flash_errors
 from ..extensions import csrf, db
 from ..forms import errors_onto
-from ..geography.queries import map_boundaries, new_page_map
+from ..geography.interface import map_boundaries, new_page_map
 from ..params import MAX_PAGE, whole_number
 from ..spreadsheet import csv_download
 from ..permissions import Role, roles_required
 from ..security import csp_nonce
-from ..terminology.search import record_zero_result
+from ..terminology.interface import record_zero_result
 from . import importer, operations, queries
 from .forms import MergeForm, OrganisationForm, TokenForm, UploadForm, mapping_form_class
 from .models import ApiToken, LocationStatus, TYPE_TITLES, Organisation
