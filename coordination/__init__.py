@@ -82,6 +82,9 @@ def _init_extensions(app: Flask) -> None:
 
     for area in AREAS:
         _import_optional(f"coordination.{area}.models")
+    # Then what areas offer one another (an interface may register itself with another area's).
+    for area in AREAS:
+        _import_optional(f"coordination.{area}.interface")
 
 
 def _import_optional(module: str):

@@ -17,7 +17,7 @@ from folium.template import Template
 from geo import maps as geo_maps
 from geo.safe_text import safe_text
 
-from ..geography.queries import map_boundaries
+from ..geography.interface import map_boundaries
 
 from .figures import BY_KEY
 

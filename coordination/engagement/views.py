@@ -11,14 +11,14 @@ from geo.boroughs import BOROUGH_CODES
 
 from ..boroughs import borough_name
 from ..extensions import db
-from ..geography.queries import boundaries_version
-from ..organisations.queries import OrganisationFilters, ranked_ids
+from ..geography.interface import boundaries_version
+from ..organisations.interface import OrganisationFilters, ranked_ids
 from ..params import whole_number
 from ..spreadsheet import csv_download
 from ..permissions import Role, roles_required
 from ..security import csp_nonce
-from ..terminology.models import Concept
-from ..terminology.search import display_label as local_display_label
+from ..terminology.interface import Concept
+from ..terminology.interface import display_label as local_display_label
 from . import charts, figures, maps, queries
 from .figures import EVENT_TYPE_TITLES, FIGURES
 
