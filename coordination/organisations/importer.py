@@ -474,8 +474,3 @@ def allocate_ids(count: int) -> list[int]:
 def _chunks(items: list, size: int):
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-def count_organisations() -> int:
-    """How many records the directory holds (for summaries and tests)."""
-    return db.session.scalar(select(func.count()).select_from(Organisation)) or 0

@@ -9,7 +9,7 @@ import math
 import re
 import uuid
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import abort
@@ -213,12 +213,6 @@ def load_in_order(ids: list[int]) -> list[Organisation]:
     return [found[i] for i in ids if i in found]
 
 
-def all_ids(filters: OrganisationFilters) -> list[int]:
-    """Every matching id in rank order (for the map and exports)."""
-    statement, _, _ = ranked_ids(filters)
-    return [row.id for row in db.session.execute(statement)]
-
-
 # --- Bulk read for the map and exports --------------------------------------------------------
 
 def _links(ids: list[int]) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
@@ -401,13 +395,6 @@ def possible_duplicates(org: Organisation, limit: int = 10) -> list[Organisation
 def list_api_tokens() -> list[ApiToken]:
     return list(db.session.scalars(select(ApiToken).order_by(ApiToken.revoked_at.is_not(None),
                                                              ApiToken.created_at.desc())))
-
-
-def result_as_dict(result: SearchResult) -> dict:
-    """For debugging and JSON."""
-    data = asdict(result)
-    data["items"] = [o.id for o in result.items]
-    return data
 
 
 # --- What terminology reads about tagged organisations (registered through organisations.interface) ------

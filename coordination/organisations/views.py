@@ -6,7 +6,7 @@ import os
 import re
 import secrets
 import time
-from functools import lru_cache, wraps
+from functools import wraps
 
 from flask import (Blueprint, Response, current_app, flash, g, jsonify, redirect, render_template, request,
                    send_file, url_for)
@@ -242,7 +242,6 @@ def import_report(upload_id: str):
 
 # --- Map and exports --------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
 @bp.get("/organisations/map")
 @roles_required(*READERS)
 def map_organisations():
