@@ -106,3 +106,11 @@ def test_development_keeps_its_secret_key_in_the_instance_folder_it_is_given(mon
     first = create_app("development", INSTANCE_PATH=str(tmp_path), SQLALCHEMY_DATABASE_URI="sqlite://")
     again = create_app("development", INSTANCE_PATH=str(tmp_path), SQLALCHEMY_DATABASE_URI="sqlite://")
     assert first.config["SECRET_KEY"] == again.config["SECRET_KEY"] == (tmp_path / "secret_key").read_text()
+
+
+def test_building_the_app_changes_no_folium_setting(tmp_path):
+    import folium
+
+    before = list(folium.Map.default_js)
+    create_app("test", SQLALCHEMY_DATABASE_URI="sqlite://", INSTANCE_PATH=str(tmp_path))
+    assert list(folium.Map.default_js) == before
