@@ -105,8 +105,6 @@ def _empty_database(request, app):
             for table in tables:
                 connection.execute(text(f'DELETE FROM "{table}"'))
             connection.execute(text(AUDIT_GUARD_SQL["sqlite"][1]))
-    for cleanup in getattr(app, "_test_cache_clears", []):
-        cleanup()
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ def _figures(period) -> list[dict]:
     """Presented figures for everyone's view, cached with the map by data version."""
     own = tuple(current_user.borough_codes) if _suppress() else ()
     key = ("figures", queries.data_version(), period.key, period.start, _suppress(), own)
-    return maps.CACHE.get_or_build(key, lambda: figures.present_all(queries.engagement_figures(period),
+    return maps.cache().get_or_build(key, lambda: figures.present_all(queries.engagement_figures(period),
                                                                     _suppress(), own))
 
 
@@ -78,7 +78,7 @@ def gap_map_parts(period, concept_id: int, rows: list[dict], links: dict[str, st
         return maps.rendered_parts(maps.build_gap_map(figures.for_area(rows, concept_id, include_gm=False),
                                                       organisations, links, current_app.config.get("TILE_URL")))
 
-    return maps.with_nonce(maps.CACHE.get_or_build(key, build), csp_nonce())
+    return maps.with_nonce(maps.cache().get_or_build(key, build), csp_nonce())
 
 
 @bp.get("/")
