@@ -4,8 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import (Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String,
-                        UniqueConstraint)
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -32,7 +31,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    borough_links: Mapped[list["UserBorough"]] = relationship(
+    borough_links: Mapped[list[UserBorough]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="UserBorough.borough_code")
 
     @property

@@ -16,7 +16,6 @@ from geo.safe_text import safe_text
 
 from ..caching import app_cache
 from ..geography.interface import map_boundaries
-
 from .figures import BY_KEY
 
 MAP_FIGURES = ("gap_index", "gap_index_need", "engagement_rate", "engaged_per_100k")
@@ -96,11 +95,11 @@ class _LayerSwitcher(MacroElement):
 def _marker_callback(colour: str) -> str:
     return """function (row) {
         var marker = L.circleMarker([row[0], row[1]], {
-            radius: 6, color: "#0b0c0c", weight: 1, fillColor: "%s", fillOpacity: 0.9
+            radius: 6, color: "#0b0c0c", weight: 1, fillColor: "COLOUR", fillOpacity: 0.9
         });
         if (row.length > 2 && row[2]) { marker.bindTooltip(String(row[2])); }
         return marker;
-    }""" % colour
+    }""".replace("COLOUR", colour)
 
 
 def _add_markers(m: folium.Map, organisations: list[dict], engaged: bool, label: bool) -> None:

@@ -13,10 +13,9 @@ Every figure is defined once in docs/engagement.md; the SQL below follows those 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-
-import re
 
 from sqlalchemy import bindparam, func, select, text
 

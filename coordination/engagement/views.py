@@ -14,9 +14,9 @@ from ..extensions import db
 from ..geography.interface import boundaries_version
 from ..organisations.interface import OrganisationFilters, ranked_ids
 from ..params import whole_number
-from ..spreadsheet import csv_download
 from ..permissions import Role, roles_required
 from ..security import csp_nonce
+from ..spreadsheet import csv_download
 from ..terminology.interface import Concept
 from ..terminology.interface import display_label as local_display_label
 from . import charts, figures, maps, queries
@@ -63,7 +63,9 @@ def _figures(period) -> list[dict]:
 
 def _area_options(concepts, borough_code=None):
     options = [(queries.ALL_AREAS, "All practice areas")]
-    options += sorted(((cid, display_label(c, borough_code)) for cid, c in concepts.items()), key=lambda o: o[1].lower())
+    options += sorted(
+        ((cid, display_label(c, borough_code)) for cid, c in concepts.items()), key=lambda o: o[1].lower()
+    )
     return options
 
 

@@ -12,8 +12,14 @@ from geo.postcodes import directory_frame, lookup_postcodes
 from ..extensions import db
 from ..terminology.interface import Concept
 from ..timeutil import utcnow
-from .models import (LocationStatus, Organisation, OrganisationBorough, OrganisationStatus, OrganisationType,
-                     organisation_practice_area)
+from .models import (
+    LocationStatus,
+    Organisation,
+    OrganisationBorough,
+    OrganisationStatus,
+    OrganisationType,
+    organisation_practice_area,
+)
 from .validation import normalise_name
 
 T = OrganisationType

@@ -15,7 +15,7 @@ from ..terminology.interface import Concept
 from ..timeutil import utcnow
 from ..tokens import hash_token
 from . import validation as v
-from .models import (ApiToken, LocationStatus, Organisation, OrganisationBorough, OrganisationStatus)
+from .models import ApiToken, LocationStatus, Organisation, OrganisationBorough, OrganisationStatus
 
 
 class OrganisationError(OperationError):

@@ -23,8 +23,16 @@ from ..extensions import db
 from ..params import MAX_PAGE, whole_number
 from ..terminology.interface import Concept, display_label
 from ..terminology.interface import expand_query as expand
-from .models import (ATTENTION_CHECK_DAYS, ApiToken, LocationStatus, Organisation, OrganisationBorough,
-                     OrganisationStatus, OrganisationType, organisation_practice_area)
+from .models import (
+    ATTENTION_CHECK_DAYS,
+    ApiToken,
+    LocationStatus,
+    Organisation,
+    OrganisationBorough,
+    OrganisationStatus,
+    OrganisationType,
+    organisation_practice_area,
+)
 
 PER_PAGE = 50
 _BOROUGH_NAMES = {code: borough_name(code) for code in BOROUGH_CODES}
@@ -46,7 +54,7 @@ class OrganisationFilters:
     needs_attention: bool = False
 
     @classmethod
-    def from_args(cls, args, default_borough: str | None = None) -> "OrganisationFilters":
+    def from_args(cls, args, default_borough: str | None = None) -> OrganisationFilters:
         """Read filters from request.args; unknown values are ignored rather than failing."""
         borough = args.get("borough", default_borough)
         borough = borough if borough in BOROUGH_CODES else None

@@ -163,17 +163,47 @@ def clean_address(value) -> str | None:
 
 
 _TYPE_WORDS = {
-    OrganisationType.REGISTERED_CHARITY: ("registered charity", "charity", "cio", "charitable incorporated organisation",
-                                          "charitable trust", "trust", "registered_charity"),
-    OrganisationType.CHARITABLE_COMPANY: ("charitable company", "charitable company limited by guarantee",
-                                          "company limited by guarantee", "clg", "charitable_company"),
+    OrganisationType.REGISTERED_CHARITY: (
+        "registered charity",
+        "charity",
+        "cio",
+        "charitable incorporated organisation",
+        "charitable trust",
+        "trust",
+        "registered_charity",
+    ),
+    OrganisationType.CHARITABLE_COMPANY: (
+        "charitable company",
+        "charitable company limited by guarantee",
+        "company limited by guarantee",
+        "clg",
+        "charitable_company",
+    ),
     OrganisationType.CIC: ("cic", "community interest company", "c.i.c."),
-    OrganisationType.COMMUNITY_GROUP: ("community group", "group", "voluntary group", "community organisation",
-                                       "unincorporated association", "community_group"),
-    OrganisationType.SOCIAL_ENTERPRISE: ("social enterprise", "cooperative", "co-operative", "community benefit society",
-                                         "social_enterprise"),
-    OrganisationType.STATUTORY_BODY: ("statutory body", "statutory", "council", "local authority", "nhs",
-                                      "public body", "statutory_body"),
+    OrganisationType.COMMUNITY_GROUP: (
+        "community group",
+        "group",
+        "voluntary group",
+        "community organisation",
+        "unincorporated association",
+        "community_group",
+    ),
+    OrganisationType.SOCIAL_ENTERPRISE: (
+        "social enterprise",
+        "cooperative",
+        "co-operative",
+        "community benefit society",
+        "social_enterprise",
+    ),
+    OrganisationType.STATUTORY_BODY: (
+        "statutory body",
+        "statutory",
+        "council",
+        "local authority",
+        "nhs",
+        "public body",
+        "statutory_body",
+    ),
     OrganisationType.OTHER: ("other",),
 }
 _TYPE_LOOKUP = {word: kind for kind, words in _TYPE_WORDS.items() for word in words}

@@ -8,8 +8,19 @@ import secrets
 import time
 from functools import wraps
 
-from flask import (Blueprint, Response, current_app, flash, g, jsonify, redirect, render_template, request,
-                   send_file, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 
 import geo.maps
@@ -20,13 +31,13 @@ from ..extensions import csrf, db
 from ..forms import errors_onto
 from ..geography.interface import map_boundaries, new_page_map
 from ..params import MAX_PAGE, whole_number
-from ..spreadsheet import csv_download
 from ..permissions import Role, roles_required
 from ..security import csp_nonce
+from ..spreadsheet import csv_download
 from ..terminology.interface import record_zero_result
 from . import importer, operations, queries
 from .forms import MergeForm, OrganisationForm, TokenForm, UploadForm, mapping_form_class
-from .models import ApiToken, LocationStatus, TYPE_TITLES, Organisation
+from .models import TYPE_TITLES, ApiToken, LocationStatus, Organisation
 
 bp = Blueprint("organisations", __name__)
 C, F, P = Role.COORDINATOR, Role.FINANCE, Role.PARTNER

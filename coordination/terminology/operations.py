@@ -12,8 +12,7 @@ from ..errors import OperationError
 from ..extensions import db
 from ..timeutil import utcnow
 from .matching import normalise
-from .models import (GM_AREA, Concept, ConceptLabel, ConceptRelation, LabelKind, LabelStatus, RelationKind,
-                     UnfoundSearch)
+from .models import GM_AREA, Concept, ConceptLabel, ConceptRelation, LabelKind, LabelStatus, RelationKind, UnfoundSearch
 
 SCHEME_URI = "https://gm-vcse.example.org/concepts"
 MAX_LABEL = 200

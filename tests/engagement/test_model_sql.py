@@ -17,4 +17,4 @@ def test_a_column_the_model_does_not_have_fails_at_once():
 def test_event_types_are_the_models_event_types():
     from coordination.communities.models import EventType
 
-    assert queries.EVENT_TYPES == tuple(kind.value for kind in EventType)
+    assert tuple(kind.value for kind in EventType) == queries.EVENT_TYPES

@@ -1,5 +1,4 @@
 """Security review for engagement: download names are safe whatever the practice area is called."""
-from datetime import datetime
 
 import pytest
 

@@ -84,7 +84,11 @@ def test_the_map_body_is_one_div_that_the_script_draws_into(light_boundaries):
 def test_every_map_carries_the_data_attribution(light_boundaries):
     script = maps.render_parts(maps.borough_map(light_boundaries, basemap=False))["script"]
     assert "addAttribution" in script
-    assert "Contains OS data \\u00a9 Crown copyright and database right; Contains Royal Mail data; Contains National Statistics data" in script
+    assert (
+        "Contains OS data \\u00a9 Crown copyright and database right; Contains Royal Mail data; "
+        "Contains National Statistics data"
+        in script
+    )
     assert "tile.openstreetmap.org" not in script
 
 
