@@ -112,7 +112,8 @@ def main() -> None:
         scale = len(net.quarters) / max(len(chosen), 1)
         naive, naive_cpu = (time.perf_counter() - started) * scale, (time.process_time() - cpu) * scale
         print(f"naive per-quarter rebuild (evidence already loaded): {naive * 1000:,.0f} ms "
-              f"({naive_cpu * 1000:,.0f} ms CPU) for {len(net.quarters)} quarters (measured {len(chosen)}, extrapolated)")
+              f"({naive_cpu * 1000:,.0f} ms CPU) for {len(net.quarters)} quarters "
+              f"(measured {len(chosen)}, extrapolated)")
         print(f"ratio naive / ours (cold, CPU): {naive_cpu / cold_cpu:,.1f}x")
         g = analysis.graph(net.ties)
         import networkx as nx

@@ -6,10 +6,10 @@ tuples, so the measures can be checked against small hand-drawn networks.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import combinations
-from typing import Iterable, Iterator
 
 import networkx as nx
 import rustworkx as rx
@@ -86,8 +86,8 @@ def community_evidence(memberships: Iterable[tuple[int, int, date, date | None]]
     for members in by_community.values():
         weight = group_weight(len({m[0] for m in members}))
         members.sort(key=lambda m: m[1])
-        for i, (p, joined_p, left_p) in enumerate(members):
-            for q, joined_q, left_q in members[i + 1:]:
+        for i, (p, _joined_p, left_p) in enumerate(members):
+            for q, joined_q, _left_q in members[i + 1:]:
                 # Sorted by joining date, so q joined no earlier than p: they overlap if p had not left by then.
                 if p == q or (left_p is not None and left_p < joined_q):
                     continue
@@ -332,7 +332,7 @@ def person_bridges(ties: dict[tuple[int, int], Tie], people: dict[int, PersonInf
     candidates = set(g.nodes) | set(introduced)
     bridges = []
     for person in candidates:
-        reach = {getattr(people.get(other), "borough", None) for other in (g[person] if person in g else ())}
+        reach = {getattr(people.get(other), "borough", None) for other in g.adj.get(person, {})}
         reach |= introduced_boroughs[person]
         own = getattr(people.get(person), "borough", None)
         reach |= {own}

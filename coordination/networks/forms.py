@@ -1,12 +1,10 @@
 """Forms for recording introductions and first meetings, and for leaving people out of network views."""
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import (GovCharacterCount, GovDateInput, GovRadioInput, GovSelect,
-                                                GovSubmitInput)
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovDateInput, GovRadioInput, GovSelect, GovSubmitInput
 from wtforms import DateField, RadioField, SelectField, SubmitField, TextAreaField
 
-from ..communities.forms import DATE_HINT, DateMessages
-from ..forms import Length, Required, StrippedForm
+from ..forms import DateMessages, Length, Required, StrippedForm
 from .models import RECORDED_SOURCES, TIE_SOURCE_TITLES
 
 

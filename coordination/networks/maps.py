@@ -6,7 +6,7 @@ import folium
 from geo import maps as geo_maps
 
 from ..boroughs import borough_name
-from ..geography.queries import map_boundaries, new_page_map
+from ..geography.interface import map_boundaries, new_page_map
 
 LINE_COLOUR = "#1d70b8"    # GOV.UK blue
 INSIDE_COLOUR = "#912b88"  # GOV.UK purple: ties inside one borough

@@ -7,8 +7,8 @@ from flask_login import current_user
 from geo.boroughs import BOROUGH_CODES
 
 from ..boroughs import borough_name
+from ..communities.interface import person_choices, recent_event_choices
 from ..communities.models import Event, Person
-from ..communities.queries import person_choices, recent_event_choices
 from ..extensions import db
 from ..forms import errors_onto
 from ..organisations.models import Organisation

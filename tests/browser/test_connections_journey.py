@@ -38,7 +38,8 @@ def story(app):
 
 def _no_findings(page, label):
     found = axe_violations(page, ("minor", "moderate", "serious", "critical"))
-    assert not found, f"{label}: " + "; ".join(f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}" for v in found)
+    assert not found, f"{label}: " + "; ".join(
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}" for v in found)
 
 
 def test_the_coordinator_reads_the_years_connections_and_records_one_by_keyboard(browser_page, create_user, story):

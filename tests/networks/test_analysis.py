@@ -111,8 +111,10 @@ def test_quarters_and_growth():
 
 
 def test_weak_evidence_adds_up_and_the_tie_dates_from_the_meeting_that_made_it():
-    evidence = [Evidence(1, 2, date(2025, 1, 5), "small_event", 0.4), Evidence(1, 2, date(2025, 3, 5), "small_event", 0.4),
-                Evidence(1, 2, date(2025, 8, 5), "small_event", 0.4), Evidence(3, 4, date(2025, 1, 5), "community", 0.1)]
+    evidence = [Evidence(1, 2, date(2025, 1, 5), "small_event", 0.4),
+                Evidence(1, 2, date(2025, 3, 5), "small_event", 0.4),
+                Evidence(1, 2, date(2025, 8, 5), "small_event", 0.4),
+                Evidence(3, 4, date(2025, 1, 5), "community", 0.1)]
     ties = analysis.aggregate(evidence)
     assert set(ties) == {(1, 2)}
     assert ties[(1, 2)].since == date(2025, 8, 5)
