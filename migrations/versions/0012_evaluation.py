@@ -2,7 +2,7 @@
 equality records (apart from responses), comparators and barrier/enabler themes
 
 Revision ID: 0012_evaluation
-Revises: 0009_membership_current
+Revises: 0013_networks
 Create Date: 2026-11-29 19:29:18.495829
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012_evaluation'
-down_revision = '0009_membership_current'
+down_revision = '0013_networks'
 branch_labels = None
 depends_on = None
 
