@@ -83,7 +83,7 @@ def seed(scale: str | None) -> str | None:
             **{f"outcome_{w}": rng.choices(["yes", "partly", "no"], weights=[62, 25, 13])[0]
                for w in ("knowledge", "skills", "confidence", "motivation")},
             **_ratings(rng), "borough": _pick(rng, BOROUGH_WEIGHTS)}, rng, now, paper=i < 2, actor=coordinator)
-    for i in range(44):
+    for _ in range(44):
         made += _respond(rounds["change"], {
             "practice_developed": rng.choices(["yes", "partly", "no"], weights=[45, 30, 25])[0],
             "change_created": rng.choices(["yes", "partly", "no"], weights=[38, 26, 36])[0],

@@ -1,10 +1,16 @@
 """Forms for questionnaires, rounds, personal links, comparators and themes (answers are checked in questions.py)."""
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxInput, GovRadioInput, GovSelect, GovSubmitInput,
-                                                GovTextArea, GovTextInput)
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import NumberRange, Optional, URL
+from wtforms.validators import URL, NumberRange, Optional
 
 from ..forms import Length, Required, StrippedForm
 from .equality import MEASURES

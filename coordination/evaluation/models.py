@@ -9,8 +9,20 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Numeric, String,
-                        Text, UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..enums import TitledEnum
@@ -64,11 +76,11 @@ class Questionnaire(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
-    versions: Mapped[list["QuestionnaireVersion"]] = relationship(
+    versions: Mapped[list[QuestionnaireVersion]] = relationship(
         back_populates="questionnaire", cascade="all, delete-orphan", order_by="QuestionnaireVersion.number")
 
     @property
-    def current(self) -> "QuestionnaireVersion":
+    def current(self) -> QuestionnaireVersion:
         return self.versions[-1]
 
 
@@ -166,7 +178,7 @@ class Response(db.Model):
 
     survey_round: Mapped[SurveyRound] = relationship()
     version: Mapped[QuestionnaireVersion] = relationship()
-    answers: Mapped[list["Answer"]] = relationship(back_populates="response", cascade="all, delete-orphan",
+    answers: Mapped[list[Answer]] = relationship(back_populates="response", cascade="all, delete-orphan",
                                                    order_by="Answer.id")
 
 
@@ -186,7 +198,7 @@ class Answer(db.Model):
     text: Mapped[str | None] = mapped_column(Text)
 
     response: Mapped[Response] = relationship(back_populates="answers")
-    themes: Mapped[list["Theme"]] = relationship(secondary="survey_answer_theme", order_by="Theme.name")
+    themes: Mapped[list[Theme]] = relationship(secondary="survey_answer_theme", order_by="Theme.name")
 
 
 class ResponseDraft(db.Model):

@@ -13,12 +13,27 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit
 from ..errors import OperationError
 from ..extensions import db
-from ..tokens import hash_token
 from ..timeutil import utcnow
+from ..tokens import hash_token
 from . import equality
-from .models import (Answer, AnswerTheme, Channel, Comparator, EqualityRecord, Invitation, Questionnaire,
-                     QuestionnaireKind, QuestionnaireVersion, QuestionType, Response, ResponseDraft, RoundStatus,
-                     SurveyRound, Theme, ThemeKind)
+from .models import (
+    Answer,
+    AnswerTheme,
+    Channel,
+    Comparator,
+    EqualityRecord,
+    Invitation,
+    Questionnaire,
+    QuestionnaireKind,
+    QuestionnaireVersion,
+    QuestionType,
+    Response,
+    ResponseDraft,
+    RoundStatus,
+    SurveyRound,
+    Theme,
+    ThemeKind,
+)
 from .questions import MAX_TEXT, READY_MADE, ROLES, new_key, resolve_options
 
 MAX_QUESTIONS = 40

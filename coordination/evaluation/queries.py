@@ -11,8 +11,17 @@ from sqlalchemy.orm import selectinload
 from ..communities.models import Attendance, AttendanceStatus, Community, Event
 from ..extensions import db
 from . import equality
-from .models import (Answer, AnswerTheme, EqualityRecord, Invitation, Questionnaire, Response, ResponseDraft,
-                     SurveyRound, Theme)
+from .models import (
+    Answer,
+    AnswerTheme,
+    EqualityRecord,
+    Invitation,
+    Questionnaire,
+    Response,
+    ResponseDraft,
+    SurveyRound,
+    Theme,
+)
 
 
 def get_or_404(model, item_id):

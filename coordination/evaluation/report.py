@@ -207,7 +207,7 @@ def _equality(scope, rounds, groups: dict) -> dict:
 def _themes(values) -> dict:
     by_theme: dict[str, Counter] = defaultdict(Counter)
     quotes = []
-    for role_values, response in values:
+    for _role_values, response in values:
         for answer in response.answers:
             for theme in answer.themes:
                 by_theme[theme.name][response.borough_code or ""] += 1

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ..terminology.search import expand_query
+from ..terminology.interface import expand_query
 from .models import Theme
 
 

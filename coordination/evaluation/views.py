@@ -3,17 +3,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import (Blueprint, Response as HttpResponse, abort, current_app, flash, redirect, render_template,
-                   request, session, url_for)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Response as HttpResponse
 from flask_login import current_user
 
 from ..boroughs import borough_choices, borough_name
+from ..communities.models import Event
 from ..params import whole_number
 from ..permissions import Role, roles_required
 from ..spreadsheet import csv_download
 from . import charts, equality, operations, queries, report
 from .forms import ComparatorForm, InvitationsForm, QuestionForm, QuestionnaireForm, RoundForm, ThemeForm
-from ..communities.models import Event
 from .models import Answer, Channel, Comparator, Questionnaire, QuestionnaireKind, SurveyRound, Theme
 from .questions import display_answer, options_for, parse_answer
 from .themes import suggest_themes
@@ -355,8 +355,9 @@ def list_comparators():
         else:
             flash("Comparator added.", "success")
             return redirect(url_for("evaluation.list_comparators"))
-    from ..extensions import db
     from sqlalchemy import select
+
+    from ..extensions import db
 
     configured = list(db.session.scalars(select(Comparator).order_by(Comparator.measure, Comparator.name)))
     census = [(m, equality.census_comparator(m)) for m in equality.MEASURES]

@@ -4,10 +4,11 @@ from __future__ import annotations
 import itertools
 from datetime import datetime
 
+from sqlalchemy import select
+
 from coordination.evaluation import operations
 from coordination.evaluation.models import Channel, Questionnaire, QuestionnaireKind, Response
 from coordination.extensions import db
-from sqlalchemy import select
 
 _n = itertools.count(1)
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from coordination.evaluation import operations
-from coordination.evaluation.models import (EqualityRecord, Invitation, QuestionnaireKind, Response,
-                                            ResponseDraft)
+from coordination.evaluation.models import EqualityRecord, Invitation, QuestionnaireKind, Response, ResponseDraft
 from coordination.extensions import db
 from tests.conftest import page
 from tests.evaluation.helpers import survey_round

@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from coordination.evaluation import operations
-from coordination.evaluation.models import QuestionnaireKind, Questionnaire, ResponseDraft
+from coordination.evaluation.models import Questionnaire, QuestionnaireKind, ResponseDraft
 from coordination.extensions import db
 from tests.evaluation.helpers import survey_round
 
