@@ -73,7 +73,7 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_session_user)
     # Import every model module so metadata (and migrations) see all tables.
-    from . import audit  # noqa: F401
+    from . import audit, versions  # noqa: F401
 
     for area in AREAS:
         _import_optional(f"coordination.{area}.models")

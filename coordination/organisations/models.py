@@ -69,6 +69,8 @@ class Organisation(db.Model):
     __tablename__ = "organisation"
     __table_args__ = (
         Index("ix_organisation_borough_status", "borough_code", "status"),
+        # Serves the directory's default order (active records by name) without sorting, and its count.
+        Index("ix_organisation_status_name", "status", "name", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

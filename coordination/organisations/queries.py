@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
 from flask import abort
-from sqlalchemy import Float, Integer, and_, exists, false, func, literal_column, or_, select, text
+from sqlalchemy import (Float, Integer, and_, exists, false, func, literal, literal_column, or_, select, text,
+                        union_all)
 from sqlalchemy.orm import selectinload
 
 from geo.boroughs import BOROUGH_CODES, borough_name
@@ -113,16 +114,21 @@ def _fts5_query(phrases: list[str]) -> str | None:
 
 
 def _text_match(phrases: list[str]):
-    """(join target, condition column, score column) for the phrases on this database, or None."""
+    """A select of (id, score) for the rows the full-text index finds for any phrase, or None.
+
+    SQLite asks the FTS5 table (one MATCH with the phrases OR-ed); PostgreSQL asks the GIN index on the
+    same expression the index was built on, so matching never visits rows the index rules out.
+    """
     phrases = [p.strip() for p in phrases if p and re.search(r"\w", p)]
     if not phrases:
         return None
     if db.engine.dialect.name == "sqlite":
-        match = _fts5_query(phrases)
         fts = (text("SELECT rowid AS id, -bm25(organisation_fts, 10.0, 1.0) AS score FROM organisation_fts "
                     "WHERE organisation_fts MATCH :fts_match")
-               .bindparams(fts_match=match).columns(id=Integer, score=Float).subquery("fts"))
-        return fts
+               .bindparams(fts_match=_fts5_query(phrases)).columns(id=Integer, score=Float)
+               # Materialised: once flattened into the outer query, SQLite cannot call bm25() there.
+               .cte("fts").prefix_with("MATERIALIZED"))
+        return select(fts.c.id, fts.c.score)
     query = None
     for phrase in phrases:
         part = func.phraseto_tsquery(literal_column("'english'"), phrase)
@@ -132,8 +138,28 @@ def _text_match(phrases: list[str]):
                                literal_column("'A'")).op("||")(
         func.setweight(func.to_tsvector(literal_column("'english'"), func.coalesce(Organisation.description, "")),
                        literal_column("'B'"))))
-    return (select(Organisation.id.label("id"), func.ts_rank(weighted, query).label("score"))
-            .where(document.op("@@")(query)).subquery("fts"))
+    return select(Organisation.id.label("id"), func.ts_rank(weighted, query).label("score")).where(
+        document.op("@@")(query))
+
+
+def _matched(phrases: list[str], concept_ids: list[int]):
+    """Subquery (id, score): ids from the text index unioned with ids tagged with a named concept.
+
+    An organisation found both ways keeps its text score; one found only by its tag scores 0.
+    """
+    parts = []
+    found = _text_match(phrases)
+    if found is not None:
+        parts.append(found)
+    if concept_ids:
+        parts.append(select(organisation_practice_area.c.organisation_id.label("id"),
+                            literal(0.0, Float).label("score"))
+                     .where(organisation_practice_area.c.concept_id.in_(concept_ids)))
+    if not parts:
+        return None, False
+    hits = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("hits")
+    matched = select(hits.c.id, func.max(hits.c.score).label("score")).group_by(hits.c.id).subquery("matched")
+    return matched, found is not None
 
 
 # --- The one search ---------------------------------------------------------------------------
@@ -166,41 +192,53 @@ def _filter_conditions(filters: OrganisationFilters, today: date | None = None) 
 
 
 def ranked_ids(filters: OrganisationFilters) -> tuple:
-    """(select of id and score in rank order, phrases, also_searched) for these filters."""
+    """(select of id and score in rank order, phrases, also_searched) for these filters.
+
+    With words, the full-text index (and the concept tags) decide which rows are looked at at all; the
+    filters then apply to those rows only. Without words, the list is in name order, which the
+    (status, name, id) index serves without sorting.
+    """
     phrases, concept_ids, also = expand_query(filters.q) if filters.q else ([], [], [])
-    statement = select(Organisation.id.label("id"))
     conditions = _filter_conditions(filters)
-    order = [Organisation.name, Organisation.id]
-    if filters.q:
-        fts = _text_match(phrases)
-        matches = []
-        score = literal_column("0.0")
-        if fts is not None:
-            statement = statement.outerjoin(fts, fts.c.id == Organisation.id)
-            matches.append(fts.c.id.is_not(None))
-            score = func.coalesce(fts.c.score, 0.0)
-        if concept_ids:
-            tagged = exists().where(organisation_practice_area.c.organisation_id == Organisation.id,
-                                    organisation_practice_area.c.concept_id.in_(concept_ids))
-            matches.append(tagged)
-        conditions.append(or_(*matches) if matches else false())
-        statement = statement.add_columns(score.label("score"))
-        if fts is not None:
-            order = [score.desc(), Organisation.name, Organisation.id]
-    else:
-        statement = statement.add_columns(literal_column("0.0").label("score"))
-    return statement.where(*conditions).order_by(*order), phrases, also
+    if not filters.q:
+        statement = select(Organisation.id.label("id"), literal(0.0, Float).label("score"))
+        return statement.where(*conditions).order_by(Organisation.name, Organisation.id), phrases, also
+    matched, ranked = _matched(phrases, concept_ids)
+    if matched is None:
+        statement = select(Organisation.id.label("id"), literal(0.0, Float).label("score")).where(false())
+        return statement, phrases, also
+    statement = (select(Organisation.id.label("id"), matched.c.score.label("score"))
+                 .join(matched, matched.c.id == Organisation.id).where(*conditions))
+    order = [matched.c.score.desc(), Organisation.name, Organisation.id] if ranked else [Organisation.name,
+                                                                                       Organisation.id]
+    return statement.order_by(*order), phrases, also
 
 
 def search_organisations(filters: OrganisationFilters, page: int = 1, per_page: int = PER_PAGE) -> SearchResult:
-    """Free text (full-text search, expanded with synonyms) combined with the filters, ranked and paged."""
+    """Free text (full-text search, expanded with synonyms) combined with the filters, ranked and paged.
+
+    Words: one query returns the page and the total (COUNT(*) OVER ()), its cost bounded by the matches.
+    No words: the page comes straight off the name index and the total from an index-only count.
+    """
     per_page = max(1, min(int(per_page or PER_PAGE), MAX_PER_PAGE))
     page = max(1, min(int(page or 1), MAX_PAGE))  # bigger offsets overflow the databases' integers
     statement, phrases, also = ranked_ids(filters)
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
-    ids = [row.id for row in db.session.execute(statement.limit(per_page).offset((page - 1) * per_page))]
+    offset = (page - 1) * per_page
+    if filters.q:
+        rows = db.session.execute(statement.add_columns(func.count().over().label("total"))
+                                  .limit(per_page).offset(offset)).all()
+        ids = [row.id for row in rows]
+        total = rows[0].total if rows else (_count(statement) if page > 1 else 0)
+    else:
+        ids = list(db.session.scalars(statement.with_only_columns(Organisation.id).limit(per_page).offset(offset)))
+        total = _count(statement) if ids or page > 1 else 0
     return SearchResult(items=load_in_order(ids), total=total, page=page, per_page=per_page, query=filters.q,
                         phrases=phrases, also_searched=also)
+
+
+def _count(statement) -> int:
+    """How many rows the statement finds (a past-the-end page still reports the real total)."""
+    return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
 
 
 def load_in_order(ids: list[int]) -> list[Organisation]:
