@@ -95,3 +95,51 @@ def etag_for(*parts) -> str:
     """A strong ETag (quoted) from the data version and whatever else shapes the response."""
     digest = hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
     return f'"{digest}"'
+
+
+DIRECTORY_TABLES = ("organisation", "organisation_borough", "organisation_practice_area", "concept", "concept_label")
+
+
+class VersionedCache:
+    """A small thread-safe LRU of built payloads; keys carry the data version, so stale entries are never hit."""
+
+    def __init__(self, size: int = 16):
+        import threading
+        from collections import OrderedDict
+
+        self.size = size
+        self._items = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_build(self, key, build):
+        """The cached value for key, building it (outside the lock) when missing."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = build()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def conditional_response(parts: tuple, build, mimetype: str = "application/json"):
+    """A response with an ETag from `parts` (data version, filters…): 304 when the caller already has it.
+
+    `build()` returns the body (bytes, str or an iterable for streaming) and is only called on a miss.
+    """
+    from flask import Response, request
+
+    digest = etag_for(*parts).strip('"')
+    if request.if_none_match.contains(digest):
+        response = Response(status=304)
+    else:
+        response = Response(build(), mimetype=mimetype)
+    response.set_etag(digest)
+    return response

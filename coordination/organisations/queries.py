@@ -5,6 +5,7 @@ SQL, so the list, the map, the CSV export, the GeoJSON and the Open Referral fee
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 import uuid
@@ -43,6 +44,7 @@ class OrganisationFilters:
     org_type: str | None = None
     status: str = "active"              # active | closed | any
     needs_attention: bool = False
+    located_only: bool = False          # only those with a map location (paged GeoJSON); not a query parameter
 
     @classmethod
     def from_args(cls, args, default_borough: str | None = None) -> "OrganisationFilters":
@@ -179,6 +181,8 @@ def _filter_conditions(filters: OrganisationFilters, today: date | None = None) 
                                          organisation_practice_area.c.concept_id == filters.practice_area))
     if filters.org_type:
         conditions.append(Organisation.org_type == OrganisationType(filters.org_type))
+    if filters.located_only:
+        conditions.append(Organisation.latitude.is_not(None))
     if filters.needs_attention:
         conditions.append(or_(
             Organisation.location_status.in_([LocationStatus.NO_POSTCODE, LocationStatus.UNKNOWN_POSTCODE]),
@@ -259,21 +263,21 @@ def all_ids(filters: OrganisationFilters) -> list[int]:
 
 # --- Bulk read for the map and exports --------------------------------------------------------
 
-def _links(ids: list[int]) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
-    """id -> operates-in codes, id -> practice-area labels (in chunks, for big exports)."""
+def _links(connection, matched) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """id -> operates-in codes, id -> practice-area labels for the matched rows (joined, not an IN list)."""
     boroughs: dict[int, list[str]] = {}
     areas: dict[int, list[str]] = {}
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start:start + 5000]
-        for oid, code in db.session.execute(
-                select(OrganisationBorough.organisation_id, OrganisationBorough.borough_code)
-                .where(OrganisationBorough.organisation_id.in_(chunk)).order_by(OrganisationBorough.borough_code)):
-            boroughs.setdefault(oid, []).append(code)
-        for oid, label in db.session.execute(
-                select(organisation_practice_area.c.organisation_id, Concept.pref_label)
-                .join(Concept, Concept.id == organisation_practice_area.c.concept_id)
-                .where(organisation_practice_area.c.organisation_id.in_(chunk)).order_by(Concept.pref_label)):
-            areas.setdefault(oid, []).append(label)
+    for oid, code in connection.execute(
+            select(OrganisationBorough.organisation_id, OrganisationBorough.borough_code)
+            .join(matched, matched.c.id == OrganisationBorough.organisation_id)
+            .order_by(OrganisationBorough.borough_code)):
+        boroughs.setdefault(oid, []).append(code)
+    for oid, label in connection.execute(
+            select(organisation_practice_area.c.organisation_id, Concept.pref_label)
+            .join(Concept, Concept.id == organisation_practice_area.c.concept_id)
+            .join(matched, matched.c.id == organisation_practice_area.c.organisation_id)
+            .order_by(Concept.pref_label)):
+        areas.setdefault(oid, []).append(label)
     return boroughs, areas
 
 
@@ -282,33 +286,55 @@ EXPORT_COLUMNS = ["id", "name", "type", "charity_number", "company_number", "des
                   "location_status", "operates_in", "practice_areas", "status", "last_checked_on"]
 
 
-def export_rows(filters: OrganisationFilters) -> list[dict]:
-    """Plain rows for every matching organisation, in rank order (CSV export, GeoJSON)."""
+@dataclass
+class ExportQuery:
+    """The statements for one export, built up front (they need the request's filters and the database kind).
+
+    `rows(connection)` then runs them on a connection of its own, so a streamed response can go on reading
+    after the view has returned, without holding the request's context open.
+    """
+
+    matched: object
+    statement: object
+
+    def rows(self, connection):
+        """Plain rows in rank order, fetched a thousand at a time."""
+        boroughs, areas = _links(connection, self.matched)
+        result = connection.execution_options(stream_results=True, yield_per=1000).execute(self.statement)
+        for row in result:
+            oid = row.id
+            yield {
+                "id": row.id, "name": row.name, "type": row.org_type.title, "charity_number": row.charity_number,
+                "company_number": row.company_number, "description": row.description, "website": row.website,
+                "email": row.email, "phone": row.phone, "address": row.address, "postcode": row.postcode,
+                "borough_code": row.borough_code, "borough": _BOROUGH_NAMES.get(row.borough_code),
+                "latitude": row.latitude, "longitude": row.longitude,
+                "location_status": row.location_status.value,
+                "operates_in": boroughs.get(oid, []), "practice_areas": areas.get(oid, []),
+                "status": row.status.value,
+                "last_checked_on": row.last_checked_on.isoformat() if row.last_checked_on else None,
+            }
+
+
+def export_query(filters: OrganisationFilters, limit: int | None = None, offset: int = 0) -> ExportQuery:
+    """The matching organisations in rank order; `limit`/`offset` take one page of that order."""
     statement, _, _ = ranked_ids(filters)
+    if limit is not None:
+        statement = statement.limit(limit).offset(offset)
     matched = statement.subquery()
     columns = [Organisation.id, Organisation.name, Organisation.org_type, Organisation.charity_number,
                Organisation.company_number, Organisation.description, Organisation.website, Organisation.email,
                Organisation.phone, Organisation.address, Organisation.postcode, Organisation.borough_code,
                Organisation.latitude, Organisation.longitude, Organisation.location_status, Organisation.status,
                Organisation.last_checked_on]
-    rows = list(db.session.execute(select(*columns).join(matched, matched.c.id == Organisation.id)
-                                   .order_by(matched.c.score.desc(), Organisation.name, Organisation.id)))
-    boroughs, areas = _links([row.id for row in rows])
-    names = {code: borough_name(code) for code in BOROUGH_CODES}
-    out = []
-    for row in rows:
-        oid = row.id
-        out.append({
-            "id": row.id, "name": row.name, "type": row.org_type.title, "charity_number": row.charity_number,
-            "company_number": row.company_number, "description": row.description, "website": row.website,
-            "email": row.email, "phone": row.phone, "address": row.address, "postcode": row.postcode,
-            "borough_code": row.borough_code, "borough": names.get(row.borough_code),
-            "latitude": row.latitude, "longitude": row.longitude, "location_status": row.location_status.value,
-            "operates_in": boroughs.get(oid, []), "practice_areas": areas.get(oid, []),
-            "status": row.status.value,
-            "last_checked_on": row.last_checked_on.isoformat() if row.last_checked_on else None,
-        })
-    return out
+    rows = (select(*columns).join(matched, matched.c.id == Organisation.id)
+            .order_by(matched.c.score.desc(), Organisation.name, Organisation.id))
+    return ExportQuery(matched=matched, statement=rows)
+
+
+def export_rows(filters: OrganisationFilters) -> list[dict]:
+    """Every matching organisation as a plain row, in rank order (CSV export)."""
+    return list(export_query(filters).rows(db.session.connection()))
 
 
 def map_points(filters: OrganisationFilters) -> list[list]:
@@ -322,24 +348,68 @@ def map_points(filters: OrganisationFilters) -> list[list]:
     return [[round(lat, 4), round(lon, 4), oid, safe_text(name, max_length=100)] for oid, name, lat, lon in rows]
 
 
+GEOJSON_MAX_PER_PAGE = 5000
+
+
+def _feature(row: dict) -> dict:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]},
+        "properties": {
+            "id": row["id"], "name": row["name"], "charity_number": row["charity_number"],
+            "company_number": row["company_number"], "borough_code": row["borough_code"],
+            "borough_name": row["borough"],
+            "operates_in": [{"code": c, "name": _BOROUGH_NAMES.get(c)} for c in row["operates_in"]],
+            "practice_areas": row["practice_areas"], "type": row["type"], "status": row["status"],
+        },
+    }
+
+
+def geojson_chunks(filters: OrganisationFilters, page: int | None = None, per_page: int = 1000):
+    """A FeatureCollection of located organisations as JSON text in pieces, for a streamed response.
+
+    Without `page`, every match (the whole map layer); with it, one page, and the collection carries the
+    paging fields Open Referral uses (total_items, total_pages, page_number) as foreign members. The
+    queries are prepared here; the returned generator reads on its own connection.
+    """
+    from dataclasses import replace
+
+    filters = replace(filters, located_only=True)
+    head = '{"type":"FeatureCollection"'
+    if page is None:
+        query = export_query(filters)
+    else:
+        per_page = max(1, min(per_page, GEOJSON_MAX_PER_PAGE))
+        total = search_organisations(filters, 1, 1).total
+        pages = max(1, math.ceil(total / per_page))
+        query = export_query(filters, limit=per_page, offset=(page - 1) * per_page)
+        head += (f',"total_items":{total},"total_pages":{pages},"page_number":{page},"per_page":{per_page},'
+                 f'"first_page":{json.dumps(page == 1)},"last_page":{json.dumps(page >= pages)}')
+    return _json_pieces(head + ',"features":[', query, _feature, "]}")
+
+
+def _json_pieces(head: str, query: ExportQuery, shape, tail: str):
+    engine = db.engine
+
+    def generate():
+        yield head
+        with engine.connect() as connection:
+            batch, first = [], True
+            for row in query.rows(connection):
+                batch.append(json.dumps(shape(row), separators=(",", ":")))
+                if len(batch) == 200:
+                    yield ("" if first else ",") + ",".join(batch)
+                    batch, first = [], False
+            if batch:
+                yield ("" if first else ",") + ",".join(batch)
+        yield tail
+
+    return generate()
+
+
 def geojson(filters: OrganisationFilters) -> dict:
-    """A FeatureCollection of located organisations with identifiers, boroughs and practice areas."""
-    features = []
-    for row in export_rows(filters):
-        if row["latitude"] is None:
-            continue
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]},
-            "properties": {
-                "id": row["id"], "name": row["name"], "charity_number": row["charity_number"],
-                "company_number": row["company_number"], "borough_code": row["borough_code"],
-                "borough_name": row["borough"],
-                "operates_in": [{"code": c, "name": _BOROUGH_NAMES.get(c)} for c in row["operates_in"]],
-                "practice_areas": row["practice_areas"], "type": row["type"], "status": row["status"],
-            },
-        })
-    return {"type": "FeatureCollection", "features": features}
+    """The whole FeatureCollection as a dict (tests and small callers; the API streams geojson_chunks)."""
+    return json.loads("".join(geojson_chunks(filters)))
 
 
 # --- Open Referral UK / HSDS 3 ----------------------------------------------------------------
@@ -390,25 +460,21 @@ def _hsds_organisation(row: dict) -> dict:
 
 def openreferral_page(filters: OrganisationFilters, page: int, per_page: int) -> dict:
     """One page of organisations in HSDS 3 shape with the standard paging fields."""
-    result = search_organisations(filters, page, per_page)
-    ids = [org.id for org in result.items]
-    by_id = {row["id"]: row for row in _rows_for(ids)}
-    contents = [_hsds_organisation(by_id[i]) for i in ids]
-    return {"total_items": result.total, "total_pages": result.pages, "page_number": result.page,
-            "size": len(contents), "first_page": result.page == 1, "last_page": result.page >= result.pages,
-            "empty": not contents, "contents": contents}
+    return json.loads("".join(openreferral_chunks(filters, page, per_page)))
 
 
-def _rows_for(ids: list[int]) -> list[dict]:
-    orgs = load_in_order(ids)
-    return [{
-        "id": o.id, "name": o.name, "type": o.org_type.title, "charity_number": o.charity_number,
-        "company_number": o.company_number, "description": o.description, "website": o.website, "email": o.email,
-        "phone": o.phone, "address": o.address, "postcode": o.postcode, "borough_code": o.borough_code,
-        "borough": borough_name(o.borough_code) if o.borough_code else None, "latitude": o.latitude,
-        "longitude": o.longitude, "operates_in": o.operates_in_codes,
-        "practice_areas": [c.pref_label for c in o.practice_areas],
-    } for o in orgs]
+def openreferral_chunks(filters: OrganisationFilters, page: int, per_page: int):
+    """One Open Referral page as JSON text in pieces: the paging fields first, then each organisation."""
+    per_page = max(1, min(int(per_page or PER_PAGE), MAX_PER_PAGE))
+    page = max(1, min(int(page or 1), MAX_PAGE))
+    total = search_organisations(filters, 1, 1).total
+    pages = max(1, math.ceil(total / per_page))
+    size = max(0, min(per_page, total - (page - 1) * per_page))
+    head = {"total_items": total, "total_pages": pages, "page_number": page, "size": size,
+            "first_page": page == 1, "last_page": page >= pages, "empty": size == 0}
+    query = export_query(filters, limit=per_page, offset=(page - 1) * per_page)
+    return _json_pieces(json.dumps(head, separators=(",", ":"))[:-1] + ',"contents":[', query, _hsds_organisation,
+                        "]}")
 
 
 # --- Small lookups ----------------------------------------------------------------------------
