@@ -34,7 +34,6 @@ def create_app(config_name: str | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntegerConverter
     _register_blueprints(app)
     _register_cli(app)
-    _init_maps()
     security.init_app(app)
     errors.init_app(app)
     return app
@@ -99,13 +98,6 @@ def _register_blueprints(app: Flask) -> None:
         views = _import_optional(f"coordination.{area}.views")
         if views is not None:
             app.register_blueprint(views.bp)
-
-
-def _init_maps() -> None:
-    """Folium pages load Leaflet from the app's /vendor route, never from a CDN."""
-    from geo.maps import use_local_assets
-
-    use_local_assets("/vendor")
 
 
 def _register_cli(app: Flask) -> None:

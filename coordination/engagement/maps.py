@@ -14,13 +14,13 @@ from branca.element import MacroElement
 from folium.plugins import FastMarkerCluster
 from folium.template import Template
 
-from geo import maps as geo_maps
 from geo.safe_text import safe_text
 
-from ..geography.queries import map_boundaries
+from ..geography.queries import map_boundaries, page_maps
 
 from .figures import BY_KEY
 
+geo_maps = page_maps()  # geo.maps with Leaflet served from /vendor
 MAP_FIGURES = ("gap_index", "gap_index_need", "engagement_rate", "engaged_per_100k")
 # Below 1 (under-represented) is red, 1 is pale grey, above 1 is blue.
 GAP_STOPS = (geo_maps.GOVUK_RED, geo_maps.GOVUK_LIGHT_GREY, geo_maps.GOVUK_BLUE)

@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import bindparam, select, text
 
-from geo.boroughs import BOROUGH_CODES, load_facts
+from geo.boroughs import BOROUGH_CODES, facts_by_code
 
 from ..extensions import db
 from ..timeutil import utcnow
@@ -68,12 +68,12 @@ def find_period(key: str | None, today: date | None = None) -> Period:
 
 def _borough_values() -> tuple[str, dict]:
     """A VALUES list of the ten boroughs' population and need (IMD average score), with its parameters."""
-    facts = load_facts().set_index("code")
+    facts = facts_by_code()
     rows, params = [], {}
     for n, code in enumerate(BOROUGH_CODES):
         rows.append(f"(:b{n}, :pop{n}, :imd{n})")
-        params.update({f"b{n}": code, f"pop{n}": int(facts.loc[code, "population"]),
-                       f"imd{n}": float(facts.loc[code, "imd_score"])})
+        params.update({f"b{n}": code, f"pop{n}": int(facts[code]["population"]),
+                       f"imd{n}": float(facts[code]["imd_score"])})
     return ", ".join(rows), params
 
 

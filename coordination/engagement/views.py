@@ -19,7 +19,8 @@ from ..permissions import Role, roles_required
 from ..security import csp_nonce
 from ..terminology.models import Concept
 from ..terminology.search import display_label as local_display_label
-from . import charts, figures, maps, queries
+from ..versions import VersionedCache
+from . import charts, figures, queries
 from .figures import EVENT_TYPE_TITLES, FIGURES
 
 bp = Blueprint("engagement", __name__, url_prefix="/engagement")
@@ -57,8 +58,12 @@ def _figures(period) -> list[dict]:
     """Presented figures for everyone's view, cached with the map by data version."""
     own = tuple(current_user.borough_codes) if _suppress() else ()
     key = ("figures", queries.data_version(), period.key, period.start, _suppress(), own)
-    return maps.CACHE.get_or_build(key, lambda: figures.present_all(queries.engagement_figures(period),
+    return _FIGURES.get_or_build(key, lambda: figures.present_all(queries.engagement_figures(period),
                                                                     _suppress(), own))
+
+
+# Presented figures by data version and choices (borough pages and CSVs need no map library for these).
+_FIGURES = VersionedCache(size=32)
 
 
 def _area_options(concepts, borough_code=None):
@@ -72,6 +77,8 @@ def gap_map_parts(period, concept_id: int, rows: list[dict], links: dict[str, st
     # Imported boundaries change the version, so the map is rebuilt then too.
     key = ("map", queries.data_version(), boundaries_version(), period.key, period.start, concept_id, suppress,
            tuple(sorted(links)), tuple(current_user.borough_codes) if suppress else ())
+
+    from . import maps  # folium and pandas: loaded by the first gap map, not by every engagement page
 
     def build():
         organisations = queries.organisation_engagement(period, concept_id=concept_id or None)

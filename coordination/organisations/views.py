@@ -8,20 +8,20 @@ import secrets
 import time
 from functools import wraps
 
-from flask import (Blueprint, Response, current_app, flash, g, jsonify, redirect, render_template, request,
+from flask import (Blueprint, current_app, flash, g, jsonify, redirect, render_template, request,
                    send_file, url_for)
 from flask_login import current_user
 
 from ..boroughs import borough_choices, borough_name
 from ..extensions import csrf, db
-from ..geography.queries import boundaries_version, map_boundaries, new_page_map
+from ..geography.queries import cached_page_map, map_boundaries, new_page_map, page_maps
 from ..params import MAX_PAGE, whole_number
 from ..spreadsheet import csv_download
 from ..permissions import Role, roles_required
 from ..security import csp_nonce
 from ..terminology.search import record_zero_result
 from ..versions import DIRECTORY_TABLES, VersionedCache, conditional_response, data_version
-from . import clusters, importer, operations, queries
+from . import clusters, operations, queries
 from .forms import MergeForm, OrganisationForm, TokenForm, UploadForm, mapping_form_class
 from .models import ApiToken, LocationStatus, TYPE_TITLES, Organisation
 
@@ -29,6 +29,13 @@ bp = Blueprint("organisations", __name__)
 C, F, P = Role.COORDINATOR, Role.FINANCE, Role.PARTNER
 READERS = (C, P)
 
+
+
+def _importer():
+    """The CSV importer (it brings pandas and the postcode tables, so only import pages load it)."""
+    from . import importer
+
+    return importer
 
 
 def _filters() -> queries.OrganisationFilters:
@@ -197,8 +204,8 @@ def import_upload():
         _forget_old_uploads()
         raw = form.file.data.read()
         try:
-            importer.read_csv(raw)
-        except importer.ImportFailed as error:
+            _importer().read_csv(raw)
+        except _importer().ImportFailed as error:
             form.file.errors = [str(error)]
         else:
             # Kept under a random name so reloading the mapping page never loses the upload.
@@ -219,18 +226,18 @@ def import_mapping(upload_id: str):
         flash("That upload has expired or was already imported. Upload the file again.", "error")
         return redirect(url_for("organisations.import_upload"))
     with open(path, "rb") as handle:
-        upload = importer.read_csv(handle.read())
+        upload = _importer().read_csv(handle.read())
     form = mapping_form_class(upload.headers)(borough_choices=borough_choices())
     if request.method == "GET":
-        for target, index in importer.guess_mapping(upload.headers).items():
+        for target, index in _importer().guess_mapping(upload.headers).items():
             getattr(form, f"col_{target}").data = str(index)
     if form.validate_on_submit():
-        mapping = {target: int(getattr(form, f"col_{target}").data) for target in importer.TARGETS
+        mapping = {target: int(getattr(form, f"col_{target}").data) for target in _importer().TARGETS
                    if getattr(form, f"col_{target}").data}
         try:
-            summary = importer.import_organisations(upload, mapping, form.operates_in.data, actor=current_user,
+            summary = _importer().import_organisations(upload, mapping, form.operates_in.data, actor=current_user,
                                                     source=_source_name(upload_id))
-        except importer.ImportFailed as error:
+        except _importer().ImportFailed as error:
             form.col_name.errors = list(form.col_name.errors) + [str(error)]
         else:
             with open(_upload_path(upload_id, ".report.csv"), "w", encoding="utf-8-sig", newline="") as handle:
@@ -262,22 +269,14 @@ def import_report(upload_id: str):
 
 # --- Map and exports --------------------------------------------------------------------------
 
-_MAP_PARTS = VersionedCache(size=4)
-
-
 def _map_parts() -> dict:
     """The map frame with the borough boundaries, drawn once per boundary file (only the nonce changes)."""
-    from ..engagement.maps import rendered_parts, with_nonce
-
     def build():
-        import geo.maps
-
         m = new_page_map()
-        geo.maps.add_boundaries(m, map_boundaries(), name="Borough boundaries")
-        return rendered_parts(m)
+        page_maps().add_boundaries(m, map_boundaries(), name="Borough boundaries")
+        return m
 
-    key = (boundaries_version(), current_app.config.get("TILE_URL"))
-    return with_nonce(_MAP_PARTS.get_or_build(key, build), csp_nonce())
+    return cached_page_map(("organisations",), build, csp_nonce())
 
 
 @bp.get("/organisations/map")
