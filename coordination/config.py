@@ -66,6 +66,7 @@ class Config:
     COMPRESS_MIMETYPES = ["text/html", "text/css", "text/csv", "text/javascript", "application/javascript",
                           "application/json", "application/geo+json", "image/svg+xml"]
     COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_ALGORITHM_STREAMING = ["br", "deflate"]  # streamed APIs (Flask-Compress cannot stream gzip)
     COMPRESS_BR_LEVEL = 4   # brotli's default (11) costs ~100 ms on a large page; 4 is about gzip's speed
     COMPRESS_LEVEL = 6
     COMPRESS_MIN_SIZE = 1024

@@ -129,6 +129,9 @@ class VersionedCache:
             self._items.clear()
 
 
+_ENCODINGS = ("br", "gzip", "deflate", "zstd")
+
+
 def conditional_response(parts: tuple, build, mimetype: str = "application/json"):
     """A response with an ETag from `parts` (data version, filters…): 304 when the caller already has it.
 
@@ -137,7 +140,8 @@ def conditional_response(parts: tuple, build, mimetype: str = "application/json"
     from flask import Response, request
 
     digest = etag_for(*parts).strip('"')
-    if request.if_none_match.contains(digest):
+    # Flask-Compress appends the encoding to a compressed response's ETag ("…:br"); either form matches.
+    if any(request.if_none_match.contains(tag) for tag in (digest, *(f"{digest}:{a}" for a in _ENCODINGS))):
         response = Response(status=304)
     else:
         response = Response(build(), mimetype=mimetype)

@@ -168,7 +168,8 @@ class ApiToken(db.Model):
 
 
 # Full-text search over name and description. SQLite: an FTS5 table kept in step by triggers;
-# PostgreSQL: a GIN index on the same tsvector expression the search uses. Created by the
+# PostgreSQL: a stored, generated tsvector column (name weighted A, description B) with a GIN index, so
+# matching and ranking read the stored vector instead of parsing each matched row's text again. Created by the
 # migration and, for schemas built with create_all (tests), by these after_create events. The
 # objects are not SQLAlchemy tables, so migrations ignore them (extensions.include_in_migrations).
 SEARCH_INDEX_SQL = {
@@ -188,16 +189,22 @@ SEARCH_INDEX_SQL = {
         "INSERT INTO organisation_fts(organisation_fts) VALUES ('rebuild')",
     ],
     "postgresql": [
-        "CREATE INDEX IF NOT EXISTS ix_organisation_search ON organisation USING gin "
-        "(to_tsvector('english', coalesce(name, '') || ' ' || coalesce(description, '')))",
+        "ALTER TABLE organisation ADD COLUMN IF NOT EXISTS search_document tsvector GENERATED ALWAYS AS "
+        "(setweight(to_tsvector('english', coalesce(name, '')), 'A') || "
+        "setweight(to_tsvector('english', coalesce(description, '')), 'B')) STORED",
+        "CREATE INDEX IF NOT EXISTS ix_organisation_search_document ON organisation USING gin (search_document)",
+        # The expression index of 0005, replaced by the column's.
+        "DROP INDEX IF EXISTS ix_organisation_search",
     ],
 }
 SEARCH_INDEX_DROP_SQL = {
     "sqlite": ["DROP TRIGGER IF EXISTS organisation_fts_ai", "DROP TRIGGER IF EXISTS organisation_fts_ad",
                "DROP TRIGGER IF EXISTS organisation_fts_au", "DROP TABLE IF EXISTS organisation_fts"],
-    "postgresql": ["DROP INDEX IF EXISTS ix_organisation_search"],
+    "postgresql": ["DROP INDEX IF EXISTS ix_organisation_search_document",
+                   "ALTER TABLE organisation DROP COLUMN IF EXISTS search_document",
+                   "DROP INDEX IF EXISTS ix_organisation_search"],
 }
-NOT_MODELLED = ("organisation_fts", "ix_organisation_search")
+NOT_MODELLED = ("organisation_fts", "ix_organisation_search", "search_document")
 
 for _dialect, _statements in SEARCH_INDEX_SQL.items():
     for _statement in _statements:

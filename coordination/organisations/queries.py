@@ -106,9 +106,8 @@ def words_find_nothing(q: str) -> bool:
 
 # --- Full-text index --------------------------------------------------------------------------
 
-# The same expression in the index and in queries, written as literal SQL so PostgreSQL can use the index.
-PG_DOCUMENT = ("to_tsvector('english', coalesce(organisation.name, '') || ' ' || "
-               "coalesce(organisation.description, ''))")
+# PostgreSQL: the stored, weighted tsvector column with its GIN index (SEARCH_INDEX_SQL); not modelled.
+PG_DOCUMENT = "organisation.search_document"
 
 def _fts5_query(phrases: list[str]) -> str | None:
     quoted = ['"' + p.replace('"', '""') + '"' for p in phrases if re.search(r"\w", p)]
@@ -131,17 +130,18 @@ def _text_match(phrases: list[str]):
                # Materialised: once flattened into the outer query, SQLite cannot call bm25() there.
                .cte("fts").prefix_with("MATERIALIZED"))
         return select(fts.c.id, fts.c.score)
+    query = _pg_query(phrases)
+    document = literal_column(PG_DOCUMENT)
+    return select(Organisation.id.label("id"), func.ts_rank(document, query).label("score")).where(
+        document.op("@@")(query))
+
+
+def _pg_query(phrases: list[str]):
     query = None
     for phrase in phrases:
         part = func.phraseto_tsquery(literal_column("'english'"), phrase)
         query = part if query is None else query.op("||")(part)
-    document = literal_column(PG_DOCUMENT)
-    weighted = (func.setweight(func.to_tsvector(literal_column("'english'"), func.coalesce(Organisation.name, "")),
-                               literal_column("'A'")).op("||")(
-        func.setweight(func.to_tsvector(literal_column("'english'"), func.coalesce(Organisation.description, "")),
-                       literal_column("'B'"))))
-    return select(Organisation.id.label("id"), func.ts_rank(weighted, query).label("score")).where(
-        document.op("@@")(query))
+    return query
 
 
 def _matched(phrases: list[str], concept_ids: list[int]):
@@ -207,6 +207,13 @@ def ranked_ids(filters: OrganisationFilters) -> tuple:
     if not filters.q:
         statement = select(Organisation.id.label("id"), literal(0.0, Float).label("score"))
         return statement.where(*conditions).order_by(Organisation.name, Organisation.id), phrases, also
+    words = [p.strip() for p in phrases if p and re.search(r"\w", p)]
+    if db.engine.dialect.name == "postgresql" and words and not concept_ids:
+        # No concept named: the index condition sits in the one query, beside the filters, without a join.
+        document, query = literal_column(PG_DOCUMENT), _pg_query(words)
+        statement = (select(Organisation.id.label("id"), func.ts_rank(document, query).label("score"))
+                     .where(document.op("@@")(query), *conditions))
+        return statement.order_by(literal_column("score").desc(), Organisation.name, Organisation.id), phrases, also
     matched, ranked = _matched(phrases, concept_ids)
     if matched is None:
         statement = select(Organisation.id.label("id"), literal(0.0, Float).label("score")).where(false())

@@ -8,6 +8,7 @@ Create Date: 2026-11-29 19:40:00
 from alembic import op
 import sqlalchemy as sa
 
+from coordination.organisations.models import SEARCH_INDEX_SQL
 from coordination.versions import drop_trigger_sql, trigger_sql
 
 
@@ -27,9 +28,18 @@ def upgrade():
         batch_op.create_index('ix_organisation_status_name', ['status', 'name', 'id'], unique=False)
     for statement in trigger_sql(op.get_bind().dialect.name):
         op.execute(statement)
+    if op.get_bind().dialect.name == "postgresql":
+        # A stored tsvector column replaces the expression index (ranking no longer re-parses each match).
+        for statement in SEARCH_INDEX_SQL["postgresql"]:
+            op.execute(statement)
 
 
 def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX IF EXISTS ix_organisation_search_document")
+        op.execute("ALTER TABLE organisation DROP COLUMN IF EXISTS search_document")
+        op.execute("CREATE INDEX IF NOT EXISTS ix_organisation_search ON organisation USING gin "
+                   "(to_tsvector('english', coalesce(name, '') || ' ' || coalesce(description, '')))")
     for statement in drop_trigger_sql(op.get_bind().dialect.name):
         op.execute(statement)
     with op.batch_alter_table('organisation', schema=None) as batch_op:

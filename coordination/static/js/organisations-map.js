@@ -24,6 +24,13 @@
     if (element) {
       element.setAttribute("aria-label", label);
       element.setAttribute("role", "button");
+      // Enter or Space acts like a click (preventDefault also stops Leaflet's own keypress doing it twice).
+      element.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") {
+          event.preventDefault();
+          marker.fire("click");
+        }
+      });
     }
   }
 
