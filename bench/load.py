@@ -132,11 +132,12 @@ def request(port: int, path: str, cookie: str = "", method: str = "GET", body: s
 
 def sign_in(port: int, email: str) -> str:
     """A session cookie for the account (CSRF token read from the sign-in form)."""
-    response, data = request(port, "/sign-in")
+    response, data = request(port, "/sign-in", headers={"Accept-Encoding": "identity"})
     cookies = _cookies(response)
     token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', data).group(1).decode()
     response, _ = request(port, "/sign-in", cookie=cookies, method="POST",
-                          body=urlencode({"csrf_token": token, "email": email, "password": PASSWORD}))
+                          body=urlencode({"csrf_token": token, "email": email, "password": PASSWORD}),
+                          headers={"Accept-Encoding": "identity"})
     cookies = _merge(cookies, _cookies(response))
     if response.status not in (302, 303):
         raise RuntimeError(f"sign-in as {email} failed ({response.status}); was the demo seeded with "

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 
 from sqlalchemy import DDL, BigInteger, String, event, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .extensions import db
 
@@ -85,10 +85,23 @@ event.listen(db.metadata, "after_create", _create_triggers)
 
 
 def data_version(tables=WATCHED) -> tuple:
-    """(table, version) pairs for these tables: changes whenever any of them changes."""
+    """(table, version) pairs for these tables: changes whenever any of them changes.
+
+    Within a request that has not written anything, the counters are read once and reused.
+    """
+    from flask import g, has_request_context
+
+    memo = None
+    if has_request_context() and not (db.session.new or db.session.dirty or db.session.deleted):
+        memo = g.setdefault("_data_versions", {})
+        if tables in memo:
+            return memo[tables]
     rows = dict(db.session.execute(select(DataVersion.table_name, DataVersion.version)
                                    .where(DataVersion.table_name.in_(tables))).all())
-    return tuple((table, rows.get(table, 0)) for table in tables)
+    version = tuple((table, rows.get(table, 0)) for table in tables)
+    if memo is not None:
+        memo[tables] = version
+    return version
 
 
 def etag_for(*parts) -> str:
@@ -147,3 +160,15 @@ def conditional_response(parts: tuple, build, mimetype: str = "application/json"
         response = Response(build(), mimetype=mimetype)
     response.set_etag(digest)
     return response
+
+
+def _forget_versions(session) -> None:
+    """A commit may have changed counters: the request reads them afresh after it."""
+    from flask import g, has_app_context
+
+    if has_app_context():
+        g.pop("_data_versions", None)
+
+
+event.listen(Session, "after_commit", _forget_versions)
+event.listen(Session, "after_rollback", _forget_versions)

@@ -64,6 +64,8 @@ def _figures(period) -> list[dict]:
 
 # Presented figures by data version and choices (borough pages and CSVs need no map library for these).
 _FIGURES = VersionedCache(size=32)
+# Each organisation's engagement for a period and practice area: shared by every role's and borough's map.
+_ORGANISATIONS = VersionedCache(size=8)
 
 
 def _area_options(concepts, borough_code=None):
@@ -81,7 +83,9 @@ def gap_map_parts(period, concept_id: int, rows: list[dict], links: dict[str, st
     from . import maps  # folium and pandas: loaded by the first gap map, not by every engagement page
 
     def build():
-        organisations = queries.organisation_engagement(period, concept_id=concept_id or None)
+        organisations = _ORGANISATIONS.get_or_build(
+            ("organisations", queries.data_version(), period.key, period.start, concept_id),
+            lambda: queries.organisation_engagement(period, concept_id=concept_id or None))
         return maps.rendered_parts(maps.build_gap_map(figures.for_area(rows, concept_id, include_gm=False),
                                                       organisations, links, current_app.config.get("TILE_URL")))
 

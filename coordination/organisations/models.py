@@ -117,19 +117,26 @@ class Organisation(db.Model):
 
     def attention_reasons(self, today: date | None = None) -> list[str]:
         """Why this record needs a coordinator's attention (same rules as the 'needs attention' filter)."""
-        from datetime import timedelta
+        return attention_reasons(self.location_status, bool(self.operates_in), self.last_checked_on,
+                                 bool(self.website or self.email or self.phone), today)
 
-        today = today or date.today()
-        reasons = []
-        if self.location_status in (LocationStatus.NO_POSTCODE, LocationStatus.UNKNOWN_POSTCODE):
-            reasons.append("No location: the postcode is missing or was not found")
-        if self.location_status == LocationStatus.OUTSIDE_GM and not self.operates_in:
-            reasons.append("Based outside Greater Manchester and no borough it works in is recorded")
-        if self.last_checked_on is None or self.last_checked_on < today - timedelta(days=ATTENTION_CHECK_DAYS):
-            reasons.append("Details not checked in the last 12 months")
-        if not (self.website or self.email or self.phone):
-            reasons.append("No website, email or phone number")
-        return reasons
+
+def attention_reasons(location_status: LocationStatus, operates_somewhere: bool, last_checked_on: date | None,
+                      contactable: bool, today: date | None = None) -> list[str]:
+    """The 'needs attention' rules for one record's facts (for records and for the directory's light rows)."""
+    from datetime import timedelta
+
+    today = today or date.today()
+    reasons = []
+    if location_status in (LocationStatus.NO_POSTCODE, LocationStatus.UNKNOWN_POSTCODE):
+        reasons.append("No location: the postcode is missing or was not found")
+    if location_status == LocationStatus.OUTSIDE_GM and not operates_somewhere:
+        reasons.append("Based outside Greater Manchester and no borough it works in is recorded")
+    if last_checked_on is None or last_checked_on < today - timedelta(days=ATTENTION_CHECK_DAYS):
+        reasons.append("Details not checked in the last 12 months")
+    if not contactable:
+        reasons.append("No website, email or phone number")
+    return reasons
 
 
 ATTENTION_CHECK_DAYS = 365

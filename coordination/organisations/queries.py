@@ -15,7 +15,6 @@ from datetime import date, timedelta
 from flask import abort
 from sqlalchemy import (Float, Integer, and_, exists, false, func, literal, literal_column, or_, select, text,
                         union_all)
-from sqlalchemy.orm import selectinload
 
 from geo.boroughs import BOROUGH_CODES, borough_name
 from geo.safe_text import safe_text
@@ -23,6 +22,7 @@ from geo.safe_text import safe_text
 from ..extensions import db
 from ..params import MAX_PAGE, whole_number
 from ..terminology.models import Concept
+from ..versions import VersionedCache, data_version
 from .models import (ATTENTION_CHECK_DAYS, ApiToken, LocationStatus, Organisation, OrganisationBorough,
                      OrganisationStatus, OrganisationType, organisation_practice_area)
 
@@ -75,8 +75,30 @@ class OrganisationFilters:
 
 
 @dataclass
+class ListedOrganisation:
+    """What a page of results shows about one organisation, read without building ORM objects."""
+
+    id: int
+    name: str
+    org_type: OrganisationType
+    status: OrganisationStatus
+    borough_code: str | None
+    location_status: LocationStatus
+    last_checked_on: date | None
+    contactable: bool
+    operates_in_codes: list[str] = field(default_factory=list)
+    practice_areas: list[Concept] = field(default_factory=list)
+
+    def attention_reasons(self, today: date | None = None) -> list[str]:
+        from .models import attention_reasons
+
+        return attention_reasons(self.location_status, bool(self.operates_in_codes), self.last_checked_on,
+                                 self.contactable, today)
+
+
+@dataclass
 class SearchResult:
-    items: list[Organisation]
+    items: list[ListedOrganisation]
     total: int
     page: int
     per_page: int
@@ -92,11 +114,22 @@ class SearchResult:
 # --- Synonym expansion (the terminology area plugs in here) -----------------------------------
 
 def expand_query(q: str) -> tuple[list[str], list[int], list[str]]:
-    """Text -> (phrases to OR, concept ids whose tagged organisations also match, other words searched)."""
+    """Text -> (phrases to OR, concept ids whose tagged organisations also match, other words searched).
+
+    Remembered per vocabulary version: the same words expand the same way until a label changes.
+    """
     from ..terminology.search import expand_query as expand
 
-    phrases, concept_ids, also = expand(q)
-    return list(phrases) or [q], [int(c) for c in concept_ids], list(also)
+    def build():
+        phrases, concept_ids, also = expand(q)
+        return list(phrases) or [q], [int(c) for c in concept_ids], list(also)
+
+    phrases, concept_ids, also = _EXPANSIONS.get_or_build((data_version(VOCABULARY_TABLES), q), build)
+    return list(phrases), list(concept_ids), list(also)
+
+
+VOCABULARY_TABLES = ("concept", "concept_label")
+_EXPANSIONS = VersionedCache(size=512)
 
 
 def words_find_nothing(q: str) -> bool:
@@ -110,7 +143,13 @@ def words_find_nothing(q: str) -> bool:
 PG_DOCUMENT = "organisation.search_document"
 
 def _fts5_query(phrases: list[str]) -> str | None:
-    quoted = ['"' + p.replace('"', '""') + '"' for p in phrases if re.search(r"\w", p)]
+    # FTS5 splits on punctuation, so "self-care" and "self care" are the same phrase: ask once.
+    unique = {}
+    for phrase in phrases:
+        words = tuple(re.findall(r"\w+", phrase.casefold()))
+        if words:
+            unique.setdefault(words, phrase)
+    quoted = ['"' + p.replace('"', '""') + '"' for p in unique.values()]
     return " OR ".join(quoted) or None
 
 
@@ -159,6 +198,8 @@ def _matched(phrases: list[str], concept_ids: list[int]):
                      .where(organisation_practice_area.c.concept_id.in_(concept_ids)))
     if not parts:
         return None, False
+    if len(parts) == 1 and found is not None:
+        return found.subquery("matched"), True  # one id set: nothing to union or de-duplicate
     hits = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("hits")
     matched = select(hits.c.id, func.max(hits.c.score).label("score")).group_by(hits.c.id).subquery("matched")
     return matched, found is not None
@@ -252,13 +293,35 @@ def _count(statement) -> int:
     return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
 
 
-def load_in_order(ids: list[int]) -> list[Organisation]:
-    """Organisations with their boroughs and practice areas, in the order given."""
+def load_in_order(ids: list[int]) -> list[ListedOrganisation]:
+    """One page of organisations (at most MAX_PER_PAGE ids) with boroughs and practice areas, in the order given.
+
+    Three plain reads; the practice areas are the session's Concept objects (with their labels), so
+    templates can name them the local way.
+    """
     if not ids:
         return []
-    found = {org.id: org for org in db.session.scalars(
-        select(Organisation).where(Organisation.id.in_(ids))
-        .options(selectinload(Organisation.operates_in), selectinload(Organisation.practice_areas)))}
+    found = {}
+    for row in db.session.execute(select(
+            Organisation.id, Organisation.name, Organisation.org_type, Organisation.status, Organisation.borough_code,
+            Organisation.location_status, Organisation.last_checked_on,
+            ((Organisation.website.is_not(None)) | (Organisation.email.is_not(None))
+             | (Organisation.phone.is_not(None))).label("contactable")).where(Organisation.id.in_(ids))):
+        found[row.id] = ListedOrganisation(*row[:7], contactable=bool(row.contactable))
+    for oid, code in db.session.execute(
+            select(OrganisationBorough.organisation_id, OrganisationBorough.borough_code)
+            .where(OrganisationBorough.organisation_id.in_(ids)).order_by(OrganisationBorough.borough_code)):
+        found[oid].operates_in_codes.append(code)
+    tagged = db.session.execute(select(organisation_practice_area.c.organisation_id,
+                                       organisation_practice_area.c.concept_id)
+                                .where(organisation_practice_area.c.organisation_id.in_(ids))).all()
+    if tagged:
+        concepts = {c.id: c for c in db.session.scalars(select(Concept).where(
+            Concept.id.in_({cid for _, cid in tagged})))}
+        for oid, cid in tagged:
+            found[oid].practice_areas.append(concepts[cid])
+        for item in found.values():
+            item.practice_areas.sort(key=lambda c: c.pref_label)
     return [found[i] for i in ids if i in found]
 
 
@@ -497,8 +560,14 @@ def practice_area_choices(borough_code: str | None = None) -> list[tuple[int, st
     """Practice areas for pickers, named as people in that borough (or Greater Manchester) say them."""
     from ..terminology.search import display_label
 
-    concepts = db.session.scalars(select(Concept).order_by(Concept.pref_label))
-    return [(concept.id, display_label(concept, borough_code)) for concept in concepts]
+    def build():
+        concepts = db.session.scalars(select(Concept).order_by(Concept.pref_label))
+        return [(concept.id, display_label(concept, borough_code)) for concept in concepts]
+
+    return list(_CHOICES.get_or_build((data_version(VOCABULARY_TABLES), borough_code), build))
+
+
+_CHOICES = VersionedCache(size=32)
 
 
 def possible_duplicates(org: Organisation, limit: int = 10) -> list[Organisation]:
