@@ -142,14 +142,18 @@ def words_find_nothing(q: str) -> bool:
 # PostgreSQL: the stored, weighted tsvector column with its GIN index (SEARCH_INDEX_SQL); not modelled.
 PG_DOCUMENT = "organisation.search_document"
 
-def _fts5_query(phrases: list[str]) -> str | None:
-    # FTS5 splits on punctuation, so "self-care" and "self care" are the same phrase: ask once.
+def _distinct_phrases(phrases: list[str]) -> list[str]:
+    """Each phrase once, as its words: both indexes split on punctuation, so "self-care" is "self care"."""
     unique = {}
     for phrase in phrases:
         words = tuple(re.findall(r"\w+", phrase.casefold()))
         if words:
-            unique.setdefault(words, phrase)
-    quoted = ['"' + p.replace('"', '""') + '"' for p in unique.values()]
+            unique.setdefault(words, " ".join(words))
+    return list(unique.values())
+
+
+def _fts5_query(phrases: list[str]) -> str | None:
+    quoted = ['"' + p.replace('"', '""') + '"' for p in _distinct_phrases(phrases)]
     return " OR ".join(quoted) or None
 
 
@@ -159,7 +163,7 @@ def _text_match(phrases: list[str]):
     SQLite asks the FTS5 table (one MATCH with the phrases OR-ed); PostgreSQL asks the GIN index on the
     same expression the index was built on, so matching never visits rows the index rules out.
     """
-    phrases = [p.strip() for p in phrases if p and re.search(r"\w", p)]
+    phrases = _distinct_phrases(phrases)
     if not phrases:
         return None
     if db.engine.dialect.name == "sqlite":
@@ -248,7 +252,7 @@ def ranked_ids(filters: OrganisationFilters) -> tuple:
     if not filters.q:
         statement = select(Organisation.id.label("id"), literal(0.0, Float).label("score"))
         return statement.where(*conditions).order_by(Organisation.name, Organisation.id), phrases, also
-    words = [p.strip() for p in phrases if p and re.search(r"\w", p)]
+    words = _distinct_phrases(phrases)
     if db.engine.dialect.name == "postgresql" and words and not concept_ids:
         # No concept named: the index condition sits in the one query, beside the filters, without a join.
         document, query = literal_column(PG_DOCUMENT), _pg_query(words)
