@@ -60,7 +60,10 @@ def _app(url: str):
     os.environ["INSTANCE_PATH"] = tempfile.mkdtemp(prefix="bench-scale-")
     os.environ["DATABASE_URL"] = url
     from coordination import create_app
+    from coordination.config import DevelopmentConfig
 
+    # The config class read DATABASE_URL when first imported; each size needs its own database.
+    DevelopmentConfig.SQLALCHEMY_DATABASE_URI = url
     app = create_app("development")
     app.config.update(SQLALCHEMY_DATABASE_URI=url, TILE_URL="", WTF_CSRF_ENABLED=False)
     return app
