@@ -48,7 +48,7 @@ def _database_url(kind: str, size: int, base: str | None) -> str:
 
     url = make_url(base)
     name = f"{url.database}_{size}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
             connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -60,12 +60,9 @@ def _app(url: str):
     os.environ["INSTANCE_PATH"] = tempfile.mkdtemp(prefix="bench-scale-")
     os.environ["DATABASE_URL"] = url
     from coordination import create_app
-    from coordination.config import DevelopmentConfig
 
-    # The config class read DATABASE_URL when first imported; each size needs its own database.
-    DevelopmentConfig.SQLALCHEMY_DATABASE_URI = url
-    app = create_app("development")
-    app.config.update(SQLALCHEMY_DATABASE_URI=url, TILE_URL="", WTF_CSRF_ENABLED=False)
+    # Each size on its own database (the config class read DATABASE_URL once, at import).
+    app = create_app("development", SQLALCHEMY_DATABASE_URI=url, TILE_URL="", WTF_CSRF_ENABLED=False)
     return app
 
 
@@ -183,11 +180,12 @@ def main() -> None:
         rows = {}
         for size in sizes:
             url = _database_url(kind, size, args.postgresql)
-            print(f"{kind} {size:,}: {url.split('?')[0]}")
+            print(f"{kind} {size:,}: {url.split('?')[0]}", flush=True)
             # Each size in its own process state: a fresh app on its own database.
             app = _app(url)
             prepare(app, size)
             rows[size] = measure(app, repeat)
+            print("  " + "; ".join(f"{key} {value:.1f}" for key, value in rows[size].items()), flush=True)
             from coordination.extensions import db
 
             with app.app_context():
