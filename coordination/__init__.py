@@ -14,7 +14,8 @@ from .config import ROOT, configs
 from .extensions import compress, csrf, db, include_in_migrations, login_manager, migrate
 
 # One sub-package per area; each has views.bp and may have cli.commands and demo.seed.
-AREAS = ("accounts", "geography", "organisations", "terminology", "claims", "communities", "engagement")
+AREAS = ("accounts", "geography", "organisations", "terminology", "claims", "communities", "engagement",
+         "evaluation", "networks")
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
@@ -82,6 +83,9 @@ def _init_extensions(app: Flask) -> None:
 
     for area in AREAS:
         _import_optional(f"coordination.{area}.models")
+    # Then what areas offer one another (an interface may register itself with another area's).
+    for area in AREAS:
+        _import_optional(f"coordination.{area}.interface")
 
 
 def _import_optional(module: str):

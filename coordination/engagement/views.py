@@ -11,15 +11,15 @@ from geo.boroughs import BOROUGH_CODES
 
 from ..boroughs import borough_name
 from ..extensions import db
-from ..geography.queries import boundaries_version
-from ..organisations.queries import OrganisationFilters, ranked_ids
+from ..geography.interface import boundaries_version
+from ..organisations.interface import OrganisationFilters, ranked_ids
 from ..params import whole_number
-from ..spreadsheet import csv_download
 from ..permissions import Role, roles_required
 from ..security import csp_nonce
-from ..terminology.models import Concept
-from ..terminology.search import display_label as local_display_label
-from ..versions import VersionedCache
+from ..spreadsheet import csv_download
+from ..terminology.interface import Concept
+from ..terminology.interface import display_label as local_display_label
+from ..caching import app_cache
 from . import charts, figures, queries
 from .figures import EVENT_TYPE_TITLES, FIGURES
 
@@ -58,19 +58,21 @@ def _figures(period) -> list[dict]:
     """Presented figures for everyone's view, cached with the map by data version."""
     own = tuple(current_user.borough_codes) if _suppress() else ()
     key = ("figures", queries.data_version(), period.key, period.start, _suppress(), own)
-    return _FIGURES.get_or_build(key, lambda: figures.present_all(queries.engagement_figures(period),
+    figures_cache = app_cache("engagement-figures")
+    return figures_cache.get_or_build(key, lambda: figures.present_all(queries.engagement_figures(period),
                                                                     _suppress(), own))
 
 
-# Presented figures by data version and choices (borough pages and CSVs need no map library for these).
-_FIGURES = VersionedCache(size=32)
-# Each organisation's engagement for a period and practice area: shared by every role's and borough's map.
-_ORGANISATIONS = VersionedCache(size=8)
+# Presented figures ("engagement-figures") and each period's organisation rows ("engagement-organisations",
+# shared by every role's and borough's map) are cached on the app by data version, apart from the
+# gap-map cache, so borough pages and CSVs never load the map library.
 
 
 def _area_options(concepts, borough_code=None):
     options = [(queries.ALL_AREAS, "All practice areas")]
-    options += sorted(((cid, display_label(c, borough_code)) for cid, c in concepts.items()), key=lambda o: o[1].lower())
+    options += sorted(
+        ((cid, display_label(c, borough_code)) for cid, c in concepts.items()), key=lambda o: o[1].lower()
+    )
     return options
 
 
@@ -83,13 +85,13 @@ def gap_map_parts(period, concept_id: int, rows: list[dict], links: dict[str, st
     from . import maps  # folium and pandas: loaded by the first gap map, not by every engagement page
 
     def build():
-        organisations = _ORGANISATIONS.get_or_build(
+        organisations = app_cache("engagement-organisations", maxsize=8).get_or_build(
             ("organisations", queries.data_version(), period.key, period.start, concept_id),
             lambda: queries.organisation_engagement(period, concept_id=concept_id or None))
         return maps.rendered_parts(maps.build_gap_map(figures.for_area(rows, concept_id, include_gm=False),
                                                       organisations, links, current_app.config.get("TILE_URL")))
 
-    return maps.with_nonce(maps.CACHE.get_or_build(key, build), csp_nonce())
+    return maps.with_nonce(maps.cache().get_or_build(key, build), csp_nonce())
 
 
 @bp.get("/")

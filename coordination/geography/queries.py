@@ -1,7 +1,6 @@
 """Read side for the geography pages: borough facts and the boundaries in use."""
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -9,6 +8,7 @@ from flask import current_app
 
 from geo import boroughs as geo_boroughs
 
+from ..caching import app_cache
 from ..versions import VersionedCache
 
 if TYPE_CHECKING:
@@ -36,14 +36,6 @@ def boundaries_dir() -> Path:
     return Path(current_app.config["BOUNDARIES_DIR"])
 
 
-@lru_cache(maxsize=4)
-def _load(path: str, modified: float) -> gpd.GeoDataFrame:
-    # Keyed on the file's modification time, so an import takes effect without a restart.
-    from geo.boundaries import load_boundaries
-
-    return load_boundaries(path)
-
-
 def _map_file() -> Path:
     path = boundaries_dir() / LIGHT_FILE
     # An imported set always writes both files; fall back to the full one if only it exists.
@@ -53,12 +45,15 @@ def _map_file() -> Path:
 def map_boundaries() -> gpd.GeoDataFrame:
     """The light boundaries for drawing maps (EPSG:4326, code and name)."""
     path = _map_file()
-    return _load(str(path), path.stat().st_mtime)
+    # Kept on the app, keyed on the file's version, so an import takes effect without a restart.
+    from geo.boundaries import load_boundaries  # geopandas: only when boundaries are drawn
+
+    return app_cache("boundaries", maxsize=4).get_or_build(boundaries_version(path), lambda: load_boundaries(path))
 
 
-def boundaries_version() -> tuple[str, float]:
+def boundaries_version(path: Path | None = None) -> tuple[str, float]:
     """Changes whenever other boundaries are put in use (for caches of drawn maps)."""
-    path = _map_file()
+    path = path or _map_file()
     return str(path), path.stat().st_mtime
 
 

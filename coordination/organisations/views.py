@@ -8,24 +8,34 @@ import secrets
 import time
 from functools import wraps
 
-from flask import (Blueprint, current_app, flash, g, jsonify, redirect, render_template, request,
-                   send_file, url_for)
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 
 from ..boroughs import borough_choices, borough_name
 from ..errors import flash_errors
 from ..extensions import csrf, db
 from ..forms import errors_onto
-from ..geography.queries import cached_page_map, map_boundaries, new_page_map, page_maps
+from ..geography.interface import cached_page_map, map_boundaries, new_page_map, page_maps
 from ..params import MAX_PAGE, whole_number
-from ..spreadsheet import csv_download
 from ..permissions import Role, roles_required
 from ..security import csp_nonce
-from ..terminology.search import record_zero_result
+from ..spreadsheet import csv_download
+from ..terminology.interface import record_zero_result
 from ..versions import DIRECTORY_TABLES, VersionedCache, conditional_response, data_version
 from . import clusters, operations, queries
 from .forms import MergeForm, OrganisationForm, TokenForm, UploadForm, mapping_form_class
-from .models import ApiToken, LocationStatus, TYPE_TITLES, Organisation
+from .models import TYPE_TITLES, ApiToken, LocationStatus, Organisation
 
 bp = Blueprint("organisations", __name__)
 C, F, P = Role.COORDINATOR, Role.FINANCE, Role.PARTNER

@@ -1,7 +1,7 @@
 """Fast at any size: one change counter per table (kept by triggers) and an index for the directory's order
 
 Revision ID: 0018_fast_at_any_size
-Revises: 0009_membership_current
+Revises: 0012_evaluation
 Create Date: 2026-11-29 19:40:00
 
 """
@@ -14,7 +14,7 @@ from coordination.versions import drop_trigger_sql, trigger_sql
 
 # revision identifiers, used by Alembic.
 revision = '0018_fast_at_any_size'
-down_revision = '0009_membership_current'
+down_revision = '0012_evaluation'
 branch_labels = None
 depends_on = None
 
