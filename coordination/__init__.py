@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from . import errors, security
 from .config import ROOT, configs
-from .extensions import csrf, db, include_in_migrations, login_manager, migrate
+from .extensions import compress, csrf, db, include_in_migrations, login_manager, migrate
 
 # One sub-package per area; each has views.bp and may have cli.commands and demo.seed.
 AREAS = ("accounts", "geography", "organisations", "terminology", "claims", "communities", "engagement",
@@ -68,6 +68,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True,
                     include_object=include_in_migrations)
     csrf.init_app(app)
+    compress.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message = "Sign in to see that page."
@@ -78,7 +79,7 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_session_user)
     # Import every model module so metadata (and migrations) see all tables.
-    from . import audit  # noqa: F401
+    from . import audit, versions  # noqa: F401
 
     for area in AREAS:
         _import_optional(f"coordination.{area}.models")

@@ -29,8 +29,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from markupsafe import Markup, escape
-from scipy import sparse
-from scipy.optimize import linprog
 
 THRESHOLD = 5
 SMALL = "small"            # primary: a count of 1 to 4
@@ -477,6 +475,11 @@ def _linear_programme(members, rels, bounds):
     so the optimum of the sum of their objectives is each one's optimum: one call instead of 2n.
     Unbounded maxima are capped at a value no count can reach and reported as infinite.
     """
+    # scipy loads here, on the first audit that needs a programme: a worker serving ordinary pages
+    # (which use this module's template filter) never pays its 40-odd MB.
+    from scipy import sparse
+    from scipy.optimize import linprog
+
     n = len(members)
     index = {k: i for i, k in enumerate(members)}
     finite = [abs(c) for _, c, _ in rels] + [b for k in members for b in bounds[k] if b != math.inf]

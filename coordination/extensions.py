@@ -1,4 +1,5 @@
 """Unbound extensions, bound to the app in create_app."""
+from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -26,6 +27,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+compress = Compress()
 
 
 # Name prefixes of database objects that models do not describe (full-text index tables made by raw DDL).

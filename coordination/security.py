@@ -54,6 +54,9 @@ def init_app(app: Flask) -> None:
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         # Pages and data about people must not sit in shared or back-button caches.
-        if not request.path.startswith(("/static/", "/vendor/")):
+        # Payloads with an ETag may be kept by the person's own browser and revalidated (304).
+        if "ETag" in headers:
+            headers["Cache-Control"] = "private, no-cache"
+        elif not request.path.startswith(("/static/", "/vendor/")):
             headers["Cache-Control"] = "no-store"
         return response

@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "boroughs"
 FACTS_CSV = DATA_DIR / "boroughs.csv"
@@ -29,6 +31,8 @@ FACT_COLUMNS = (
 
 @lru_cache(maxsize=1)
 def _facts() -> pd.DataFrame:
+    import pandas as pd  # here, not at the top: a worker serving ordinary pages never needs pandas
+
     frame = pd.read_csv(
         FACTS_CSV,
         dtype={
@@ -54,7 +58,20 @@ def load_facts() -> pd.DataFrame:
 
 def facts_by_code() -> dict[str, dict]:
     """Return the borough facts as a dict of plain dicts keyed by ONS code."""
-    return {row["code"]: row for row in load_facts().to_dict(orient="records")}
+    return {row["code"]: dict(row) for row in _fact_rows()}
+
+
+@lru_cache(maxsize=1)
+def _fact_rows() -> tuple[dict, ...]:
+    """The facts as plain rows read with the csv module (no pandas), with the same types as load_facts."""
+    types = {"population": int, "imd_rank": int, "imd_score": float, "imd_share_most_deprived_10pc": float}
+    with FACTS_CSV.open(newline="", encoding="utf-8") as handle:
+        rows = [{key: types.get(key, str)(value) for key, value in row.items() if key in FACT_COLUMNS}
+                for row in csv.DictReader(handle)]
+    missing = set(BOROUGH_CODES) - {row["code"] for row in rows}
+    if missing:
+        raise ValueError(f"{FACTS_CSV} lacks borough codes: {', '.join(sorted(missing))}")
+    return tuple(rows)
 
 
 def is_borough(code: str | None) -> bool:

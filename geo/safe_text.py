@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 # Folium 0.20 places Popup and Tooltip text inside JavaScript template literals
 # (`...`), and GeoJsonTooltip/GeoJsonPopup and Leaflet's bindTooltip put
 # property strings into innerHTML.  So the text must be inert in three
@@ -26,6 +28,7 @@ _REPLACEMENTS = {
     "}": "&#125;",
 }
 _TABLE = str.maketrans(_REPLACEMENTS)
+_CONTROL = re.compile("[\x00-\x1f\x7f\u2028\u2029]")
 
 
 def safe_text(value: object, max_length: int | None = 500) -> str:
@@ -35,7 +38,8 @@ def safe_text(value: object, max_length: int | None = 500) -> str:
     text = str(value)
     # Control characters (other than the whitespace we fold) have no business in a
     # label and some, like U+2028, end JavaScript lines in older engines.
-    text = "".join(" " if (ch in "\r\n\t\u2028\u2029" or ord(ch) < 32 or ch == "\x7f") else ch for ch in text)
+    # (One regular expression: a character-by-character loop cost a second on a 17,500-point map.)
+    text = _CONTROL.sub(" ", text)
     if max_length is not None and len(text) > max_length:
         text = text[: max_length - 1] + "…"
     return text.translate(_TABLE)

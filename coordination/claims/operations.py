@@ -174,7 +174,7 @@ def parse_money(text: str | None, label: str, field: str = "cost") -> int:
     try:
         pence = to_pence(cleaned)
     except (ValueError, InvalidOperation):
-        raise ClaimError(f"Cost must be an amount of money, like 12.50", field=field) from None
+        raise ClaimError("Cost must be an amount of money, like 12.50", field=field) from None
     if pence <= 0:
         raise ClaimError("Cost must be more than £0", field=field)
     if pence > 10_000_00:

@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import bindparam, select, text
 
-from geo.boroughs import BOROUGH_CODES, load_facts
+from geo.boroughs import BOROUGH_CODES, facts_by_code
 
 from ..communities.models import Attendance, AttendanceStatus, Community, Event, EventType, Membership, Person
 from ..extensions import db
@@ -98,12 +98,12 @@ def find_period(key: str | None, today: date | None = None) -> Period:
 
 def _borough_values() -> tuple[str, dict]:
     """A VALUES list of the ten boroughs' population and need (IMD average score), with its parameters."""
-    facts = load_facts().set_index("code")
+    facts = facts_by_code()
     rows, params = [], {}
     for n, code in enumerate(BOROUGH_CODES):
         rows.append(f"(:b{n}, :pop{n}, :imd{n})")
-        params.update({f"b{n}": code, f"pop{n}": int(facts.loc[code, "population"]),
-                       f"imd{n}": float(facts.loc[code, "imd_score"])})
+        params.update({f"b{n}": code, f"pop{n}": int(facts[code]["population"]),
+                       f"imd{n}": float(facts[code]["imd_score"])})
     return ", ".join(rows), params
 
 
@@ -364,17 +364,15 @@ def attendance_over_time(period: Period) -> list[dict]:
     return result
 
 
+ENGAGEMENT_TABLES = ("organisation", "organisation_practice_area", "attendance", "event", "membership", "person",
+                     "community")
+
+
 def data_version() -> tuple:
-    """A cheap fingerprint of everything the figures read, so caches know when to rebuild."""
-    parts = []
-    for model, column in ((Organisation, Organisation.updated_at), (Attendance, Attendance.recorded_at),
-                          (Event, Event.updated_at), (Membership, Membership.updated_at),
-                          (Person, Person.updated_at), (Community, Community.updated_at)):
-        parts += [select(func.count()).select_from(model).scalar_subquery(),
-                  select(func.max(column)).scalar_subquery(), select(func.max(model.id)).scalar_subquery()]
-    parts.append(select(func.count()).select_from(organisation_practice_area).scalar_subquery())
-    row = db.session.execute(select(*parts)).one()
-    return tuple(str(value) for value in row)
+    """A cheap fingerprint of everything the figures read (one counter per table), so caches know when to rebuild."""
+    from ..versions import data_version as table_versions
+
+    return table_versions(ENGAGEMENT_TABLES)
 
 
 def concept_ids_in_use() -> list[int]:

@@ -19,7 +19,8 @@ from ..security import csp_nonce
 from ..spreadsheet import csv_download
 from ..terminology.interface import Concept
 from ..terminology.interface import display_label as local_display_label
-from . import charts, figures, maps, queries
+from ..caching import app_cache
+from . import charts, figures, queries
 from .figures import EVENT_TYPE_TITLES, FIGURES
 
 bp = Blueprint("engagement", __name__, url_prefix="/engagement")
@@ -57,8 +58,14 @@ def _figures(period) -> list[dict]:
     """Presented figures for everyone's view, cached with the map by data version."""
     own = tuple(current_user.borough_codes) if _suppress() else ()
     key = ("figures", queries.data_version(), period.key, period.start, _suppress(), own)
-    return maps.cache().get_or_build(key, lambda: figures.present_all(queries.engagement_figures(period),
+    figures_cache = app_cache("engagement-figures")
+    return figures_cache.get_or_build(key, lambda: figures.present_all(queries.engagement_figures(period),
                                                                     _suppress(), own))
+
+
+# Presented figures ("engagement-figures") and each period's organisation rows ("engagement-organisations",
+# shared by every role's and borough's map) are cached on the app by data version, apart from the
+# gap-map cache, so borough pages and CSVs never load the map library.
 
 
 def _area_options(concepts, borough_code=None):
@@ -75,8 +82,12 @@ def gap_map_parts(period, concept_id: int, rows: list[dict], links: dict[str, st
     key = ("map", queries.data_version(), boundaries_version(), period.key, period.start, concept_id, suppress,
            tuple(sorted(links)), tuple(current_user.borough_codes) if suppress else ())
 
+    from . import maps  # folium and pandas: loaded by the first gap map, not by every engagement page
+
     def build():
-        organisations = queries.organisation_engagement(period, concept_id=concept_id or None)
+        organisations = app_cache("engagement-organisations", maxsize=8).get_or_build(
+            ("organisations", queries.data_version(), period.key, period.start, concept_id),
+            lambda: queries.organisation_engagement(period, concept_id=concept_id or None))
         return maps.rendered_parts(maps.build_gap_map(figures.for_area(rows, concept_id, include_gm=False),
                                                       organisations, links, current_app.config.get("TILE_URL")))
 

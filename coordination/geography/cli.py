@@ -8,9 +8,6 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from geo import boundaries
-from geo.postcodes import lookup_postcode
-
 geo_cli = AppGroup("geo", help="Postcodes and borough boundaries.")
 
 
@@ -20,6 +17,8 @@ def postcode_command(postcodes: tuple[str, ...]) -> None:
     """Print one JSON object per postcode; exit 1 unless every one is in Greater Manchester."""
     all_in_gm = True
     for text in postcodes:
+        from geo.postcodes import lookup_postcode  # the postcode tables load only for this command
+
         result = lookup_postcode(text)
         all_in_gm = all_in_gm and result.in_greater_manchester
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
@@ -34,6 +33,8 @@ def _target(target: str | None) -> Path:
 @click.option("--target", type=click.Path(file_okay=False), help="Directory to write to (default BOUNDARIES_DIR).")
 def build_boundaries_command(target: str | None) -> None:
     """Build the borough boundaries from the postcode directory and make them the ones in use."""
+    from geo import boundaries
+
     paths = boundaries.build_boundaries(_target(target))
     for kind, path in paths.items():
         click.echo(f"Wrote {kind} boundaries: {path} ({path.stat().st_size / 1024:,.0f} KB)")
@@ -45,6 +46,8 @@ def build_boundaries_command(target: str | None) -> None:
 @click.option("--target", type=click.Path(file_okay=False), help="Directory to write to (default BOUNDARIES_DIR).")
 def import_boundaries_command(file: str, code_field: str, target: str | None) -> None:
     """Check official boundaries (GeoJSON, GeoPackage or Shapefile) and make them the ones in use."""
+    from geo import boundaries
+
     try:
         paths = boundaries.import_boundaries(file, code_field, _target(target))
     except boundaries.BoundaryError as error:

@@ -2,15 +2,33 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 from flask import current_app
 
 from geo import boroughs as geo_boroughs
-from geo import maps
-from geo.boundaries import BOUNDARIES_FILE, LIGHT_FILE, is_official, load_boundaries
 
 from ..caching import app_cache
+from ..versions import VersionedCache
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+# geo.maps (folium), geo.boundaries (geopandas) and pandas are imported inside the functions that draw or
+# read boundaries, so a worker that only serves lists and records never loads the geography stack.
+BOUNDARIES_FILE = "boundaries.geojson"
+LIGHT_FILE = "boundaries-light.geojson"
+NONCE_PLACEHOLDER = "__CSP_NONCE__"
+
+
+def page_maps():
+    """geo.maps, set up to load Leaflet from the app's /vendor route (never a CDN), imported on first use."""
+    from geo import maps
+
+    if not getattr(maps, "_app_assets", False):
+        maps.use_local_assets("/vendor")
+        maps._app_assets = True
+    return maps
 
 
 def boundaries_dir() -> Path:
@@ -28,6 +46,8 @@ def map_boundaries() -> gpd.GeoDataFrame:
     """The light boundaries for drawing maps (EPSG:4326, code and name)."""
     path = _map_file()
     # Kept on the app, keyed on the file's version, so an import takes effect without a restart.
+    from geo.boundaries import load_boundaries  # geopandas: only when boundaries are drawn
+
     return app_cache("boundaries", maxsize=4).get_or_build(boundaries_version(path), lambda: load_boundaries(path))
 
 
@@ -39,13 +59,15 @@ def boundaries_version(path: Path | None = None) -> tuple[str, float]:
 
 def official_boundaries() -> bool:
     """Say whether the boundaries in use were imported (official) rather than derived from postcodes."""
+    from geo.boundaries import is_official
+
     path = boundaries_dir() / LIGHT_FILE
     return is_official(path if path.exists() else boundaries_dir() / BOUNDARIES_FILE)
 
 
 def borough_facts() -> list[dict]:
     """The ten boroughs' facts as plain dicts, in code order."""
-    return geo_boroughs.load_facts().to_dict(orient="records")
+    return [geo_boroughs.facts_by_code()[code] for code in geo_boroughs.BOROUGH_CODES]
 
 
 def borough(code: str) -> dict | None:
@@ -60,4 +82,23 @@ def tile_url() -> str:
 
 def new_page_map():
     """An empty Folium map sized to fill the page's map frame, with the configured basemap (if any)."""
+    maps = page_maps()
     return maps.new_map(height="100%", basemap=bool(tile_url()), tiles_url=tile_url() or maps.OSM_TILES)
+
+
+_DRAWN = VersionedCache(size=24)
+
+
+def cached_page_map(key: tuple, build, nonce: str) -> dict:
+    """A drawn map's parts (header, body, script), rendered once per key and boundary file, with this nonce.
+
+    `build()` returns a folium.Map; drawing it costs tens of milliseconds, a look-up and a replace do not.
+    """
+    from markupsafe import Markup
+
+    def render():
+        parts = page_maps().render_parts(build(), nonce=NONCE_PLACEHOLDER)
+        return {name: str(value) for name, value in parts.items()}
+
+    parts = _DRAWN.get_or_build((boundaries_version(), tile_url()) + tuple(key), render)
+    return {name: Markup(value.replace(NONCE_PLACEHOLDER, nonce)) for name, value in parts.items()}

@@ -16,7 +16,7 @@ from ..params import whole_number
 from ..permissions import Role, roles_required
 from ..security import csp_nonce
 from ..timeutil import utcnow
-from . import analysis, maps, operations, queries
+from . import analysis, operations, queries
 from .forms import IncludeAgainForm, LeaveOutForm, TieForm
 from .models import RecordedTie
 
@@ -32,9 +32,10 @@ def _year(net) -> int:
 
 
 def _map_parts(matrix, caption):
-    from geo.maps import render_parts
+    from . import maps  # folium and geopandas: loaded by the first ties map, not by every worker
+    from ..geography.interface import page_maps
 
-    return render_parts(maps.build_ties_map(matrix, caption), nonce=csp_nonce())
+    return page_maps().render_parts(maps.build_ties_map(matrix, caption), nonce=csp_nonce())
 
 
 @bp.get("/")

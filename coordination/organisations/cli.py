@@ -7,8 +7,6 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from . import importer
-
 organisations_cli = AppGroup("organisations", help="The organisation directory.")
 
 
@@ -22,6 +20,7 @@ organisations_cli = AppGroup("organisations", help="The organisation directory."
               help="Write the rows that were not imported, with reasons, to this CSV file.")
 def import_command(path: str, operates_in: tuple[str, ...], columns: tuple[str, ...], report_path: str | None):
     """Import organisations from a CSV file and print a one-line JSON summary."""
+    from . import importer  # here: pandas and the postcode tables load only when a file is imported
     from .validation import FieldError, clean_boroughs
 
     with open(path, "rb") as handle:

@@ -25,7 +25,6 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from ..forms import Length, Required, StrippedForm
-from .importer import TARGETS
 from .models import OrganisationType
 
 
@@ -104,6 +103,8 @@ class MappingForm(StrippedForm):
 
 def mapping_form_class(headers: list[str]):
     """A MappingForm subclass with a select per target field, offering the file's columns."""
+    from .importer import TARGETS  # here: the importer brings pandas, which ordinary pages never need
+
     choices = [("", "Not in this file")] + [(str(i), h) for i, h in enumerate(headers)]
     attributes = {}
     for target, (label, _) in TARGETS.items():

@@ -6,7 +6,6 @@ from datetime import date
 
 from sqlalchemy import select, update
 
-from geo.postcodes import lookup_postcode, postcode_problem
 
 from .. import audit
 from ..errors import OperationError
@@ -39,6 +38,8 @@ def locate(postcode_text: str | None) -> dict:
     if v.blank(postcode_text):
         return {"postcode": None, "latitude": None, "longitude": None, "borough_code": None,
                 "district_code": None, "location_status": LocationStatus.NO_POSTCODE}
+    from geo.postcodes import lookup_postcode  # the postcode tables load on the first edit, not at start-up
+
     result = lookup_postcode(postcode_text)
     if not result.found or result.latitude is None:
         shown = result.postcode if result.valid else None
@@ -64,6 +65,8 @@ def clean_fields(data: dict) -> dict:
             except v.FieldError as error:
                 raise OrganisationError(str(error), field) from None
     if "postcode" in data:
+        from geo.postcodes import postcode_problem
+
         if not v.blank(data["postcode"]) and postcode_problem(data["postcode"]):
             raise OrganisationError(postcode_problem(data["postcode"]), "postcode")
         cleaned["postcode_text"] = data["postcode"]

@@ -5,6 +5,7 @@ SQL, so the list, the map, the CSV export, the GeoJSON and the Open Referral fee
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 import uuid
@@ -13,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import abort
-from sqlalchemy import Float, Integer, and_, exists, false, func, literal_column, or_, select, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy import (Float, Integer, and_, exists, false, func, literal, literal_column, or_, select, text,
+                        union_all)
 
 from geo.boroughs import BOROUGH_CODES, borough_name
 from geo.safe_text import safe_text
@@ -23,6 +24,7 @@ from ..extensions import db
 from ..params import MAX_PAGE, whole_number
 from ..terminology.interface import Concept, display_label
 from ..terminology.interface import expand_query as expand
+from ..versions import VersionedCache, data_version
 from .models import (
     ATTENTION_CHECK_DAYS,
     ApiToken,
@@ -52,6 +54,7 @@ class OrganisationFilters:
     org_type: str | None = None
     status: str = "active"              # active | closed | any
     needs_attention: bool = False
+    located_only: bool = False          # only those with a map location (paged GeoJSON); not a query parameter
 
     @classmethod
     def from_args(cls, args, default_borough: str | None = None) -> OrganisationFilters:
@@ -82,8 +85,30 @@ class OrganisationFilters:
 
 
 @dataclass
+class ListedOrganisation:
+    """What a page of results shows about one organisation, read without building ORM objects."""
+
+    id: int
+    name: str
+    org_type: OrganisationType
+    status: OrganisationStatus
+    borough_code: str | None
+    location_status: LocationStatus
+    last_checked_on: date | None
+    contactable: bool
+    operates_in_codes: list[str] = field(default_factory=list)
+    practice_areas: list[Concept] = field(default_factory=list)
+
+    def attention_reasons(self, today: date | None = None) -> list[str]:
+        from .models import attention_reasons
+
+        return attention_reasons(self.location_status, bool(self.operates_in_codes), self.last_checked_on,
+                                 self.contactable, today)
+
+
+@dataclass
 class SearchResult:
-    items: list[Organisation]
+    items: list[ListedOrganisation]
     total: int
     page: int
     per_page: int
@@ -99,9 +124,20 @@ class SearchResult:
 # --- Synonym expansion (the terminology area plugs in here) -----------------------------------
 
 def expand_query(q: str) -> tuple[list[str], list[int], list[str]]:
-    """Text -> (phrases to OR, concept ids whose tagged organisations also match, other words searched)."""
-    phrases, concept_ids, also = expand(q)
-    return list(phrases) or [q], [int(c) for c in concept_ids], list(also)
+    """Text -> (phrases to OR, concept ids whose tagged organisations also match, other words searched).
+
+    Remembered per vocabulary version: the same words expand the same way until a label changes.
+    """
+    def build():
+        phrases, concept_ids, also = expand(q)
+        return list(phrases) or [q], [int(c) for c in concept_ids], list(also)
+
+    phrases, concept_ids, also = _EXPANSIONS.get_or_build((data_version(VOCABULARY_TABLES), q), build)
+    return list(phrases), list(concept_ids), list(also)
+
+
+VOCABULARY_TABLES = ("concept", "concept_label")
+_EXPANSIONS = VersionedCache(size=512)
 
 
 def words_find_nothing(q: str) -> bool:
@@ -111,37 +147,74 @@ def words_find_nothing(q: str) -> bool:
 
 # --- Full-text index --------------------------------------------------------------------------
 
-# The same expression in the index and in queries, written as literal SQL so PostgreSQL can use the index.
-PG_DOCUMENT = ("to_tsvector('english', coalesce(organisation.name, '') || ' ' || "
-               "coalesce(organisation.description, ''))")
+# PostgreSQL: the stored, weighted tsvector column with its GIN index (SEARCH_INDEX_SQL); not modelled.
+PG_DOCUMENT = "organisation.search_document"
+
+def _distinct_phrases(phrases: list[str]) -> list[str]:
+    """Each phrase once, as its words: both indexes split on punctuation, so "self-care" is "self care"."""
+    unique = {}
+    for phrase in phrases:
+        words = tuple(re.findall(r"\w+", phrase.casefold()))
+        if words:
+            unique.setdefault(words, " ".join(words))
+    return list(unique.values())
+
 
 def _fts5_query(phrases: list[str]) -> str | None:
-    quoted = ['"' + p.replace('"', '""') + '"' for p in phrases if re.search(r"\w", p)]
+    quoted = ['"' + p.replace('"', '""') + '"' for p in _distinct_phrases(phrases)]
     return " OR ".join(quoted) or None
 
 
 def _text_match(phrases: list[str]):
-    """(join target, condition column, score column) for the phrases on this database, or None."""
-    phrases = [p.strip() for p in phrases if p and re.search(r"\w", p)]
+    """A select of (id, score) for the rows the full-text index finds for any phrase, or None.
+
+    SQLite asks the FTS5 table (one MATCH with the phrases OR-ed); PostgreSQL asks the GIN index on the
+    same expression the index was built on, so matching never visits rows the index rules out.
+    """
+    phrases = _distinct_phrases(phrases)
     if not phrases:
         return None
     if db.engine.dialect.name == "sqlite":
-        match = _fts5_query(phrases)
         fts = (text("SELECT rowid AS id, -bm25(organisation_fts, 10.0, 1.0) AS score FROM organisation_fts "
                     "WHERE organisation_fts MATCH :fts_match")
-               .bindparams(fts_match=match).columns(id=Integer, score=Float).subquery("fts"))
-        return fts
+               .bindparams(fts_match=_fts5_query(phrases)).columns(id=Integer, score=Float)
+               # Materialised: once flattened into the outer query, SQLite cannot call bm25() there.
+               .cte("fts").prefix_with("MATERIALIZED"))
+        return select(fts.c.id, fts.c.score)
+    query = _pg_query(phrases)
+    document = literal_column(PG_DOCUMENT)
+    return select(Organisation.id.label("id"), func.ts_rank(document, query).label("score")).where(
+        document.op("@@")(query))
+
+
+def _pg_query(phrases: list[str]):
     query = None
     for phrase in phrases:
         part = func.phraseto_tsquery(literal_column("'english'"), phrase)
         query = part if query is None else query.op("||")(part)
-    document = literal_column(PG_DOCUMENT)
-    weighted = (func.setweight(func.to_tsvector(literal_column("'english'"), func.coalesce(Organisation.name, "")),
-                               literal_column("'A'")).op("||")(
-        func.setweight(func.to_tsvector(literal_column("'english'"), func.coalesce(Organisation.description, "")),
-                       literal_column("'B'"))))
-    return (select(Organisation.id.label("id"), func.ts_rank(weighted, query).label("score"))
-            .where(document.op("@@")(query)).subquery("fts"))
+    return query
+
+
+def _matched(phrases: list[str], concept_ids: list[int]):
+    """Subquery (id, score): ids from the text index unioned with ids tagged with a named concept.
+
+    An organisation found both ways keeps its text score; one found only by its tag scores 0.
+    """
+    parts = []
+    found = _text_match(phrases)
+    if found is not None:
+        parts.append(found)
+    if concept_ids:
+        parts.append(select(organisation_practice_area.c.organisation_id.label("id"),
+                            literal(0.0, Float).label("score"))
+                     .where(organisation_practice_area.c.concept_id.in_(concept_ids)))
+    if not parts:
+        return None, False
+    if len(parts) == 1 and found is not None:
+        return found.subquery("matched"), True  # one id set: nothing to union or de-duplicate
+    hits = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("hits")
+    matched = select(hits.c.id, func.max(hits.c.score).label("score")).group_by(hits.c.id).subquery("matched")
+    return matched, found is not None
 
 
 # --- The one search ---------------------------------------------------------------------------
@@ -161,6 +234,8 @@ def _filter_conditions(filters: OrganisationFilters, today: date | None = None) 
                                          organisation_practice_area.c.concept_id == filters.practice_area))
     if filters.org_type:
         conditions.append(Organisation.org_type == OrganisationType(filters.org_type))
+    if filters.located_only:
+        conditions.append(Organisation.latitude.is_not(None))
     if filters.needs_attention:
         conditions.append(or_(
             Organisation.location_status.in_([LocationStatus.NO_POSTCODE, LocationStatus.UNKNOWN_POSTCODE]),
@@ -174,70 +249,111 @@ def _filter_conditions(filters: OrganisationFilters, today: date | None = None) 
 
 
 def ranked_ids(filters: OrganisationFilters) -> tuple:
-    """(select of id and score in rank order, phrases, also_searched) for these filters."""
+    """(select of id and score in rank order, phrases, also_searched) for these filters.
+
+    With words, the full-text index (and the concept tags) decide which rows are looked at at all; the
+    filters then apply to those rows only. Without words, the list is in name order, which the
+    (status, name, id) index serves without sorting.
+    """
     phrases, concept_ids, also = expand_query(filters.q) if filters.q else ([], [], [])
-    statement = select(Organisation.id.label("id"))
     conditions = _filter_conditions(filters)
-    order = [Organisation.name, Organisation.id]
-    if filters.q:
-        fts = _text_match(phrases)
-        matches = []
-        score = literal_column("0.0")
-        if fts is not None:
-            statement = statement.outerjoin(fts, fts.c.id == Organisation.id)
-            matches.append(fts.c.id.is_not(None))
-            score = func.coalesce(fts.c.score, 0.0)
-        if concept_ids:
-            tagged = exists().where(organisation_practice_area.c.organisation_id == Organisation.id,
-                                    organisation_practice_area.c.concept_id.in_(concept_ids))
-            matches.append(tagged)
-        conditions.append(or_(*matches) if matches else false())
-        statement = statement.add_columns(score.label("score"))
-        if fts is not None:
-            order = [score.desc(), Organisation.name, Organisation.id]
-    else:
-        statement = statement.add_columns(literal_column("0.0").label("score"))
-    return statement.where(*conditions).order_by(*order), phrases, also
+    if not filters.q:
+        statement = select(Organisation.id.label("id"), literal(0.0, Float).label("score"))
+        return statement.where(*conditions).order_by(Organisation.name, Organisation.id), phrases, also
+    words = _distinct_phrases(phrases)
+    if db.engine.dialect.name == "postgresql" and words and not concept_ids:
+        # No concept named: the index condition sits in the one query, beside the filters, without a join.
+        document, query = literal_column(PG_DOCUMENT), _pg_query(words)
+        statement = (select(Organisation.id.label("id"), func.ts_rank(document, query).label("score"))
+                     .where(document.op("@@")(query), *conditions))
+        return statement.order_by(literal_column("score").desc(), Organisation.name, Organisation.id), phrases, also
+    matched, ranked = _matched(phrases, concept_ids)
+    if matched is None:
+        statement = select(Organisation.id.label("id"), literal(0.0, Float).label("score")).where(false())
+        return statement, phrases, also
+    statement = (select(Organisation.id.label("id"), matched.c.score.label("score"))
+                 .join(matched, matched.c.id == Organisation.id).where(*conditions))
+    order = [matched.c.score.desc(), Organisation.name, Organisation.id] if ranked else [Organisation.name,
+                                                                                       Organisation.id]
+    return statement.order_by(*order), phrases, also
 
 
 def search_organisations(filters: OrganisationFilters, page: int = 1, per_page: int = PER_PAGE) -> SearchResult:
-    """Free text (full-text search, expanded with synonyms) combined with the filters, ranked and paged."""
+    """Free text (full-text search, expanded with synonyms) combined with the filters, ranked and paged.
+
+    Words: one query returns the page and the total (COUNT(*) OVER ()), its cost bounded by the matches.
+    No words: the page comes straight off the name index and the total from an index-only count.
+    """
     per_page = max(1, min(int(per_page or PER_PAGE), MAX_PER_PAGE))
     page = max(1, min(int(page or 1), MAX_PAGE))  # bigger offsets overflow the databases' integers
     statement, phrases, also = ranked_ids(filters)
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
-    ids = [row.id for row in db.session.execute(statement.limit(per_page).offset((page - 1) * per_page))]
+    offset = (page - 1) * per_page
+    if filters.q:
+        rows = db.session.execute(statement.add_columns(func.count().over().label("total"))
+                                  .limit(per_page).offset(offset)).all()
+        ids = [row.id for row in rows]
+        total = rows[0].total if rows else (_count(statement) if page > 1 else 0)
+    else:
+        ids = list(db.session.scalars(statement.with_only_columns(Organisation.id).limit(per_page).offset(offset)))
+        total = _count(statement) if ids or page > 1 else 0
     return SearchResult(items=load_in_order(ids), total=total, page=page, per_page=per_page, query=filters.q,
                         phrases=phrases, also_searched=also)
 
 
-def load_in_order(ids: list[int]) -> list[Organisation]:
-    """Organisations with their boroughs and practice areas, in the order given."""
+def _count(statement) -> int:
+    """How many rows the statement finds (a past-the-end page still reports the real total)."""
+    return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+
+
+def load_in_order(ids: list[int]) -> list[ListedOrganisation]:
+    """One page of organisations (at most MAX_PER_PAGE ids) with boroughs and practice areas, in the order given.
+
+    Three plain reads; the practice areas are the session's Concept objects (with their labels), so
+    templates can name them the local way.
+    """
     if not ids:
         return []
-    found = {org.id: org for org in db.session.scalars(
-        select(Organisation).where(Organisation.id.in_(ids))
-        .options(selectinload(Organisation.operates_in), selectinload(Organisation.practice_areas)))}
+    found = {}
+    for row in db.session.execute(select(
+            Organisation.id, Organisation.name, Organisation.org_type, Organisation.status, Organisation.borough_code,
+            Organisation.location_status, Organisation.last_checked_on,
+            ((Organisation.website.is_not(None)) | (Organisation.email.is_not(None))
+             | (Organisation.phone.is_not(None))).label("contactable")).where(Organisation.id.in_(ids))):
+        found[row.id] = ListedOrganisation(*row[:7], contactable=bool(row.contactable))
+    for oid, code in db.session.execute(
+            select(OrganisationBorough.organisation_id, OrganisationBorough.borough_code)
+            .where(OrganisationBorough.organisation_id.in_(ids)).order_by(OrganisationBorough.borough_code)):
+        found[oid].operates_in_codes.append(code)
+    tagged = db.session.execute(select(organisation_practice_area.c.organisation_id,
+                                       organisation_practice_area.c.concept_id)
+                                .where(organisation_practice_area.c.organisation_id.in_(ids))).all()
+    if tagged:
+        concepts = {c.id: c for c in db.session.scalars(select(Concept).where(
+            Concept.id.in_({cid for _, cid in tagged})))}
+        for oid, cid in tagged:
+            found[oid].practice_areas.append(concepts[cid])
+        for item in found.values():
+            item.practice_areas.sort(key=lambda c: c.pref_label)
     return [found[i] for i in ids if i in found]
 
 
 # --- Bulk read for the map and exports --------------------------------------------------------
 
-def _links(ids: list[int]) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
-    """id -> operates-in codes, id -> practice-area labels (in chunks, for big exports)."""
+def _links(connection, matched) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """id -> operates-in codes, id -> practice-area labels for the matched rows (joined, not an IN list)."""
     boroughs: dict[int, list[str]] = {}
     areas: dict[int, list[str]] = {}
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start:start + 5000]
-        for oid, code in db.session.execute(
-                select(OrganisationBorough.organisation_id, OrganisationBorough.borough_code)
-                .where(OrganisationBorough.organisation_id.in_(chunk)).order_by(OrganisationBorough.borough_code)):
-            boroughs.setdefault(oid, []).append(code)
-        for oid, label in db.session.execute(
-                select(organisation_practice_area.c.organisation_id, Concept.pref_label)
-                .join(Concept, Concept.id == organisation_practice_area.c.concept_id)
-                .where(organisation_practice_area.c.organisation_id.in_(chunk)).order_by(Concept.pref_label)):
-            areas.setdefault(oid, []).append(label)
+    for oid, code in connection.execute(
+            select(OrganisationBorough.organisation_id, OrganisationBorough.borough_code)
+            .join(matched, matched.c.id == OrganisationBorough.organisation_id)
+            .order_by(OrganisationBorough.borough_code)):
+        boroughs.setdefault(oid, []).append(code)
+    for oid, label in connection.execute(
+            select(organisation_practice_area.c.organisation_id, Concept.pref_label)
+            .join(Concept, Concept.id == organisation_practice_area.c.concept_id)
+            .join(matched, matched.c.id == organisation_practice_area.c.organisation_id)
+            .order_by(Concept.pref_label)):
+        areas.setdefault(oid, []).append(label)
     return boroughs, areas
 
 
@@ -246,33 +362,55 @@ EXPORT_COLUMNS = ["id", "name", "type", "charity_number", "company_number", "des
                   "location_status", "operates_in", "practice_areas", "status", "last_checked_on"]
 
 
-def export_rows(filters: OrganisationFilters) -> list[dict]:
-    """Plain rows for every matching organisation, in rank order (CSV export, GeoJSON)."""
+@dataclass
+class ExportQuery:
+    """The statements for one export, built up front (they need the request's filters and the database kind).
+
+    `rows(connection)` then runs them on a connection of its own, so a streamed response can go on reading
+    after the view has returned, without holding the request's context open.
+    """
+
+    matched: object
+    statement: object
+
+    def rows(self, connection):
+        """Plain rows in rank order, fetched a thousand at a time."""
+        boroughs, areas = _links(connection, self.matched)
+        result = connection.execution_options(stream_results=True, yield_per=1000).execute(self.statement)
+        for row in result:
+            oid = row.id
+            yield {
+                "id": row.id, "name": row.name, "type": row.org_type.title, "charity_number": row.charity_number,
+                "company_number": row.company_number, "description": row.description, "website": row.website,
+                "email": row.email, "phone": row.phone, "address": row.address, "postcode": row.postcode,
+                "borough_code": row.borough_code, "borough": _BOROUGH_NAMES.get(row.borough_code),
+                "latitude": row.latitude, "longitude": row.longitude,
+                "location_status": row.location_status.value,
+                "operates_in": boroughs.get(oid, []), "practice_areas": areas.get(oid, []),
+                "status": row.status.value,
+                "last_checked_on": row.last_checked_on.isoformat() if row.last_checked_on else None,
+            }
+
+
+def export_query(filters: OrganisationFilters, limit: int | None = None, offset: int = 0) -> ExportQuery:
+    """The matching organisations in rank order; `limit`/`offset` take one page of that order."""
     statement, _, _ = ranked_ids(filters)
+    if limit is not None:
+        statement = statement.limit(limit).offset(offset)
     matched = statement.subquery()
     columns = [Organisation.id, Organisation.name, Organisation.org_type, Organisation.charity_number,
                Organisation.company_number, Organisation.description, Organisation.website, Organisation.email,
                Organisation.phone, Organisation.address, Organisation.postcode, Organisation.borough_code,
                Organisation.latitude, Organisation.longitude, Organisation.location_status, Organisation.status,
                Organisation.last_checked_on]
-    rows = list(db.session.execute(select(*columns).join(matched, matched.c.id == Organisation.id)
-                                   .order_by(matched.c.score.desc(), Organisation.name, Organisation.id)))
-    boroughs, areas = _links([row.id for row in rows])
-    names = {code: borough_name(code) for code in BOROUGH_CODES}
-    out = []
-    for row in rows:
-        oid = row.id
-        out.append({
-            "id": row.id, "name": row.name, "type": row.org_type.title, "charity_number": row.charity_number,
-            "company_number": row.company_number, "description": row.description, "website": row.website,
-            "email": row.email, "phone": row.phone, "address": row.address, "postcode": row.postcode,
-            "borough_code": row.borough_code, "borough": names.get(row.borough_code),
-            "latitude": row.latitude, "longitude": row.longitude, "location_status": row.location_status.value,
-            "operates_in": boroughs.get(oid, []), "practice_areas": areas.get(oid, []),
-            "status": row.status.value,
-            "last_checked_on": row.last_checked_on.isoformat() if row.last_checked_on else None,
-        })
-    return out
+    rows = (select(*columns).join(matched, matched.c.id == Organisation.id)
+            .order_by(matched.c.score.desc(), Organisation.name, Organisation.id))
+    return ExportQuery(matched=matched, statement=rows)
+
+
+def export_rows(filters: OrganisationFilters) -> list[dict]:
+    """Every matching organisation as a plain row, in rank order (CSV export)."""
+    return list(export_query(filters).rows(db.session.connection()))
 
 
 def map_points(filters: OrganisationFilters) -> list[list]:
@@ -286,24 +424,68 @@ def map_points(filters: OrganisationFilters) -> list[list]:
     return [[round(lat, 4), round(lon, 4), oid, safe_text(name, max_length=100)] for oid, name, lat, lon in rows]
 
 
+GEOJSON_MAX_PER_PAGE = 5000
+
+
+def _feature(row: dict) -> dict:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]},
+        "properties": {
+            "id": row["id"], "name": row["name"], "charity_number": row["charity_number"],
+            "company_number": row["company_number"], "borough_code": row["borough_code"],
+            "borough_name": row["borough"],
+            "operates_in": [{"code": c, "name": _BOROUGH_NAMES.get(c)} for c in row["operates_in"]],
+            "practice_areas": row["practice_areas"], "type": row["type"], "status": row["status"],
+        },
+    }
+
+
+def geojson_chunks(filters: OrganisationFilters, page: int | None = None, per_page: int = 1000):
+    """A FeatureCollection of located organisations as JSON text in pieces, for a streamed response.
+
+    Without `page`, every match (the whole map layer); with it, one page, and the collection carries the
+    paging fields Open Referral uses (total_items, total_pages, page_number) as foreign members. The
+    queries are prepared here; the returned generator reads on its own connection.
+    """
+    from dataclasses import replace
+
+    filters = replace(filters, located_only=True)
+    head = '{"type":"FeatureCollection"'
+    if page is None:
+        query = export_query(filters)
+    else:
+        per_page = max(1, min(per_page, GEOJSON_MAX_PER_PAGE))
+        total = search_organisations(filters, 1, 1).total
+        pages = max(1, math.ceil(total / per_page))
+        query = export_query(filters, limit=per_page, offset=(page - 1) * per_page)
+        head += (f',"total_items":{total},"total_pages":{pages},"page_number":{page},"per_page":{per_page},'
+                 f'"first_page":{json.dumps(page == 1)},"last_page":{json.dumps(page >= pages)}')
+    return _json_pieces(head + ',"features":[', query, _feature, "]}")
+
+
+def _json_pieces(head: str, query: ExportQuery, shape, tail: str):
+    engine = db.engine
+
+    def generate():
+        yield head
+        with engine.connect() as connection:
+            batch, first = [], True
+            for row in query.rows(connection):
+                batch.append(json.dumps(shape(row), separators=(",", ":")))
+                if len(batch) == 200:
+                    yield ("" if first else ",") + ",".join(batch)
+                    batch, first = [], False
+            if batch:
+                yield ("" if first else ",") + ",".join(batch)
+        yield tail
+
+    return generate()
+
+
 def geojson(filters: OrganisationFilters) -> dict:
-    """A FeatureCollection of located organisations with identifiers, boroughs and practice areas."""
-    features = []
-    for row in export_rows(filters):
-        if row["latitude"] is None:
-            continue
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]},
-            "properties": {
-                "id": row["id"], "name": row["name"], "charity_number": row["charity_number"],
-                "company_number": row["company_number"], "borough_code": row["borough_code"],
-                "borough_name": row["borough"],
-                "operates_in": [{"code": c, "name": _BOROUGH_NAMES.get(c)} for c in row["operates_in"]],
-                "practice_areas": row["practice_areas"], "type": row["type"], "status": row["status"],
-            },
-        })
-    return {"type": "FeatureCollection", "features": features}
+    """The whole FeatureCollection as a dict (tests and small callers; the API streams geojson_chunks)."""
+    return json.loads("".join(geojson_chunks(filters)))
 
 
 # --- Open Referral UK / HSDS 3 ----------------------------------------------------------------
@@ -354,25 +536,21 @@ def _hsds_organisation(row: dict) -> dict:
 
 def openreferral_page(filters: OrganisationFilters, page: int, per_page: int) -> dict:
     """One page of organisations in HSDS 3 shape with the standard paging fields."""
-    result = search_organisations(filters, page, per_page)
-    ids = [org.id for org in result.items]
-    by_id = {row["id"]: row for row in _rows_for(ids)}
-    contents = [_hsds_organisation(by_id[i]) for i in ids]
-    return {"total_items": result.total, "total_pages": result.pages, "page_number": result.page,
-            "size": len(contents), "first_page": result.page == 1, "last_page": result.page >= result.pages,
-            "empty": not contents, "contents": contents}
+    return json.loads("".join(openreferral_chunks(filters, page, per_page)))
 
 
-def _rows_for(ids: list[int]) -> list[dict]:
-    orgs = load_in_order(ids)
-    return [{
-        "id": o.id, "name": o.name, "type": o.org_type.title, "charity_number": o.charity_number,
-        "company_number": o.company_number, "description": o.description, "website": o.website, "email": o.email,
-        "phone": o.phone, "address": o.address, "postcode": o.postcode, "borough_code": o.borough_code,
-        "borough": borough_name(o.borough_code) if o.borough_code else None, "latitude": o.latitude,
-        "longitude": o.longitude, "operates_in": o.operates_in_codes,
-        "practice_areas": [c.pref_label for c in o.practice_areas],
-    } for o in orgs]
+def openreferral_chunks(filters: OrganisationFilters, page: int, per_page: int):
+    """One Open Referral page as JSON text in pieces: the paging fields first, then each organisation."""
+    per_page = max(1, min(int(per_page or PER_PAGE), MAX_PER_PAGE))
+    page = max(1, min(int(page or 1), MAX_PAGE))
+    total = search_organisations(filters, 1, 1).total
+    pages = max(1, math.ceil(total / per_page))
+    size = max(0, min(per_page, total - (page - 1) * per_page))
+    head = {"total_items": total, "total_pages": pages, "page_number": page, "size": size,
+            "first_page": page == 1, "last_page": page >= pages, "empty": size == 0}
+    query = export_query(filters, limit=per_page, offset=(page - 1) * per_page)
+    return _json_pieces(json.dumps(head, separators=(",", ":"))[:-1] + ',"contents":[', query, _hsds_organisation,
+                        "]}")
 
 
 # --- Small lookups ----------------------------------------------------------------------------
@@ -386,8 +564,14 @@ def get_organisation_or_404(org_id: int) -> Organisation:
 
 def practice_area_choices(borough_code: str | None = None) -> list[tuple[int, str]]:
     """Practice areas for pickers, named as people in that borough (or Greater Manchester) say them."""
-    concepts = db.session.scalars(select(Concept).order_by(Concept.pref_label))
-    return [(concept.id, display_label(concept, borough_code)) for concept in concepts]
+    def build():
+        concepts = db.session.scalars(select(Concept).order_by(Concept.pref_label))
+        return [(concept.id, display_label(concept, borough_code)) for concept in concepts]
+
+    return list(_CHOICES.get_or_build((data_version(VOCABULARY_TABLES), borough_code), build))
+
+
+_CHOICES = VersionedCache(size=32)
 
 
 def possible_duplicates(org: Organisation, limit: int = 10) -> list[Organisation]:

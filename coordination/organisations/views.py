@@ -10,7 +10,6 @@ from functools import wraps
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     g,
@@ -23,19 +22,18 @@ from flask import (
 )
 from flask_login import current_user
 
-import geo.maps
-
 from ..boroughs import borough_choices, borough_name
 from ..errors import flash_errors
 from ..extensions import csrf, db
 from ..forms import errors_onto
-from ..geography.interface import map_boundaries, new_page_map
+from ..geography.interface import cached_page_map, map_boundaries, new_page_map, page_maps
 from ..params import MAX_PAGE, whole_number
 from ..permissions import Role, roles_required
 from ..security import csp_nonce
 from ..spreadsheet import csv_download
 from ..terminology.interface import record_zero_result
-from . import importer, operations, queries
+from ..versions import DIRECTORY_TABLES, VersionedCache, conditional_response, data_version
+from . import clusters, operations, queries
 from .forms import MergeForm, OrganisationForm, TokenForm, UploadForm, mapping_form_class
 from .models import TYPE_TITLES, ApiToken, LocationStatus, Organisation
 
@@ -43,6 +41,13 @@ bp = Blueprint("organisations", __name__)
 C, F, P = Role.COORDINATOR, Role.FINANCE, Role.PARTNER
 READERS = (C, P)
 
+
+
+def _importer():
+    """The CSV importer (it brings pandas and the postcode tables, so only import pages load it)."""
+    from . import importer
+
+    return importer
 
 
 def _filters() -> queries.OrganisationFilters:
@@ -194,7 +199,7 @@ def import_upload():
         _forget_old_uploads()
         raw = form.file.data.read()
         with errors_onto(form, "file"):
-            importer.read_csv(raw)
+            _importer().read_csv(raw)
             # Kept under a random name so reloading the mapping page never loses the upload.
             upload_id = secrets.token_hex(16)
             with open(_upload_path(upload_id), "wb") as handle:
@@ -213,17 +218,17 @@ def import_mapping(upload_id: str):
         flash("That upload has expired or was already imported. Upload the file again.", "error")
         return redirect(url_for("organisations.import_upload"))
     with open(path, "rb") as handle:
-        upload = importer.read_csv(handle.read())
+        upload = _importer().read_csv(handle.read())
     form = mapping_form_class(upload.headers)(borough_choices=borough_choices())
     if request.method == "GET":
-        for target, index in importer.guess_mapping(upload.headers).items():
+        for target, index in _importer().guess_mapping(upload.headers).items():
             getattr(form, f"col_{target}").data = str(index)
     if form.validate_on_submit():
-        mapping = {target: int(getattr(form, f"col_{target}").data) for target in importer.TARGETS
+        mapping = {target: int(getattr(form, f"col_{target}").data) for target in _importer().TARGETS
                    if getattr(form, f"col_{target}").data}
         with errors_onto(form, "col_name"):
-            summary = importer.import_organisations(upload, mapping, form.operates_in.data, actor=current_user,
-                                                    source=_source_name(upload_id))
+            summary = _importer().import_organisations(upload, mapping, form.operates_in.data,
+                                                       actor=current_user, source=_source_name(upload_id))
             with open(_upload_path(upload_id, ".report.csv"), "w", encoding="utf-8-sig", newline="") as handle:
                 handle.write(summary.report_csv())
             os.remove(path)  # imported: the file's contact details are now in the directory, not kept twice
@@ -253,24 +258,58 @@ def import_report(upload_id: str):
 
 # --- Map and exports --------------------------------------------------------------------------
 
+def _map_parts() -> dict:
+    """The map frame with the borough boundaries, drawn once per boundary file (only the nonce changes)."""
+    def build():
+        m = new_page_map()
+        page_maps().add_boundaries(m, map_boundaries(), name="Borough boundaries")
+        return m
+
+    return cached_page_map(("organisations",), build, csp_nonce())
+
+
 @bp.get("/organisations/map")
 @roles_required(*READERS)
 def map_organisations():
     filters = _filters()
-    m = new_page_map()
-    geo.maps.add_boundaries(m, map_boundaries(), name="Borough boundaries")
-    parts = geo.maps.render_parts(m, nonce=csp_nonce())
     counts = queries.search_organisations(filters, 1, 1)
-    points_url = url_for("organisations.map_points", **filters.to_args())
-    return render_template("organisations/map.html", parts=parts, points_url=points_url, total=counts.total,
-                           **_filter_context(filters))
+    args = filters.to_args()
+    return render_template("organisations/map.html", parts=_map_parts(), total=counts.total,
+                           clusters_url=url_for("organisations.map_clusters", **args),
+                           geojson_url=url_for("organisations.api_geojson", **args), **_filter_context(filters))
+
+
+def _filters_key(filters) -> tuple:
+    return tuple(sorted(filters.to_args().items()))
+
+
+@bp.get("/organisations/map/clusters.json")
+@roles_required(*READERS)
+def map_clusters():
+    """What one view of the map needs: clusters for its zoom and bounding box (individual organisations close in)."""
+    filters = _filters()
+    zoom, bbox = clusters.parse_view(request.args.get("zoom"), request.args.get("bbox"))
+    version = data_version(DIRECTORY_TABLES)
+    key = (version, _filters_key(filters))
+
+    def build():
+        return json.dumps(clusters.LAYERS.get_or_build(key, lambda: clusters.Layer.from_rows(
+            queries.map_points(filters))).view(zoom, bbox), separators=(",", ":"))
+
+    return conditional_response(("clusters", key, zoom, bbox), build)
+
+
+_POINTS = VersionedCache(size=4)
 
 
 @bp.get("/organisations/map.json")
 @roles_required(*READERS)
 def map_points():
-    points = queries.map_points(_filters())
-    return Response(json.dumps({"points": points}, separators=(",", ":")), mimetype="application/json")
+    """The full layer (every matching located organisation), for download; the map itself asks for clusters."""
+    filters = _filters()
+    key = (data_version(DIRECTORY_TABLES), _filters_key(filters))
+    return conditional_response(("points", key), lambda: _POINTS.get_or_build(key, lambda: json.dumps(
+        {"points": queries.map_points(filters)}, separators=(",", ":")).encode()))
 
 
 @bp.get("/organisations/export.csv")
@@ -326,19 +365,26 @@ def _api_filters():
 @csrf.exempt
 @api_access
 def api_geojson():
-    return Response(json.dumps(queries.geojson(_api_filters()), separators=(",", ":")),
-                    mimetype="application/geo+json")
+    """Every located match as GeoJSON (streamed), or one page of it with ?page=&per_page= (up to 5,000)."""
+    filters = _api_filters()
+    page = whole_number(request.args.get("page"), 1, MAX_PAGE) if "page" in request.args else None
+    per_page = whole_number(request.args.get("per_page", "1000"), 1000, queries.GEOJSON_MAX_PER_PAGE)
+    key = (data_version(DIRECTORY_TABLES), _filters_key(filters), page, per_page)
+    return conditional_response(("geojson", key), lambda: queries.geojson_chunks(filters, page=page, per_page=per_page),
+                                mimetype="application/geo+json")
 
 
 @bp.get("/api/openreferral/organizations")
 @csrf.exempt
 @api_access
 def api_openreferral():
-    page = request.args.get("page", "1")
-    per_page = request.args.get("per_page", "50")
-    page = whole_number(page, 1, MAX_PAGE)
-    per_page = whole_number(per_page, 50, queries.MAX_PER_PAGE)
-    return jsonify(queries.openreferral_page(_api_filters(), page, per_page))
+    """One Open Referral (HSDS 3) page, streamed: ?page= and ?per_page= (up to 200), with the totals."""
+    page = whole_number(request.args.get("page", "1"), 1, MAX_PAGE)
+    per_page = whole_number(request.args.get("per_page", "50"), 50, queries.MAX_PER_PAGE)
+    filters = _api_filters()
+    key = (data_version(DIRECTORY_TABLES), _filters_key(filters), page, per_page)
+    return conditional_response(("openreferral", key),
+                                lambda: queries.openreferral_chunks(filters, page, per_page))
 
 
 @bp.route("/organisations/api-tokens", methods=["GET", "POST"])

@@ -18,35 +18,53 @@ POSTCODES = ["BL1 1RU", "M1 1AD", "OL16 1AA", "WN1 1XL", "SK1 3XE", "M3 2BW"]
 
 def test_the_map_shows_hostile_names_as_text_and_runs_no_script(browser_page, create_user, create_organisation):
     page = browser_page
-    for name, postcode in zip(XSS_NAMES, POSTCODES):
-        create_organisation(name=name, postcode=postcode)
+    orgs = [create_organisation(name=name, postcode=postcode) for name, postcode in zip(XSS_NAMES, POSTCODES)]
     browser_sign_in(page, create_user("coordinator"), PASSWORD)
     page.goto("/organisations/map?borough=all")
     expect(page.locator("h1")).to_have_text("Map of organisations")
-    expect(page.locator(".folium-map[data-points-loaded]")).to_have_attribute("data-points-loaded", "6")
-    # Open every point's popup: spiderfy clusters by zooming right in, then click each marker.
-    page.evaluate("""() => {
-        const map = window[document.querySelector('.folium-map').id];
-        map.setView([53.5, -2.3], 18);
-        map.eachLayer(layer => { if (layer instanceof L.MarkerClusterGroup) {
-            layer.getLayers().forEach(marker => { layer.zoomToShowLayer(marker, () => marker.openPopup()); });
-        }});
-    }""")
-    page.wait_for_timeout(500)
-    texts = page.evaluate("""() => {
-        const map = window[document.querySelector('.folium-map').id];
-        const out = [];
-        map.eachLayer(layer => { if (layer instanceof L.MarkerClusterGroup) {
-            layer.getLayers().forEach(marker => {
-                const div = document.createElement('div');
-                const content = marker.getPopup().getContent();
-                div.innerHTML = typeof content === 'function' ? content(marker) : content;
-                out.push(div.textContent);
+    # The server sends what the view needs: every organisation is counted in it, most inside groups.
+    expect(page.locator(".folium-map[data-view-loaded]")).to_have_attribute("data-view-loaded", "6")
+    markers = page.locator(".leaflet-marker-pane .leaflet-marker-icon")
+    assert markers.count() >= 1
+    for index in range(markers.count()):
+        marker = markers.nth(index)
+        assert marker.get_attribute("tabindex") == "0" and marker.get_attribute("role") == "button"
+        assert marker.get_attribute("aria-label")
+    expect(page.locator("#map-view-summary")).to_contain_text("In this view: 6 organisations")
+    assert_accessible(page)
+    screenshot(page, "organisations-map-clusters")
+
+    # A group can be opened from the keyboard: focus it, press Enter, and the map zooms in.
+    cluster = page.locator(".app-map-cluster").first
+    if cluster.count():
+        zoom = int(page.locator(".folium-map").get_attribute("data-view-zoom"))
+        cluster.focus()
+        page.keyboard.press("Enter")
+        expect(page.locator(".folium-map")).not_to_have_attribute("data-view-zoom", str(zoom))
+
+    # Close in, each organisation is its own marker; open every popup and read it as text.
+    texts = []
+    for org in orgs:
+        page.evaluate("([lat, lon]) => window[document.querySelector('.folium-map').id].setView([lat, lon], 17)",
+                      [org.latitude, org.longitude])
+        expect(page.locator(".folium-map")).to_have_attribute("data-view-zoom", "17")
+        page.wait_for_function("() => document.querySelectorAll('.app-map-place').length > 0")
+        texts += page.evaluate("""([lat, lon]) => {
+            const map = window[document.querySelector('.folium-map').id];
+            const out = [];
+            map.eachLayer(layer => {
+                if (layer instanceof L.Marker && layer.getPopup() && layer.getLatLng().distanceTo([lat, lon]) < 5) {
+                    layer.openPopup();
+                    const div = document.createElement('div');
+                    div.innerHTML = layer.getPopup().getElement().querySelector('.leaflet-popup-content').innerHTML;
+                    div.querySelectorAll('li').forEach(li => out.push(li.textContent));
+                }
             });
-        }});
-        return out;
-    }""")
-    assert sorted(texts) == sorted(XSS_NAMES)
+            return out;
+        }""", [org.latitude, org.longitude])
+    assert sorted(set(texts)) == sorted(XSS_NAMES)
+    place = page.locator(".app-map-place").first
+    assert place.get_attribute("aria-label")
     assert page.dialogs == []
     assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
     assert page.hosts == {page.url.split("/")[2]}, page.hosts

@@ -13,6 +13,7 @@ ROUTES = {
     "organisations.import_report": {C},
     "organisations.map_organisations": {C, P},
     "organisations.map_points": {C, P},
+    "organisations.map_clusters": {C, P},
     "organisations.export_csv": {C, P},
     "organisations.api_geojson": {C, F, P},
     "organisations.api_openreferral": {C, F, P},

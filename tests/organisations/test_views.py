@@ -156,8 +156,10 @@ def test_the_map_page_links_its_points_to_the_same_filters_and_stays_on_our_host
     create_organisation(name="Mapped", postcode="BL1 1RU")
     client, _ = signed_in("coordinator")
     soup = page(client.get("/organisations/map?type=cic&borough=E08000001"))
-    script = soup.select_one("script[data-points-url]")
-    assert "type=cic" in script["data-points-url"] and "borough=E08000001" in script["data-points-url"]
+    script = soup.select_one("script[data-clusters-url]")
+    assert "type=cic" in script["data-clusters-url"] and "borough=E08000001" in script["data-clusters-url"]
+    download = soup.select_one("a[download]")["href"]
+    assert download.startswith("/api/organisations.geojson") and "type=cic" in download
     for tag in soup.select("script[src], link[href]"):
         url = tag.get("src") or tag.get("href")
         assert url.startswith("/"), url

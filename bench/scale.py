@@ -1,0 +1,203 @@
+"""Scale benchmark: search, one map view and the full-layer APIs at 1,750, 17,500 and 117,500 organisations.
+
+For each size (and each database) it builds a directory with the demo generator once (kept between runs:
+SQLite files under /tmp/bench-scale, PostgreSQL databases named <base>_<size>), then measures in-process
+through the Flask test client, signed in as a coordinator:
+
+* search: p50 and p95 over typical queries (words, phrases, synonyms, with and without a borough filter),
+  and separately the worst case, a word that is in every generated record ("volunteers");
+* one map view: the clusters for all of Greater Manchester at zoom 11 and for a city-centre street at
+  zoom 16: size and time, cold (first request after a change) and warm;
+* the full layer: map.json size; /api/organisations.geojson and one Open Referral page: time to the first
+  byte and to the last.
+
+It prints each figure and how it grows from the smallest size.
+
+    .venv/bin/python bench/scale.py --quick                      # SQLite, 1.75k and 17.5k, a few minutes
+    .venv/bin/python bench/scale.py                              # SQLite, all three sizes
+    .venv/bin/python bench/scale.py --postgresql 'postgresql+psycopg://postgres@/h18?host=/tmp/pg-dev&port=54330'
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SIZES = (1750, 17500, 117500)
+QUERIES = ["food", "mental health", "carers", "youth club", "self-care", "befriending", "food bank", ""]
+WORST = "volunteers"
+PASSWORD = "benchmark password 1"
+GM_VIEW = "zoom=11&bbox=-2.75,53.32,-1.90,53.69"
+STREET_VIEW = "zoom=16&bbox=-2.2460,53.4770,-2.2340,53.4830"
+
+
+def _database_url(kind: str, size: int, base: str | None) -> str:
+    if kind == "sqlite":
+        folder = Path(os.environ.get("BENCH_SCALE_DIR", "/tmp/bench-scale"))
+        folder.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{folder}/directory-{size}.db"
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base)
+    name = f"{url.database}_{size}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _app(url: str):
+    os.environ["INSTANCE_PATH"] = tempfile.mkdtemp(prefix="bench-scale-")
+    os.environ["DATABASE_URL"] = url
+    from coordination import create_app
+
+    # Each size on its own database (the config class read DATABASE_URL once, at import).
+    app = create_app("development", SQLALCHEMY_DATABASE_URI=url, TILE_URL="", WTF_CSRF_ENABLED=False)
+    return app
+
+
+def prepare(app, size: int) -> None:
+    """Schema from the models, the demo practice areas, `size` generated organisations and one coordinator."""
+    from sqlalchemy import func, select
+
+    from coordination.accounts.models import User
+    from coordination.accounts.operations import create_user
+    from coordination.extensions import db
+    from coordination.organisations.demo import seed_gm
+    from coordination.organisations.models import Organisation
+    from coordination.terminology.demo import seed as seed_terminology
+
+    with app.app_context():
+        db.create_all()
+        present = db.session.scalar(select(func.count()).select_from(Organisation))
+        if present == size:
+            return
+        if present:
+            db.drop_all()
+            db.create_all()
+        started = time.perf_counter()
+        seed_terminology(None)
+        seed_gm(size)
+        if db.session.scalar(select(User.id).where(User.email == "bench@example.org")) is None:
+            create_user(email="bench@example.org", name="Bench", role="coordinator", password=PASSWORD)
+        db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("VACUUM ANALYZE")
+        print(f"  built {size:,} organisations in {time.perf_counter() - started:.0f} s")
+
+
+def _timed(fn, repeat: int) -> list[float]:
+    fn()
+    out = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def _p(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * q))]
+
+
+def _stream(client, url: str) -> tuple[float, float, int]:
+    """(ms to the first chunk, ms to the end, bytes) of a streamed response read through the test client."""
+    started = time.perf_counter()
+    response = client.get(url, buffered=False)
+    chunks = iter(response.response)
+    first = next(chunks)
+    first_ms = (time.perf_counter() - started) * 1000
+    size = len(first) + sum(len(chunk) for chunk in chunks)
+    response.close()
+    return first_ms, (time.perf_counter() - started) * 1000, size
+
+
+def measure(app, repeat: int) -> dict:
+    from coordination.extensions import db
+    from coordination.organisations import clusters
+    from coordination.organisations.queries import OrganisationFilters, search_organisations
+
+    figures = {}
+    with app.app_context():
+        timings = []
+        for q in QUERIES:
+            for borough in (None, "E08000003"):
+                def run(q=q, borough=borough):
+                    search_organisations(OrganisationFilters(q=q, borough=borough))
+                    db.session.rollback()
+                timings += _timed(run, repeat)
+        figures["search p50 ms"] = statistics.median(timings)
+        figures["search p95 ms"] = _p(timings, 0.95)
+        worst = _timed(lambda: (search_organisations(OrganisationFilters(q=WORST)), db.session.rollback()), repeat)
+        figures[f"search '{WORST}' p95 ms"] = _p(worst, 0.95)
+    client = app.test_client()
+    client.post("/sign-in", data={"email": "bench@example.org", "password": PASSWORD})
+    for label, view in (("GM view", GM_VIEW), ("street view", STREET_VIEW)):
+        clusters.LAYERS.clear()
+        started = time.perf_counter()
+        response = client.get(f"/organisations/map/clusters.json?{view}")
+        figures[f"map {label} cold ms"] = (time.perf_counter() - started) * 1000
+        assert response.status_code == 200, response.status_code
+        figures[f"map {label} KB"] = len(response.data) / 1024
+        warm = _timed(lambda view=view: client.get(f"/organisations/map/clusters.json?{view}"), repeat)
+        figures[f"map {label} warm p95 ms"] = _p(warm, 0.95)
+    response = client.get("/organisations/map.json")
+    figures["full layer map.json KB"] = len(response.data) / 1024
+    first, total, size = _stream(client, "/api/organisations.geojson")
+    figures["GeoJSON first byte ms"], figures["GeoJSON all ms"], figures["GeoJSON KB"] = first, total, size / 1024
+    first, total, _ = _stream(client, "/api/openreferral/organizations?per_page=200&page=3")
+    figures["Open Referral page first byte ms"], figures["Open Referral page all ms"] = first, total
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default=None)
+    parser.add_argument("--postgresql", default=os.environ.get("BENCH_POSTGRESQL_URL"),
+                        help="a PostgreSQL URL; databases <name>_<size> are created beside it")
+    parser.add_argument("--quick", action="store_true", help="1.75k and 17.5k only, fewer repeats")
+    parser.add_argument("--sizes", default=None, help="comma-separated sizes (default 1750,17500,117500)")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (list(SIZES[:2]) if args.quick else list(SIZES))
+    repeat = 5 if args.quick else 15
+    chosen = args.database or ("both" if args.postgresql else "sqlite")
+    kinds = ["sqlite", "postgresql"] if chosen == "both" else [chosen]
+    for kind in kinds:
+        if kind == "postgresql" and not args.postgresql:
+            sys.exit("--postgresql URL is needed")
+        rows = {}
+        for size in sizes:
+            url = _database_url(kind, size, args.postgresql)
+            print(f"{kind} {size:,}: {url.split('?')[0]}", flush=True)
+            # Each size in its own process state: a fresh app on its own database.
+            app = _app(url)
+            prepare(app, size)
+            rows[size] = measure(app, repeat)
+            print("  " + "; ".join(f"{key} {value:.1f}" for key, value in rows[size].items()), flush=True)
+            from coordination.extensions import db
+
+            with app.app_context():
+                db.engine.dispose()
+        print(f"\n== {kind}")
+        print(f"{'':34}" + "".join(f"{size:>12,}" for size in sizes) + "   growth")
+        for key in rows[sizes[0]]:
+            values = [rows[size][key] for size in sizes]
+            growth = values[-1] / values[0] if values[0] else float("inf")
+            print(f"{key:34}" + "".join(f"{v:12.1f}" for v in values) + f"   ×{growth:.1f}")
+        print(f"(sizes grow ×{sizes[-1] / sizes[0]:.0f})\n")
+
+
+if __name__ == "__main__":
+    main()
