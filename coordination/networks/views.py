@@ -32,8 +32,8 @@ def _year(net) -> int:
 
 
 def _map_parts(matrix, caption):
-    from . import maps  # folium and geopandas: loaded by the first ties map, not by every worker
     from ..geography.interface import page_maps
+    from . import maps  # folium and geopandas: loaded by the first ties map, not by every worker
 
     return page_maps().render_parts(maps.build_ties_map(matrix, caption), nonce=csp_nonce())
 
