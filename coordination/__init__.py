@@ -9,8 +9,9 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import errors, security
+from . import errors, logs, security, throttle
 from .config import ROOT, configs
+from .text import CleanRequest
 from .extensions import csrf, db, include_in_migrations, login_manager, migrate
 
 # One sub-package per area; each has views.bp and may have cli.commands and demo.seed.
@@ -23,6 +24,7 @@ def create_app(config_name: str | None = None) -> Flask:
     config = configs[config_name]
     app = Flask(__name__, static_folder=str(ROOT / "coordination" / "static"), static_url_path="/static",
                 instance_path=config.INSTANCE_PATH)
+    app.request_class = CleanRequest
     app.config.from_object(config)
     config.init_app(app)
     os.makedirs(app.instance_path, exist_ok=True)
@@ -37,6 +39,7 @@ def create_app(config_name: str | None = None) -> Flask:
     _init_maps()
     security.init_app(app)
     errors.init_app(app)
+    logs.install("werkzeug")
     return app
 
 
@@ -64,6 +67,7 @@ def _init_extensions(app: Flask) -> None:
                     include_object=include_in_migrations)
     csrf.init_app(app)
     login_manager.init_app(app)
+    throttle.init_app(app)
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message = "Sign in to see that page."
     login_manager.login_message_category = "info"

@@ -1,7 +1,7 @@
 """Friendly error pages: plain English, no stack traces or SQL."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -14,7 +14,7 @@ MESSAGES = {
     409: ("That change has already been made", "Someone (perhaps you, in another tab) got there first. Reload the page to see the latest."),
     410: ("This link is no longer available", "Ask your coordinator for a new one."),
     413: ("The file is too big", "Choose a smaller file and try again."),
-    429: ("Too many attempts", "Wait 15 minutes, then try again."),
+    429: ("Too many attempts", "If you need help now, contact your coordinator."),
     500: ("Sorry, there is a problem with the service", "Try again later. Nothing you saved has been lost."),
 }
 
@@ -27,6 +27,24 @@ def _render(status: int, description: str | None = None):
                            description=description), status
 
 
+def _too_many():
+    """A rate limit's 429: how long to wait, in words and in Retry-After."""
+    import math
+    import time
+
+    from .throttle import limiter
+
+    limit = limiter.current_limit
+    seconds = max(1, math.ceil(limit.reset_at - time.time())) if limit else 15 * 60
+    minutes = -(-seconds // 60)
+    wait = f"{seconds} seconds" if seconds < 60 else f"{minutes} minute{'s' if minutes != 1 else ''}"
+    response, status = _render(429, f"Too many requests came from here in a short time. Wait {wait}, then try again.")
+    if not isinstance(response, tuple):
+        response = current_app.make_response((response, status))
+    response.headers["Retry-After"] = str(seconds)
+    return response, status
+
+
 def init_app(app: Flask) -> None:
     """Register handlers for HTTP errors and unexpected exceptions."""
 
@@ -36,6 +54,8 @@ def init_app(app: Flask) -> None:
             return error
         if error.code == 400 and "CSRF" in (error.description or ""):
             return _render(400, "The form expired or was sent from somewhere else. Go back, reload the page and try again.")
+        if error.code == 429:
+            return _too_many()
         return _render(error.code)
 
     @app.errorhandler(Exception)

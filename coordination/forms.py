@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import ValidationError
 
+from .text import problem as text_problem
+
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
@@ -30,6 +32,26 @@ class StrippedForm(FlaskForm):
         for field in self:
             if isinstance(field.widget, GovDateInput) and field.raw_data is not None and len(field.raw_data) != 3:
                 field.raw_data = (list(field.raw_data) + ["", "", ""])[:3]
+
+    def validate(self, extra_validators=None) -> bool:
+        """The field checks, then the one input policy (coordination/text.py) over every text the form took."""
+        valid = super().validate(extra_validators)
+        from wtforms import PasswordField
+
+        for field in self:
+            if isinstance(field, PasswordField) or field.type in ("CSRFTokenField", "FileField", "MultipleFileField"):
+                continue  # passwords are hashed, never stored; files have their own checks
+            values = field.raw_data or []
+            message = next(filter(None, (text_problem(_label(field), v) for v in values if isinstance(v, str))), None)
+            if message:
+                field.errors = [message, *[e for e in field.errors if e != message]]
+                valid = False
+        return valid
+
+
+def _label(field) -> str:
+    text = field.label.text if field.label else field.name
+    return text.rstrip("?:. ") or field.name
 
 
 class Length:

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, session,
+                   url_for)
 from flask_login import current_user
 
 from ..boroughs import borough_choices, borough_name
 from ..mail import mail_configured, send_email
 from ..permissions import Role, roles_required
+from ..throttle import client_network, configured, email_in_form, limiter
 from . import operations, queries
 from .forms import AccountForm, CreateAccountForm, RequestResetForm, SetPasswordForm, SignInForm
 
@@ -28,6 +30,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(configured("SIGNIN_RATE_LIMIT"), methods=["POST"])
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
@@ -35,13 +38,23 @@ def sign_in():
     if form.validate_on_submit():
         try:
             operations.sign_in(form.email.data, form.password.data, request.remote_addr or "unknown")
-        except operations.TooManyAttempts:
-            return render_template("accounts/throttled.html"), 429
+        except operations.TooManyAttempts as error:
+            response = make_response(render_template("accounts/throttled.html", wait=_wait_words(error.wait_seconds)),
+                                     429)
+            response.headers["Retry-After"] = str(error.wait_seconds)
+            return response
         except operations.AccountError as error:
             form.password.errors.append(str(error))
         else:
             return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/sign-in.html", form=form)
+
+
+def _wait_words(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 @bp.post("/sign-out")
@@ -51,19 +64,41 @@ def sign_out():
     return redirect(url_for("accounts.sign_in"))
 
 
+LINK_KEY = "account_link"
+
+
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
+@limiter.limit(configured("LINK_RATE_LIMIT"))
 def set_password(token: str):
+    """Exchange the link's token for this browser's session, then continue at a token-free address.
+
+    The token then never reaches access logs (beyond this first request, which the log filter in
+    coordination/logs.py redacts), browser history or a Referer header.
+    """
     link = operations.find_link(token)
     if link is None:
+        return render_template("accounts/link-expired.html"), 410
+    session[LINK_KEY] = link.token_hash
+    if request.method == "POST":  # a form posted straight to the link (older pages, scripts)
+        return choose_password()
+    return redirect(url_for("accounts.choose_password"))
+
+
+@bp.route("/set-password", methods=["GET", "POST"])
+@limiter.limit(configured("LINK_RATE_LIMIT"))
+def choose_password():
+    link = operations.find_link_by_hash(session.get(LINK_KEY, ""))
+    if link is None:
+        session.pop(LINK_KEY, None)
         return render_template("accounts/link-expired.html"), 410
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            user = operations.set_password_with_link(token, form.password.data)
+            user = operations.set_password_with_link("", form.password.data, token_hash=link.token_hash)
         except operations.AccountError as error:
             form.password.errors.append(str(error))
         else:
-            operations.start_session(user)
+            operations.start_session(user)  # a fresh session: the link's hash goes with the old one
             from ..extensions import db
 
             db.session.commit()
@@ -73,6 +108,8 @@ def set_password(token: str):
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])
+@limiter.limit(configured("RESET_RATE_LIMIT_NETWORK"), key_func=client_network, methods=["POST"])
+@limiter.limit(configured("RESET_RATE_LIMIT_EMAIL"), key_func=email_in_form, methods=["POST"])
 def request_reset():
     form = RequestResetForm()
     if form.validate_on_submit():
