@@ -31,11 +31,12 @@ def unstorable_characters(value: str) -> list[str]:
 def describe(character: str) -> str:
     """'U+0000 (NUL)'-style name of a character for messages."""
     code = f"U+{ord(character):04X}"
-    names = {"\x00": "NUL", "\x0c": "form feed", "\x1b": "escape", "\x0b": "vertical tab"}
-    name = names.get(character) or unicodedata.name(character, "")
+    names = {"\x00": "NUL", "\x0c": "form feed", "\x1b": "escape", "\x0b": "vertical tab",
+             "\x1e": "record separator", "\x1f": "unit separator", "\x08": "backspace"}
+    name = names.get(character) or unicodedata.name(character, "").lower()
     if not name and 0xD800 <= ord(character) <= 0xDFFF:
         name = "unpaired surrogate"
-    return f"{code} ({name.lower() if name.isupper() else name})" if name else f"{code} (a control character)"
+    return f"{code} ({name})" if name else f"{code} (a control character)"
 
 
 def problem(label: str, value: str) -> str | None:

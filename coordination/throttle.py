@@ -137,6 +137,23 @@ def configured(name: str):
 limiter = Limiter(key_func=client_address)
 
 
+def allow(scope: str, config_name: str, key: str | None = None) -> bool:
+    """Count one request against a configured limit outside a route decorator; False once it is used up.
+
+    For checks that must run before a view (the signed-out claim form rescue runs in before_request).
+    A store that cannot be reached lets the request through, as RATELIMIT_SWALLOW_ERRORS does for routes.
+    """
+    from limits import parse
+
+    item = parse(current_app.config[config_name])
+    try:
+        return limiter.limiter.hit(item, current_app.config.get("RATELIMIT_KEY_PREFIX", ""), scope,
+                                   key or client_address())
+    except Exception:  # noqa: BLE001 - counting must never take the page down
+        current_app.logger.exception("Rate limit store unavailable; %s not counted", scope)
+        return True
+
+
 def init_app(app) -> None:
     """Bind the limiter; the 429 page is the house error page (coordination/errors.py)."""
     limiter.init_app(app)

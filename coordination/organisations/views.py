@@ -21,10 +21,12 @@ from ..params import MAX_PAGE, whole_number
 from ..spreadsheet import csv_download
 from ..permissions import Role, roles_required
 from ..security import csp_nonce
+from ..throttle import allow, api_client
 from ..terminology.search import record_zero_result
 from . import importer, operations, queries
 from .forms import MergeForm, OrganisationForm, TokenForm, UploadForm, mapping_form_class
 from .models import ApiToken, LocationStatus, TYPE_TITLES, Organisation
+
 
 bp = Blueprint("organisations", __name__)
 C, F, P = Role.COORDINATOR, Role.FINANCE, Role.PARTNER
@@ -305,6 +307,11 @@ def api_access(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         header = request.headers.get("Authorization", "")
+        # Bearer-token and anonymous callers count per token or address (a guessed token costs a try too);
+        # signed-in staff use the API through the pages and are not counted.
+        if ((header.startswith("Bearer ") or not current_user.is_authenticated)
+                and not allow("api", "API_RATE_LIMIT", api_client())):
+            return _api_error(429, "Too many requests: wait a minute, then try again")
         if header.startswith("Bearer "):
             token = operations.check_api_token(header[7:].strip())
             if token is None:
