@@ -1,7 +1,8 @@
 """Friendly error pages: plain English, no stack traces or SQL."""
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -16,6 +17,8 @@ MESSAGES = {
     413: ("The file is too big", "Choose a smaller file and try again."),
     429: ("Too many attempts", "If you need help now, contact your coordinator."),
     500: ("Sorry, there is a problem with the service", "Try again later. Nothing you saved has been lost."),
+    503: ("Sorry, the service is unavailable just now",
+          "Try again in a few minutes. If you were saving something, check it was saved when the service is back."),
 }
 
 
@@ -60,8 +63,21 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - a dead connection cannot even roll back
+            db.session.remove()
         if app.testing and not app.config.get("FRIENDLY_ERRORS_IN_TESTS"):
             raise error
+        if isinstance(error, (OperationalError, InterfaceError)) or getattr(error, "connection_invalidated", False):
+            # The database is out of reach: the page cannot know who is signed in, so it does not say.
+            g.account_unknown = True
+            g._login_user = app.login_manager.anonymous_user()  # so no template tries to load it again
+            app.logger.error("Database unavailable on %s: %s", request.path, error)
+            response, status = _render(503)
+            if not isinstance(response, tuple):
+                response = app.make_response((response, status))
+            response.headers["Retry-After"] = "30"
+            return response, status
         app.logger.exception("Unhandled error on %s", request.path)
         return _render(500)
