@@ -115,6 +115,10 @@ def _register_cli(app: Flask) -> None:
     from . import demo
 
     app.cli.add_command(demo.demo_cli)
+    from . import cli as operator_cli
+
+    for command in operator_cli.commands:
+        app.cli.add_command(command)
     for area in AREAS:
         cli = _import_optional(f"coordination.{area}.cli")
         for command in getattr(cli, "commands", []):

@@ -73,6 +73,12 @@ class Config:
     # A claim form posted after the session ended is kept this long, and at most this big, per browser.
     FORM_STASH_HOURS = 12
     FORM_STASH_MAX_BYTES = 8 * 1024
+    # Housekeeping and retention (coordination/housekeeping.py, `flask housekeeping`).
+    LINK_KEEP_DAYS = 30
+    UNFOUND_SEARCH_KEEP_DAYS = int(os.environ.get("UNFOUND_SEARCH_KEEP_DAYS", "365"))
+    FINANCIAL_YEAR_END = os.environ.get("FINANCIAL_YEAR_END", "03-31")  # month-day the financial year ends
+    RETENTION_YEARS = 6  # HMRC: six years after the end of the financial year
+    BACKUP_FOLDER = os.environ.get("BACKUP_FOLDER", str(INSTANCE / "backups"))
     SERVICE_NAME = "GM VCSE Coordination"
     # Map tiles are the only images allowed from another host; set TILE_URL='' for no basemap.
     TILE_URL = os.environ.get("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
