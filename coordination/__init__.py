@@ -39,7 +39,7 @@ def create_app(config_name: str | None = None) -> Flask:
     _init_maps()
     security.init_app(app)
     errors.init_app(app)
-    logs.install("werkzeug")
+    logs.install("werkzeug", app.logger.name)
     return app
 
 
