@@ -16,7 +16,6 @@ from coordination.audit import AuditEntry
 from coordination.backup import BackupError, create, restore, verify
 from coordination.claims import operations as ops
 from coordination.claims.models import Claim, PaymentBatch, Receipt
-from coordination.config import TestConfig
 from coordination.extensions import db
 from tests.claims.conftest import make_claim, png_bytes, quick_user  # noqa: F401 (fixtures)
 from tests.conftest import PASSWORD, _fresh_request_globals
@@ -50,9 +49,8 @@ def _batch_csv(client, email, batch_id):
 
 
 def _fresh_instance(monkeypatch, tmp_path, url: str):
-    monkeypatch.setattr(TestConfig, "SQLALCHEMY_DATABASE_URI", url)
-    fresh = create_app("test")
-    fresh.config["UPLOAD_FOLDER"] = str(tmp_path / "restored-uploads")
+    fresh = create_app("test", SQLALCHEMY_DATABASE_URI=url, UPLOAD_FOLDER=str(tmp_path / "restored-uploads"),
+                       INSTANCE_PATH=str(tmp_path / "restored-instance"))
     fresh.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
     return fresh
 
@@ -156,10 +154,12 @@ def test_the_secret_key_is_stored_only_when_asked(app, records, tmp_path):
     assert (archive.stat().st_mode & 0o077) == 0
 
 
-@pytest.mark.skipif("postgresql" in (TestConfig.SQLALCHEMY_DATABASE_URI or ""), reason="SQLite WAL behaviour")
 def test_the_sqlite_copy_includes_rows_still_in_the_write_ahead_log(app, records, tmp_path):
     """Copying the .db file alone lost the newest audit rows; the online backup API does not."""
     import sqlite3
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write-ahead log; PostgreSQL is dumped with pg_dump")
 
     newest = AuditEntry(action="test.newest", entity_type="system")
     db.session.add(newest)

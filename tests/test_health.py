@@ -49,20 +49,17 @@ def test_a_receipts_folder_that_cannot_be_written_is_named(app, client, tmp_path
     assert body["checks"]["receipts_folder"] == "cannot write to the receipts folder"
 
 
-def test_a_database_that_cannot_be_written_is_named(tmp_path, monkeypatch):
+def test_a_database_that_cannot_be_written_is_named(tmp_path):
     """A read-only SQLite file: reads work, so the old SELECT 1 said 'ok'."""
-    from coordination.config import TestConfig
     from coordination.extensions import db
 
     database = tmp_path / "ro.db"
-    monkeypatch.setattr(TestConfig, "SQLALCHEMY_DATABASE_URI", f"sqlite:///{database}")
-    writable = create_app("test")
+    writable = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}", INSTANCE_PATH=str(tmp_path))
     with writable.app_context():
         db.create_all()
         db.engine.dispose()
-    monkeypatch.setattr(TestConfig, "SQLALCHEMY_DATABASE_URI", f"sqlite:///file:{database}?mode=ro&uri=true")
-    readonly = create_app("test")
-    readonly.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    readonly = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///file:{database}?mode=ro&uri=true",
+                          INSTANCE_PATH=str(tmp_path), UPLOAD_FOLDER=str(tmp_path / "uploads"))
     with readonly.app_context():
         response = readonly.test_client().get("/readyz")
         db.engine.dispose()

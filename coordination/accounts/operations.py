@@ -12,21 +12,27 @@ from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
+from ..errors import OperationError
 from ..extensions import db
 from ..permissions import Role
 from ..timeutil import utcnow
-from .models import AccountLink, SignInAttempt, User, UserBorough, UserSession, hash_token
+from ..tokens import hash_token
+from .models import AccountLink, SignInAttempt, User, UserBorough, UserSession
 
 
-class AccountError(ValueError):
+class AccountError(OperationError):
     """A change to an account that cannot be made, with a message for the user."""
 
 
-class TooManyAttempts(Exception):
-    """Sign-in is throttled for this account or address; wait_seconds says for how long."""
+class TooManyAttempts(OperationError):
+    """Sign-in is throttled for this account or address; wait_seconds says for how long (the accounts
+    blueprint shows its own page)."""
 
-    def __init__(self, wait_seconds: int = 0):
-        super().__init__(wait_seconds)
+    status = 429
+    on_form = False
+
+    def __init__(self, wait_seconds: int = 0, message: str = "Too many attempts"):
+        super().__init__(message)
         self.wait_seconds = max(1, int(wait_seconds))
 
 

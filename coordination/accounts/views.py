@@ -8,6 +8,9 @@ from flask import (Blueprint, abort, current_app, flash, make_response, redirect
 from flask_login import current_user
 
 from ..boroughs import borough_choices, borough_name
+from ..errors import flash_errors
+from ..extensions import db
+from ..forms import errors_onto
 from ..mail import mail_configured, send_email
 from ..permissions import Role, roles_required
 from ..throttle import client_network, configured, email_in_form, limiter
@@ -15,6 +18,14 @@ from . import operations, queries
 from .forms import AccountForm, CreateAccountForm, RequestResetForm, SetPasswordForm, SignInForm
 
 bp = Blueprint("accounts", __name__)
+
+
+@bp.errorhandler(operations.TooManyAttempts)
+def throttled(error):
+    """Sign-in is throttled: a page saying how long to wait (and Retry-After)."""
+    response = make_response(render_template("accounts/throttled.html", wait=_wait_words(error.wait_seconds)), 429)
+    response.headers["Retry-After"] = str(error.wait_seconds)
+    return response
 
 
 def _safe_next(target: str | None) -> str:
@@ -36,16 +47,8 @@ def sign_in():
         return redirect(url_for("home.index"))
     form = SignInForm()
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "password"):
             operations.sign_in(form.email.data, form.password.data, request.remote_addr or "unknown")
-        except operations.TooManyAttempts as error:
-            response = make_response(render_template("accounts/throttled.html", wait=_wait_words(error.wait_seconds)),
-                                     429)
-            response.headers["Retry-After"] = str(error.wait_seconds)
-            return response
-        except operations.AccountError as error:
-            form.password.errors.append(str(error))
-        else:
             return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/sign-in.html", form=form)
 
@@ -93,14 +96,9 @@ def choose_password():
         return render_template("accounts/link-expired.html"), 410
     form = SetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "password"):
             user = operations.set_password_with_link("", form.password.data, token_hash=link.token_hash)
-        except operations.AccountError as error:
-            form.password.errors.append(str(error))
-        else:
             operations.start_session(user)  # a fresh session: the link's hash goes with the old one
-            from ..extensions import db
-
             db.session.commit()
             flash("Your password is saved and you are signed in.", "success")
             return redirect(url_for("home.index"))
@@ -135,12 +133,9 @@ def list_accounts():
 def create_account():
     form = CreateAccountForm(borough_choices=borough_choices())
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "email"):
             user = operations.create_user(email=form.email.data, name=form.name.data, role=form.role.data,
                                           boroughs=form.boroughs.data, actor=current_user)
-        except operations.AccountError as error:
-            form.email.errors.append(str(error))
-        else:
             return _issue_and_show(user, "setup")
     return render_template("accounts/create.html", form=form)
 
@@ -162,12 +157,9 @@ def edit_account(user_id: int):
         form.role.data = user.role.value
         form.boroughs.data = user.borough_codes
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "role"):
             operations.update_user(user, name=form.name.data, role=form.role.data,
                                    boroughs=form.boroughs.data, actor=current_user)
-        except operations.AccountError as error:
-            form.role.errors.append(str(error))
-        else:
             flash(f"Saved {user.name}'s account.", "success")
             return redirect(url_for("accounts.list_accounts"))
     return render_template("accounts/edit.html", form=form, user=user)
@@ -196,11 +188,8 @@ def enable_account(user_id: int):
 
 def _set_enabled(user_id: int, enabled: bool):
     user = queries.get_user_or_404(user_id)
-    try:
+    with flash_errors():
         operations.set_enabled(user, enabled, actor=current_user)
-    except operations.AccountError as error:
-        flash(str(error), "error")
-    else:
         flash(f"{user.name}'s account is {'enabled' if enabled else 'disabled and signed out everywhere'}.",
               "success")
     return redirect(url_for("accounts.edit_account", user_id=user.id))
