@@ -119,7 +119,7 @@ class Server:
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         self.process = subprocess.Popen(
             [gunicorn, "--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{self.port}",
-             "--timeout", "60", "--access-logfile", "-", "app:create_app()"],
+             "--timeout", "120", "--access-logfile", "-", "app:create_app()"],
             env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -144,7 +144,7 @@ class Server:
 class Client:
     """One simulated browser: keep-alive connection to 127.0.0.1, its own cookies, a forwarded address."""
 
-    def __init__(self, port: int, address: str | None = None, timeout: float = 30):
+    def __init__(self, port: int, address: str | None = None, timeout: float = 120):
         self.port, self.address, self.timeout = port, address, timeout
         self.cookies: dict[str, str] = {}
         self.connection = None
@@ -177,6 +177,11 @@ class Client:
                 self.connection = None
                 if attempt == 2:
                     raise
+            except Exception:
+                # A timeout or anything else leaves the connection mid-request: start the next one afresh.
+                self.connection.close()
+                self.connection = None
+                raise
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")

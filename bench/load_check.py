@@ -150,7 +150,8 @@ def main() -> int:
             thread = threading.Thread(target=behaviour, args=(client, email, record, deadline), daemon=True)
             threads.append(thread)
             thread.start()
-            time.sleep(min(0.1, args.seconds / 10 / len(people)))  # people arrive over a moment, not at once
+            # People arrive over the first part of the run (at most 30 s), not all in the same second.
+            time.sleep(min(30, args.seconds / 6) / len(people))
         print(f"{len(people)} people working for {args.seconds} s against gunicorn ({args.workers} workers) "
               f"and PostgreSQL…", flush=True)
         for thread in threads:
