@@ -5,6 +5,7 @@ Everything runs on this machine and talks to 127.0.0.1 only. Every loop is bound
 """
 from __future__ import annotations
 
+import contextlib
 import glob
 import http.client
 import os
@@ -35,9 +36,11 @@ class Cluster:
 
     def __init__(self):
         found = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-        self.bin = Path(found[-1]) if found else (Path(shutil.which("pg_ctl")).parent if shutil.which("pg_ctl") else None)
+        pg_ctl = shutil.which("pg_ctl")
+        self.bin = Path(found[-1]) if found else (Path(pg_ctl).parent if pg_ctl else None)
         if self.bin is None or not (self.bin / "initdb").exists():
-            raise SystemExit("PostgreSQL server binaries (initdb, pg_ctl) are not installed: apt-get install postgresql")
+            raise SystemExit("PostgreSQL server binaries (initdb, pg_ctl) are not installed: "
+                             "apt-get install postgresql")
         self.folder = Path(tempfile.mkdtemp(prefix="live-check-pg-"))
         self.data = self.folder / "data"
         self.port = free_port()
@@ -51,7 +54,7 @@ class Cluster:
             command = ["su", "postgres", "-s", "/bin/sh", "-c", " ".join(f"'{part}'" for part in command)]
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    def init(self) -> "Cluster":
+    def init(self) -> Cluster:
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
         self.start()
         self._run("createdb", "-h", str(self.folder), "-p", str(self.port), "-U", "postgres", "coordination")
@@ -69,10 +72,8 @@ class Cluster:
         return f"postgresql+psycopg://postgres@/coordination?host={self.folder}&port={self.port}"
 
     def remove(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self.stop()
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -115,7 +116,7 @@ class Server:
 
     def __init__(self, env: dict, workers: int = 3, threads: int = 4):
         self.port = free_port()
-        self.log = open(Path(env["INSTANCE_PATH"]) / "gunicorn.log", "w")
+        self.log = open(Path(env["INSTANCE_PATH"]) / "gunicorn.log", "w")  # noqa: SIM115 - open while it runs
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         self.process = subprocess.Popen(
             [gunicorn, "--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{self.port}",

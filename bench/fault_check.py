@@ -108,7 +108,8 @@ def full_disk(client: Client, uploads: Path, database_url: str) -> None:
           f"the page says the service has run out of storage space (HTTP {status})")
     after = set(receipts.iterdir())
     check(after == before, f"no receipt file or half-file was left behind ({len(after - before)} new)")
-    from sqlalchemy import create_engine, text as sql
+    from sqlalchemy import create_engine
+    from sqlalchemy import text as sql
 
     engine = create_engine(database_url)
     with engine.connect() as connection:

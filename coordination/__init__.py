@@ -11,8 +11,8 @@ from sqlalchemy.engine import Engine
 
 from . import errors, logs, security, throttle
 from .config import ROOT, configs
-from .text import CleanRequest
 from .extensions import csrf, db, include_in_migrations, login_manager, migrate
+from .text import CleanRequest
 
 # One sub-package per area; each has views.bp and may have cli.commands and demo.seed.
 AREAS = ("accounts", "geography", "organisations", "terminology", "claims", "communities", "engagement")

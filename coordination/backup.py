@@ -21,12 +21,12 @@ import json
 import os
 import shutil
 import sqlite3
-from contextlib import closing
 import subprocess
 import tarfile
 import tempfile
+from contextlib import closing
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
@@ -126,7 +126,7 @@ def _dump_database(work: Path) -> tuple[str, Path]:
 
 def create(destination: Path, *, include_secret_key: bool = False, now: datetime | None = None) -> Archive:
     """Write one archive `coordination-backup-<UTC time>.tar.gz` into destination; return it with its manifest."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     destination.mkdir(parents=True, exist_ok=True)
     uploads = Path(current_app.config["UPLOAD_FOLDER"])
     with tempfile.TemporaryDirectory(prefix="backup-", dir=destination) as scratch:
@@ -191,7 +191,7 @@ def verify(path: Path) -> Archive:
     if not path.is_file():
         raise BackupError(f"No archive at {path}")
     try:
-        archive = tarfile.open(path, "r:gz")
+        archive = tarfile.open(path, "r:gz")  # noqa: SIM115 - closed by the with statement below
     except (tarfile.TarError, OSError) as error:
         raise BackupError(f"{path.name} is not a readable backup archive: {error}") from error
     with archive, tempfile.TemporaryDirectory(prefix="verify-") as scratch:
@@ -210,7 +210,7 @@ def verify(path: Path) -> Archive:
         for name, expected in listed.items():
             digest, size = hashlib.sha256(), 0
             handle = archive.extractfile(members[name])
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
+            while chunk := handle.read(1 << 20):
                 digest.update(chunk)
                 size += len(chunk)
             if digest.hexdigest() != expected["sha256"] or size != expected["bytes"]:

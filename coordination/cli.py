@@ -24,7 +24,7 @@ def create_command(destination: Path | None, include_secret_key: bool) -> None:
                          include_secret_key=include_secret_key)
         verify(archive.path)
     except BackupError as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from error
     counts = ", ".join(f"{n} {table}" for table, n in archive.manifest["row_counts"].items())
     click.echo(f"Backed up to {archive.path} ({len(archive.manifest['files'])} files; {counts}). Verified.")
     if not include_secret_key:
@@ -40,7 +40,7 @@ def verify_command(archive: Path) -> None:
     try:
         checked = verify(archive)
     except BackupError as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from error
     manifest = checked.manifest
     click.echo(f"{archive.name}: {len(manifest['files'])} files match their checksums; "
                f"{manifest['database']['kind']} database from {manifest['created_at']}.")
@@ -55,7 +55,7 @@ def restore_command(archive: Path) -> None:
     try:
         restored = restore(archive)
     except BackupError as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from error
     manifest = restored.manifest
     click.echo(f"Restored {archive.name} ({manifest['created_at']}).")
     for line in manifest["restore_needs"]:

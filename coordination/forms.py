@@ -6,9 +6,9 @@ from contextlib import contextmanager
 from flask_wtf import FlaskForm
 from wtforms import ValidationError
 
-from .text import problem as text_problem
 from .errors import OperationError
 from .extensions import db
+from .text import problem as text_problem
 
 
 def add_error(form, message: str, field: str | None = None, default: str | None = None) -> None:

@@ -46,7 +46,8 @@ def test_a_nul_in_the_organisation_form_is_refused_and_the_rest_is_kept(signed_i
         "postcode": "wn7 1aa", "operates_in": ["E08000010"]})
     assert response.status_code == 200
     soup = page(response)
-    assert any(m.startswith("Name contains a character that cannot be saved: U+0000 (NUL)") for m in error_messages(soup))
+    expected = "Name contains a character that cannot be saved: U+0000 (NUL)"
+    assert any(m.startswith(expected) for m in error_messages(soup))
     assert soup.select_one("#description").get_text() == "Coffee and advice"
     assert db.session.scalar(select(Organisation)) is None
 
@@ -73,7 +74,7 @@ def test_search_boxes_and_query_strings_drop_the_characters(signed_in, url):
 
 
 def test_a_csv_row_with_a_nul_is_reported_plainly_and_never_with_sql(app):
-    upload = importer.read_csv("Name,Postcode\nGood Group,M1 1AD\nBad\x00 Group,M1 1AD\n".encode())
+    upload = importer.read_csv(b"Name,Postcode\nGood Group,M1 1AD\nBad\x00 Group,M1 1AD\n")
     summary = importer.import_organisations(upload, importer.guess_mapping(upload.headers))
     assert summary.created == 1 and summary.reported == 1
     reason = summary.report[0]["reason"]

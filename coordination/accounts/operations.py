@@ -164,8 +164,9 @@ def sign_in_wait(email: str, ip_address: str) -> int:
     office's many people mistyping never lock each other out). Each scope grows its delay as failures mount.
     """
     config, now = current_app.config, utcnow()
+    pair = _failures(SignInAttempt.email == email, SignInAttempt.ip_address == ip_address)
     scopes = [
-        (_failures(SignInAttempt.email == email, SignInAttempt.ip_address == ip_address), config["SIGNIN_FREE_FAILURES"]),
+        (pair, config["SIGNIN_FREE_FAILURES"]),
         (_failures(SignInAttempt.email == email), config["SIGNIN_ACCOUNT_FREE_FAILURES"]),
         (_failures(SignInAttempt.ip_address == ip_address), config["SIGNIN_ADDRESS_CEILING"]),
     ]

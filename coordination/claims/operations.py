@@ -421,9 +421,9 @@ def _store_file(path: Path, data: bytes) -> None:
         current_app.logger.error("Could not store a receipt: %s", error)
         if error.errno in (errno.ENOSPC, errno.EDQUOT):
             raise ClaimError("The receipt could not be saved because the service has run out of storage space. "
-                             "Nothing was stored. Try again later, and tell your coordinator.", field="receipt")
+                             "Nothing was stored. Try again later, and tell your coordinator.", field="receipt") from error
         raise ClaimError("The receipt could not be saved just now. Nothing was stored. Try again later.",
-                         field="receipt")
+                         field="receipt") from error
 
 
 def receipt_path(receipt: Receipt) -> Path:

@@ -40,7 +40,6 @@ from . import importer, operations, queries
 from .forms import MergeForm, OrganisationForm, TokenForm, UploadForm, mapping_form_class
 from .models import TYPE_TITLES, ApiToken, LocationStatus, Organisation
 
-
 bp = Blueprint("organisations", __name__)
 C, F, P = Role.COORDINATOR, Role.FINANCE, Role.PARTNER
 READERS = (C, P)
