@@ -28,9 +28,9 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import Email, NumberRange, Optional, StopValidation
+from wtforms.validators import Email, NumberRange, Optional
 
-from ..forms import Length, Required, StrippedForm
+from ..forms import DateMessages, Length, Required, StrippedForm
 from .models import CommunityScope, CommunityStatus, EventType, PledgeStatus
 
 DATE_HINT = "For example, 27 3 2026"
@@ -38,18 +38,6 @@ DATE_HINT = "For example, 27 3 2026"
 
 def _int_or_none(value):
     return int(value) if value not in (None, "", "None") else None
-
-
-class DateMessages:
-    """DateField's own message is not plain English; replace it with ours."""
-
-    def __init__(self, label: str):
-        self.label = label
-
-    def __call__(self, form, field):
-        if field.raw_data and any(part.strip() for part in field.raw_data) and field.data is None:
-            field.errors[:] = []
-            raise StopValidation(f"{self.label} must be a real date, like 27 3 2026")
 
 
 class CommunityForm(StrippedForm):
