@@ -9,9 +9,10 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import errors, security
+from . import errors, logs, security, throttle
 from .config import ROOT, configs
 from .extensions import compress, csrf, db, include_in_migrations, login_manager, migrate
+from .text import CleanRequest
 
 # One sub-package per area; each has views.bp and may have cli.commands and demo.seed.
 AREAS = ("accounts", "geography", "organisations", "terminology", "claims", "communities", "engagement",
@@ -28,6 +29,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     config = configs[config_name]
     app = Flask(__name__, static_folder=str(ROOT / "coordination" / "static"), static_url_path="/static",
                 instance_path=str(overrides.get("INSTANCE_PATH", config.INSTANCE_PATH)))
+    app.request_class = CleanRequest
     app.config.from_object(config)
     app.config.update(overrides)
     config.init_app(app)
@@ -42,6 +44,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     _register_cli(app)
     security.init_app(app)
     errors.init_app(app)
+    logs.install("werkzeug", app.logger.name)
     return app
 
 
@@ -70,6 +73,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     compress.init_app(app)
     login_manager.init_app(app)
+    throttle.init_app(app)
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message = "Sign in to see that page."
     login_manager.login_message_category = "info"
@@ -113,6 +117,10 @@ def _register_cli(app: Flask) -> None:
     from . import demo
 
     app.cli.add_command(demo.demo_cli)
+    from . import cli as operator_cli
+
+    for command in operator_cli.commands:
+        app.cli.add_command(command)
     for area in AREAS:
         cli = _import_optional(f"coordination.{area}.cli")
         for command in getattr(cli, "commands", []):

@@ -44,11 +44,42 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(days=30)
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "240"))
     WTF_CSRF_TIME_LIMIT = None  # the session bounds the token; a long form must not fail on submit
-    SIGNIN_MAX_FAILURES = 5
-    SIGNIN_WINDOW_MINUTES = 15
+    SIGNIN_WINDOW_MINUTES = 60  # failures older than this are forgotten
     SETUP_LINK_HOURS = 72
     RESET_LINK_HOURS = 2
     PASSWORD_MIN_LENGTH = 8
+    # Sign-in throttling (operations.sign_in, docs/roles.md): after SIGNIN_FREE_FAILURES wrong passwords
+    # for one account from one address, each further try waits twice as long as the last (from
+    # SIGNIN_FIRST_DELAY_SECONDS up to SIGNIN_MAX_DELAY_SECONDS); the account as a whole (every address)
+    # gets SIGNIN_ACCOUNT_FREE_FAILURES; one address gets SIGNIN_ADDRESS_CEILING failures across all
+    # accounts in the window before it waits, generous so one office's typos never lock its colleagues out.
+    SIGNIN_FREE_FAILURES = 5
+    SIGNIN_ACCOUNT_FREE_FAILURES = 20
+    SIGNIN_FIRST_DELAY_SECONDS = 30
+    SIGNIN_MAX_DELAY_SECONDS = 15 * 60
+    SIGNIN_ADDRESS_CEILING = 200
+    # Request rate limits (Flask-Limiter, coordination/throttle.py). "database://" keeps the counts in this
+    # service's database so every gunicorn worker shares them; redis:// or memcached:// also work.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "database://")
+    RATELIMIT_STRATEGY = "fixed-window"
+    RATELIMIT_SWALLOW_ERRORS = True  # a broken store lets requests through (and logs) rather than failing
+    RATELIMIT_HEADERS_ENABLED = False  # the 429 page sets Retry-After itself (coordination/errors.py)
+    RATELIMIT_KEY_PREFIX = "gmvcse"
+    SIGNIN_RATE_LIMIT = os.environ.get("SIGNIN_RATE_LIMIT", "30 per minute")
+    RESET_RATE_LIMIT_EMAIL = os.environ.get("RESET_RATE_LIMIT_EMAIL", "3 per hour")
+    RESET_RATE_LIMIT_NETWORK = os.environ.get("RESET_RATE_LIMIT_NETWORK", "20 per hour")
+    LINK_RATE_LIMIT = os.environ.get("LINK_RATE_LIMIT", "30 per hour")
+    ANONYMOUS_FORM_RATE_LIMIT = os.environ.get("ANONYMOUS_FORM_RATE_LIMIT", "10 per hour")
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
+    # A claim form posted after the session ended is kept this long, and at most this big, per browser.
+    FORM_STASH_HOURS = 12
+    FORM_STASH_MAX_BYTES = 8 * 1024
+    # Housekeeping and retention (coordination/housekeeping.py, `flask housekeeping`).
+    LINK_KEEP_DAYS = 30
+    UNFOUND_SEARCH_KEEP_DAYS = int(os.environ.get("UNFOUND_SEARCH_KEEP_DAYS", "365"))
+    FINANCIAL_YEAR_END = os.environ.get("FINANCIAL_YEAR_END", "03-31")  # month-day the financial year ends
+    RETENTION_YEARS = 6  # HMRC: six years after the end of the financial year
+    BACKUP_FOLDER = os.environ.get("BACKUP_FOLDER", str(INSTANCE / "backups"))
     PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's default cost (N=32768): about half a second per check
     SERVICE_NAME = "GM VCSE Coordination"
     # Map tiles are the only images allowed from another host; set TILE_URL='' for no basemap.

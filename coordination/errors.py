@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from flask import Flask, flash, jsonify, render_template, request
+from flask import Flask, current_app, flash, g, jsonify, render_template, request
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -83,8 +84,10 @@ MESSAGES = {
     ),
     410: ("This link is no longer available", "Ask your coordinator for a new one."),
     413: ("The file is too big", "Choose a smaller file and try again."),
-    429: ("Too many attempts", "Wait 15 minutes, then try again."),
+    429: ("Too many attempts", "If you need help now, contact your coordinator."),
     500: ("Sorry, there is a problem with the service", "Try again later. Nothing you saved has been lost."),
+    503: ("Sorry, the service is unavailable just now",
+          "Try again in a few minutes. If you were saving something, check it was saved when the service is back."),
 }
 
 
@@ -97,6 +100,24 @@ def _render(status: int, description: str | None = None):
         return jsonify(body), status
     return render_template("errors/error.html", status=status, title=title, advice=advice,
                            description=description), status
+
+
+def _too_many():
+    """A rate limit's 429: how long to wait, in words and in Retry-After."""
+    import math
+    import time
+
+    from .throttle import limiter
+
+    limit = limiter.current_limit
+    seconds = max(1, math.ceil(limit.reset_at - time.time())) if limit else 15 * 60
+    minutes = -(-seconds // 60)
+    wait = f"{seconds} seconds" if seconds < 60 else f"{minutes} minute{'s' if minutes != 1 else ''}"
+    response, status = _render(429, f"Too many requests came from here in a short time. Wait {wait}, then try again.")
+    if not isinstance(response, tuple):
+        response = current_app.make_response((response, status))
+    response.headers["Retry-After"] = str(seconds)
+    return response, status
 
 
 def init_app(app: Flask) -> None:
@@ -115,12 +136,27 @@ def init_app(app: Flask) -> None:
             return _render(
                 400, "The form expired or was sent from somewhere else. Go back, reload the page and try again."
             )
+        if error.code == 429:
+            return _too_many()
         return _render(error.code)
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - a dead connection cannot even roll back
+            db.session.remove()
         if app.testing and not app.config.get("FRIENDLY_ERRORS_IN_TESTS"):
             raise error
+        if isinstance(error, (OperationalError, InterfaceError)) or getattr(error, "connection_invalidated", False):
+            # The database is out of reach: the page cannot know who is signed in, so it does not say.
+            g.account_unknown = True
+            g._login_user = app.login_manager.anonymous_user()  # so no template tries to load it again
+            app.logger.error("Database unavailable on %s: %s", request.path, error)
+            response, status = _render(503)
+            if not isinstance(response, tuple):
+                response = app.make_response((response, status))
+            response.headers["Retry-After"] = "30"
+            return response, status
         app.logger.exception("Unhandled error on %s", request.path)
         return _render(500)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask
+from flask import Flask, g
 from flask_login import current_user
 
 from .boroughs import borough_name
@@ -41,5 +41,28 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def navigation():
-        role = current_user.role if current_user and current_user.is_authenticated else None
-        return {"nav_links": nav_links(role) if role else [], "service_name": app.config["SERVICE_NAME"]}
+        person = signed_in_person()
+        role = person.role if person is not None else None
+        return {"nav_links": nav_links(role) if role else [], "service_name": app.config["SERVICE_NAME"],
+                "signed_in_as": person, "account_unknown": bool(g.get("account_unknown"))}
+
+
+def signed_in_person():
+    """The signed-in user for the page header, or None; None (and g.account_unknown) when the session
+    could not be read, so an error page never claims someone is signed in that it could not check."""
+    if g.get("account_unknown"):
+        return None
+    try:
+        return current_user if current_user and current_user.is_authenticated else None
+    except Exception:  # noqa: BLE001 - the database behind the session is out of reach
+        from .extensions import db
+
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001
+            db.session.remove()
+        g.account_unknown = True
+        from flask import current_app
+
+        g._login_user = current_app.login_manager.anonymous_user()
+        return None

@@ -9,6 +9,7 @@ from wtforms.validators import StopValidation
 
 from .errors import OperationError
 from .extensions import db
+from .text import problem as text_problem
 
 
 def add_error(form, message: str, field: str | None = None, default: str | None = None) -> None:
@@ -65,6 +66,26 @@ class StrippedForm(FlaskForm):
         for field in self:
             if isinstance(field.widget, GovDateInput) and field.raw_data is not None and len(field.raw_data) != 3:
                 field.raw_data = (list(field.raw_data) + ["", "", ""])[:3]
+
+    def validate(self, extra_validators=None) -> bool:
+        """The field checks, then the one input policy (coordination/text.py) over every text the form took."""
+        valid = super().validate(extra_validators)
+        from wtforms import PasswordField
+
+        for field in self:
+            if isinstance(field, PasswordField) or field.type in ("CSRFTokenField", "FileField", "MultipleFileField"):
+                continue  # passwords are hashed, never stored; files have their own checks
+            values = field.raw_data or []
+            message = next(filter(None, (text_problem(_label(field), v) for v in values if isinstance(v, str))), None)
+            if message:
+                field.errors = [message, *[e for e in field.errors if e != message]]
+                valid = False
+        return valid
+
+
+def _label(field) -> str:
+    text = field.label.text if field.label else field.name
+    return text.rstrip("?:. ") or field.name
 
 
 class Length:

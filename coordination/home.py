@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import text
 
-from .extensions import db
+from . import health
 from .navigation import items_for
 
 bp = Blueprint("home", __name__)
@@ -20,14 +19,20 @@ def index():
 
 @bp.get("/healthz")
 def healthz():
-    try:
-        db.session.execute(text("SELECT 1"))
-        database = "ok"
-    except Exception:  # the point of a health check is to report, not raise
-        db.session.rollback()
-        database = "unavailable"
-    status = 200 if database == "ok" else 503
-    return jsonify({"status": "ok" if status == 200 else "error", "database": database}), status
+    """Liveness: the process answers. It does not touch the database (see /readyz)."""
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz():
+    """Readiness: 200 when the database and the receipts folder can both be written, else 503 naming what cannot."""
+    checks = health.readiness()
+    ready = all(state == "ok" for state in checks.values())
+    failing = [name for name, state in checks.items() if state != "ok"]
+    body = {"status": "ok" if ready else "unavailable", "checks": checks}
+    if failing:
+        body["failing"] = failing
+    return jsonify(body), 200 if ready else 503
 
 
 @bp.get("/accessibility")

@@ -11,6 +11,7 @@ ROUTES = {
     "assets.vendor": "public",
     "home.index": "public",
     "home.healthz": "public",
+    "home.readyz": "public",
     "home.accessibility": "public",
     "home.privacy": "public",
 }

@@ -1,13 +1,15 @@
 """Every change to accounts: create, links, passwords, sign-in and out, disable."""
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app, session
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
 from ..errors import OperationError
@@ -23,13 +25,15 @@ class AccountError(OperationError):
 
 
 class TooManyAttempts(OperationError):
-    """Sign-in is throttled for this account or address (the accounts blueprint shows its own page)."""
+    """Sign-in is throttled for this account or address; wait_seconds says for how long (the accounts
+    blueprint shows its own page)."""
 
     status = 429
     on_form = False
 
-    def __init__(self, message: str = "Too many attempts"):
+    def __init__(self, wait_seconds: int = 0, message: str = "Too many attempts"):
         super().__init__(message)
+        self.wait_seconds = max(1, int(wait_seconds))
 
 
 def normalise_email(email: str) -> str:
@@ -72,12 +76,19 @@ def check_password_rules(password: str) -> None:
 
 
 def issue_link(user: User, purpose: str, actor: User | None = None) -> str:
-    """Create a single-use link token (set-up or reset), cancelling earlier unused ones."""
+    """Create a single-use link token (set-up or reset), cancelling earlier unused ones.
+
+    A coordinator's new link replaces every earlier one. A reset asked for from the sign-in pages (no
+    actor: anyone can ask for any address) replaces only earlier reset links, never a coordinator's
+    set-up link, so a stranger's request cannot cancel the link a new person is about to use.
+    """
     hours = current_app.config["SETUP_LINK_HOURS" if purpose == "setup" else "RESET_LINK_HOURS"]
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    for old in db.session.scalars(select(AccountLink).where(AccountLink.user_id == user.id,
-                                                            AccountLink.used_at.is_(None))):
+    earlier = select(AccountLink).where(AccountLink.user_id == user.id, AccountLink.used_at.is_(None))
+    if actor is None and purpose == "reset":
+        earlier = earlier.where(AccountLink.purpose == "reset", AccountLink.created_by_id.is_(None))
+    for old in db.session.scalars(earlier):
         old.used_at = now
     db.session.add(AccountLink(token_hash=hash_token(token), user_id=user.id, purpose=purpose,
                                expires_at=now + timedelta(hours=hours),
@@ -89,14 +100,19 @@ def issue_link(user: User, purpose: str, actor: User | None = None) -> str:
 
 def find_link(token: str) -> AccountLink | None:
     """The usable link for a token, or None when unknown, used or expired."""
-    link = db.session.scalar(select(AccountLink).where(AccountLink.token_hash == hash_token(token or "")))
+    return find_link_by_hash(hash_token(token or ""))
+
+
+def find_link_by_hash(token_hash: str) -> AccountLink | None:
+    """The usable link whose token hashes to token_hash (what the browser's session keeps), or None."""
+    link = db.session.scalar(select(AccountLink).where(AccountLink.token_hash == (token_hash or "")))
     return link if link and link.is_usable and link.user.is_enabled else None
 
 
-def set_password_with_link(token: str, password: str) -> User:
-    """Use a link once to choose a password; ends the user's other sessions."""
+def set_password_with_link(token: str, password: str, *, token_hash: str | None = None) -> User:
+    """Use a link once to choose a password; ends the user's other sessions and cancels their other links."""
     check_password_rules(password)
-    link = find_link(token)
+    link = find_link_by_hash(token_hash) if token_hash else find_link(token)
     if link is None:
         raise AccountError("This link has expired or has already been used. Ask your coordinator for a new one.")
     # Conditional update: two tabs submitting the same link cannot both succeed.
@@ -110,6 +126,8 @@ def set_password_with_link(token: str, password: str) -> User:
         raise AccountError("This link has expired or has already been used. Ask your coordinator for a new one.")
     user = link.user
     user.set_password(password)
+    db.session.execute(AccountLink.__table__.update().where(AccountLink.user_id == user.id,
+                                                            AccountLink.used_at.is_(None)).values(used_at=utcnow()))
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     audit.record("account.password_set", user, after={"via": link.purpose}, actor=user)
     db.session.commit()
@@ -122,21 +140,60 @@ class SignInResult:
     message: str | None = None
 
 
-def _recent_failures(column, value) -> int:
+def _failures(*conditions) -> tuple[int, datetime | None]:
+    """How many failed sign-ins match, within the window, and when the latest was."""
     window = utcnow() - timedelta(minutes=current_app.config["SIGNIN_WINDOW_MINUTES"])
-    return db.session.scalar(select(func.count()).select_from(SignInAttempt)
-                             .where(column == value, SignInAttempt.at >= window)) or 0
+    count, latest = db.session.execute(select(func.count(), func.max(SignInAttempt.at))
+                                       .where(SignInAttempt.at >= window, *conditions)).one()
+    return count or 0, latest
+
+
+def _delay(failures: int, free: int) -> int:
+    """Seconds to wait after the latest failure: none for the first `free`, then doubling to a ceiling."""
+    if failures < free:
+        return 0
+    config = current_app.config
+    return min(config["SIGNIN_FIRST_DELAY_SECONDS"] * 2 ** min(failures - free, 20), config["SIGNIN_MAX_DELAY_SECONDS"])
+
+
+def sign_in_wait(email: str, ip_address: str) -> int:
+    """Seconds before this account may be tried again from this address (0: now).
+
+    Counted per account and address (someone mistyping their own password), per account from anywhere
+    (a guesser spread over many addresses) and per address across accounts with a generous ceiling (one
+    office's many people mistyping never lock each other out). Each scope grows its delay as failures mount.
+    """
+    config, now = current_app.config, utcnow()
+    pair = _failures(SignInAttempt.email == email, SignInAttempt.ip_address == ip_address)
+    scopes = [
+        (pair, config["SIGNIN_FREE_FAILURES"]),
+        (_failures(SignInAttempt.email == email), config["SIGNIN_ACCOUNT_FREE_FAILURES"]),
+        (_failures(SignInAttempt.ip_address == ip_address), config["SIGNIN_ADDRESS_CEILING"]),
+    ]
+    wait = 0
+    for (count, latest), free in scopes:
+        if latest is not None and count >= free:
+            wait = max(wait, math.ceil(_delay(count, free) - (now - latest).total_seconds()))
+    return max(wait, 0)
+
+
+# Checked when no account matches, so an unknown address costs the same scrypt work as a known one.
+_DUMMY_HASH = generate_password_hash("not a password anyone has", method="scrypt")
 
 
 def sign_in(email: str, password: str, ip_address: str) -> User:
     """Check credentials with throttling; start a fresh server-side session on success."""
     email = normalise_email(email)
-    limit = current_app.config["SIGNIN_MAX_FAILURES"]
-    if (_recent_failures(SignInAttempt.email, email) >= limit
-            or _recent_failures(SignInAttempt.ip_address, ip_address) >= limit * 4):
-        raise TooManyAttempts()
+    wait = sign_in_wait(email, ip_address)
+    if wait:
+        raise TooManyAttempts(wait)
     user = db.session.scalar(select(User).where(User.email == email))
-    if user is None or not user.is_enabled or not user.check_password(password):
+    if user is not None and user.password_hash:
+        correct = user.check_password(password)
+    else:
+        check_password_hash(_DUMMY_HASH, password)
+        correct = False
+    if user is None or not user.is_enabled or not correct:
         db.session.add(SignInAttempt(email=email, ip_address=ip_address))
         db.session.commit()
         # Same message whether or not the account exists.

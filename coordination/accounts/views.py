@@ -3,7 +3,18 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
 from ..boroughs import borough_choices, borough_name
@@ -12,6 +23,7 @@ from ..extensions import db
 from ..forms import errors_onto
 from ..mail import mail_configured, send_email
 from ..permissions import Role, roles_required
+from ..throttle import client_network, configured, email_in_form, limiter
 from . import operations, queries
 from .forms import AccountForm, CreateAccountForm, RequestResetForm, SetPasswordForm, SignInForm
 
@@ -20,8 +32,10 @@ bp = Blueprint("accounts", __name__)
 
 @bp.errorhandler(operations.TooManyAttempts)
 def throttled(error):
-    """Sign-in is throttled: a page saying how long to wait."""
-    return render_template("accounts/throttled.html"), 429
+    """Sign-in is throttled: a page saying how long to wait (and Retry-After)."""
+    response = make_response(render_template("accounts/throttled.html", wait=_wait_words(error.wait_seconds)), 429)
+    response.headers["Retry-After"] = str(error.wait_seconds)
+    return response
 
 
 def _safe_next(target: str | None) -> str:
@@ -37,6 +51,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(configured("SIGNIN_RATE_LIMIT"), methods=["POST"])
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
@@ -48,6 +63,13 @@ def sign_in():
     return render_template("accounts/sign-in.html", form=form)
 
 
+def _wait_words(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
 @bp.post("/sign-out")
 def sign_out():
     operations.end_session()
@@ -55,16 +77,38 @@ def sign_out():
     return redirect(url_for("accounts.sign_in"))
 
 
+LINK_KEY = "account_link"
+
+
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
+@limiter.limit(configured("LINK_RATE_LIMIT"))
 def set_password(token: str):
+    """Exchange the link's token for this browser's session, then continue at a token-free address.
+
+    The token then never reaches access logs (beyond this first request, which the log filter in
+    coordination/logs.py redacts), browser history or a Referer header.
+    """
     link = operations.find_link(token)
     if link is None:
+        return render_template("accounts/link-expired.html"), 410
+    session[LINK_KEY] = link.token_hash
+    if request.method == "POST":  # a form posted straight to the link (older pages, scripts)
+        return choose_password()
+    return redirect(url_for("accounts.choose_password"))
+
+
+@bp.route("/set-password", methods=["GET", "POST"])
+@limiter.limit(configured("LINK_RATE_LIMIT"))
+def choose_password():
+    link = operations.find_link_by_hash(session.get(LINK_KEY, ""))
+    if link is None:
+        session.pop(LINK_KEY, None)
         return render_template("accounts/link-expired.html"), 410
     form = SetPasswordForm()
     if form.validate_on_submit():
         with errors_onto(form, "password"):
-            user = operations.set_password_with_link(token, form.password.data)
-            operations.start_session(user)
+            user = operations.set_password_with_link("", form.password.data, token_hash=link.token_hash)
+            operations.start_session(user)  # a fresh session: the link's hash goes with the old one
             db.session.commit()
             flash("Your password is saved and you are signed in.", "success")
             return redirect(url_for("home.index"))
@@ -72,6 +116,8 @@ def set_password(token: str):
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])
+@limiter.limit(configured("RESET_RATE_LIMIT_NETWORK"), key_func=client_network, methods=["POST"])
+@limiter.limit(configured("RESET_RATE_LIMIT_EMAIL"), key_func=email_in_form, methods=["POST"])
 def request_reset():
     form = RequestResetForm()
     if form.validate_on_submit():

@@ -1,7 +1,9 @@
 """Every change to claims: policy, profiles, drafts, receipts, the workflow and payment batches."""
 from __future__ import annotations
 
+import errno
 import io
+import os
 import secrets
 import warnings
 from datetime import date
@@ -388,7 +390,7 @@ def add_receipt(claim: Claim, *, actor: User, data: bytes, filename: str) -> Rec
     _lock_editable(claim, actor)
     stored = secrets.token_hex(16)
     path = receipts_folder() / stored
-    path.write_bytes(cleaned)
+    _store_file(path, cleaned)
     safe_name = "".join(c for c in Path(filename or "receipt").stem if c.isalnum() or c in " -_")[:80].strip()
     receipt = Receipt(claim_id=claim.id, stored_name=stored, original_name=f"{safe_name or 'receipt'}.{extension}",
                       content_type=mime, size_bytes=len(cleaned), uploaded_by_id=actor.id)
@@ -403,6 +405,25 @@ def add_receipt(claim: Claim, *, actor: User, data: bytes, filename: str) -> Rec
         path.unlink(missing_ok=True)
         raise
     return receipt
+
+
+def _store_file(path: Path, data: bytes) -> None:
+    """Write a whole file or nothing: a full disk leaves no half-written receipt behind, and says so."""
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with open(partial, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, path)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        current_app.logger.error("Could not store a receipt: %s", error)
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise ClaimError("The receipt could not be saved because the service has run out of storage space. "
+                             "Nothing was stored. Try again later, and tell your coordinator.", field="receipt") from error
+        raise ClaimError("The receipt could not be saved just now. Nothing was stored. Try again later.",
+                         field="receipt") from error
 
 
 def receipt_path(receipt: Receipt) -> Path:

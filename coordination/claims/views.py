@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect,
                    render_template, request, send_file, url_for)
 from flask_login import current_user
+from sqlalchemy import delete
 
 from ..tokens import hash_token
 from ..communities.interface import recent_event_choices
@@ -14,6 +16,9 @@ from ..money import format_money, to_pounds
 from ..params import whole_number
 from ..spreadsheet import csv_download
 from ..permissions import Role, roles_required
+from ..text import clean, unstorable_characters
+from ..throttle import allow
+from ..timeutil import utcnow
 from . import operations, queries
 from .forms import (ITEM_FIELDS, POLICY_LABELS, DecisionForm, EditClaimForm, NewClaimForm, OnBehalfForm, PolicyForm,
                     ProfileForm, SendForm)
@@ -115,6 +120,10 @@ def _restore_stash(claim):
     stash = db.session.query(FormStash).filter_by(token_hash=hash_token(token)).one_or_none()
     if stash is None or stash.claim_id != claim.id:
         return None
+    if stash.created_at < utcnow() - timedelta(hours=current_app.config["FORM_STASH_HOURS"]):
+        db.session.delete(stash)
+        db.session.commit()
+        return None
     data = stash.data
     db.session.delete(stash)
     db.session.commit()
@@ -162,7 +171,7 @@ def _save_claim_form(claim, form) -> bool:
     ok = not form.errors
     activity_date = form.activity_date.data if not form.activity_date.errors else claim.activity_date
     try:
-        operations.save_activity(claim, actor=current_user, activity_description=form.activity_description.data,
+        operations.save_activity(claim, actor=current_user, activity_description=_storable_description(claim, form),
                                  activity_date=activity_date)
     except operations.ClaimError as error:
         _field_error(form, error)
@@ -204,9 +213,15 @@ def _save_claim_form(claim, form) -> bool:
     return ok
 
 
+def _storable_description(claim, form) -> str:
+    """What was typed, unless the input policy refused it (then the saved text stays; the form shows the message)."""
+    value = form.activity_description.data
+    return claim.activity_description if value and unstorable_characters(value) else value
+
+
 def _keep_draft_item(claim, form) -> None:
     """Keep the half-typed item on the draft so it is still there next time."""
-    claim.draft_item = {name: (getattr(form, name).data or "") for name in ITEM_FIELDS if name != "agreed_on"}
+    claim.draft_item = {name: clean(getattr(form, name).data or "") for name in ITEM_FIELDS if name != "agreed_on"}
     db.session.commit()
 
 
@@ -220,7 +235,7 @@ def autosave(claim_id: int):
     form.validate()
     activity_date = form.activity_date.data if not form.activity_date.errors else claim.activity_date
     try:
-        operations.save_activity(claim, actor=current_user, activity_description=form.activity_description.data,
+        operations.save_activity(claim, actor=current_user, activity_description=_storable_description(claim, form),
                                  activity_date=activity_date)
         _keep_draft_item(claim, form)
     except operations.ClaimError as error:
@@ -228,7 +243,7 @@ def autosave(claim_id: int):
     return jsonify({"saved": True, "total": format_money(claim.total_pence)})
 
 
-STASH_VALUE_LIMIT = 10_000
+STASH_VALUE_LIMIT = 400  # a little over the longest field (300), so "must be 300 characters or fewer" still shows
 
 
 def _stash_fields() -> frozenset[str]:
@@ -239,26 +254,50 @@ def _stash_fields() -> frozenset[str]:
                      and name not in ("csrf_token", "submit"))
 
 
+def _bounded_stash(form) -> dict:
+    """The claim form's own fields, at most three values each, cleaned, and the whole under FORM_STASH_MAX_BYTES."""
+    import json
+
+    from ..text import clean
+
+    data = {name: [clean(value)[:STASH_VALUE_LIMIT] for value in form.getlist(name)[:3]]
+            for name in sorted(form) if name in _stash_fields()}
+    limit = current_app.config["FORM_STASH_MAX_BYTES"]
+    while len(json.dumps(data).encode()) > limit:  # only a crafted post gets here: shorten its longest value
+        name, index = max(((n, i) for n, values in data.items() for i in range(len(values))),
+                          key=lambda key: len(data[key[0]][key[1]].encode()))
+        value = data[name][index]
+        data[name][index] = value[:len(value) // 2]
+    return data
+
+
 @bp.before_request
 def _stash_when_signed_out():
-    """A no-JavaScript post after the session ended: keep the typed fields until the person signs in again."""
+    """A no-JavaScript post after the session ended: keep the typed fields until the person signs in again.
+
+    Anyone signed out can post here, so the answer is the same whether or not the claim exists (a cookie,
+    a message and the sign-in page), each browser keeps at most one small stash (a new post replaces the
+    one its cookie names), stashes expire after FORM_STASH_HOURS (`flask housekeeping` deletes them), and
+    the route is rate limited per address (ANONYMOUS_FORM_RATE_LIMIT).
+    """
     if (request.method == "POST" and request.endpoint == "claims.edit_claim"
             and not current_user.is_authenticated):
+        if not allow("anonymous-claim-form", "ANONYMOUS_FORM_RATE_LIMIT"):
+            abort(429)
         claim_id = request.view_args.get("claim_id")
-        if db.session.get(Claim, claim_id) is None:
-            return None
+        earlier = request.cookies.get(STASH_COOKIE)
+        if earlier:
+            db.session.execute(delete(FormStash).where(FormStash.token_hash == hash_token(earlier)))
         token = secrets.token_urlsafe(24)
-        # Anyone signed out can post here, so keep only the claim form's own fields, a few values each,
-        # each no longer than any real answer: nothing else reaches the database.
-        data = {name: [value[:STASH_VALUE_LIMIT] for value in request.form.getlist(name)[:3]]
-                for name in request.form if name in _stash_fields()}
-        db.session.add(FormStash(token_hash=hash_token(token), claim_id=claim_id,
-                                 data=data))
+        if db.session.get(Claim, claim_id) is not None:
+            db.session.add(FormStash(token_hash=hash_token(token), claim_id=claim_id,
+                                     data=_bounded_stash(request.form)))
         db.session.commit()
         from ..extensions import login_manager
 
         response = login_manager.unauthorized()
-        response.set_cookie(STASH_COOKIE, token, max_age=24 * 3600, httponly=True, samesite="Lax",
+        hours = current_app.config["FORM_STASH_HOURS"]
+        response.set_cookie(STASH_COOKIE, token, max_age=hours * 3600, httponly=True, samesite="Lax",
                             secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
         flash("You were signed out. Sign in again and we will bring back what you typed.", "info")
         return response

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import pandas as pd
+from flask import current_app
 from sqlalchemy import func, insert, select, text, update
 
 from geo.postcodes import lookup_postcodes
@@ -21,6 +22,8 @@ from ..errors import OperationError
 from ..extensions import db
 from ..spreadsheet import csv_text
 from ..terminology.interface import concept_keys, normalise
+from ..text import clean
+from ..text import problem as text_problem
 from ..timeutil import utcnow
 from . import validation as v
 from .models import (
@@ -138,7 +141,7 @@ def read_csv(raw: bytes) -> Upload:
             blank += headers is not None
             continue
         if headers is None:
-            headers = [cell.strip() or f"Column {i + 1}" for i, cell in enumerate(cells)]
+            headers = [clean(cell).strip() or f"Column {i + 1}" for i, cell in enumerate(cells)]
             continue
         rows.append((line, cells))
     if headers is None:
@@ -203,6 +206,12 @@ def _clean_row(cells: list[str], mapping: dict[str, int], headers: list[str], co
         return cells[index] if index is not None and index < len(cells) else ""
 
     problems, values = [], {}
+    for index in sorted(set(mapping.values())):
+        message = text_problem(f"Column \u2018{headers[index]}\u2019", cells[index] if index < len(cells) else "")
+        if message:
+            problems.append(message)
+    if problems:  # refused as a whole row, before any cleaner sees (or a database refuses) the text
+        return {"postcode_text": ""}, problems
     for target, cleaner in _CLEANERS.items():
         if target in ("org_type", "status") and v.blank(cell(target)):
             continue  # blank keeps what is there (new records: Other, active)
@@ -409,7 +418,10 @@ def import_organisations(upload: Upload, mapping: dict[str, int], operates_in: l
         db.session.commit()
     except Exception as error:
         db.session.rollback()
-        raise ImportFailed(f"The import stopped and nothing was changed: {error}") from error
+        # Never the database's own words: they quote the SQL and the row's values.
+        current_app.logger.exception("Organisation import failed")
+        raise ImportFailed("The import stopped and nothing was changed. Check the file for unusual characters "
+                           "or values, or ask whoever runs the service to look at the error log") from error
     assert summary.created + summary.updated + summary.reported == summary.rows
     return summary
 

@@ -32,6 +32,7 @@ from ..permissions import Role, roles_required
 from ..security import csp_nonce
 from ..spreadsheet import csv_download
 from ..terminology.interface import record_zero_result
+from ..throttle import allow, api_client
 from ..versions import DIRECTORY_TABLES, VersionedCache, conditional_response, data_version
 from . import clusters, operations, queries
 from .forms import MergeForm, OrganisationForm, TokenForm, UploadForm, mapping_form_class
@@ -333,6 +334,11 @@ def api_access(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         header = request.headers.get("Authorization", "")
+        # Bearer-token and anonymous callers count per token or address (a guessed token costs a try too);
+        # signed-in staff use the API through the pages and are not counted.
+        if ((header.startswith("Bearer ") or not current_user.is_authenticated)
+                and not allow("api", "API_RATE_LIMIT", api_client())):
+            return _api_error(429, "Too many requests: wait a minute, then try again")
         if header.startswith("Bearer "):
             token = operations.check_api_token(header[7:].strip())
             if token is None:

@@ -97,7 +97,9 @@ def _add_local(graph: Graph, node: URIRef, concept: Concept, label: ConceptLabel
 
 def canonical_nt(graph: Graph) -> str:
     """Sorted N-Triples: a byte-for-byte comparable form (the vocabulary has no blank nodes)."""
-    lines = graph.serialize(format="nt").splitlines()
+    # N-Triples escapes line feeds and carriage returns inside literals, so "\n" is the only line end.
+    # str.splitlines() would also split inside a term holding U+2028, U+0085, a form feed or U+001E.
+    lines = graph.serialize(format="nt").split("\n")
     return "\n".join(sorted(line for line in lines if line.strip())) + "\n"
 
 
@@ -105,9 +107,14 @@ def export(fmt: str = "turtle") -> str:
     """The vocabulary serialised as 'turtle' or 'json-ld'; the same data always gives the same text."""
     if fmt not in FORMATS:
         raise ValueError(f"Unknown format {fmt!r}: use turtle or json-ld")
+    return serialise(build_graph(), fmt)
+
+
+def serialise(source: Graph, fmt: str) -> str:
+    """A graph as 'turtle' or 'json-ld' text, in one order whatever order the triples came in."""
     # Re-parse sorted N-Triples so triples go in in one order whatever order the database returned.
     graph = _bind(Graph())
-    graph.parse(data=canonical_nt(build_graph()), format="nt")
+    graph.parse(data=canonical_nt(source), format="nt")
     if fmt == "json-ld":
         import json
 
@@ -138,8 +145,18 @@ class ImportSummary:
 
 
 def _literal(graph: Graph, subject, predicate) -> str | None:
-    values = sorted(str(value) for value in graph.objects(subject, predicate))
+    values = sorted(_storable(graph, subject, str(value)) for value in graph.objects(subject, predicate))
     return values[0] if values else None
+
+
+def _storable(graph: Graph, subject, value: str) -> str:
+    """The one input policy (coordination/text.py): a term the database or XML could not hold is refused."""
+    from ..text import problem
+
+    message = problem("A label or note", value)
+    if message:
+        raise operations.TerminologyError(f"{subject}: {message}")
+    return value
 
 
 def import_text(text: str, fmt: str | None = None, actor=None) -> ImportSummary:
@@ -183,7 +200,7 @@ def import_graph(graph: Graph, actor=None) -> ImportSummary:
             concept = by_uri[str(subject)]
             have = {(label.kind, label.area, label.normalised): label for label in concept.labels}
             for predicate, kind in ((SKOS.altLabel, LabelKind.ALT), (SKOS.hiddenLabel, LabelKind.HIDDEN)):
-                for value in sorted(str(v) for v in graph.objects(subject, predicate)):
+                for value in sorted(_storable(graph, subject, str(v)) for v in graph.objects(subject, predicate)):
                     if (kind, GM_AREA, normalise(value)) not in have:
                         label = ConceptLabel(concept=concept, kind=kind, text=value, normalised=normalise(value),
                                              area=GM_AREA, status=LabelStatus.AGREED)

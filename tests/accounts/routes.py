@@ -4,6 +4,7 @@ ROUTES = {
     "accounts.sign_in": "public",
     "accounts.sign_out": "public",
     "accounts.set_password": "public",
+    "accounts.choose_password": "public",
     "accounts.request_reset": "public",
     "accounts.list_accounts": {C},
     "accounts.create_account": {C},

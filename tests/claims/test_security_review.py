@@ -33,7 +33,7 @@ def test_a_signed_out_post_keeps_only_the_claim_form_fields_and_only_a_sensible_
     assert response.status_code == 302
     stash = db.session.query(FormStash).one()
     assert set(stash.data) == {"activity_description", "kind"}
-    assert len(stash.data["activity_description"][0]) <= 10_000 and len(stash.data["kind"]) <= 3
+    assert len(stash.data["activity_description"][0]) <= 400 and len(stash.data["kind"]) <= 3
 
 
 def test_a_contributor_reaches_none_of_another_contributors_claim_urls(app, make_claim, create_user):

@@ -75,3 +75,15 @@ def test_a_token_needs_a_name(signed_in):
     client, _ = signed_in("coordinator")
     soup = page(client.post("/organisations/api-tokens", data={"name": ""}))
     assert "Enter a name for the token" in soup.select_one(".govuk-error-summary").get_text()
+
+
+def test_bearer_token_callers_are_rate_limited_per_token(app, client):
+    """Issue 15: the bearer-token API counts requests per token (guessed tokens too)."""
+    app.config["API_RATE_LIMIT"] = "3 per minute"
+    try:
+        statuses = [client.get("/api/organisations.geojson", headers={"Authorization": "Bearer guess"}).status_code
+                    for _ in range(4)]
+        other = client.get("/api/organisations.geojson", headers={"Authorization": "Bearer another"}).status_code
+    finally:
+        app.config["API_RATE_LIMIT"] = "120 per minute"
+    assert statuses == [401, 401, 401, 429] and other == 401
