@@ -410,8 +410,8 @@ def _merge(current: dict, values: dict, location: dict, duplicate: bool) -> tupl
             return
         if key == "name":
             if v.normalise_name(new) != v.normalise_name(old):
-                warnings.append(("name", new, f"The directory calls it {old}: the name was kept (edit the record "
-                                              "to rename it)"))
+                said = "An earlier row calls it" if duplicate else "The directory calls it"
+                warnings.append(("name", new, f"{said} {old}: the name was kept (edit the record to rename it)"))
             return
         if duplicate:
             warnings.append((key, _shown(new), f"An earlier row for this organisation gave {_shown(old)}: kept that"))

@@ -129,10 +129,11 @@ def clean_charity_number(value) -> str | None:
         compact = compact[:-2]
     compact = compact.replace(".", "").replace("/", "-")
     compact = re.sub(r"-0+$", "", compact)  # "-0" is the main charity itself
-    scottish = re.fullmatch(r"SC(\d{1,6})", compact)
+    # One lost leading zero is put back (a spreadsheet that once held it as a number); more is a typing slip.
+    scottish = re.fullmatch(r"SC(\d{5,6})", compact)
     if scottish:
         compact = "SC" + scottish.group(1).zfill(6)
-    irish = re.fullmatch(r"NIC?(\d{1,6})", compact)
+    irish = re.fullmatch(r"NIC?(\d{5,6})", compact)
     if irish:
         compact = "NIC" + irish.group(1).zfill(6)
     if not _CHARITY.fullmatch(compact):
@@ -161,6 +162,8 @@ def clean_company_number(value) -> str | None:
             parts = None
         elif not prefix and not suffix and not 6 <= len(digits) <= 8:
             parts = None  # a plain number this short is more likely a typing slip than a lost zero
+        elif prefix and len(digits) < width - 2:
+            parts = None
         elif len(digits) > width or (suffix and prefix not in ("IP", "RS", "SP", "NP")):
             parts = None
         else:
