@@ -284,3 +284,94 @@ def test_practice_areas_in_a_file_may_use_any_local_or_national_word(app):
     knit = _by_name("Knit Club")
     assert summary.refused == 0 and knit.practice_areas == []
     assert _warnings(summary, 3) == [("Practice areas", "knitting", "Not in the list of terms: left out")]
+
+
+# --- Never worse than before --------------------------------------------------------------------
+
+def test_an_update_fills_blanks_and_lists_every_change_with_old_and_new_values(app, create_organisation):
+    org = create_organisation(name="Hope Trust", charity_number="1123456", email="", phone="0161 496 0000",
+                              address="1 High Street, Bolton")
+    _, summary = _run("Name,Charity number,Email,Phone,Address\n"
+                      "Hope Trust,1123456,hi@hope.org,0161 496 0099,Bolton\n")
+    assert summary.updated == 1
+    db.session.refresh(org)
+    assert org.email == "hi@hope.org" and org.phone == "0161 496 0099"
+    assert org.address == "1 High Street, Bolton"  # a town does not replace a full address
+    changes = {(c["field"], c["value"], c["new"]) for c in summary.report if c["outcome"] == "change"}
+    assert changes == {("Email", "", "hi@hope.org"), ("Phone", "0161 496 0000", "0161 496 0099")}
+    assert any(w[0] == "Address" for w in _warnings(summary, 2))
+
+
+def test_an_invalid_value_never_replaces_a_valid_one(app, create_organisation):
+    org = create_organisation(name="Hope Trust", charity_number="1123456", email="good@hope.org")
+    _, summary = _run("Name,Charity number,Email,Website\nHope Trust,1123456,not an email,NA\n")
+    db.session.refresh(org)
+    assert org.email == "good@hope.org" and summary.unchanged == 1 and summary.updated == 0
+    assert _outcomes(summary)[2] == "unchanged with warnings"
+
+
+def test_names_and_coordinators_descriptions_are_not_rewritten_by_an_import(app, create_organisation):
+    org = create_organisation(name="Bolton CVS", charity_number="1001024", description="Our own words")
+    _, summary = _run("Name,Charity number,Description\nBOLTON COUNCIL FOR VOLUNTARY SERVICE,1001024,Register text\n")
+    db.session.refresh(org)
+    assert org.name == "Bolton CVS" and org.description == "Our own words"
+    assert "the name was kept" in _warnings(summary, 2)[0][2]
+
+
+def test_a_specific_type_replaces_other_but_not_another_specific_type(app, create_organisation):
+    other = create_organisation(name="A", charity_number="1000001", org_type="other")
+    group = create_organisation(name="B", charity_number="1000002", org_type="community_group")
+    _run("Name,Charity number,Type\nA,1000001,Previously excepted\nB,1000002,CIO\n")
+    db.session.refresh(other)
+    db.session.refresh(group)
+    assert other.org_type.value == "registered_charity" and other.org_type_text == "Previously excepted"
+    assert group.org_type.value == "community_group"
+
+
+def test_row_numbers_are_the_records_a_spreadsheet_shows_not_physical_lines(app):
+    _, summary = _run('Name,Description,Email\n"Multi","line one\nline two\nline three",ok@example.org\n'
+                      'Second,,bad email\n')
+    assert _outcomes(summary) == {2: "created", 3: "created with warnings"}
+    assert _warnings(summary, 3)[0][:2] == ("Email", "bad email")
+
+
+def test_an_excel_workbook_is_read_with_its_own_row_numbers(app):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Organisation name", "Charity number", "Company number", "Phone", "Registered"])
+    sheet.append(["Sheet Charity", 1123456, "CE00571", "NA", None])
+    sheet.append([None, None, None, None, None])
+    sheet.append(["Second Sheet Group", None, None, 1614960000, None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    upload = importer.read_file(buffer.getvalue(), "groups.xlsx")
+    assert upload.file_format.startswith("Excel workbook") and [n for n, _ in upload.rows] == [2, 4]
+    summary = importer.import_organisations(upload, importer.guess_mapping(upload.headers))
+    assert summary.created == 2 and summary.warnings == 0
+    charity = _by_name("Sheet Charity")
+    assert charity.charity_number == "1123456" and charity.company_number == "CE000571"
+    assert _by_name("Second Sheet Group").phone == "0161 496 0000"
+
+
+def test_an_xlsx_upload_on_the_web_goes_to_the_column_page(signed_in):
+    from openpyxl import Workbook
+
+    client, _ = signed_in("coordinator")
+    book = Workbook()
+    book.active.append(["Name", "Postcode"])
+    book.active.append(["Workbook Group", "M1 1AD"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = _upload(client, buffer.getvalue(), filename="groups.xlsx")
+    assert response.status_code == 302
+    assert "Workbook Group" in page(client.get(response.headers["Location"])).get_text()
+
+
+def test_org_ids_in_a_file_fill_the_identifiers(app):
+    _run("Name,Org ID\nChc Org,GB-CHC-1123456\nCoh Org,GB-COH-01234567\nScot Org,GB-SC-SC012345\nOdd,XX-1\n")
+    assert _by_name("Chc Org").charity_number == "1123456"
+    assert _by_name("Coh Org").company_number == "01234567"
+    assert _by_name("Scot Org").charity_number == "SC012345"
+    assert _by_name("Odd").charity_number is None
