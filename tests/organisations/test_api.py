@@ -75,3 +75,22 @@ def test_a_token_needs_a_name(signed_in):
     client, _ = signed_in("coordinator")
     soup = page(client.post("/organisations/api-tokens", data={"name": ""}))
     assert "Enter a name for the token" in soup.select_one(".govuk-error-summary").get_text()
+
+
+def test_exports_and_open_referral_carry_org_ids_for_every_register(app, signed_in, create_organisation):
+    import csv
+    import io
+
+    create_organisation(name="Scottish Org", charity_number="SC012345")
+    create_organisation(name="Irish Org", charity_number="NIC100002")
+    create_organisation(name="Company Org", company_number="CE000571")
+    client, _ = signed_in("coordinator")
+    rows = {r["name"]: r for r in csv.DictReader(io.StringIO(
+        client.get("/organisations/export.csv").get_data(as_text=True).lstrip("\ufeff")))}
+    assert rows["Scottish Org"]["org_id"] == "GB-SC-SC012345"
+    assert rows["Irish Org"]["org_id"] == "GB-NIC-100002"
+    assert rows["Company Org"]["org_id"] == "GB-COH-CE000571"
+    orgs = {o["name"]: o for o in client.get("/api/openreferral/organizations").get_json()["contents"]}
+    irish = orgs["Irish Org"]["organization_identifiers"][0]
+    assert (irish["identifier_scheme"], irish["identifier"]) == ("GB-NIC", "100002")
+    assert orgs["Irish Org"]["x_org_id"] == "GB-NIC-100002"
