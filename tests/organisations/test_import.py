@@ -243,7 +243,10 @@ def test_a_non_csv_upload_is_refused_with_a_reason(signed_in):
     assert any(m.startswith("This is not a CSV file") for m in error_messages(page(response)))
 
 
-@pytest.mark.parametrize("content", [b"%PDF-1.4 binary", b"\x00\x01\x02\x03binary\x00data", b"<!DOCTYPE html><html>"])
+@pytest.mark.parametrize("content", [
+    b"%PDF-1.4 binary", b"\x00\x01\x02\x03binary\x00data", b"<!DOCTYPE html><html>", b"PK\x03\x04broken zip",
+    b"Dear coordinator. Here is the list you asked for, I hope it helps.\nBest wishes\n",
+])
 def test_a_file_that_is_not_text_or_not_a_table_is_refused_at_once_even_when_named_csv(signed_in, content):
     client, _ = signed_in("coordinator")
     response = _upload(client, content, filename="list.csv")
