@@ -141,3 +141,16 @@ def test_the_imports_page_lists_recent_imports(app, signed_in):
     _import_on_the_web(client)
     rows = page(client.get("/organisations/imports")).select("#imports tbody tr")
     assert len(rows) == 1 and "orgs.csv" in rows[0].get_text()
+
+
+def test_a_running_import_shows_how_far_it_has_got_and_refreshes_itself(app, signed_in):
+    client, _ = signed_in("coordinator")
+    run = OrganisationImport(source="big.csv", status=ImportStatus.RUNNING, options={}, phase="Checking rows",
+                             total_rows=17500, processed_rows=500)
+    db.session.add(run)
+    db.session.commit()
+    shown = page(client.get(f"/organisations/imports/{run.id}"))
+    assert "Checking rows: 500 of 17,500 rows" in shown.select_one("#import-status").get_text()
+    assert shown.select_one("progress")["value"] == "500"
+    assert shown.select_one('meta[http-equiv="refresh"]')["content"] == "2"
+    assert shown.select_one("form[action$='/undo']") is None
