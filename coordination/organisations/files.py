@@ -115,10 +115,11 @@ def read_csv(raw: bytes) -> Upload:
         raise ImportFailed(f"{NOT_CSV}: {error}") from error
     if headers is None:
         raise ImportFailed("The file is empty: it needs a header row naming the columns, then one row per organisation")
-    if len(headers) == 1 and (len(headers[0]) > 80 or re.search(r"[.!?]\s+\S", headers[0])):
-        # One long "column name" reading like a sentence: a letter or notes saved as text, not a table.
+    prose = next((h for h in headers if len(h) > 120 or (len(h.split()) > 7 and re.search(r"[.!?]\s+\S", h))), None)
+    if prose:
+        # A "column name" reading like a sentence: a letter or notes saved as text, not a table.
         raise ImportFailed(f"{NOT_CSV}: its first line is not a row of column names (it reads "
-                           f"{headers[0][:60]!r}). Save the spreadsheet as CSV and upload that")
+                           f"{prose[:60]!r}). Save the spreadsheet as CSV and upload that")
     return Upload(headers=headers, rows=rows, encoding=encoding, delimiter=delimiter, blank_lines=blank,
                   file_format="Tab-separated text" if delimiter == "\t" else "CSV")
 

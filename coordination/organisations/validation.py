@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from geo.boroughs import BOROUGH_CODES, borough_name
 
@@ -61,6 +62,7 @@ def tidy(value) -> str | None:
     return _SPACES.sub(" ", str(value)).strip()
 
 
+@lru_cache(maxsize=65536)  # an import asks for each name several times (matching, indexing, writing)
 def normalise_name(name: str) -> str:
     """The name used for matching duplicates: case, accents, punctuation, 'the', 'Ltd', '&' ignored."""
     text = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().lower()
@@ -265,6 +267,7 @@ _TYPE_WORDS = {
 }
 _TYPE_LOOKUP = {word: kind for kind, words in _TYPE_WORDS.items() for word in words}
 _TYPE_LOOKUP.update({kind.title.lower(): kind for kind in OrganisationType})
+_OUR_WORDINGS = {kind.title.lower() for kind in OrganisationType} | {kind.value for kind in OrganisationType}
 # Words that make the nearest type obvious when the whole wording is not one we know (first match wins).
 _TYPE_HINTS = (
     (re.compile(r"community interest|\bcic\b"), OrganisationType.CIC),
@@ -291,7 +294,7 @@ def interpret_org_type(value) -> tuple[OrganisationType, str | None]:
     key = text.lower()
     kind = _TYPE_LOOKUP.get(key)
     if kind is not None:
-        exact = key in {k.title.lower() for k in OrganisationType} or key == kind.value
+        exact = key in _OUR_WORDINGS
         return kind, None if exact else text
     for pattern, hinted in _TYPE_HINTS:
         if pattern.search(key):
