@@ -13,10 +13,11 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from ..errors import OperationError
 from . import validation as v
 
 
-class ImportFailed(Exception):
+class ImportFailed(OperationError):
     """The import could not run; nothing was written."""
 
 

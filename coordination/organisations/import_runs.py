@@ -16,18 +16,28 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 
 from .. import audit
+from ..errors import Conflict
 from ..extensions import db
 from ..timeutil import utcnow
 from . import files, importer
-from .models import (ImportStatus, LocationStatus, Organisation, OrganisationBorough, OrganisationImport,
-                     OrganisationImportChange, OrganisationStatus, OrganisationType, organisation_practice_area)
+from .models import (
+    ImportStatus,
+    LocationStatus,
+    Organisation,
+    OrganisationBorough,
+    OrganisationImport,
+    OrganisationImportChange,
+    OrganisationStatus,
+    OrganisationType,
+    organisation_practice_area,
+)
 
 REPORT_LIMIT = 200_000  # report lines kept with the run (a 17,500-row file with warnings is far below)
 STALE_SECONDS = 15 * 60  # a running import with no progress for this long has stopped (its process ended)
 _threads: dict[int, threading.Thread] = {}
 
 
-class UndoError(ValueError):
+class UndoError(Conflict):
     """An import that cannot be undone (already undone, still running, or failed)."""
 
 

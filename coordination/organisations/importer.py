@@ -27,10 +27,24 @@ from ..terminology.matching import normalise
 from ..terminology.search import concept_keys
 from ..timeutil import utcnow
 from . import validation as v
-from .files import (ImportFailed, Upload, read_csv, read_file, register_boroughs,  # noqa: F401 (re-exported)
-                    register_mapping, register_skip_reason)
-from .models import (LocationStatus, Organisation, OrganisationBorough, OrganisationImportChange, OrganisationStatus,
-                     OrganisationType, organisation_practice_area)
+from .files import (  # noqa: F401 (re-exported)
+    ImportFailed,
+    Upload,
+    read_csv,
+    read_file,
+    register_boroughs,
+    register_mapping,
+    register_skip_reason,
+)
+from .models import (
+    LocationStatus,
+    Organisation,
+    OrganisationBorough,
+    OrganisationImportChange,
+    OrganisationStatus,
+    OrganisationType,
+    organisation_practice_area,
+)
 
 # Target fields a column can be mapped to, with the header words we guess from.
 TARGETS = {
@@ -302,8 +316,8 @@ def _clean_row(number: int, cells: list[str], mapping: dict[str, int], upload: U
     width = len(upload.headers)
     if len(cells) > width and any(c.strip() for c in cells[width:]):
         warn(("", " | ".join(c for c in cells[width:] if c.strip())[:200],
-              f"This row has {len(cells)} cells but the header has {width}: the extra cells were left out "
-              "(check for a comma that is not inside quotes)"))
+              (f"This row has {len(cells)} cells but the header has {width}: the extra cells were left out "
+               "(check for a comma that is not inside quotes)")))
     return row
 
 
@@ -357,8 +371,8 @@ class _Index:
         by_company = self.company.get(company) if company else None
         if by_charity is not None and by_company is not None and by_charity != by_company:
             warnings.append(("company_number", company,
-                             f"Belongs to {state[by_company]['name']}, a different record from the one with "
-                             f"charity number {charity}: left out (merge or correct the records)"))
+                             (f"Belongs to {state[by_company]['name']}, a different record from the one with "
+                              f"charity number {charity}: left out (merge or correct the records)")))
             values.pop("company_number")
             by_company = None
         ref = by_charity if by_charity is not None else by_company

@@ -10,7 +10,9 @@ from flask_login import current_user
 import geo.maps
 
 from ..boroughs import borough_choices, borough_name
+from ..errors import flash_errors
 from ..extensions import csrf, db
+from ..forms import errors_onto
 from ..geography.queries import map_boundaries, new_page_map
 from ..params import MAX_PAGE, whole_number
 from ..spreadsheet import csv_download
@@ -69,21 +71,13 @@ def _organisation_form(**kwargs) -> OrganisationForm:
                             practice_area_choices=queries.practice_area_choices(), **kwargs)
 
 
-def _attach(form, error: operations.OrganisationError) -> None:
-    field = getattr(form, error.field or "name", form.name)
-    field.errors = list(field.errors or []) + [str(error)]
-
-
 @bp.route("/organisations/new", methods=["GET", "POST"])
 @roles_required(C)
 def create_organisation():
     form = _organisation_form()
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "name"):
             org = operations.create_organisation(form.data_for_operation(), actor=current_user)
-        except operations.OrganisationError as error:
-            _attach(form, error)
-        else:
             flash(f"Added {org.name}.", "success")
             return redirect(url_for("organisations.show_organisation", org_id=org.id))
     return render_template("organisations/form.html", form=form, org=None)
@@ -99,11 +93,8 @@ def edit_organisation(org_id: int):
         form.operates_in.data = org.operates_in_codes
         form.practice_areas.data = [c.id for c in org.practice_areas]
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "name"):
             operations.update_organisation(org, form.data_for_operation(), actor=current_user)
-        except operations.OrganisationError as error:
-            _attach(form, error)
-        else:
             flash(f"Saved {org.name}.", "success")
             return redirect(url_for("organisations.show_organisation", org_id=org.id))
     return render_template("organisations/form.html", form=form, org=org)
@@ -123,11 +114,8 @@ def reopen_organisation(org_id: int):
 
 def _change_status(org_id, operation, message):
     org = queries.get_organisation_or_404(org_id)
-    try:
+    with flash_errors():
         operation(org, actor=current_user)
-    except operations.OrganisationError as error:
-        flash(str(error), "error")
-    else:
         flash(message.format(org.name), "success")
     return redirect(url_for("organisations.show_organisation", org_id=org.id))
 
@@ -144,11 +132,8 @@ def merge_organisation(org_id: int):
         if duplicate is None:
             form.duplicate_id.errors = [f"There is no record number {form.duplicate_id.data}"]
         else:
-            try:
+            with errors_onto(form, "duplicate_id"):
                 operations.merge_organisations(org, duplicate, actor=current_user)
-            except operations.OrganisationError as error:
-                form.duplicate_id.errors = [str(error)]
-            else:
                 flash(f"Merged {duplicate.name} (record {duplicate.id}) into {org.name}.", "success")
                 return redirect(url_for("organisations.show_organisation", org_id=org.id))
     return render_template("organisations/merge.html", org=org, form=form,
@@ -251,11 +236,8 @@ def api_openreferral():
 def list_tokens():
     form = TokenForm()
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "name"):
             token, secret = operations.issue_api_token(form.name.data, actor=current_user)
-        except operations.OrganisationError as error:
-            form.name.errors = [str(error)]
-        else:
             return render_template("organisations/token-issued.html", token=token, secret=secret)
     return render_template("organisations/tokens.html", form=form, tokens=queries.list_api_tokens())
 
@@ -268,11 +250,8 @@ def revoke_token(token_id: int):
         from flask import abort
 
         abort(404)
-    try:
+    with flash_errors():
         operations.revoke_api_token(token, actor=current_user)
-    except operations.OrganisationError as error:
-        flash(str(error), "error")
-    else:
         flash(f"The token for {token.name} no longer works.", "success")
     return redirect(url_for("organisations.list_tokens"))
 
