@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ..boroughs import borough_choices
 from ..extensions import db
+from ..forms import errors_onto
 from ..permissions import Role, roles_required
 from . import files, import_runs, importer
 from .forms import UndoImportForm, UploadForm, mapping_form_class
@@ -47,6 +48,34 @@ def _stored_options(upload_id: str) -> dict:
     return options
 
 
+def _add_areas(upload: files.Upload, raw: bytes, name: str) -> None:
+    """The area-of-operation table joined to the register (its problems go on its own field)."""
+    try:
+        if not upload.register:
+            raise files.ImportFailed("An area-of-operation table goes with the Charity Commission register's "
+                                     "charity table only")
+        files.add_areas(upload, files.read_table(raw, name))
+    except files.ImportFailed as error:
+        raise files.ImportFailed(str(error), "areas_file") from error
+
+
+def _store(raw: bytes, name: str, areas_raw: bytes, form) -> str:
+    """Keep the upload under a random name, so reloading the column page never loses it."""
+    upload_id = secrets.token_hex(16)
+    folder = import_runs.upload_folder()
+    options = {"file": upload_id + ".upload", "name": name, "name_file": upload_id + ".json"}
+    with open(os.path.join(folder, options["file"]), "wb") as handle:
+        handle.write(raw)
+    if areas_raw:
+        options["areas_file"] = upload_id + ".areas"
+        options["areas_name"] = os.path.basename(form.areas_file.data.filename or "")[:200]
+        with open(os.path.join(folder, options["areas_file"]), "wb") as handle:
+            handle.write(areas_raw)
+    with open(os.path.join(folder, options["name_file"]), "w", encoding="utf-8") as handle:
+        json.dump(options, handle)
+    return upload_id
+
+
 @bp.route("/organisations/import", methods=["GET", "POST"])
 @roles_required(C)
 def import_upload():
@@ -56,30 +85,11 @@ def import_upload():
         raw = form.file.data.read()
         areas_raw = form.areas_file.data.read() if form.areas_file.data else b""
         name = os.path.basename(form.file.data.filename or "upload.csv")[:200]
-        try:
+        with errors_onto(form, "file"):
             upload = files.read_file(raw, name)
             if areas_raw:
-                if not upload.register:
-                    raise files.ImportFailed("An area-of-operation table goes with the Charity Commission register's "
-                                             "charity table only")
-                files.add_areas(upload, files.read_table(areas_raw, form.areas_file.data.filename or ""))
-        except files.ImportFailed as error:
-            (form.areas_file if areas_raw and "area" in str(error) else form.file).errors = [str(error)]
-        else:
-            # Kept under a random name so reloading the column page never loses the upload.
-            upload_id = secrets.token_hex(16)
-            folder = import_runs.upload_folder()
-            options = {"file": upload_id + ".upload", "name": name, "name_file": upload_id + ".json"}
-            with open(os.path.join(folder, options["file"]), "wb") as handle:
-                handle.write(raw)
-            if areas_raw:
-                options["areas_file"] = upload_id + ".areas"
-                options["areas_name"] = os.path.basename(form.areas_file.data.filename or "")[:200]
-                with open(os.path.join(folder, options["areas_file"]), "wb") as handle:
-                    handle.write(areas_raw)
-            with open(os.path.join(folder, options["name_file"]), "w", encoding="utf-8") as handle:
-                json.dump(options, handle)
-            return redirect(url_for("organisations.import_mapping", upload_id=upload_id))
+                _add_areas(upload, areas_raw, form.areas_file.data.filename or "")
+            return redirect(url_for("organisations.import_mapping", upload_id=_store(raw, name, areas_raw, form)))
     return render_template("organisations/import-upload.html", form=form)
 
 

@@ -166,3 +166,16 @@ def test_the_web_import_takes_the_register_with_its_area_table(signed_in):
     finished = page(client.get(result.headers["Location"]))
     assert finished.select_one('[data-count="created"]').get_text() == "2"
     assert "removed from the register" in finished.select_one("#skipped-reasons").get_text()
+
+
+def test_an_area_table_with_an_ordinary_spreadsheet_is_refused_on_its_own_field(signed_in):
+    from tests.conftest import error_messages
+
+    client, _ = signed_in("coordinator")
+    response = client.post("/organisations/import", content_type="multipart/form-data", data={
+        "file": (io.BytesIO(b"Name\nA Group\n"), "groups.csv"),
+        "areas_file": (io.BytesIO(_raw("publicextract.charity_area_of_operation.txt")), "aoo.txt")})
+    assert response.status_code == 200
+    soup = page(response)
+    assert any("goes with the Charity Commission register" in m for m in error_messages(soup))
+    assert soup.select_one("#areas_file-error") is not None
