@@ -98,8 +98,10 @@ def read_csv(raw: bytes) -> Upload:
         delimiter = csv.Sniffer().sniff(first_line or ",", delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = ","
-    register = "registered_charity_number" in first_line and delimiter == "\t"
-    # The register's text files are not quoted: a quote mark inside a charity's activities is just a character.
+    # The register's own text files are not quoted: a quote mark inside a charity's activities is just a
+    # character. (A copy written by R or pandas quotes its header too, and is read the usual way.)
+    register = ("registered_charity_number" in first_line and delimiter == "\t"
+                and not first_line.lstrip("\ufeff").startswith('"'))
     reader = csv.reader(io.StringIO(text), delimiter=delimiter,
                         quoting=csv.QUOTE_NONE if register else csv.QUOTE_MINIMAL)
     headers, rows, blank = None, [], 0

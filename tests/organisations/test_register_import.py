@@ -179,3 +179,12 @@ def test_an_area_table_with_an_ordinary_spreadsheet_is_refused_on_its_own_field(
     soup = page(response)
     assert any("goes with the Charity Commission register" in m for m in error_messages(soup))
     assert soup.select_one("#areas_file-error") is not None
+
+
+def test_a_quoted_tab_separated_copy_of_the_register_is_read_with_its_quotes_removed(app):
+    raw = ('"registered_charity_number"\t"linked_charity_number"\t"charity_name"\t"charity_activities"\n'
+           '"1012345"\t0\t"BOLTON FOOD"\t"Food and a ""pay as you feel"" cafe"\n').encode()
+    upload = files.read_file(raw, "bolton.tsv")
+    assert upload.register and upload.rows[0][1][2] == "BOLTON FOOD"
+    _import(upload)
+    assert _charity("1012345").description == 'Food and a "pay as you feel" cafe'
