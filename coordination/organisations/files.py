@@ -38,6 +38,9 @@ class Upload:
     # Charity number -> borough codes its areas of operation name; None when no area table came with it.
     areas: dict[str, set[str]] | None = None
     area_rows: int = 0
+    # Register rows left behind while reading (linked or removed charities), by reason: the national
+    # download holds hundreds of thousands, and keeping them all in memory would help no one.
+    skipped_early: dict[str, int] | None = None
 
 
 # --- Text -------------------------------------------------------------------------------------
@@ -104,15 +107,20 @@ def read_csv(raw: bytes) -> Upload:
                 and not first_line.lstrip("\ufeff").startswith('"'))
     reader = csv.reader(io.StringIO(text), delimiter=delimiter,
                         quoting=csv.QUOTE_NONE if register else csv.QUOTE_MINIMAL)
-    headers, rows, blank = None, [], 0
+    headers, rows, blank, skipped = None, [], 0, {}
     try:
         for number, cells in enumerate(reader, start=1):
             if not any(cell.strip() for cell in cells):
                 blank += headers is not None
                 continue
             if headers is None:
-                headers = [cell.strip() or f"Column {i + 1}" for i, cell in enumerate(cells)]
+                headers = [cell.strip().lstrip("\ufeff") or f"Column {i + 1}" for i, cell in enumerate(cells)]
                 continue
+            if register:
+                reason = skip_reason(headers, cells)
+                if reason:
+                    skipped[reason] = skipped.get(reason, 0) + 1
+                    continue
             rows.append((number, cells))
     except csv.Error as error:
         raise ImportFailed(f"{NOT_CSV}: {error}") from error
@@ -124,7 +132,7 @@ def read_csv(raw: bytes) -> Upload:
         raise ImportFailed(f"{NOT_CSV}: its first line is not a row of column names (it reads "
                            f"{prose[:60]!r}). Save the spreadsheet as CSV and upload that")
     return Upload(headers=headers, rows=rows, encoding=encoding, delimiter=delimiter, blank_lines=blank,
-                  file_format="Tab-separated text" if delimiter == "\t" else "CSV")
+                  file_format="Tab-separated text" if delimiter == "\t" else "CSV", skipped_early=skipped or None)
 
 
 # --- Excel ------------------------------------------------------------------------------------
@@ -302,10 +310,10 @@ def add_areas(upload: Upload, areas: Upload) -> None:
     upload.area_rows = len(areas.rows)
 
 
-def register_skip_reason(upload: Upload, cells: list[str]) -> str | None:
+def skip_reason(headers: list[str], cells: list[str]) -> str | None:
     """Why a register row is not an organisation to import: a linked charity, or removed from the register."""
     def cell(name):
-        index = upload.headers.index(name) if name in upload.headers else None
+        index = headers.index(name) if name in headers else None
         return cells[index].strip() if index is not None and index < len(cells) else ""
 
     if not v.missing_number(cell("linked_charity_number")):
@@ -315,6 +323,11 @@ def register_skip_reason(upload: Upload, cells: list[str]) -> str | None:
     if status == "removed" or (not status and not v.missing(removed)):
         return "removed from the register"
     return None
+
+
+def register_skip_reason(upload: Upload, cells: list[str]) -> str | None:
+    """skip_reason for a row of an Upload."""
+    return skip_reason(upload.headers, cells)
 
 
 def register_boroughs(upload: Upload, cells: list[str]) -> set[str]:

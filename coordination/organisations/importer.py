@@ -517,8 +517,10 @@ def import_organisations(upload: Upload, mapping: dict[str, int], operates_in: l
     wanted = set(v.clean_boroughs(list(only_boroughs or [])))
     if upload.register and upload.areas is not None and not wanted:
         wanted = set(v.borough_lookup().values())
-    summary = ImportSummary(rows=len(upload.rows), blank_lines=upload.blank_lines, encoding=upload.encoding,
-                            file_format=upload.file_format, headers=list(upload.headers))
+    early = upload.skipped_early or {}
+    summary = ImportSummary(rows=len(upload.rows) + sum(early.values()), blank_lines=upload.blank_lines,
+                            encoding=upload.encoding, file_format=upload.file_format, headers=list(upload.headers),
+                            skipped=sum(early.values()), skipped_reasons=dict(early))
     concepts = concept_keys()
     tick = progress or (lambda phase, done: None)
 
