@@ -562,6 +562,7 @@ def import_organisations(upload: Upload, mapping: dict[str, int], operates_in: l
         ref, match_warnings = index.match(values, postcode, state)
         row.warnings[:0] = match_warnings
         changed: dict = {}
+        change_lines: list[dict] = []  # reported after the row's outcome line
         if ref is None:
             ref = ("new", len(new_refs))
             new_refs.append(ref)
@@ -580,18 +581,18 @@ def import_organisations(upload: Upload, mapping: dict[str, int], operates_in: l
             for key, new in changed.items():
                 if key in LOCATION_FIELDS and key != "postcode":
                     continue
-                summary.report.append({"row": row.number, "name": row.name, "outcome": "change",
-                                       "record": "" if ref[0] == "new" else ref[1], "field": LABELS.get(key, key),
-                                       "value": _shown(state[ref].get(key)), "new": _shown(new)})
+                change_lines.append({"row": row.number, "name": row.name, "outcome": "change",
+                                     "record": "" if ref[0] == "new" else ref[1], "field": LABELS.get(key, key),
+                                     "value": _shown(state[ref].get(key)), "new": _shown(new)})
             state[ref].update(changed)
             outcome = None
         boroughs, concept_ids = links[ref]
         added_links = (values["operates_in"] - boroughs) | (values["practice_areas"] - concept_ids)
         for code in sorted(values["operates_in"] - boroughs):
             if outcome is None:
-                summary.report.append({"row": row.number, "name": row.name, "outcome": "change",
-                                       "record": "" if ref[0] == "new" else ref[1], "field": LABELS["operates_in"],
-                                       "value": "", "new": v.borough_name(code)})
+                change_lines.append({"row": row.number, "name": row.name, "outcome": "change",
+                                     "record": "" if ref[0] == "new" else ref[1], "field": LABELS["operates_in"],
+                                     "value": "", "new": v.borough_name(code)})
         boroughs |= values["operates_in"]
         concept_ids |= values["practice_areas"]
         if outcome is None:
@@ -605,6 +606,7 @@ def import_organisations(upload: Upload, mapping: dict[str, int], operates_in: l
         label = outcome + (" with warnings" if row.warnings else "")
         summary.report.append({"row": row.number, "name": values["name"], "outcome": label,
                                "record": ref[1] if ref[0] == "db" else "", "ref": list(ref)})
+        summary.report.extend(change_lines)
         for key, value, rule in row.warnings:
             summary.report.append({"row": row.number, "name": values["name"], "outcome": "warning",
                                    "field": LABELS.get(key, key), "value": value, "message": rule})
