@@ -7,6 +7,7 @@ runs the same step inside the request (tests, or a host where threads are not wa
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from datetime import date
@@ -161,10 +162,8 @@ def forget_files(options: dict) -> None:
     """The uploaded files hold contact details: once imported they live in the directory, not twice."""
     for key in ("file", "areas_file", "name_file"):
         if options.get(key):
-            try:
+            with contextlib.suppress(OSError):
                 os.remove(os.path.join(upload_folder(), options[key]))
-            except OSError:
-                pass
 
 
 def is_stale(run: OrganisationImport) -> bool:

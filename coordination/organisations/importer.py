@@ -23,8 +23,7 @@ from geo.postcodes import lookup_postcodes
 from .. import audit
 from ..extensions import db
 from ..spreadsheet import csv_text
-from ..terminology.matching import normalise
-from ..terminology.search import concept_keys
+from ..terminology.interface import concept_keys, normalise
 from ..timeutil import utcnow
 from . import validation as v
 from .files import (  # noqa: F401 (re-exported)
@@ -327,10 +326,10 @@ def _geocode(texts: list[str]) -> list[dict]:
         return []
     frame = lookup_postcodes(texts)
     out = []
-    for text_, postcode, valid, found, lat, lon, district, borough in zip(
+    for typed, postcode, valid, found, lat, lon, district, borough in zip(
             texts, frame["postcode"], frame["valid"], frame["found"], frame["latitude"], frame["longitude"],
             frame["district_code"], frame["borough_code"]):
-        if not text_:
+        if not typed:
             out.append({"postcode": None, "latitude": None, "longitude": None, "borough_code": None,
                         "district_code": None, "location_status": LocationStatus.NO_POSTCODE})
         elif not found or lat is None or pd.isna(lat):

@@ -9,6 +9,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from email_validator import EmailNotValidError, validate_email
+
 from geo.boroughs import BOROUGH_CODES, borough_name
 
 from .models import OrganisationStatus, OrganisationType
@@ -30,7 +32,6 @@ COMPANY_PREFIXES = frozenset((
     "NP", "NR", "NV", "NZ", "OC", "OE", "RC", "RS", "SA", "SC", "SE", "SF", "SG", "SI", "SL", "SO", "SP", "SR",
     "SZ", "ZC", "R"))
 _COMPANY_PARTS = re.compile(r"([A-Z]{1,2})?(\d{1,8})([A-Z])?")
-_EMAIL = re.compile(r"[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[A-Za-z]{2,}")
 _HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}")
 # What spreadsheets, R, pandas and databases write for "no value".
 MISSING = frozenset(("na", "n/a", "n.a.", "n.a", "#n/a", "nan", "null", "none", "nil", "-", "--", "---", ".",
@@ -160,13 +161,11 @@ def clean_company_number(value) -> str | None:
     if parts:
         prefix, digits, suffix = parts.group(1) or "", parts.group(2), parts.group(3) or ""
         width = 8 - len(prefix) - len(suffix)
-        if prefix and prefix not in COMPANY_PREFIXES:
-            parts = None
-        elif not prefix and not suffix and not 6 <= len(digits) <= 8:
-            parts = None  # a plain number this short is more likely a typing slip than a lost zero
-        elif prefix and len(digits) < width - 2:
-            parts = None
-        elif len(digits) > width or (suffix and prefix not in ("IP", "RS", "SP", "NP")):
+        unknown_prefix = bool(prefix) and prefix not in COMPANY_PREFIXES
+        # A plain number this short is more likely a typing slip than lost zeros; a prefixed one may lose two.
+        too_short = len(digits) < width - 2 if prefix else (not suffix and not 6 <= len(digits) <= 8)
+        misfit = len(digits) > width or bool(suffix and prefix not in ("IP", "RS", "SP", "NP"))
+        if unknown_prefix or too_short or misfit:
             parts = None
         else:
             compact = prefix + digits.zfill(width) + suffix
@@ -181,10 +180,12 @@ def clean_email(value) -> str | None:
         return None
     text = tidy(value)
     text = text.removeprefix("mailto:")
-    if len(text) > 254 or not _EMAIL.fullmatch(text):
-        raise FieldError(f"Email address {text} is not in the right format, like name@example.org")
-    local, domain = text.rsplit("@", 1)
-    return f"{local}@{domain.lower()}"
+    try:
+        # The same library as every other email field (WTForms' Email validator); no DNS look-up.
+        checked = validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        raise FieldError(f"Email address {text} is not in the right format, like name@example.org") from None
+    return f"{text.rsplit('@', 1)[0]}@{checked.domain.lower()}"  # the local part as typed; only domains ignore case
 
 
 def clean_phone(value) -> str | None:
@@ -249,20 +250,39 @@ def clean_address(value) -> str | None:
 
 
 _TYPE_WORDS = {
-    OrganisationType.REGISTERED_CHARITY: ("registered charity", "charity", "cio", "charitable incorporated organisation",
-                                          "charitable trust", "trust", "registered_charity", "previously excepted",
+    OrganisationType.REGISTERED_CHARITY: ("registered charity", "charity", "cio",
+                                          "charitable incorporated organisation", "charitable trust", "trust",
+                                          "registered_charity", "previously excepted",
                                           "scio", "scottish charitable incorporated organisation",
                                           "charitable incorporated organisation foundation", "cio foundation",
                                           "royal charter", "charity (trust)", "unincorporated charity"),
     OrganisationType.CHARITABLE_COMPANY: ("charitable company", "charitable company limited by guarantee",
                                           "company limited by guarantee", "clg", "charitable_company"),
     OrganisationType.CIC: ("cic", "community interest company", "c.i.c."),
-    OrganisationType.COMMUNITY_GROUP: ("community group", "group", "voluntary group", "community organisation",
-                                       "unincorporated association", "community_group"),
-    OrganisationType.SOCIAL_ENTERPRISE: ("social enterprise", "cooperative", "co-operative", "community benefit society",
-                                         "social_enterprise"),
-    OrganisationType.STATUTORY_BODY: ("statutory body", "statutory", "council", "local authority", "nhs",
-                                      "public body", "statutory_body"),
+    OrganisationType.COMMUNITY_GROUP: (
+        "community group",
+        "group",
+        "voluntary group",
+        "community organisation",
+        "unincorporated association",
+        "community_group",
+    ),
+    OrganisationType.SOCIAL_ENTERPRISE: (
+        "social enterprise",
+        "cooperative",
+        "co-operative",
+        "community benefit society",
+        "social_enterprise",
+    ),
+    OrganisationType.STATUTORY_BODY: (
+        "statutory body",
+        "statutory",
+        "council",
+        "local authority",
+        "nhs",
+        "public body",
+        "statutory_body",
+    ),
     OrganisationType.OTHER: ("other",),
 }
 _TYPE_LOOKUP = {word: kind for kind, words in _TYPE_WORDS.items() for word in words}

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache, wraps
+from functools import wraps
 
 from flask import Blueprint, Response, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -13,15 +13,15 @@ from ..boroughs import borough_choices, borough_name
 from ..errors import flash_errors
 from ..extensions import csrf, db
 from ..forms import errors_onto
-from ..geography.queries import map_boundaries, new_page_map
+from ..geography.interface import map_boundaries, new_page_map
 from ..params import MAX_PAGE, whole_number
-from ..spreadsheet import csv_download
 from ..permissions import Role, roles_required
 from ..security import csp_nonce
-from ..terminology.search import record_zero_result
+from ..spreadsheet import csv_download
+from ..terminology.interface import record_zero_result
 from . import operations, queries
 from .forms import MergeForm, OrganisationForm, TokenForm
-from .models import ApiToken, LocationStatus, TYPE_TITLES, Organisation
+from .models import TYPE_TITLES, ApiToken, LocationStatus, Organisation
 
 bp = Blueprint("organisations", __name__)
 C, F, P = Role.COORDINATOR, Role.FINANCE, Role.PARTNER
@@ -142,7 +142,6 @@ def merge_organisation(org_id: int):
 
 # --- Map and exports --------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
 @bp.get("/organisations/map")
 @roles_required(*READERS)
 def map_organisations():
@@ -257,4 +256,4 @@ def revoke_token(token_id: int):
 
 
 # The import pages live in their own module (upload, columns, progress, report, undo) on this blueprint.
-from . import import_views  # noqa: F401
+from . import import_views  # noqa: E402,F401

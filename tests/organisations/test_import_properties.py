@@ -51,7 +51,7 @@ def test_every_row_has_one_outcome_and_only_nameless_rows_are_refused(app, rows)
         assert summary.created + summary.updated + summary.unchanged + summary.refused == summary.rows == data_rows
         outcomes = [item for item in summary.report if item["outcome"] not in ("warning", "change")]
         assert len(outcomes) == summary.rows
-        for (number, cells), outcome in zip(upload.rows, outcomes):
+        for (_, cells), outcome in zip(upload.rows, outcomes):
             named = cells[0].strip() and cells[0].strip().lower() not in importer.v.MISSING
             assert (outcome["outcome"] == "refused") == (not named), (cells, outcome)
         # Every warning names the field, the value and the rule.

@@ -182,8 +182,8 @@ def test_an_area_table_with_an_ordinary_spreadsheet_is_refused_on_its_own_field(
 
 
 def test_a_quoted_tab_separated_copy_of_the_register_is_read_with_its_quotes_removed(app):
-    raw = ('"registered_charity_number"\t"linked_charity_number"\t"charity_name"\t"charity_activities"\n'
-           '"1012345"\t0\t"BOLTON FOOD"\t"Food and a ""pay as you feel"" cafe"\n').encode()
+    raw = (b'"registered_charity_number"\t"linked_charity_number"\t"charity_name"\t"charity_activities"\n'
+           b'"1012345"\t0\t"BOLTON FOOD"\t"Food and a ""pay as you feel"" cafe"\n')
     upload = files.read_file(raw, "bolton.tsv")
     assert upload.register and upload.rows[0][1][2] == "BOLTON FOOD"
     _import(upload)

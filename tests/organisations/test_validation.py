@@ -126,3 +126,8 @@ def test_the_register_s_borough_names_and_greater_manchester_are_understood():
     assert v.boroughs_named("Salford City") == {"E08000006"}
     assert len(v.boroughs_named("Greater Manchester")) == 10
     assert v.boroughs_named("Throughout England And Wales") is None
+@pytest.mark.parametrize("typed", ["jo@localhost", "jo@@example.org", "Jo Bloggs@example.org", "jo@example"])
+def test_emails_are_checked_by_the_same_library_as_every_other_email_field(typed):
+    with pytest.raises(v.FieldError, match="right format"):
+        v.clean_email(typed)
+    assert v.clean_email("mailto:Jo.Bloggs+cvs@Bolton.GOV.uk") == "Jo.Bloggs+cvs@bolton.gov.uk"
