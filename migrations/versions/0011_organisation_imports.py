@@ -1,7 +1,7 @@
 """Import runs (progress, report, undo), the type as a register wrote it, and the registration date
 
 Revision ID: 0011_organisation_imports
-Revises: 0013_networks
+Revises: 0012_evaluation
 Create Date: 2026-11-29 20:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011_organisation_imports'
-down_revision = '0013_networks'
+down_revision = '0012_evaluation'
 branch_labels = None
 depends_on = None
 
