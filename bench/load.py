@@ -221,7 +221,7 @@ def run_database(name: str, url: str, args) -> list[tuple]:
         org = _first_organisation(service.port, cookie)
         pages = [("bare Flask page", "/", bare.port)] + [
             (label, path.format(org=org, borough="E08000005"), service.port) for label, path in PAGES]
-        for label, path, port in pages:  # warm every worker's caches once, as a running service would be
+        for _label, path, port in pages:  # warm every worker's caches once, as a running service would be
             for _ in range(4):
                 request(port, path, cookie)
         levels = (1, 10) if args.quick else (1, 10, 50)

@@ -34,6 +34,8 @@ class Config:
     INSTANCE_PATH = str(INSTANCE)
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "uploads"))
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    # Web imports run in a background thread with a progress page; False runs them inside the request.
+    IMPORT_IN_BACKGROUND = os.environ.get("IMPORT_IN_BACKGROUND", "1") != "0"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -129,6 +131,7 @@ class TestConfig(Config):
         Path(os.environ.get("TEST_TMPDIR", "/tmp")) / "coordination-test.db"
     )
     WTF_CSRF_ENABLED = False
+    IMPORT_IN_BACKGROUND = False  # tests that want the thread switch it on and wait for it
     # The same algorithm at a cost a test suite can afford (every signed-in test hashes and checks twice).
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
     TILE_URL = ""

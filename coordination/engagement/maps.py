@@ -15,7 +15,6 @@ from geo.safe_text import safe_text
 
 from ..caching import app_cache
 from ..geography.interface import map_boundaries, page_maps
-
 from .figures import BY_KEY
 
 geo_maps = page_maps()  # geo.maps with Leaflet served from /vendor

@@ -10,6 +10,7 @@ from flask_login import current_user
 from geo.boroughs import BOROUGH_CODES
 
 from ..boroughs import borough_name
+from ..caching import app_cache
 from ..extensions import db
 from ..geography.interface import boundaries_version
 from ..organisations.interface import OrganisationFilters, ranked_ids
@@ -19,7 +20,6 @@ from ..security import csp_nonce
 from ..spreadsheet import csv_download
 from ..terminology.interface import Concept
 from ..terminology.interface import display_label as local_display_label
-from ..caching import app_cache
 from . import charts, figures, queries
 from .figures import EVENT_TYPE_TITLES, FIGURES
 

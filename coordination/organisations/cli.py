@@ -1,4 +1,4 @@
-"""`flask organisations import FILE`: the same import as the web page, for big files and scripts."""
+"""`flask organisations import FILE`, `import-register` and `undo-import`: the web import, for big files and scripts."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,46 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from . import files, import_runs, importer
+
 organisations_cli = AppGroup("organisations", help="The organisation directory.")
+
+
+def _read(path: str) -> files.Upload:
+    with open(path, "rb") as handle:
+        return files.read_file(handle.read(), path)
+
+
+def _run(upload: files.Upload, mapping: dict[str, int], path: str, operates_in, only_boroughs,
+         report_path: str | None) -> None:
+    """Import as a recorded run (so it can be undone), print the JSON summary, write the report."""
+    from ..extensions import db
+    from .models import ImportStatus, OrganisationImport
+    from .validation import FieldError
+
+    run = OrganisationImport(source=path[-255:], status=ImportStatus.RUNNING, phase="Importing",
+                             file_format=upload.file_format[:40], total_rows=len(upload.rows),
+                             options={"mapping": mapping, "operates_in": list(operates_in),
+                                      "only_boroughs": list(only_boroughs), "command_line": True})
+    db.session.add(run)
+    db.session.commit()
+    try:
+        summary = importer.import_organisations(upload, mapping, list(operates_in), source=path, import_id=run.id,
+                                                only_boroughs=list(only_boroughs))
+    except (files.ImportFailed, FieldError) as error:
+        import_runs.record_failed(run.id, str(error))
+        click.echo(json.dumps({"error": str(error)}), err=True)
+        sys.exit(1)
+    import_runs.record_finished(run.id, summary)
+    if report_path:
+        with open(report_path, "w", encoding="utf-8-sig", newline="") as handle:
+            handle.write(summary.report_csv())
+    click.echo(json.dumps({"import": run.id, **summary.as_json()}))
+
+
+def _fail(message: str):
+    click.echo(json.dumps({"error": message}), err=True)
+    sys.exit(1)
 
 
 @organisations_cli.command("import")
@@ -17,15 +56,14 @@ organisations_cli = AppGroup("organisations", help="The organisation directory."
 @click.option("--column", "columns", multiple=True, metavar="FIELD=HEADER",
               help="Override the guessed mapping, e.g. --column name='Group name' (repeatable).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
-              help="Write the rows that were not imported, with reasons, to this CSV file.")
+              help="Write every row's outcome, each warning and each change (old and new values) to this CSV file.")
 def import_command(path: str, operates_in: tuple[str, ...], columns: tuple[str, ...], report_path: str | None):
-    """Import organisations from a CSV file and print a one-line JSON summary."""
-    from . import importer  # here: pandas and the postcode tables load only when a file is imported
-    from .validation import FieldError, clean_boroughs
-
-    with open(path, "rb") as handle:
-        upload = importer.read_csv(handle.read())
-    mapping = importer.guess_mapping(upload.headers)
+    """Import organisations from a CSV, Excel or JSON file (a register extract is recognised); print JSON."""
+    try:
+        upload = _read(path)
+    except files.ImportFailed as error:
+        _fail(str(error))
+    mapping = importer.mapping_for(upload)
     for item in columns:
         target, _, header = item.partition("=")
         if target not in importer.TARGETS or header not in upload.headers:
@@ -33,15 +71,56 @@ def import_command(path: str, operates_in: tuple[str, ...], columns: tuple[str, 
                                      "and a header from the file", param_hint="--column")
         mapping = {k: v for k, v in mapping.items() if v != upload.headers.index(header)}
         mapping[target] = upload.headers.index(header)
+    _run(upload, mapping, path, operates_in, (), report_path)
+
+
+@organisations_cli.command("import-register")
+@click.argument("charity_path", metavar="CHARITY_FILE", type=click.Path(exists=True, dir_okay=False))
+@click.argument("areas_path", metavar="[AREA_OF_OPERATION_FILE]", required=False,
+                type=click.Path(exists=True, dir_okay=False))
+@click.option("--borough", "boroughs", multiple=True, metavar="NAME",
+              help="Keep charities based in or working in this borough (repeatable; default: all ten when the "
+                   "area-of-operation table is given, everything in the file otherwise).")
+@click.option("--operates-in", "operates_in", multiple=True, metavar="NAME",
+              help="Borough every charity in the file works in (for a borough's own extract without areas).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
+              help="Write every row's outcome, warnings and changes to this CSV file.")
+def import_register_command(charity_path: str, areas_path: str | None, boroughs: tuple[str, ...],
+                            operates_in: tuple[str, ...], report_path: str | None):
+    """Import the Charity Commission register (publicextract.charity as .zip, .txt, .json or a CSV extract)."""
     try:
-        summary = importer.import_organisations(upload, mapping, clean_boroughs(list(operates_in)), source=path)
-    except (importer.ImportFailed, FieldError) as error:
-        click.echo(json.dumps({"error": str(error)}), err=True)
-        sys.exit(1)
-    if report_path:
-        with open(report_path, "w", encoding="utf-8-sig", newline="") as handle:
-            handle.write(summary.report_csv())
-    click.echo(json.dumps(summary.as_json()))
+        upload = _read(charity_path)
+        if not upload.register:
+            _fail(f"{charity_path} is not the register's charity table: it needs the columns "
+                  "registered_charity_number and charity_name")
+        if areas_path:
+            files.add_areas(upload, _read_areas(areas_path))
+    except files.ImportFailed as error:
+        _fail(str(error))
+    _run(upload, importer.mapping_for(upload), charity_path, operates_in, boroughs, report_path)
+
+
+def _read_areas(path: str) -> files.Upload:
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    return files.read_table(raw, path)
+
+
+@organisations_cli.command("undo-import")
+@click.argument("import_id", type=int)
+def undo_import_command(import_id: int):
+    """Undo an import: restore the records it changed and remove the ones it created (unless edited since)."""
+    from ..extensions import db
+    from .models import OrganisationImport
+
+    run = db.session.get(OrganisationImport, import_id)
+    if run is None:
+        _fail(f"There is no import {import_id}")
+    try:
+        result = import_runs.undo_import(run)
+    except import_runs.UndoError as error:
+        _fail(str(error))
+    click.echo(json.dumps(result))
 
 
 commands = [organisations_cli]

@@ -48,7 +48,7 @@ class Layer:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def from_rows(cls, rows) -> "Layer":
+    def from_rows(cls, rows) -> Layer:
         import numpy as np
 
         rows = list(rows)

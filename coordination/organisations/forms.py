@@ -83,22 +83,35 @@ class MergeForm(StrippedForm):
     submit = SubmitField("Merge the duplicate into this record", widget=GovSubmitInput())
 
 
+IMPORT_EXTENSIONS = ["csv", "txt", "tsv", "xlsx", "json", "zip"]
+NOT_A_TABLE = ("This is not a CSV file: upload a CSV file (.csv), an Excel workbook (.xlsx), or the Charity "
+               "Commission register download (.zip, .txt or .json)")
+
+
 class UploadForm(StrippedForm):
-    file = FileField("CSV file", widget=GovFileInput(),
+    file = FileField("The file", widget=GovFileInput(),
                      validators=[FileRequired("Choose a CSV file to upload"),
-                                 FileAllowed(["csv", "txt"], "The file must be a CSV file (ending .csv)")])
+                                 FileAllowed(IMPORT_EXTENSIONS, NOT_A_TABLE)])
+    areas_file = FileField("Area of operation table (optional, Charity Commission register only)",
+                           widget=GovFileInput(), validators=[FileAllowed(IMPORT_EXTENSIONS, NOT_A_TABLE)])
     submit = SubmitField("Upload and preview", widget=GovSubmitInput())
+
+
+class UndoImportForm(StrippedForm):
+    submit = SubmitField("Undo this import", widget=GovSubmitInput())
 
 
 class MappingForm(StrippedForm):
     """One select per target field; the choices are the file's columns."""
 
     operates_in = SelectMultipleField("Every organisation in this file works in", widget=GovCheckboxesInput())
+    only_boroughs = SelectMultipleField("Keep charities based in or working in", widget=GovCheckboxesInput())
     submit = SubmitField("Import organisations", widget=GovSubmitInput())
 
     def __init__(self, *args, borough_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.operates_in.choices = list(borough_choices)
+        self.only_boroughs.choices = list(borough_choices)
 
 
 def mapping_form_class(headers: list[str]):

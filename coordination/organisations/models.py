@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     DDL,
+    JSON,
     Column,
     Date,
     DateTime,
@@ -80,6 +81,10 @@ class Organisation(db.Model):
     description: Mapped[str | None] = mapped_column(Text)
     org_type: Mapped[OrganisationType] = mapped_column(value_enum(OrganisationType, "organisation_type"),
                                                       default=OrganisationType.OTHER)
+    # The type as a register or file wrote it, when that is not one of ours ("Previously excepted").
+    org_type_text: Mapped[str | None] = mapped_column(String(120))
+    # When a regulator registered it (from the Charity Commission register).
+    registered_on: Mapped[date | None] = mapped_column(Date)
     charity_number: Mapped[str | None] = mapped_column(String(20), unique=True)
     company_number: Mapped[str | None] = mapped_column(String(8), unique=True)
     website: Mapped[str | None] = mapped_column(String(500))
@@ -153,6 +158,58 @@ class OrganisationBorough(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     borough_code: Mapped[str] = mapped_column(String(9), index=True)
     organisation: Mapped[Organisation] = relationship(back_populates="operates_in")
+
+
+class ImportStatus(TitledEnum):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Importing"
+    FINISHED = "finished", "Finished"
+    FAILED = "failed", "Stopped: nothing was changed"
+    UNDONE = "undone", "Undone"
+
+
+class OrganisationImport(db.Model):
+    """One run of the import: its progress while it runs, then its counts, report and what it changed."""
+
+    __tablename__ = "organisation_import"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(255), default="")
+    file_format: Mapped[str] = mapped_column(String(40), default="csv")
+    status: Mapped[ImportStatus] = mapped_column(value_enum(ImportStatus, "organisation_import_status"),
+                                                 default=ImportStatus.QUEUED)
+    phase: Mapped[str] = mapped_column(String(80), default="")
+    total_rows: Mapped[int] = mapped_column(Integer, default=0)
+    processed_rows: Mapped[int] = mapped_column(Integer, default=0)
+    # What to run: stored file names, column mapping, boroughs (so the background step needs nothing else).
+    options: Mapped[dict] = mapped_column(JSON, default=dict)
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)
+    report: Mapped[list] = mapped_column(JSON, default=list)
+    refused_rows: Mapped[dict] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime)
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+
+class OrganisationImportChange(db.Model):
+    """A record an import created or changed, with the old values, so the import can be undone."""
+
+    __tablename__ = "organisation_import_change"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("organisation_import.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(10))  # created | updated
+    before: Mapped[dict] = mapped_column(JSON, default=dict)
+    after: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class ApiToken(db.Model):

@@ -6,7 +6,6 @@ from datetime import date
 
 from sqlalchemy import select, update
 
-
 from .. import audit
 from ..errors import OperationError
 from ..extensions import db

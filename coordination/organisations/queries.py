@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import abort
-from sqlalchemy import (Float, Integer, and_, exists, false, func, literal, literal_column, or_, select, text,
-                        union_all)
+from sqlalchemy import Float, Integer, and_, exists, false, func, literal, literal_column, or_, select, text, union_all
 
 from geo.boroughs import BOROUGH_CODES, borough_name
 from geo.safe_text import safe_text
@@ -35,6 +34,8 @@ from .models import (
     OrganisationType,
     organisation_practice_area,
 )
+from .validation import org_id as org_identifier
+from .validation import org_id_scheme
 
 PER_PAGE = 50
 _BOROUGH_NAMES = {code: borough_name(code) for code in BOROUGH_CODES}
@@ -357,7 +358,7 @@ def _links(connection, matched) -> tuple[dict[int, list[str]], dict[int, list[st
     return boroughs, areas
 
 
-EXPORT_COLUMNS = ["id", "name", "type", "charity_number", "company_number", "description", "website", "email",
+EXPORT_COLUMNS = ["id", "name", "type", "charity_number", "company_number", "org_id", "description", "website", "email",
                   "phone", "address", "postcode", "borough_code", "borough", "latitude", "longitude",
                   "location_status", "operates_in", "practice_areas", "status", "last_checked_on"]
 
@@ -381,7 +382,9 @@ class ExportQuery:
             oid = row.id
             yield {
                 "id": row.id, "name": row.name, "type": row.org_type.title, "charity_number": row.charity_number,
-                "company_number": row.company_number, "description": row.description, "website": row.website,
+                "company_number": row.company_number,
+                "org_id": org_identifier(row.charity_number, row.company_number),
+                "description": row.description, "website": row.website,
                 "email": row.email, "phone": row.phone, "address": row.address, "postcode": row.postcode,
                 "borough_code": row.borough_code, "borough": _BOROUGH_NAMES.get(row.borough_code),
                 "latitude": row.latitude, "longitude": row.longitude,
@@ -433,7 +436,7 @@ def _feature(row: dict) -> dict:
         "geometry": {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]},
         "properties": {
             "id": row["id"], "name": row["name"], "charity_number": row["charity_number"],
-            "company_number": row["company_number"], "borough_code": row["borough_code"],
+            "company_number": row["company_number"], "org_id": row["org_id"], "borough_code": row["borough_code"],
             "borough_name": row["borough"],
             "operates_in": [{"code": c, "name": _BOROUGH_NAMES.get(c)} for c in row["operates_in"]],
             "practice_areas": row["practice_areas"], "type": row["type"], "status": row["status"],
@@ -502,10 +505,10 @@ def _hsds_organisation(row: dict) -> dict:
     oid = hsds_id("organization", row["id"])
     identifiers = []
     if row["charity_number"]:
-        scheme = "GB-SC" if row["charity_number"].startswith("SC") else "GB-CHC"
+        scheme = org_id_scheme(row["charity_number"])
         identifiers.append({"id": hsds_id("identifier-charity", row["id"]), "organization_id": oid,
                             "identifier_scheme": scheme, "identifier_type": "Charity number",
-                            "identifier": row["charity_number"]})
+                            "identifier": row["charity_number"].removeprefix("NIC")})
     if row["company_number"]:
         identifiers.append({"id": hsds_id("identifier-company", row["id"]), "organization_id": oid,
                             "identifier_scheme": "GB-COH", "identifier_type": "Company number",
@@ -528,7 +531,7 @@ def _hsds_organisation(row: dict) -> dict:
         "phones": [{"id": hsds_id("phone", row["id"]), "organization_id": oid, "number": row["phone"]}]
         if row["phone"] else [],
         # Not HSDS fields: kept so consumers can tie records back to this directory and to GM boroughs.
-        "x_directory_id": row["id"],
+        "x_directory_id": row["id"], "x_org_id": org_identifier(row["charity_number"], row["company_number"]),
         "x_operates_in": [{"code": c, "name": borough_name(c)} for c in row["operates_in"]],
         "x_practice_areas": row["practice_areas"],
     }

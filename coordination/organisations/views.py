@@ -2,22 +2,16 @@
 from __future__ import annotations
 
 import json
-import os
-import re
-import secrets
-import time
 from functools import wraps
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     g,
     jsonify,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -35,20 +29,13 @@ from ..terminology.interface import record_zero_result
 from ..throttle import allow, api_client
 from ..versions import DIRECTORY_TABLES, VersionedCache, conditional_response, data_version
 from . import clusters, operations, queries
-from .forms import MergeForm, OrganisationForm, TokenForm, UploadForm, mapping_form_class
+from .forms import MergeForm, OrganisationForm, TokenForm
 from .models import TYPE_TITLES, ApiToken, LocationStatus, Organisation
 
 bp = Blueprint("organisations", __name__)
 C, F, P = Role.COORDINATOR, Role.FINANCE, Role.PARTNER
 READERS = (C, P)
 
-
-
-def _importer():
-    """The CSV importer (it brings pandas and the postcode tables, so only import pages load it)."""
-    from . import importer
-
-    return importer
 
 
 def _filters() -> queries.OrganisationFilters:
@@ -160,101 +147,6 @@ def merge_organisation(org_id: int):
                 return redirect(url_for("organisations.show_organisation", org_id=org.id))
     return render_template("organisations/merge.html", org=org, form=form,
                            candidates=queries.possible_duplicates(org))
-
-
-# --- Import -----------------------------------------------------------------------------------
-
-_UPLOAD_NAME = re.compile(r"[0-9a-f]{32}")
-
-
-def _upload_dir() -> str:
-    path = os.path.join(current_app.config["UPLOAD_FOLDER"], "organisation-imports")
-    os.makedirs(path, exist_ok=True)
-    return path
-
-
-UPLOAD_KEEP_DAYS = 7
-
-
-def _forget_old_uploads() -> None:
-    """Uploads and reports hold contact details: remove any older than a week."""
-    cutoff = time.time() - UPLOAD_KEEP_DAYS * 86400
-    for entry in os.scandir(_upload_dir()):
-        if entry.is_file() and entry.stat().st_mtime < cutoff:
-            os.remove(entry.path)
-
-
-def _upload_path(upload_id: str, suffix: str = ".csv") -> str:
-    if not _UPLOAD_NAME.fullmatch(upload_id):
-        from flask import abort
-
-        abort(404)
-    return os.path.join(_upload_dir(), upload_id + suffix)
-
-
-@bp.route("/organisations/import", methods=["GET", "POST"])
-@roles_required(C)
-def import_upload():
-    form = UploadForm()
-    if form.validate_on_submit():
-        _forget_old_uploads()
-        raw = form.file.data.read()
-        with errors_onto(form, "file"):
-            _importer().read_csv(raw)
-            # Kept under a random name so reloading the mapping page never loses the upload.
-            upload_id = secrets.token_hex(16)
-            with open(_upload_path(upload_id), "wb") as handle:
-                handle.write(raw)
-            with open(_upload_path(upload_id, ".name"), "w", encoding="utf-8") as handle:
-                handle.write(os.path.basename(form.file.data.filename or "upload.csv")[:200])
-            return redirect(url_for("organisations.import_mapping", upload_id=upload_id))
-    return render_template("organisations/import-upload.html", form=form)
-
-
-@bp.route("/organisations/import/<upload_id>", methods=["GET", "POST"])
-@roles_required(C)
-def import_mapping(upload_id: str):
-    path = _upload_path(upload_id)
-    if not os.path.exists(path):
-        flash("That upload has expired or was already imported. Upload the file again.", "error")
-        return redirect(url_for("organisations.import_upload"))
-    with open(path, "rb") as handle:
-        upload = _importer().read_csv(handle.read())
-    form = mapping_form_class(upload.headers)(borough_choices=borough_choices())
-    if request.method == "GET":
-        for target, index in _importer().guess_mapping(upload.headers).items():
-            getattr(form, f"col_{target}").data = str(index)
-    if form.validate_on_submit():
-        mapping = {target: int(getattr(form, f"col_{target}").data) for target in _importer().TARGETS
-                   if getattr(form, f"col_{target}").data}
-        with errors_onto(form, "col_name"):
-            summary = _importer().import_organisations(upload, mapping, form.operates_in.data,
-                                                       actor=current_user, source=_source_name(upload_id))
-            with open(_upload_path(upload_id, ".report.csv"), "w", encoding="utf-8-sig", newline="") as handle:
-                handle.write(summary.report_csv())
-            os.remove(path)  # imported: the file's contact details are now in the directory, not kept twice
-            return render_template("organisations/import-summary.html", summary=summary, upload_id=upload_id)
-    return render_template("organisations/import-mapping.html", form=form, upload=upload,
-                           preview=upload.rows[:5], upload_id=upload_id)
-
-
-def _source_name(upload_id: str) -> str:
-    try:
-        with open(_upload_path(upload_id, ".name"), encoding="utf-8") as handle:
-            return handle.read()
-    except OSError:
-        return ""
-
-
-@bp.get("/organisations/import/<upload_id>/report.csv")
-@roles_required(C)
-def import_report(upload_id: str):
-    path = _upload_path(upload_id, ".report.csv")
-    if not os.path.exists(path):
-        from flask import abort
-
-        abort(404)
-    return send_file(path, mimetype="text/csv", as_attachment=True, download_name="import-report.csv")
 
 
 # --- Map and exports --------------------------------------------------------------------------
@@ -416,3 +308,7 @@ def revoke_token(token_id: int):
         operations.revoke_api_token(token, actor=current_user)
         flash(f"The token for {token.name} no longer works.", "success")
     return redirect(url_for("organisations.list_tokens"))
+
+
+# The import pages live in their own module (upload, columns, progress, report, undo) on this blueprint.
+from . import import_views  # noqa: E402,F401

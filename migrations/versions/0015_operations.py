@@ -1,7 +1,7 @@
 """Rate-limit counters shared by every worker (issue 15: operations you can trust)
 
 Revision ID: 0015_operations
-Revises: 0013_networks
+Revises: 0011_organisation_imports
 Create Date: 2026-11-29 19:40:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0015_operations'
-down_revision = '0013_networks'
+down_revision = '0011_organisation_imports'
 branch_labels = None
 depends_on = None
 

@@ -87,3 +87,22 @@ def test_bearer_token_callers_are_rate_limited_per_token(app, client):
     finally:
         app.config["API_RATE_LIMIT"] = "120 per minute"
     assert statuses == [401, 401, 401, 429] and other == 401
+
+
+def test_exports_and_open_referral_carry_org_ids_for_every_register(app, signed_in, create_organisation):
+    import csv
+    import io
+
+    create_organisation(name="Scottish Org", charity_number="SC012345")
+    create_organisation(name="Irish Org", charity_number="NIC100002")
+    create_organisation(name="Company Org", company_number="CE000571")
+    client, _ = signed_in("coordinator")
+    rows = {r["name"]: r for r in csv.DictReader(io.StringIO(
+        client.get("/organisations/export.csv").get_data(as_text=True).lstrip("\ufeff")))}
+    assert rows["Scottish Org"]["org_id"] == "GB-SC-SC012345"
+    assert rows["Irish Org"]["org_id"] == "GB-NIC-100002"
+    assert rows["Company Org"]["org_id"] == "GB-COH-CE000571"
+    orgs = {o["name"]: o for o in client.get("/api/openreferral/organizations").get_json()["contents"]}
+    irish = orgs["Irish Org"]["organization_identifiers"][0]
+    assert (irish["identifier_scheme"], irish["identifier"]) == ("GB-NIC", "100002")
+    assert orgs["Irish Org"]["x_org_id"] == "GB-NIC-100002"
