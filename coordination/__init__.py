@@ -14,7 +14,8 @@ from .config import ROOT, configs
 from .extensions import csrf, db, include_in_migrations, login_manager, migrate
 
 # One sub-package per area; each has views.bp and may have cli.commands and demo.seed.
-AREAS = ("accounts", "geography", "organisations", "terminology", "claims", "communities", "engagement")
+AREAS = ("accounts", "geography", "organisations", "terminology", "claims", "communities", "engagement",
+         "help")
 
 
 def create_app(config_name: str | None = None) -> Flask:

@@ -11,7 +11,7 @@ from geo.boroughs import BOROUGH_CODES
 
 from ..boroughs import borough_name
 from ..extensions import db
-from ..geography.queries import boundaries_version
+from ..geography.queries import boundaries_version, drawn_base
 from ..organisations.queries import OrganisationFilters, ranked_ids
 from ..params import whole_number
 from ..spreadsheet import csv_download
@@ -75,8 +75,9 @@ def gap_map_parts(period, concept_id: int, rows: list[dict], links: dict[str, st
 
     def build():
         organisations = queries.organisation_engagement(period, concept_id=concept_id or None)
+        tiles = current_app.config.get("TILE_URL")
         return maps.rendered_parts(maps.build_gap_map(figures.for_area(rows, concept_id, include_gm=False),
-                                                      organisations, links, current_app.config.get("TILE_URL")))
+                                                      organisations, links, tiles, None if tiles else drawn_base()))
 
     return maps.with_nonce(maps.CACHE.get_or_build(key, build), csp_nonce())
 

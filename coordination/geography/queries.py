@@ -58,10 +58,40 @@ def borough(code: str) -> dict | None:
 
 
 def tile_url() -> str:
-    """The basemap tile URL in use ('' for none: maps then show boundaries and data only)."""
+    """The basemap tile URL in use ('' for none: maps then draw their own background from the boundaries)."""
     return current_app.config.get("TILE_URL", "") or ""
 
 
+def tile_attribution() -> str:
+    """The attribution the tile server's licence asks for (TILE_ATTRIBUTION; OpenStreetMap's by default)."""
+    return current_app.config.get("TILE_ATTRIBUTION") or maps.OSM_ATTRIBUTION
+
+
+WARDS_FILE = "wards.geojson"
+
+
+@lru_cache(maxsize=4)
+def _drawn_base(path: str, modified: float, wards_path: str, wards_modified: float) -> dict:
+    boundaries = _load(path, modified)
+    wards = None
+    if wards_path:
+        wards = gpd.read_file(wards_path)
+        wards = wards.set_crs("EPSG:4326") if wards.crs is None else wards
+    return maps.drawn_base_layers(boundaries, wards)
+
+
+def drawn_base() -> dict:
+    """The drawn background (land, borough names, wards when BOUNDARIES_DIR has wards.geojson), cached per file."""
+    path = _map_file()
+    wards = boundaries_dir() / WARDS_FILE
+    return _drawn_base(str(path), path.stat().st_mtime, str(wards) if wards.exists() else "",
+                       wards.stat().st_mtime if wards.exists() else 0.0)
+
+
 def new_page_map():
-    """An empty Folium map sized to fill the page's map frame, with the configured basemap (if any)."""
-    return maps.new_map(height="100%", basemap=bool(tile_url()), tiles_url=tile_url() or maps.OSM_TILES)
+    """An empty Folium map sized to fill the page's map frame, with the configured tiles or a drawn background."""
+    m = maps.new_map(height="100%", basemap=bool(tile_url()), tiles_url=tile_url() or maps.OSM_TILES,
+                     tiles_attribution=tile_attribution())
+    if not tile_url():
+        maps.add_drawn_basemap(m, layers=drawn_base())
+    return m

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, url_for
 
 from geo import maps
 
@@ -17,8 +17,14 @@ def _page_context(m) -> dict:
     return {
         "map_parts": maps.render_parts(m, nonce=csp_nonce()),
         "basemap": bool(queries.tile_url()),
+        "tile_attribution": queries.tile_attribution(),
         "official_boundaries": queries.official_boundaries(),
     }
+
+
+def _links() -> dict[str, str]:
+    """Each borough's page, opened by Enter (or a click) on its shape."""
+    return {row["code"]: url_for("geography.show_borough", code=row["code"]) for row in queries.borough_facts()}
 
 
 @bp.get("/boroughs")
@@ -33,6 +39,7 @@ def list_boroughs():
         legend_title="Deprivation (IMD 2025 average score)",
         value_format="{:.1f}",
         bins=5,
+        links=_links(),
     )
     return render_template("geography/list.html", boroughs=facts, **_page_context(m))
 
@@ -48,5 +55,6 @@ def show_borough(code: str):
         pd.DataFrame(queries.borough_facts()),
         m=queries.new_page_map(),
         highlight_code=facts["code"],
+        links={code: url for code, url in _links().items() if code != facts["code"]},
     )
     return render_template("geography/show.html", borough=facts, **_page_context(m))
