@@ -62,6 +62,7 @@ var GeoMaps = window.GeoMaps || (function () {
     var fields = config.fields || [["name", "Name"]];
     var links = config.links || {};
     var noun = config.noun || "area";
+    var article = /^[aeiou]/i.test(noun) ? "an " : "a ";
     var container = map.getContainer();
     var current = null;
     var tooltips = [];
@@ -76,7 +77,7 @@ var GeoMaps = window.GeoMaps || (function () {
     canvas.parentNode.insertBefore(details, canvas.nextSibling);
     function hint() {
       details.textContent = "";
-      el("p", "geo-details__hint", details, "Select a " + noun + " on the map, or press Tab to move through them, " +
+      el("p", "geo-details__hint", details, "Select " + article + noun + " on the map, or press Tab to move through them, " +
          "to see its figures here.");
     }
     function showDetails(props) {
@@ -98,9 +99,12 @@ var GeoMaps = window.GeoMaps || (function () {
     }
     hint();
 
-    // One key: the choice of shading, its colours and the marker switch, closed on a phone.
+    // One key: the choice of shading, its colours and the marker switch, closed on a phone. A map with
+    // nothing to explain (plain outlines, no markers of ours) has no key.
     var key = L.control({position: "topright"});
-    var panel, legendBox;
+    var panel = {hidden: true}, legendBox = el("div");
+    var needsKey = (config.overlays || []).length > 0 || (config.layers || []).length > 1 ||
+      (config.layers || []).some(function (entry) { return entry.legend; });
     key.onAdd = function () {
       var box = L.DomUtil.create("div", "geo-key");
       L.DomEvent.disableClickPropagation(box);
@@ -114,6 +118,7 @@ var GeoMaps = window.GeoMaps || (function () {
         toggle.setAttribute("aria-expanded", open ? "true" : "false");
         panel.hidden = !open;
         box.classList.toggle("geo-key--open", open);
+        fitKey();
       }
       toggle.addEventListener("click", function () { setOpen(panel.hidden); });
       setOpen(!isNarrow(map));
@@ -149,7 +154,15 @@ var GeoMaps = window.GeoMaps || (function () {
       });
       return box;
     };
-    key.addTo(map);
+    if (needsKey) { key.addTo(map); }
+
+    function fitKey() {
+      // The open key scrolls inside the map rather than running under the attribution.
+      var box = key.getContainer && key.getContainer();
+      if (box) { box.style.maxHeight = Math.max(map.getSize().y - 60, 120) + "px"; }
+    }
+    fitKey();
+    map.on("resize", fitKey);
 
     function bindShapes(layer) {
       layer.eachLayer(function (shape) {
@@ -163,8 +176,8 @@ var GeoMaps = window.GeoMaps || (function () {
         path.setAttribute("aria-label", describe(props, fields) + (link ? ". Opens its page" : ""));
         if (link) { path.style.cursor = "pointer"; }
         path.addEventListener("focus", function () {
+          // Not bringToFront(): moving the element in the page would take the focus off it.
           shape.setStyle({weight: 4});
-          shape.bringToFront();
           showDetails(props);
         });
         path.addEventListener("blur", function () { layer.resetStyle(shape); });
@@ -211,6 +224,12 @@ var GeoMaps = window.GeoMaps || (function () {
       }
     });
     if ((config.layers || []).length) { showLayer(0); }
+    // On a wide screen the open key sits over the east of the map: keep what was in view clear of it.
+    if (needsKey && !isNarrow(map) && !panel.hidden) {
+      var view = map.getBounds();
+      map.options.zoomSnap = 0.25;
+      map.fitBounds(view, {paddingTopRight: L.point(key.getContainer().offsetWidth + 20, 10), animate: false});
+    }
     fitTooltips();
     map.on("resize", fitTooltips);
     return {details: details, current: function () { return current; }};

@@ -12,6 +12,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from branca.element import CssLink, JavascriptLink, MacroElement
 from folium.plugins import FastMarkerCluster, MarkerCluster
 from folium.template import Template
@@ -91,7 +92,7 @@ MAP_CSS = """
 .leaflet-container.geo-drawn{background:__OUTSIDE__}
 .leaflet-container path.leaflet-interactive:focus{outline:none;stroke:#ffdd00;stroke-width:6px}
 .leaflet-control-attribution a{text-decoration:underline}
-@media (max-width:640px){.geo-key{font-size:14px;max-width:14em}.geo-place-label{font-size:12px}}
+@media (max-width:640px){.geo-key{font-size:14px;max-width:14em}.geo-place-label{font-size:12px}.leaflet-container .leaflet-control-attribution{font-size:12px;line-height:1.3}}
 """.replace("__OUTSIDE__", DRAWN_OUTSIDE)
 
 _ORIGINAL_ASSETS = {
@@ -173,7 +174,7 @@ class Legend(MacroElement):
 def _registry(m: folium.Map) -> dict:
     """What the map's key and keyboard access are built from (filled in by the builders below)."""
     if not hasattr(m, "_geo_registry"):
-        m._geo_registry = {"layers": [], "overlays": [], "links": {}, "fields": None, "noun": "area",
+        m._geo_registry = {"layers": [], "overlays": [], "links": {}, "fields": None, "noun": "borough",
                            "choice_title": "Shade by", "key_title": "Map key"}
     return m._geo_registry
 
@@ -309,7 +310,11 @@ def drawn_base_layers(boundaries: gpd.GeoDataFrame, wards: gpd.GeoDataFrame | No
     Worth caching per boundary file: the union of the areas is the slow part.
     """
     projected = boundaries.to_crs("EPSG:27700")
-    land = gpd.GeoSeries([projected.geometry.union_all()], crs="EPSG:27700").to_crs("EPSG:4326")
+    # Outer edges only: a sliver between two boroughs' shapes is still Greater Manchester.
+    union = projected.geometry.union_all()
+    outer = [shapely.Polygon(part.exterior) for part in shapely.get_parts(union) if part.area > 1_000_000]
+    land = gpd.GeoSeries([shapely.MultiPolygon(outer) if len(outer) > 1 else outer[0]],
+                         crs="EPSG:27700").to_crs("EPSG:4326")
     points = gpd.GeoSeries(projected.geometry.representative_point(), crs="EPSG:27700").to_crs("EPSG:4326")
     labels = [[round(float(p.y), 4), round(float(p.x), 4), safe_text(name, 60)]
               for p, name in zip(points, boundaries["name"])]

@@ -111,9 +111,18 @@ def export(fmt: str = "turtle") -> str:
     if fmt == "json-ld":
         import json
 
-        data = json.loads(graph.serialize(format="json-ld", auto_compact=True))
+        data = json.loads(graph.serialize(format="json-ld", context=_used_context(graph), auto_compact=True))
         return json.dumps(_sorted_jsonld(data), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     return graph.serialize(format="turtle")
+
+
+def _used_context(graph: Graph) -> dict[str, str]:
+    """The JSON-LD @context: only the prefixes whose namespace some triple uses (rdflib binds ~30 by default)."""
+    terms = {str(term) for triple in graph for term in triple if isinstance(term, URIRef)}
+    terms |= {str(o.datatype) for o in graph.objects() if isinstance(o, Literal) and o.datatype}
+    terms.discard(str(RDF.type))  # written as @type, so rdf: itself is never needed
+    return {prefix: str(namespace) for prefix, namespace in graph.namespaces()
+            if prefix and any(term.startswith(str(namespace)) for term in terms)}
 
 
 def _sorted_jsonld(data):

@@ -233,5 +233,6 @@ def export_vocabulary(extension: str):
 
     fmt = "turtle" if extension == "ttl" else "json-ld"
     mimetype = "text/turtle" if extension == "ttl" else "application/ld+json"
-    return Response(export(fmt), mimetype=f"{mimetype}; charset=utf-8", headers={
+    # content_type, not mimetype: Flask adds "; charset=utf-8" to a text/ mimetype itself (it would be said twice).
+    return Response(export(fmt), content_type=f"{mimetype}; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="gm-practice-areas.{extension}"'})
