@@ -2,15 +2,37 @@
 from __future__ import annotations
 
 import pandas as pd
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, GovTextInput
+from wtforms import StringField, SubmitField
+
+from geo.boundaries import BoundaryError
 
 from geo import maps
 
-from ..permissions import roles_required
+from ..forms import Length, Required, StrippedForm
+from ..permissions import Role, roles_required
 from ..security import csp_nonce
-from . import queries
+from . import operations, queries
 
 bp = Blueprint("geography", __name__)
+
+
+class BoundaryUploadForm(StrippedForm):
+    file = FileField("Boundary file", widget=GovFileInput(),
+                     description="GeoJSON, GeoPackage, or a Shapefile in a .zip, in any coordinate system. A national "
+                                 "file is fine: districts other than the ten are ignored.",
+                     validators=[FileRequired("Choose a boundary file to upload"),
+                                 FileAllowed(list(operations.EXTENSIONS),
+                                             "The file must be GeoJSON (.geojson or .json), a GeoPackage (.gpkg) "
+                                             "or a zipped Shapefile (.zip)")])
+    code_field = StringField("Field holding the district codes", widget=GovTextInput(),
+                             description="For ONS files it is LAD23CD, LAD24CD and so on.",
+                             validators=[Required("Enter the name of the field holding the district codes"),
+                                         Length("The field name", max=100)])
+    submit = SubmitField("Upload and check", widget=GovSubmitInput())
 
 
 def _page_context(m) -> dict:
@@ -58,3 +80,38 @@ def show_borough(code: str):
         links={code: url for code, url in _links().items() if code != facts["code"]},
     )
     return render_template("geography/show.html", borough=facts, **_page_context(m))
+
+
+@bp.route("/boroughs/boundaries", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR)
+def import_boundaries():
+    form = BoundaryUploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        token = operations.keep_upload(upload.read(), upload.filename or "boundaries.geojson")
+        path = operations.pending_path(token)
+        try:
+            checks = operations.check_boundaries(path, form.code_field.data)
+        except BoundaryError as error:
+            form.file.errors.append(f"{error}.")
+        else:
+            return render_template("geography/boundaries-check.html", checks=checks, token=token,
+                                   code_field=form.code_field.data, filename=path.name,
+                                   official=queries.official_boundaries())
+    return render_template("geography/boundaries-import.html", form=form, official=queries.official_boundaries())
+
+
+@bp.post("/boroughs/boundaries/confirm")
+@roles_required(Role.COORDINATOR)
+def confirm_boundaries():
+    path = operations.pending_path(request.form.get("token", ""))
+    code_field = request.form.get("code_field", "")
+    if path is None:
+        abort(404)
+    try:
+        operations.import_boundaries(path, code_field, current_user)
+    except BoundaryError as error:
+        flash(f"The boundaries were not changed: {error}.", "error")
+        return redirect(url_for("geography.import_boundaries"))
+    flash(f"The maps now use the boundaries from {path.name}.", "success")
+    return redirect(url_for("geography.list_boroughs"))
