@@ -97,12 +97,15 @@ def check_page(page, path: str, origin: str, label: str) -> list[str]:
                                 f"too wide: {page.evaluate(WIDEST_ELEMENTS, width)})")
         if width == PHONE_WIDTH:
             name = path.strip("/").replace("/", "-").replace("?", "-").replace("=", "-").replace("&", "-") or "home"
-            screenshot(page, f"sweep-{label}-{name}"[:120])
+            # The first screenful only: a full-page picture of a long list costs seconds and says little more.
+            screenshot(page, f"sweep-{label}-{name}"[:120], full_page=False)
     others = page.hosts - {urlsplit(origin).netloc}
     if others:
         problems.append(f"{path}: requests to other hosts {sorted(others)}")
     if page.console_errors:
         problems.append(f"{path}: console errors {page.console_errors}")
+    for problem in problems:
+        print(f"SWEEP {label}: {problem}", flush=True)  # seen at once with -s, before the run ends
     return problems
 
 

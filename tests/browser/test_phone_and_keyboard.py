@@ -165,3 +165,36 @@ def test_the_organisation_map_and_list_fit_and_pass_axe(browser, live_server, cr
     screenshot(page, f"organisations-list-{width}")
     _look(page, f"look-organisations-list-{width}", "table")
     context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_claim_journey_fits_and_passes_axe(browser, live_server, create_user, width):
+    from datetime import date, timedelta
+
+    context, page = _context(browser, live_server, width)
+    browser_sign_in(page, create_user("contributor", name="Jo Clarke"), PASSWORD)
+    page.goto("/claims")
+    page.click("text=Start a new claim")
+    page.fill("#activity_description", "Carers' forum in Rochdale")
+    when = date.today() - timedelta(days=2)
+    for part, value in (("day", when.day), ("month", when.month), ("year", when.year)):
+        page.fill(f"#activity_date-{part}", str(value))
+    page.click("#submit")
+    expect(page.locator("h1")).to_have_text("Your claim")
+    page.select_option("#kind", "half_day_fee")
+    page.click("#submit")
+    expect(page.locator("#claim-total")).to_have_text("£50.00")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert_accessible(page)
+    screenshot(page, f"claim-edit-{width}", full_page=False)
+    page.click("text=Check and send")
+    expect(page.locator("h1")).to_have_text("Check and send your claim")
+    assert_accessible(page)
+    page.check("#declaration")
+    page.click("#submit")
+    expect(page.locator("#payment-target")).to_contain_text("We aim to pay by")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert_accessible(page)
+    screenshot(page, f"claim-sent-{width}", full_page=False)
+    assert not page.console_errors, page.console_errors
+    context.close()
