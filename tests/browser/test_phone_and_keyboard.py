@@ -167,7 +167,7 @@ def test_the_organisation_map_and_list_fit_and_pass_axe(browser, live_server, cr
     context.close()
 
 
-@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("width", (320,) + WIDTHS)
 def test_the_claim_journey_fits_and_passes_axe(browser, live_server, create_user, width):
     from datetime import date, timedelta
 
