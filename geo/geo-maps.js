@@ -226,9 +226,7 @@ var GeoMaps = window.GeoMaps || (function () {
     if ((config.layers || []).length) { showLayer(0); }
     // On a wide screen the open key sits over the east of the map: keep what was in view clear of it.
     if (needsKey && !isNarrow(map) && !panel.hidden) {
-      var view = map.getBounds();
-      map.options.zoomSnap = 0.25;
-      map.fitBounds(view, {paddingTopRight: L.point(key.getContainer().offsetWidth + 20, 10), animate: false});
+      map.panBy([Math.round(key.getContainer().offsetWidth / 2), 0], {animate: false});
     }
     fitTooltips();
     map.on("resize", fitTooltips);
