@@ -198,3 +198,18 @@ def test_the_claim_journey_fits_and_passes_axe(browser, live_server, create_user
     screenshot(page, f"claim-sent-{width}", full_page=False)
     assert not page.console_errors, page.console_errors
     context.close()
+
+
+def test_every_guide_fits_the_narrowest_phone(browser, live_server, create_user):
+    from coordination.help.guides import GUIDES
+
+    context, page = _context(browser, live_server, 320)
+    browser_sign_in(page, create_user("coordinator"), PASSWORD)
+    for guide in GUIDES:
+        page.goto(f"/help/{guide.slug}")
+        for width in (320, 375):
+            page.set_viewport_size({"width": width, "height": 800})
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, (guide.slug, width)
+        page.set_viewport_size({"width": 320, "height": 800})
+    assert_accessible(page)
+    context.close()
