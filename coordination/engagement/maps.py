@@ -16,7 +16,6 @@ from geo import maps as geo_maps
 from geo.safe_text import safe_text
 
 from ..geography.queries import map_boundaries
-
 from .figures import BY_KEY
 
 MAP_FIGURES = ("gap_index", "gap_index_need", "engagement_rate", "engaged_per_100k")
@@ -34,14 +33,14 @@ TOOLTIP = (("name", "Borough"), ("engaged_display", "Organisations engaged"),
 
 def _marker_callback() -> str:
     # Engaged organisations are filled green dots; not-engaged ones hollow orange rings (shape, not only colour).
-    return """function (row) {
+    return ("""function (row) {
         var engaged = row[2] === 1;
         var marker = L.circleMarker([row[0], row[1]], engaged
-            ? {radius: 6, color: "#0b0c0c", weight: 1, fillColor: "%s", fillOpacity: 1, engaged: true}
-            : {radius: 5, color: "%s", weight: 3, fillColor: "#ffffff", fillOpacity: 1, engaged: false});
+            ? {radius: 6, color: "#0b0c0c", weight: 1, fillColor: ENGAGED, fillOpacity: 1, engaged: true}
+            : {radius: 5, color: NOT_ENGAGED, weight: 3, fillColor: "#ffffff", fillOpacity: 1, engaged: false});
         if (row.length > 3 && row[3]) { marker.bindTooltip(String(row[3])); }
         return marker;
-    }""" % (ENGAGED_COLOUR, NOT_ENGAGED_COLOUR)
+    }""".replace("NOT_ENGAGED", f'"{NOT_ENGAGED_COLOUR}"').replace("ENGAGED", f'"{ENGAGED_COLOUR}"'))
 
 
 MARKER_LEGEND = {"title": "Organisations", "items": [

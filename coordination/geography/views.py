@@ -5,12 +5,15 @@ import pandas as pd
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovFileInput,
+    GovSubmitInput,
+    GovTextInput,
+)
 from wtforms import StringField, SubmitField
 
-from geo.boundaries import BoundaryError
-
 from geo import maps
+from geo.boundaries import BoundaryError
 
 from ..forms import Length, Required, StrippedForm
 from ..permissions import Role, roles_required

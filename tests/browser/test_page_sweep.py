@@ -14,7 +14,12 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ALL_IMPACTS, axe_violations, browser_sign_in, screenshot
+from tests.browser.conftest import (
+    ALL_IMPACTS,
+    axe_violations,
+    browser_sign_in,
+    screenshot,
+)
 from tests.conftest import PASSWORD
 
 PHONE_WIDTH = 375

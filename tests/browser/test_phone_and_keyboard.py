@@ -45,8 +45,8 @@ def _tab_to_first_area(page):
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_a_partner_reads_the_gap_map_by_keyboard_and_opens_their_borough(browser, live_server, create_user, story,
-                                                                          width):
+def test_a_partner_reads_the_gap_map_by_keyboard_and_opens_their_borough(browser, live_server, create_user,
+                                                                          story, width):  # noqa: F811
     context, page = _context(browser, live_server, width)
     browser_sign_in(page, create_user("partner", boroughs=[ROCHDALE]), PASSWORD)
     page.goto("/engagement/")
@@ -100,7 +100,7 @@ def test_a_partner_reads_the_gap_map_by_keyboard_and_opens_their_borough(browser
     context.close()
 
 
-def test_clusters_show_what_they_hold_not_how_many(browser, live_server, create_user, story):
+def test_clusters_show_what_they_hold_not_how_many(browser, live_server, create_user, story):  # noqa: F811
     maps.CACHE.clear()
     context, page = _context(browser, live_server, 1280)
     browser_sign_in(page, create_user("coordinator"), PASSWORD)
@@ -143,8 +143,8 @@ def test_the_boroughs_map_reaches_each_borough_by_keyboard(browser, live_server,
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_organisation_map_and_list_fit_and_pass_axe(browser, live_server, create_user, create_organisation,
-                                                       width):
+def test_the_organisation_map_and_list_fit_and_pass_axe(browser, live_server, create_user,
+                                                       create_organisation, width):  # noqa: F811
     for n, postcode in enumerate(["BL1 1RU", "M1 1AD", "OL16 1AA", "WN1 1XL", "SK1 3XE", "M3 2BW"]):
         create_organisation(name=f"Organisation {n} with a long name for a small screen", postcode=postcode)
     context, page = _context(browser, live_server, width)
