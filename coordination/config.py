@@ -49,6 +49,7 @@ class Config:
     SETUP_LINK_HOURS = 72
     RESET_LINK_HOURS = 2
     PASSWORD_MIN_LENGTH = 8
+    PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's default cost (N=32768): about half a second per check
     SERVICE_NAME = "GM VCSE Coordination"
     # No tile server by default: maps draw their own background from the boundary data, so no page asks a
     # third party for anything. Set TILE_URL (and TILE_ATTRIBUTION) to a tile server whose usage policy
@@ -92,6 +93,8 @@ class TestConfig(Config):
         Path(os.environ.get("TEST_TMPDIR", "/tmp")) / "coordination-test.db"
     )
     WTF_CSRF_ENABLED = False
+    # The same algorithm at a cost a test suite can afford (every signed-in test hashes and checks twice).
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
     TILE_URL = ""
     SMTP_HOST = ""
 

@@ -11,14 +11,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import (
-    DateField,
-    RadioField,
-    SelectField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
+from wtforms import DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 
 from ..forms import Length, Required, StrippedForm
 
@@ -40,7 +33,7 @@ class ThreePartDateField(DateField):
             super().process_formdata([" ".join(part.strip() for part in parts)])
         except ValueError:
             self.data = None
-            raise ValueError("Enter a real date, like 27 3 2026, or leave it blank")
+            raise ValueError("Enter a real date, like 27 3 2026, or leave it blank") from None
 
 
 class ConceptForm(StrippedForm):
