@@ -66,11 +66,10 @@ def tile_attribution() -> str:
 WARDS_FILE = "wards.geojson"
 
 
-@lru_cache(maxsize=4)
-def _drawn_base(path: str, modified: float, wards_path: str, wards_modified: float) -> dict:
-    boundaries = _load(path, modified)
+def _drawn_base(path: Path, wards_path: Path | None) -> dict:
+    boundaries = load_boundaries(path)
     wards = None
-    if wards_path:
+    if wards_path is not None:
         wards = gpd.read_file(wards_path)
         wards = wards.set_crs("EPSG:4326") if wards.crs is None else wards
     return maps.drawn_base_layers(boundaries, wards)
@@ -80,8 +79,9 @@ def drawn_base() -> dict:
     """The drawn background (land, borough names, wards when BOUNDARIES_DIR has wards.geojson), cached per file."""
     path = _map_file()
     wards = boundaries_dir() / WARDS_FILE
-    return _drawn_base(str(path), path.stat().st_mtime, str(wards) if wards.exists() else "",
-                       wards.stat().st_mtime if wards.exists() else 0.0)
+    wards_path = wards if wards.exists() else None
+    key = (boundaries_version(path), (str(wards), wards.stat().st_mtime) if wards_path else None)
+    return app_cache("drawn-base", maxsize=4).get_or_build(key, lambda: _drawn_base(path, wards_path))
 
 
 def new_page_map():

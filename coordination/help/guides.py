@@ -42,6 +42,8 @@ GUIDES = (
     GuideInfo("terminology", "Practice areas and the local words for them; SKOS download and import."),
     GuideInfo("communities", "Communities of practice, events, attendance and pledges."),
     GuideInfo("engagement", "Every engagement figure, the gap index, the gap map and the small-number rule."),
+    GuideInfo("connections", "Who now knows whom: how connections are counted, the measures and privacy."),
+    GuideInfo("evaluation", "Questionnaires, feedback links, equality monitoring and the impact report."),
     GuideInfo("claims", "Fees and expenses: what can be claimed, reviewing, paying and prompt payment."),
     GuideInfo("geography", "Postcodes, boundaries and maps: sources, accuracy and official boundaries."),
     GuideInfo("configuration", "Settings for the people running the service, including the map background.",
