@@ -16,7 +16,7 @@ from .text import CleanRequest
 
 # One sub-package per area; each has views.bp and may have cli.commands and demo.seed.
 AREAS = ("accounts", "geography", "organisations", "terminology", "claims", "communities", "engagement",
-         "evaluation", "networks")
+         "evaluation", "networks", "help")
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:

@@ -84,8 +84,11 @@ class Config:
     BACKUP_FOLDER = os.environ.get("BACKUP_FOLDER", str(INSTANCE / "backups"))
     PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's default cost (N=32768): about half a second per check
     SERVICE_NAME = "GM VCSE Coordination"
-    # Map tiles are the only images allowed from another host; set TILE_URL='' for no basemap.
-    TILE_URL = os.environ.get("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    # No tile server by default: maps draw their own background from the boundary data, so no page asks a
+    # third party for anything. Set TILE_URL (and TILE_ATTRIBUTION) to a tile server whose usage policy
+    # allows this service (see docs/configuration.md); its host is then the only other one images may come from.
+    TILE_URL = os.environ.get("TILE_URL", "")
+    TILE_ATTRIBUTION = os.environ.get("TILE_ATTRIBUTION", "")
     SMTP_HOST = os.environ.get("SMTP_HOST", "")
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "587"))
     SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from html import escape
+from pathlib import Path
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from branca.element import MacroElement
 from folium.plugins import FastMarkerCluster, MarkerCluster
 from folium.template import Template
@@ -35,21 +38,62 @@ NO_DATA_COLOUR = "#b1b4b6"
 SEQUENTIAL = (GOVUK_LIGHT_GREY, GOVUK_BLUE, GOVUK_DARK_BLUE)
 DIVERGING = (GOVUK_BLUE, GOVUK_LIGHT_GREY, GOVUK_RED)
 
-# Styles for the pieces we add ourselves (legend, tooltips).  Emitted once per
-# page by render_parts, inside a <style> that carries the CSP nonce.
+# The behaviour every map shares (the key, keyboard access, details below the map, cluster icons);
+# inlined once per page by render_parts, with the CSP nonce.
+GEO_MAPS_JS = (Path(__file__).with_name("geo-maps.js")).read_text(encoding="utf-8")
+
+# A drawn background used when no tile server is configured: land outside Greater Manchester is a
+# quiet grey, Greater Manchester itself paper white with a firm outline, boroughs named on top.
+DRAWN_OUTSIDE = "#e4e7ea"
+DRAWN_LAND = "#ffffff"
+
+# Styles for the pieces we add ourselves (key, legend, tooltips, details, clusters, labels).  Emitted
+# once per page by render_parts, inside a <style> that carries the CSP nonce.
 MAP_CSS = """
-.geo-legend{background:#fff;padding:6px 10px;border:1px solid #b1b4b6;font-size:16px;line-height:1.3;max-width:16em}
-.geo-legend__title{margin:0 0 4px;font-weight:700}
+.geo-key{background:#fff;border:2px solid #0b0c0c;font-size:16px;line-height:1.3;max-width:17em;max-height:calc(100% - 20px);overflow:auto}
+.geo-key__toggle{display:block;width:100%;margin:0;padding:6px 10px;border:0;background:#fff;color:#0b0c0c;font:inherit;font-weight:700;text-align:left;cursor:pointer}
+.geo-key__toggle::after{content:"";display:inline-block;width:7px;height:7px;margin-left:8px;border:solid #0b0c0c;border-width:0 2px 2px 0;transform:translateY(-3px) rotate(45deg)}
+.geo-key--open .geo-key__toggle::after{transform:translateY(1px) rotate(-135deg)}
+.geo-key__toggle:focus{outline:3px solid #ffdd00;outline-offset:0;background:#ffdd00;box-shadow:inset 0 -4px #0b0c0c}
+.geo-key__panel{padding:0 10px 8px}
+.geo-key__choices{border:0;margin:0 0 6px;padding:0}
+.geo-key__legend{font-weight:700;padding:0;margin:0 0 2px}
+.geo-key__choice,.geo-key__overlay{display:flex;align-items:center;gap:6px;margin:4px 0}
+.geo-key__choice input,.geo-key__overlay input{width:20px;height:20px;margin:0;flex:none;accent-color:#0b0c0c}
+.geo-key__overlay{border-top:1px solid #b1b4b6;padding-top:6px;font-weight:700}
+.geo-legend{padding:2px 0 0}
+.geo-legend__title{margin:4px 0;font-weight:700}
 .geo-legend__list{list-style:none;margin:0;padding:0}
 .geo-legend__item{display:flex;align-items:center;margin:2px 0}
-.geo-legend__swatch{display:inline-block;width:18px;height:14px;margin-right:6px;border:1px solid #505a5f;flex:none}
+.geo-legend__swatch{display:inline-block;width:18px;height:14px;margin-right:6px;border:1px solid #505a5f;flex:none;box-sizing:border-box}
+.geo-legend__swatch--chosen{border:3px solid #0b0c0c}
+.geo-legend__swatch--dot{width:14px;height:14px;border-radius:50%;border:1px solid #0b0c0c}
+.geo-legend__swatch--ring{width:14px;height:14px;border-radius:50%;border:3px solid #f47738;background:#fff}
+.geo-legend__swatch--cluster{width:18px;height:18px;border-radius:50%;border:0;background:conic-gradient(#00703c 0 40%,transparent 40% 100%),radial-gradient(circle,#fff 54%,#f47738 55%,#f47738 68%,#fff 69%)}
+.geo-legend__note{margin:4px 0 0;font-size:14px}
+.geo-details{border-left:5px solid #1d70b8;padding:6px 0 6px 12px;margin:8px 0 0;min-height:2.5em}
+.geo-details__hint{margin:0;color:#505a5f}
+.geo-details__title{margin:0 0 4px;font-size:19px;font-weight:700}
+.geo-details__list{margin:0;display:grid;grid-template-columns:auto auto;gap:2px 12px;justify-content:start}
+.geo-details__row{display:contents}
+.geo-details__key{margin:0}
+.geo-details__value{margin:0;font-weight:700}
+.geo-details p{margin:6px 0 0}
+.geo-cluster-icon{background:none;border:0}
+.geo-cluster{border-radius:50%;display:flex;align-items:center;justify-content:center;box-shadow:0 0 0 1px #0b0c0c}
+.geo-cluster__count{display:flex;align-items:center;justify-content:center;width:52%;height:52%;border-radius:50%;background:#fff;color:#0b0c0c;font:700 13px arial,sans-serif}
+.geo-visually-hidden{position:absolute!important;width:1px!important;height:1px!important;margin:0!important;padding:0!important;overflow:hidden!important;clip:rect(0 0 0 0)!important;white-space:nowrap!important;border:0!important}
+.geo-place-label{background:none;border:0;white-space:nowrap;font:700 13px arial,sans-serif;color:#0b0c0c;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff;pointer-events:none}
+.geo-place-label span{display:block;transform:translate(-50%,-50%)}
 .foliumtooltip table{margin:auto;border-collapse:collapse}
 .foliumtooltip th{padding:2px 8px 2px 2px;text-align:left}
 .foliumtooltip td{padding:2px;text-align:left}
 .leaflet-container{background:#dee0e2}
+.leaflet-container.geo-drawn{background:__OUTSIDE__}
+.leaflet-container path.leaflet-interactive:focus{outline:none;stroke:#ffdd00;stroke-width:6px}
 .leaflet-control-attribution a{text-decoration:underline}
-@media (max-width:640px){.geo-legend{font-size:14px;padding:4px 6px}.geo-legend__swatch{width:14px;height:12px}}
-"""
+@media (max-width:640px){.geo-key{font-size:14px;max-width:14em}.geo-place-label{font-size:12px}.leaflet-container .leaflet-control-attribution{font-size:12px;line-height:1.3}}
+""".replace("__OUTSIDE__", DRAWN_OUTSIDE)
 
 # Scripts and stylesheets a map needs, in the npm layout (node_modules/<package>/...) served under a base
 # URL. Only Leaflet and MarkerCluster: jQuery, Bootstrap, Font Awesome and Awesome Markers are needed only
@@ -114,40 +158,87 @@ class _Attribution(MacroElement):
 
 
 class Legend(MacroElement):
-    """A map legend (title plus colour swatches) drawn with DOM calls, so no inline HTML or styles."""
+    """A colour key (title plus swatches) for one layer; drawn inside the map's one "Map key" control."""
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function () {
-            var legend = L.control({position: {{ this.position|tojson }}});
-            legend.onAdd = function () {
-                var box = L.DomUtil.create("div", "geo-legend");
-                var title = L.DomUtil.create("p", "geo-legend__title", box);
-                title.textContent = {{ this.title|tojson }};
-                var list = L.DomUtil.create("ul", "geo-legend__list", box);
-                {{ this.entries|tojson }}.forEach(function (entry) {
-                    var item = L.DomUtil.create("li", "geo-legend__item", list);
-                    var swatch = L.DomUtil.create("span", "geo-legend__swatch", item);
-                    swatch.style.backgroundColor = entry[0];
-                    var label = L.DomUtil.create("span", "", item);
-                    label.textContent = entry[1];
-                });
-                return box;
-            };
-            legend.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}
-        """
-    )
+    _template = Template("")
 
-    def __init__(self, title: str, entries: Sequence[tuple[str, str]], position: str = "topright"):
+    def __init__(self, title: str, entries: Sequence[tuple[str, str]], position: str = "topright", note: str = ""):
         super().__init__()
         self._name = "Legend"
         # Shown with textContent, so plain text is already inert here.
         self.title = str(title)
         self.entries = [[str(colour), str(label)] for colour, label in entries]
         self.position = position
+        self.note = note
+
+    def as_dict(self) -> dict:
+        return {"title": self.title, "items": self.entries, "note": self.note}
+
+
+def _registry(m: folium.Map) -> dict:
+    """What the map's key and keyboard access are built from (filled in by the builders below)."""
+    if not hasattr(m, "_geo_registry"):
+        m._geo_registry = {"layers": [], "overlays": [], "links": {}, "fields": None, "noun": "borough",
+                           "choice_title": "Shade by", "key_title": "Map key"}
+    return m._geo_registry
+
+
+def register_layer(m: folium.Map, layer, name: str, legend: dict | None = None, overlay: bool = False) -> None:
+    """Put a layer in the map's key: an area layer to choose between (one shown at a time), or an overlay."""
+    entry = {"name": str(name), "layer": layer, "legend": legend}
+    _registry(m)["overlays" if overlay else "layers"].append(entry)
+
+
+def configure_key(m: folium.Map, *, links: dict[str, str] | None = None, fields=None, noun: str | None = None,
+                  choice_title: str | None = None, key_title: str | None = None) -> None:
+    """Set what Enter opens for each area code, the figures read out, and the words the key uses."""
+    registry = _registry(m)
+    if links is not None:
+        registry["links"] = {str(code): str(url) for code, url in links.items()}
+    if fields is not None:
+        registry["fields"] = [[str(field), str(label)] for field, label in fields]
+    for name, value in (("noun", noun), ("choice_title", choice_title), ("key_title", key_title)):
+        if value is not None:
+            registry[name] = value
+
+
+def _js(value) -> str:
+    """JSON for a value placed inside a <script> (a "</" could otherwise end the script)."""
+    return json.dumps(value).replace("</", "<\\/")
+
+
+def _layer_entry(entry) -> str:
+    legend = entry["legend"].as_dict() if isinstance(entry["legend"], Legend) else entry["legend"]
+    return (f'{{"name": {_js(entry["name"])}, "layer": {entry["layer"].get_name()}, '
+            f'"legend": {_js(legend)}}}')
+
+
+class _Setup(MacroElement):
+    """Calls GeoMaps.setup once the map's layers exist (added last by render_parts)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        GeoMaps.setup({{ this._parent.get_name() }}, {{ this.config_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, registry: dict):
+        super().__init__()
+        self._name = "GeoSetup"
+        self.registry = registry
+
+    def render(self, **kwargs):
+        r = self.registry
+        fields = r["fields"] or [["name", "Name"]]
+        self.config_js = (
+            "{" + f'"layers": [{", ".join(_layer_entry(e) for e in r["layers"])}], '
+            f'"overlays": [{", ".join(_layer_entry(e) for e in r["overlays"])}], '
+            f'"links": {_js(r["links"])}, "fields": {_js(fields)}, "noun": {_js(r["noun"])}, '
+            f'"choiceTitle": {_js(r["choice_title"])}, "keyTitle": {_js(r["key_title"])}' + "}"
+        )
+        super().render(**kwargs)
 
 
 def new_map(
@@ -175,6 +266,90 @@ def new_map(
             tiles=tiles_url, attr=tiles_attribution, name="Basemap", max_zoom=19, control=False
         ).add_to(m)
     _Attribution(ATTRIBUTION).add_to(m)
+    return m
+
+
+class _DrawnBase(MacroElement):
+    """A background drawn from boundary data: land, optional wards, and place names (no tile server)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            map.getContainer().classList.add("geo-drawn");
+            map.createPane("geoBase").style.zIndex = 250;
+            map.getPane("geoBase").style.pointerEvents = "none";
+            map.createPane("geoLabels").style.zIndex = 450;
+            map.getPane("geoLabels").style.pointerEvents = "none";
+            map.getPane("geoLabels").setAttribute("aria-hidden", "true");
+            L.geoJSON({{ this.land_js }}, {pane: "geoBase", interactive: false,
+                style: {color: "#0b0c0c", weight: 2.5, fillColor: {{ this.land_colour|tojson }}, fillOpacity: 1}}).addTo(map);
+            {% if this.wards_js %}
+            L.geoJSON({{ this.wards_js }}, {pane: "geoBase", interactive: false,
+                style: {color: "#b1b4b6", weight: 0.7, fill: false}}).addTo(map);
+            {% endif %}
+            {{ this.labels_js }}.forEach(function (label) {
+                L.marker([label[0], label[1]], {pane: "geoLabels", interactive: false, keyboard: false,
+                    icon: L.divIcon({className: "geo-place-label", html: "<span>" + label[2] + "</span>", iconSize: null})
+                }).addTo(map);
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, land: dict, labels: list, wards: dict | None):
+        super().__init__()
+        self._name = "DrawnBase"
+        self.land_js = _js(land)
+        self.wards_js = _js(wards) if wards else ""
+        self.labels_js = _js(labels)
+        self.land_colour = DRAWN_LAND
+
+
+def drawn_base_layers(boundaries: gpd.GeoDataFrame, wards: gpd.GeoDataFrame | None = None) -> dict:
+    """The pieces of a drawn background (land outline, label points, ward lines) as plain GeoJSON data.
+
+    Worth caching per boundary file: the union of the areas is the slow part.
+    """
+    projected = boundaries.to_crs("EPSG:27700")
+    # Outer edges only: a sliver between two boroughs' shapes is still Greater Manchester.
+    union = projected.geometry.union_all()
+    outer = [shapely.Polygon(part.exterior) for part in shapely.get_parts(union) if part.area > 1_000_000]
+    land = gpd.GeoSeries([shapely.MultiPolygon(outer) if len(outer) > 1 else outer[0]],
+                         crs="EPSG:27700").to_crs("EPSG:4326")
+    points = gpd.GeoSeries(projected.geometry.representative_point(), crs="EPSG:27700").to_crs("EPSG:4326")
+    labels = [[round(float(p.y), 4), round(float(p.x), 4), safe_text(name, 60)]
+              for p, name in zip(points, boundaries["name"])]
+    data = {"land": _rounded_geojson(land.iloc[0]), "labels": labels, "wards": None}
+    if wards is not None and len(wards):
+        lines = wards.to_crs("EPSG:4326").geometry.boundary
+        data["wards"] = {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {}, "geometry": _rounded_geojson(g)} for g in lines if g is not None]}
+    return data
+
+
+def _rounded_geojson(geometry, decimals: int = 4) -> dict:
+    def rounded(value):
+        if isinstance(value, float):
+            return round(value, decimals)
+        if isinstance(value, (list, tuple)):
+            return [rounded(v) for v in value]
+        return value
+
+    shape = geometry.__geo_interface__
+    return {"type": shape["type"], "coordinates": rounded(shape["coordinates"])}
+
+
+def add_drawn_basemap(m: folium.Map, boundaries: gpd.GeoDataFrame | None = None, wards=None,
+                      layers: dict | None = None) -> folium.Map:
+    """Draw a clean background from boundary data (for maps without a tile server); return the map.
+
+    Pass layers (from drawn_base_layers) to reuse a cached background instead of boundaries.
+    """
+    data = layers or drawn_base_layers(boundaries, wards)
+    _DrawnBase(data["land"], data["labels"], data["wards"]).add_to(m)
     return m
 
 
@@ -295,8 +470,15 @@ def add_boundaries(
     highlight_code: str | None = None,
     fill_colours: dict[str, str] | None = None,
     fit: bool = True,
+    links: dict[str, str] | None = None,
+    legend: Legend | dict | None = None,
+    register: bool = True,
 ) -> folium.GeoJson:
-    """Draw boundaries (code,name plus any display properties) with a tooltip; return the layer."""
+    """Draw boundaries (code,name plus any display properties) with a tooltip; return the layer.
+
+    The layer goes into the map's key (register=False leaves it out), each area reachable with Tab and
+    announcing the tooltip's figures; links maps area codes to the page Enter (or a click) opens.
+    """
     props = (properties if properties is not None else boundaries.drop(columns="geometry")).reset_index(drop=True)
     collection = _features(boundaries.reset_index(drop=True), props)
     fills = fill_colours or {}
@@ -320,6 +502,9 @@ def add_boundaries(
         smooth_factor=0.5,
     )
     layer.add_to(m)
+    if register:
+        register_layer(m, layer, name, legend)
+        configure_key(m, fields=tooltip_fields, links=links)
     if fit:
         west, south, east, north = boundaries.to_crs("EPSG:4326").total_bounds
         m.fit_bounds([[float(south), float(west)], [float(north), float(east)]])
@@ -341,6 +526,7 @@ def add_choropleth(
     stops: Sequence[str] | None = None,
     name: str | None = None,
     fit: bool = True,
+    links: dict[str, str] | None = None,
 ) -> folium.GeoJson:
     """Shade areas by a value column (sequential, or diverging about centre) with a legend."""
     merged = boundaries.drop(columns=[c for c in data.columns if c in boundaries.columns and c != key])
@@ -353,6 +539,10 @@ def add_choropleth(
     shown[display_column] = [value_format.format(v) if not pd.isna(v) else "No data" for v in values]
     title = legend_title or value_column
     fields = tooltip_fields or (("name", "Area"), (display_column, title))
+    entries = legend_entries(classes, values.tolist(), value_format)
+    if values.isna().any():
+        entries.append((NO_DATA_COLOUR, "No data"))
+    legend = Legend(title, entries)
     layer = add_boundaries(
         m,
         merged[["code", "geometry"]].set_geometry("geometry"),
@@ -361,11 +551,10 @@ def add_choropleth(
         name=name or title,
         fill_colours=colours,
         fit=fit,
+        links=links,
+        legend=legend,
     )
-    entries = legend_entries(classes, values.tolist(), value_format)
-    if values.isna().any():
-        entries.append((NO_DATA_COLOUR, "No data"))
-    Legend(title, entries).add_to(m)
+    legend.add_to(m)
     return layer
 
 
@@ -377,9 +566,13 @@ def borough_map(
     highlight_code: str | None = None,
     basemap: bool = True,
     height: int | str = 480,
+    links: dict[str, str] | None = None,
     **choropleth_options,
 ) -> folium.Map:
-    """Map the boroughs with name/population/deprivation tooltips; shaded by value_column if given."""
+    """Map the boroughs with name/population/deprivation tooltips; shaded by value_column if given.
+
+    links (borough code → page) makes Enter on a borough, or a click, open its page.
+    """
     m = m or new_map(height=height, basemap=basemap)
     if facts is None:
         from geo.boroughs import load_facts
@@ -404,8 +597,10 @@ def borough_map(
             facts,
             value_column,
             tooltip_fields=tooltip,
+            links=links,
             **choropleth_options,
         )
+        configure_key(m, noun="borough")
         return m
     chosen = boundaries[["code", "geometry"]].merge(facts, on="code", how="left")
     add_boundaries(
@@ -414,7 +609,13 @@ def borough_map(
         properties=chosen.drop(columns="geometry"),
         tooltip_fields=tooltip,
         highlight_code=highlight_code,
+        links=links,
+        name="Boroughs",
+        legend={"title": "Boroughs", "items": [["#a5c4e0", "The borough this page is about", "chosen"],
+                                                ["#eef3f8", "The other boroughs"]]}
+        if highlight_code is not None else None,
     )
+    configure_key(m, noun="borough")
     if highlight_code is not None:
         mine = boundaries[boundaries["code"] == highlight_code]
         if len(mine):
@@ -474,6 +675,9 @@ def render_parts(m: folium.Map, nonce: str | None = None, asset_base: str | None
     True for the default set by use_local_assets, "/vendor" unless changed), the map's own size rule from
     Folium's rendered header, and MAP_CSS. Every script and style carries the nonce.
     """
+    if isinstance(m, folium.Map) and hasattr(m, "_geo_registry") and not getattr(m, "_geo_setup", None):
+        m._geo_setup = _Setup(m._geo_registry)
+        m._geo_setup.add_to(m)
     root = m.get_root()
     root.render()
     nonce_attr = f' nonce="{escape(nonce, quote=True)}"' if nonce else ""
@@ -487,6 +691,7 @@ def render_parts(m: folium.Map, nonce: str | None = None, asset_base: str | None
         if _keep_header_style(css):
             header.append(f"<style{nonce_attr}>{css.strip()}</style>")
     header.append(f"<style{nonce_attr}>{MAP_CSS.strip()}</style>")
+    header.append(f"<script{nonce_attr}>{GEO_MAPS_JS.strip()}</script>")
     body = root.html.render().strip()
     return {"header": Markup("\n".join(header)), "body": Markup(body),
             "script": Markup(f"<script{nonce_attr}>{script}</script>")}

@@ -20,25 +20,31 @@ def _svg(width: int, height: int, title: str, description: str, body: list[str],
 
 def bar_chart(items: list[tuple[str, float | None, str]], title: str, description: str, ident: str,
               reference: float | None = None, reference_label: str = "", label_width: int = 130) -> Markup:
-    """Horizontal bars: (label, value or None when not shown, value text); an optional reference line."""
-    width, row, top = 640 + max(0, label_width - 130), 28, 10
-    height = top + row * len(items) + 30
-    plot = width - label_width - 90
+    """Horizontal bars as an HTML list, so they fit their box at any width (on a phone the label sits above
+    its bar): (label, value or None when not shown, value text); an optional dashed reference line.
+
+    label_width is kept for callers; the layout sizes labels itself.
+    """
     largest = max([v for _, v, _ in items if v is not None] + [reference or 0, 1e-9])
-    body = []
-    for i, (label, value, text) in enumerate(items):
-        y = top + i * row
-        body.append(f'<text x="{label_width - 8}" y="{y + 18}" text-anchor="end" fill="#0b0c0c">{escape(label)}</text>')
-        length = 0 if value is None else plot * value / largest
-        body.append(f'<rect x="{label_width}" y="{y + 4}" width="{length:.1f}" height="{row - 8}" fill="#1d70b8"/>')
-        body.append(f'<text x="{label_width + length + 6:.1f}" y="{y + 18}" fill="#0b0c0c">{escape(text)}</text>')
+    rows = []
+    for label, value, text in items:
+        share = 0 if value is None else 100 * value / largest
+        line = ""
+        if reference is not None:
+            line = f'<span class="app-bars__reference" style="left:{100 * reference / largest:.1f}%"></span>'
+        rows.append(
+            f'<li class="app-bars__item"><span class="app-bars__label">{escape(label)}</span>'
+            f'<span class="app-bars__track" aria-hidden="true"><span class="app-bars__bar" style="width:{share:.1f}%">'
+            f'</span>{line}</span><span class="app-bars__value">{escape(text)}</span></li>')
+    key = ""
     if reference is not None:
-        x = label_width + plot * reference / largest
-        body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + row * len(items)}" stroke="#0b0c0c" '
-                    f'stroke-width="2" stroke-dasharray="4 3"/>')
-        body.append(f'<text x="{x:.1f}" y="{top + row * len(items) + 20}" text-anchor="middle" '
-                    f'fill="#0b0c0c">{escape(reference_label)}</text>')
-    return _svg(width, height, title, description, body, ident)
+        key = (f'<p class="govuk-body-s app-bars__key"><span class="app-bars__key-line" aria-hidden="true"></span>'
+               f'Dashed line: {escape(reference_label)}</p>')
+    return Markup(
+        f'<figure class="app-bars" id="{ident}" aria-labelledby="{ident}-title">'
+        f'<figcaption class="app-bars__caption"><span class="govuk-body-s govuk-!-font-weight-bold" id="{ident}-title">'
+        f'{escape(title)}</span> <span class="govuk-body-s" id="{ident}-desc">{escape(description)}</span></figcaption>'
+        f'<ol class="app-bars__list" aria-describedby="{ident}-desc">' + "".join(rows) + "</ol>" + key + "</figure>")
 
 
 def stacked_columns(periods: list[str], series: list[tuple[str, list[int]]], title: str, description: str,

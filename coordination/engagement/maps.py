@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import folium
 import pandas as pd
-from branca.element import MacroElement
 from folium.plugins import FastMarkerCluster
-from folium.template import Template
 
 from geo.safe_text import safe_text
 
@@ -31,89 +29,43 @@ TOOLTIP = (("name", "Borough"), ("engaged_display", "Organisations engaged"),
            ("gap_index_display", "Gap index"), ("gap_index_need_display", "Gap index weighted by need"))
 
 
-class _LayerSwitcher(MacroElement):
-    """Show one figure layer at a time with its own legend, and make boroughs open their page on click."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function () {
-            var map = {{ this._parent.get_name() }};
-            var layers = {{ this.layer_js }};
-            var legends = {{ this.legends|tojson }};
-            var links = {{ this.links|tojson }};
-            var box = L.control({position: "bottomright"});
-            box.options.position = "bottomleft";
-            box.onAdd = function () { return L.DomUtil.create("div", "geo-legend app-gap-legend"); };
-            box.addTo(map);
-            function showLegend(name) {
-                var entry = legends[name], div = box.getContainer();
-                div.textContent = "";
-                if (!entry) { return; }
-                var title = L.DomUtil.create("p", "geo-legend__title", div);
-                title.textContent = entry.title;
-                var list = L.DomUtil.create("ul", "geo-legend__list", div);
-                entry.items.forEach(function (item) {
-                    var li = L.DomUtil.create("li", "geo-legend__item", list);
-                    var swatch = L.DomUtil.create("span", "geo-legend__swatch", li);
-                    swatch.style.backgroundColor = item[0];
-                    L.DomUtil.create("span", "", li).textContent = item[1];
-                });
-                if (entry.note) { L.DomUtil.create("p", "app-gap-legend__note", div).textContent = entry.note; }
-            }
-            Object.keys(layers).forEach(function (name, index) {
-                var layer = layers[name];
-                if (index > 0) { map.removeLayer(layer); }
-                layer.eachLayer(function (shape) {
-                    var code = shape.feature && shape.feature.properties.code;
-                    if (links[code]) {
-                        shape.on("click", function () { window.location.assign(links[code]); });
-                        if (shape.getElement && shape.getElement()) { shape.getElement().style.cursor = "pointer"; }
-                    }
-                });
-            });
-            map.on("baselayerchange", function (event) { showLegend(event.name); });
-            showLegend(Object.keys(layers)[0]);
-        })();
-        {% endmacro %}
-    """)
-
-    def __init__(self, layers: dict[str, folium.GeoJson], legends: dict[str, dict], links: dict[str, str]):
-        super().__init__()
-        self._name = "LayerSwitcher"
-        self.layers = layers
-        self.legends = legends
-        self.links = links
-
-    def render(self, **kwargs):
-        import json
-
-        self.layer_js = "{" + ", ".join(f"{json.dumps(name)}: {layer.get_name()}"
-                                        for name, layer in self.layers.items()) + "}"
-        super().render(**kwargs)
-
-
-def _marker_callback(colour: str) -> str:
-    return """function (row) {
-        var marker = L.circleMarker([row[0], row[1]], {
-            radius: 6, color: "#0b0c0c", weight: 1, fillColor: "COLOUR", fillOpacity: 0.9
-        });
-        if (row.length > 2 && row[2]) { marker.bindTooltip(String(row[2])); }
+def _marker_callback() -> str:
+    # Engaged organisations are filled green dots; not-engaged ones hollow orange rings (shape, not only colour).
+    return ("""function (row) {
+        var engaged = row[2] === 1;
+        var marker = L.circleMarker([row[0], row[1]], engaged
+            ? {radius: 6, color: "#0b0c0c", weight: 1, fillColor: ENGAGED, fillOpacity: 1, engaged: true}
+            : {radius: 5, color: NOT_ENGAGED, weight: 3, fillColor: "#ffffff", fillOpacity: 1, engaged: false});
+        if (row.length > 3 && row[3]) { marker.bindTooltip(String(row[3])); }
         return marker;
-    }""".replace("COLOUR", colour)
+    }""".replace("NOT_ENGAGED", f'"{NOT_ENGAGED_COLOUR}"').replace("ENGAGED", f'"{ENGAGED_COLOUR}"'))
 
 
-def _add_markers(m: folium.Map, organisations: list[dict], engaged: bool, label: bool) -> None:
-    if label:
-        rows = [[round(o["latitude"], 4), round(o["longitude"], 4), safe_text(o["name"], 120)]
-                for o in organisations if o["engaged_in_period"] == engaged and o["latitude"] is not None
-                and o["longitude"] is not None]
-    else:
-        rows = [[round(o["latitude"], 4), round(o["longitude"], 4)]
-                for o in organisations if o["engaged_in_period"] == engaged and o["latitude"] is not None
-                and o["longitude"] is not None]
-    name = (f"Engaged in this period ({len(rows):,})" if engaged else f"Not engaged in this period ({len(rows):,})")
-    _Points(rows, callback=_marker_callback(ENGAGED_COLOUR if engaged else NOT_ENGAGED_COLOUR), name=name,
-            show_coverage_on_hover=False).add_to(m)
+MARKER_LEGEND = {"title": "Organisations", "items": [
+    [ENGAGED_COLOUR, "Engaged in this period (filled dot)", "dot"],
+    ["", "Not engaged in this period (hollow ring)", "ring"],
+    ["", "A group: the number inside; the thick green arc is the share engaged, the thin orange ring the rest",
+     "cluster"],
+]}
+
+
+def _add_markers(m: folium.Map, organisations: list[dict], label: bool) -> FastMarkerCluster:
+    """One cluster layer for every organisation, so a group's icon can show how many of it are engaged."""
+    rows = []
+    for o in organisations:
+        if o["latitude"] is None or o["longitude"] is None:
+            continue
+        row = [round(o["latitude"], 4), round(o["longitude"], 4), 1 if o["engaged_in_period"] else 0]
+        if label:
+            row.append(safe_text(o["name"], 120))
+        rows.append(row)
+    engaged = sum(1 for row in rows if row[2])
+    name = f"Organisations ({engaged:,} engaged, {len(rows) - engaged:,} not)"
+    cluster = _Points(rows, callback=_marker_callback(), name=name, show_coverage_on_hover=False,
+                                icon_create_function="GeoMaps.clusterIcon", control=False)
+    cluster.add_to(m)
+    geo_maps.register_layer(m, cluster, name, MARKER_LEGEND, overlay=True)
+    return cluster
 
 
 class _Points(FastMarkerCluster):
@@ -142,33 +94,31 @@ def _legend(key: str, values: list) -> tuple[dict[str, str], dict]:
 
 
 def build_gap_map(rows: list[dict], organisations: list[dict], links: dict[str, str],
-                  tiles_url: str | None = geo_maps.OSM_TILES) -> folium.Map:
+                  tiles_url: str | None = geo_maps.OSM_TILES, base=None) -> folium.Map:
     """Build the gap map from presented borough rows (one practice area) and organisation rows.
 
-    tiles_url is the app's TILE_URL (the only other host the CSP allows); empty or None means no basemap.
+    tiles_url is the app's TILE_URL (the only other host the CSP allows); empty or None means a drawn
+    background (base: the cached drawn_base() layers, else drawn from the boundaries here).
     """
     gdf = map_boundaries()
     m = geo_maps.new_map(height="100%", basemap=bool(tiles_url), tiles_url=tiles_url or geo_maps.OSM_TILES)
+    if not tiles_url:
+        geo_maps.add_drawn_basemap(m, gdf, layers=base)
     by_code = {row["borough_code"]: row for row in rows}
     properties = pd.DataFrame([{"code": code, **{k: by_code.get(code, {}).get(k, "") for k in
                                                   ("name",) + tuple(f for f, _ in TOOLTIP[1:])}}
                                for code in gdf["code"]])
     properties["name"] = [by_code.get(code, {}).get("name") or name for code, name in zip(gdf["code"], gdf["name"])]
-    layers, legends = {}, {}
     for index, key in enumerate(MAP_FIGURES):
         values = [by_code.get(code, {}).get(f"{key}_shown") for code in gdf["code"]]
         (edges, classes), legend = _legend(key, values)
         fills = {code: geo_maps.class_colour(v, edges, classes) for code, v in zip(gdf["code"], values)}
         layer = geo_maps.add_boundaries(m, gdf[["code", "geometry"]], properties=properties, tooltip_fields=TOOLTIP,
-                                        name=BY_KEY[key].label, fill_colours=fills, fit=index == 0)
+                                        name=BY_KEY[key].label, fill_colours=fills, fit=index == 0, links=links,
+                                        legend=legend)
         layer.overlay = False
-        layers[BY_KEY[key].label] = layer
-        legends[BY_KEY[key].label] = legend
-    label = len(organisations) <= LABELLED_POINTS
-    _add_markers(m, organisations, True, label)
-    _add_markers(m, organisations, False, label)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    _LayerSwitcher(layers, legends, links).add_to(m)
+    geo_maps.configure_key(m, noun="borough", choice_title="Shade boroughs by")
+    _add_markers(m, organisations, len(organisations) <= LABELLED_POINTS)
     return m
 
 

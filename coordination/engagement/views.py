@@ -12,7 +12,7 @@ from geo.boroughs import BOROUGH_CODES
 from ..boroughs import borough_name
 from ..caching import app_cache
 from ..extensions import db
-from ..geography.interface import boundaries_version
+from ..geography.interface import boundaries_version, drawn_base
 from ..organisations.interface import OrganisationFilters, ranked_ids
 from ..params import whole_number
 from ..permissions import Role, roles_required
@@ -88,8 +88,9 @@ def gap_map_parts(period, concept_id: int, rows: list[dict], links: dict[str, st
         organisations = app_cache("engagement-organisations", maxsize=8).get_or_build(
             ("organisations", queries.data_version(), period.key, period.start, concept_id),
             lambda: queries.organisation_engagement(period, concept_id=concept_id or None))
+        tiles = current_app.config.get("TILE_URL")
         return maps.rendered_parts(maps.build_gap_map(figures.for_area(rows, concept_id, include_gm=False),
-                                                      organisations, links, current_app.config.get("TILE_URL")))
+                                                      organisations, links, tiles, None if tiles else drawn_base()))
 
     return maps.with_nonce(maps.cache().get_or_build(key, build), csp_nonce())
 

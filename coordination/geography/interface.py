@@ -1,6 +1,6 @@
 """What the geography area offers other areas: the boundaries in use and the page map to draw on."""
 from __future__ import annotations
 
-from .queries import boundaries_version, cached_page_map, map_boundaries, new_page_map, page_maps
+from .queries import boundaries_version, cached_page_map, drawn_base, map_boundaries, new_page_map, page_maps
 
-__all__ = ["boundaries_version", "cached_page_map", "map_boundaries", "new_page_map", "page_maps"]
+__all__ = ["boundaries_version", "cached_page_map", "drawn_base", "map_boundaries", "new_page_map", "page_maps"]

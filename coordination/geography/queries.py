@@ -76,14 +76,48 @@ def borough(code: str) -> dict | None:
 
 
 def tile_url() -> str:
-    """The basemap tile URL in use ('' for none: maps then show boundaries and data only)."""
+    """The basemap tile URL in use ('' for none: maps then draw their own background from the boundaries)."""
     return current_app.config.get("TILE_URL", "") or ""
 
 
+def tile_attribution() -> str:
+    """The attribution the tile server's licence asks for (TILE_ATTRIBUTION; OpenStreetMap's by default)."""
+    return current_app.config.get("TILE_ATTRIBUTION") or page_maps().OSM_ATTRIBUTION
+
+
+WARDS_FILE = "wards.geojson"
+
+
+def _drawn_base(path: Path, wards_path: Path | None) -> dict:
+    import geopandas as gpd
+
+    from geo.boundaries import load_boundaries
+
+    boundaries = load_boundaries(path)
+    wards = None
+    if wards_path is not None:
+        wards = gpd.read_file(wards_path)
+        wards = wards.set_crs("EPSG:4326") if wards.crs is None else wards
+    return page_maps().drawn_base_layers(boundaries, wards)
+
+
+def drawn_base() -> dict:
+    """The drawn background (land, borough names, wards when BOUNDARIES_DIR has wards.geojson), cached per file."""
+    path = _map_file()
+    wards = boundaries_dir() / WARDS_FILE
+    wards_path = wards if wards.exists() else None
+    key = (boundaries_version(path), (str(wards), wards.stat().st_mtime) if wards_path else None)
+    return app_cache("drawn-base", maxsize=4).get_or_build(key, lambda: _drawn_base(path, wards_path))
+
+
 def new_page_map():
-    """An empty Folium map sized to fill the page's map frame, with the configured basemap (if any)."""
+    """An empty Folium map sized to fill the page's map frame, with the configured tiles or a drawn background."""
     maps = page_maps()
-    return maps.new_map(height="100%", basemap=bool(tile_url()), tiles_url=tile_url() or maps.OSM_TILES)
+    m = maps.new_map(height="100%", basemap=bool(tile_url()), tiles_url=tile_url() or maps.OSM_TILES,
+                     tiles_attribution=tile_attribution())
+    if not tile_url():
+        maps.add_drawn_basemap(m, layers=drawn_base())
+    return m
 
 
 _DRAWN = VersionedCache(size=24)

@@ -1,8 +1,10 @@
 """Forms for concepts, labels and links."""
 from __future__ import annotations
 
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovDateInput,
+    GovFileInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -88,3 +90,14 @@ class RelationForm(StrippedForm):
     def __init__(self, *args, concept_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.other.choices = [("", "Choose a practice area")] + list(concept_choices)
+
+
+class SkosUploadForm(StrippedForm):
+    file = FileField("SKOS file", widget=GovFileInput(),
+                     description="Turtle (.ttl), JSON-LD (.jsonld or .json), RDF/XML (.rdf) or N-Triples (.nt), "
+                                 "in UTF-8.",
+                     validators=[FileRequired("Choose a SKOS file to upload"),
+                                 FileAllowed(["ttl", "jsonld", "json", "rdf", "xml", "nt"],
+                                             "The file must be Turtle, JSON-LD, RDF/XML or N-Triples "
+                                             "(ending .ttl, .jsonld, .json, .rdf, .xml or .nt)")])
+    submit = SubmitField("Upload and preview", widget=GovSubmitInput())

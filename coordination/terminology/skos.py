@@ -118,9 +118,18 @@ def serialise(source: Graph, fmt: str) -> str:
     if fmt == "json-ld":
         import json
 
-        data = json.loads(graph.serialize(format="json-ld", auto_compact=True))
+        data = json.loads(graph.serialize(format="json-ld", context=_used_context(graph), auto_compact=True))
         return json.dumps(_sorted_jsonld(data), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     return graph.serialize(format="turtle")
+
+
+def _used_context(graph: Graph) -> dict[str, str]:
+    """The JSON-LD @context: only the prefixes whose namespace some triple uses (rdflib binds ~30 by default)."""
+    terms = {str(term) for triple in graph for term in triple if isinstance(term, URIRef)}
+    terms |= {str(o.datatype) for o in graph.objects() if isinstance(o, Literal) and o.datatype}
+    terms.discard(str(RDF.type))  # written as @type, so rdf: itself is never needed
+    return {prefix: str(namespace) for prefix, namespace in graph.namespaces()
+            if prefix and any(term.startswith(str(namespace)) for term in terms)}
 
 
 def _sorted_jsonld(data):
@@ -138,6 +147,14 @@ def _sorted_jsonld(data):
 class ImportSummary:
     def __init__(self):
         self.concepts_created = self.concepts_updated = self.labels_added = self.links_added = 0
+        # For the preview shown before an import from the browser is confirmed.
+        self.created_names: list[str] = []
+        self.updated_names: list[str] = []
+        self.label_texts: list[str] = []
+
+    @property
+    def changes(self) -> int:
+        return self.concepts_created + self.concepts_updated + self.labels_added + self.links_added
 
     def __str__(self) -> str:
         return (f"{self.concepts_created} concepts created, {self.concepts_updated} updated, "
@@ -159,11 +176,14 @@ def _storable(graph: Graph, subject, value: str) -> str:
     return value
 
 
-def import_text(text: str, fmt: str | None = None, actor=None) -> ImportSummary:
-    """Read SKOS (Turtle, JSON-LD, RDF/XML…) and merge it into the vocabulary by concept URI."""
+def import_text(text: str, fmt: str | None = None, actor=None, dry_run: bool = False) -> ImportSummary:
+    """Read SKOS (Turtle, JSON-LD, RDF/XML…) and merge it into the vocabulary by concept URI.
+
+    dry_run works the import out and rolls it back: what would change, for a preview.
+    """
     graph = Graph()
     graph.parse(data=text, format=fmt or _guess_format(text))
-    return import_graph(graph, actor=actor)
+    return import_graph(graph, actor=actor, dry_run=dry_run)
 
 
 def _guess_format(text: str) -> str:
@@ -175,7 +195,7 @@ def _guess_format(text: str) -> str:
     return "turtle"
 
 
-def import_graph(graph: Graph, actor=None) -> ImportSummary:
+def import_graph(graph: Graph, actor=None, dry_run: bool = False) -> ImportSummary:
     """Merge a SKOS graph: create or update concepts by URI, add labels and links not already there."""
     summary = ImportSummary()
     by_uri: dict[str, Concept] = {c.uri: c for c in db.session.scalars(select(Concept))}
@@ -193,7 +213,9 @@ def import_graph(graph: Graph, actor=None) -> ImportSummary:
                 db.session.flush()
                 by_uri[concept.uri] = concept
                 summary.concepts_created += 1
+                summary.created_names.append(pref)
             elif concept.pref_label != pref or (definition and concept.definition != definition):
+                summary.updated_names.append(pref if concept.pref_label == pref else f"{concept.pref_label} → {pref}")
                 concept.pref_label, concept.definition = pref, definition or concept.definition
                 summary.concepts_updated += 1
         for subject in subjects:
@@ -207,9 +229,13 @@ def import_graph(graph: Graph, actor=None) -> ImportSummary:
                         db.session.add(label)
                         have[kind, GM_AREA, label.normalised] = label
                         summary.labels_added += 1
+                        summary.label_texts.append(f"{value} ({concept.pref_label})")
             for resource in sorted(graph.objects(subject, GMV.localPrefLabel), key=str):
                 _merge_local(graph, concept, resource, have, summary)
         _merge_links(graph, by_uri, summary)
+        if dry_run:
+            db.session.rollback()
+            return summary
         from .. import audit
 
         audit.record("terminology.imported", entity_type="Concept", after={"summary": str(summary)}, actor=actor)
@@ -241,6 +267,7 @@ def _merge_local(graph, concept, resource, have, summary) -> None:
         db.session.add(label)
         have[key] = label
         summary.labels_added += 1
+        summary.label_texts.append(f"{text} ({concept.pref_label}, local)")
     else:
         for name, value in values.items():
             setattr(label, name, value)

@@ -1,7 +1,20 @@
 """Practice areas and their words: everyone signed in reads, the coordinator edits."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+import secrets
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from ..boroughs import borough_choices, borough_name
@@ -10,7 +23,7 @@ from ..forms import errors_onto
 from ..params import whole_number
 from ..permissions import ALL_ROLES, Role, roles_required
 from . import operations, queries
-from .forms import ConceptForm, LabelForm, RelationForm
+from .forms import ConceptForm, LabelForm, RelationForm, SkosUploadForm
 from .models import LabelKind
 from .search import display_label
 
@@ -215,5 +228,83 @@ def export_vocabulary(extension: str):
 
     fmt = "turtle" if extension == "ttl" else "json-ld"
     mimetype = "text/turtle" if extension == "ttl" else "application/ld+json"
-    return Response(export(fmt), mimetype=f"{mimetype}; charset=utf-8", headers={
+    # content_type, not mimetype: Flask adds "; charset=utf-8" to a text/ mimetype itself (it would be said twice).
+    return Response(export(fmt), content_type=f"{mimetype}; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="gm-practice-areas.{extension}"'})
+
+
+FORMATS_BY_EXTENSION = {"ttl": "turtle", "jsonld": "json-ld", "json": "json-ld", "rdf": "xml", "xml": "xml",
+                        "nt": "nt"}
+
+
+def _pending_path(token: str) -> Path:
+    """Where an uploaded SKOS file waits between its preview and the coordinator's confirmation."""
+    if not token or not token.replace("-", "").replace("_", "").isalnum() or len(token) > 64:
+        abort(404)
+    return Path(current_app.config["UPLOAD_FOLDER"]) / "skos-imports" / f"{token}.rdf"
+
+
+def _read_pending(token: str) -> tuple[str, str | None]:
+    path = _pending_path(token)
+    if not path.exists():
+        abort(404)
+    fmt, _, text = path.read_text(encoding="utf-8").partition("\n")
+    return text, fmt or None
+
+
+def _preview(text: str, fmt: str | None):
+    """What importing would change, or a message saying why the file cannot be imported."""
+    from rdflib.exceptions import ParserError
+
+    from .skos import import_text
+
+    try:
+        return import_text(text, fmt, actor=current_user, dry_run=True), None
+    except operations.TerminologyError as error:
+        return None, f"The file cannot be imported: {error}"
+    except (ParserError, SyntaxError, ValueError, TypeError) as error:
+        first = str(error).strip().splitlines()[0][:300] if str(error).strip() else type(error).__name__
+        return None, f"The file could not be read as SKOS ({fmt or 'format guessed'}): {first}"
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(C)
+def import_vocabulary():
+    form = SkosUploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        extension = Path(upload.filename or "").suffix.lower().lstrip(".")
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.file.errors.append("The file must be saved as UTF-8 text")
+        else:
+            fmt = FORMATS_BY_EXTENSION.get(extension)
+            summary, problem = _preview(text, fmt)
+            if problem:
+                form.file.errors.append(problem)
+            else:
+                token = secrets.token_urlsafe(16)
+                path = _pending_path(token)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(f"{fmt or ''}\n{text}", encoding="utf-8")
+                return render_template("terminology/import-preview.html", summary=summary, token=token,
+                                       filename=upload.filename)
+    return render_template("terminology/import.html", form=form)
+
+
+@bp.post("/import/confirm")
+@roles_required(C)
+def confirm_import():
+    from .skos import import_text
+
+    token = request.form.get("token", "")
+    text, fmt = _read_pending(token)
+    summary, problem = _preview(text, fmt)
+    if problem:
+        flash(problem, "error")
+        return redirect(url_for("terminology.import_vocabulary"))
+    summary = import_text(text, fmt, actor=current_user)
+    _pending_path(token).unlink(missing_ok=True)
+    flash(f"Imported: {summary}.", "success")
+    return redirect(url_for("terminology.list_concepts"))

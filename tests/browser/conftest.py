@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# SCREENSHOT_DIR puts screenshots elsewhere (for example /tmp/shots-17 while reviewing a change).
+ARTIFACTS = Path(os.environ.get("SCREENSHOT_DIR") or Path(__file__).resolve().parents[2] / "test-artifacts")
 
 
 @pytest.fixture(scope="session")
@@ -57,24 +58,34 @@ def browser_sign_in(page, user, password: str) -> None:
     page.wait_for_url(lambda url: "/sign-in" not in url)
 
 
+ALL_IMPACTS = ("minor", "moderate", "serious", "critical")
+_AXE_SCRIPT = None
+
+
 def axe_violations(page, minimum=("serious", "critical")) -> list[dict]:
-    """Run axe on the current page; return serious and critical violations."""
-    from axe_playwright_python.sync_playwright import Axe
+    """Run axe on the current page; return the violations of the impacts named (serious and critical unless told)."""
+    global _AXE_SCRIPT
+    if _AXE_SCRIPT is None:
+        from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page)
-    return [v for v in results.response["violations"] if v.get("impact") in minimum]
+        _AXE_SCRIPT = Axe().axe_script
+    # Injected once per page load (parsing axe is most of the cost of a check), then run as often as needed.
+    if page.evaluate("typeof window.axe") == "undefined":
+        page.evaluate(_AXE_SCRIPT)
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [v for v in results["violations"] if v.get("impact") in minimum]
 
 
-def assert_accessible(page) -> None:
-    """Fail with a readable list when axe finds serious or critical problems."""
-    violations = axe_violations(page)
+def assert_accessible(page, impacts=ALL_IMPACTS) -> None:
+    """Fail with a readable list when axe finds any problem (of the impacts named: every impact unless told)."""
+    violations = axe_violations(page, impacts)
     assert not violations, "\n".join(
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}" for v in violations)
 
 
-def screenshot(page, name: str) -> Path:
-    """Save a screenshot under test-artifacts/ for a person to look at."""
-    ARTIFACTS.mkdir(exist_ok=True)
+def screenshot(page, name: str, full_page: bool = True) -> Path:
+    """Save a screenshot under test-artifacts/ (or SCREENSHOT_DIR) for a person to look at."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path

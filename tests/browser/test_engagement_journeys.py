@@ -40,7 +40,7 @@ def test_a_rochdale_partner_sees_their_borough_the_gap_map_and_downloads_an_outr
     page.click(".govuk-service-navigation__link >> text=Engagement")
     expect(page.locator("h1")).to_have_text("Engagement and gaps")
     expect(page.locator(".leaflet-container")).to_be_visible()
-    expect(page.locator(".app-gap-legend")).to_contain_text("Gap index")
+    expect(page.locator(".geo-key .geo-legend").first).to_contain_text("Gap index")
     assert_accessible(page)
     screenshot(page, "engagement-overview-partner")
     page.click("text=Rochdale engagement by practice area")
@@ -62,8 +62,7 @@ def test_a_rochdale_partner_sees_their_borough_the_gap_map_and_downloads_an_outr
 
 def _click_borough(page, code):
     """Hide the markers, then click the middle of a borough's shape on the map as a person would."""
-    for label in page.locator(".leaflet-control-layers-overlays label").all():
-        box = label.locator("input")
+    for box in page.locator(".geo-key__overlay input").all():
         if box.is_checked():
             box.uncheck()
     point = page.evaluate("""(code) => {
@@ -89,9 +88,9 @@ def test_the_coordinator_sees_all_ten_boroughs_and_clicking_one_on_the_map_opens
     expect(page.locator("#borough-figures tbody tr")).to_have_count(11)
     assert_accessible(page)
     screenshot(page, "engagement-gap-map-coordinator")
-    page.click("text=Engagement rate")
-    expect(page.locator(".app-gap-legend")).to_contain_text("Engagement rate")
-    page.click("text=Gap index weighted by need")
+    page.locator(".geo-key__choice label", has_text="Engagement rate").click()
+    expect(page.locator(".geo-key .geo-legend").first).to_contain_text("Engagement rate")
+    page.locator(".geo-key__choice label", has_text="Gap index weighted by need").click()
     _click_borough(page, ROCHDALE)
     expect(page).to_have_url(re.compile(r"/engagement/boroughs/E08000005"))
     expect(page.locator("h1")).to_have_text("Rochdale: engagement by practice area")

@@ -1,9 +1,11 @@
-"""A sweep the way people use the service: every page each demo role can reach, at phone width.
+"""A sweep the way people use the service: every page each demo role can reach, on phones and a desktop.
 
 Each role seeds the real demo data, signs in, visits every link in the header and on the home page,
-then each page's own task buttons and the first item in its main table or list; every page must pass axe, log no console
-errors, ask no other host for anything, fit a 375 px screen without sideways scrolling and have
-exactly one h1. Problems are collected across pages so one run reports them all.
+then each page's own task buttons and the first item in its main table or list. Every page is loaded once
+and looked at 375, 320 and 1280 px wide (resizing, not reloading, so the sweep stays quick): it must have
+no axe finding of any impact at any width, log no console errors, ask no other host for anything, fit the
+phone widths without sideways scrolling and have exactly one h1. Problems are collected across pages so one
+run reports them all.
 """
 from __future__ import annotations
 
@@ -12,10 +14,17 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, browser_sign_in, screenshot
+from tests.browser.conftest import (
+    ALL_IMPACTS,
+    axe_violations,
+    browser_sign_in,
+    screenshot,
+)
 from tests.conftest import PASSWORD
 
 PHONE_WIDTH = 375
+# The phone width first (the page is loaded at it), then the narrowest phones, then a desktop.
+WIDTHS = (PHONE_WIDTH, 320, 1280)
 ROLES = ("coordinator", "finance", "partner.rochdale", "contributor")
 # Files, not pages: following them would start a download.
 NOT_PAGES = (".csv", ".ttl", ".json", ".jsonld", ".rdf", ".pdf", ".zip", ".xlsx", ".geojson")
@@ -67,33 +76,41 @@ def page_links(page, selector: str, origin: str) -> list[str]:
 
 
 def check_page(page, path: str, origin: str, label: str) -> list[str]:
-    """Visit path and return what is wrong with it (empty when nothing is)."""
+    """Visit path and return what is wrong with it at each width (empty when nothing is)."""
     page.hosts.clear()
     page.console_errors.clear()
+    page.set_viewport_size({"width": WIDTHS[0], "height": 800})
     response = page.goto(path)
     problems = []
     if response is None or response.status >= 400:
         return [f"{path}: HTTP {response.status if response else 'no response'}"]
     expect(page.locator("main")).to_be_visible()
     page.wait_for_load_state("load")
-    try:
-        assert_accessible(page)
-    except AssertionError as error:
-        problems.append(f"{path}: axe: {str(error).splitlines()[0]}")
     headings = page.locator("h1").count()
     if headings != 1:
         problems.append(f"{path}: {headings} h1 elements")
-    width = page.evaluate("document.documentElement.scrollWidth")
-    if width > PHONE_WIDTH:
-        problems.append(f"{path}: scrolls sideways at {PHONE_WIDTH} px (document is {width} px wide; "
-                        f"too wide: {page.evaluate(WIDEST_ELEMENTS, PHONE_WIDTH)})")
+    for width in WIDTHS:
+        if width != WIDTHS[0]:
+            page.set_viewport_size({"width": width, "height": 800})
+        for v in axe_violations(page, ALL_IMPACTS):
+            problems.append(f"{path} at {width} px: axe {v['id']} ({v['impact']}): {v['help']} at "
+                            f"{[n['target'] for n in v['nodes'][:3]]}")
+        if width <= PHONE_WIDTH:
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            if scroll > width:
+                problems.append(f"{path}: scrolls sideways at {width} px (document is {scroll} px wide; "
+                                f"too wide: {page.evaluate(WIDEST_ELEMENTS, width)})")
+        if width == PHONE_WIDTH:
+            name = path.strip("/").replace("/", "-").replace("?", "-").replace("=", "-").replace("&", "-") or "home"
+            # The first screenful only: a full-page picture of a long list costs seconds and says little more.
+            screenshot(page, f"sweep-{label}-{name}"[:120], full_page=False)
     others = page.hosts - {urlsplit(origin).netloc}
     if others:
         problems.append(f"{path}: requests to other hosts {sorted(others)}")
     if page.console_errors:
         problems.append(f"{path}: console errors {page.console_errors}")
-    name = path.strip("/").replace("/", "-").replace("?", "-").replace("=", "-").replace("&", "-") or "home"
-    screenshot(page, f"sweep-{label}-{name}"[:120])
+    for problem in problems:
+        print(f"SWEEP {label}: {problem}", flush=True)  # seen at once with -s, before the run ends
     return problems
 
 
@@ -106,7 +123,6 @@ def test_every_page_a_demo_role_reaches_is_accessible_and_fits_a_phone(browser_p
     user = db.session.scalar(db.select(User).where(User.email == f"{email_name}@example.org"))
     page = browser_page
     origin = live_server.url
-    page.set_viewport_size({"width": PHONE_WIDTH, "height": 800})
     browser_sign_in(page, user, PASSWORD)
     label = email_name.split(".")[0]
 

@@ -193,7 +193,7 @@ def test_hostile_borough_names_never_reach_the_page_raw(light_boundaries, text):
     assert text not in page
     # Exactly our own script elements: the label could not open or close one.
     soup = BeautifulSoup(page, "html.parser")
-    assert len(soup.find_all("script")) == 2
+    assert len(soup.find_all("script")) == 3  # Leaflet, the shared map behaviour (geo-maps.js) and the map
 
 
 def test_a_diverging_legend_leaves_out_classes_the_data_cannot_reach():
@@ -204,6 +204,19 @@ def test_a_diverging_legend_leaves_out_classes_the_data_cannot_reach():
     texts = [text for _, text in legend_entries(classes, values, "{:.2f}")]
     assert texts[0].startswith("0.00 to ") and texts[-1].endswith(" to 2.69")
     assert not any("-" in text for text in texts)
+
+
+def test_a_drawn_background_has_the_land_outline_borough_names_and_wards_when_given(light_boundaries):
+    layers = maps.drawn_base_layers(light_boundaries, wards=light_boundaries)
+    assert layers["land"]["type"] in ("Polygon", "MultiPolygon")
+    assert sorted(label[2] for label in layers["labels"]) == sorted(light_boundaries["name"])
+    for lat, lon, _ in layers["labels"]:
+        assert 53.3 < lat < 53.7 and -2.75 < lon < -1.9
+    assert len(layers["wards"]["features"]) == 10
+    m = maps.new_map(basemap=False)
+    maps.add_drawn_basemap(m, layers=layers)
+    script = maps.render_parts(m)["script"]
+    assert 'classList.add("geo-drawn")' in script and '"Wigan"' in script
 
 
 def test_rendering_leaves_folium_class_wide_settings_alone(light_boundaries):

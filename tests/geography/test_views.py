@@ -78,7 +78,19 @@ def test_with_a_tile_url_the_map_has_tiles_and_credits_openstreetmap(signed_in, 
     assert "https://tile.openstreetmap.org" in response.headers["Content-Security-Policy"]
     html = response.get_data(as_text=True)
     assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in html
-    assert "Map background © OpenStreetMap contributors" in page(response).get_text(" ")
+    assert "Map background: © OpenStreetMap contributors" in page(response).get_text(" ")
+    assert 'classList.add("geo-drawn")' not in html  # tiles, so no drawn background
+
+
+def test_without_a_tile_server_the_map_draws_its_own_background_with_borough_names(signed_in):
+    client, _ = signed_in()
+    response = client.get("/boroughs")
+    html = response.get_data(as_text=True)
+    assert 'classList.add("geo-drawn")' in html
+    for name in ("Bolton", "Wigan", "Manchester"):
+        assert f'"{name}"]' in html  # a label point [lat, lon, name]
+    assert "drawn by this service from the borough boundaries" in page(response).get_text(" ")
+    assert "img-src 'self' data:;" in response.headers["Content-Security-Policy"]
 
 
 def test_one_borough_shows_its_facts_and_map(signed_in):

@@ -16,4 +16,6 @@ ROUTES = {
     "terminology.add_unfound_as_label": {C},
     "terminology.dismiss_unfound": {C},
     "terminology.evidence_report": {C, P},
+    "terminology.import_vocabulary": {C},
+    "terminology.confirm_import": {C},
 }
