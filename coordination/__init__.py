@@ -73,7 +73,9 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_session_user)
     # Import every model module so metadata (and migrations) see all tables.
-    from . import audit  # noqa: F401
+    from . import audit, mail  # noqa: F401
+
+    mail.init_app(app)
 
     for area in AREAS:
         _import_optional(f"coordination.{area}.models")
@@ -90,10 +92,11 @@ def _import_optional(module: str):
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import assets, home
+    from . import assets, audit_views, home
 
     app.register_blueprint(home.bp)
     app.register_blueprint(assets.bp)
+    app.register_blueprint(audit_views.bp)
     for area in AREAS:
         views = _import_optional(f"coordination.{area}.views")
         if views is not None:
@@ -108,9 +111,10 @@ def _init_maps() -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from . import demo
+    from . import demo, mail
 
     app.cli.add_command(demo.demo_cli)
+    app.cli.add_command(mail.mail_cli)
     for area in AREAS:
         cli = _import_optional(f"coordination.{area}.cli")
         for command in getattr(cli, "commands", []):

@@ -13,4 +13,6 @@ ROUTES = {
     "home.healthz": "public",
     "home.accessibility": "public",
     "home.privacy": "public",
+    "audit.audit_log": {C},
+    "audit.audit_csv": {C},
 }
