@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 PENNY = Decimal("0.01")
 
 # Pounds as people type them: '12', '12.5', '12.50', '£1,234.50'. Commas only between groups of three.
-_AMOUNT = re.compile(r"(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<pence>\d*))?")
+_AMOUNT = re.compile(r"(?P<whole>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.(?P<pence>[0-9]*))?")
 
 
 class MoneyError(ValueError):
@@ -26,7 +26,7 @@ def parse_pence(text: str) -> int:
         raise MoneyError("Enter an amount of 0 or more, without a minus sign")
     match = _AMOUNT.fullmatch(cleaned)
     if match is None:
-        if "," in cleaned and re.fullmatch(r"[\d,]+(\.\d*)?", cleaned):
+        if "," in cleaned and re.fullmatch(r"[0-9,]+(\.[0-9]*)?", cleaned):
             raise MoneyError(f"'{original.strip()}' has a comma in the wrong place. Use commas only between "
                              "thousands, like 1,234.50, or leave them out")
         raise MoneyError(f"'{original.strip()}' is not an amount of money. Enter numbers only, like 12.50")

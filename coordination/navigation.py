@@ -38,6 +38,8 @@ NAV_ITEMS = [
             "Pay approved claims in batches."),
     NavItem("accounts.list_accounts", "Accounts", (C,),
             "Create accounts, send set-up links and disable access."),
+    NavItem("audit.audit_log", "Audit log", (C,),
+            "Who changed what and when, with the values before and after."),
 ]
 
 

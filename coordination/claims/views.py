@@ -416,7 +416,7 @@ def _access_needs(claim) -> str | None:
     """Coordinators see the contributor's access needs; finance and others do not."""
     if current_user.role != C:
         return None
-    return operations.get_profile(claim.claimant).access_needs
+    return operations.payment_profile(claim).access_needs
 
 
 @bp.get("/claims/receipts/<int:receipt_id>")
