@@ -616,12 +616,23 @@ STATE_MESSAGES = {
 }
 
 
+def _paid_words(claim: Claim) -> str:
+    """What was paid and how: money to the bank, and a voucher for the fee when that was the choice."""
+    parts = []
+    if claim.bank_pence:
+        parts.append(f"{format_money(claim.bank_pence)} to your bank account")
+    if claim.fee_as_voucher_pence:
+        parts.append(f"a voucher worth {format_money(claim.fee_as_voucher_pence)} for your fee")
+    return " and ".join(parts) or format_money(0)
+
+
 def _notify(claim: Claim, state: ClaimState) -> None:
     """Tell the contributor in the app (when they have an account) and queue the same words by email."""
     from .queries import due_date
 
     due = due_date(claim)
-    message = STATE_MESSAGES[state].format(ref=claim.reference, total=format_money(claim.total_pence),
+    total = _paid_words(claim) if state == ClaimState.PAID else format_money(claim.total_pence)
+    message = STATE_MESSAGES[state].format(ref=claim.reference, total=total,
                                            due=f"{due.day} {due:%B %Y}" if due else "soon")
     if claim.claimant_id is not None:
         db.session.add(Notification(user_id=claim.claimant_id, claim_id=claim.id, message=message))
