@@ -190,3 +190,31 @@ def test_paying_a_batch_of_200_claims_sends_no_email_in_the_request_and_queues_o
     assert db.session.scalar(select(db.func.count()).select_from(mail.OutboxMessage)) == 200
     assert db.session.scalar(select(db.func.count()).select_from(Claim).where(Claim.state == ClaimState.PAID)) == 200
     assert mail.send_pending()["sent"] == 200 and len(calls) == 200
+
+
+def test_batches_built_at_the_same_moment_get_distinct_numbers_with_no_gaps(app, make_claim, quick_user):
+    import threading
+
+    claim_ids = [make_claim(state="approved").id for _ in range(5)]
+    payer_ids = [quick_user("finance").id for _ in range(5)]
+    db.session.remove()
+    barrier = threading.Barrier(5)
+    results: list = []
+
+    def worker(claim_id, payer_id):
+        with app.app_context():
+            payer = db.session.get(User, payer_id)
+            barrier.wait()
+            try:
+                results.append(ops.create_batch(actor=payer, claim_ids=[claim_id]).number)
+            except Exception as error:  # a lock error would be a failure to see, not to hide
+                results.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=pair) for pair in zip(claim_ids, payer_ids)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [1, 2, 3, 4, 5], results
