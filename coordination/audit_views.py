@@ -55,7 +55,8 @@ def _query(filters: dict):
         query = query.where(AuditEntry.action == filters["action"])
     # Dates are UK days; the log keeps naive UTC, so widen by the hour of British Summer Time and filter exactly.
     if filters["from"]:
-        query = query.where(AuditEntry.at >= datetime.combine(filters["from"], datetime.min.time()) - timedelta(hours=1))
+        start = datetime.combine(filters["from"], datetime.min.time())
+        query = query.where(AuditEntry.at >= start - timedelta(hours=1))
     if filters["to"]:
         query = query.where(AuditEntry.at < datetime.combine(filters["to"] + timedelta(days=1), datetime.min.time()))
     return query.order_by(AuditEntry.id.desc())

@@ -3,9 +3,10 @@ import csv
 import io
 from datetime import date, timedelta
 
-from coordination.claims import operations as ops
+from tests.claims import conftest as _claim_fixtures
 from tests.conftest import page, sign_in
-from tests.claims.conftest import make_claim, quick_user  # noqa: F401 (claim factories)
+
+make_claim, quick_user = _claim_fixtures.make_claim, _claim_fixtures.quick_user  # the claim factories
 
 
 def test_the_audit_page_filters_by_person_record_action_and_date_in_plain_words(app, create_user, make_claim):

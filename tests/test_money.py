@@ -1,6 +1,7 @@
 """Strict money parsing: at most two decimal places, commas only between thousands, round trips with format."""
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from coordination.money import MoneyError, format_money, parse_pence, to_pence
 

@@ -585,8 +585,9 @@ def plausibility_warnings(claim: Claim) -> list[str]:
     miles = sum(line.quantity_hundredths for line in claim.lines if line.kind in MILEAGE_KINDS) / 100
     if miles > MILES_WARNING:
         warnings.append(f"The claim has {miles:,.0f} miles, more than {MILES_WARNING} in one claim.")
-    days = sum(Decimal(line.quantity_hundredths) / 100 * {LineKind.FULL_DAY_FEE: 1, LineKind.HALF_DAY_FEE: Decimal("0.5")}
-               .get(line.kind, 0) for line in claim.lines) + Decimal(0)
+    day_share = {LineKind.FULL_DAY_FEE: Decimal(1), LineKind.HALF_DAY_FEE: Decimal("0.5")}
+    days = sum((Decimal(line.quantity_hundredths) / 100 * day_share.get(line.kind, 0) for line in claim.lines),
+               Decimal(0))
     hours = sum((Decimal(line.quantity_hundredths) / 100 for line in claim.lines if line.kind == LineKind.HOURLY_FEE),
                 Decimal(0))
     if claim.activity_date and (claim.claimant_id or claim.person_id):

@@ -38,7 +38,8 @@ class Setting:
             return "Yes" if value else "No"
         if self.unit == "money":
             return format_money(value)
-        return f"{value:,}" + {"pence_per_mile": "p a mile", "miles": " miles", "working_days": " working days"}[self.unit]
+        units = {"pence_per_mile": "p a mile", "miles": " miles", "working_days": " working days"}
+        return f"{value:,}{units[self.unit]}"
 
     def parse(self, text: str | None) -> int:
         """A typed value as an integer within the bounds; ValueError with a plain message otherwise."""

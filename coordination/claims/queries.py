@@ -149,7 +149,8 @@ def tax_year_totals(user: User, today: date | None = None) -> dict:
     The benefits reminder counts fees only; reimbursed expenses are not income."""
     today = today or _uk_date(utcnow())
     start = tax_year_start(today)
-    rows = db.session.execute(select(Claim.payment_preference, func.sum(Claim.fee_pence), func.sum(Claim.expenses_pence))
+    rows = db.session.execute(select(Claim.payment_preference, func.sum(Claim.fee_pence),
+                                     func.sum(Claim.expenses_pence))
                               .where(Claim.claimant_id == user.id, Claim.state == ClaimState.PAID,
                                      Claim.paid_at >= datetime(start.year, 4, 5, 23, 0))
                               .group_by(Claim.payment_preference)).all()

@@ -8,7 +8,13 @@ from sqlalchemy import select
 
 from coordination.audit import AuditEntry
 from coordination.claims import operations as ops
-from coordination.claims.models import Claim, ClaimChange, ClaimState, Notification, PaymentPreference
+from coordination.claims.models import (
+    Claim,
+    ClaimChange,
+    ClaimState,
+    Notification,
+    PaymentPreference,
+)
 from coordination.communities.models import Person
 from coordination.extensions import db
 from tests.claims.conftest import png_bytes
@@ -51,7 +57,8 @@ def test_a_coordinator_enters_a_phone_claim_for_a_person_without_an_account_in_t
     assert "I confirm Jo Clarke told me these details" in soup.select_one("label[for=declaration]").get_text()
     assert client.post(f"/claims/{claim.id}/send", data={"declaration": "y"}).status_code == 302
     soup = page(client.get(f"/claims/{claim.id}"))
-    assert "you entered this claim, so another coordinator must approve it" in soup.select_one("#not-allowed").get_text()
+    reason = soup.select_one("#not-allowed").get_text()
+    assert "you entered this claim, so another coordinator must approve it" in reason
     assert not [o for o in soup.select("input[name=decision]") if o["value"] == "approve"]
     other = app.test_client()
     sign_in(other, bilal)
@@ -212,7 +219,8 @@ def test_plausibility_warnings_must_be_acknowledged_before_approving(app, create
     assert "more than 500 in one claim" in warnings and "more than one day for one date" in warnings
     soup = page(client.post(f"/claims/{claim.id}/decide", data={"decision": "approve"}))
     assert any("Tick the box to say you have checked the warnings" in m for m in error_messages(soup))
-    assert client.post(f"/claims/{claim.id}/decide", data={"decision": "approve", "acknowledge": "y"}).status_code == 302
+    approved = client.post(f"/claims/{claim.id}/decide", data={"decision": "approve", "acknowledge": "y"})
+    assert approved.status_code == 302
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "claims.approve"))
     assert len(entry.after["warnings_acknowledged"]) == 2
 

@@ -5,13 +5,19 @@ import io
 from datetime import date, datetime, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from coordination.accounts.models import User
 from coordination.claims import operations as ops
 from coordination.claims import queries
-from coordination.claims.models import Claim, ClaimState, PaymentBatch, PaymentPreference
+from coordination.claims.models import (
+    Claim,
+    ClaimState,
+    PaymentBatch,
+    PaymentPreference,
+)
 from coordination.extensions import db
 from tests.conftest import page, sign_in
 

@@ -2,11 +2,18 @@
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from coordination.claims.forms import PolicyForm
 from coordination.claims.models import LineKind
-from coordination.claims.pricing import DEFAULT_RATES, LINE_RULES, SETTINGS, SETTINGS_BY_NAME, price_line
+from coordination.claims.pricing import (
+    DEFAULT_RATES,
+    LINE_RULES,
+    SETTINGS,
+    SETTINGS_BY_NAME,
+    price_line,
+)
 from tests.conftest import error_messages, page
 
 POLICY = SimpleNamespace(**DEFAULT_RATES)
