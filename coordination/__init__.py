@@ -17,13 +17,18 @@ from .extensions import csrf, db, include_in_migrations, login_manager, migrate
 AREAS = ("accounts", "geography", "organisations", "terminology", "claims", "communities", "engagement")
 
 
-def create_app(config_name: str | None = None) -> Flask:
-    """Build the app for 'development', 'test' or 'production' (default: FLASK_CONFIG or development)."""
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    """Build the app for 'development', 'test' or 'production' (default: FLASK_CONFIG or development).
+
+    Keyword arguments override single settings, e.g. create_app("test", SQLALCHEMY_DATABASE_URI=url,
+    INSTANCE_PATH=folder), so callers need no environment variables.
+    """
     config_name = config_name or os.environ.get("FLASK_CONFIG", "development")
     config = configs[config_name]
     app = Flask(__name__, static_folder=str(ROOT / "coordination" / "static"), static_url_path="/static",
-                instance_path=config.INSTANCE_PATH)
+                instance_path=str(overrides.get("INSTANCE_PATH", config.INSTANCE_PATH)))
     app.config.from_object(config)
+    app.config.update(overrides)
     config.init_app(app)
     os.makedirs(app.instance_path, exist_ok=True)
     _init_templates(app)

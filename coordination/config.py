@@ -10,11 +10,12 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
 
 
-def _development_secret_key() -> str:
+def _development_secret_key(instance: str | Path | None = None) -> str:
     """Generate a secret key once and keep it under instance/ so sessions survive restarts."""
-    path = INSTANCE / "secret_key"
+    folder = Path(instance) if instance is not None else INSTANCE
+    path = folder / "secret_key"
     if not path.exists():
-        INSTANCE.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
@@ -79,7 +80,7 @@ class DevelopmentConfig(Config):
     @staticmethod
     def init_app(app) -> None:
         if not app.config.get("SECRET_KEY"):
-            app.config["SECRET_KEY"] = _development_secret_key()
+            app.config["SECRET_KEY"] = _development_secret_key(app.instance_path)
 
 
 class TestConfig(Config):

@@ -1,10 +1,67 @@
-"""Friendly error pages: plain English, no stack traces or SQL."""
+"""The one error path: operations raise OperationError; views and the app turn it into a page.
+
+* `OperationError(message, field=None)` – a change that cannot be made. Views that show a form put the
+  message back onto it with `coordination.forms.errors_onto(form, default_field)`; views that only post
+  and redirect use `flash_errors()`. One that escapes both is answered app-wide with its status.
+* `NotAllowed` → 403, `Conflict` → 409, `NotFound` → 404, anything else → its `status` (400).
+* Friendly pages for HTTP errors: plain English, no stack traces or SQL; JSON for `/api/`.
+"""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from contextlib import contextmanager
+
+from flask import Flask, flash, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
+
+
+class OperationError(ValueError):
+    """A change that cannot be made, with a message for the person; `field` names the form field it is about."""
+
+    status = 400
+    on_form = True  # errors_onto() puts it back on the form; False: answered app-wide with `status`
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotAllowed(OperationError):
+    """This person may not make this change (403)."""
+
+    status = 403
+    on_form = False
+
+
+class Conflict(OperationError):
+    """Someone else changed the record first (409): reload and try again."""
+
+    status = 409
+
+
+class NotFound(OperationError):
+    """The thing to change does not exist (404)."""
+
+    status = 404
+    on_form = False
+
+
+@contextmanager
+def flash_errors(category: str = "error"):
+    """For post-and-redirect views: an OperationError inside the block becomes a flashed message.
+
+    The block stops at the error; the view carries on after it (usually to its redirect). Errors that are
+    not about the change itself (`on_form` False: 403, 404) go on to the app-wide handler.
+    """
+    try:
+        yield
+    except OperationError as error:
+        if not error.on_form:
+            raise
+        db.session.rollback()
+        flash(str(error), category)
 
 MESSAGES = {
     400: ("Something was wrong with that request", "Go back and try again. If it keeps happening, contact your coordinator."),
@@ -22,13 +79,21 @@ MESSAGES = {
 def _render(status: int, description: str | None = None):
     title, advice = MESSAGES.get(status, MESSAGES[500])
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-        return jsonify({"error": title, "status": status}), status
+        body = {"error": title, "status": status}
+        if description:
+            body["detail"] = description
+        return jsonify(body), status
     return render_template("errors/error.html", status=status, title=title, advice=advice,
                            description=description), status
 
 
 def init_app(app: Flask) -> None:
-    """Register handlers for HTTP errors and unexpected exceptions."""
+    """Register handlers for operation errors, HTTP errors and unexpected exceptions."""
+
+    @app.errorhandler(OperationError)
+    def handle_operation(error: OperationError):
+        db.session.rollback()
+        return _render(error.status, str(error))
 
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException):

@@ -7,6 +7,7 @@ from flask import Flask
 from flask_login import current_user
 
 from .boroughs import borough_name
+from .disclosure import format_protected
 from .money import format_money
 from .navigation import nav_links
 from .timeutil import to_uk
@@ -36,6 +37,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(borough_name, "borough_name")
+    app.add_template_filter(format_protected, "protected")
 
     from . import audit
 

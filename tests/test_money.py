@@ -1,6 +1,6 @@
 """Strict money parsing: at most two decimal places, commas only between thousands, round trips with format."""
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coordination.money import MoneyError, format_money, parse_pence, to_pence
@@ -30,17 +30,20 @@ def test_to_pence_reads_typed_text_strictly():
         to_pence(1.5)
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(min_value=0, max_value=10**12))
 def test_formatting_then_parsing_gives_back_the_same_pence(pence):
     assert parse_pence(format_money(pence)) == pence
     assert parse_pence(format_money(pence).replace(",", "")) == pence
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=0, max_value=99))
 def test_any_pounds_and_pence_typed_plainly_are_read_exactly(pounds, pence):
     assert parse_pence(f"{pounds}.{pence:02d}") == pounds * 100 + pence
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(alphabet="0123456789,.", min_size=1, max_size=12))
 def test_anything_accepted_formats_back_to_the_same_amount(text):
     try:

@@ -7,7 +7,7 @@ from wtforms import EmailField, PasswordField, RadioField, SelectMultipleField, 
 from wtforms.validators import Email, EqualTo
 
 from ..forms import Length, Required, StrippedForm
-from ..permissions import ROLE_TITLES
+from ..permissions import Role
 
 
 class SignInForm(StrippedForm):
@@ -40,7 +40,7 @@ class AccountForm(StrippedForm):
 
     name = StringField("Full name", validators=[Required("Enter the person's name"), Length("Name", max=120)],
                        widget=GovTextInput())
-    role = RadioField("Role", choices=[(r.value, t) for r, t in ROLE_TITLES.items()],
+    role = RadioField("Role", choices=Role.choices(),
                       validators=[Required("Choose a role")], widget=GovRadioInput())
     boroughs = SelectMultipleField("Boroughs this partner speaks for", widget=GovCheckboxesInput(),
                                    description="Only for local partners.")

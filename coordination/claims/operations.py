@@ -12,9 +12,10 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit
+from .. import audit, errors
 from ..accounts.models import User
 from ..communities.models import Person
+from ..errors import OperationError
 from ..extensions import db
 from ..mail import queue_email
 from ..money import MoneyError, format_money, parse_pence
@@ -26,20 +27,16 @@ from .models import (AGREED_KINDS, EDITABLE_STATES, FEE_KINDS, MILEAGE_KINDS, RE
 from .pricing import DEFAULT_RATES, SETTINGS_BY_NAME, price_line, tax_year_start
 
 
-class ClaimError(ValueError):
+class ClaimError(OperationError):
     """A change that cannot be made, with a plain-English message; `field` names the form field to flag."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+
+class NotAllowed(ClaimError, errors.NotAllowed):
+    """The person may not make this change (403 when it reaches the app-wide handler)."""
 
 
-class NotAllowed(ClaimError):
-    """The person may not make this change (shown as 403 by views)."""
-
-
-class Conflict(ClaimError):
-    """Someone else changed the claim first (two clicks, two tabs, two workers)."""
+class Conflict(ClaimError, errors.Conflict):
+    """Someone else changed the claim first (two clicks, two tabs, two workers): 409."""
 
 
 MAX_RECEIPT_BYTES = 10 * 1024 * 1024

@@ -10,7 +10,7 @@ from wtforms.validators import Optional
 
 from ..forms import Length, Required, StrippedForm
 from .importer import TARGETS
-from .models import TYPE_TITLES
+from .models import OrganisationType
 
 
 class DayMonthYearField(DateField):
@@ -31,7 +31,7 @@ class OrganisationForm(StrippedForm):
 
     name = StringField("Name", validators=[Required("Enter the organisation's name"), Length("Name", max=255)],
                        widget=GovTextInput())
-    org_type = RadioField("Type", choices=[(k.value, t) for k, t in TYPE_TITLES.items()],
+    org_type = RadioField("Type", choices=OrganisationType.choices(),
                           validators=[Required("Choose the type of organisation")], widget=GovRadioInput())
     description = TextAreaField("What the organisation does", validators=[Length("Description", max=5000)],
                                 widget=GovTextArea())

@@ -17,6 +17,7 @@ from sqlalchemy import func, insert, select, text, update
 from geo.postcodes import lookup_postcodes
 
 from .. import audit
+from ..errors import OperationError
 from ..extensions import db
 from ..spreadsheet import csv_text
 from ..terminology.matching import normalise
@@ -54,7 +55,7 @@ TARGETS = {
 REPORT_HEADER = ["row", "name", "reason"]
 
 
-class ImportFailed(Exception):
+class ImportFailed(OperationError):
     """The import could not run; nothing was written."""
 
 

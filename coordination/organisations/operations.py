@@ -9,21 +9,18 @@ from sqlalchemy import select, update
 from geo.postcodes import lookup_postcode, postcode_problem
 
 from .. import audit
-from ..accounts.models import hash_token
+from ..errors import OperationError
 from ..extensions import db
 from ..terminology.models import Concept
 from ..timeutil import utcnow
+from ..tokens import hash_token
 from . import validation as v
 from .models import (ApiToken, LocationStatus, Organisation, OrganisationBorough, OrganisationStatus,
                      OrganisationType)
 
 
-class OrganisationError(ValueError):
+class OrganisationError(OperationError):
     """A change that cannot be made; `field` names the form field to attach the message to."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 SNAPSHOT_FIELDS = ("name", "description", "org_type", "charity_number", "company_number", "website", "email",

@@ -15,7 +15,9 @@ from flask_login import current_user
 import geo.maps
 
 from ..boroughs import borough_choices, borough_name
+from ..errors import flash_errors
 from ..extensions import csrf, db
+from ..forms import errors_onto
 from ..geography.queries import map_boundaries, new_page_map
 from ..params import MAX_PAGE, whole_number
 from ..spreadsheet import csv_download
@@ -74,21 +76,13 @@ def _organisation_form(**kwargs) -> OrganisationForm:
                             practice_area_choices=queries.practice_area_choices(), **kwargs)
 
 
-def _attach(form, error: operations.OrganisationError) -> None:
-    field = getattr(form, error.field or "name", form.name)
-    field.errors = list(field.errors or []) + [str(error)]
-
-
 @bp.route("/organisations/new", methods=["GET", "POST"])
 @roles_required(C)
 def create_organisation():
     form = _organisation_form()
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "name"):
             org = operations.create_organisation(form.data_for_operation(), actor=current_user)
-        except operations.OrganisationError as error:
-            _attach(form, error)
-        else:
             flash(f"Added {org.name}.", "success")
             return redirect(url_for("organisations.show_organisation", org_id=org.id))
     return render_template("organisations/form.html", form=form, org=None)
@@ -104,11 +98,8 @@ def edit_organisation(org_id: int):
         form.operates_in.data = org.operates_in_codes
         form.practice_areas.data = [c.id for c in org.practice_areas]
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "name"):
             operations.update_organisation(org, form.data_for_operation(), actor=current_user)
-        except operations.OrganisationError as error:
-            _attach(form, error)
-        else:
             flash(f"Saved {org.name}.", "success")
             return redirect(url_for("organisations.show_organisation", org_id=org.id))
     return render_template("organisations/form.html", form=form, org=org)
@@ -128,11 +119,8 @@ def reopen_organisation(org_id: int):
 
 def _change_status(org_id, operation, message):
     org = queries.get_organisation_or_404(org_id)
-    try:
+    with flash_errors():
         operation(org, actor=current_user)
-    except operations.OrganisationError as error:
-        flash(str(error), "error")
-    else:
         flash(message.format(org.name), "success")
     return redirect(url_for("organisations.show_organisation", org_id=org.id))
 
@@ -149,11 +137,8 @@ def merge_organisation(org_id: int):
         if duplicate is None:
             form.duplicate_id.errors = [f"There is no record number {form.duplicate_id.data}"]
         else:
-            try:
+            with errors_onto(form, "duplicate_id"):
                 operations.merge_organisations(org, duplicate, actor=current_user)
-            except operations.OrganisationError as error:
-                form.duplicate_id.errors = [str(error)]
-            else:
                 flash(f"Merged {duplicate.name} (record {duplicate.id}) into {org.name}.", "success")
                 return redirect(url_for("organisations.show_organisation", org_id=org.id))
     return render_template("organisations/merge.html", org=org, form=form,
@@ -197,11 +182,8 @@ def import_upload():
     if form.validate_on_submit():
         _forget_old_uploads()
         raw = form.file.data.read()
-        try:
+        with errors_onto(form, "file"):
             importer.read_csv(raw)
-        except importer.ImportFailed as error:
-            form.file.errors = [str(error)]
-        else:
             # Kept under a random name so reloading the mapping page never loses the upload.
             upload_id = secrets.token_hex(16)
             with open(_upload_path(upload_id), "wb") as handle:
@@ -228,12 +210,9 @@ def import_mapping(upload_id: str):
     if form.validate_on_submit():
         mapping = {target: int(getattr(form, f"col_{target}").data) for target in importer.TARGETS
                    if getattr(form, f"col_{target}").data}
-        try:
+        with errors_onto(form, "col_name"):
             summary = importer.import_organisations(upload, mapping, form.operates_in.data, actor=current_user,
                                                     source=_source_name(upload_id))
-        except importer.ImportFailed as error:
-            form.col_name.errors = list(form.col_name.errors) + [str(error)]
-        else:
             with open(_upload_path(upload_id, ".report.csv"), "w", encoding="utf-8-sig", newline="") as handle:
                 handle.write(summary.report_csv())
             os.remove(path)  # imported: the file's contact details are now in the directory, not kept twice
@@ -357,11 +336,8 @@ def api_openreferral():
 def list_tokens():
     form = TokenForm()
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "name"):
             token, secret = operations.issue_api_token(form.name.data, actor=current_user)
-        except operations.OrganisationError as error:
-            form.name.errors = [str(error)]
-        else:
             return render_template("organisations/token-issued.html", token=token, secret=secret)
     return render_template("organisations/tokens.html", form=form, tokens=queries.list_api_tokens())
 
@@ -374,10 +350,7 @@ def revoke_token(token_id: int):
         from flask import abort
 
         abort(404)
-    try:
+    with flash_errors():
         operations.revoke_api_token(token, actor=current_user)
-    except operations.OrganisationError as error:
-        flash(str(error), "error")
-    else:
         flash(f"The token for {token.name} no longer works.", "success")
     return redirect(url_for("organisations.list_tokens"))

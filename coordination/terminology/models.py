@@ -8,6 +8,7 @@ from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Inte
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..enums import TitledEnum
 from ..extensions import db, value_enum
 from ..timeutil import utcnow
 
@@ -15,24 +16,15 @@ GM_AREA = "GM"  # a local label for Greater Manchester as a whole has no borough
 
 
 
-class LabelKind(str, enum.Enum):
-    ALT = "alt"          # a synonym people use
-    HIDDEN = "hidden"    # misspellings and abbreviations: searched, never shown
-    LOCAL = "local"      # the preferred word in one borough or across Greater Manchester
-
-    @property
-    def title(self) -> str:
-        return {"alt": "Other name", "hidden": "Hidden (misspelling or abbreviation)",
-                "local": "Local preferred name"}[self.value]
+class LabelKind(TitledEnum):
+    ALT = "alt", "Other name"  # a synonym people use
+    HIDDEN = "hidden", "Hidden (misspelling or abbreviation)"  # searched, never shown
+    LOCAL = "local", "Local preferred name"  # the preferred word in one borough or across Greater Manchester
 
 
-class LabelStatus(str, enum.Enum):
-    PROPOSED = "proposed"
-    AGREED = "agreed"
-
-    @property
-    def title(self) -> str:
-        return self.value.capitalize()
+class LabelStatus(TitledEnum):
+    PROPOSED = "proposed", "Proposed"
+    AGREED = "agreed", "Agreed"
 
 
 class RelationKind(str, enum.Enum):

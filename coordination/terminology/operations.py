@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..errors import OperationError
 from ..extensions import db
 from ..timeutil import utcnow
 from .matching import normalise
@@ -18,7 +19,7 @@ SCHEME_URI = "https://gm-vcse.example.org/concepts"
 MAX_LABEL = 200
 
 
-class TerminologyError(ValueError):
+class TerminologyError(OperationError):
     """A change to the vocabulary that cannot be made, with a message for the person."""
 
 

@@ -111,7 +111,8 @@ _claims = st.lists(st.tuples(st.integers(0, 3), st.sampled_from(list(PaymentPref
                              st.integers(0, 50_000), st.integers(0, 50_000)), max_size=25)
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(_claims)
 def test_the_csv_columns_sum_exactly_to_the_claims_lines_and_no_voucher_or_declined_fee_reaches_the_bank(mix):
     people = [User(id=i + 1, name=f"Person {i}", email=f"p{i}@example.org") for i in range(4)]

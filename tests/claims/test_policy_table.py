@@ -2,7 +2,7 @@
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coordination.claims.forms import PolicyForm
@@ -46,6 +46,7 @@ def test_the_policy_page_prefills_from_the_table_and_refuses_stray_separators(si
     assert any("comma in the wrong place" in m for m in error_messages(soup))
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(before=st.integers(0, 2_000_000), miles=st.integers(1, 2_000_000), passengers=st.integers(0, 8))
 def test_car_miles_switch_rate_exactly_at_the_threshold(before, miles, passengers):
     threshold = POLICY.car_threshold_miles * 100
@@ -57,6 +58,7 @@ def test_car_miles_switch_rate_exactly_at_the_threshold(before, miles, passenger
     assert priced.amount_pence >= 0
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(kind=st.sampled_from([k for k, r in LINE_RULES.items() if r.style == "cost"]),
        cost=st.integers(0, 10_000_00))
 def test_costs_are_paid_as_asked_up_to_the_cap_and_never_more(kind, cost):
@@ -66,6 +68,7 @@ def test_costs_are_paid_as_asked_up_to_the_cap_and_never_more(kind, cost):
     assert priced.amount_pence == (min(cost, cap) if cap is not None else cost)
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(kind=st.sampled_from([k for k, r in LINE_RULES.items() if r.style == "fee"]),
        hundredths=st.integers(1, 100_000))
 def test_fees_are_the_rate_times_the_quantity_rounded_half_up(kind, hundredths):

@@ -1,0 +1,85 @@
+"""An independent attacker for disclosure tests: what can a reader work out from what is published?
+
+It shares no code with coordination/disclosure.py. It takes the published figures (a value, or
+"fewer than 5", or "not shown"), every linear relation the reader knows between them, and for each
+hidden figure solves one linear programme over *all* hidden figures at once for its least and
+greatest possible value (scipy's HiGHS), with "fewer than 5" meaning 1..4 and "not shown" meaning
+at least 1 (zeros are always shown; the service promises nothing more about a "not shown" figure).
+"""
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+from scipy.optimize import linprog
+
+SMALL, NOT_SHOWN = "fewer than 5", "not shown"
+
+
+def ranges(published: dict, relations: list[tuple[dict, str, float]], not_shown_low: float = 1.0) -> dict:
+    """{hidden key: (least, greatest)} given published {key: int | SMALL | NOT_SHOWN} and relations
+    ({key: coefficient}, "==" or "<=", constant)."""
+    hidden = [k for k, v in published.items() if v in (SMALL, NOT_SHOWN)]
+    if not hidden:
+        return {}
+    position = {k: n for n, k in enumerate(hidden)}
+    eq, eq_b, ub, ub_b = [], [], [], []
+    for terms, op, constant in relations:
+        row = np.zeros(len(hidden))
+        rhs = float(constant)
+        for key, coef in terms.items():
+            value = published[key]
+            if key in position:
+                row[position[key]] += coef
+            else:
+                rhs -= coef * value
+        if not row.any():
+            continue
+        (eq if op == "==" else ub).append(row)
+        (eq_b if op == "==" else ub_b).append(rhs)
+    bounds = [(1, 4) if published[k] == SMALL else (not_shown_low, None) for k in hidden]
+    args = {"bounds": bounds, "method": "highs"}
+    if eq:
+        args.update(A_eq=np.array(eq), b_eq=np.array(eq_b))
+    if ub:
+        args.update(A_ub=np.array(ub), b_ub=np.array(ub_b))
+    found = {}
+    for key in hidden:
+        c = np.zeros(len(hidden))
+        c[position[key]] = 1
+        low, high = linprog(c, **args), linprog(-c, **args)
+        assert low.status in (0, 3) and high.status in (0, 3), f"published figures are inconsistent: {low.message}"
+        found[key] = (low.fun if low.status == 0 else -math.inf, -high.fun if high.status == 0 else math.inf)
+    return found
+
+
+def leaks(published: dict, relations: list, truth: dict | None = None) -> list[str]:
+    """Every way the published figures say more than "fewer than 5" / "not shown" (empty when safe)."""
+    problems = []
+    for key, (low, high) in ranges(published, relations).items():
+        if published[key] == SMALL:
+            if low > 1 + 1e-6 or high < 4 - 1e-6:
+                problems.append(f"{key!r} is 'fewer than 5' but must be within [{low:g}, {high:g}]")
+        elif high - low < 0.5:
+            problems.append(f"{key!r} is 'not shown' but must be {low:g}")
+        if truth is not None and not (low - 1e-6 <= truth[key] <= high + 1e-6):
+            problems.append(f"{key!r} true value {truth[key]} outside derived [{low:g}, {high:g}]")
+    return problems
+
+
+def integer_values(published: dict, relations: list, key, cap: int = 40) -> set[int]:
+    """Exact integer values `key` can take (enumerates; only for a handful of hidden figures)."""
+    hidden = [k for k, v in published.items() if v in (SMALL, NOT_SHOWN)]
+    choices = [range(1, 5) if published[k] == SMALL else range(1, cap + 1) for k in hidden]
+    possible = set()
+    for combo in itertools.product(*choices):
+        values = {**published, **dict(zip(hidden, combo))}
+        if all(_holds(values, terms, op, constant) for terms, op, constant in relations):
+            possible.add(values[key])
+    return possible
+
+
+def _holds(values, terms, op, constant) -> bool:
+    total = sum(coef * values[k] for k, coef in terms.items())
+    return total == constant if op == "==" else total <= constant
