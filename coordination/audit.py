@@ -145,6 +145,8 @@ def changes(entry: AuditEntry) -> list[tuple[str, str, str]]:
         old, new = before.get(key), after.get(key)
         if key in before and key in after and old == new:
             continue
+        if key not in before and new in (None, "", [], {}):
+            continue  # nothing was set: leave it out rather than list empty values
         rows.append((_label(key), _words(old, key) if key in before else "", _words(new, key) if key in after else ""))
     return rows
 
