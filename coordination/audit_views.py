@@ -107,3 +107,12 @@ def audit_csv():
 
     return csv_download("audit-log.csv", ["when_uk", "who", "email", "what", "action", "record", "record_id",
                                           "changes"], rows())
+
+
+@bp.get("/audit/emails")
+@roles_required(Role.COORDINATOR)
+def sent_emails():
+    from .mail import OutboxMessage, mail_configured
+
+    messages = list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(500)))
+    return render_template("audit/emails.html", messages=messages, mail_on=mail_configured())

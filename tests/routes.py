@@ -15,4 +15,5 @@ ROUTES = {
     "home.privacy": "public",
     "audit.audit_log": {C},
     "audit.audit_csv": {C},
+    "audit.sent_emails": {C},
 }

@@ -89,3 +89,19 @@ def test_the_background_sender_wakes_after_a_commit_that_queued_mail(app, monkey
     mail.queue_email("jo@example.org", "Hello", "Body")
     db.session.commit()
     assert delivered.wait(timeout=20)
+
+
+def test_coordinators_see_the_record_of_emails_sent_and_waiting(app, signed_in, monkeypatch):
+    from tests.conftest import page
+
+    monkeypatch.setitem(app.config, "SMTP_HOST", "smtp.example.org")
+    monkeypatch.setattr(mail, "_deliver", lambda *a: None)
+    mail.queue_email("jo@example.org", "Your claim CL-00001", "Paid")
+    db.session.commit()
+    mail.send_pending()
+    mail.queue_email("sam@example.org", "Your claim CL-00002", "Approved")
+    db.session.commit()
+    client, _ = signed_in("coordinator")
+    rows = [r.get_text(" ", strip=True) for r in page(client.get("/audit/emails")).select("#emails tbody tr")]
+    assert "sam@example.org" in rows[0] and "Waiting" in rows[0]
+    assert "jo@example.org" in rows[1] and "Sent" in rows[1]
