@@ -67,6 +67,13 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_claim_change_user_id_user_account')),
     sa.PrimaryKeyConstraint('claim_id', 'user_id', name=op.f('pk_claim_change'))
     )
+    # Who already changed each claim, from the audit log (the last time it is read for this).
+    op.execute("INSERT INTO claim_change (claim_id, user_id, first_at) "
+               "SELECT claim.id, audit_entry.actor_id, MIN(audit_entry.at) FROM audit_entry "
+               "JOIN claim ON claim.id = CAST(audit_entry.entity_id AS INTEGER) "
+               "WHERE audit_entry.entity_type = 'Claim' AND audit_entry.actor_id IS NOT NULL AND audit_entry.action IN "
+               "('claims.activity_saved', 'claims.line_added', 'claims.line_removed', 'claims.receipt_added') "
+               "GROUP BY claim.id, audit_entry.actor_id")
 
     with op.batch_alter_table('claim', schema=None) as batch_op:
         batch_op.add_column(sa.Column('person_id', sa.Integer(), nullable=True))
