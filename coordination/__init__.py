@@ -14,7 +14,8 @@ from .config import ROOT, configs
 from .extensions import csrf, db, include_in_migrations, login_manager, migrate
 
 # One sub-package per area; each has views.bp and may have cli.commands and demo.seed.
-AREAS = ("accounts", "geography", "organisations", "terminology", "claims", "communities", "engagement")
+AREAS = ("accounts", "geography", "organisations", "terminology", "claims", "communities", "engagement",
+         "evaluation", "networks")
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
@@ -39,7 +40,6 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.url_map.converters["int"] = BoundedIntegerConverter
     _register_blueprints(app)
     _register_cli(app)
-    _init_maps()
     security.init_app(app)
     errors.init_app(app)
     return app
@@ -84,6 +84,9 @@ def _init_extensions(app: Flask) -> None:
 
     for area in AREAS:
         _import_optional(f"coordination.{area}.models")
+    # Then what areas offer one another (an interface may register itself with another area's).
+    for area in AREAS:
+        _import_optional(f"coordination.{area}.interface")
 
 
 def _import_optional(module: str):
@@ -106,13 +109,6 @@ def _register_blueprints(app: Flask) -> None:
         views = _import_optional(f"coordination.{area}.views")
         if views is not None:
             app.register_blueprint(views.bp)
-
-
-def _init_maps() -> None:
-    """Folium pages load Leaflet from the app's /vendor route, never from a CDN."""
-    from geo.maps import use_local_assets
-
-    use_local_assets("/vendor")
 
 
 def _register_cli(app: Flask) -> None:

@@ -49,6 +49,7 @@ class Config:
     SETUP_LINK_HOURS = 72
     RESET_LINK_HOURS = 2
     PASSWORD_MIN_LENGTH = 8
+    PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's default cost (N=32768): about half a second per check
     SERVICE_NAME = "GM VCSE Coordination"
     # Map tiles are the only images allowed from another host; set TILE_URL='' for no basemap.
     TILE_URL = os.environ.get("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
@@ -92,6 +93,8 @@ class TestConfig(Config):
         Path(os.environ.get("TEST_TMPDIR", "/tmp")) / "coordination-test.db"
     )
     WTF_CSRF_ENABLED = False
+    # The same algorithm at a cost a test suite can afford (every signed-in test hashes and checks twice).
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
     TILE_URL = ""
     SMTP_HOST = ""
 

@@ -64,11 +64,23 @@ def flash_errors(category: str = "error"):
         flash(str(error), category)
 
 MESSAGES = {
-    400: ("Something was wrong with that request", "Go back and try again. If it keeps happening, contact your coordinator."),
-    403: ("You do not have permission to see this page", "If you think you should, ask your coordinator to check your account."),
-    404: ("Page not found", "If you typed the web address, check it is correct. If you pasted it, check you copied all of it."),
+    400: (
+        "Something was wrong with that request",
+        "Go back and try again. If it keeps happening, contact your coordinator.",
+    ),
+    403: (
+        "You do not have permission to see this page",
+        "If you think you should, ask your coordinator to check your account.",
+    ),
+    404: (
+        "Page not found",
+        "If you typed the web address, check it is correct. If you pasted it, check you copied all of it.",
+    ),
     405: ("That action is not available here", "Go back and use the buttons on the page."),
-    409: ("That change has already been made", "Someone (perhaps you, in another tab) got there first. Reload the page to see the latest."),
+    409: (
+        "That change has already been made",
+        "Someone (perhaps you, in another tab) got there first. Reload the page to see the latest.",
+    ),
     410: ("This link is no longer available", "Ask your coordinator for a new one."),
     413: ("The file is too big", "Choose a smaller file and try again."),
     429: ("Too many attempts", "Wait 15 minutes, then try again."),
@@ -100,7 +112,9 @@ def init_app(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         if error.code == 400 and "CSRF" in (error.description or ""):
-            return _render(400, "The form expired or was sent from somewhere else. Go back, reload the page and try again.")
+            return _render(
+                400, "The form expired or was sent from somewhere else. Go back, reload the page and try again."
+            )
         return _render(error.code)
 
     @app.errorhandler(Exception)

@@ -5,6 +5,7 @@ from contextlib import contextmanager
 
 from flask_wtf import FlaskForm
 from wtforms import ValidationError
+from wtforms.validators import StopValidation
 
 from .errors import OperationError
 from .extensions import db
@@ -95,3 +96,15 @@ class Required:
             from wtforms.validators import StopValidation
 
             raise StopValidation(self.message)
+
+
+class DateMessages:
+    """DateField's own message is not plain English; replace it with ours."""
+
+    def __init__(self, label: str):
+        self.label = label
+
+    def __call__(self, form, field):
+        if field.raw_data and any(part.strip() for part in field.raw_data) and field.data is None:
+            field.errors[:] = []
+            raise StopValidation(f"{self.label} must be a real date, like 27 3 2026")

@@ -105,8 +105,6 @@ def _empty_database(request, app):
             for table in tables:
                 connection.execute(text(f'DELETE FROM "{table}"'))
             connection.execute(text(AUDIT_GUARD_SQL["sqlite"][1]))
-    for cleanup in getattr(app, "_test_cache_clears", []):
-        cleanup()
 
 
 @pytest.fixture
@@ -183,3 +181,14 @@ def shared_file(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"reference data {path} is not present (it lives in ../shared/data beside the repo)")
     return path
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests are marked `browser`; `postgres` tests are skipped unless TEST_DATABASE_URL is PostgreSQL."""
+    on_postgres = (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql")
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set TEST_DATABASE_URL)")
+    for item in items:
+        if "browser" in item.path.parts:
+            item.add_marker(pytest.mark.browser)
+        if item.get_closest_marker("postgres") and not on_postgres:
+            item.add_marker(skip)

@@ -106,3 +106,22 @@ def test_development_keeps_its_secret_key_in_the_instance_folder_it_is_given(mon
     first = create_app("development", INSTANCE_PATH=str(tmp_path), SQLALCHEMY_DATABASE_URI="sqlite://")
     again = create_app("development", INSTANCE_PATH=str(tmp_path), SQLALCHEMY_DATABASE_URI="sqlite://")
     assert first.config["SECRET_KEY"] == again.config["SECRET_KEY"] == (tmp_path / "secret_key").read_text()
+
+
+def test_building_the_app_changes_no_folium_setting(tmp_path):
+    import folium
+
+    before = list(folium.Map.default_js)
+    create_app("test", SQLALCHEMY_DATABASE_URI="sqlite://", INSTANCE_PATH=str(tmp_path))
+    assert list(folium.Map.default_js) == before
+
+
+@pytest.mark.postgres
+def test_each_parallel_worker_has_its_own_database(app):
+    import os
+
+    from sqlalchemy.engine import make_url
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    base = make_url(os.environ["TEST_DATABASE_URL"]).database
+    assert make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database == (f"{base}_{worker}" if worker else base)

@@ -101,9 +101,8 @@ def test_flash_errors_turns_an_operation_error_into_a_flashed_message(app):
 
 
 def test_other_exceptions_are_not_swallowed(app):
-    with app.test_request_context():
-        with pytest.raises(KeyError), errors_onto(_Form()):
-            raise KeyError("a bug")
+    with app.test_request_context(), pytest.raises(KeyError), errors_onto(_Form()):
+        raise KeyError("a bug")
 
 
 def test_add_error_keeps_earlier_messages(app):

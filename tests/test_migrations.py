@@ -26,6 +26,7 @@ def empty_database_url(tmp_path):
     admin.dispose()
 
 
+@pytest.mark.slow
 def test_migrations_build_the_schema_the_models_describe(empty_database_url, tmp_path):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext

@@ -32,7 +32,7 @@ class UKDateField(DateField):
             super().process_formdata([" ".join(v.strip() for v in valuelist)] if valuelist else valuelist)
         except ValueError:
             self.data = None
-            raise ValueError(self.bad_date_message)
+            raise ValueError(self.bad_date_message) from None
 
 
 class ProfileForm(StrippedForm):

@@ -8,7 +8,7 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, make_response,
 from flask_login import current_user
 
 from ..tokens import hash_token
-from ..communities.queries import recent_event_choices
+from ..communities.interface import recent_event_choices
 from ..extensions import db
 from ..money import format_money, to_pounds
 from ..params import whole_number

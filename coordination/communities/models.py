@@ -3,8 +3,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer,
-                        String, Table, Text, UniqueConstraint, text)
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..enums import TitledEnum
@@ -74,7 +87,7 @@ class Community(db.Model):
 
     practice_area: Mapped[Concept | None] = relationship()
     borough_rows = relationship("CommunityBoroughRow", cascade="all, delete-orphan", lazy="selectin")
-    memberships: Mapped[list["Membership"]] = relationship(back_populates="community", cascade="all, delete-orphan",
+    memberships: Mapped[list[Membership]] = relationship(back_populates="community", cascade="all, delete-orphan",
                                                            order_by="Membership.joined_on")
 
     @property
@@ -164,8 +177,8 @@ class Event(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     community: Mapped[Community | None] = relationship()
-    attendance: Mapped[list["Attendance"]] = relationship(back_populates="event", cascade="all, delete-orphan")
-    pledges: Mapped[list["Pledge"]] = relationship(back_populates="event", cascade="all, delete-orphan",
+    attendance: Mapped[list[Attendance]] = relationship(back_populates="event", cascade="all, delete-orphan")
+    pledges: Mapped[list[Pledge]] = relationship(back_populates="event", cascade="all, delete-orphan",
                                                    order_by="Pledge.id")
 
     @property

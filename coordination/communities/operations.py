@@ -10,8 +10,20 @@ from .. import audit
 from ..errors import OperationError
 from ..extensions import db
 from ..timeutil import utcnow
-from .models import (Attendance, AttendanceStatus, Community, CommunityBoroughRow, CommunityScope, CommunityStatus,
-                     Event, EventType, Membership, Person, Pledge, PledgeStatus)
+from .models import (
+    Attendance,
+    AttendanceStatus,
+    Community,
+    CommunityBoroughRow,
+    CommunityScope,
+    CommunityStatus,
+    Event,
+    EventType,
+    Membership,
+    Person,
+    Pledge,
+    PledgeStatus,
+)
 
 
 class CommunityError(OperationError):

@@ -11,8 +11,15 @@ from ..forms import errors_onto
 from ..params import whole_number
 from ..permissions import Role, roles_required
 from . import operations, queries
-from .forms import (CommunityForm, EndMembershipForm, EventForm, MembershipForm, PersonForm, PledgeFollowUpForm,
-                    PledgeForm)
+from .forms import (
+    CommunityForm,
+    EndMembershipForm,
+    EventForm,
+    MembershipForm,
+    PersonForm,
+    PledgeFollowUpForm,
+    PledgeForm,
+)
 from .models import AttendanceStatus, Community, Event, Membership, Person, Pledge, PledgeStatus
 
 bp = Blueprint("communities", __name__)

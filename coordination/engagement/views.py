@@ -11,14 +11,14 @@ from geo.boroughs import BOROUGH_CODES
 
 from ..boroughs import borough_name
 from ..extensions import db
-from ..geography.queries import boundaries_version
-from ..organisations.queries import OrganisationFilters, ranked_ids
+from ..geography.interface import boundaries_version
+from ..organisations.interface import OrganisationFilters, ranked_ids
 from ..params import whole_number
-from ..spreadsheet import csv_download
 from ..permissions import Role, roles_required
 from ..security import csp_nonce
-from ..terminology.models import Concept
-from ..terminology.search import display_label as local_display_label
+from ..spreadsheet import csv_download
+from ..terminology.interface import Concept
+from ..terminology.interface import display_label as local_display_label
 from . import charts, figures, maps, queries
 from .figures import EVENT_TYPE_TITLES, FIGURES
 
@@ -57,13 +57,15 @@ def _figures(period) -> list[dict]:
     """Presented figures for everyone's view, cached with the map by data version."""
     own = tuple(current_user.borough_codes) if _suppress() else ()
     key = ("figures", queries.data_version(), period.key, period.start, _suppress(), own)
-    return maps.CACHE.get_or_build(key, lambda: figures.present_all(queries.engagement_figures(period),
+    return maps.cache().get_or_build(key, lambda: figures.present_all(queries.engagement_figures(period),
                                                                     _suppress(), own))
 
 
 def _area_options(concepts, borough_code=None):
     options = [(queries.ALL_AREAS, "All practice areas")]
-    options += sorted(((cid, display_label(c, borough_code)) for cid, c in concepts.items()), key=lambda o: o[1].lower())
+    options += sorted(
+        ((cid, display_label(c, borough_code)) for cid, c in concepts.items()), key=lambda o: o[1].lower()
+    )
     return options
 
 
@@ -78,7 +80,7 @@ def gap_map_parts(period, concept_id: int, rows: list[dict], links: dict[str, st
         return maps.rendered_parts(maps.build_gap_map(figures.for_area(rows, concept_id, include_gm=False),
                                                       organisations, links, current_app.config.get("TILE_URL")))
 
-    return maps.with_nonce(maps.CACHE.get_or_build(key, build), csp_nonce())
+    return maps.with_nonce(maps.cache().get_or_build(key, build), csp_nonce())
 
 
 @bp.get("/")

@@ -2,10 +2,26 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxesInput, GovDateInput, GovFileInput, GovRadioInput,
-                                                GovSelect, GovSubmitInput, GovTextArea, GovTextInput)
-from wtforms import (DateField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField,
-                     SubmitField, TextAreaField)
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovDateInput,
+    GovFileInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import Optional
 
 from ..forms import Length, Required, StrippedForm

@@ -4,14 +4,26 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import (DDL, Column, Date, DateTime, Float, ForeignKey, Index, Integer, String, Table, Text,
-                        UniqueConstraint)
-from sqlalchemy import event
+from sqlalchemy import (
+    DDL,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..enums import TitledEnum
 from ..extensions import db, not_modelled, value_enum
-from ..terminology.models import Concept
+from ..terminology.interface import Concept
 from ..timeutil import utcnow
 
 
@@ -89,7 +101,7 @@ class Organisation(db.Model):
     # Set when this record was merged into another (it is then closed and kept for the audit trail).
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
 
-    operates_in: Mapped[list["OrganisationBorough"]] = relationship(
+    operates_in: Mapped[list[OrganisationBorough]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan", order_by="OrganisationBorough.borough_code")
     practice_areas: Mapped[list[Concept]] = relationship(secondary=organisation_practice_area,
                                                          order_by=Concept.pref_label)

@@ -11,12 +11,11 @@ from geo.postcodes import lookup_postcode, postcode_problem
 from .. import audit
 from ..errors import OperationError
 from ..extensions import db
-from ..terminology.models import Concept
+from ..terminology.interface import Concept
 from ..timeutil import utcnow
 from ..tokens import hash_token
 from . import validation as v
-from .models import (ApiToken, LocationStatus, Organisation, OrganisationBorough, OrganisationStatus,
-                     OrganisationType)
+from .models import ApiToken, LocationStatus, Organisation, OrganisationBorough, OrganisationStatus
 
 
 class OrganisationError(OperationError):
@@ -259,8 +258,3 @@ def check_api_token(secret: str) -> ApiToken | None:
     token.last_used_at = utcnow()
     db.session.commit()
     return token
-
-
-def organisation_types() -> list[tuple[str, str]]:
-    """(value, title) choices for forms."""
-    return [(kind.value, kind.title) for kind in OrganisationType]

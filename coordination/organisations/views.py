@@ -6,10 +6,21 @@ import os
 import re
 import secrets
 import time
-from functools import lru_cache, wraps
+from functools import wraps
 
-from flask import (Blueprint, Response, current_app, flash, g, jsonify, redirect, render_template, request,
-                   send_file, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 
 import geo.maps
@@ -18,15 +29,15 @@ from ..boroughs import borough_choices, borough_name
 from ..errors import flash_errors
 from ..extensions import csrf, db
 from ..forms import errors_onto
-from ..geography.queries import map_boundaries, new_page_map
+from ..geography.interface import map_boundaries, new_page_map
 from ..params import MAX_PAGE, whole_number
-from ..spreadsheet import csv_download
 from ..permissions import Role, roles_required
 from ..security import csp_nonce
-from ..terminology.search import record_zero_result
+from ..spreadsheet import csv_download
+from ..terminology.interface import record_zero_result
 from . import importer, operations, queries
 from .forms import MergeForm, OrganisationForm, TokenForm, UploadForm, mapping_form_class
-from .models import ApiToken, LocationStatus, TYPE_TITLES, Organisation
+from .models import TYPE_TITLES, ApiToken, LocationStatus, Organisation
 
 bp = Blueprint("organisations", __name__)
 C, F, P = Role.COORDINATOR, Role.FINANCE, Role.PARTNER
@@ -242,7 +253,6 @@ def import_report(upload_id: str):
 
 # --- Map and exports --------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
 @bp.get("/organisations/map")
 @roles_required(*READERS)
 def map_organisations():

@@ -4,8 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..enums import TitledEnum
@@ -44,27 +43,27 @@ class Concept(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
-    labels: Mapped[list["ConceptLabel"]] = relationship(
+    labels: Mapped[list[ConceptLabel]] = relationship(
         back_populates="concept", cascade="all, delete-orphan", lazy="selectin",
         order_by="(ConceptLabel.kind, ConceptLabel.borough_code, ConceptLabel.text)")
 
-    def labels_of(self, kind: LabelKind) -> list["ConceptLabel"]:
+    def labels_of(self, kind: LabelKind) -> list[ConceptLabel]:
         """This concept's labels of one kind."""
         return [label for label in self.labels if label.kind == kind]
 
     @property
-    def alt_labels(self) -> list["ConceptLabel"]:
+    def alt_labels(self) -> list[ConceptLabel]:
         return self.labels_of(LabelKind.ALT)
 
     @property
-    def hidden_labels(self) -> list["ConceptLabel"]:
+    def hidden_labels(self) -> list[ConceptLabel]:
         return self.labels_of(LabelKind.HIDDEN)
 
     @property
-    def local_labels(self) -> list["ConceptLabel"]:
+    def local_labels(self) -> list[ConceptLabel]:
         return self.labels_of(LabelKind.LOCAL)
 
-    def local_label(self, borough_code: str | None) -> "ConceptLabel | None":
+    def local_label(self, borough_code: str | None) -> ConceptLabel | None:
         """The agreed local preferred label for a borough (None = Greater Manchester as a whole)."""
         for label in self.local_labels:
             if label.status == LabelStatus.AGREED and label.borough_code == borough_code:

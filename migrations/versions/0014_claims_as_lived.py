@@ -3,7 +3,7 @@ accounts, receipts on their items, dismissable notices, who changed a claim, gap
 and the email outbox
 
 Revision ID: 0014_claims_as_lived
-Revises: 0009_membership_current
+Revises: 0012_evaluation
 Create Date: 2026-11-29 19:30:00
 
 """
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '0014_claims_as_lived'
-down_revision = '0009_membership_current'
+down_revision = '0012_evaluation'
 branch_labels = None
 depends_on = None
 
