@@ -18,6 +18,13 @@ bp = Blueprint("audit", __name__)
 PAGE_SIZE = 100
 
 
+@bp.app_template_global("audit_actor_name")
+def actor_name(actor_id: int | None) -> str:
+    """Who made a change, for the history tables ('The system' for changes without a person)."""
+    user = db.session.get(User, actor_id) if actor_id else None
+    return user.name if user else "The system"
+
+
 def _day(text: str | None) -> tuple[date | None, str | None]:
     """A YYYY-MM-DD date box (a date input); a plain message when it is not a real date."""
     text = (text or "").strip()

@@ -41,14 +41,6 @@ def init_app(app: Flask) -> None:
 
     from . import audit
 
-    def actor_name(actor_id: int | None) -> str:
-        from .accounts.models import User
-        from .extensions import db
-
-        user = db.session.get(User, actor_id) if actor_id else None
-        return user.name if user else "The system"
-
-    app.add_template_global(actor_name, "audit_actor_name")
     app.add_template_global(audit.action_title, "audit_action_title")
     app.add_template_global(lambda kind: audit.RECORD_TITLES.get(kind, kind), "audit_record_title")
     app.add_template_global(audit.changes, "audit_changes")

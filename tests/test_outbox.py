@@ -6,9 +6,7 @@ from sqlalchemy import select
 
 from coordination import mail
 from coordination.extensions import db
-from tests.claims import conftest as _claim_fixtures
-
-make_claim, quick_user = _claim_fixtures.make_claim, _claim_fixtures.quick_user  # the claim factories
+from tests.claims.conftest import make_claim, quick_user  # noqa: F401 (the claim factories)
 
 
 def test_nothing_is_emailed_for_a_change_that_rolled_back(app, make_claim, monkeypatch):

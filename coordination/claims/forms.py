@@ -1,10 +1,27 @@
 """Claim forms. Amounts are never form fields: the service prices every line."""
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxInput, GovDateInput, GovFileInput, GovRadioInput,
-                                                GovSelect, GovSubmitInput, GovTextArea, GovTextInput)
-from wtforms import (BooleanField, DateField, FileField, RadioField, SelectField, StringField, SubmitField,
-                     TextAreaField, ValidationError)
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovDateInput,
+    GovFileInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    DateField,
+    FileField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
 
 from ..forms import Length, Required, StrippedForm
 from .models import LINE_TITLES, PREFERENCE_TITLES

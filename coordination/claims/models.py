@@ -6,8 +6,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -15,7 +25,6 @@ from ..communities.models import Event, Person
 from ..extensions import db, value_enum
 from ..permissions import Role
 from ..timeutil import utcnow
-
 
 
 class ClaimState(str, enum.Enum):
@@ -256,7 +265,7 @@ class PaymentBatch(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     paid_at: Mapped[datetime | None] = mapped_column(DateTime)
     paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    claims: Mapped[list["Claim"]] = relationship(back_populates="batch", order_by="Claim.id")
+    claims: Mapped[list[Claim]] = relationship(back_populates="batch", order_by="Claim.id")
 
     @property
     def reference(self) -> str:
@@ -327,10 +336,10 @@ class Claim(db.Model):
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
     policy: Mapped[ClaimPolicy | None] = relationship()
     batch: Mapped[PaymentBatch | None] = relationship(back_populates="claims")
-    lines: Mapped[list["ClaimLine"]] = relationship(back_populates="claim", cascade="all, delete-orphan",
+    lines: Mapped[list[ClaimLine]] = relationship(back_populates="claim", cascade="all, delete-orphan",
                                                     order_by="ClaimLine.id")
-    receipts: Mapped[list["Receipt"]] = relationship(back_populates="claim", order_by="Receipt.id")
-    notes: Mapped[list["ClaimNote"]] = relationship(back_populates="claim", order_by="ClaimNote.id")
+    receipts: Mapped[list[Receipt]] = relationship(back_populates="claim", order_by="Receipt.id")
+    notes: Mapped[list[ClaimNote]] = relationship(back_populates="claim", order_by="ClaimNote.id")
 
     @property
     def reference(self) -> str:
@@ -407,7 +416,7 @@ class ClaimLine(db.Model):
     agreed_by: Mapped[str | None] = mapped_column(String(120))
     agreed_on: Mapped[date | None] = mapped_column(Date)
     claim: Mapped[Claim] = relationship(back_populates="lines")
-    receipts: Mapped[list["Receipt"]] = relationship(back_populates="line", order_by="Receipt.id")
+    receipts: Mapped[list[Receipt]] = relationship(back_populates="line", order_by="Receipt.id")
 
     @property
     def is_fee(self) -> bool:
@@ -434,7 +443,7 @@ class Receipt(db.Model):
     # The item this receipt supports (none for receipts added before items had their own).
     line_id: Mapped[int | None] = mapped_column(ForeignKey("claim_line.id", ondelete="SET NULL"), index=True)
     claim: Mapped[Claim] = relationship(back_populates="receipts")
-    line: Mapped["ClaimLine | None"] = relationship(back_populates="receipts")
+    line: Mapped[ClaimLine | None] = relationship(back_populates="receipts")
 
 
 class ClaimNote(db.Model):

@@ -22,9 +22,29 @@ from ..mail import queue_email
 from ..money import MoneyError, format_money, parse_pence
 from ..permissions import Role
 from ..timeutil import to_uk, utcnow
-from .models import (AGREED_KINDS, EDITABLE_STATES, FEE_KINDS, MILEAGE_KINDS, RECEIPT_KINDS, TRANSITIONS, BatchCounter,
-                     Claim, ClaimChange, ClaimLine, ClaimNote, ClaimPolicy, ClaimantProfile, ClaimState, LineKind,
-                     Notification, PaymentBatch, PaymentPreference, PersonPaymentProfile, Receipt, Transition)
+from .models import (
+    AGREED_KINDS,
+    EDITABLE_STATES,
+    FEE_KINDS,
+    MILEAGE_KINDS,
+    RECEIPT_KINDS,
+    TRANSITIONS,
+    BatchCounter,
+    Claim,
+    ClaimantProfile,
+    ClaimChange,
+    ClaimLine,
+    ClaimNote,
+    ClaimPolicy,
+    ClaimState,
+    LineKind,
+    Notification,
+    PaymentBatch,
+    PaymentPreference,
+    PersonPaymentProfile,
+    Receipt,
+    Transition,
+)
 from .pricing import DEFAULT_RATES, SETTINGS_BY_NAME, price_line, tax_year_start
 
 
@@ -762,7 +782,7 @@ def dismiss_notice(notice_id: int, *, user: User) -> bool:
 def invite_claimant(person: Person, *, email: str, actor: User) -> tuple[User, str]:
     """Give someone who has claimed by phone or paper their own account: it inherits their claims and payment
     details. Returns the account and its set-up link token."""
-    from ..accounts import operations as accounts
+    from ..accounts import interface as accounts
 
     if actor.role != Role.COORDINATOR:
         raise NotAllowed("Only coordinators can invite someone to an account")

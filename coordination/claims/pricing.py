@@ -8,7 +8,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from ..money import MoneyError, format_money, parse_pence, to_pounds
 from .models import LineKind
 
-
 # ---------------------------------------------------------------- the policy settings, declared once
 
 @dataclass(frozen=True)

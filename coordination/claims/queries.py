@@ -18,7 +18,6 @@ from ..timeutil import to_uk, utcnow
 from .models import OPEN_STATES, Claim, ClaimPolicy, ClaimState, Notification, PaymentBatch, PaymentPreference, Receipt
 from .pricing import tax_year_start
 
-
 # ---------------------------------------------------------------- working days
 
 @lru_cache(maxsize=1)
@@ -73,7 +72,7 @@ def working_days_between(start: date, end: date) -> int:
     """Working days after `start` up to and including `end` (0 when end is not later)."""
     if end <= start:
         return 0
-    if not (_INDEX_START <= start and end <= _INDEX_END):
+    if not (start >= _INDEX_START and end <= _INDEX_END):
         return working_days_between_naive(start, end)
     index = _working_day_index()
     base = _INDEX_START.toordinal()

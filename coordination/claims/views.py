@@ -3,22 +3,55 @@ from __future__ import annotations
 
 import secrets
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect,
-                   render_template, request, send_file, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 
-from ..tokens import hash_token
 from ..communities.interface import recent_event_choices
 from ..extensions import db
 from ..money import format_money, to_pounds
 from ..params import whole_number
-from ..spreadsheet import csv_download
 from ..permissions import Role, roles_required
+from ..spreadsheet import csv_download
+from ..tokens import hash_token
 from . import operations, queries
-from .forms import (FLAG_FIELDS, ITEM_FIELDS, POLICY_FIELDS, DecisionForm, EditClaimForm, InviteForm, NewClaimForm,
-                    OnBehalfForm, PersonProfileForm, PolicyForm, ProfileForm, SendForm)
-from .models import (AGREED_KINDS, FEE_KINDS, MILEAGE_KINDS, RECEIPT_KINDS, TRANSITIONS, Claim, ClaimState, FormStash,
-                     LineKind, PaymentBatch)
+from .forms import (
+    FLAG_FIELDS,
+    ITEM_FIELDS,
+    POLICY_FIELDS,
+    DecisionForm,
+    EditClaimForm,
+    InviteForm,
+    NewClaimForm,
+    OnBehalfForm,
+    PersonProfileForm,
+    PolicyForm,
+    ProfileForm,
+    SendForm,
+)
+from .models import (
+    AGREED_KINDS,
+    FEE_KINDS,
+    MILEAGE_KINDS,
+    RECEIPT_KINDS,
+    TRANSITIONS,
+    Claim,
+    ClaimState,
+    FormStash,
+    LineKind,
+    PaymentBatch,
+)
 from .pricing import SETTINGS, tax_year_label
 
 bp = Blueprint("claims", __name__)

@@ -12,9 +12,7 @@ from coordination.claims import operations as ops
 from coordination.communities.models import Person
 from coordination.extensions import db
 from tests.browser.conftest import assert_accessible, browser_sign_in
-from tests.claims import conftest as _claim_fixtures
-
-make_claim, quick_user = _claim_fixtures.make_claim, _claim_fixtures.quick_user  # the claim factories
+from tests.claims.conftest import make_claim, quick_user  # noqa: F401 (the claim factories)
 from tests.conftest import PASSWORD
 
 SHOTS = os.environ.get("SCREENSHOT_DIR", "/tmp/claims-as-lived")

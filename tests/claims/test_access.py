@@ -28,8 +28,8 @@ def test_every_claim_and_receipt_url_is_hidden_from_other_contributors(app, crea
     for method, url in _claim_urls(claim, receipt):
         response = client.open(url, method=method, data={"declaration": "y", "activity_description": "hijack"})
         assert response.status_code == 404, f"{method} {url}: {response.status_code}"
-    from coordination.extensions import db
     from coordination.claims.models import Claim, ClaimState
+    from coordination.extensions import db
 
     db.session.expire_all()
     fresh = db.session.get(Claim, claim.id)
