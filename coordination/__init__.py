@@ -83,7 +83,10 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_session_user)
     # Import every model module so metadata (and migrations) see all tables.
-    from . import audit, versions  # noqa: F401
+    from . import audit, mail, versions  # noqa: F401
+
+    mail.init_app(app)
+
 
     for area in AREAS:
         _import_optional(f"coordination.{area}.models")
@@ -103,10 +106,11 @@ def _import_optional(module: str):
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import assets, home
+    from . import assets, audit_views, home
 
     app.register_blueprint(home.bp)
     app.register_blueprint(assets.bp)
+    app.register_blueprint(audit_views.bp)
     for area in AREAS:
         views = _import_optional(f"coordination.{area}.views")
         if views is not None:
@@ -114,13 +118,14 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from . import demo
+    from . import demo, mail
 
     app.cli.add_command(demo.demo_cli)
     from . import cli as operator_cli
 
     for command in operator_cli.commands:
         app.cli.add_command(command)
+    app.cli.add_command(mail.mail_cli)
     for area in AREAS:
         cli = _import_optional(f"coordination.{area}.cli")
         for command in getattr(cli, "commands", []):

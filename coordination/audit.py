@@ -79,3 +79,82 @@ def record(action: str, entity: Any = None, *, entity_type: str | None = None, e
     )
     db.session.add(entry)
     return entry
+
+
+# ---------------------------------------------------------------- reading the trail in plain words
+
+ACTION_TITLES = {
+    "account.created": "Created an account", "account.enabled": "Turned an account on or off",
+    "account.password_set": "Set a password", "account.signed_in": "Signed in", "account.updated": "Changed an account",
+    "account.setup_link_issued": "Issued a set-up link", "account.reset_link_issued": "Issued a password reset link",
+    "api_token.issued": "Issued an API token", "api_token.revoked": "Revoked an API token",
+    "claims.activity_saved": "Saved a claim's activity", "claims.batch_created": "Built a payment batch",
+    "claims.batch_paid": "Marked a payment batch paid", "claims.claim_started": "Started a claim",
+    "claims.claimant_invited": "Invited a claimant to an account", "claims.line_added": "Added an item to a claim",
+    "claims.line_removed": "Removed an item from a claim",
+    "claims.person_profile_saved": "Saved someone's payment details",
+    "claims.policy_changed": "Changed the rates", "claims.policy_created": "Added a version of the rates",
+    "claims.profile_saved": "Saved payment details", "claims.receipt_added": "Added a receipt",
+    "claims.submit": "Sent a claim", "claims.query": "Asked a question about a claim",
+    "claims.approve": "Approved a claim",
+    "claims.reject": "Rejected a claim", "claims.withdraw": "Withdrew a claim", "claims.pay": "Marked a claim paid",
+    "community.created": "Created a community", "event.attendance_recorded": "Recorded attendance",
+    "event.created": "Created an event", "membership.added": "Added a member", "membership.ended": "Ended a membership",
+    "organisation.created": "Added an organisation", "organisation.imported": "Imported organisations",
+    "organisation.merged": "Merged organisations", "organisation.merged_away": "Merged an organisation into another",
+    "organisation.updated": "Changed an organisation", "person.created": "Added a person",
+    "pledge.followed_up": "Followed up a pledge", "pledge.recorded": "Recorded a pledge",
+}
+RECORD_TITLES = {"Claim": "Claim", "PaymentBatch": "Payment batch", "User": "Account", "Organisation": "Organisation",
+                 "ClaimPolicy": "Rates", "ClaimantProfile": "Payment details", "Person": "Person", "system": "System"}
+
+
+def action_title(action: str) -> str:
+    """'claims.approve' -> 'Approved a claim' (unknown actions are made readable)."""
+    return ACTION_TITLES.get(action) or action.replace(".", ": ").replace("_", " ").capitalize()
+
+
+def _words(value: Any, key: str = "") -> str:
+    if value is None or value == "":
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int) and (key.endswith("_pence") and "per_mile" not in key):
+        from .money import format_money
+
+        return format_money(value)
+    if isinstance(value, list):
+        return ", ".join(_words(v) for v in value) or "none"
+    if isinstance(value, dict):
+        return "; ".join(f"{_label(k)}: {_words(v, k)}" for k, v in value.items())
+    if isinstance(value, str) and "_" in value and " " not in value and value.islower():
+        return value.replace("_", " ")
+    return str(value)
+
+
+def _label(key: str) -> str:
+    key = key.removesuffix("_pence").removesuffix("_id")
+    return key.replace("_", " ").capitalize()
+
+
+def changes(entry: AuditEntry) -> list[tuple[str, str, str]]:
+    """(what, before, after) in plain words for every value an entry recorded."""
+    before, after = entry.before or {}, entry.after or {}
+    rows = []
+    for key in list(before) + [k for k in after if k not in before]:
+        old, new = before.get(key), after.get(key)
+        if key in before and key in after and old == new:
+            continue
+        if key not in before and new in (None, "", [], {}):
+            continue  # nothing was set: leave it out rather than list empty values
+        rows.append((_label(key), _words(old, key) if key in before else "", _words(new, key) if key in after else ""))
+    return rows
+
+
+def history_for(entity_type: str, entity_id: Any, limit: int = 200) -> list[AuditEntry]:
+    """One record's own history, oldest first (claims, organisations and accounts show it)."""
+    from sqlalchemy import select
+
+    return list(db.session.scalars(select(AuditEntry).where(
+        AuditEntry.entity_type == entity_type, AuditEntry.entity_id == str(entity_id))
+        .order_by(AuditEntry.id).limit(limit)))

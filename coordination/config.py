@@ -95,6 +95,9 @@ class Config:
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
     SMTP_USE_TLS = os.environ.get("SMTP_USE_TLS", "1") == "1"
     MAIL_FROM = os.environ.get("MAIL_FROM", "no-reply@example.org")
+    # Send the email outbox from a background thread after each commit (otherwise run `flask mail send-pending`).
+    MAIL_BACKGROUND_SEND = os.environ.get("MAIL_BACKGROUND_SEND", "0") == "1"
+    MAIL_BACKGROUND_INTERVAL = int(os.environ.get("MAIL_BACKGROUND_INTERVAL", "60"))
     EXTERNAL_URL = os.environ.get("EXTERNAL_URL", "")
     HOST = os.environ.get("HOST", "127.0.0.1")
     PORT = int(os.environ.get("PORT", "5000"))

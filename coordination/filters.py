@@ -39,6 +39,13 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(borough_name, "borough_name")
     app.add_template_filter(format_protected, "protected")
 
+    from . import audit
+
+    app.add_template_global(audit.action_title, "audit_action_title")
+    app.add_template_global(lambda kind: audit.RECORD_TITLES.get(kind, kind), "audit_record_title")
+    app.add_template_global(audit.changes, "audit_changes")
+    app.add_template_global(audit.history_for, "record_history")
+
     @app.context_processor
     def navigation():
         person = signed_in_person()

@@ -46,6 +46,8 @@ NAV_ITEMS = [
             "Pay approved claims in batches."),
     NavItem("accounts.list_accounts", "Accounts", (C,),
             "Create accounts, send set-up links and disable access."),
+    NavItem("audit.audit_log", "Audit log", (C,),
+            "Who changed what and when, with the values before and after."),
     NavItem("help.index", "Help", (C, F, P, U),
             "Guides to the service, and how every figure is worked out."),
 ]

@@ -14,4 +14,7 @@ ROUTES = {
     "home.readyz": "public",
     "home.accessibility": "public",
     "home.privacy": "public",
+    "audit.audit_log": {C},
+    "audit.audit_csv": {C},
+    "audit.sent_emails": {C},
 }

@@ -62,4 +62,38 @@ def seed(scale: str | None = None) -> str | None:
         if claim.paid_at:
             claim.paid_at = sent + timedelta(days=6 + claim.id % 9)
     db.session.commit()
-    return f"{len(activities)} claims for {jo.email} (draft to paid) and payment batch {batch.reference}"
+    phone = _phone_claim(amira)
+    return (f"{len(activities)} claims for {jo.email} (draft to paid) and payment batch {batch.reference}"
+            + (f"; a phone claim for {phone} waiting for a second coordinator" if phone else ""))
+
+
+def _phone_claim(amira: User) -> str | None:
+    """A claim taken by phone for someone in the people records who has no account (sent, waiting for approval
+    by a coordinator other than the one who entered it)."""
+    from ..communities.models import Person
+
+    person = db.session.scalar(select(Person).where(Person.user_id.is_(None), Person.lived_experience.is_(True))
+                               .order_by(Person.id).limit(1))
+    if person is None:
+        person = Person(name="Mary Ellis", lived_experience=True)
+        db.session.add(person)
+        db.session.commit()
+    ops.save_person_profile(person, payment_preference="voucher", payee_reference="PAY-0107", access_needs="",
+                            actor=amira)
+    when = date.today() - timedelta(days=4)
+    claim = ops.create_claim(person, actor=amira, activity_description="Carers' forum (by phone)", activity_date=when)
+    ops.add_line(claim, actor=amira, kind="half_day_fee")
+    ops.add_line(claim, actor=amira, kind="public_transport", cost="6.40")
+    ops.add_receipt(claim, actor=amira, data=_ticket_png(), filename="bus-ticket.png")
+    ops.submit_claim(claim, actor=amira, declared=True)
+    return person.name
+
+
+def _ticket_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (60, 40), (240, 240, 240)).save(out, "PNG")
+    return out.getvalue()

@@ -1,15 +1,31 @@
 """Claim forms. Amounts are never form fields: the service prices every line."""
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxInput, GovDateInput, GovFileInput, GovRadioInput,
-                                                GovSelect, GovSubmitInput, GovTextArea, GovTextInput)
-from wtforms import (BooleanField, DateField, FileField, RadioField, SelectField, StringField, SubmitField,
-                     TextAreaField, ValidationError)
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovDateInput,
+    GovFileInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    DateField,
+    FileField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
 
 from ..forms import Length, Required, StrippedForm
-from ..money import to_pence
 from .models import LINE_TITLES, PREFERENCE_TITLES
-from .pricing import DEFAULT_RATES
+from .pricing import SETTINGS
 
 DATE_FORMAT = "%d %m %Y"
 
@@ -53,9 +69,22 @@ class ActivityForm(StrippedForm):
 
 
 class StartClaimForm(ActivityForm):
-    """Starting a claim: an event from the communities list, or a description of the activity."""
+    """Starting a claim: an event from the communities list, or a description of the activity, and a date.
+    No claim is created until these are valid."""
 
     event = SelectField("Which event was it?", widget=GovSelect(), default="", validate_choice=False)
+
+    def validate_activity_description(self, field):
+        if not (field.data or "").strip() and not self.event.data:
+            raise ValidationError("Enter what the activity was, or choose the event")
+
+    def validate_activity_date(self, field):
+        from datetime import date
+
+        if field.data is None and not field.errors and not self.event.data:
+            raise ValidationError("Enter the date of the activity")
+        if field.data is not None and field.data > date.today():
+            raise ValidationError("The date of the activity must be today or in the past")
 
     def __init__(self, *args, event_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,7 +104,7 @@ class NewClaimForm(StartClaimForm):
 
 
 class OnBehalfForm(StartClaimForm):
-    claimant = SelectField("Who is the claim for?", validators=[Required("Choose the contributor")],
+    claimant = SelectField("Who is the claim for?", validators=[Required("Choose the person the claim is for")],
                            widget=GovSelect())
     submit = SubmitField("Start the claim for them", widget=GovSubmitInput())
 
@@ -102,6 +131,9 @@ class EditClaimForm(ActivityForm):
     description = StringField("Anything else about this item (optional)", widget=GovTextInput(),
                               validators=[Length("This", max=300)])
     receipt = FileField("Add a receipt or ticket (photo or PDF, up to 10 MB)", widget=GovFileInput())
+    receipt_for = SelectField("Which item is the receipt for?", widget=GovSelect(), default="",
+                              choices=[("", "The item I am adding now, or the only one that needs it")],
+                              validate_choice=False)
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
@@ -121,64 +153,73 @@ class DecisionForm(StrippedForm):
                           validate_choice=False)
     text = TextAreaField("Your question, or the reason for rejecting (the contributor will see this)",
                          validators=[Length("This", max=2000)], widget=GovTextArea())
+    acknowledge = BooleanField("I have checked the warnings above and the claim is right", widget=GovCheckboxInput())
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
-POLICY_LABELS = {
-    "half_day_fee_pence": "Involvement fee for half a day (£)",
-    "full_day_fee_pence": "Involvement fee for a full day (£)",
-    "hourly_fee_pence": "Involvement fee per hour (£)",
-    "car_pence_per_mile": "Car or van: pence a mile up to the threshold",
-    "car_pence_per_mile_after": "Car or van: pence a mile after the threshold",
-    "car_threshold_miles": "Car or van threshold (miles a tax year)",
-    "motorcycle_pence_per_mile": "Motorbike: pence a mile",
-    "bicycle_pence_per_mile": "Bicycle: pence a mile",
-    "passenger_pence_per_mile": "Each passenger: pence a mile",
-    "taxi_cap_pence": "Taxi limit per item (£)",
-    "accommodation_cap_pence": "Overnight stay limit per item (£)",
-    "replacement_care_cap_pence": "Replacement care limit per item (£)",
-    "support_worker_cap_pence": "Support worker limit per item (£)",
-    "interpreter_cap_pence": "Interpreter limit per item (£)",
-    "subsistence_cap_pence": "Food and drink limit per item (£)",
-    "benefits_threshold_pence": "Remind contributors about benefits when paid more than this in a tax year (£)",
-    "target_working_days": "Prompt payment target (working days from sending to payment)",
-}
-
-
 def _policy_form():
+    """The policy form, built from the one table of settings (labels, units and bounds live in SETTINGS)."""
+
     class PolicyForm(StrippedForm):
         effective_from = UKDateField("These rates apply to activities from")
-        approver_may_pay = BooleanField("Allow the person who approved a claim to also mark it paid",
-                                        widget=GovCheckboxInput())
         submit = SubmitField("Save the policy", widget=GovSubmitInput())
 
-        def money_values(self) -> dict:
-            """The typed settings as integers (pence for £ amounts)."""
-            values = {}
-            for name in POLICY_LABELS:
-                raw = (getattr(self, name).data or "").strip()
-                values[name] = to_pence(raw) if name.endswith("_pence") and "per_mile" not in name else int(raw)
-            values["approver_may_pay"] = bool(self.approver_may_pay.data)
-            return values
+        def fill(self, policy) -> None:
+            """Prefill every setting from a policy version, as it would be typed."""
+            for setting in SETTINGS:
+                field = getattr(self, setting.name)
+                field.data = bool(getattr(policy, setting.name)) if setting.unit == "flag" else \
+                    setting.display(getattr(policy, setting.name))
 
-    def check(label, money):
+        def money_values(self) -> dict:
+            """The typed settings as integers (pence for £ amounts) and yes/no flags."""
+            return {setting.name: (bool(getattr(self, setting.name).data) if setting.unit == "flag"
+                                   else setting.parse(getattr(self, setting.name).data)) for setting in SETTINGS}
+
+    def check(setting):
         def validator(form, field):
-            raw = (field.data or "").strip()
             try:
-                value = to_pence(raw) if money else int(raw)
-            except (ValueError, ArithmeticError):
-                raise ValidationError(f"{label} must be a number" + (", like 50.00" if money else ", like 45")) from None
-            if value < 0:
-                raise ValidationError(f"{label} must be 0 or more")
+                setting.parse(field.data)
+            except ValueError as error:
+                raise ValidationError(str(error)) from None
         return validator
 
-    for name, label in POLICY_LABELS.items():
-        money = name.endswith("_pence") and "per_mile" not in name
-        setattr(PolicyForm, name, StringField(label, validators=[Required(f"Enter the {label.split(' (')[0].lower()}"),
-                                                                 check(label.split(' (')[0], money)],
-                                              widget=GovTextInput()))
+    for setting in SETTINGS:
+        if setting.unit == "flag":
+            field = BooleanField(setting.label, widget=GovCheckboxInput())
+        else:
+            field = StringField(setting.label, validators=[Required(f"Enter the {setting.short_label.lower()}"),
+                                                           check(setting)], widget=GovTextInput())
+        setattr(PolicyForm, setting.name, field)
     return PolicyForm
 
 
 PolicyForm = _policy_form()
-assert set(POLICY_LABELS) | {"approver_may_pay"} == set(DEFAULT_RATES)
+POLICY_FIELDS = tuple(setting.name for setting in SETTINGS if setting.unit != "flag")
+FLAG_FIELDS = tuple(setting.name for setting in SETTINGS if setting.unit == "flag")
+
+
+class PersonProfileForm(StrippedForm):
+    payment_preference = RadioField("How do they want to be paid?",
+                                    choices=[(p.value, t) for p, t in PREFERENCE_TITLES.items()],
+                                    validators=[Required("Choose how they want to be paid")], widget=GovRadioInput())
+    payee_reference = StringField("Their payee reference (from finance)",
+                                  validators=[Length("Payee reference", max=60)], widget=GovTextInput())
+    access_needs = TextAreaField("Anything that helps them take part (optional)",
+                                 validators=[Length("This", max=2000)], widget=GovTextArea())
+    submit = SubmitField("Save their payment details", widget=GovSubmitInput())
+
+
+class InviteForm(StrippedForm):
+    email = StringField("Their email address", validators=[Required("Enter their email address"),
+                                                           Length("Email address", max=254)],
+                        widget=GovTextInput())
+    submit = SubmitField("Invite them to an account", widget=GovSubmitInput())
+
+    def validate_email(self, field):
+        from email_validator import EmailNotValidError, validate_email
+
+        try:
+            validate_email(field.data or "", check_deliverability=False)
+        except EmailNotValidError:
+            raise ValidationError("Enter an email address in the correct format, like name@example.org") from None

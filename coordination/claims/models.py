@@ -6,15 +6,25 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..communities.models import Event
+from ..communities.models import Event, Person
 from ..extensions import db, value_enum
 from ..permissions import Role
 from ..timeutil import utcnow
-
 
 
 class ClaimState(str, enum.Enum):
@@ -49,30 +59,43 @@ STATE_COLOURS = {
 }
 EDITABLE_STATES = (ClaimState.DRAFT, ClaimState.QUERIED)
 OPEN_STATES = (ClaimState.SUBMITTED, ClaimState.QUERIED, ClaimState.APPROVED)
+FINANCE_STATES = (ClaimState.APPROVED, ClaimState.PAID)
 
 
 @dataclass(frozen=True)
 class Transition:
-    """One allowed move: the verb, where it may start, where it ends and who may do it."""
+    """One allowed move, declared as data: the verb, its sources and target, who may do it, the text it needs,
+    the timestamps and people it stamps, the note it leaves and whether the contributor is told."""
 
     action: str
     sources: tuple[ClaimState, ...]
     target: ClaimState
     roles: tuple[Role, ...]
     title: str
+    text_required: str | None = None  # the message when the text is missing
+    note_kind: str | None = None  # the ClaimNote written from the text
+    stamps: tuple[str, ...] = ()  # columns set to now
+    stamps_actor: tuple[str, ...] = ()  # columns set to the actor's id
+    text_column: str | None = None  # a claim column that keeps the text
+    notify: bool = True
 
 
 # The one table of allowed moves; operations.transition refuses anything not listed here.
 TRANSITIONS = {t.action: t for t in [
     Transition("submit", (ClaimState.DRAFT, ClaimState.QUERIED), ClaimState.SUBMITTED,
-               (Role.CONTRIBUTOR, Role.COORDINATOR), "Send"),
-    Transition("query", (ClaimState.SUBMITTED,), ClaimState.QUERIED, (Role.COORDINATOR,), "Ask a question"),
-    Transition("approve", (ClaimState.SUBMITTED,), ClaimState.APPROVED, (Role.COORDINATOR,), "Approve"),
+               (Role.CONTRIBUTOR, Role.COORDINATOR), "Send", note_kind="answer",
+               stamps=("submitted_at", "declared_at")),
+    Transition("query", (ClaimState.SUBMITTED,), ClaimState.QUERIED, (Role.COORDINATOR,), "Ask a question",
+               text_required="Enter your question", note_kind="query"),
+    Transition("approve", (ClaimState.SUBMITTED,), ClaimState.APPROVED, (Role.COORDINATOR,), "Approve",
+               stamps=("approved_at",), stamps_actor=("approved_by_id",)),
     Transition("reject", (ClaimState.SUBMITTED, ClaimState.QUERIED), ClaimState.REJECTED, (Role.COORDINATOR,),
-               "Reject"),
+               "Reject", text_required="Enter the reason, which the contributor will see", note_kind="rejection",
+               stamps=("closed_at",), text_column="rejection_reason"),
     Transition("withdraw", (ClaimState.DRAFT, ClaimState.SUBMITTED, ClaimState.QUERIED), ClaimState.WITHDRAWN,
-               (Role.CONTRIBUTOR,), "Withdraw"),
-    Transition("pay", (ClaimState.APPROVED,), ClaimState.PAID, (Role.FINANCE,), "Mark paid"),
+               (Role.CONTRIBUTOR,), "Withdraw", stamps=("closed_at",), notify=False),
+    Transition("pay", (ClaimState.APPROVED,), ClaimState.PAID, (Role.FINANCE,), "Mark paid",
+               stamps=("paid_at", "closed_at"), stamps_actor=("paid_by_id",)),
 ]}
 
 
@@ -89,6 +112,11 @@ class PaymentPreference(str, enum.Enum):
     @property
     def takes_fee(self) -> bool:
         return self in (PaymentPreference.FEE_AND_EXPENSES, PaymentPreference.VOUCHER)
+
+    @property
+    def fee_by_bank(self) -> bool:
+        """Whether a fee under this choice goes into the bank payment (a voucher fee never does)."""
+        return self == PaymentPreference.FEE_AND_EXPENSES
 
 
 PREFERENCE_TITLES = {
@@ -175,12 +203,10 @@ class ClaimPolicy(db.Model):
 
     def cap_for(self, kind: LineKind) -> int | None:
         """The cap in pence for an at-cost kind (public transport has none)."""
-        return {
-            LineKind.TAXI: self.taxi_cap_pence, LineKind.ACCOMMODATION: self.accommodation_cap_pence,
-            LineKind.REPLACEMENT_CARE: self.replacement_care_cap_pence,
-            LineKind.SUPPORT_WORKER: self.support_worker_cap_pence,
-            LineKind.INTERPRETER: self.interpreter_cap_pence, LineKind.SUBSISTENCE: self.subsistence_cap_pence,
-        }.get(kind)
+        from .pricing import LINE_RULES
+
+        rule = LINE_RULES[kind]
+        return getattr(self, rule.setting) if rule.style == "cost" and rule.setting else None
 
 
 class ClaimantProfile(db.Model):
@@ -197,6 +223,29 @@ class ClaimantProfile(db.Model):
     user: Mapped[User] = relationship()
 
 
+class PersonPaymentProfile(db.Model):
+    """How someone in the people records wants to be paid when they claim without an account (by phone or paper)."""
+
+    __tablename__ = "person_payment_profile"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    payment_preference: Mapped[PaymentPreference] = mapped_column(
+        value_enum(PaymentPreference, "payment_preference"), default=PaymentPreference.FEE_AND_EXPENSES)
+    payee_reference: Mapped[str | None] = mapped_column(String(60))
+    access_needs: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    person: Mapped[Person] = relationship()
+
+
+class BatchCounter(db.Model):
+    """The last batch number used in a year: batch references run 1, 2, 3… each year with no gaps."""
+
+    __tablename__ = "payment_batch_counter"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class PaymentBatch(db.Model):
     """Approved claims paid together; marking it paid marks each of its claims paid once."""
 
@@ -204,19 +253,23 @@ class PaymentBatch(db.Model):
     __table_args__ = (
         CheckConstraint("state IN ('open', 'paid')", name="state_known"),
         CheckConstraint("state <> 'paid' OR (paid_at IS NOT NULL AND paid_by_id IS NOT NULL)", name="paid_has_when"),
+        UniqueConstraint("year", "number", name="uq_payment_batch_year_number"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Allocated from BatchCounter in the transaction that creates the batch, so references have no gaps.
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(10), default="open")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     paid_at: Mapped[datetime | None] = mapped_column(DateTime)
     paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    claims: Mapped[list["Claim"]] = relationship(back_populates="batch", order_by="Claim.id")
+    claims: Mapped[list[Claim]] = relationship(back_populates="batch", order_by="Claim.id")
 
     @property
     def reference(self) -> str:
-        return f"PB-{self.id:05d}"
+        return f"PB-{self.year}-{self.number:05d}"
 
     @property
     def total_pence(self) -> int:
@@ -233,10 +286,20 @@ class Claim(db.Model):
         CheckConstraint("state <> 'paid' OR (paid_at IS NOT NULL AND paid_by_id IS NOT NULL)", name="paid_has_payer"),
         CheckConstraint("state <> 'rejected' OR rejection_reason IS NOT NULL", name="rejected_has_reason"),
         CheckConstraint("total_pence >= 0", name="total_not_negative"),
+        CheckConstraint("claimant_id IS NOT NULL OR person_id IS NOT NULL", name="has_claimant"),
+        CheckConstraint("fee_pence >= 0 AND expenses_pence >= 0 AND fee_pence + expenses_pence = total_pence",
+                        name="lines_add_up"),
+        # "Expenses only" and "decline the fee" can never carry fee money, whatever code runs.
+        CheckConstraint("payment_preference IS NULL OR payment_preference IN ('fee_and_expenses', 'voucher') "
+                        "OR fee_pence = 0", name="no_fee_when_declined"),
+        CheckConstraint("state IN ('draft', 'withdrawn') OR payment_preference IS NOT NULL",
+                        name="sent_has_preference"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    claimant_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # An account holder's claim names their account; a claim by phone or paper names the person record.
+    claimant_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="RESTRICT"), index=True)
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     on_behalf: Mapped[bool] = mapped_column(Boolean, default=False)
     # The event (from communities) the claim is for, when it was one; the description still says what it was.
@@ -246,6 +309,11 @@ class Claim(db.Model):
     state: Mapped[ClaimState] = mapped_column(value_enum(ClaimState, "claim_state"), default=ClaimState.DRAFT, index=True)
     policy_id: Mapped[int | None] = mapped_column(ForeignKey("claim_policy.id"))
     total_pence: Mapped[int] = mapped_column(Integer, default=0)
+    fee_pence: Mapped[int] = mapped_column(Integer, default=0)
+    expenses_pence: Mapped[int] = mapped_column(Integer, default=0)
+    # The payment choice in force when the claim was sent; later changes to the profile never alter it.
+    payment_preference: Mapped[PaymentPreference | None] = mapped_column(
+        value_enum(PaymentPreference, "payment_preference"))
     declared_at: Mapped[datetime | None] = mapped_column(DateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
     first_submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -261,16 +329,17 @@ class Claim(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    claimant: Mapped[User] = relationship(foreign_keys=[claimant_id])
+    claimant: Mapped[User | None] = relationship(foreign_keys=[claimant_id])
+    person: Mapped[Person | None] = relationship(foreign_keys=[person_id])
     entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
     event: Mapped[Event | None] = relationship()
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
     policy: Mapped[ClaimPolicy | None] = relationship()
     batch: Mapped[PaymentBatch | None] = relationship(back_populates="claims")
-    lines: Mapped[list["ClaimLine"]] = relationship(back_populates="claim", cascade="all, delete-orphan",
+    lines: Mapped[list[ClaimLine]] = relationship(back_populates="claim", cascade="all, delete-orphan",
                                                     order_by="ClaimLine.id")
-    receipts: Mapped[list["Receipt"]] = relationship(back_populates="claim", order_by="Receipt.id")
-    notes: Mapped[list["ClaimNote"]] = relationship(back_populates="claim", order_by="ClaimNote.id")
+    receipts: Mapped[list[Receipt]] = relationship(back_populates="claim", order_by="Receipt.id")
+    notes: Mapped[list[ClaimNote]] = relationship(back_populates="claim", order_by="ClaimNote.id")
 
     @property
     def reference(self) -> str:
@@ -281,14 +350,43 @@ class Claim(db.Model):
         return self.state in EDITABLE_STATES
 
     @property
+    def claimant_name(self) -> str:
+        """The name of the person claiming, with or without an account."""
+        return self.claimant.name if self.claimant is not None else self.person.name
+
+    @property
+    def claimant_email(self) -> str | None:
+        return self.claimant.email if self.claimant is not None else (self.person.email or None)
+
+    @property
+    def first_name(self) -> str:
+        return (self.claimant_name or "").split(" ")[0] or "them"
+
+    @property
+    def fee_by_bank_pence(self) -> int:
+        """Fee money that goes into the bank payment (none for a voucher, expenses only or a declined fee)."""
+        return self.fee_pence if self.payment_preference == PaymentPreference.FEE_AND_EXPENSES else 0
+
+    @property
+    def fee_as_voucher_pence(self) -> int:
+        return self.fee_pence if self.payment_preference == PaymentPreference.VOUCHER else 0
+
+    @property
+    def bank_pence(self) -> int:
+        """What goes to the bank: expenses, and the fee only for 'fee and expenses'."""
+        return self.expenses_pence + self.fee_by_bank_pence
+
+    @property
     def total(self) -> Decimal:
         from ..money import to_pounds
 
         return to_pounds(self.total_pence)
 
     def can_view(self, user) -> bool:
-        """The claimant, coordinators and finance; nobody else."""
-        return user.role in (Role.COORDINATOR, Role.FINANCE) or user.id == self.claimant_id
+        """The claimant and coordinators; finance only once a claim is approved or paid; nobody else."""
+        if user.role == Role.FINANCE:
+            return self.state in FINANCE_STATES
+        return user.role == Role.COORDINATOR or (self.claimant_id is not None and user.id == self.claimant_id)
 
     def can_edit(self, user) -> bool:
         """The claimant, or a coordinator entering it for them, while it is a draft or queried."""
@@ -318,6 +416,11 @@ class ClaimLine(db.Model):
     agreed_by: Mapped[str | None] = mapped_column(String(120))
     agreed_on: Mapped[date | None] = mapped_column(Date)
     claim: Mapped[Claim] = relationship(back_populates="lines")
+    receipts: Mapped[list[Receipt]] = relationship(back_populates="line", order_by="Receipt.id")
+
+    @property
+    def is_fee(self) -> bool:
+        return self.kind in FEE_KINDS
 
     @property
     def quantity(self) -> Decimal:
@@ -337,7 +440,10 @@ class Receipt(db.Model):
     size_bytes: Mapped[int] = mapped_column(Integer)
     uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # The item this receipt supports (none for receipts added before items had their own).
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("claim_line.id", ondelete="SET NULL"), index=True)
     claim: Mapped[Claim] = relationship(back_populates="receipts")
+    line: Mapped[ClaimLine | None] = relationship(back_populates="receipts")
 
 
 class ClaimNote(db.Model):
@@ -367,6 +473,17 @@ class Notification(db.Model):
     message: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(DateTime)
+    dismissed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ClaimChange(db.Model):
+    """Who changed a claim's contents (separation of duties reads this, not the audit log's action names)."""
+
+    __tablename__ = "claim_change"
+
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claim.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    first_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class FormStash(db.Model):

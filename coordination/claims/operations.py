@@ -12,34 +12,54 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import audit
+from .. import audit, errors
 from ..accounts.models import User
+from ..communities.models import Person
+from ..errors import OperationError
 from ..extensions import db
-from ..mail import send_email
-from ..money import format_money, to_pence
+from ..mail import queue_email
+from ..money import MoneyError, format_money, parse_pence
 from ..permissions import Role
-from ..timeutil import utcnow
-from .models import (AGREED_KINDS, EDITABLE_STATES, FEE_KINDS, MILEAGE_KINDS, RECEIPT_KINDS, TRANSITIONS, Claim, ClaimLine,
-                     ClaimNote, ClaimPolicy, ClaimantProfile, ClaimState, LineKind, Notification, PaymentBatch,
-                     PaymentPreference, Receipt)
-from .pricing import DEFAULT_RATES, price_line, tax_year_start
+from ..timeutil import to_uk, utcnow
+from .models import (
+    AGREED_KINDS,
+    EDITABLE_STATES,
+    FEE_KINDS,
+    MILEAGE_KINDS,
+    RECEIPT_KINDS,
+    TRANSITIONS,
+    BatchCounter,
+    Claim,
+    ClaimantProfile,
+    ClaimChange,
+    ClaimLine,
+    ClaimNote,
+    ClaimPolicy,
+    ClaimState,
+    LineKind,
+    Notification,
+    PaymentBatch,
+    PaymentPreference,
+    PersonPaymentProfile,
+    Receipt,
+    Transition,
+)
+from .pricing import DEFAULT_RATES, SETTINGS_BY_NAME, price_line, tax_year_start
 
 
-class ClaimError(ValueError):
+class ClaimError(OperationError):
     """A change that cannot be made, with a plain-English message; `field` names the form field to flag."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+
+class NotAllowed(ClaimError, errors.NotAllowed):
+    """The person may not make this change (403 when it reaches the app-wide handler)."""
 
 
-class NotAllowed(ClaimError):
-    """The person may not make this change (shown as 403 by views)."""
-
-
-class Conflict(ClaimError):
-    """Someone else changed the claim first (two clicks, two tabs, two workers)."""
+class Conflict(ClaimError, errors.Conflict):
+    """Someone else changed the claim first (two clicks, two tabs, two workers): 409."""
 
 
 MAX_RECEIPT_BYTES = 10 * 1024 * 1024
@@ -85,8 +105,10 @@ def save_policy(*, effective_from: date, values: dict, actor: User) -> ClaimPoli
     if unknown:
         raise ClaimError(f"Unknown settings: {', '.join(sorted(unknown))}")
     for name, value in values.items():
-        if name != "approver_may_pay" and (not isinstance(value, int) or value < 0):
-            raise ClaimError("Amounts and numbers must be 0 or more", field=name)
+        try:
+            SETTINGS_BY_NAME[name].check(value)
+        except ValueError as error:
+            raise ClaimError(str(error), field=name) from None
     existing = db.session.scalar(select(ClaimPolicy).where(ClaimPolicy.effective_from == effective_from))
     if existing is not None:
         used = db.session.scalar(select(func.count()).select_from(Claim).where(
@@ -147,6 +169,51 @@ def save_profile(user: User, *, payment_preference: str, payee_reference: str | 
     return profile
 
 
+def get_person_profile(person: Person) -> PersonPaymentProfile:
+    """How someone without an account wants to be paid, or an unsaved default."""
+    profile = db.session.get(PersonPaymentProfile, person.id)
+    return profile or PersonPaymentProfile(person_id=person.id, payment_preference=PaymentPreference.FEE_AND_EXPENSES)
+
+
+def payment_profile(claim: Claim):
+    """The payment choice and payee reference that apply to a claim's claimant (account or person record)."""
+    if claim.claimant is not None:
+        return get_profile(claim.claimant)
+    return get_person_profile(claim.person)
+
+
+def save_person_profile(person: Person, *, payment_preference: str, payee_reference: str | None,
+                        access_needs: str | None, actor: User) -> PersonPaymentProfile:
+    """Record how someone without an account wants to be paid (a coordinator or finance, told by phone or paper)."""
+    if actor.role not in (Role.COORDINATOR, Role.FINANCE):
+        raise NotAllowed("Only coordinators and finance can record someone's payment details")
+    if person.user_id is not None and db.session.get(User, person.user_id) is not None:
+        user = db.session.get(User, person.user_id)
+        if user.role == Role.CONTRIBUTOR:
+            save_profile(user, payment_preference=payment_preference, payee_reference=payee_reference,
+                         access_needs=access_needs, actor=actor)
+            return get_person_profile(person)
+    profile = db.session.get(PersonPaymentProfile, person.id)
+    before = None
+    if profile is None:
+        profile = PersonPaymentProfile(person_id=person.id)
+        db.session.add(profile)
+    else:
+        before = {"payment_preference": profile.payment_preference, "payee_reference": profile.payee_reference,
+                  "access_needs": bool(profile.access_needs)}
+    try:
+        profile.payment_preference = PaymentPreference(payment_preference)
+    except ValueError:
+        raise ClaimError("Choose how they want to be paid", field="payment_preference") from None
+    profile.payee_reference = (payee_reference or "").strip()[:60] or None
+    profile.access_needs = (access_needs or "").strip() or None
+    audit.record("claims.person_profile_saved", entity_type="Person", entity_id=person.id, before=before,
+                 after={"payment_preference": profile.payment_preference, "payee_reference": profile.payee_reference,
+                        "access_needs": bool(profile.access_needs)}, actor=actor)
+    db.session.commit()
+    return profile
+
+
 # ---------------------------------------------------------------- drafts
 
 def parse_quantity(text: str | None, label: str, field: str = "quantity") -> int:
@@ -169,14 +236,16 @@ def parse_quantity(text: str | None, label: str, field: str = "quantity") -> int
 
 
 def parse_money(text: str | None, label: str, field: str = "cost") -> int:
-    """A typed amount like '£12.50' as pence."""
+    """A typed amount like '£12.50' as pence (strict: at most 2 decimal places, commas only between thousands)."""
     cleaned = (text or "").strip()
     if not cleaned:
         raise ClaimError(f"Enter how much the {label} cost", field=field)
+    if not any(c.isdigit() for c in cleaned):
+        raise ClaimError("Cost must be an amount of money, like 12.50", field=field)
     try:
-        pence = to_pence(cleaned)
-    except (ValueError, InvalidOperation):
-        raise ClaimError("Cost must be an amount of money, like 12.50", field=field) from None
+        pence = parse_pence(cleaned)
+    except MoneyError as error:
+        raise ClaimError(f"Cost: {error}", field=field) from None
     if pence <= 0:
         raise ClaimError("Cost must be more than £0", field=field)
     if pence > 10_000_00:
@@ -184,14 +253,29 @@ def parse_money(text: str | None, label: str, field: str = "cost") -> int:
     return pence
 
 
-def create_claim(claimant: User, *, actor: User, activity_description: str = "", activity_date: date | None = None,
-                 event_id: int | None = None) -> Claim:
-    """Start a draft; a coordinator may start one for a contributor (recorded as on their behalf)."""
-    if claimant.role != Role.CONTRIBUTOR:
-        raise ClaimError("Claims are for contributors", field="claimant")
-    if actor.id != claimant.id and actor.role != Role.COORDINATOR:
+def _account_for(person: Person) -> User | None:
+    """The contributor account linked to a person record, if there is one."""
+    user = db.session.get(User, person.user_id) if person.user_id else None
+    return user if user is not None and user.role == Role.CONTRIBUTOR else None
+
+
+def create_claim(claimant: User | Person, *, actor: User, activity_description: str = "",
+                 activity_date: date | None = None, event_id: int | None = None) -> Claim:
+    """Start a claim once the activity is valid; a coordinator may start one for any contributor or person record
+    (recorded as on their behalf). A person without an account is named by their person record."""
+    person = None
+    if isinstance(claimant, Person):
+        person = claimant
+        if actor.role != Role.COORDINATOR:
+            raise NotAllowed("Only coordinators can claim for someone in the people records")
+        claimant = _account_for(person)
+    else:
+        if claimant.role != Role.CONTRIBUTOR:
+            raise ClaimError("Claims are for contributors", field="claimant")
+        person = db.session.scalar(select(Person).where(Person.user_id == claimant.id))
+    if claimant is not None and actor.id != claimant.id and actor.role != Role.COORDINATOR:
         raise NotAllowed("You can only start your own claims")
-    on_behalf = actor.id != claimant.id
+    on_behalf = claimant is None or actor.id != claimant.id
     if event_id is not None:
         from ..communities.models import Event
 
@@ -201,12 +285,22 @@ def create_claim(claimant: User, *, actor: User, activity_description: str = "",
         # The event names and dates the activity unless the person typed their own words.
         activity_description = activity_description or event.title
         activity_date = activity_date or event.starts_at.date()
-    claim = Claim(claimant_id=claimant.id, entered_by_id=actor.id, on_behalf=on_behalf,
+    # No claim exists until the activity is valid: no blank, nameless £0.00 drafts in anyone's list.
+    if not (activity_description or "").strip():
+        raise ClaimError("Enter what the activity was, or choose the event", field="activity_description")
+    if activity_date is None:
+        raise ClaimError("Enter the date of the activity", field="activity_date")
+    if activity_date > date.today():
+        raise ClaimError("The date of the activity must be today or in the past", field="activity_date")
+    claim = Claim(claimant_id=claimant.id if claimant else None, person_id=person.id if person else None,
+                  entered_by_id=actor.id, on_behalf=on_behalf,
                   activity_description=(activity_description or "").strip()[:300],
                   activity_date=activity_date, event_id=event_id, state=ClaimState.DRAFT)
     db.session.add(claim)
     db.session.flush()
-    audit.record("claims.claim_started", claim, after={"claimant_id": claimant.id, "on_behalf": on_behalf,
+    audit.record("claims.claim_started", claim, after={"claimant_id": claimant.id if claimant else None,
+                                                      "person_id": person.id if person else None,
+                                                      "on_behalf": on_behalf,
                                                       "activity": claim.activity_description,
                                                       "event_id": event_id}, actor=actor)
     db.session.commit()
@@ -224,6 +318,9 @@ def _lock_editable(claim: Claim, actor: User) -> None:
     if touched != 1:
         db.session.rollback()
         raise Conflict("This claim has just been sent or changed. Look at it again.")
+    # The explicit record of who changed this claim (separation of duties reads it).
+    if db.session.get(ClaimChange, (claim.id, actor.id)) is None:
+        db.session.add(ClaimChange(claim_id=claim.id, user_id=actor.id))
 
 
 def save_activity(claim: Claim, *, actor: User, activity_description: str | None,
@@ -250,10 +347,11 @@ def add_line(claim: Claim, *, actor: User, kind: str, quantity: str | None = Non
         raise ClaimError("Choose what you are claiming for", field="kind") from None
     line = ClaimLine(kind=kind, description=(description or "").strip()[:300])
     if kind in FEE_KINDS:
-        preference = get_profile(claim.claimant).payment_preference
+        preference = payment_profile(claim).payment_preference
         if not preference.takes_fee:
-            raise ClaimError(f"Your payment choice is '{preference.title}', so you cannot add a fee. "
-                             "Change your payment choice first if you want the fee.", field="kind")
+            whose = "Your" if actor.id == claim.claimant_id else f"{claim.first_name}'s"
+            raise ClaimError(f"{whose} payment choice is '{preference.title}', so you cannot add a fee. "
+                             "Change the payment choice first if the fee is wanted.", field="kind")
         line.quantity_hundredths = (parse_quantity(quantity, "hours", "hours") if kind == LineKind.HOURLY_FEE
                                     else 100)
     elif kind in MILEAGE_KINDS:
@@ -311,9 +409,11 @@ def car_miles_before(claim: Claim) -> int:
     counted = (ClaimState.SUBMITTED, ClaimState.QUERIED, ClaimState.APPROVED, ClaimState.PAID)
     earlier = (Claim.activity_date < claim.activity_date) | (
         (Claim.activity_date == claim.activity_date) & (Claim.id < claim.id))
+    same_claimant = (Claim.claimant_id == claim.claimant_id) if claim.claimant_id else (
+        Claim.person_id == claim.person_id)
     return db.session.scalar(
         select(func.coalesce(func.sum(ClaimLine.quantity_hundredths), 0)).join(Claim).where(
-            Claim.claimant_id == claim.claimant_id, Claim.id != claim.id, Claim.state.in_(counted),
+            same_claimant, Claim.id != claim.id, Claim.state.in_(counted),
             ClaimLine.kind == LineKind.CAR_MILES, Claim.activity_date >= start, earlier)) or 0
 
 
@@ -322,7 +422,7 @@ def reprice(claim: Claim) -> None:
     policy = policy_for(claim.activity_date)
     claim.policy_id = policy.id
     miles = car_miles_before(claim)
-    total = 0
+    total = fees = 0
     for line in claim.lines:
         priced = price_line(line.kind, line.quantity_hundredths, line.passengers, line.cost_pence, policy, miles)
         if line.kind == LineKind.CAR_MILES:
@@ -330,7 +430,10 @@ def reprice(claim: Claim) -> None:
         line.amount_pence = priced.amount_pence
         line.pricing_note = priced.note[:200]
         total += priced.amount_pence
+        fees += priced.amount_pence if line.kind in FEE_KINDS else 0
     claim.total_pence = total
+    claim.fee_pence = fees
+    claim.expenses_pence = total - fees
 
 
 # ---------------------------------------------------------------- receipts
@@ -384,8 +487,13 @@ def receipts_folder() -> Path:
     return folder
 
 
-def add_receipt(claim: Claim, *, actor: User, data: bytes, filename: str) -> Receipt:
-    """Check, clean and store a receipt under a random name."""
+def add_receipt(claim: Claim, *, actor: User, data: bytes, filename: str, line_id: int | None = None) -> Receipt:
+    """Check, clean and store a receipt under a random name, attached to the item it supports."""
+    if line_id is None:
+        needing = [line for line in claim.lines if line.kind in RECEIPT_KINDS and not line.receipts]
+        line_id = needing[0].id if len(needing) == 1 else None
+    elif not any(line.id == line_id for line in claim.lines):
+        raise ClaimError("Choose which item the receipt is for", field="receipt_for")
     cleaned, mime, extension = check_receipt(data, filename)
     _lock_editable(claim, actor)
     stored = secrets.token_hex(16)
@@ -393,12 +501,12 @@ def add_receipt(claim: Claim, *, actor: User, data: bytes, filename: str) -> Rec
     _store_file(path, cleaned)
     safe_name = "".join(c for c in Path(filename or "receipt").stem if c.isalnum() or c in " -_")[:80].strip()
     receipt = Receipt(claim_id=claim.id, stored_name=stored, original_name=f"{safe_name or 'receipt'}.{extension}",
-                      content_type=mime, size_bytes=len(cleaned), uploaded_by_id=actor.id)
+                      content_type=mime, size_bytes=len(cleaned), uploaded_by_id=actor.id, line_id=line_id)
     db.session.add(receipt)
     try:
         db.session.flush()
         audit.record("claims.receipt_added", claim, after={"receipt_id": receipt.id, "type": mime,
-                                                           "bytes": len(cleaned)}, actor=actor)
+                                                           "bytes": len(cleaned), "line_id": line_id}, actor=actor)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -443,46 +551,99 @@ def check_ready(claim: Claim) -> None:
         raise ClaimError("The date of the activity must be today or in the past", field="activity_date")
     if not claim.lines:
         raise ClaimError("Add at least one thing you are claiming for", field="kind")
-    preference = get_profile(claim.claimant).payment_preference
+    preference = payment_profile(claim).payment_preference
     if not preference.takes_fee and any(line.kind in FEE_KINDS for line in claim.lines):
-        raise ClaimError(f"Your payment choice is '{preference.title}'. Remove the fee or change your choice.",
+        raise ClaimError(f"The payment choice is '{preference.title}'. Remove the fee or change the choice.",
                          field="kind")
     if any(line.kind in RECEIPT_KINDS for line in claim.lines) and not claim.receipts:
         raise ClaimError("Add a photo or PDF of your receipt or ticket", field="receipt")
+    # Each item that needs a receipt has its own (receipts from before items had them count for any item).
+    loose = any(receipt.line_id is None for receipt in claim.receipts)
+    for line in claim.lines:
+        if line.kind in RECEIPT_KINDS and not line.receipts and not loose:
+            raise ClaimError(f"Add a photo or PDF of the receipt or ticket for: {line.kind.title}", field="receipt")
     for line in claim.lines:
         if line.kind in AGREED_KINDS and line.agreed_on and line.agreed_on > claim.activity_date:
             raise ClaimError(f"{line.kind.title}: it must be agreed on or before the day of the activity",
                              field="agreed_on")
 
 
-CHANGE_ACTIONS = ("claims.activity_saved", "claims.line_added", "claims.line_removed", "claims.receipt_added")
+def changed_by(claim: Claim, actor: User) -> bool:
+    """Whether this person changed the claim's contents (from the explicit ClaimChange record)."""
+    return db.session.get(ClaimChange, (claim.id, actor.id)) is not None
 
 
-def _changed_by(claim: Claim, actor: User) -> bool:
-    """Whether this person changed the claim's contents (the audit log is the record of who did)."""
-    from ..audit import AuditEntry
-
-    return db.session.scalar(select(AuditEntry.id).where(
-        AuditEntry.entity_type == "Claim", AuditEntry.entity_id == str(claim.id),
-        AuditEntry.actor_id == actor.id, AuditEntry.action.in_(CHANGE_ACTIONS)).limit(1)) is not None
+SOD_MESSAGE = "You cannot approve a claim you made, entered or changed"
 
 
-def _may(claim: Claim, action: str, actor: User) -> None:
-    """Permission and separation-of-duties checks for one transition."""
+def refusal(claim: Claim, action: str, actor: User, approver_may_pay: bool | None = None) -> str | None:
+    """Why this person may not make this move now (None when they may): pages show it, operations enforce it."""
     rule = TRANSITIONS[action]
     if actor.role not in rule.roles or not claim.can_view(actor):
-        raise NotAllowed("You cannot do that to this claim")
+        return "You cannot do that to this claim"
+    if claim.state not in rule.sources:
+        return f"This claim is '{claim.state.title}', so it cannot be changed that way now."
     if action in ("submit", "withdraw"):
         if actor.id != claim.claimant_id and not (actor.role == Role.COORDINATOR and claim.on_behalf):
-            raise NotAllowed("Only the person claiming can do that")
-    if action == "approve" and (actor.id in (claim.claimant_id, claim.entered_by_id if claim.on_behalf else None)
-                                or _changed_by(claim, actor)):
-        raise NotAllowed("You cannot approve a claim you made, entered or changed. Ask another coordinator.")
+            return "Only the person claiming can do that"
+    if action == "approve":
+        if actor.id == claim.claimant_id:
+            return f"{SOD_MESSAGE}: this is your own claim, so another coordinator must approve it."
+        if claim.on_behalf and actor.id == claim.entered_by_id:
+            return f"{SOD_MESSAGE}: you entered this claim, so another coordinator must approve it."
+        if changed_by(claim, actor):
+            return f"{SOD_MESSAGE}: you changed this claim, so another coordinator must approve it."
     if action == "pay":
         if actor.id == claim.claimant_id:
-            raise NotAllowed("You cannot pay your own claim")
-        if actor.id == claim.approved_by_id and not policy_for(None).approver_may_pay:
-            raise NotAllowed("The person who approved a claim cannot also pay it")
+            return "You cannot pay your own claim"
+        if approver_may_pay is None:
+            approver_may_pay = policy_for(None).approver_may_pay
+        if actor.id == claim.approved_by_id and not approver_may_pay:
+            return "The person who approved a claim cannot also pay it"
+    return None
+
+
+def _may(claim: Claim, action: str, actor: User, approver_may_pay: bool | None = None) -> None:
+    """Permission and separation-of-duties checks for one transition."""
+    reason = refusal(claim, action, actor, approver_may_pay)
+    if reason and claim.state in TRANSITIONS[action].sources:
+        raise NotAllowed(reason)
+
+
+# ---------------------------------------------------------------- plausibility
+
+MILES_WARNING = 500
+
+
+def plausibility_warnings(claim: Claim) -> list[str]:
+    """Things a coordinator must look at and acknowledge before approving (none stop a claim on their own)."""
+    warnings = []
+    sent = to_uk(claim.submitted_at).date() if claim.submitted_at else date.today()
+    if claim.activity_date and claim.activity_date > sent:
+        warnings.append(f"The activity date ({claim.activity_date:%d %B %Y}) is after the claim was sent.")
+    miles = sum(line.quantity_hundredths for line in claim.lines if line.kind in MILEAGE_KINDS) / 100
+    if miles > MILES_WARNING:
+        warnings.append(f"The claim has {miles:,.0f} miles, more than {MILES_WARNING} in one claim.")
+    day_share = {LineKind.FULL_DAY_FEE: Decimal(1), LineKind.HALF_DAY_FEE: Decimal("0.5")}
+    days = sum((Decimal(line.quantity_hundredths) / 100 * day_share.get(line.kind, 0) for line in claim.lines),
+               Decimal(0))
+    hours = sum((Decimal(line.quantity_hundredths) / 100 for line in claim.lines if line.kind == LineKind.HOURLY_FEE),
+                Decimal(0))
+    if claim.activity_date and (claim.claimant_id or claim.person_id):
+        same = (Claim.claimant_id == claim.claimant_id) if claim.claimant_id else (Claim.person_id == claim.person_id)
+        others = db.session.scalars(select(ClaimLine).join(Claim).where(
+            same, Claim.id != claim.id, Claim.activity_date == claim.activity_date,
+            Claim.state.in_((ClaimState.SUBMITTED, ClaimState.QUERIED, ClaimState.APPROVED, ClaimState.PAID)),
+            ClaimLine.kind.in_(FEE_KINDS)))
+        for line in others:
+            if line.kind == LineKind.HOURLY_FEE:
+                hours += Decimal(line.quantity_hundredths) / 100
+            else:
+                days += Decimal(line.quantity_hundredths) / 100 * (1 if line.kind == LineKind.FULL_DAY_FEE
+                                                                   else Decimal("0.5"))
+    if days + hours / Decimal(8) > 1:  # eight hours count as a day
+        warnings.append("The fees add up to more than one day for one date (counting other claims for that date).")
+    return warnings
 
 
 STATE_MESSAGES = {
@@ -495,18 +656,62 @@ STATE_MESSAGES = {
 }
 
 
+def _paid_words(claim: Claim) -> str:
+    """What was paid and how: money to the bank, and a voucher for the fee when that was the choice."""
+    parts = []
+    if claim.bank_pence:
+        parts.append(f"{format_money(claim.bank_pence)} to your bank account")
+    if claim.fee_as_voucher_pence:
+        parts.append(f"a voucher worth {format_money(claim.fee_as_voucher_pence)} for your fee")
+    return " and ".join(parts) or format_money(0)
+
+
 def _notify(claim: Claim, state: ClaimState) -> None:
+    """Tell the contributor in the app (when they have an account) and queue the same words by email."""
     from .queries import due_date
 
     due = due_date(claim)
-    message = STATE_MESSAGES[state].format(ref=claim.reference, total=format_money(claim.total_pence),
+    total = _paid_words(claim) if state == ClaimState.PAID else format_money(claim.total_pence)
+    message = STATE_MESSAGES[state].format(ref=claim.reference, total=total,
                                            due=f"{due.day} {due:%B %Y}" if due else "soon")
-    db.session.add(Notification(user_id=claim.claimant_id, claim_id=claim.id, message=message))
-    return message
+    if claim.claimant_id is not None:
+        db.session.add(Notification(user_id=claim.claimant_id, claim_id=claim.id, message=message))
+    queue_email(claim.claimant_email, f"Your claim {claim.reference}",
+                f"Hello {claim.claimant_name},\n\n{message}\n")
+
+
+def _apply(claim: Claim, rule: Transition, *, actor: User, text: str, now, extra: dict | None = None,
+           audit_after: dict | None = None, notify: bool = True) -> None:
+    """The one way a claim changes state: a conditional update from its current state, the note the transition
+    leaves, the audit entry and the notice. The caller checks permission first and commits."""
+    values: dict = {"state": rule.target, "updated_at": now}
+    values |= {column: now for column in rule.stamps}
+    values |= {column: actor.id for column in rule.stamps_actor}
+    if rule.text_column:
+        values[rule.text_column] = text
+    values |= extra or {}
+    before_state = claim.state
+    # No session synchronisation: the claim is refreshed below, and scanning every loaded object for each
+    # claim of a big batch would make paying 200 claims take seconds.
+    changed = db.session.execute(update(Claim).where(Claim.id == claim.id, Claim.state == before_state)
+                                 .values(**values).execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise Conflict("Someone else changed this claim at the same time. Look at it again.")
+    if rule.note_kind and text:
+        db.session.add(ClaimNote(claim_id=claim.id, author_id=actor.id, kind=rule.note_kind, text=text))
+    audit.record(f"claims.{rule.action}", claim, before={"state": before_state},
+                 after={"state": rule.target, "total_pence": claim.total_pence, "text": text or None}
+                 | (audit_after or {}), actor=actor)
+    # The row now holds these values; show them on the loaded claim without another query or flush.
+    for column, value in values.items():
+        set_committed_value(claim, column, value)
+    if notify and rule.notify:
+        _notify(claim, rule.target)
 
 
 def transition(claim: Claim, action: str, *, actor: User, text: str | None = None, declared: bool = False,
-               notify: bool = True) -> Claim:
+               notify: bool = True, acknowledged: bool = False) -> Claim:
     """Move a claim along the one transition table: check, conditional update, audit, notify, commit."""
     rule = TRANSITIONS.get(action)
     if rule is None:
@@ -516,46 +721,31 @@ def transition(claim: Claim, action: str, *, actor: User, text: str | None = Non
         raise Conflict(f"This claim is '{claim.state.title}', so it cannot be changed that way now.")
     _may(claim, action, actor)
     now = utcnow()
-    values: dict = {"state": rule.target, "updated_at": now}
     text = (text or "").strip()
+    if rule.text_required and not text:
+        raise ClaimError(rule.text_required, field="text")
+    extra: dict = {}
+    audit_after: dict = {}
     if action == "submit":
         if not declared:
             raise ClaimError("Tick the box to say the claim is true", field="declaration")
         check_ready(claim)
         reprice(claim)
-        values |= {"submitted_at": now, "declared_at": now, "total_pence": claim.total_pence,
-                   "policy_id": claim.policy_id, "first_submitted_at": claim.first_submitted_at or now}
-    elif action in ("query", "reject"):
-        if not text:
-            raise ClaimError("Enter your question" if action == "query" else "Enter the reason, which the "
-                             "contributor will see", field="text")
-        if action == "reject":
-            values |= {"rejection_reason": text, "closed_at": now}
+        preference = payment_profile(claim).payment_preference
+        # The choice in force now is kept on the claim: a later change of mind never moves its money.
+        extra = {"total_pence": claim.total_pence, "fee_pence": claim.fee_pence,
+                 "expenses_pence": claim.expenses_pence, "payment_preference": preference,
+                 "policy_id": claim.policy_id, "first_submitted_at": claim.first_submitted_at or now}
+        audit_after = {"payment_preference": preference, "fee_pence": claim.fee_pence,
+                       "expenses_pence": claim.expenses_pence}
     elif action == "approve":
-        values |= {"approved_at": now, "approved_by_id": actor.id}
-    elif action == "withdraw":
-        values |= {"closed_at": now}
-    elif action == "pay":
-        values |= {"paid_at": now, "paid_by_id": actor.id, "closed_at": now}
-    before_state = claim.state
-    changed = db.session.execute(update(Claim).where(Claim.id == claim.id, Claim.state == before_state)
-                                 .values(**values)).rowcount
-    if changed != 1:
-        db.session.rollback()
-        raise Conflict("Someone else changed this claim at the same time. Look at it again.")
-    if action == "submit" and before_state == ClaimState.QUERIED and text:
-        db.session.add(ClaimNote(claim_id=claim.id, author_id=actor.id, kind="answer", text=text))
-    elif action in ("query", "reject"):
-        db.session.add(ClaimNote(claim_id=claim.id, author_id=actor.id,
-                                 kind="query" if action == "query" else "rejection", text=text))
-    audit.record(f"claims.{action}", claim, before={"state": before_state},
-                 after={"state": rule.target, "total_pence": claim.total_pence, "text": text or None}, actor=actor)
-    db.session.flush()
-    db.session.refresh(claim)
-    message = _notify(claim, rule.target) if notify and action != "withdraw" else None
+        warnings = plausibility_warnings(claim)
+        if warnings and not acknowledged:
+            raise ClaimError("Tick the box to say you have checked the warnings: " + " ".join(warnings),
+                             field="acknowledge")
+        audit_after = {"warnings_acknowledged": warnings} if warnings else {}
+    _apply(claim, rule, actor=actor, text=text, now=now, extra=extra, audit_after=audit_after, notify=notify)
     db.session.commit()
-    if message:
-        send_email(claim.claimant.email, f"Your claim {claim.reference}", f"Hello {claim.claimant.name},\n\n{message}\n")
     return claim
 
 
@@ -571,9 +761,9 @@ def query_claim(claim, *, actor, question):
     return transition(claim, "query", actor=actor, text=question)
 
 
-def approve_claim(claim, *, actor):
-    """Approve a sent claim (never your own)."""
-    return transition(claim, "approve", actor=actor)
+def approve_claim(claim, *, actor, acknowledged=False):
+    """Approve a sent claim (never your own); any plausibility warnings must be acknowledged."""
+    return transition(claim, "approve", actor=actor, acknowledged=acknowledged)
 
 
 def reject_claim(claim, *, actor, reason):
@@ -598,6 +788,47 @@ def mark_read(user: User) -> None:
     db.session.commit()
 
 
+def dismiss_notice(notice_id: int, *, user: User) -> bool:
+    """Put away one of your own notices (it stays in your list of news); False when it was not yours."""
+    now = utcnow()
+    changed = db.session.execute(update(Notification).where(
+        Notification.id == notice_id, Notification.user_id == user.id, Notification.dismissed_at.is_(None))
+        .values(dismissed_at=now, read_at=func.coalesce(Notification.read_at, now))).rowcount
+    db.session.commit()
+    return changed == 1
+
+
+# ---------------------------------------------------------------- people without accounts
+
+def invite_claimant(person: Person, *, email: str, actor: User) -> tuple[User, str]:
+    """Give someone who has claimed by phone or paper their own account: it inherits their claims and payment
+    details. Returns the account and its set-up link token."""
+    from ..accounts import interface as accounts
+
+    if actor.role != Role.COORDINATOR:
+        raise NotAllowed("Only coordinators can invite someone to an account")
+    if _account_for(person) is not None or person.user_id is not None:
+        raise ClaimError(f"{person.name} already has an account", field="email")
+    try:
+        user = accounts.create_user(email=email, name=person.name, role=Role.CONTRIBUTOR, actor=actor)
+    except accounts.AccountError as error:
+        raise ClaimError(str(error), field="email") from None
+    person.user_id = user.id
+    if not person.email:
+        person.email = user.email
+    moved = db.session.execute(update(Claim).where(Claim.person_id == person.id, Claim.claimant_id.is_(None))
+                               .values(claimant_id=user.id)).rowcount
+    held = db.session.get(PersonPaymentProfile, person.id)
+    if held is not None:
+        db.session.add(ClaimantProfile(user_id=user.id, payment_preference=held.payment_preference,
+                                       payee_reference=held.payee_reference, access_needs=held.access_needs))
+    audit.record("claims.claimant_invited", entity_type="Person", entity_id=person.id,
+                 after={"user_id": user.id, "email": user.email, "claims_inherited": moved}, actor=actor)
+    db.session.commit()
+    token = accounts.issue_link(user, "setup", actor=actor)
+    return user, token
+
+
 # ---------------------------------------------------------------- payment batches
 
 def create_batch(*, actor: User, claim_ids: list[int] | None = None) -> PaymentBatch:
@@ -610,7 +841,8 @@ def create_batch(*, actor: User, claim_ids: list[int] | None = None) -> PaymentB
     ids = list(db.session.scalars(query))
     if not ids:
         raise ClaimError("There are no approved claims to pay", field="claims")
-    batch = PaymentBatch(created_by_id=actor.id)
+    year = to_uk(utcnow()).year
+    batch = PaymentBatch(created_by_id=actor.id, year=year, number=_next_batch_number(year))
     db.session.add(batch)
     db.session.flush()
     added = db.session.execute(update(Claim).where(Claim.id.in_(ids), Claim.state == ClaimState.APPROVED,
@@ -618,41 +850,60 @@ def create_batch(*, actor: User, claim_ids: list[int] | None = None) -> PaymentB
     if added != len(ids):
         db.session.rollback()
         raise Conflict("Someone else changed these claims at the same time. Try again.")
-    audit.record("claims.batch_created", batch, after={"claim_ids": ids}, actor=actor)
+    audit.record("claims.batch_created", batch, after={"reference": batch.reference, "claim_ids": ids}, actor=actor)
     db.session.commit()
     return batch
 
 
+def _next_batch_number(year: int) -> int:
+    """The next batch number for a year, taken inside the caller's transaction from a counter row.
+
+    The conditional UPDATE holds the counter row until commit (PostgreSQL row lock, SQLite's write lock), so
+    two batches never share a number, and a rolled-back batch gives its number back: no sequence, no gaps.
+    """
+    bumped = db.session.execute(update(BatchCounter).where(BatchCounter.year == year)
+                                .values(last_number=BatchCounter.last_number + 1)).rowcount
+    if bumped != 1:
+        try:
+            with db.session.begin_nested():
+                db.session.add(BatchCounter(year=year, last_number=1))
+        except IntegrityError:  # another batch created the year's counter first
+            db.session.execute(update(BatchCounter).where(BatchCounter.year == year)
+                               .values(last_number=BatchCounter.last_number + 1))
+        else:
+            return 1
+    return db.session.scalar(select(BatchCounter.last_number).where(BatchCounter.year == year))
+
+
 def mark_batch_paid(batch: PaymentBatch, *, actor: User) -> bool:
-    """Mark a batch and its claims paid; a second call changes nothing (returns False)."""
+    """Mark a batch and each of its claims paid in one transaction, through the same pay step as one claim;
+    a second call changes nothing (returns False)."""
     if actor.role != Role.FINANCE:
         raise NotAllowed("Only finance can mark payments")
     db.session.refresh(batch)
     if batch.state == "paid":
         return False
+    approver_may_pay = policy_for(None).approver_may_pay
     for claim in batch.claims:
-        _may(claim, "pay", actor)
+        _may(claim, "pay", actor, approver_may_pay)
     now = utcnow()
     won = db.session.execute(update(PaymentBatch).where(PaymentBatch.id == batch.id, PaymentBatch.state == "open")
                              .values(state="paid", paid_at=now, paid_by_id=actor.id)).rowcount
     if won != 1:
         db.session.rollback()
         return False
-    ids = [claim.id for claim in batch.claims]
-    paid = db.session.execute(update(Claim).where(Claim.batch_id == batch.id, Claim.state == ClaimState.APPROVED)
-                              .values(state=ClaimState.PAID, paid_at=now, paid_by_id=actor.id, closed_at=now,
-                                      updated_at=now)).rowcount
-    if paid != len(ids):
-        db.session.rollback()
-        raise Conflict("Some claims in this batch changed at the same time. Look at the batch again.")
-    audit.record("claims.batch_paid", batch, after={"claim_ids": ids, "total_pence": batch.total_pence}, actor=actor)
-    messages = []
-    for claim in batch.claims:
-        audit.record("claims.pay", claim, before={"state": ClaimState.APPROVED},
-                     after={"state": ClaimState.PAID, "batch_id": batch.id}, actor=actor)
-        db.session.refresh(claim)
-        messages.append((claim, _notify(claim, ClaimState.PAID)))
+    claims = list(batch.claims)
+    rule = TRANSITIONS["pay"]
+    with db.session.no_autoflush:  # one flush at commit, not one per claim
+        for claim in claims:
+            if claim.state != ClaimState.APPROVED:
+                db.session.rollback()
+                raise Conflict("Some claims in this batch changed at the same time. Look at the batch again.")
+            _apply(claim, rule, actor=actor, text="", now=now, audit_after={"batch_id": batch.id})
+    audit.record("claims.batch_paid", batch, after={"reference": batch.reference, "claim_ids": [c.id for c in claims],
+                                                    "total_pence": sum(c.total_pence for c in claims),
+                                                    "bank_pence": sum(c.bank_pence for c in claims),
+                                                    "voucher_pence": sum(c.fee_as_voucher_pence for c in claims)},
+                 actor=actor)
     db.session.commit()
-    for claim, message in messages:
-        send_email(claim.claimant.email, f"Your claim {claim.reference}", f"Hello {claim.claimant.name},\n\n{message}\n")
     return True

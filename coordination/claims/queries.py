@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from statistics import median
@@ -14,9 +15,8 @@ from ..accounts.models import User
 from ..extensions import db
 from ..permissions import Role
 from ..timeutil import to_uk, utcnow
-from .models import OPEN_STATES, Claim, ClaimPolicy, ClaimState, Notification, PaymentBatch, Receipt
+from .models import OPEN_STATES, Claim, ClaimPolicy, ClaimState, Notification, PaymentBatch, PaymentPreference, Receipt
 from .pricing import tax_year_start
-
 
 # ---------------------------------------------------------------- working days
 
@@ -72,7 +72,7 @@ def working_days_between(start: date, end: date) -> int:
     """Working days after `start` up to and including `end` (0 when end is not later)."""
     if end <= start:
         return 0
-    if not (_INDEX_START <= start and end <= _INDEX_END):
+    if not (start >= _INDEX_START and end <= _INDEX_END):
         return working_days_between_naive(start, end)
     index = _working_day_index()
     base = _INDEX_START.toordinal()
@@ -84,9 +84,9 @@ def _uk_date(value: datetime) -> date:
 
 
 def due_date(claim: Claim) -> date | None:
-    """When the prompt-payment target says a sent claim should be paid."""
+    """When the prompt-payment target says a sent claim should be paid (never for rejected or withdrawn ones)."""
     sent = claim.first_submitted_at or claim.submitted_at
-    if sent is None:
+    if sent is None or claim.state in (ClaimState.REJECTED, ClaimState.WITHDRAWN):
         return None
     target = claim.policy.target_working_days if claim.policy else 10
     return add_working_days(_uk_date(sent), target)
@@ -102,6 +102,8 @@ def payment_clock(claim: Claim, today: date | None = None) -> dict | None:
     end = _uk_date(claim.paid_at) if claim.paid_at else today
     taken = working_days_between(sent, end)
     target = claim.policy.target_working_days if claim.policy else 10
+    if claim.state in (ClaimState.REJECTED, ClaimState.WITHDRAWN):
+        return None  # a claim that will not be paid has no payment clock
     running = claim.state in OPEN_STATES
     return {"due": due, "target": target, "taken": taken, "sent": sent,
             "overdue": running and today > due, "paid_late": claim.state == ClaimState.PAID and end > due,
@@ -141,11 +143,37 @@ def paid_this_tax_year(user: User, today: date | None = None) -> int:
         Claim.paid_at >= datetime(start.year, 4, 5, 23, 0))) or 0
 
 
+def tax_year_totals(user: User, today: date | None = None) -> dict:
+    """What was paid to a contributor this tax year, kept apart: fees as money, fees as vouchers, expenses.
+    The benefits reminder counts fees only; reimbursed expenses are not income."""
+    today = today or _uk_date(utcnow())
+    start = tax_year_start(today)
+    rows = db.session.execute(select(Claim.payment_preference, func.sum(Claim.fee_pence),
+                                     func.sum(Claim.expenses_pence))
+                              .where(Claim.claimant_id == user.id, Claim.state == ClaimState.PAID,
+                                     Claim.paid_at >= datetime(start.year, 4, 5, 23, 0))
+                              .group_by(Claim.payment_preference)).all()
+    totals = {"fees": 0, "vouchers": 0, "expenses": 0}
+    for preference, fees, expenses in rows:
+        totals["vouchers" if preference == PaymentPreference.VOUCHER else "fees"] += fees or 0
+        totals["expenses"] += expenses or 0
+    totals["total"] = totals["fees"] + totals["vouchers"] + totals["expenses"]
+    totals["fees_for_benefits"] = totals["fees"] + totals["vouchers"]
+    return totals
+
+
 def unread_notifications(user: User) -> list[Notification]:
     """Status messages the contributor has not seen yet, newest first."""
     return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id,
-                                                               Notification.read_at.is_(None))
+                                                               Notification.read_at.is_(None),
+                                                               Notification.dismissed_at.is_(None))
                                    .order_by(Notification.id.desc()).limit(10)))
+
+
+def all_notifications(user: User) -> list[Notification]:
+    """Every message about the contributor's claims, newest first (the news list)."""
+    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                   .order_by(Notification.id.desc()).limit(200)))
 
 
 def review_queue(states=(ClaimState.SUBMITTED, ClaimState.QUERIED)) -> list[Claim]:
@@ -180,6 +208,78 @@ def contributors() -> list[User]:
     """Enabled contributor accounts by name (for entering a claim on someone's behalf)."""
     return list(db.session.scalars(select(User).where(User.role == Role.CONTRIBUTOR, User.is_enabled.is_(True))
                                    .order_by(User.name)))
+
+
+def claimant_choices() -> list[tuple[str, str]]:
+    """Everyone a coordinator can claim for: contributor accounts ('<id>') and every person in the people
+    records ('person-<id>'), whether or not they have an account."""
+    from ..communities.models import Person
+
+    people = list(db.session.scalars(select(Person).order_by(Person.name, Person.id)))
+    linked = {person.user_id for person in people if person.user_id}
+    choices = [(str(user.id), f"{user.name} ({user.email})") for user in contributors() if user.id not in linked]
+    for person in people:
+        detail = person.email or ("has an account" if person.user_id else "no account")
+        choices.append((f"person-{person.id}", f"{person.name} ({detail})"))
+    return sorted(choices, key=lambda choice: choice[1].lower())
+
+
+# ---------------------------------------------------------------- payments: bank lines and vouchers
+
+@dataclass
+class PaymentRow:
+    """One row of a batch's payment file: one payee and one kind of money."""
+
+    payee_reference: str
+    payee_name: str
+    kind: str  # "fee", "expenses" or "voucher"
+    pence: int
+    claim_references: list[str] = field(default_factory=list)
+    payment_preference: str = ""
+
+    @property
+    def pay_by(self) -> str:
+        return "voucher" if self.kind == "voucher" else "bank transfer"
+
+
+KIND_TITLES = {"fee": "Fee (taxable income)", "expenses": "Expenses paid back", "voucher": "Fee as a voucher"}
+
+
+def payment_rows(claims, payee_reference_for) -> list[PaymentRow]:
+    """Split claims into one row per payee and kind: fees and expenses by bank, voucher fees apart.
+    Uses the preference recorded on each claim when it was sent; a declined or expenses-only fee is never paid."""
+    rows: dict[tuple, PaymentRow] = {}
+    for claim in claims:
+        who = ("user", claim.claimant_id) if claim.claimant_id else ("person", claim.person_id)
+        reference = payee_reference_for(claim) or f"NO-REFERENCE-{'P' if who[0] == 'person' else ''}{who[1]}"
+        parts = [("expenses", claim.expenses_pence), ("fee", claim.fee_by_bank_pence),
+                 ("voucher", claim.fee_as_voucher_pence)]
+        for kind, pence in parts:
+            if not pence:
+                continue
+            row = rows.setdefault((who, kind), PaymentRow(reference, claim.claimant_name, kind, 0,
+                                                          payment_preference=claim.payment_preference.value))
+            row.pence += pence
+            row.claim_references.append(claim.reference)
+    order = {"fee": 0, "expenses": 1, "voucher": 2}
+    return sorted(rows.values(), key=lambda row: (row.kind == "voucher", row.payee_name.lower(), row.payee_reference,
+                                                  order[row.kind]))
+
+
+def batch_totals(claims) -> dict:
+    """The figures that must reconcile: bank fees + bank expenses + vouchers = claims' fees + expenses, less
+    nothing (declined fees are never priced: the lines refuse them)."""
+    return {"fees": sum(c.fee_by_bank_pence for c in claims), "expenses": sum(c.expenses_pence for c in claims),
+            "vouchers": sum(c.fee_as_voucher_pence for c in claims),
+            "bank": sum(c.bank_pence for c in claims), "claims": sum(c.total_pence for c in claims)}
+
+
+def voucher_claims() -> list[Claim]:
+    """Claims in a payment batch whose fee is taken as a voucher (finance's voucher list), newest first."""
+    return list(db.session.scalars(select(Claim).where(
+        Claim.batch_id.is_not(None), Claim.payment_preference == PaymentPreference.VOUCHER, Claim.fee_pence > 0)
+        .options(selectinload(Claim.claimant), selectinload(Claim.person), selectinload(Claim.batch))
+        .order_by(Claim.id.desc()).limit(500)))
 
 
 def policies() -> list[ClaimPolicy]:

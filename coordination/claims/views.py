@@ -4,27 +4,60 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect,
-                   render_template, request, send_file, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import delete
 
-from ..tokens import hash_token
 from ..communities.interface import recent_event_choices
 from ..extensions import db
 from ..money import format_money, to_pounds
 from ..params import whole_number
-from ..spreadsheet import csv_download
 from ..permissions import Role, roles_required
+from ..spreadsheet import csv_download
 from ..text import clean, unstorable_characters
 from ..throttle import allow
 from ..timeutil import utcnow
+from ..tokens import hash_token
 from . import operations, queries
-from .forms import (ITEM_FIELDS, POLICY_LABELS, DecisionForm, EditClaimForm, NewClaimForm, OnBehalfForm, PolicyForm,
-                    ProfileForm, SendForm)
-from .models import (AGREED_KINDS, FEE_KINDS, MILEAGE_KINDS, TRANSITIONS, Claim, ClaimState, FormStash, LineKind,
-                     PaymentBatch)
-from .pricing import tax_year_label
+from .forms import (
+    FLAG_FIELDS,
+    ITEM_FIELDS,
+    POLICY_FIELDS,
+    DecisionForm,
+    EditClaimForm,
+    InviteForm,
+    NewClaimForm,
+    OnBehalfForm,
+    PersonProfileForm,
+    PolicyForm,
+    ProfileForm,
+    SendForm,
+)
+from .models import (
+    AGREED_KINDS,
+    FEE_KINDS,
+    MILEAGE_KINDS,
+    RECEIPT_KINDS,
+    TRANSITIONS,
+    Claim,
+    ClaimState,
+    FormStash,
+    LineKind,
+    PaymentBatch,
+)
+from .pricing import SETTINGS, tax_year_label
 
 bp = Blueprint("claims", __name__)
 C, F, U = Role.COORDINATOR, Role.FINANCE, Role.CONTRIBUTOR
@@ -50,14 +83,30 @@ def _claim(claim_id: int):
 @roles_required(U)
 def my_claims():
     claims = queries.claims_of(current_user)
-    total = queries.paid_this_tax_year(current_user)
+    totals = queries.tax_year_totals(current_user)
     policy = operations.policy_for(None)
-    notices = queries.unread_notifications(current_user)
-    if notices:
+    unread = queries.unread_notifications(current_user)
+    # One current notice at a time (the newest); the others wait in the news list.
+    notice = unread[0] if unread else None
+    if unread:
         operations.mark_read(current_user)
-    return render_template("claims/my-claims.html", claims=claims, total=total, notices=notices,
+    return render_template("claims/my-claims.html", claims=claims, total=totals["total"], totals=totals,
+                           notice=notice, more_news=len(unread) - 1 if unread else 0,
                            threshold=policy.benefits_threshold_pence, profile=operations.get_profile(current_user),
                            tax_year=tax_year_label(queries._uk_date(queries.utcnow())), clock=queries.payment_clock)
+
+
+@bp.get("/claims/news")
+@roles_required(U)
+def news():
+    return render_template("claims/news.html", notices=queries.all_notifications(current_user))
+
+
+@bp.post("/claims/news/<int:notice_id>/dismiss")
+@roles_required(U)
+def dismiss_notice(notice_id: int):
+    operations.dismiss_notice(notice_id, user=current_user)
+    return redirect(request.form.get("next") == "news" and url_for("claims.news") or url_for("claims.my_claims"))
 
 
 @bp.route("/claims/my-details", methods=["GET", "POST"])
@@ -95,12 +144,21 @@ def new_claim():
 @bp.route("/claims/on-behalf", methods=["GET", "POST"])
 @roles_required(C)
 def new_on_behalf():
-    form = OnBehalfForm(contributor_choices=[(str(u.id), f"{u.name} ({u.email})") for u in queries.contributors()],
-                        event_choices=recent_event_choices())
+    form = OnBehalfForm(contributor_choices=queries.claimant_choices(), event_choices=recent_event_choices())
+    if request.method == "GET" and request.args.get("person"):
+        form.claimant.data = f"person-{whole_number(request.args.get('person'))}"
     if form.validate_on_submit():
         from ..accounts.models import User
+        from ..communities.models import Person
 
-        claimant = db.session.get(User, int(form.claimant.data))
+        value = form.claimant.data or ""
+        if value.startswith("person-"):
+            claimant = db.session.get(Person, whole_number(value.removeprefix("person-")) or 0)
+        else:
+            claimant = db.session.get(User, whole_number(value) or 0)
+        if claimant is None:
+            form.claimant.errors.append("Choose the person the claim is for from the list")
+            return render_template("claims/on-behalf.html", form=form)
         try:
             claim = operations.create_claim(claimant, actor=current_user,
                                             activity_description=form.activity_description.data,
@@ -151,6 +209,7 @@ def edit_claim(claim_id: int):
         response.delete_cookie(STASH_COOKIE)
         return response
     form = EditClaimForm(obj=claim)
+    form.receipt_for.choices = _receipt_choices(claim)
     if request.method == "GET" and claim.draft_item:
         for name in ITEM_FIELDS:
             if name in claim.draft_item and name != "agreed_on":
@@ -162,7 +221,22 @@ def edit_claim(claim_id: int):
 
 def _edit_context(claim) -> dict:
     return {"fee_kinds": FEE_KINDS, "mileage_kinds": MILEAGE_KINDS, "agreed_kinds": AGREED_KINDS,
-            "policy": operations.policy_for(claim.activity_date), "clock": queries.payment_clock(claim)}
+            "policy": operations.policy_for(claim.activity_date), "clock": queries.payment_clock(claim),
+            "words": _words(claim)}
+
+
+def _words(claim) -> dict:
+    """The page speaks to the claimant ('your claim'), or about them to a coordinator entering it ('Jo's claim')."""
+    if current_user.id == claim.claimant_id:
+        return {"your": "your", "Your": "Your", "you": "you", "name": claim.first_name, "self": True}
+    name = claim.first_name
+    return {"your": f"{name}'s", "Your": f"{name}'s", "you": name, "name": name, "self": False}
+
+
+def _receipt_choices(claim) -> list[tuple[str, str]]:
+    """The items a receipt can support: tickets, taxis and stays on this claim."""
+    return [("", "The item I am adding now, or the only one that needs it")] + [
+        (str(line.id), f"{line.kind.title}: {line.pricing_note}") for line in claim.lines if line.kind in RECEIPT_KINDS]
 
 
 def _save_claim_form(claim, form) -> bool:
@@ -177,6 +251,7 @@ def _save_claim_form(claim, form) -> bool:
         _field_error(form, error)
         return False
     added = bool(form.kind.data)
+    new_line_id = None
     if added:
         try:
             if form.agreed_on.errors:
@@ -193,6 +268,7 @@ def _save_claim_form(claim, form) -> bool:
             ok = False
             _keep_draft_item(claim, form)
         else:
+            new_line_id = claim.lines[-1].id if claim.lines else None
             flash(f"Added: {LineKind(form.kind.data).title}.", "success")
             for name in ITEM_FIELDS:
                 getattr(form, name).data = None
@@ -201,8 +277,9 @@ def _save_claim_form(claim, form) -> bool:
     upload = request.files.get("receipt")
     if upload and upload.filename:
         try:
+            chosen = whole_number(form.receipt_for.data) if form.receipt_for.data else None
             operations.add_receipt(claim, actor=current_user, data=upload.read(operations.MAX_RECEIPT_BYTES + 1),
-                                   filename=upload.filename)
+                                   filename=upload.filename, line_id=chosen or new_line_id)
         except operations.ClaimError as error:
             _field_error(form, error)
             ok = False
@@ -328,6 +405,12 @@ def send_claim(claim_id: int):
             abort(403)
         return redirect(url_for("claims.view_claim", claim_id=claim.id))
     form = SendForm()
+    words = _words(claim)
+    if not words["self"]:
+        form.declaration.label.text = (f"I confirm {claim.claimant_name} told me these details, the claim is true and "
+                                       "they have not claimed for these things anywhere else")
+        form.answer.label.text = f"{words['name']}'s answer to the question"
+        form.submit.label.text = f"Send {words['your']} claim"
     if form.validate_on_submit():
         try:
             operations.submit_claim(claim, actor=current_user, declared=form.declaration.data,
@@ -339,10 +422,11 @@ def send_claim(claim_id: int):
                 error.field = "declaration"  # problems elsewhere on the claim are shown beside the tick box
             _field_error(form, error)
         else:
-            flash("Your claim is sent. We will tell you when it is approved and paid.", "success")
+            flash("Your claim is sent. We will tell you when it is approved and paid." if words["self"] else
+                  f"{words['Your']} claim is sent. Another coordinator must approve it.", "success")
             return redirect(url_for("claims.view_claim", claim_id=claim.id))
     return render_template("claims/send.html", form=form, claim=claim, clock=queries.payment_clock(claim),
-                           policy=operations.policy_for(claim.activity_date))
+                           policy=operations.policy_for(claim.activity_date), words=words)
 
 
 @bp.route("/claims/<int:claim_id>/withdraw", methods=["GET", "POST"])
@@ -367,14 +451,32 @@ def withdraw(claim_id: int):
 def view_claim(claim_id: int):
     claim = _claim(claim_id)
     form = _decision_form(claim) if current_user.role == C else None
-    return render_template("claims/view.html", claim=claim, clock=queries.payment_clock(claim), decision_form=form,
-                           access_needs=_access_needs(claim))
+    return render_template("claims/view.html", **_view_context(claim, form))
+
+
+def _view_context(claim, form) -> dict:
+    from ..audit import history_for
+
+    coordinator = current_user.role == C
+    return {"claim": claim, "clock": queries.payment_clock(claim), "decision_form": form,
+            "access_needs": _access_needs(claim), "words": _words(claim),
+            "refusals": _refusals(claim) if coordinator else [],
+            "warnings": operations.plausibility_warnings(claim) if coordinator and claim.state in (
+                ClaimState.SUBMITTED, ClaimState.QUERIED) else [],
+            "history": history_for("Claim", claim.id) if current_user.role in (C, F) else None}
+
+
+def _refusals(claim) -> list[str]:
+    """Decisions the state allows but this coordinator may not make, with the reason."""
+    return [reason for value, _ in DecisionForm.decision.kwargs["choices"]
+            if claim.state in TRANSITIONS[value].sources
+            and (reason := operations.refusal(claim, value, current_user))]
 
 
 def _decision_form(claim) -> DecisionForm | None:
-    """Only the decisions the transition table allows from the claim's state."""
+    """Only the decisions the transition table allows from the claim's state and this coordinator may make."""
     allowed = [(value, title) for value, title in DecisionForm.decision.kwargs["choices"]
-               if claim.state in TRANSITIONS[value].sources]
+               if claim.state in TRANSITIONS[value].sources and not operations.refusal(claim, value, current_user)]
     if not allowed:
         return None
     form = DecisionForm()
@@ -386,7 +488,7 @@ def _access_needs(claim) -> str | None:
     """Coordinators see the contributor's access needs; finance and others do not."""
     if current_user.role != C:
         return None
-    return operations.get_profile(claim.claimant).access_needs
+    return operations.payment_profile(claim).access_needs
 
 
 @bp.get("/claims/receipts/<int:receipt_id>")
@@ -405,7 +507,8 @@ def download_receipt(receipt_id: int):
 @bp.get("/claims/review")
 @roles_required(C)
 def review_queue():
-    recent = queries.claims_in_states((ClaimState.APPROVED, ClaimState.REJECTED, ClaimState.PAID, ClaimState.DRAFT))
+    # Unsent drafts are the contributor's own business: they never appear here.
+    recent = queries.claims_in_states((ClaimState.APPROVED, ClaimState.REJECTED, ClaimState.PAID))
     return render_template("claims/review.html", claims=queries.review_queue(), recent=recent[:50],
                            clock=queries.payment_clock)
 
@@ -418,20 +521,19 @@ def decide(claim_id: int):
     if form.validate_on_submit():
         try:
             if form.decision.data == "approve":
-                operations.approve_claim(claim, actor=current_user)
+                operations.approve_claim(claim, actor=current_user, acknowledged=bool(form.acknowledge.data))
             elif form.decision.data == "query":
                 operations.query_claim(claim, actor=current_user, question=form.text.data)
             else:
                 operations.reject_claim(claim, actor=current_user, reason=form.text.data)
         except operations.ClaimError as error:
-            if error.field != "text":
+            if error.field not in ("text", "acknowledge"):
                 error.field = "decision"
             _field_error(form, error)
         else:
             flash(f"{claim.reference}: {claim.state.title}.", "success")
             return redirect(url_for("claims.review_queue"))
-    return render_template("claims/view.html", claim=claim, clock=queries.payment_clock(claim), decision_form=form,
-                           form=form, access_needs=_access_needs(claim))
+    return render_template("claims/view.html", form=form, **_view_context(claim, form))
 
 
 @bp.get("/claims/dashboard")
@@ -446,11 +548,7 @@ def edit_policy():
     current = operations.policy_for(None)
     form = PolicyForm()
     if request.method == "GET":
-        for name in POLICY_LABELS:
-            value = getattr(current, name)
-            getattr(form, name).data = (f"{to_pounds(value)}" if name.endswith("_pence") and "per_mile" not in name
-                                        else str(value))
-        form.approver_may_pay.data = current.approver_may_pay
+        form.fill(current)
     if form.validate_on_submit():
         if form.effective_from.data is None:
             form.effective_from.errors.append("Enter the date these rates start")
@@ -464,7 +562,7 @@ def edit_policy():
                 flash("The policy is saved. Claims for activities from that date use the new rates.", "success")
                 return redirect(url_for("claims.edit_policy"))
     return render_template("claims/policy.html", form=form, current=current, versions=queries.policies(),
-                           labels=POLICY_LABELS)
+                           labels=POLICY_FIELDS, flags=FLAG_FIELDS, settings=SETTINGS)
 
 
 # ---------------------------------------------------------------- finance
@@ -493,31 +591,40 @@ def _batch(batch_id: int) -> PaymentBatch:
     return db.get_or_404(PaymentBatch, batch_id)
 
 
+def _payee_reference(claim) -> str | None:
+    return operations.payment_profile(claim).payee_reference
+
+
 @bp.get("/claims/payments/batches/<int:batch_id>")
 @roles_required(F)
 def view_batch(batch_id: int):
     batch = _batch(batch_id)
-    profiles = {c.claimant_id: operations.get_profile(c.claimant) for c in batch.claims}
-    return render_template("claims/batch.html", batch=batch, profiles=profiles)
+    rows = queries.payment_rows(batch.claims, _payee_reference)
+    return render_template("claims/batch.html", batch=batch, rows=rows, totals=queries.batch_totals(batch.claims),
+                           kind_titles=queries.KIND_TITLES,
+                           references={c.id: _payee_reference(c) for c in batch.claims})
+
+
+BATCH_CSV_COLUMNS = ["payee_reference", "payee_name", "payment_kind", "pay_by", "amount", "claim_references",
+                     "payment_preference", "batch"]
 
 
 @bp.get("/claims/payments/batches/<int:batch_id>.csv")
 @roles_required(F)
 def batch_csv(batch_id: int):
     batch = _batch(batch_id)
-    by_payee: dict = {}
-    for claim in batch.claims:
-        profile = operations.get_profile(claim.claimant)
-        key = profile.payee_reference or f"NO-REFERENCE-{claim.claimant_id}"
-        row = by_payee.setdefault(key, {"pence": 0, "refs": [], "name": claim.claimant.name,
-                                        "method": profile.payment_preference.value})
-        row["pence"] += claim.total_pence
-        row["refs"].append(claim.reference)
+    rows = queries.payment_rows(batch.claims, _payee_reference)
+    # One row per payee and kind: fees, expenses and voucher fees never share an amount.
     # Names and payee references are typed by people: csv_download keeps them from running as formulas.
-    return csv_download(f"{batch.reference}.csv",
-                        ["payee_reference", "payee_name", "amount", "claim_references", "payment_preference", "batch"],
-                        ([key, row["name"], f"{to_pounds(row['pence'])}", " ".join(row["refs"]), row["method"],
-                          batch.reference] for key, row in sorted(by_payee.items())))
+    return csv_download(f"{batch.reference}.csv", BATCH_CSV_COLUMNS,
+                        ([row.payee_reference, row.payee_name, row.kind, row.pay_by, f"{to_pounds(row.pence)}",
+                          " ".join(row.claim_references), row.payment_preference, batch.reference] for row in rows))
+
+
+@bp.get("/claims/payments/vouchers")
+@roles_required(F)
+def vouchers():
+    return render_template("claims/vouchers.html", claims=queries.voucher_claims(), references=None)
 
 
 @bp.post("/claims/payments/batches/<int:batch_id>/paid")
@@ -532,3 +639,59 @@ def mark_batch_paid(batch_id: int):
         flash(f"Batch {batch.reference} is marked paid." if changed else
               f"Batch {batch.reference} was already marked paid; nothing changed.", "success")
     return redirect(url_for("claims.view_batch", batch_id=batch.id))
+
+
+# ---------------------------------------------------------------- people without accounts
+
+def _person(person_id: int):
+    from ..communities.models import Person
+
+    return db.get_or_404(Person, person_id)
+
+
+@bp.route("/claims/people/<int:person_id>/payment-details", methods=["GET", "POST"])
+@roles_required(C, F)
+def person_payment_details(person_id: int):
+    person = _person(person_id)
+    profile = operations.get_person_profile(person)
+    account = operations._account_for(person)
+    if account is not None:
+        profile = operations.get_profile(account)
+    form = PersonProfileForm(obj=profile)
+    if request.method == "GET":
+        form.payment_preference.data = profile.payment_preference.value
+    if form.validate_on_submit():
+        try:
+            operations.save_person_profile(person, payment_preference=form.payment_preference.data,
+                                           payee_reference=form.payee_reference.data,
+                                           access_needs=form.access_needs.data, actor=current_user)
+        except operations.ClaimError as error:
+            _field_error(form, error)
+        else:
+            flash(f"{person.name}'s payment details are saved.", "success")
+            back = whole_number(request.args.get("claim"))
+            return redirect(url_for("claims.edit_claim", claim_id=back) if back else
+                            url_for("claims.person_payment_details", person_id=person.id))
+    return render_template("claims/person-payment.html", form=form, person=person, account=account)
+
+
+@bp.route("/claims/people/<int:person_id>/invite", methods=["GET", "POST"])
+@roles_required(C)
+def invite_claimant(person_id: int):
+    person = _person(person_id)
+    form = InviteForm(email=person.email)
+    if form.validate_on_submit():
+        try:
+            user, token = operations.invite_claimant(person, email=form.email.data, actor=current_user)
+        except operations.ClaimError as error:
+            _field_error(form, error)
+        else:
+            from ..mail import send_email
+
+            link = url_for("accounts.set_password", token=token, _external=True)
+            emailed = send_email(user.email, "Your account",
+                                 f"Hello {user.name},\n\nYou now have an account for your claims. "
+                                 f"Use this link to choose your password:\n\n{link}\n")
+            return render_template("accounts/link-issued.html", user=user, link=link, emailed=emailed,
+                                   purpose="setup")
+    return render_template("claims/invite.html", form=form, person=person)

@@ -51,7 +51,8 @@ def make_claim(quick_user):
             return ops.query_claim(claim, actor=approver, question="Which bus did you take?")
         if state == "rejected":
             return ops.reject_claim(claim, actor=approver, reason="Not one of our activities")
-        ops.approve_claim(claim, actor=approver)
+        # Several factory claims share a date, so the "more than a day of fees" warning is acknowledged here.
+        ops.approve_claim(claim, actor=approver, acknowledged=True)
         if state == "approved":
             return claim
         return ops.pay_claim(claim, actor=payer or quick_user("finance"))

@@ -21,4 +21,9 @@ ROUTES = {
     "claims.view_batch": {F},
     "claims.batch_csv": {F},
     "claims.mark_batch_paid": {F},
+    "claims.vouchers": {F},
+    "claims.news": {U},
+    "claims.dismiss_notice": {U},
+    "claims.person_payment_details": {C, F},
+    "claims.invite_claimant": {C},
 }

@@ -28,8 +28,8 @@ def test_every_claim_and_receipt_url_is_hidden_from_other_contributors(app, crea
     for method, url in _claim_urls(claim, receipt):
         response = client.open(url, method=method, data={"declaration": "y", "activity_description": "hijack"})
         assert response.status_code == 404, f"{method} {url}: {response.status_code}"
-    from coordination.extensions import db
     from coordination.claims.models import Claim, ClaimState
+    from coordination.extensions import db
 
     db.session.expire_all()
     fresh = db.session.get(Claim, claim.id)
@@ -55,10 +55,28 @@ def test_coordinators_can_only_edit_claims_they_entered_on_someones_behalf(app, 
     assert client.post(f"/claims/{claim.id}/items/{claim.lines[0].id}/remove").status_code == 403
 
 
-def test_finance_sees_claims_but_cannot_change_them(app, create_user, someone_elses_claim):
-    claim, receipt = someone_elses_claim
+def test_finance_sees_approved_claims_but_cannot_change_them(app, create_user, make_claim):
+    # Changed by issue 14: finance sees approved and paid claims and their receipts only (the roles guide).
+    claim = make_claim()
+    receipt = ops.add_receipt(claim, actor=claim.claimant, data=png_bytes(), filename="t.png")
+    ops.submit_claim(claim, actor=claim.claimant, declared=True)
+    ops.approve_claim(claim, actor=create_user("coordinator"))
     client = app.test_client()
     sign_in(client, create_user("finance"))
     assert client.get(f"/claims/{claim.id}").status_code == 200
     assert client.get(f"/claims/receipts/{receipt.id}").status_code == 200
     assert client.get(f"/claims/{claim.id}/edit").status_code == 403
+
+
+@pytest.mark.parametrize("state", ["draft", "submitted", "queried", "rejected", "withdrawn"])
+def test_finance_cannot_open_claims_before_they_are_approved_nor_their_receipts(app, create_user, make_claim, state):
+    claim = make_claim()
+    receipt = ops.add_receipt(claim, actor=claim.claimant, data=png_bytes(), filename="t.png")
+    if state != "draft":
+        claim = make_claim(state=state) if state != "submitted" else ops.submit_claim(claim, actor=claim.claimant,
+                                                                                      declared=True)
+    client = app.test_client()
+    sign_in(client, create_user("finance"))
+    assert client.get(f"/claims/{claim.id}").status_code == 404
+    if claim.id == receipt.claim_id:
+        assert client.get(f"/claims/receipts/{receipt.id}").status_code == 404

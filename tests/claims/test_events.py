@@ -4,8 +4,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from coordination.claims.models import Claim
-from coordination.extensions import db
 from coordination.communities.models import EventType
+from coordination.extensions import db
 from tests.communities import factories
 from tests.conftest import error_messages, page
 

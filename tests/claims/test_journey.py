@@ -46,7 +46,9 @@ def test_a_contributor_claims_a_coordinator_approves_finance_pays_and_every_step
     assert gareth.post("/claims/payments/batches", data={"claim_id": str(claim_id)}).status_code == 302
     batch_id = db.session.get(Claim, claim_id).batch_id
     csv_text = gareth.get(f"/claims/payments/batches/{batch_id}.csv").get_data(as_text=True)
-    assert "90.35" in csv_text and f"CL-{claim_id:05d}" in csv_text
+    # Issue 14: fees and expenses are separate lines (£50.00 fee + £40.35 expenses = the claim's £90.35).
+    assert ",fee,bank transfer,50.00," in csv_text and ",expenses,bank transfer,40.35," in csv_text
+    assert f"CL-{claim_id:05d}" in csv_text
     assert gareth.post(f"/claims/payments/batches/{batch_id}/paid").status_code == 302
     assert gareth.post(f"/claims/payments/batches/{batch_id}/paid").status_code == 302  # idempotent
 
@@ -88,7 +90,8 @@ def test_a_good_receipt_is_saved_and_only_downloadable_by_the_claimant_and_staff
     receipt_id = db.session.get(Claim, claim.id).receipts[0].id
     own = client.get(f"/claims/receipts/{receipt_id}")
     assert own.status_code == 200 and own.headers["Content-Disposition"].startswith("attachment")
-    for role, expected in (("coordinator", 200), ("finance", 200), ("contributor", 404)):
+    # Finance sees receipts of approved and paid claims only (issue 14); this claim is a draft.
+    for role, expected in (("coordinator", 200), ("finance", 404), ("contributor", 404)):
         other = app.test_client()
         sign_in(other, create_user(role))
         assert other.get(f"/claims/receipts/{receipt_id}").status_code == expected, role

@@ -153,12 +153,16 @@ def test_coordinators_see_access_needs_and_finance_does_not(app, make_claim, cre
         assert ("Hearing loop please" in client.get(f"/claims/{claim.id}").get_data(as_text=True)) is shown
 
 
-def test_status_changes_are_emailed_when_smtp_is_configured(make_claim, monkeypatch):
-    from coordination.claims import operations as ops
+def test_status_changes_are_emailed_when_smtp_is_configured(app, make_claim, monkeypatch):
+    # Issue 14: the emails go through the outbox, written with the change and sent after commit.
+    from coordination import mail
 
     sent = []
-    monkeypatch.setattr(ops, "send_email", lambda to, subject, body: sent.append((to, subject, body)) or True)
+    monkeypatch.setattr(mail, "_deliver", lambda to, subject, body: sent.append((to, subject, body)))
+    monkeypatch.setitem(app.config, "SMTP_HOST", "smtp.example.org")
     claim = make_claim(state="approved")
+    assert sent == []  # nothing is sent inside the request that changed the claim
+    assert mail.send_pending()["sent"] == 2
     assert [s[0] for s in sent] == [claim.claimant.email] * 2  # sent, approved
     assert "is approved" in sent[-1][2] and claim.reference in sent[-1][1]
 
