@@ -48,7 +48,10 @@ class Moment:
 
 
 def fig(period_key: str, measure: str, borough: str, concept_id: int) -> tuple:
-    """The key of one published count."""
+    """The key of one published count. Figures that do not depend on the period (in the directory,
+    never engaged) have one key for every period: they are one figure, shown or hidden everywhere."""
+    if measure in SAME_IN_EVERY_PERIOD:
+        period_key = "all"
     return ("fig", period_key, measure, borough, concept_id)
 
 
@@ -115,7 +118,7 @@ def problem(moment: Moment) -> tuple[dict, list[Relation], dict]:
                     relations.append(Relation.sum_at_most(parts, fig(period.key, measure, code, ALL_AREAS)))
     relations += _across_periods(moment, values, by_key)
     relations += _timeline(moment, values, cost)
-    return values, relations, cost
+    return values, list(dict.fromkeys(relations)), cost   # (period-free figures repeat some relations)
 
 
 def _across_periods(moment: Moment, values: dict, by_key: dict) -> list[Relation]:
@@ -129,8 +132,7 @@ def _across_periods(moment: Moment, values: dict, by_key: dict) -> list[Relation
             return fig(period_key, measure, code, area)
         others = [p.key for p in moment.periods if p.key != "all" and at(p.key) in values]
         if measure in SAME_IN_EVERY_PERIOD:
-            relations += [Relation.same(at(k), at("all")) for k in others]
-            continue
+            continue   # one key already (fig)
         relations += [Relation.at_most(at(k), at("all")) for k in others]
         if measure in ADD_UP_OVER_TIME:
             present = [p.key for p in years if at(p.key) in values]
