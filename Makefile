@@ -6,11 +6,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test install install-dev assets db bench clean help
+.PHONY: run test lint install install-dev assets db bench clean help
 
 help:
 	@echo "make run   - install everything, prepare the SQLite database with demo data, serve on $(HOST):$(PORT)"
-	@echo "make test  - install test dependencies and run the whole suite"
+	@echo "make test  - install test dependencies, lint (ruff, import contracts), run the whole suite in parallel"
+	@echo "make lint  - ruff check and the import-linter contracts only"
 	@echo "make bench - run the benchmarks and print their figures"
 
 $(BIN)/python:
@@ -43,8 +44,15 @@ run: db
 	$(FLASK) demo seed --if-empty
 	HOST=$(HOST) PORT=$(PORT) $(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+# One pytest worker per core; --dist loadfile keeps each file (and its live server and browser) in one worker.
+PYTEST_WORKERS ?= auto
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: install-dev
 	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -85,16 +85,20 @@ def naive_figures(period) -> dict:
         for concept_id in concept_ids:
             query = select(Organisation).where(Organisation.borough_code == code, Organisation.status == "active")
             if concept_id:
-                query = query.join(organisation_practice_area).where(organisation_practice_area.c.concept_id == concept_id)
+                query = query.join(organisation_practice_area).where(
+                    organisation_practice_area.c.concept_id == concept_id
+                )
             orgs = list(db.session.scalars(query))
             engaged = sum(1 for o in orgs if o.id in engaged_orgs)
             result[(code, concept_id)] = (len(orgs), engaged)
     totals = {}
-    for (code, concept_id), (_, engaged) in result.items():
+    for (_code, concept_id), (_, engaged) in result.items():
         totals[concept_id] = totals.get(concept_id, 0) + engaged
     population = facts["population"].sum()
-    return {key: (d, e, (e / totals[key[1]]) / (facts.loc[key[0], "population"] / population) if totals[key[1]] else None)
-            for key, (d, e) in result.items()}
+    return {
+        key: (d, e, (e / totals[key[1]]) / (facts.loc[key[0], "population"] / population) if totals[key[1]] else None)
+        for key, (d, e) in result.items()
+    }
 
 
 def main() -> None:
@@ -129,24 +133,23 @@ def main() -> None:
 
         key = ("bench", queries.data_version(), period.key)
         started = time.perf_counter()
-        parts = maps.CACHE.get_or_build(key, build)
+        parts = maps.cache().get_or_build(key, build)
         cold = time.perf_counter() - started
         started = time.perf_counter()
         key = ("bench", queries.data_version(), period.key)
-        maps.with_nonce(maps.CACHE.get_or_build(key, build), "nonce")
+        maps.with_nonce(maps.cache().get_or_build(key, build), "nonce")
         cached = time.perf_counter() - started
         size = sum(len(v.encode()) for v in parts.values())
         # A warm server after someone records attendance: the data version changes, so the map is rebuilt.
-        from coordination.communities.models import Event
+        from coordination.communities.models import Event, Person
         from coordination.communities.operations import record_attendance
-        from coordination.communities.models import Person
 
         event = db.session.scalar(select(Event).order_by(Event.starts_at.desc()).limit(1))
         person = db.session.scalar(select(Person).where(Person.organisation_id.is_not(None)).limit(1))
         record_attendance(event, {person.id: "did_not_attend"})
         started = time.perf_counter()
         key = ("bench", queries.data_version(), period.key)
-        maps.CACHE.get_or_build(key, build)
+        maps.cache().get_or_build(key, build)
         rebuilt = time.perf_counter() - started
         started = time.perf_counter()
         sql_rows = queries.engagement_figures(period)
@@ -154,8 +157,13 @@ def main() -> None:
         started = time.perf_counter()
         naive = naive_figures(period)
         naive_time = time.perf_counter() - started
-        mismatches = sum(1 for r in sql_rows if r["borough_code"] != "GM" and (r["borough_code"], r["concept_id"]) in naive
-                         and naive[(r["borough_code"], r["concept_id"])][:2] != (r["directory"], r["engaged"]))
+        mismatches = sum(
+            1
+            for r in sql_rows
+            if r["borough_code"] != "GM"
+            and (r["borough_code"], r["concept_id"]) in naive
+            and naive[(r["borough_code"], r["concept_id"])][:2] != (r["directory"], r["engaged"])
+        )
         print(f"gap map, cold in a fresh process (SQL figures + organisations + Folium render): {cold * 1000:.0f} ms")
         print(f"gap map, rebuilt in a warm process after attendance was recorded: {rebuilt * 1000:.0f} ms")
         print(f"gap map, cached (data-version check + nonce): {cached * 1000:.1f} ms")

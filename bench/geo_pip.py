@@ -45,7 +45,10 @@ def main() -> None:
     looped = time.perf_counter() - start
 
     inside = sum(code is not None for code in fast)
-    print(f"points: {N:,} ({inside:,} inside a borough); boundaries: {int(shapely.get_num_coordinates(boundaries.geometry.to_numpy()).sum()):,} vertices")
+    print(
+        f"points: {N:,} ({inside:,} inside a borough); boundaries: "
+        f"{int(shapely.get_num_coordinates(boundaries.geometry.to_numpy()).sum()):,} vertices"
+    )
     print(f"vectorised (prepared geometries + contains_xy): {vectorised:7.3f} s")
     print(f"naive loop (Point + polygon.contains):          {looped:7.3f} s")
     print(f"speed-up: {looped / vectorised:,.0f}x; results identical: {fast == slow}")

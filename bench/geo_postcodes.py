@@ -43,7 +43,10 @@ def main() -> None:
     postcodes._letter_frame.cache_clear()
     start = time.perf_counter()
     postcodes.lookup_postcodes(typed)
-    print(f"bulk lookup of {len(typed):,} postcodes including loading 5 letter files: {time.perf_counter() - start:6.2f} s")
+    print(
+        f"bulk lookup of {len(typed):,} postcodes including loading 5 letter files: "
+        f"{time.perf_counter() - start:6.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -41,7 +41,9 @@ def main(count: int = 17500) -> None:
     started = time.perf_counter()
     m = geo.maps.new_map(basemap=False)
     for lat, lon, oid, label in rows:
-        folium.Marker([lat, lon], popup=folium.Popup(f'<a href="/organisations/{oid}">{safe_text(label)}</a>')).add_to(m)
+        folium.Marker([lat, lon], popup=folium.Popup(f'<a href="/organisations/{oid}">{safe_text(label)}</a>')).add_to(
+            m
+        )
     naive_html = geo.maps.render_page(m)
     naive_seconds = time.perf_counter() - started
 
@@ -49,10 +51,14 @@ def main(count: int = 17500) -> None:
     print(f"map page: {page_bytes / 1024:.0f} KB built in {page_seconds:.3f} s (goal < 1 MB, < 0.5 s)")
     print(f"points JSON fetched by the page: {points_bytes / 1024:.0f} KB in {points_seconds:.3f} s "
           f"(page + points {(page_bytes + points_bytes) / 1024 / 1024:.2f} MB)")
-    print(f"naive folium Marker per organisation: {len(naive_html) / 1024 / 1024:.1f} MB built in {naive_seconds:.2f} s")
-    print(f"ratio naive / ours: size {len(naive_html) / page_bytes:.0f}x "
-          f"(with points {len(naive_html) / (page_bytes + points_bytes):.1f}x), "
-          f"time {naive_seconds / page_seconds:.0f}x (with points {naive_seconds / (page_seconds + points_seconds):.1f}x)")
+    print(
+        f"naive folium Marker per organisation: {len(naive_html) / 1024 / 1024:.1f} MB built in {naive_seconds:.2f} s"
+    )
+    print(
+        f"ratio naive / ours: size {len(naive_html) / page_bytes:.0f}x "
+        f"(with points {len(naive_html) / (page_bytes + points_bytes):.1f}x), "
+        f"time {naive_seconds / page_seconds:.0f}x (with points {naive_seconds / (page_seconds + points_seconds):.1f}x)"
+    )
 
 
 if __name__ == "__main__":

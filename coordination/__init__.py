@@ -14,16 +14,22 @@ from .config import ROOT, configs
 from .extensions import csrf, db, include_in_migrations, login_manager, migrate
 
 # One sub-package per area; each has views.bp and may have cli.commands and demo.seed.
-AREAS = ("accounts", "geography", "organisations", "terminology", "claims", "communities", "engagement")
+AREAS = ("accounts", "geography", "organisations", "terminology", "claims", "communities", "engagement",
+         "networks")
 
 
-def create_app(config_name: str | None = None) -> Flask:
-    """Build the app for 'development', 'test' or 'production' (default: FLASK_CONFIG or development)."""
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    """Build the app for 'development', 'test' or 'production' (default: FLASK_CONFIG or development).
+
+    Keyword arguments override single settings, e.g. create_app("test", SQLALCHEMY_DATABASE_URI=url,
+    INSTANCE_PATH=folder), so callers need no environment variables.
+    """
     config_name = config_name or os.environ.get("FLASK_CONFIG", "development")
     config = configs[config_name]
     app = Flask(__name__, static_folder=str(ROOT / "coordination" / "static"), static_url_path="/static",
-                instance_path=config.INSTANCE_PATH)
+                instance_path=str(overrides.get("INSTANCE_PATH", config.INSTANCE_PATH)))
     app.config.from_object(config)
+    app.config.update(overrides)
     config.init_app(app)
     os.makedirs(app.instance_path, exist_ok=True)
     _init_templates(app)
@@ -34,7 +40,6 @@ def create_app(config_name: str | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntegerConverter
     _register_blueprints(app)
     _register_cli(app)
-    _init_maps()
     security.init_app(app)
     errors.init_app(app)
     return app
@@ -77,6 +82,9 @@ def _init_extensions(app: Flask) -> None:
 
     for area in AREAS:
         _import_optional(f"coordination.{area}.models")
+    # Then what areas offer one another (an interface may register itself with another area's).
+    for area in AREAS:
+        _import_optional(f"coordination.{area}.interface")
 
 
 def _import_optional(module: str):
@@ -98,13 +106,6 @@ def _register_blueprints(app: Flask) -> None:
         views = _import_optional(f"coordination.{area}.views")
         if views is not None:
             app.register_blueprint(views.bp)
-
-
-def _init_maps() -> None:
-    """Folium pages load Leaflet from the app's /vendor route, never from a CDN."""
-    from geo.maps import use_local_assets
-
-    use_local_assets("/vendor")
 
 
 def _register_cli(app: Flask) -> None:

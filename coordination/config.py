@@ -10,11 +10,12 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
 
 
-def _development_secret_key() -> str:
+def _development_secret_key(instance: str | Path | None = None) -> str:
     """Generate a secret key once and keep it under instance/ so sessions survive restarts."""
-    path = INSTANCE / "secret_key"
+    folder = Path(instance) if instance is not None else INSTANCE
+    path = folder / "secret_key"
     if not path.exists():
-        INSTANCE.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
@@ -48,6 +49,7 @@ class Config:
     SETUP_LINK_HOURS = 72
     RESET_LINK_HOURS = 2
     PASSWORD_MIN_LENGTH = 8
+    PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's default cost (N=32768): about half a second per check
     SERVICE_NAME = "GM VCSE Coordination"
     # Map tiles are the only images allowed from another host; set TILE_URL='' for no basemap.
     TILE_URL = os.environ.get("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
@@ -76,7 +78,7 @@ class DevelopmentConfig(Config):
     @staticmethod
     def init_app(app) -> None:
         if not app.config.get("SECRET_KEY"):
-            app.config["SECRET_KEY"] = _development_secret_key()
+            app.config["SECRET_KEY"] = _development_secret_key(app.instance_path)
 
 
 class TestConfig(Config):
@@ -88,6 +90,8 @@ class TestConfig(Config):
         Path(os.environ.get("TEST_TMPDIR", "/tmp")) / "coordination-test.db"
     )
     WTF_CSRF_ENABLED = False
+    # The same algorithm at a cost a test suite can afford (every signed-in test hashes and checks twice).
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
     TILE_URL = ""
     SMTP_HOST = ""
 

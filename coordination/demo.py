@@ -19,7 +19,7 @@ DEMO_ACCOUNTS = [
     ("contributor@example.org", "Jo Clarke", "contributor", []),
 ]
 # Areas seeded after accounts, in dependency order; each module has seed(scale: str | None).
-SEED_ORDER = ("geography", "terminology", "organisations", "communities", "claims", "engagement")
+SEED_ORDER = ("geography", "terminology", "organisations", "communities", "claims", "engagement", "networks")
 
 
 def seed_accounts(password: str) -> list:

@@ -1,17 +1,86 @@
-"""Friendly error pages: plain English, no stack traces or SQL."""
+"""The one error path: operations raise OperationError; views and the app turn it into a page.
+
+* `OperationError(message, field=None)` – a change that cannot be made. Views that show a form put the
+  message back onto it with `coordination.forms.errors_onto(form, default_field)`; views that only post
+  and redirect use `flash_errors()`. One that escapes both is answered app-wide with its status.
+* `NotAllowed` → 403, `Conflict` → 409, `NotFound` → 404, anything else → its `status` (400).
+* Friendly pages for HTTP errors: plain English, no stack traces or SQL; JSON for `/api/`.
+"""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from contextlib import contextmanager
+
+from flask import Flask, flash, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
 
+
+class OperationError(ValueError):
+    """A change that cannot be made, with a message for the person; `field` names the form field it is about."""
+
+    status = 400
+    on_form = True  # errors_onto() puts it back on the form; False: answered app-wide with `status`
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotAllowed(OperationError):
+    """This person may not make this change (403)."""
+
+    status = 403
+    on_form = False
+
+
+class Conflict(OperationError):
+    """Someone else changed the record first (409): reload and try again."""
+
+    status = 409
+
+
+class NotFound(OperationError):
+    """The thing to change does not exist (404)."""
+
+    status = 404
+    on_form = False
+
+
+@contextmanager
+def flash_errors(category: str = "error"):
+    """For post-and-redirect views: an OperationError inside the block becomes a flashed message.
+
+    The block stops at the error; the view carries on after it (usually to its redirect). Errors that are
+    not about the change itself (`on_form` False: 403, 404) go on to the app-wide handler.
+    """
+    try:
+        yield
+    except OperationError as error:
+        if not error.on_form:
+            raise
+        db.session.rollback()
+        flash(str(error), category)
+
 MESSAGES = {
-    400: ("Something was wrong with that request", "Go back and try again. If it keeps happening, contact your coordinator."),
-    403: ("You do not have permission to see this page", "If you think you should, ask your coordinator to check your account."),
-    404: ("Page not found", "If you typed the web address, check it is correct. If you pasted it, check you copied all of it."),
+    400: (
+        "Something was wrong with that request",
+        "Go back and try again. If it keeps happening, contact your coordinator.",
+    ),
+    403: (
+        "You do not have permission to see this page",
+        "If you think you should, ask your coordinator to check your account.",
+    ),
+    404: (
+        "Page not found",
+        "If you typed the web address, check it is correct. If you pasted it, check you copied all of it.",
+    ),
     405: ("That action is not available here", "Go back and use the buttons on the page."),
-    409: ("That change has already been made", "Someone (perhaps you, in another tab) got there first. Reload the page to see the latest."),
+    409: (
+        "That change has already been made",
+        "Someone (perhaps you, in another tab) got there first. Reload the page to see the latest.",
+    ),
     410: ("This link is no longer available", "Ask your coordinator for a new one."),
     413: ("The file is too big", "Choose a smaller file and try again."),
     429: ("Too many attempts", "Wait 15 minutes, then try again."),
@@ -22,20 +91,30 @@ MESSAGES = {
 def _render(status: int, description: str | None = None):
     title, advice = MESSAGES.get(status, MESSAGES[500])
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-        return jsonify({"error": title, "status": status}), status
+        body = {"error": title, "status": status}
+        if description:
+            body["detail"] = description
+        return jsonify(body), status
     return render_template("errors/error.html", status=status, title=title, advice=advice,
                            description=description), status
 
 
 def init_app(app: Flask) -> None:
-    """Register handlers for HTTP errors and unexpected exceptions."""
+    """Register handlers for operation errors, HTTP errors and unexpected exceptions."""
+
+    @app.errorhandler(OperationError)
+    def handle_operation(error: OperationError):
+        db.session.rollback()
+        return _render(error.status, str(error))
 
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
         if error.code == 400 and "CSRF" in (error.description or ""):
-            return _render(400, "The form expired or was sent from somewhere else. Go back, reload the page and try again.")
+            return _render(
+                400, "The form expired or was sent from somewhere else. Go back, reload the page and try again."
+            )
         return _render(error.code)
 
     @app.errorhandler(Exception)

@@ -28,12 +28,20 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 
 
+# Name prefixes of database objects that models do not describe (full-text index tables made by raw DDL).
+# An area registers its own with not_modelled(...), so the core never imports an area.
+NOT_MODELLED: set[str] = set()
+
+
+def not_modelled(*prefixes: str) -> None:
+    """Register database objects (by name prefix) that raw DDL makes and migrations must leave alone."""
+    NOT_MODELLED.update(prefixes)
+
+
 def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
     """Leave database objects that models do not describe (full-text index tables) out of migrations."""
     if reflected and compare_to is None and name:
-        from .organisations.models import NOT_MODELLED
-
-        return not name.startswith(NOT_MODELLED)
+        return not name.startswith(tuple(NOT_MODELLED))
     return True
 
 

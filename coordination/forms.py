@@ -1,8 +1,43 @@
-"""Form building blocks shared by every area: stripping base form and small validators."""
+"""Form building blocks shared by every area: stripping base form, small validators, errors onto forms."""
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 from flask_wtf import FlaskForm
 from wtforms import ValidationError
+from wtforms.validators import StopValidation
+
+from .errors import OperationError
+from .extensions import db
+
+
+def add_error(form, message: str, field: str | None = None, default: str | None = None) -> None:
+    """Put a message on the named field (else `default`, else the form's first field)."""
+    target = form._fields.get(field or "") or form._fields.get(default or "") or next(iter(form))
+    target.errors = [*(target.errors or []), message]
+
+
+@contextmanager
+def errors_onto(form, default: str | None = None):
+    """Run a form's operation: an OperationError puts its message back onto the form instead of failing.
+
+    ```
+    if form.validate_on_submit():
+        with errors_onto(form, "name"):
+            org = operations.create_organisation(...)
+            return redirect(...)
+    return render_template(..., form=form)
+    ```
+    The message goes on the field the error names, else on `default`. NotAllowed and NotFound are not
+    about the form (`on_form` False): they go on to the app-wide handler (403, 404).
+    """
+    try:
+        yield
+    except OperationError as error:
+        if not error.on_form:
+            raise
+        db.session.rollback()
+        add_error(form, str(error), error.field, default)
 
 
 def _strip(value):
@@ -61,3 +96,15 @@ class Required:
             from wtforms.validators import StopValidation
 
             raise StopValidation(self.message)
+
+
+class DateMessages:
+    """DateField's own message is not plain English; replace it with ours."""
+
+    def __init__(self, label: str):
+        self.label = label
+
+    def __call__(self, form, field):
+        if field.raw_data and any(part.strip() for part in field.raw_data) and field.data is None:
+            field.errors[:] = []
+            raise StopValidation(f"{self.label} must be a real date, like 27 3 2026")

@@ -1,32 +1,24 @@
 """Roles and the decorator every view uses to say who may call it."""
 from __future__ import annotations
 
-import enum
 from functools import wraps
 
 from flask import abort
 from flask_login import current_user
 
+from .enums import TitledEnum
 
-class Role(str, enum.Enum):
+
+class Role(TitledEnum):
     """What a signed-in person may do; display titles for pages."""
 
-    COORDINATOR = "coordinator"
-    FINANCE = "finance"
-    PARTNER = "partner"
-    CONTRIBUTOR = "contributor"
-
-    @property
-    def title(self) -> str:
-        return ROLE_TITLES[self]
+    COORDINATOR = "coordinator", "Regional coordinator"
+    FINANCE = "finance", "Finance"
+    PARTNER = "partner", "Local partner"
+    CONTRIBUTOR = "contributor", "Contributor with lived experience"
 
 
-ROLE_TITLES = {
-    Role.COORDINATOR: "Regional coordinator",
-    Role.FINANCE: "Finance",
-    Role.PARTNER: "Local partner",
-    Role.CONTRIBUTOR: "Contributor with lived experience",
-}
+ROLE_TITLES = Role.titles()
 ALL_ROLES = tuple(Role)
 STAFF = (Role.COORDINATOR, Role.FINANCE, Role.PARTNER)
 

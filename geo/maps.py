@@ -10,7 +10,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from branca.element import CssLink, JavascriptLink, MacroElement
+from branca.element import MacroElement
 from folium.plugins import FastMarkerCluster, MarkerCluster
 from folium.template import Template
 from markupsafe import Markup
@@ -51,37 +51,41 @@ MAP_CSS = """
 @media (max-width:640px){.geo-legend{font-size:14px;padding:4px 6px}.geo-legend__swatch{width:14px;height:12px}}
 """
 
-_ORIGINAL_ASSETS = {
-    "map_js": list(folium.Map.default_js),
-    "map_css": list(folium.Map.default_css),
-    "cluster_js": list(MarkerCluster.default_js),
-    "cluster_css": list(MarkerCluster.default_css),
-}
+# Scripts and stylesheets a map needs, in the npm layout (node_modules/<package>/...) served under a base
+# URL. Only Leaflet and MarkerCluster: jQuery, Bootstrap, Font Awesome and Awesome Markers are needed only
+# by Folium's Popup (which uses $) and icon markers, which our builders never use. Folium's own (CDN)
+# lists are read, never changed, for notebooks.
+LOCAL_JS = {"leaflet": "leaflet/dist/leaflet.js", "cluster": "leaflet.markercluster/dist/leaflet.markercluster.js"}
+LOCAL_CSS = {"leaflet": ("leaflet/dist/leaflet.css",),
+             "cluster": ("leaflet.markercluster/dist/MarkerCluster.css",
+                         "leaflet.markercluster/dist/MarkerCluster.Default.css")}
+_asset_base: list[str | None] = ["/vendor"]
 
 
 def use_local_assets(base_url: str = "/vendor") -> None:
-    """Serve Leaflet and MarkerCluster from base_url (npm layout) and drop assets our maps never use."""
-    base = base_url.rstrip("/")
-    # jQuery, Bootstrap, Font Awesome and Awesome Markers are only needed by
-    # folium's Popup (which uses $) and icon markers; our builders use neither,
-    # so they are dropped instead of being served.
-    folium.Map.default_js = [("leaflet", f"{base}/leaflet/dist/leaflet.js")]
-    folium.Map.default_css = [("leaflet_css", f"{base}/leaflet/dist/leaflet.css")]
-    MarkerCluster.default_js = [
-        ("markerclusterjs", f"{base}/leaflet.markercluster/dist/leaflet.markercluster.js")
-    ]
-    MarkerCluster.default_css = [
-        ("markerclustercss", f"{base}/leaflet.markercluster/dist/MarkerCluster.css"),
-        ("markerclusterdefaultcss", f"{base}/leaflet.markercluster/dist/MarkerCluster.Default.css"),
-    ]
+    """Default for render_parts: Leaflet and MarkerCluster from base_url (npm layout)."""
+    _asset_base[0] = base_url
 
 
 def use_cdn_assets() -> None:
-    """Restore folium's own CDN asset lists (for notebooks; never for the service)."""
-    folium.Map.default_js = list(_ORIGINAL_ASSETS["map_js"])
-    folium.Map.default_css = list(_ORIGINAL_ASSETS["map_css"])
-    MarkerCluster.default_js = list(_ORIGINAL_ASSETS["cluster_js"])
-    MarkerCluster.default_css = list(_ORIGINAL_ASSETS["cluster_css"])
+    """Default for render_parts: Folium's own CDN asset lists (for notebooks; never for the service)."""
+    _asset_base[0] = None
+
+
+def asset_tags(uses_cluster: bool, base_url: str | None, nonce_attr: str = "") -> list[str]:
+    """The <script> and <link> tags for Leaflet (and MarkerCluster), local when base_url is given."""
+    wanted = ["leaflet", "cluster"] if uses_cluster else ["leaflet"]
+    if base_url is not None:
+        base = base_url.rstrip("/")
+        scripts = [f"{base}/{LOCAL_JS[name]}" for name in wanted]
+        sheets = [f"{base}/{path}" for name in wanted for path in LOCAL_CSS[name]]
+    else:
+        scripts = [url for _, url in folium.Map.default_js] + (
+            [url for _, url in MarkerCluster.default_js] if uses_cluster else [])
+        sheets = [url for _, url in folium.Map.default_css] + (
+            [url for _, url in MarkerCluster.default_css] if uses_cluster else [])
+    return ([f'<script src="{escape(url, quote=True)}"{nonce_attr}></script>' for url in scripts]
+            + [f'<link rel="stylesheet" href="{escape(url, quote=True)}">' for url in sheets])
 
 
 _URL_ATTR = re.compile(r"""<(?:script|link)\b[^>]*?\b(?:src|href)\s*=\s*["']([^"']+)["']""", re.I)
@@ -463,28 +467,29 @@ def _keep_header_style(css: str) -> bool:
     return stripped.startswith("#map_")
 
 
-def render_parts(m: folium.Map, nonce: str | None = None) -> dict[str, Markup]:
-    """Render a map into header, body and script parts for embedding in our own page."""
+def render_parts(m: folium.Map, nonce: str | None = None, asset_base: str | None | bool = True) -> dict[str, Markup]:
+    """Render a map into header, body and script parts for embedding in our own page.
+
+    The header is ours: the asset tags (asset_base: a URL for local files, None for Folium's CDN lists,
+    True for the default set by use_local_assets, "/vendor" unless changed), the map's own size rule from
+    Folium's rendered header, and MAP_CSS. Every script and style carries the nonce.
+    """
     root = m.get_root()
     root.render()
     nonce_attr = f' nonce="{escape(nonce, quote=True)}"' if nonce else ""
-    header = []
-    for child in root.header._children.values():
-        if isinstance(child, JavascriptLink):
-            header.append(f'<script src="{escape(child.url, quote=True)}"{nonce_attr}></script>')
-        elif isinstance(child, CssLink):
-            header.append(f'<link rel="stylesheet" href="{escape(child.url, quote=True)}">')
-        else:
-            # Keep only the map's own size rule; drop folium's <meta> viewport
-            # (it disables zoom, an accessibility failure), global resets and
-            # the L_NO_TOUCH switches (Leaflet's defaults are the same).
-            for css in _STYLE_BLOCK.findall(child.render()):
-                if _keep_header_style(css):
-                    header.append(f"<style{nonce_attr}>{css.strip()}</style>")
+    script = root.script.render()
+    base = _asset_base[0] if asset_base is True else asset_base
+    header = asset_tags("L.markerClusterGroup" in script, base, nonce_attr)
+    # Keep only the map's own size rule; drop folium's <meta> viewport (it disables zoom, an
+    # accessibility failure), global resets, the L_NO_TOUCH switches (Leaflet's defaults are the same)
+    # and its asset links (ours are above).
+    for css in _STYLE_BLOCK.findall(root.header.render()):
+        if _keep_header_style(css):
+            header.append(f"<style{nonce_attr}>{css.strip()}</style>")
     header.append(f"<style{nonce_attr}>{MAP_CSS.strip()}</style>")
     body = root.html.render().strip()
-    script = f"<script{nonce_attr}>{root.script.render()}</script>"
-    return {"header": Markup("\n".join(header)), "body": Markup(body), "script": Markup(script)}
+    return {"header": Markup("\n".join(header)), "body": Markup(body),
+            "script": Markup(f"<script{nonce_attr}>{script}</script>")}
 
 
 def render_page(m: folium.Map, title: str = "Map", nonce: str | None = None) -> str:

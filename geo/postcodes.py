@@ -6,7 +6,7 @@ import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -106,7 +106,7 @@ def _objects_or_none(values) -> np.ndarray:
     return np.where(pd.isna(array), None, array)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _letter_frame(letter: str) -> pd.DataFrame:
     """Load the directory entries whose postcode starts with one letter, indexed by compact postcode."""
     # A fresh reader per letter: the library's reader re-concatenates everything it

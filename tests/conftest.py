@@ -3,33 +3,61 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import tempfile
 import threading
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 PASSWORD = "correct horse battery staple"
 
-# Set before anything imports coordination.config (it reads these at import time), so parallel
-# runs and worktrees never share a test database or instance folder.
-_RUN_DIR = Path(tempfile.mkdtemp(prefix="coordination-tests-"))
-os.environ.setdefault("TEST_TMPDIR", str(_RUN_DIR))
-os.environ["INSTANCE_PATH"] = str(_RUN_DIR / "instance")
+
+def _worker_database(base_url: str, worker: str | None) -> tuple[str, str | None]:
+    """PostgreSQL under pytest-xdist: each worker gets its own database `<name>_<worker>`, made fresh."""
+    if not worker:
+        return base_url, None
+    url = make_url(base_url)
+    name = f"{url.database}_{worker}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False), name
+
+
+def _drop_worker_database(base_url: str, name: str) -> None:
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory):
-    """One app for the whole run, its schema built from the models."""
+def app():
+    """One app per test process, its schema built from the models.
+
+    Each process (each pytest-xdist worker) has its own folder for the instance, uploads and the SQLite
+    database; on PostgreSQL (TEST_DATABASE_URL) each worker has its own database, dropped at the end.
+    """
     from coordination import create_app
     from coordination.extensions import db
 
-    app = create_app("test")
-    app.config["UPLOAD_FOLDER"] = str(tmp_path_factory.mktemp("uploads"))
+    run_dir = Path(tempfile.mkdtemp(prefix="coordination-tests-"))
+    base_url = os.environ.get("TEST_DATABASE_URL")
+    worker_database = None
+    if base_url and base_url.startswith("postgresql"):
+        url, worker_database = _worker_database(base_url, os.environ.get("PYTEST_XDIST_WORKER"))
+    else:
+        url = base_url or f"sqlite:///{run_dir / 'coordination-test.db'}"
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url, INSTANCE_PATH=str(run_dir / "instance"),
+                     UPLOAD_FOLDER=str(run_dir / "uploads"))
     app.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
     with app.app_context():
         db.drop_all()
@@ -38,6 +66,10 @@ def app(tmp_path_factory):
         yield app
         db.session.remove()
         db.drop_all()
+        db.engine.dispose()
+    if worker_database:
+        _drop_worker_database(base_url, worker_database)
+    shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def _fresh_request_globals() -> None:
@@ -73,8 +105,6 @@ def _empty_database(request, app):
             for table in tables:
                 connection.execute(text(f'DELETE FROM "{table}"'))
             connection.execute(text(AUDIT_GUARD_SQL["sqlite"][1]))
-    for cleanup in getattr(app, "_test_cache_clears", []):
-        cleanup()
 
 
 @pytest.fixture
@@ -151,3 +181,14 @@ def shared_file(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"reference data {path} is not present (it lives in ../shared/data beside the repo)")
     return path
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests are marked `browser`; `postgres` tests are skipped unless TEST_DATABASE_URL is PostgreSQL."""
+    on_postgres = (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql")
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set TEST_DATABASE_URL)")
+    for item in items:
+        if "browser" in item.path.parts:
+            item.add_marker(pytest.mark.browser)
+        if item.get_closest_marker("postgres") and not on_postgres:
+            item.add_marker(skip)

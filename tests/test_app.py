@@ -91,3 +91,37 @@ def test_sqlite_runs_with_wal_a_busy_timeout_and_foreign_keys(app):
         assert connection.execute(sql("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(sql("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(sql("PRAGMA busy_timeout")).scalar() == 10000
+
+
+def test_settings_can_be_given_to_the_factory_without_environment_variables(tmp_path):
+    fresh = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/own.db",
+                       INSTANCE_PATH=str(tmp_path / "instance"), SERVICE_NAME="Test service")
+    assert fresh.config["SQLALCHEMY_DATABASE_URI"].endswith("own.db")
+    assert fresh.instance_path == str(tmp_path / "instance") and (tmp_path / "instance").is_dir()
+    assert fresh.config["SERVICE_NAME"] == "Test service"
+
+
+def test_development_keeps_its_secret_key_in_the_instance_folder_it_is_given(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = create_app("development", INSTANCE_PATH=str(tmp_path), SQLALCHEMY_DATABASE_URI="sqlite://")
+    again = create_app("development", INSTANCE_PATH=str(tmp_path), SQLALCHEMY_DATABASE_URI="sqlite://")
+    assert first.config["SECRET_KEY"] == again.config["SECRET_KEY"] == (tmp_path / "secret_key").read_text()
+
+
+def test_building_the_app_changes_no_folium_setting(tmp_path):
+    import folium
+
+    before = list(folium.Map.default_js)
+    create_app("test", SQLALCHEMY_DATABASE_URI="sqlite://", INSTANCE_PATH=str(tmp_path))
+    assert list(folium.Map.default_js) == before
+
+
+@pytest.mark.postgres
+def test_each_parallel_worker_has_its_own_database(app):
+    import os
+
+    from sqlalchemy.engine import make_url
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    base = make_url(os.environ["TEST_DATABASE_URL"]).database
+    assert make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database == (f"{base}_{worker}" if worker else base)

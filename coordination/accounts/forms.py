@@ -1,13 +1,18 @@
 """Account forms."""
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxesInput, GovPasswordInput, GovRadioInput,
-                                                GovSubmitInput, GovTextInput)
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovPasswordInput,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextInput,
+)
 from wtforms import EmailField, PasswordField, RadioField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import Email, EqualTo
 
 from ..forms import Length, Required, StrippedForm
-from ..permissions import ROLE_TITLES
+from ..permissions import Role
 
 
 class SignInForm(StrippedForm):
@@ -29,9 +34,14 @@ class SetPasswordForm(StrippedForm):
 
 
 class RequestResetForm(StrippedForm):
-    email = EmailField("Email address", validators=[Required("Enter your email address"),
-                                                    Email(message="Enter an email address in the correct format, like name@example.org")],
-                       widget=GovTextInput())
+    email = EmailField(
+        "Email address",
+        validators=[
+            Required("Enter your email address"),
+            Email(message="Enter an email address in the correct format, like name@example.org"),
+        ],
+        widget=GovTextInput(),
+    )
     submit = SubmitField("Send me a link", widget=GovSubmitInput())
 
 
@@ -40,7 +50,7 @@ class AccountForm(StrippedForm):
 
     name = StringField("Full name", validators=[Required("Enter the person's name"), Length("Name", max=120)],
                        widget=GovTextInput())
-    role = RadioField("Role", choices=[(r.value, t) for r, t in ROLE_TITLES.items()],
+    role = RadioField("Role", choices=Role.choices(),
                       validators=[Required("Choose a role")], widget=GovRadioInput())
     boroughs = SelectMultipleField("Boroughs this partner speaks for", widget=GovCheckboxesInput(),
                                    description="Only for local partners.")
@@ -58,8 +68,13 @@ class AccountForm(StrippedForm):
 
 
 class CreateAccountForm(AccountForm):
-    email = EmailField("Email address", validators=[Required("Enter the person's email address"),
-                                                    Email(message="Enter an email address in the correct format, like name@example.org"),
-                                                    Length("Email address", max=254)],
-                       widget=GovTextInput())
+    email = EmailField(
+        "Email address",
+        validators=[
+            Required("Enter the person's email address"),
+            Email(message="Enter an email address in the correct format, like name@example.org"),
+            Length("Email address", max=254),
+        ],
+        widget=GovTextInput(),
+    )
     submit = SubmitField("Create account", widget=GovSubmitInput())

@@ -1,23 +1,18 @@
 """Accounts, sessions, one-time links and sign-in attempts."""
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import (Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String,
-                        UniqueConstraint)
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db, value_enum
 from ..permissions import Role
 from ..timeutil import utcnow
-
-
-def hash_token(token: str) -> str:
-    """Store only a digest of bearer tokens so a database leak does not leak working links."""
-    return hashlib.sha256(token.encode()).hexdigest()
+from ..tokens import hash_token  # noqa: F401  (re-exported for code written before it moved)
 
 
 class User(UserMixin, db.Model):
@@ -37,7 +32,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    borough_links: Mapped[list["UserBorough"]] = relationship(
+    borough_links: Mapped[list[UserBorough]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="UserBorough.borough_code")
 
     @property
@@ -53,7 +48,8 @@ class User(UserMixin, db.Model):
         return bool(self.password_hash)
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

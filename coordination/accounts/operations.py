@@ -10,18 +10,26 @@ from flask_login import login_user, logout_user
 from sqlalchemy import delete, func, select
 
 from .. import audit
+from ..errors import OperationError
 from ..extensions import db
 from ..permissions import Role
 from ..timeutil import utcnow
-from .models import AccountLink, SignInAttempt, User, UserBorough, UserSession, hash_token
+from ..tokens import hash_token
+from .models import AccountLink, SignInAttempt, User, UserBorough, UserSession
 
 
-class AccountError(ValueError):
+class AccountError(OperationError):
     """A change to an account that cannot be made, with a message for the user."""
 
 
-class TooManyAttempts(Exception):
-    """Sign-in is throttled for this account or address."""
+class TooManyAttempts(OperationError):
+    """Sign-in is throttled for this account or address (the accounts blueprint shows its own page)."""
+
+    status = 429
+    on_form = False
+
+    def __init__(self, message: str = "Too many attempts"):
+        super().__init__(message)
 
 
 def normalise_email(email: str) -> str:

@@ -7,12 +7,21 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from ..boroughs import borough_choices, borough_name
+from ..errors import flash_errors
+from ..extensions import db
+from ..forms import errors_onto
 from ..mail import mail_configured, send_email
 from ..permissions import Role, roles_required
 from . import operations, queries
 from .forms import AccountForm, CreateAccountForm, RequestResetForm, SetPasswordForm, SignInForm
 
 bp = Blueprint("accounts", __name__)
+
+
+@bp.errorhandler(operations.TooManyAttempts)
+def throttled(error):
+    """Sign-in is throttled: a page saying how long to wait."""
+    return render_template("accounts/throttled.html"), 429
 
 
 def _safe_next(target: str | None) -> str:
@@ -33,13 +42,8 @@ def sign_in():
         return redirect(url_for("home.index"))
     form = SignInForm()
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "password"):
             operations.sign_in(form.email.data, form.password.data, request.remote_addr or "unknown")
-        except operations.TooManyAttempts:
-            return render_template("accounts/throttled.html"), 429
-        except operations.AccountError as error:
-            form.password.errors.append(str(error))
-        else:
             return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/sign-in.html", form=form)
 
@@ -58,14 +62,9 @@ def set_password(token: str):
         return render_template("accounts/link-expired.html"), 410
     form = SetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "password"):
             user = operations.set_password_with_link(token, form.password.data)
-        except operations.AccountError as error:
-            form.password.errors.append(str(error))
-        else:
             operations.start_session(user)
-            from ..extensions import db
-
             db.session.commit()
             flash("Your password is saved and you are signed in.", "success")
             return redirect(url_for("home.index"))
@@ -98,12 +97,9 @@ def list_accounts():
 def create_account():
     form = CreateAccountForm(borough_choices=borough_choices())
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "email"):
             user = operations.create_user(email=form.email.data, name=form.name.data, role=form.role.data,
                                           boroughs=form.boroughs.data, actor=current_user)
-        except operations.AccountError as error:
-            form.email.errors.append(str(error))
-        else:
             return _issue_and_show(user, "setup")
     return render_template("accounts/create.html", form=form)
 
@@ -125,12 +121,9 @@ def edit_account(user_id: int):
         form.role.data = user.role.value
         form.boroughs.data = user.borough_codes
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "role"):
             operations.update_user(user, name=form.name.data, role=form.role.data,
                                    boroughs=form.boroughs.data, actor=current_user)
-        except operations.AccountError as error:
-            form.role.errors.append(str(error))
-        else:
             flash(f"Saved {user.name}'s account.", "success")
             return redirect(url_for("accounts.list_accounts"))
     return render_template("accounts/edit.html", form=form, user=user)
@@ -159,11 +152,8 @@ def enable_account(user_id: int):
 
 def _set_enabled(user_id: int, enabled: bool):
     user = queries.get_user_or_404(user_id)
-    try:
+    with flash_errors():
         operations.set_enabled(user, enabled, actor=current_user)
-    except operations.AccountError as error:
-        flash(str(error), "error")
-    else:
         flash(f"{user.name}'s account is {'enabled' if enabled else 'disabled and signed out everywhere'}.",
               "success")
     return redirect(url_for("accounts.edit_account", user_id=user.id))

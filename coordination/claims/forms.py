@@ -33,7 +33,7 @@ class UKDateField(DateField):
             super().process_formdata([" ".join(v.strip() for v in valuelist)] if valuelist else valuelist)
         except ValueError:
             self.data = None
-            raise ValueError(self.bad_date_message)
+            raise ValueError(self.bad_date_message) from None
 
 
 class ProfileForm(StrippedForm):
@@ -167,7 +167,7 @@ def _policy_form():
             try:
                 value = to_pence(raw) if money else int(raw)
             except (ValueError, ArithmeticError):
-                raise ValidationError(f"{label} must be a number" + (", like 50.00" if money else ", like 45"))
+                raise ValidationError(f"{label} must be a number" + (", like 50.00" if money else ", like 45")) from None
             if value < 0:
                 raise ValidationError(f"{label} must be 0 or more")
         return validator

@@ -7,8 +7,8 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, make_response,
                    render_template, request, send_file, url_for)
 from flask_login import current_user
 
-from ..accounts.models import hash_token
-from ..communities.queries import recent_event_choices
+from ..tokens import hash_token
+from ..communities.interface import recent_event_choices
 from ..extensions import db
 from ..money import format_money, to_pounds
 from ..params import whole_number

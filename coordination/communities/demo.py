@@ -16,8 +16,20 @@ from ..extensions import db
 from ..organisations.models import Organisation, OrganisationStatus, organisation_practice_area
 from ..terminology.models import Concept
 from ..timeutil import utcnow
-from .models import (Attendance, AttendanceStatus, Community, CommunityBoroughRow, CommunityScope, CommunityStatus,
-                     Event, EventType, Membership, Person, Pledge, PledgeStatus)
+from .models import (
+    Attendance,
+    AttendanceStatus,
+    Community,
+    CommunityBoroughRow,
+    CommunityScope,
+    CommunityStatus,
+    Event,
+    EventType,
+    Membership,
+    Person,
+    Pledge,
+    PledgeStatus,
+)
 
 ROCHDALE, OLDHAM = "E08000005", "E08000004"
 PRACTICE_AREAS = ("peer support", "supported self-management", "social prescribing", "community development",

@@ -4,14 +4,33 @@ from __future__ import annotations
 import re
 from datetime import time
 
-from govuk_frontend_wtf.wtforms_widgets import (GovCharacterCount, GovCheckboxesInput, GovCheckboxInput,
-                                                GovDateInput, GovRadioInput, GovSelect, GovSubmitInput,
-                                                GovTextArea, GovTextInput)
-from wtforms import (BooleanField, DateField, EmailField, IntegerField, RadioField, SelectField,
-                     SelectMultipleField, StringField, SubmitField, TextAreaField, ValidationError)
-from wtforms.validators import Email, NumberRange, Optional, StopValidation
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovDateInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import Email, NumberRange, Optional
 
-from ..forms import Length, Required, StrippedForm
+from ..forms import DateMessages, Length, Required, StrippedForm
 from .models import CommunityScope, CommunityStatus, EventType, PledgeStatus
 
 DATE_HINT = "For example, 27 3 2026"
@@ -19,18 +38,6 @@ DATE_HINT = "For example, 27 3 2026"
 
 def _int_or_none(value):
     return int(value) if value not in (None, "", "None") else None
-
-
-class DateMessages:
-    """DateField's own message is not plain English; replace it with ours."""
-
-    def __init__(self, label: str):
-        self.label = label
-
-    def __call__(self, form, field):
-        if field.raw_data and any(part.strip() for part in field.raw_data) and field.data is None:
-            field.errors[:] = []
-            raise StopValidation(f"{self.label} must be a real date, like 27 3 2026")
 
 
 class CommunityForm(StrippedForm):

@@ -1,82 +1,64 @@
 """Communities of practice, people, memberships, events, attendance and pledges."""
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
-from sqlalchemy import (Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer,
-                        String, Table, Text, UniqueConstraint, text)
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..enums import TitledEnum
 from ..extensions import db, value_enum
 from ..organisations.models import Organisation
 from ..terminology.models import Concept
 from ..timeutil import utcnow
 
 
-
-class TitledEnum(str, enum.Enum):
-    """A string enum whose members have a display title (TITLES on the class)."""
-
-    @property
-    def title(self) -> str:
-        return type(self).TITLES[self.value]
-
-    @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        return [(member.value, member.title) for member in cls]
-
-
 class CommunityScope(TitledEnum):
-    GREATER_MANCHESTER = "greater_manchester"
-    BOROUGHS = "boroughs"
-    NATIONAL = "national"
-
-
-CommunityScope.TITLES = {"greater_manchester": "Greater Manchester", "boroughs": "One or more boroughs",
-                         "national": "National"}
+    GREATER_MANCHESTER = "greater_manchester", "Greater Manchester"
+    BOROUGHS = "boroughs", "One or more boroughs"
+    NATIONAL = "national", "National"
 
 
 class CommunityStatus(TitledEnum):
-    FORMING = "forming"
-    ACTIVE = "active"
-    PAUSED = "paused"
-    CLOSED = "closed"
-
-
-CommunityStatus.TITLES = {"forming": "Forming", "active": "Active", "paused": "Paused", "closed": "Closed"}
+    FORMING = "forming", "Forming"
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    CLOSED = "closed", "Closed"
 
 
 class EventType(TitledEnum):
-    REGULAR_MEETING = "regular_meeting"
-    MASTERCLASS = "masterclass"
-    WORKSHOP = "workshop"
-    ROUNDTABLE = "roundtable"
-    ONE_OFF = "one_off"
-
-
-EventType.TITLES = {"regular_meeting": "Regular meeting", "masterclass": "Masterclass", "workshop": "Workshop",
-                    "roundtable": "Roundtable", "one_off": "One-off event"}
+    REGULAR_MEETING = "regular_meeting", "Regular meeting"
+    MASTERCLASS = "masterclass", "Masterclass"
+    WORKSHOP = "workshop", "Workshop"
+    ROUNDTABLE = "roundtable", "Roundtable"
+    ONE_OFF = "one_off", "One-off event"
 
 
 class AttendanceStatus(TitledEnum):
-    ATTENDED = "attended"
-    APOLOGIES = "apologies"
-    DID_NOT_ATTEND = "did_not_attend"
-
-
-AttendanceStatus.TITLES = {"attended": "Attended", "apologies": "Sent apologies", "did_not_attend": "Did not attend"}
+    ATTENDED = "attended", "Attended"
+    APOLOGIES = "apologies", "Sent apologies"
+    DID_NOT_ATTEND = "did_not_attend", "Did not attend"
 
 
 class PledgeStatus(TitledEnum):
-    MADE = "made"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    NOT_DONE = "not_done"
-
-
-PledgeStatus.TITLES = {"made": "Made, not yet followed up", "in_progress": "In progress", "done": "Done",
-                       "not_done": "Not done"}
+    MADE = "made", "Made, not yet followed up"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    NOT_DONE = "not_done", "Not done"
 
 
 community_borough = Table(
@@ -105,7 +87,7 @@ class Community(db.Model):
 
     practice_area: Mapped[Concept | None] = relationship()
     borough_rows = relationship("CommunityBoroughRow", cascade="all, delete-orphan", lazy="selectin")
-    memberships: Mapped[list["Membership"]] = relationship(back_populates="community", cascade="all, delete-orphan",
+    memberships: Mapped[list[Membership]] = relationship(back_populates="community", cascade="all, delete-orphan",
                                                            order_by="Membership.joined_on")
 
     @property
@@ -195,8 +177,8 @@ class Event(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     community: Mapped[Community | None] = relationship()
-    attendance: Mapped[list["Attendance"]] = relationship(back_populates="event", cascade="all, delete-orphan")
-    pledges: Mapped[list["Pledge"]] = relationship(back_populates="event", cascade="all, delete-orphan",
+    attendance: Mapped[list[Attendance]] = relationship(back_populates="event", cascade="all, delete-orphan")
+    pledges: Mapped[list[Pledge]] = relationship(back_populates="event", cascade="all, delete-orphan",
                                                    order_by="Pledge.id")
 
     @property

@@ -7,13 +7,26 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..errors import OperationError
 from ..extensions import db
 from ..timeutil import utcnow
-from .models import (Attendance, AttendanceStatus, Community, CommunityBoroughRow, CommunityScope, CommunityStatus,
-                     Event, EventType, Membership, Person, Pledge, PledgeStatus)
+from .models import (
+    Attendance,
+    AttendanceStatus,
+    Community,
+    CommunityBoroughRow,
+    CommunityScope,
+    CommunityStatus,
+    Event,
+    EventType,
+    Membership,
+    Person,
+    Pledge,
+    PledgeStatus,
+)
 
 
-class CommunityError(ValueError):
+class CommunityError(OperationError):
     """A change that cannot be made, with a message for the person making it."""
 
 

@@ -115,7 +115,9 @@ def contributor_account_choices() -> list[tuple[int, str]]:
     return [(i, f"{n} ({e})") for i, n, e in rows]
 
 
-def recent_event_choices(today: date | None = None, days_back: int = 120, days_ahead: int = 30) -> list[tuple[int, str]]:
+def recent_event_choices(
+    today: date | None = None, days_back: int = 120, days_ahead: int = 30
+) -> list[tuple[int, str]]:
     """Events people may claim for (recent and soon), newest first, labelled with their date."""
     today = today or date.today()
     start = datetime.combine(today - timedelta(days=days_back), time.min)

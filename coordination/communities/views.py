@@ -7,11 +7,19 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..boroughs import borough_choices
+from ..forms import errors_onto
 from ..params import whole_number
 from ..permissions import Role, roles_required
 from . import operations, queries
-from .forms import (CommunityForm, EndMembershipForm, EventForm, MembershipForm, PersonForm, PledgeFollowUpForm,
-                    PledgeForm)
+from .forms import (
+    CommunityForm,
+    EndMembershipForm,
+    EventForm,
+    MembershipForm,
+    PersonForm,
+    PledgeFollowUpForm,
+    PledgeForm,
+)
 from .models import AttendanceStatus, Community, Event, Membership, Person, Pledge, PledgeStatus
 
 bp = Blueprint("communities", __name__)
@@ -40,15 +48,13 @@ def _community_form(community: Community | None = None) -> CommunityForm:
 
 
 def _save_community(form: CommunityForm, community: Community | None):
-    try:
+    with errors_onto(form, "boroughs"):
         saved = operations.save_community(community, name=form.name.data, practice_area_id=form.practice_area_id.data,
                                           scope=form.scope.data, boroughs=form.boroughs.data,
                                           purpose=form.purpose.data, status=form.status.data, actor=current_user)
-    except operations.CommunityError as error:
-        form.boroughs.errors.append(str(error))
-        return None
-    flash(f"Saved {saved.name}.", "success")
-    return redirect(url_for("communities.community_detail", community_id=saved.id))
+        flash(f"Saved {saved.name}.", "success")
+        return redirect(url_for("communities.community_detail", community_id=saved.id))
+    return None
 
 
 @bp.route("/communities/new", methods=["GET", "POST"])
@@ -90,12 +96,9 @@ def add_member(community_id: int):
     community = queries.get_or_404(Community, community_id)
     form = MembershipForm(person_choices=queries.person_choices())
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "person_id"):
             membership = operations.add_member(community, queries.get_or_404(Person, form.person_id.data),
                                                role=form.role.data, joined_on=form.joined_on.data, actor=current_user)
-        except operations.CommunityError as error:
-            form.person_id.errors.append(str(error))
-        else:
             flash(f"Added {membership.person.name} to {community.name}.", "success")
             return redirect(url_for("communities.community_detail", community_id=community.id))
     return render_template("communities/detail.html", community=community, form=form,
@@ -109,11 +112,8 @@ def end_membership(membership_id: int):
     membership = queries.get_or_404(Membership, membership_id)
     form = EndMembershipForm()
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "left_on"):
             operations.end_membership(membership, left_on=form.left_on.data, actor=current_user)
-        except operations.CommunityError as error:
-            form.left_on.errors.append(str(error))
-        else:
             flash(f"Recorded that {membership.person.name} left {membership.community.name}.", "success")
             return redirect(url_for("communities.community_detail", community_id=membership.community_id))
     return render_template("communities/form.html", form=form,
@@ -138,16 +138,14 @@ def _person_form(person: Person | None = None) -> PersonForm:
 
 
 def _save_person(form: PersonForm, person: Person | None):
-    try:
+    with errors_onto(form, "user_id"):
         saved = operations.save_person(person, actor=current_user, name=form.name.data, email=form.email.data,
                                        organisation_id=form.organisation_id.data, borough_code=form.borough_code.data,
                                        lived_experience=form.lived_experience.data, carer=form.carer.data,
                                        user_id=form.user_id.data)
-    except operations.CommunityError as error:
-        form.user_id.errors.append(str(error))
-        return None
-    flash(f"Saved {saved.name}.", "success")
-    return redirect(url_for("communities.list_people"))
+        flash(f"Saved {saved.name}.", "success")
+        return redirect(url_for("communities.list_people"))
+    return None
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
@@ -193,17 +191,15 @@ def _event_form(event: Event | None = None) -> EventForm:
 
 
 def _save_event(form: EventForm, event: Event | None):
-    try:
+    with errors_onto(form, "online"):
         saved = operations.save_event(
             event, actor=current_user, title=form.title.data, event_type=form.event_type.data,
             starts_at=datetime.combine(form.date.data, form.start_time_value), community_id=form.community_id.data,
             venue_borough_code=form.venue_borough_code.data, online=form.online.data, capacity=form.capacity.data,
             description=form.description.data)
-    except operations.CommunityError as error:
-        form.online.errors.append(str(error))
-        return None
-    flash(f"Saved {saved.title}.", "success")
-    return redirect(url_for("communities.event_detail", event_id=saved.id))
+        flash(f"Saved {saved.title}.", "success")
+        return redirect(url_for("communities.event_detail", event_id=saved.id))
+    return None
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
@@ -288,13 +284,9 @@ def follow_up_pledge(pledge_id: int):
     if request.method == "GET":
         form.status.data, form.note.data = pledge.status.value, pledge.follow_up_note
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "status"):
             operations.follow_up_pledge(pledge, status=form.status.data, note=form.note.data,
-                                        expected=_expected_status(pledge),
-                                        actor=current_user)
-        except operations.CommunityError as error:
-            form.status.errors.append(str(error))
-        else:
+                                        expected=_expected_status(pledge), actor=current_user)
             flash("Follow-up saved.", "success")
             return redirect(url_for("communities.event_detail", event_id=pledge.event_id) + "#pledges")
     return render_template("communities/form.html", form=form, title="Follow up a pledge", quote=pledge.text,

@@ -67,7 +67,9 @@ def stacked_columns(periods: list[str], series: list[tuple[str, list[int | None]
                         f'font-size="12" fill="#0b0c0c">{escape(period)}</text>')
     key_x = left
     for s, (name, _) in enumerate(series):
-        body.append(f'<rect x="{key_x}" y="8" width="14" height="14" fill="{SERIES_COLOURS[s % len(SERIES_COLOURS)]}"/>')
+        body.append(
+            f'<rect x="{key_x}" y="8" width="14" height="14" fill="{SERIES_COLOURS[s % len(SERIES_COLOURS)]}"/>'
+        )
         body.append(f'<text x="{key_x + 18}" y="20" fill="#0b0c0c" font-size="13">{escape(name)}</text>')
         key_x += 18 + 8 * len(name) + 18
     return _svg(width, height, title, description, body, ident)

@@ -122,8 +122,3 @@ def for_area(rows: list[dict], concept_id: int = ALL_AREAS, include_gm: bool = T
 def for_borough(rows: list[dict], borough_code: str) -> list[dict]:
     """The rows of one borough, one per practice area."""
     return [r for r in rows if r["borough_code"] == borough_code]
-
-
-def csv_columns() -> list[tuple[str, str]]:
-    """(row key, header) pairs for the figures CSV."""
-    return [(f"{f.key}_display", f.label) for f in FIGURES]

@@ -5,9 +5,6 @@ version, so a second request costs a dictionary look-up and a string replace for
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 import folium
 import pandas as pd
 from branca.element import MacroElement
@@ -17,8 +14,8 @@ from folium.template import Template
 from geo import maps as geo_maps
 from geo.safe_text import safe_text
 
-from ..geography.queries import map_boundaries
-
+from ..caching import app_cache
+from ..geography.interface import map_boundaries
 from .figures import BY_KEY
 
 MAP_FIGURES = ("gap_index", "gap_index_need", "engagement_rate", "engaged_per_100k")
@@ -98,11 +95,11 @@ class _LayerSwitcher(MacroElement):
 def _marker_callback(colour: str) -> str:
     return """function (row) {
         var marker = L.circleMarker([row[0], row[1]], {
-            radius: 6, color: "#0b0c0c", weight: 1, fillColor: "%s", fillOpacity: 0.9
+            radius: 6, color: "#0b0c0c", weight: 1, fillColor: "COLOUR", fillOpacity: 0.9
         });
         if (row.length > 2 && row[2]) { marker.bindTooltip(String(row[2])); }
         return marker;
-    }""" % colour
+    }""".replace("COLOUR", colour)
 
 
 def _add_markers(m: folium.Map, organisations: list[dict], engaged: bool, label: bool) -> None:
@@ -164,36 +161,9 @@ def build_gap_map(rows: list[dict], organisations: list[dict], links: dict[str, 
     return m
 
 
-class MapCache:
-    """A small in-process cache of rendered map parts keyed by data version and choices (thread-safe)."""
-
-    def __init__(self, size: int = 32):
-        self.size = size
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = self.misses = 0
-
-    def get_or_build(self, key, build):
-        """Return the cached parts for key, building (outside the lock) when missing."""
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                self.hits += 1
-                return self._items[key]
-        parts = build()
-        with self._lock:
-            self.misses += 1
-            self._items[key] = parts
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return parts
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-CACHE = MapCache()
+def cache():
+    """This app's cache of built gap maps and presented figures (keys carry the data and boundary versions)."""
+    return app_cache("engagement", maxsize=32)
 
 
 def rendered_parts(m: folium.Map) -> dict[str, str]:

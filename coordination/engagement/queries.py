@@ -13,6 +13,7 @@ Every figure is defined once in docs/engagement.md; the SQL below follows those 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -20,13 +21,42 @@ from sqlalchemy import bindparam, func, select, text
 
 from geo.boroughs import BOROUGH_CODES, load_facts
 
+from ..communities.models import Attendance, AttendanceStatus, Community, Event, EventType, Membership, Person
 from ..extensions import db
+from ..organisations.models import Organisation, OrganisationStatus, organisation_practice_area
 from ..timeutil import utcnow
 
 ALL_AREAS = 0  # concept_id used for "All practice areas"
 GM = "GM"      # borough_code used for the Greater Manchester totals
-EVENT_TYPES = ("regular_meeting", "masterclass", "workshop", "roundtable", "one_off")
+EVENT_TYPES = tuple(kind.value for kind in EventType)
 FAR_FUTURE = date(9999, 12, 31)
+
+# The SQL below names other areas' tables through their models: {attendance} is the attendance model's
+# table, {attended} the stored value of AttendanceStatus.ATTENDED. Every `alias.column` of a model's table
+# is checked against the model when this module is imported, so renaming a table, column or value
+# elsewhere fails loudly here (and in every test) instead of silently returning wrong figures.
+_TABLES = {"attendance": Attendance.__table__, "event": Event.__table__, "membership": Membership.__table__,
+           "person": Person.__table__, "community": Community.__table__, "organisation": Organisation.__table__,
+           "organisation_practice_area": organisation_practice_area}
+_VALUES = {"attended": AttendanceStatus.ATTENDED.value, "active": OrganisationStatus.ACTIVE.value}
+
+
+class _KeepOthers(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"  # placeholders filled later (flags, parameters of one query)
+
+
+def _model_sql(template: str) -> str:
+    """Put the models' table names and stored values into SQL, checking every column it reads exists."""
+    aliases = {alias: _TABLES[table] for table, alias in re.findall(r"\{(\w+)\}\s+(?:AS\s+)?(\w+)", template)
+               if table in _TABLES}
+    for alias, column in re.findall(r"\b(\w+)\.(\w+)\b", template):
+        if alias in aliases and column not in aliases[alias].c:
+            raise LookupError(f"engagement SQL reads {alias}.{column}, but table {aliases[alias].name} has no "
+                              f"column {column}: update coordination/engagement/queries.py")
+    names = {key: table.name for key, table in _TABLES.items()}
+    names.update({key: f"'{value}'" for key, value in _VALUES.items()})
+    return template.format_map(_KeepOthers(names))
 
 
 @dataclass(frozen=True)
@@ -82,37 +112,37 @@ def _borough_values() -> tuple[str, dict]:
 # "o.id IN (uncorrelated subquery)" is evaluated once into a temporary index by SQLite and a hashed
 # subplan by PostgreSQL, so 17,500 organisations cost one pass over attendance, not one per row.
 # Event times are compared with datetimes and membership days with dates, so no engine mixes types.
-_ENGAGED_BETWEEN = """o.id IN (
-    SELECT a.organisation_id FROM attendance a JOIN event e ON e.id = a.event_id
-    WHERE a.organisation_id IS NOT NULL AND a.status = 'attended'
+_ENGAGED_BETWEEN = _model_sql("""o.id IN (
+    SELECT a.organisation_id FROM {attendance} a JOIN {event} e ON e.id = a.event_id
+    WHERE a.organisation_id IS NOT NULL AND a.status = {attended}
       AND e.starts_at >= :{start}_at AND e.starts_at < :{end}_at
     UNION
-    SELECT m.organisation_id FROM membership m
+    SELECT m.organisation_id FROM {membership} m
     WHERE m.organisation_id IS NOT NULL AND m.joined_on < :{end}_day
-      AND COALESCE(m.left_on, :far_future) >= :{start}_day)"""
+      AND COALESCE(m.left_on, :far_future) >= :{start}_day)""")
 
-_DIRECTORY_CTES = """
+_DIRECTORY_CTES = _model_sql("""
 borough(code, population, imd_score) AS (VALUES {borough_values}),
 org AS (
     SELECT o.id, o.borough_code, {flags}
-    FROM organisation o JOIN borough b ON b.code = o.borough_code
-    WHERE o.status = 'active'
+    FROM {organisation} o JOIN borough b ON b.code = o.borough_code
+    WHERE o.status = {active}
 ),
 org_area AS (
     SELECT org.id AS organisation_id, org.borough_code, opa.concept_id, org.engaged, org.engaged_before,
            org.engaged_ever
-    FROM org JOIN organisation_practice_area opa ON opa.organisation_id = org.id
+    FROM org JOIN {organisation_practice_area} opa ON opa.organisation_id = org.id
     UNION ALL
     SELECT org.id, org.borough_code, 0, org.engaged, org.engaged_before, org.engaged_ever FROM org
 )
-"""
+""")
 
-_FIGURES_SQL = """
+_FIGURES_SQL = _model_sql("""
 WITH {directory_ctes},
 area AS (
     SELECT 0 AS concept_id
     UNION SELECT concept_id FROM org_area
-    UNION SELECT practice_area_id FROM community WHERE practice_area_id IS NOT NULL
+    UNION SELECT cm.practice_area_id FROM {community} cm WHERE cm.practice_area_id IS NOT NULL
 ),
 grid AS (SELECT b.code AS borough_code, area.concept_id FROM borough b CROSS JOIN area),
 org_counts AS (
@@ -128,15 +158,15 @@ taking_part AS (
     SELECT p.id AS person_id, COALESCE(p.borough_code, po.borough_code) AS borough_code,
            COALESCE(c.practice_area_id, 0) AS concept_id,
            CASE WHEN p.lived_experience OR p.carer THEN 1 ELSE 0 END AS lived
-    FROM attendance a JOIN event e ON e.id = a.event_id JOIN person p ON p.id = a.person_id
-    LEFT JOIN organisation po ON po.id = p.organisation_id
-    LEFT JOIN community c ON c.id = e.community_id
-    WHERE a.status = 'attended' AND e.starts_at >= :start_at AND e.starts_at < :end_at
+    FROM {attendance} a JOIN {event} e ON e.id = a.event_id JOIN {person} p ON p.id = a.person_id
+    LEFT JOIN {organisation} po ON po.id = p.organisation_id
+    LEFT JOIN {community} c ON c.id = e.community_id
+    WHERE a.status = {attended} AND e.starts_at >= :start_at AND e.starts_at < :end_at
     UNION
     SELECT p.id, COALESCE(p.borough_code, po.borough_code), COALESCE(c.practice_area_id, 0),
            CASE WHEN p.lived_experience OR p.carer THEN 1 ELSE 0 END
-    FROM membership m JOIN person p ON p.id = m.person_id JOIN community c ON c.id = m.community_id
-    LEFT JOIN organisation po ON po.id = p.organisation_id
+    FROM {membership} m JOIN {person} p ON p.id = m.person_id JOIN {community} c ON c.id = m.community_id
+    LEFT JOIN {organisation} po ON po.id = p.organisation_id
     WHERE m.joined_on < :end_day AND COALESCE(m.left_on, :far_future) >= :start_day
 ),
 lived_counts AS (
@@ -148,12 +178,12 @@ lived_counts AS (
 attended AS (
     SELECT COALESCE(p.borough_code, ao.borough_code, po.borough_code) AS borough_code,
            COALESCE(c.practice_area_id, 0) AS concept_id, e.event_type
-    FROM attendance a JOIN event e ON e.id = a.event_id
-    LEFT JOIN person p ON p.id = a.person_id
-    LEFT JOIN organisation ao ON ao.id = a.organisation_id
-    LEFT JOIN organisation po ON po.id = p.organisation_id
-    LEFT JOIN community c ON c.id = e.community_id
-    WHERE a.status = 'attended' AND e.starts_at >= :start_at AND e.starts_at < :end_at
+    FROM {attendance} a JOIN {event} e ON e.id = a.event_id
+    LEFT JOIN {person} p ON p.id = a.person_id
+    LEFT JOIN {organisation} ao ON ao.id = a.organisation_id
+    LEFT JOIN {organisation} po ON po.id = p.organisation_id
+    LEFT JOIN {community} c ON c.id = e.community_id
+    WHERE a.status = {attended} AND e.starts_at >= :start_at AND e.starts_at < :end_at
 ),
 attended_all AS (
     SELECT borough_code, concept_id, event_type FROM attended WHERE concept_id <> 0
@@ -199,7 +229,7 @@ SELECT :gm, concept_id, SUM(population), SUM(directory), SUM(engaged), SUM(new_r
        CASE WHEN SUM(engaged) > 0 THEN 1.0 END,
        CASE WHEN SUM(engaged) > 0 THEN 1.0 END
 FROM per_borough GROUP BY concept_id
-"""
+""")
 
 
 def _engaged_sql(start: str, end: str) -> str:
@@ -259,15 +289,19 @@ def engagement_figures(period: Period) -> list[dict]:
     return rows
 
 
-_ORGANISATIONS_SQL = """
+_ORGANISATIONS_SQL = _model_sql("""
 WITH {directory_ctes}
 SELECT o.id, o.name, o.borough_code, o.latitude, o.longitude, o.email, o.website, o.postcode,
        org.engaged AS engaged_in_period, org.engaged_ever AS ever_engaged
 FROM org
-JOIN organisation o ON o.id = org.id
+JOIN {organisation} o ON o.id = org.id
 WHERE {where}
 ORDER BY o.borough_code, o.name, o.id
-"""
+""")
+
+
+_TAGGED = _model_sql("EXISTS (SELECT 1 FROM {organisation_practice_area} opa "
+                     "WHERE opa.organisation_id = org.id AND opa.concept_id = :concept_id)")
 
 
 def organisation_engagement(period: Period, concept_id: int | None = None, borough_code: str | None = None,
@@ -286,8 +320,7 @@ def organisation_engagement(period: Period, concept_id: int | None = None, borou
     if never_engaged:
         where.append("org.engaged_ever = 0")
     if concept_id:
-        tagged = ("EXISTS (SELECT 1 FROM organisation_practice_area opa "
-                  "WHERE opa.organisation_id = org.id AND opa.concept_id = :concept_id)")
+        tagged = _TAGGED
         params["concept_id"] = concept_id
         if also_ids:
             tagged = f"({tagged} OR org.id IN :also_ids)"
@@ -305,12 +338,12 @@ def organisation_engagement(period: Period, concept_id: int | None = None, borou
     return rows
 
 
-_TIMELINE_SQL = """
+_TIMELINE_SQL = _model_sql("""
 SELECT e.starts_at, e.event_type, COUNT(a.id) AS attended
-FROM event e LEFT JOIN attendance a ON a.event_id = e.id AND a.status = 'attended'
+FROM {event} e LEFT JOIN {attendance} a ON a.event_id = e.id AND a.status = {attended}
 WHERE e.starts_at >= :start_at AND e.starts_at < :end_at
 GROUP BY e.id, e.starts_at, e.event_type
-"""
+""")
 
 
 def attendance_over_time(period: Period) -> list[dict]:
@@ -333,9 +366,6 @@ def attendance_over_time(period: Period) -> list[dict]:
 
 def data_version() -> tuple:
     """A cheap fingerprint of everything the figures read, so caches know when to rebuild."""
-    from ..communities.models import Attendance, Community, Event, Membership, Person
-    from ..organisations.models import Organisation, organisation_practice_area
-
     parts = []
     for model, column in ((Organisation, Organisation.updated_at), (Attendance, Attendance.recorded_at),
                           (Event, Event.updated_at), (Membership, Membership.updated_at),
@@ -349,9 +379,6 @@ def data_version() -> tuple:
 
 def concept_ids_in_use() -> list[int]:
     """Practice areas that have tagged organisations or communities."""
-    from ..communities.models import Community
-    from ..organisations.models import organisation_practice_area
-
     tagged = select(organisation_practice_area.c.concept_id).distinct()
     used = select(Community.practice_area_id).where(Community.practice_area_id.is_not(None)).distinct()
     return sorted({*db.session.scalars(tagged), *db.session.scalars(used)})

@@ -12,14 +12,14 @@ from geo.boroughs import BOROUGH_CODES
 from .. import disclosure
 from ..boroughs import borough_name
 from ..extensions import db
-from ..geography.queries import boundaries_version
-from ..organisations.queries import OrganisationFilters, ranked_ids
+from ..geography.interface import boundaries_version
+from ..organisations.interface import OrganisationFilters, ranked_ids
 from ..params import whole_number
-from ..spreadsheet import csv_download
 from ..permissions import Role, roles_required
 from ..security import csp_nonce
-from ..terminology.models import Concept
-from ..terminology.search import display_label as local_display_label
+from ..spreadsheet import csv_download
+from ..terminology.interface import Concept
+from ..terminology.interface import display_label as local_display_label
 from . import charts, figures, maps, protection, queries
 from .figures import EVENT_TYPE_TITLES, FIGURES
 
@@ -64,7 +64,7 @@ def _moment_key() -> tuple:
 
 def _moment() -> protection.Moment:
     """Every period's figures and the attendance timeline at this data version (cached)."""
-    return maps.CACHE.get_or_build(("moment", *_moment_key()), lambda: protection.gather(queries.periods()))
+    return maps.cache().get_or_build(("moment", *_moment_key()), lambda: protection.gather(queries.periods()))
 
 
 def _protection():
@@ -72,7 +72,7 @@ def _protection():
     None for the coordinator, who sees every figure."""
     if not _suppress():
         return None
-    return maps.CACHE.get_or_build(("protection", *_moment_key(), _own()),
+    return maps.cache().get_or_build(("protection", *_moment_key(), _own()),
                                    lambda: protection.protect(_moment(), _own()))
 
 
@@ -80,15 +80,18 @@ def _figures(period) -> list[dict]:
     """Presented figures for this viewer and period, cached with the map by data version."""
     if not _suppress():
         key = ("figures", queries.data_version(), period.key, period.start)
-        return maps.CACHE.get_or_build(key, lambda: figures.present_all(queries.engagement_figures(period), period.key))
+        return maps.cache().get_or_build(key, lambda: figures.present_all(queries.engagement_figures(period),
+                                                                          period.key))
     key = ("figures", *_moment_key(), period.key, _own())
-    return maps.CACHE.get_or_build(key, lambda: figures.present_all(_moment().rows[period.key], period.key,
-                                                                    _protection()))
+    return maps.cache().get_or_build(key, lambda: figures.present_all(_moment().rows[period.key], period.key,
+                                                                      _protection()))
 
 
 def _area_options(concepts, borough_code=None):
     options = [(queries.ALL_AREAS, "All practice areas")]
-    options += sorted(((cid, display_label(c, borough_code)) for cid, c in concepts.items()), key=lambda o: o[1].lower())
+    options += sorted(
+        ((cid, display_label(c, borough_code)) for cid, c in concepts.items()), key=lambda o: o[1].lower()
+    )
     return options
 
 
@@ -108,7 +111,7 @@ def gap_map_parts(period, concept_id: int, rows: list[dict], links: dict[str, st
         return maps.rendered_parts(maps.build_gap_map(figures.for_area(rows, concept_id, include_gm=False),
                                                       organisations, links, current_app.config.get("TILE_URL")))
 
-    return maps.with_nonce(maps.CACHE.get_or_build(key, build), csp_nonce())
+    return maps.with_nonce(maps.cache().get_or_build(key, build), csp_nonce())
 
 
 @bp.get("/")

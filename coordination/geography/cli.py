@@ -48,7 +48,7 @@ def import_boundaries_command(file: str, code_field: str, target: str | None) ->
     try:
         paths = boundaries.import_boundaries(file, code_field, _target(target))
     except boundaries.BoundaryError as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from error
     for kind, path in paths.items():
         click.echo(f"Wrote {kind} boundaries: {path} ({path.stat().st_size / 1024:,.0f} KB)")
 

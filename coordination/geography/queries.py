@@ -1,7 +1,6 @@
 """Read side for the geography pages: borough facts and the boundaries in use."""
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -11,16 +10,12 @@ from geo import boroughs as geo_boroughs
 from geo import maps
 from geo.boundaries import BOUNDARIES_FILE, LIGHT_FILE, is_official, load_boundaries
 
+from ..caching import app_cache
+
 
 def boundaries_dir() -> Path:
     """The directory holding the boundary files in use (config BOUNDARIES_DIR)."""
     return Path(current_app.config["BOUNDARIES_DIR"])
-
-
-@lru_cache(maxsize=4)
-def _load(path: str, modified: float) -> gpd.GeoDataFrame:
-    # Keyed on the file's modification time, so an import takes effect without a restart.
-    return load_boundaries(path)
 
 
 def _map_file() -> Path:
@@ -32,12 +27,13 @@ def _map_file() -> Path:
 def map_boundaries() -> gpd.GeoDataFrame:
     """The light boundaries for drawing maps (EPSG:4326, code and name)."""
     path = _map_file()
-    return _load(str(path), path.stat().st_mtime)
+    # Kept on the app, keyed on the file's version, so an import takes effect without a restart.
+    return app_cache("boundaries", maxsize=4).get_or_build(boundaries_version(path), lambda: load_boundaries(path))
 
 
-def boundaries_version() -> tuple[str, float]:
+def boundaries_version(path: Path | None = None) -> tuple[str, float]:
     """Changes whenever other boundaries are put in use (for caches of drawn maps)."""
-    path = _map_file()
+    path = path or _map_file()
     return str(path), path.stat().st_mtime
 
 

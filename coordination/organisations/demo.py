@@ -7,13 +7,19 @@ from datetime import date, timedelta
 from sqlalchemy import func, insert, select
 
 from geo.boroughs import BOROUGH_CODES, load_facts
-from geo.postcodes import directory_frame, lookup_postcode, lookup_postcodes
+from geo.postcodes import directory_frame, lookup_postcodes
 
 from ..extensions import db
-from ..terminology.models import Concept
+from ..terminology.interface import Concept
 from ..timeutil import utcnow
-from .models import (LocationStatus, Organisation, OrganisationBorough, OrganisationStatus, OrganisationType,
-                     organisation_practice_area)
+from .models import (
+    LocationStatus,
+    Organisation,
+    OrganisationBorough,
+    OrganisationStatus,
+    OrganisationType,
+    organisation_practice_area,
+)
 from .validation import normalise_name
 
 T = OrganisationType
@@ -268,8 +274,3 @@ def generate_gm(count: int, seed_value: int = 17500) -> list[dict]:
 def seed_gm(count: int = 17500) -> int:
     """Insert `count` generated organisations in bulk."""
     return _insert(generate_gm(count))
-
-
-def check_demo_postcodes() -> list[str]:
-    """Outside-GM demo postcodes that the directory does not know (should be empty)."""
-    return [pc for _, _, pc, *_ in OUTSIDE if not lookup_postcode(pc).found]

@@ -2,15 +2,31 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxesInput, GovDateInput, GovFileInput, GovRadioInput,
-                                                GovSelect, GovSubmitInput, GovTextArea, GovTextInput)
-from wtforms import (DateField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField,
-                     SubmitField, TextAreaField)
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovDateInput,
+    GovFileInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import Optional
 
 from ..forms import Length, Required, StrippedForm
 from .importer import TARGETS
-from .models import TYPE_TITLES
+from .models import OrganisationType
 
 
 class DayMonthYearField(DateField):
@@ -31,7 +47,7 @@ class OrganisationForm(StrippedForm):
 
     name = StringField("Name", validators=[Required("Enter the organisation's name"), Length("Name", max=255)],
                        widget=GovTextInput())
-    org_type = RadioField("Type", choices=[(k.value, t) for k, t in TYPE_TITLES.items()],
+    org_type = RadioField("Type", choices=OrganisationType.choices(),
                           validators=[Required("Choose the type of organisation")], widget=GovRadioInput())
     description = TextAreaField("What the organisation does", validators=[Length("Description", max=5000)],
                                 widget=GovTextArea())

@@ -17,14 +17,20 @@ from sqlalchemy import func, insert, select, text, update
 from geo.postcodes import lookup_postcodes
 
 from .. import audit
+from ..errors import OperationError
 from ..extensions import db
 from ..spreadsheet import csv_text
-from ..terminology.matching import normalise
-from ..terminology.search import concept_keys
+from ..terminology.interface import concept_keys, normalise
 from ..timeutil import utcnow
 from . import validation as v
-from .models import (LocationStatus, Organisation, OrganisationBorough, OrganisationStatus, OrganisationType,
-                     organisation_practice_area)
+from .models import (
+    LocationStatus,
+    Organisation,
+    OrganisationBorough,
+    OrganisationStatus,
+    OrganisationType,
+    organisation_practice_area,
+)
 
 # Target fields a column can be mapped to, with the header words we guess from.
 TARGETS = {
@@ -54,7 +60,7 @@ TARGETS = {
 REPORT_HEADER = ["row", "name", "reason"]
 
 
-class ImportFailed(Exception):
+class ImportFailed(OperationError):
     """The import could not run; nothing was written."""
 
 
@@ -252,10 +258,10 @@ def _geocode(texts: list[str]) -> list[dict]:
         return []
     frame = lookup_postcodes(texts)
     out = []
-    for text, postcode, valid, found, lat, lon, district, borough in zip(
+    for typed, postcode, valid, found, lat, lon, district, borough in zip(
             texts, frame["postcode"], frame["valid"], frame["found"], frame["latitude"], frame["longitude"],
             frame["district_code"], frame["borough_code"]):
-        if not text:
+        if not typed:
             out.append({"postcode": None, "latitude": None, "longitude": None, "borough_code": None,
                         "district_code": None, "location_status": LocationStatus.NO_POSTCODE})
         elif not found or lat is None or pd.isna(lat):
@@ -436,8 +442,14 @@ def _write(new_rows: list[dict], updates: dict[int, dict], links: dict) -> list[
     existing_ids = [ref[1] for ref in links if ref[0] == "db"]
     have_boroughs, have_concepts = set(), set()
     for chunk in _chunks(existing_ids, 500):
-        have_boroughs |= set(tuple(r) for r in db.session.execute(select(OrganisationBorough.organisation_id, OrganisationBorough.borough_code)
-                                                .where(OrganisationBorough.organisation_id.in_(chunk))).all())
+        have_boroughs |= set(
+            tuple(r)
+            for r in db.session.execute(
+                select(OrganisationBorough.organisation_id, OrganisationBorough.borough_code).where(
+                    OrganisationBorough.organisation_id.in_(chunk)
+                )
+            ).all()
+        )
         have_concepts |= set(tuple(r) for r in db.session.execute(select(organisation_practice_area.c.organisation_id,
                                                        organisation_practice_area.c.concept_id)
                                                 .where(organisation_practice_area.c.organisation_id.in_(chunk))).all())
@@ -474,8 +486,3 @@ def allocate_ids(count: int) -> list[int]:
 def _chunks(items: list, size: int):
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-def count_organisations() -> int:
-    """How many records the directory holds (for summaries and tests)."""
-    return db.session.scalar(select(func.count()).select_from(Organisation)) or 0

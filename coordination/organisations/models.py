@@ -4,39 +4,40 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import (DDL, Column, Date, DateTime, Float, ForeignKey, Index, Integer, String, Table, Text,
-                        UniqueConstraint)
-from sqlalchemy import event
+from sqlalchemy import (
+    DDL,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db, value_enum
-from ..terminology.models import Concept
+from ..enums import TitledEnum
+from ..extensions import db, not_modelled, value_enum
+from ..terminology.interface import Concept
 from ..timeutil import utcnow
 
 
-class OrganisationType(str, enum.Enum):
-    REGISTERED_CHARITY = "registered_charity"
-    CHARITABLE_COMPANY = "charitable_company"
-    CIC = "cic"
-    COMMUNITY_GROUP = "community_group"
-    SOCIAL_ENTERPRISE = "social_enterprise"
-    STATUTORY_BODY = "statutory_body"
-    OTHER = "other"
-
-    @property
-    def title(self) -> str:
-        return TYPE_TITLES[self]
+class OrganisationType(TitledEnum):
+    REGISTERED_CHARITY = "registered_charity", "Registered charity"
+    CHARITABLE_COMPANY = "charitable_company", "Charitable company"
+    CIC = "cic", "Community interest company (CIC)"
+    COMMUNITY_GROUP = "community_group", "Community group"
+    SOCIAL_ENTERPRISE = "social_enterprise", "Social enterprise"
+    STATUTORY_BODY = "statutory_body", "Statutory body"
+    OTHER = "other", "Other"
 
 
-TYPE_TITLES = {
-    OrganisationType.REGISTERED_CHARITY: "Registered charity",
-    OrganisationType.CHARITABLE_COMPANY: "Charitable company",
-    OrganisationType.CIC: "Community interest company (CIC)",
-    OrganisationType.COMMUNITY_GROUP: "Community group",
-    OrganisationType.SOCIAL_ENTERPRISE: "Social enterprise",
-    OrganisationType.STATUTORY_BODY: "Statutory body",
-    OrganisationType.OTHER: "Other",
-}
+TYPE_TITLES = OrganisationType.titles()
 
 
 class OrganisationStatus(str, enum.Enum):
@@ -100,7 +101,7 @@ class Organisation(db.Model):
     # Set when this record was merged into another (it is then closed and kept for the audit trail).
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
 
-    operates_in: Mapped[list["OrganisationBorough"]] = relationship(
+    operates_in: Mapped[list[OrganisationBorough]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan", order_by="OrganisationBorough.borough_code")
     practice_areas: Mapped[list[Concept]] = relationship(secondary=organisation_practice_area,
                                                          order_by=Concept.pref_label)
@@ -196,6 +197,7 @@ SEARCH_INDEX_DROP_SQL = {
     "postgresql": ["DROP INDEX IF EXISTS ix_organisation_search"],
 }
 NOT_MODELLED = ("organisation_fts", "ix_organisation_search")
+not_modelled(*NOT_MODELLED)
 
 for _dialect, _statements in SEARCH_INDEX_SQL.items():
     for _statement in _statements:

@@ -9,21 +9,17 @@ from sqlalchemy import select, update
 from geo.postcodes import lookup_postcode, postcode_problem
 
 from .. import audit
-from ..accounts.models import hash_token
+from ..errors import OperationError
 from ..extensions import db
-from ..terminology.models import Concept
+from ..terminology.interface import Concept
 from ..timeutil import utcnow
+from ..tokens import hash_token
 from . import validation as v
-from .models import (ApiToken, LocationStatus, Organisation, OrganisationBorough, OrganisationStatus,
-                     OrganisationType)
+from .models import ApiToken, LocationStatus, Organisation, OrganisationBorough, OrganisationStatus
 
 
-class OrganisationError(ValueError):
+class OrganisationError(OperationError):
     """A change that cannot be made; `field` names the form field to attach the message to."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 SNAPSHOT_FIELDS = ("name", "description", "org_type", "charity_number", "company_number", "website", "email",
@@ -262,8 +258,3 @@ def check_api_token(secret: str) -> ApiToken | None:
     token.last_used_at = utcnow()
     db.session.commit()
     return token
-
-
-def organisation_types() -> list[tuple[str, str]]:
-    """(value, title) choices for forms."""
-    return [(kind.value, kind.title) for kind in OrganisationType]

@@ -8,7 +8,8 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from dataclasses import asdict, dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import abort
@@ -20,9 +21,18 @@ from geo.safe_text import safe_text
 
 from ..extensions import db
 from ..params import MAX_PAGE, whole_number
-from ..terminology.models import Concept
-from .models import (ATTENTION_CHECK_DAYS, ApiToken, LocationStatus, Organisation, OrganisationBorough,
-                     OrganisationStatus, OrganisationType, organisation_practice_area)
+from ..terminology.interface import Concept, display_label
+from ..terminology.interface import expand_query as expand
+from .models import (
+    ATTENTION_CHECK_DAYS,
+    ApiToken,
+    LocationStatus,
+    Organisation,
+    OrganisationBorough,
+    OrganisationStatus,
+    OrganisationType,
+    organisation_practice_area,
+)
 
 PER_PAGE = 50
 _BOROUGH_NAMES = {code: borough_name(code) for code in BOROUGH_CODES}
@@ -44,7 +54,7 @@ class OrganisationFilters:
     needs_attention: bool = False
 
     @classmethod
-    def from_args(cls, args, default_borough: str | None = None) -> "OrganisationFilters":
+    def from_args(cls, args, default_borough: str | None = None) -> OrganisationFilters:
         """Read filters from request.args; unknown values are ignored rather than failing."""
         borough = args.get("borough", default_borough)
         borough = borough if borough in BOROUGH_CODES else None
@@ -90,8 +100,6 @@ class SearchResult:
 
 def expand_query(q: str) -> tuple[list[str], list[int], list[str]]:
     """Text -> (phrases to OR, concept ids whose tagged organisations also match, other words searched)."""
-    from ..terminology.search import expand_query as expand
-
     phrases, concept_ids, also = expand(q)
     return list(phrases) or [q], [int(c) for c in concept_ids], list(also)
 
@@ -211,12 +219,6 @@ def load_in_order(ids: list[int]) -> list[Organisation]:
         select(Organisation).where(Organisation.id.in_(ids))
         .options(selectinload(Organisation.operates_in), selectinload(Organisation.practice_areas)))}
     return [found[i] for i in ids if i in found]
-
-
-def all_ids(filters: OrganisationFilters) -> list[int]:
-    """Every matching id in rank order (for the map and exports)."""
-    statement, _, _ = ranked_ids(filters)
-    return [row.id for row in db.session.execute(statement)]
 
 
 # --- Bulk read for the map and exports --------------------------------------------------------
@@ -384,8 +386,6 @@ def get_organisation_or_404(org_id: int) -> Organisation:
 
 def practice_area_choices(borough_code: str | None = None) -> list[tuple[int, str]]:
     """Practice areas for pickers, named as people in that borough (or Greater Manchester) say them."""
-    from ..terminology.search import display_label
-
     concepts = db.session.scalars(select(Concept).order_by(Concept.pref_label))
     return [(concept.id, display_label(concept, borough_code)) for concept in concepts]
 
@@ -405,8 +405,44 @@ def list_api_tokens() -> list[ApiToken]:
                                                              ApiToken.created_at.desc())))
 
 
-def result_as_dict(result: SearchResult) -> dict:
-    """For debugging and JSON."""
-    data = asdict(result)
-    data["items"] = [o.id for o in result.items]
-    return data
+# --- What terminology reads about tagged organisations (registered through organisations.interface) ------
+
+def tagged_counts() -> dict[int, int]:
+    """{concept id: organisations tagged with it}."""
+    opa = organisation_practice_area
+    return dict(db.session.execute(select(opa.c.concept_id, func.count()).group_by(opa.c.concept_id)).all())
+
+
+def organisation_texts(borough_codes: list[str] | None = None):
+    """(borough codes, description) for every active organisation with a description, in these boroughs.
+
+    An organisation counts in the borough of its address and in each borough it says it operates in.
+    """
+    organisations = db.session.execute(select(Organisation.id, Organisation.borough_code, Organisation.description)
+                                       .where(Organisation.status == OrganisationStatus.ACTIVE,
+                                              Organisation.description.is_not(None))).all()
+    extra: dict[int, set[str]] = defaultdict(set)
+    for organisation_id, code in db.session.execute(select(OrganisationBorough.organisation_id,
+                                                           OrganisationBorough.borough_code)):
+        extra[organisation_id].add(code)
+    wanted = set(borough_codes) if borough_codes else None
+    for organisation_id, code, description in organisations:
+        codes = extra.get(organisation_id, set()) | ({code} if code else set())
+        if wanted is not None:
+            codes &= wanted
+        if codes:
+            yield codes, description
+
+
+def text_candidates(patterns: list[str], concept_ids: list[int], base=None) -> list[tuple]:
+    """(id, name, description, tagged) of organisations tagged with a concept or whose text is LIKE a pattern."""
+    opa = organisation_practice_area
+    query = base if base is not None else select(Organisation)
+    text_filters = []
+    for pattern in patterns:
+        text_filters += [Organisation.name.ilike(pattern), Organisation.description.ilike(pattern)]
+    tagged = select(opa.c.organisation_id).where(opa.c.concept_id.in_(concept_ids or [-1]))
+    return db.session.execute(query.with_only_columns(Organisation.id, Organisation.name, Organisation.description,
+                                                      Organisation.id.in_(tagged))
+                              .where(or_(Organisation.id.in_(tagged), *text_filters))
+                              .order_by(Organisation.name, Organisation.id)).all()

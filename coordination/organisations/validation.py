@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from email_validator import EmailNotValidError, validate_email
+
 from geo.boroughs import BOROUGH_CODES, borough_name
 
 from .models import OrganisationStatus, OrganisationType
@@ -23,7 +25,6 @@ _SPACES = re.compile(r"\s+")
 _CHARITY = re.compile(r"(?:\d{6,8}(?:-\d{1,2})?|SC\d{6})")
 # Companies House: 8 digits, or 2 letters (SC, NI, OC, SO, …) and 6 digits.
 _COMPANY = re.compile(r"(?:\d{8}|[A-Z]{2}\d{6})")
-_EMAIL = re.compile(r"[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[A-Za-z]{2,}")
 _HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}")
 
 
@@ -92,10 +93,12 @@ def clean_email(value) -> str | None:
     if not text:
         return None
     text = text.removeprefix("mailto:")
-    if len(text) > 254 or not _EMAIL.fullmatch(text):
-        raise FieldError(f"Email address {text} is not in the right format, like name@example.org")
-    local, domain = text.rsplit("@", 1)
-    return f"{local}@{domain.lower()}"
+    try:
+        # The same library as every other email field (WTForms' Email validator); no DNS look-up.
+        checked = validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        raise FieldError(f"Email address {text} is not in the right format, like name@example.org") from None
+    return f"{text.rsplit('@', 1)[0]}@{checked.domain.lower()}"  # the local part as typed; only domains ignore case
 
 
 def clean_phone(value) -> str | None:
@@ -160,17 +163,47 @@ def clean_address(value) -> str | None:
 
 
 _TYPE_WORDS = {
-    OrganisationType.REGISTERED_CHARITY: ("registered charity", "charity", "cio", "charitable incorporated organisation",
-                                          "charitable trust", "trust", "registered_charity"),
-    OrganisationType.CHARITABLE_COMPANY: ("charitable company", "charitable company limited by guarantee",
-                                          "company limited by guarantee", "clg", "charitable_company"),
+    OrganisationType.REGISTERED_CHARITY: (
+        "registered charity",
+        "charity",
+        "cio",
+        "charitable incorporated organisation",
+        "charitable trust",
+        "trust",
+        "registered_charity",
+    ),
+    OrganisationType.CHARITABLE_COMPANY: (
+        "charitable company",
+        "charitable company limited by guarantee",
+        "company limited by guarantee",
+        "clg",
+        "charitable_company",
+    ),
     OrganisationType.CIC: ("cic", "community interest company", "c.i.c."),
-    OrganisationType.COMMUNITY_GROUP: ("community group", "group", "voluntary group", "community organisation",
-                                       "unincorporated association", "community_group"),
-    OrganisationType.SOCIAL_ENTERPRISE: ("social enterprise", "cooperative", "co-operative", "community benefit society",
-                                         "social_enterprise"),
-    OrganisationType.STATUTORY_BODY: ("statutory body", "statutory", "council", "local authority", "nhs",
-                                      "public body", "statutory_body"),
+    OrganisationType.COMMUNITY_GROUP: (
+        "community group",
+        "group",
+        "voluntary group",
+        "community organisation",
+        "unincorporated association",
+        "community_group",
+    ),
+    OrganisationType.SOCIAL_ENTERPRISE: (
+        "social enterprise",
+        "cooperative",
+        "co-operative",
+        "community benefit society",
+        "social_enterprise",
+    ),
+    OrganisationType.STATUTORY_BODY: (
+        "statutory body",
+        "statutory",
+        "council",
+        "local authority",
+        "nhs",
+        "public body",
+        "statutory_body",
+    ),
     OrganisationType.OTHER: ("other",),
 }
 _TYPE_LOOKUP = {word: kind for kind, words in _TYPE_WORDS.items() for word in words}

@@ -6,25 +6,38 @@ import os
 import re
 import secrets
 import time
-from functools import lru_cache, wraps
+from functools import wraps
 
-from flask import (Blueprint, Response, current_app, flash, g, jsonify, redirect, render_template, request,
-                   send_file, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 
 import geo.maps
 
 from ..boroughs import borough_choices, borough_name
+from ..errors import flash_errors
 from ..extensions import csrf, db
-from ..geography.queries import map_boundaries, new_page_map
+from ..forms import errors_onto
+from ..geography.interface import map_boundaries, new_page_map
 from ..params import MAX_PAGE, whole_number
-from ..spreadsheet import csv_download
 from ..permissions import Role, roles_required
 from ..security import csp_nonce
-from ..terminology.search import record_zero_result
+from ..spreadsheet import csv_download
+from ..terminology.interface import record_zero_result
 from . import importer, operations, queries
 from .forms import MergeForm, OrganisationForm, TokenForm, UploadForm, mapping_form_class
-from .models import ApiToken, LocationStatus, TYPE_TITLES, Organisation
+from .models import TYPE_TITLES, ApiToken, LocationStatus, Organisation
 
 bp = Blueprint("organisations", __name__)
 C, F, P = Role.COORDINATOR, Role.FINANCE, Role.PARTNER
@@ -74,21 +87,13 @@ def _organisation_form(**kwargs) -> OrganisationForm:
                             practice_area_choices=queries.practice_area_choices(), **kwargs)
 
 
-def _attach(form, error: operations.OrganisationError) -> None:
-    field = getattr(form, error.field or "name", form.name)
-    field.errors = list(field.errors or []) + [str(error)]
-
-
 @bp.route("/organisations/new", methods=["GET", "POST"])
 @roles_required(C)
 def create_organisation():
     form = _organisation_form()
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "name"):
             org = operations.create_organisation(form.data_for_operation(), actor=current_user)
-        except operations.OrganisationError as error:
-            _attach(form, error)
-        else:
             flash(f"Added {org.name}.", "success")
             return redirect(url_for("organisations.show_organisation", org_id=org.id))
     return render_template("organisations/form.html", form=form, org=None)
@@ -104,11 +109,8 @@ def edit_organisation(org_id: int):
         form.operates_in.data = org.operates_in_codes
         form.practice_areas.data = [c.id for c in org.practice_areas]
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "name"):
             operations.update_organisation(org, form.data_for_operation(), actor=current_user)
-        except operations.OrganisationError as error:
-            _attach(form, error)
-        else:
             flash(f"Saved {org.name}.", "success")
             return redirect(url_for("organisations.show_organisation", org_id=org.id))
     return render_template("organisations/form.html", form=form, org=org)
@@ -128,11 +130,8 @@ def reopen_organisation(org_id: int):
 
 def _change_status(org_id, operation, message):
     org = queries.get_organisation_or_404(org_id)
-    try:
+    with flash_errors():
         operation(org, actor=current_user)
-    except operations.OrganisationError as error:
-        flash(str(error), "error")
-    else:
         flash(message.format(org.name), "success")
     return redirect(url_for("organisations.show_organisation", org_id=org.id))
 
@@ -149,11 +148,8 @@ def merge_organisation(org_id: int):
         if duplicate is None:
             form.duplicate_id.errors = [f"There is no record number {form.duplicate_id.data}"]
         else:
-            try:
+            with errors_onto(form, "duplicate_id"):
                 operations.merge_organisations(org, duplicate, actor=current_user)
-            except operations.OrganisationError as error:
-                form.duplicate_id.errors = [str(error)]
-            else:
                 flash(f"Merged {duplicate.name} (record {duplicate.id}) into {org.name}.", "success")
                 return redirect(url_for("organisations.show_organisation", org_id=org.id))
     return render_template("organisations/merge.html", org=org, form=form,
@@ -197,11 +193,8 @@ def import_upload():
     if form.validate_on_submit():
         _forget_old_uploads()
         raw = form.file.data.read()
-        try:
+        with errors_onto(form, "file"):
             importer.read_csv(raw)
-        except importer.ImportFailed as error:
-            form.file.errors = [str(error)]
-        else:
             # Kept under a random name so reloading the mapping page never loses the upload.
             upload_id = secrets.token_hex(16)
             with open(_upload_path(upload_id), "wb") as handle:
@@ -228,12 +221,9 @@ def import_mapping(upload_id: str):
     if form.validate_on_submit():
         mapping = {target: int(getattr(form, f"col_{target}").data) for target in importer.TARGETS
                    if getattr(form, f"col_{target}").data}
-        try:
+        with errors_onto(form, "col_name"):
             summary = importer.import_organisations(upload, mapping, form.operates_in.data, actor=current_user,
                                                     source=_source_name(upload_id))
-        except importer.ImportFailed as error:
-            form.col_name.errors = list(form.col_name.errors) + [str(error)]
-        else:
             with open(_upload_path(upload_id, ".report.csv"), "w", encoding="utf-8-sig", newline="") as handle:
                 handle.write(summary.report_csv())
             os.remove(path)  # imported: the file's contact details are now in the directory, not kept twice
@@ -263,7 +253,6 @@ def import_report(upload_id: str):
 
 # --- Map and exports --------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
 @bp.get("/organisations/map")
 @roles_required(*READERS)
 def map_organisations():
@@ -357,11 +346,8 @@ def api_openreferral():
 def list_tokens():
     form = TokenForm()
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "name"):
             token, secret = operations.issue_api_token(form.name.data, actor=current_user)
-        except operations.OrganisationError as error:
-            form.name.errors = [str(error)]
-        else:
             return render_template("organisations/token-issued.html", token=token, secret=secret)
     return render_template("organisations/tokens.html", form=form, tokens=queries.list_api_tokens())
 
@@ -374,10 +360,7 @@ def revoke_token(token_id: int):
         from flask import abort
 
         abort(404)
-    try:
+    with flash_errors():
         operations.revoke_api_token(token, actor=current_user)
-    except operations.OrganisationError as error:
-        flash(str(error), "error")
-    else:
         flash(f"The token for {token.name} no longer works.", "success")
     return redirect(url_for("organisations.list_tokens"))

@@ -30,7 +30,7 @@ def import_command(file, fmt: str | None) -> None:
     try:
         summary = import_text(file.read(), fmt)
     except (TerminologyError, ParserError, SyntaxError, ValueError) as error:
-        raise click.ClickException(f"Could not import {file.name}: {error}")
+        raise click.ClickException(f"Could not import {file.name}: {error}") from error
     click.echo(f"Imported {file.name}: {summary}.")
 
 

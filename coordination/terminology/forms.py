@@ -1,8 +1,14 @@
 """Forms for concepts, labels and links."""
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import (GovDateInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea,
-                                                GovTextInput)
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovDateInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
 from wtforms import DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 
 from ..forms import Length, Required, StrippedForm
@@ -25,7 +31,7 @@ class ThreePartDateField(DateField):
             super().process_formdata([" ".join(part.strip() for part in parts)])
         except ValueError:
             self.data = None
-            raise ValueError("Enter a real date, like 27 3 2026, or leave it blank")
+            raise ValueError("Enter a real date, like 27 3 2026, or leave it blank") from None
 
 
 class ConceptForm(StrippedForm):

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Iterable
 
 _WORD = re.compile(r"[a-z0-9]+")
 _MAX_ROUNDS = 8

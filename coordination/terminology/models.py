@@ -4,10 +4,10 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..enums import TitledEnum
 from ..extensions import db, value_enum
 from ..timeutil import utcnow
 
@@ -15,24 +15,15 @@ GM_AREA = "GM"  # a local label for Greater Manchester as a whole has no borough
 
 
 
-class LabelKind(str, enum.Enum):
-    ALT = "alt"          # a synonym people use
-    HIDDEN = "hidden"    # misspellings and abbreviations: searched, never shown
-    LOCAL = "local"      # the preferred word in one borough or across Greater Manchester
-
-    @property
-    def title(self) -> str:
-        return {"alt": "Other name", "hidden": "Hidden (misspelling or abbreviation)",
-                "local": "Local preferred name"}[self.value]
+class LabelKind(TitledEnum):
+    ALT = "alt", "Other name"  # a synonym people use
+    HIDDEN = "hidden", "Hidden (misspelling or abbreviation)"  # searched, never shown
+    LOCAL = "local", "Local preferred name"  # the preferred word in one borough or across Greater Manchester
 
 
-class LabelStatus(str, enum.Enum):
-    PROPOSED = "proposed"
-    AGREED = "agreed"
-
-    @property
-    def title(self) -> str:
-        return self.value.capitalize()
+class LabelStatus(TitledEnum):
+    PROPOSED = "proposed", "Proposed"
+    AGREED = "agreed", "Agreed"
 
 
 class RelationKind(str, enum.Enum):
@@ -52,27 +43,27 @@ class Concept(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
-    labels: Mapped[list["ConceptLabel"]] = relationship(
+    labels: Mapped[list[ConceptLabel]] = relationship(
         back_populates="concept", cascade="all, delete-orphan", lazy="selectin",
         order_by="(ConceptLabel.kind, ConceptLabel.borough_code, ConceptLabel.text)")
 
-    def labels_of(self, kind: LabelKind) -> list["ConceptLabel"]:
+    def labels_of(self, kind: LabelKind) -> list[ConceptLabel]:
         """This concept's labels of one kind."""
         return [label for label in self.labels if label.kind == kind]
 
     @property
-    def alt_labels(self) -> list["ConceptLabel"]:
+    def alt_labels(self) -> list[ConceptLabel]:
         return self.labels_of(LabelKind.ALT)
 
     @property
-    def hidden_labels(self) -> list["ConceptLabel"]:
+    def hidden_labels(self) -> list[ConceptLabel]:
         return self.labels_of(LabelKind.HIDDEN)
 
     @property
-    def local_labels(self) -> list["ConceptLabel"]:
+    def local_labels(self) -> list[ConceptLabel]:
         return self.labels_of(LabelKind.LOCAL)
 
-    def local_label(self, borough_code: str | None) -> "ConceptLabel | None":
+    def local_label(self, borough_code: str | None) -> ConceptLabel | None:
         """The agreed local preferred label for a borough (None = Greater Manchester as a whole)."""
         for label in self.local_labels:
             if label.status == LabelStatus.AGREED and label.borough_code == borough_code:

@@ -4,21 +4,21 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..errors import OperationError
 from ..extensions import db
 from ..timeutil import utcnow
 from .matching import normalise
-from .models import (GM_AREA, Concept, ConceptLabel, ConceptRelation, LabelKind, LabelStatus, RelationKind,
-                     UnfoundSearch)
+from .models import GM_AREA, Concept, ConceptLabel, ConceptRelation, LabelKind, LabelStatus, RelationKind, UnfoundSearch
 
 SCHEME_URI = "https://gm-vcse.example.org/concepts"
 MAX_LABEL = 200
 
 
-class TerminologyError(ValueError):
+class TerminologyError(OperationError):
     """A change to the vocabulary that cannot be made, with a message for the person."""
 
 
@@ -93,9 +93,9 @@ def update_concept(concept: Concept, *, pref_label: str, definition: str | None,
 
 def delete_concept(concept: Concept, actor=None) -> None:
     """Remove a practice area that no organisation is tagged with (its names and links go with it)."""
-    from ..organisations.models import organisation_practice_area as opa
+    from .interface import tagged_records
 
-    tagged = db.session.scalar(select(func.count()).select_from(opa).where(opa.c.concept_id == concept.id)) or 0
+    tagged = tagged_records().tagged_counts().get(concept.id, 0)
     if tagged:
         raise TerminologyError(f"{tagged:,} organisation{'s are' if tagged != 1 else ' is'} tagged with "
                                f"‘{concept.pref_label}’: move {'them' if tagged != 1 else 'it'} to another "

@@ -43,9 +43,9 @@ def get_unfound_or_404(unfound_id: int) -> UnfoundSearch:
 
 def tagged_counts() -> dict[int, int]:
     """How many organisations are tagged with each concept."""
-    from ..organisations.models import organisation_practice_area as opa
+    from .interface import tagged_records
 
-    return dict(db.session.execute(select(opa.c.concept_id, func.count()).group_by(opa.c.concept_id)).all())
+    return tagged_records().tagged_counts()
 
 
 @dataclass
@@ -118,22 +118,9 @@ def organisation_texts(borough_codes: list[str] | None = None):
 
     An organisation counts in the borough of its address and in each borough it says it operates in.
     """
-    from ..organisations.models import Organisation, OrganisationBorough, OrganisationStatus
+    from .interface import tagged_records
 
-    organisations = db.session.execute(select(Organisation.id, Organisation.borough_code, Organisation.description)
-                                       .where(Organisation.status == OrganisationStatus.ACTIVE,
-                                              Organisation.description.is_not(None))).all()
-    extra: dict[int, set[str]] = defaultdict(set)
-    for organisation_id, code in db.session.execute(select(OrganisationBorough.organisation_id,
-                                                           OrganisationBorough.borough_code)):
-        extra[organisation_id].add(code)
-    wanted = set(borough_codes) if borough_codes else None
-    for organisation_id, code, description in organisations:
-        codes = extra.get(organisation_id, set()) | ({code} if code else set())
-        if wanted is not None:
-            codes &= wanted
-        if codes:
-            yield codes, description
+    return tagged_records().texts(borough_codes)
 
 
 def evidence_report(borough_codes: list[str] | None = None) -> dict[str, list[ConceptEvidence]]:

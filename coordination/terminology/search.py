@@ -12,7 +12,7 @@ Contract with the organisations search:
 """
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from ..extensions import db
 from .matching import PhraseIndex, mentions, normalise, tokens, variants
@@ -100,23 +100,14 @@ def find_organisation_ids(q: str, base=None) -> list[int]:
     A plain substring pre-filter in SQL, then the normaliser decides whole-word phrase matches.
     `base` may be a select of Organisation to narrow (for example to a borough).
     """
-    from ..organisations.models import Organisation, organisation_practice_area
+    from .interface import tagged_records
 
     phrases, concept_ids, _ = expand_query(q)
     if not normalise(q):
         return []
     forms = sorted({form for phrase in phrases for form in variants(phrase)})
-    query = base if base is not None else select(Organisation)
-    text_filters = []
-    for form in forms:
-        pattern = f"%{form.replace('%', '').replace('_', '')}%"
-        text_filters += [Organisation.name.ilike(pattern), Organisation.description.ilike(pattern)]
-    tagged = select(organisation_practice_area.c.organisation_id).where(
-        organisation_practice_area.c.concept_id.in_(concept_ids or [-1]))
-    rows = db.session.execute(query.with_only_columns(Organisation.id, Organisation.name, Organisation.description,
-                                                      Organisation.id.in_(tagged))
-                              .where(or_(Organisation.id.in_(tagged), *text_filters))
-                              .order_by(Organisation.name, Organisation.id)).all()
+    patterns = [f"%{form.replace('%', '').replace('_', '')}%" for form in forms]
+    rows = tagged_records().candidates(patterns, concept_ids, base)
     index = PhraseIndex(normalise(phrase) for phrase in phrases)
     return [row[0] for row in rows if row[3] or mentions(f"{row[1]} . {row[2] or ''}", phrases, index)]
 

@@ -210,8 +210,12 @@ def _merge_local(graph, concept, resource, have, summary) -> None:
     area = _literal(graph, resource, GMV.area) or GM_AREA
     status = LabelStatus(_literal(graph, resource, GMV.status) or "proposed")
     when = _literal(graph, resource, DCTERMS.date)
-    values = dict(proposed_by=_literal(graph, resource, DCTERMS.creator), evidence=_literal(graph, resource, GMV.evidence),
-                  proposed_on=date.fromisoformat(when) if when else None, status=status)
+    values = dict(
+        proposed_by=_literal(graph, resource, DCTERMS.creator),
+        evidence=_literal(graph, resource, GMV.evidence),
+        proposed_on=date.fromisoformat(when) if when else None,
+        status=status,
+    )
     key = (LabelKind.LOCAL, area, normalise(text))
     label = have.get(key)
     if label is None:

@@ -5,6 +5,8 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from ..boroughs import borough_choices, borough_name
+from ..errors import flash_errors
+from ..forms import errors_onto
 from ..params import whole_number
 from ..permissions import ALL_ROLES, Role, roles_required
 from . import operations, queries
@@ -61,12 +63,9 @@ def view_concept(concept_id: int):
 def create_concept():
     form = ConceptForm()
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "pref_label"):
             concept = operations.create_concept(pref_label=form.pref_label.data, definition=form.definition.data,
                                                 actor=current_user)
-        except operations.TerminologyError as error:
-            form.pref_label.errors.append(str(error))
-        else:
             flash(f"Added ‘{concept.pref_label}’.", "success")
             return redirect(url_for("terminology.view_concept", concept_id=concept.id))
     return render_template("terminology/concept-form.html", form=form, concept=None)
@@ -78,12 +77,9 @@ def edit_concept(concept_id: int):
     concept = queries.get_concept_or_404(concept_id)
     form = ConceptForm(obj=concept)
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "pref_label"):
             operations.update_concept(concept, pref_label=form.pref_label.data, definition=form.definition.data,
                                       actor=current_user)
-        except operations.TerminologyError as error:
-            form.pref_label.errors.append(str(error))
-        else:
             flash("Saved.", "success")
             return redirect(url_for("terminology.view_concept", concept_id=concept.id))
     return render_template("terminology/concept-form.html", form=form, concept=concept)
@@ -94,13 +90,11 @@ def edit_concept(concept_id: int):
 def delete_concept(concept_id: int):
     concept = queries.get_concept_or_404(concept_id)
     name = concept.pref_label
-    try:
+    with flash_errors():
         operations.delete_concept(concept, actor=current_user)
-    except operations.TerminologyError as error:
-        flash(str(error), "error")
-        return redirect(url_for("terminology.view_concept", concept_id=concept_id))
-    flash(f"Removed ‘{name}’.", "success")
-    return redirect(url_for("terminology.list_concepts"))
+        flash(f"Removed ‘{name}’.", "success")
+        return redirect(url_for("terminology.list_concepts"))
+    return redirect(url_for("terminology.view_concept", concept_id=concept_id))
 
 
 @bp.route("/<int:concept_id>/names/new", methods=["GET", "POST"])
@@ -111,14 +105,11 @@ def add_label(concept_id: int):
     form = LabelForm(area_choices=borough_choices(), data=None if request.method == "POST" else {
         key: request.args[key] for key in ("kind", "text", "area", "evidence") if key in request.args} or None)
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "text"):
             operations.add_label(concept, kind=form.kind.data, text=form.text.data,
                                  borough_code=None if form.area.data == "GM" else form.area.data,
                                  status=form.status.data, proposed_by=form.proposed_by.data,
                                  evidence=form.evidence.data, proposed_on=form.proposed_on.data, actor=current_user)
-        except operations.TerminologyError as error:
-            form.text.errors.append(str(error))
-        else:
             flash(f"Added ‘{form.text.data}’.", "success")
             return redirect(url_for("terminology.view_concept", concept_id=concept.id))
     return render_template("terminology/label-form.html", form=form, concept=concept)
@@ -129,11 +120,8 @@ def add_label(concept_id: int):
 def agree_label(label_id: int):
     label = queries.get_label_or_404(label_id)
     concept_id = label.concept_id
-    try:
+    with flash_errors():
         operations.agree_label(label, actor=current_user)
-    except operations.TerminologyError as error:
-        flash(str(error), "error")
-    else:
         flash(f"‘{label.text}’ is now the agreed local name.", "success")
     return redirect(url_for("terminology.view_concept", concept_id=concept_id))
 
@@ -156,11 +144,8 @@ def add_relation(concept_id: int):
     form = RelationForm(concept_choices=others)
     if form.validate_on_submit():
         other = queries.get_concept_or_404(int(form.other.data))
-        try:
+        with errors_onto(form, "other"):
             operations.add_relation(concept, other, form.kind.data, actor=current_user)
-        except operations.TerminologyError as error:
-            form.other.errors.append(str(error))
-        else:
             flash(f"Linked to ‘{other.pref_label}’.", "success")
             return redirect(url_for("terminology.view_concept", concept_id=concept.id))
     return render_template("terminology/relation-form.html", form=form, concept=concept)
@@ -196,11 +181,8 @@ def add_unfound_as_label(unfound_id: int):
     if kind not in (LabelKind.ALT.value, LabelKind.HIDDEN.value):
         abort(400)
     words = unfound.words
-    try:
+    with flash_errors():
         operations.add_unfound_as_label(unfound, concept, kind, actor=current_user)
-    except operations.TerminologyError as error:
-        flash(str(error), "error")
-    else:
         flash(f"‘{words}’ is now a name of ‘{concept.pref_label}’: searching it finds that practice area.",
               "success")
     return redirect(url_for("terminology.unfound_searches"))

@@ -94,7 +94,10 @@ def test_a_coordinator_can_issue_a_reset_link_for_someone_with_a_password(app, s
     response = client.post(f"/accounts/{person.id}/link")
     assert "Reset link created" in response.get_data(as_text=True)
     path = _link_path(response)
-    assert app.test_client().post(path, data={"password": "brand new pass", "confirm": "brand new pass"}).status_code == 302
+    assert (
+        app.test_client().post(path, data={"password": "brand new pass", "confirm": "brand new pass"}).status_code
+        == 302
+    )
 
 
 def test_the_first_coordinator_is_created_from_the_command_line(app):

@@ -108,11 +108,12 @@ def test_a_contributor_sends_a_claim_on_a_phone_with_the_keyboard_alone(browser,
 
 
 def test_the_coordinator_and_finance_pages_pass_axe_at_desktop_width(browser_page, create_user, app):
+    from sqlalchemy import select
+
+    from coordination.accounts.models import User
     from coordination.claims import demo
     from coordination.demo import seed_accounts
-    from coordination.accounts.models import User
     from coordination.extensions import db
-    from sqlalchemy import select
 
     seed_accounts(PASSWORD)
     demo.seed(None)

@@ -17,7 +17,7 @@ BOROUGHS = tuple(f"E08{n:06d}" for n in range(1, 11))
 
 @pytest.fixture
 def story(app):
-    maps.CACHE.clear()
+    maps.cache().clear()
     peer = f.concept("peer support")
     community = f.community("Peer support community of practice", area=peer)
     event = f.event(community, datetime.now().replace(microsecond=0))
@@ -29,7 +29,7 @@ def story(app):
                 f.attend(event, f.person(organisation=org))
     db.session.commit()
     yield peer
-    maps.CACHE.clear()
+    maps.cache().clear()
 
 
 def test_a_rochdale_partner_sees_their_borough_the_gap_map_and_downloads_an_outreach_list(

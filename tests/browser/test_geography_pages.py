@@ -51,7 +51,9 @@ def _tooltips(page) -> list[str]:
     )
 
 
-def test_hostile_borough_names_show_literally_and_run_nothing(browser_page, create_user, live_server, hostile_names, with_tiles):
+def test_hostile_borough_names_show_literally_and_run_nothing(
+    browser_page, create_user, live_server, hostile_names, with_tiles
+):
     page = browser_page
     browser_sign_in(page, create_user("coordinator"), PASSWORD)
     page.goto("/boroughs")

@@ -51,7 +51,9 @@ def _serve(page, html: str):
         if path.startswith("/vendor/"):
             file = (NODE_MODULES / path.removeprefix("/vendor/")).resolve()
             if file.is_file() and NODE_MODULES.resolve() in file.parents:
-                route.fulfill(status=200, content_type=mimetypes.guess_type(file.name)[0] or "text/plain", body=file.read_bytes())
+                route.fulfill(
+                    status=200, content_type=mimetypes.guess_type(file.name)[0] or "text/plain", body=file.read_bytes()
+                )
                 return
         route.fulfill(status=404, body="not found")
 

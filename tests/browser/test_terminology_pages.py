@@ -1,4 +1,6 @@
-"""Real Chromium: the coordinator manages practice-area names; a partner reads them in Rochdale's words; axe everywhere."""
+"""Real Chromium: the coordinator manages practice-area names; a partner reads them in Rochdale's words; axe
+everywhere."""
+
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, browser_sign_in, screenshot
@@ -6,11 +8,10 @@ from tests.conftest import PASSWORD
 
 
 def _seed_vocabulary_and_an_unfound_search():
-    from coordination.terminology import demo
-    from coordination.terminology.search import record_zero_result
-
     from coordination.extensions import db
     from coordination.organisations.models import Organisation
+    from coordination.terminology import demo
+    from coordination.terminology.search import record_zero_result
 
     demo.seed(None)
     record_zero_result("expert patients")

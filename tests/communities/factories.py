@@ -4,8 +4,16 @@ from __future__ import annotations
 import itertools
 from datetime import date, datetime
 
-from coordination.communities.models import (Attendance, AttendanceStatus, Community, CommunityStatus, Event,
-                                             EventType, Membership, Person)
+from coordination.communities.models import (
+    Attendance,
+    AttendanceStatus,
+    Community,
+    CommunityStatus,
+    Event,
+    EventType,
+    Membership,
+    Person,
+)
 from coordination.extensions import db
 from coordination.organisations.models import Organisation
 from coordination.terminology.models import Concept

@@ -127,7 +127,7 @@ def relations_between(published: dict) -> list:
                     le({at(y, measure, borough, area): 1 for y in years}, {at("all", measure, borough, area): 1})
                     le({at("12m", measure, borough, area): 1},
                        {at(this_year, measure, borough, area): 1, at(str(int(this_year) - 1), measure, borough, area): 1})
-    # The attendance page: per-type totals are sums of the quarters shown; GM's located attendance is within it.
+    # The attendance page: per-type totals are sums of its quarters; GM's located attendance is within them.
     quarters = sorted({k[1] for k in published if k[0] == "quarter"})
     for period in periods:
         chosen = [q for q in quarters if _overlaps(q, period)]
@@ -253,7 +253,7 @@ def build(orgs, event_rows, attendance_rows, membership_rows):
 def test_a_partner_can_work_out_no_hidden_figure_from_everything_they_can_download(
         app, client, create_user, orgs, event_rows, attendance_rows, membership_rows):
     _empty_tables()
-    maps.CACHE.clear()
+    maps.cache().clear()
     build(orgs, event_rows, attendance_rows, membership_rows)
     sign_in(client, create_user("partner"))
     problems = attack(client)
@@ -277,6 +277,6 @@ def test_the_demo_data_gives_nothing_away(app, client):
 
     partner = db.session.scalar(db.select(User).where(User.email == "partner.rochdale@example.org"))
     sign_in(client, partner, "demo-password-123")
-    maps.CACHE.clear()
+    maps.cache().clear()
     problems = attack(client)
     assert problems == [], "\n".join(problems[:20])

@@ -1,5 +1,4 @@
 """Security review for engagement: download names are safe whatever the practice area is called."""
-from datetime import datetime
 
 import pytest
 
@@ -12,9 +11,9 @@ MANCHESTER = "E08000003"
 
 @pytest.fixture(autouse=True)
 def _fresh_cache(app):
-    maps.CACHE.clear()
+    maps.cache().clear()
     yield
-    maps.CACHE.clear()
+    maps.cache().clear()
 
 
 @pytest.mark.parametrize("label", ['Mental health – adults', 'Carers\' "hub" support', 'Self-care 💬 groups',

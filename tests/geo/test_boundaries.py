@@ -83,13 +83,17 @@ def test_import_ignores_districts_beyond_the_ten(boundaries, tmp_path):
 
 
 def test_import_names_the_missing_boroughs(boundaries):
-    with pytest.raises(BoundaryError, match=r"missing 2 of the ten boroughs: E08000004 \(Oldham\), E08000009 \(Trafford\)"):
+    with pytest.raises(
+        BoundaryError, match=r"missing 2 of the ten boroughs: E08000004 \(Oldham\), E08000009 \(Trafford\)"
+    ):
         validate_boundaries(boundaries[~boundaries["code"].isin(["E08000004", "E08000009"])], "code")
 
 
 def test_import_explains_a_file_with_no_borough_codes_at_all(boundaries):
     wards = boundaries.assign(code=[f"E0501107{n}" for n in range(10)])
-    with pytest.raises(BoundaryError, match=r"None of the values in 'code' is a borough code .* like E05011070, E05011071, E05011072"):
+    with pytest.raises(
+        BoundaryError, match=r"None of the values in 'code' is a borough code .* like E05011070, E05011071, E05011072"
+    ):
         validate_boundaries(wards, "code")
 
 
@@ -114,7 +118,9 @@ def test_import_refuses_boundaries_that_are_somewhere_else(boundaries):
 def test_import_refuses_implausible_borough_areas(boundaries):
     projected = boundaries.to_crs(27700)
     shrunk = projected.set_geometry(projected.geometry.scale(0.2, 0.2, origin="centroid"))
-    with pytest.raises(BoundaryError, match=r"areas should be between 20 and 300 km², but these are not: E08000001 \(5\.\d km²\)"):
+    with pytest.raises(
+        BoundaryError, match=r"areas should be between 20 and 300 km², but these are not: E08000001 \(5\.\d km²\)"
+    ):
         validate_boundaries(shrunk, "code")
 
 

@@ -84,7 +84,11 @@ def test_the_map_body_is_one_div_that_the_script_draws_into(light_boundaries):
 def test_every_map_carries_the_data_attribution(light_boundaries):
     script = maps.render_parts(maps.borough_map(light_boundaries, basemap=False))["script"]
     assert "addAttribution" in script
-    assert "Contains OS data \\u00a9 Crown copyright and database right; Contains Royal Mail data; Contains National Statistics data" in script
+    assert (
+        "Contains OS data \\u00a9 Crown copyright and database right; Contains Royal Mail data; "
+        "Contains National Statistics data"
+        in script
+    )
     assert "tile.openstreetmap.org" not in script
 
 
@@ -200,3 +204,12 @@ def test_a_diverging_legend_leaves_out_classes_the_data_cannot_reach():
     texts = [text for _, text in legend_entries(classes, values, "{:.2f}")]
     assert texts[0].startswith("0.00 to ") and texts[-1].endswith(" to 2.69")
     assert not any("-" in text for text in texts)
+
+
+def test_rendering_leaves_folium_class_wide_settings_alone(light_boundaries):
+    before = (list(folium.Map.default_js), list(folium.Map.default_css), list(MarkerCluster.default_js))
+    m = maps.borough_map(light_boundaries, basemap=False)
+    maps.add_point_cluster(m, pd.DataFrame({"latitude": [53.48], "longitude": [-2.24]}))
+    header = str(maps.render_parts(m, nonce="n", asset_base="/static/npm")["header"])
+    assert '<script src="/static/npm/leaflet/dist/leaflet.js" nonce="n"></script>' in header
+    assert (list(folium.Map.default_js), list(folium.Map.default_css), list(MarkerCluster.default_js)) == before

@@ -3,7 +3,8 @@
 import html
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from geo.safe_text import safe_properties, safe_text
 from tests.geo.conftest import XSS_CORPUS
@@ -23,7 +24,12 @@ def test_made_safe_text_reads_back_as_the_original(text):
     assert html.unescape(safe_text(text)) == text
 
 
-@given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=0x2000, exclude_characters="\x7f\u2028\u2029"), max_size=200))
+@given(
+    st.text(
+        alphabet=st.characters(min_codepoint=32, max_codepoint=0x2000, exclude_characters="\x7f\u2028\u2029"),
+        max_size=200,
+    )
+)
 def test_any_printable_text_round_trips_and_stays_inert(text):
     made_safe = safe_text(text, max_length=None)
     assert html.unescape(made_safe) == text

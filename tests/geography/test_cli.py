@@ -57,7 +57,9 @@ def test_import_boundaries_validates_and_writes_both_files_to_the_configured_dir
 
 def test_import_boundaries_reports_a_wrong_code_field_without_a_traceback(runner, tmp_path):
     source = shared_file("boundaries", "gm_local_authority_2023_super_generalised.geojson")
-    result = runner.invoke(args=["geo", "import-boundaries", str(source), "--code-field", "LAD23CD", "--target", str(tmp_path)])
+    result = runner.invoke(
+        args=["geo", "import-boundaries", str(source), "--code-field", "LAD23CD", "--target", str(tmp_path)]
+    )
     assert result.exit_code == 1
     assert "no field called 'LAD23CD'" in result.output
     assert "Traceback" not in result.output

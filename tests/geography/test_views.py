@@ -56,7 +56,11 @@ def test_pages_give_sources_licences_and_attribution(signed_in):
     client, _ = signed_in()
     text = page(client.get("/boroughs")).get_text(" ", strip=True)
     assert "Open Government Licence v3.0" in text
-    assert "Contains OS data © Crown copyright and database right; Contains Royal Mail data; Contains National Statistics data" in text
+    assert (
+        "Contains OS data © Crown copyright and database right; Contains Royal Mail data; "
+        "Contains National Statistics data"
+        in text
+    )
     assert "drawn by this service from postcode locations" in text
 
 

@@ -14,7 +14,8 @@ from tests.conftest import error_messages, page
 
 MESSY = (
     "Organisation Name,Charity No,Company No,Type,Address,Post Code,Telephone,Web,Email,Areas served\r\n"
-    "Café Hope,1123456,,Registered charity,1 Deansgate,m3 2bw,0161 496 0001,cafehope.org.uk,hi@cafehope.org.uk,Manchester\r\n"
+    "Café Hope,1123456,,Registered charity,1 Deansgate,m3 2bw,0161 496 0001,cafehope.org.uk,hi@cafehope.org.uk,"
+    "Manchester\r\n"
     "Bolton Carers,,,community group,,bl1 1ru,,,,\r\n"
     "Cheshire Carers Trust,1000001,,CIO,,WA1 1UH,,,,Trafford;Stockport\r\n"
     "Nowhere Group,,,,,,,,,\r\n"

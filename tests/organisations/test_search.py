@@ -49,7 +49,9 @@ def test_search_syntax_in_the_query_is_treated_as_plain_words(directory, hostile
 
 def test_filters_combine_with_the_text(directory):
     orgs, _ = directory
-    assert _names(search_organisations(OrganisationFilters(q="food", borough="E08000010"))) == ["Wigan Community Pantry"]
+    assert _names(search_organisations(OrganisationFilters(q="food", borough="E08000010"))) == [
+        "Wigan Community Pantry"
+    ]
     assert set(_names(search_organisations(OrganisationFilters(operates_in="E08000001")))) == {
         "Bolton Food Bank", "Wigan Community Pantry"}
     assert _names(search_organisations(OrganisationFilters(org_type="registered_charity"))) == ["Bolton Food Bank"]

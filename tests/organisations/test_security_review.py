@@ -37,7 +37,7 @@ def _stale(org_id: int) -> Organisation:
     """The record as this request read it before the other merge (merged_into_id still empty)."""
     org = db.session.get(Organisation, org_id)
     db.session.expire(org)
-    org.merged_into_id  # load
+    _ = org.merged_into_id  # load
     from sqlalchemy.orm.attributes import set_committed_value
 
     set_committed_value(org, "merged_into_id", None)

@@ -16,10 +16,12 @@ def vocabulary_and_directory(app, create_organisation):
     names = {
         "tagged": create_organisation(name="Bury Diabetes Friends", practice_areas=[ssm.id]),
         "local words": create_organisation(name="Wigan Wellbeing Hub", description="We run weekly self-care groups."),
-        "national words": create_organisation(name="Stockport Courses",
-                                              description="Supported self-management courses for long-term conditions."),
-        "alternative words": create_organisation(name="Salford Steps",
-                                                 description="Self-management support for people after a stroke."),
+        "national words": create_organisation(
+            name="Stockport Courses", description="Supported self-management courses for long-term conditions."
+        ),
+        "alternative words": create_organisation(
+            name="Salford Steps", description="Self-management support for people after a stroke."
+        ),
     }
     create_organisation(name="Decoy Crafts", description="Help yourself carefully to the tea and cake.")
     return {org.name for org in names.values()}

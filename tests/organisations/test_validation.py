@@ -75,3 +75,10 @@ def test_boroughs_are_understood_by_name_or_code():
     assert v.clean_boroughs("Bolton; e08000010 | Trafford") == ["E08000001", "E08000009", "E08000010"]
     with pytest.raises(v.FieldError, match="Cheshire"):
         v.clean_boroughs("Cheshire")
+
+
+@pytest.mark.parametrize("typed", ["jo@localhost", "jo@@example.org", "Jo Bloggs@example.org", "jo@example"])
+def test_emails_are_checked_by_the_same_library_as_every_other_email_field(typed):
+    with pytest.raises(v.FieldError, match="right format"):
+        v.clean_email(typed)
+    assert v.clean_email("mailto:Jo.Bloggs+cvs@Bolton.GOV.uk") == "Jo.Bloggs+cvs@bolton.gov.uk"

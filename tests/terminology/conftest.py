@@ -16,7 +16,8 @@ def vocabulary(app):
 
 @pytest.fixture
 def create_organisation(app):
-    """Factory: create_organisation(name, description=..., borough_code=..., practice_areas=[...], operates_in=[...])."""
+    """Factory: create_organisation(name, description=..., borough_code=..., practice_areas=[...],
+    operates_in=[...])."""
     from coordination.organisations.models import Organisation, OrganisationBorough
 
     def factory(name: str, description: str | None = None, borough_code: str | None = "E08000003",

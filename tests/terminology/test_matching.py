@@ -3,7 +3,15 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from coordination.terminology.matching import PhraseIndex, contains_phrase, mentions, normalise, run_keys, tokens, variants
+from coordination.terminology.matching import (
+    PhraseIndex,
+    contains_phrase,
+    mentions,
+    normalise,
+    run_keys,
+    tokens,
+    variants,
+)
 
 words = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=12)
 ascii_text = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=60)

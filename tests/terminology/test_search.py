@@ -5,8 +5,13 @@ from sqlalchemy import select
 from coordination.extensions import db
 from coordination.terminology import operations
 from coordination.terminology.models import LabelKind, LabelStatus, UnfoundSearch
-from coordination.terminology.search import (display_label, expand_query, find_organisation_ids, record_zero_result,
-                                             resolve_concept)
+from coordination.terminology.search import (
+    display_label,
+    expand_query,
+    find_organisation_ids,
+    record_zero_result,
+    resolve_concept,
+)
 
 
 @pytest.fixture

@@ -59,7 +59,9 @@ def test_importing_again_merges_by_uri_and_changes_nothing(linked_vocabulary):
 
 
 def test_an_import_adds_new_labels_to_existing_concepts_and_updates_local_provenance(vocabulary):
-    text = export("turtle").replace('"supported self-care"@en-GB', '"supported self-care"@en-GB, "expert patients"@en-GB')
+    text = export("turtle").replace(
+        '"supported self-care"@en-GB', '"supported self-care"@en-GB, "expert patients"@en-GB'
+    )
     text = text.replace('gmv:status "proposed"', 'gmv:status "agreed"')
     import_text(text)
     ssm = db.session.scalar(select(Concept).where(Concept.uri == str(SSM)))
@@ -69,7 +71,7 @@ def test_an_import_adds_new_labels_to_existing_concepts_and_updates_local_proven
 
 
 def test_a_file_that_is_not_skos_is_refused_and_changes_nothing(vocabulary):
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017  (rdflib raises several kinds)
         import_text("<https://x.example/a> a <http://www.w3.org/2004/02/skos/core#Concept> .")
     assert db.session.scalar(select(db.func.count()).select_from(Concept)) == 7
 

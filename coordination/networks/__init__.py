@@ -1,0 +1,1 @@
+"""Connectedness: who now knows whom, across boroughs and sectors."""
