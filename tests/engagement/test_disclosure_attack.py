@@ -126,7 +126,8 @@ def relations_between(published: dict) -> list:
                 if measure in ("new_reached", *TYPES, "attended_total"):
                     le({at(y, measure, borough, area): 1 for y in years}, {at("all", measure, borough, area): 1})
                     le({at("12m", measure, borough, area): 1},
-                       {at(this_year, measure, borough, area): 1, at(str(int(this_year) - 1), measure, borough, area): 1})
+                       {at(this_year, measure, borough, area): 1,
+                        at(str(int(this_year) - 1), measure, borough, area): 1})
     # The attendance page: per-type totals are sums of its quarters; GM's located attendance is within them.
     quarters = sorted({k[1] for k in published if k[0] == "quarter"})
     for period in periods:
