@@ -15,7 +15,7 @@ from .extensions import csrf, db, include_in_migrations, login_manager, migrate
 
 # One sub-package per area; each has views.bp and may have cli.commands and demo.seed.
 AREAS = ("accounts", "geography", "organisations", "terminology", "claims", "communities", "engagement",
-         "networks")
+         "evaluation", "networks")
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:

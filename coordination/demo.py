@@ -19,7 +19,8 @@ DEMO_ACCOUNTS = [
     ("contributor@example.org", "Jo Clarke", "contributor", []),
 ]
 # Areas seeded after accounts, in dependency order; each module has seed(scale: str | None).
-SEED_ORDER = ("geography", "terminology", "organisations", "communities", "claims", "engagement", "networks")
+SEED_ORDER = ("geography", "terminology", "organisations", "communities", "claims", "engagement", "evaluation",
+              "networks")
 
 
 def seed_accounts(password: str) -> list:

@@ -1,0 +1,1 @@
+"""Evaluation: questionnaires, answers collected without accounts, equality monitoring and the impact report."""

@@ -1,0 +1,246 @@
+"""Read side for evaluation: lists, look-ups, form choices, tagging lists and the raw answers a report counts."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from flask import abort
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..communities.models import Attendance, AttendanceStatus, Community, Event
+from ..extensions import db
+from . import equality
+from .models import (
+    Answer,
+    AnswerTheme,
+    EqualityRecord,
+    Invitation,
+    Questionnaire,
+    Response,
+    ResponseDraft,
+    SurveyRound,
+    Theme,
+)
+
+
+def get_or_404(model, item_id):
+    item = db.session.get(model, item_id)
+    if item is None:
+        abort(404)
+    return item
+
+
+def find(model, item_id: int | None):
+    """The row with this id, or None (for optional ids in query strings)."""
+    return db.session.get(model, item_id) if item_id else None
+
+
+def round_by_token(token: str) -> SurveyRound | None:
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(select(SurveyRound).where(SurveyRound.token == token))
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    from .operations import digest
+
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(select(Invitation).where(Invitation.token_hash == digest(token)))
+
+
+def draft_for(key: str | None, survey_round: SurveyRound) -> ResponseDraft | None:
+    from .operations import digest
+
+    if not key or len(key) > 64:
+        return None
+    return db.session.scalar(select(ResponseDraft).where(ResponseDraft.key_hash == digest(key),
+                                                         ResponseDraft.round_id == survey_round.id))
+
+
+def list_questionnaires() -> list[dict]:
+    """Questionnaires with their current version number, rounds and responses."""
+    responses = (select(SurveyRound.questionnaire_id, func.count(Response.id).label("n"))
+                 .join(Response, Response.round_id == SurveyRound.id).group_by(SurveyRound.questionnaire_id)
+                 .subquery())
+    rows = db.session.execute(select(Questionnaire, func.coalesce(responses.c.n, 0))
+                              .outerjoin(responses, responses.c.questionnaire_id == Questionnaire.id)
+                              .options(selectinload(Questionnaire.versions)).order_by(Questionnaire.name))
+    return [{"questionnaire": q, "responses": n} for q, n in rows]
+
+
+def list_rounds(questionnaire_id: int | None = None) -> list[dict]:
+    """Rounds, newest first, with their response counts by channel."""
+    query = (select(SurveyRound, func.count(Response.id))
+             .outerjoin(Response, Response.round_id == SurveyRound.id).group_by(SurveyRound.id)
+             .options(selectinload(SurveyRound.questionnaire), selectinload(SurveyRound.version),
+                      selectinload(SurveyRound.event), selectinload(SurveyRound.community))
+             .order_by(SurveyRound.created_at.desc(), SurveyRound.id.desc()))
+    if questionnaire_id is not None:
+        query = query.where(SurveyRound.questionnaire_id == questionnaire_id)
+    return [{"round": r, "responses": n, "expected": expected_count(r)} for r, n in db.session.execute(query)]
+
+
+def round_summary(survey_round: SurveyRound) -> dict:
+    """Responses by channel, personal links issued and used, unfinished responses."""
+    channels = dict(db.session.execute(select(Response.channel, func.count()).where(
+        Response.round_id == survey_round.id).group_by(Response.channel)).all())
+    used = func.count(Invitation.id).filter(Invitation.used.is_(True))
+    invitations = db.session.execute(select(func.count(Invitation.id), used).where(
+        Invitation.round_id == survey_round.id)).one()
+    drafts = db.session.scalar(select(func.count()).select_from(ResponseDraft)
+                               .where(ResponseDraft.round_id == survey_round.id))
+    return {"channels": {c.value: n for c, n in channels.items()}, "total": sum(channels.values()),
+            "invitations": invitations[0], "invitations_used": invitations[1], "drafts": drafts,
+            "expected": expected_count(survey_round)}
+
+
+def expected_count(survey_round: SurveyRound) -> int | None:
+    """How many people were asked: the number the coordinator gave, else those who attended the event."""
+    if survey_round.expected_count:
+        return survey_round.expected_count
+    if survey_round.personal_only:
+        invited = db.session.scalar(select(func.count(Invitation.id)).where(Invitation.round_id == survey_round.id))
+        if invited:
+            return invited
+    if survey_round.event_id:
+        attended = db.session.scalar(select(func.count(Attendance.id)).where(
+            Attendance.event_id == survey_round.event_id, Attendance.status == AttendanceStatus.ATTENDED))
+        return attended or None
+    return None
+
+
+def event_choices() -> list[tuple[int, str]]:
+    events = db.session.scalars(select(Event).order_by(Event.starts_at.desc()).limit(300))
+    return [(e.id, f"{e.title}, {e.starts_at.day} {e.starts_at:%B %Y}") for e in events]
+
+
+def community_choices() -> list[tuple[int, str]]:
+    return [(c.id, c.name) for c in db.session.scalars(select(Community).order_by(Community.name))]
+
+
+def programme_choices() -> list[str]:
+    return list(db.session.scalars(select(SurveyRound.programme).where(SurveyRound.programme.is_not(None))
+                                   .distinct().order_by(SurveyRound.programme)))
+
+
+def questionnaire_choices() -> list[tuple[int, str]]:
+    return [(q.id, q.name) for q in db.session.scalars(select(Questionnaire).order_by(Questionnaire.name))]
+
+
+def questionnaire_id_for(kind) -> int | None:
+    """The (first) questionnaire of a kind, such as the ready-made event feedback."""
+    return db.session.scalar(select(Questionnaire.id).where(Questionnaire.kind == kind).order_by(Questionnaire.id))
+
+
+def list_themes() -> list[Theme]:
+    return list(db.session.scalars(select(Theme).order_by(Theme.name)))
+
+
+# --------------------------------------------------------------------------- the report's raw material
+
+@dataclass
+class Scope:
+    """What a report covers. `boroughs` limits a partner to their own boroughs."""
+
+    programme: str | None = None
+    community_id: int | None = None
+    borough_code: str | None = None
+    start: date | None = None
+    end: date | None = None
+    questionnaire_id: int | None = None
+    boroughs: tuple[str, ...] = field(default_factory=tuple)
+
+    def as_args(self) -> dict:
+        return {k: v for k, v in {"programme": self.programme, "community_id": self.community_id,
+                                  "borough": self.borough_code, "start": self.start and self.start.isoformat(),
+                                  "end": self.end and self.end.isoformat()}.items() if v}
+
+
+def rounds_in_scope(scope: Scope) -> list[SurveyRound]:
+    query = select(SurveyRound).options(selectinload(SurveyRound.version), selectinload(SurveyRound.event),
+                                        selectinload(SurveyRound.questionnaire))
+    if scope.programme:
+        query = query.where(SurveyRound.programme == scope.programme)
+    if scope.community_id:
+        query = query.outerjoin(Event, Event.id == SurveyRound.event_id).where(or_(
+            SurveyRound.community_id == scope.community_id, Event.community_id == scope.community_id))
+    if scope.questionnaire_id:
+        query = query.where(SurveyRound.questionnaire_id == scope.questionnaire_id)
+    return list(db.session.scalars(query.order_by(SurveyRound.id)))
+
+
+def _period(column, scope: Scope):
+    conditions = []
+    if scope.start:
+        conditions.append(column >= datetime.combine(scope.start, time.min))
+    if scope.end:
+        conditions.append(column <= datetime.combine(scope.end, time.max))
+    return conditions
+
+
+def responses_in_scope(scope: Scope, rounds: list[SurveyRound]) -> list[Response]:
+    if not rounds:
+        return []
+    query = (select(Response).where(Response.round_id.in_([r.id for r in rounds]), *_period(Response.submitted_at,
+                                                                                             scope))
+             .options(selectinload(Response.answers).selectinload(Answer.themes), selectinload(Response.version))
+             .order_by(Response.id))
+    if scope.borough_code:
+        query = query.where(Response.borough_code == scope.borough_code)
+    if scope.boroughs:
+        query = query.where(Response.borough_code.in_(scope.boroughs))
+    return list(db.session.scalars(query))
+
+
+def _equality_filter(scope: Scope, rounds: list[SurveyRound]) -> list:
+    conditions = []
+    if scope.programme or scope.community_id or scope.questionnaire_id:
+        conditions.append(EqualityRecord.round_id.in_([r.id for r in rounds] or [-1]))
+    if scope.start:
+        conditions.append(EqualityRecord.month >= scope.start.replace(day=1))
+    if scope.end:
+        conditions.append(EqualityRecord.month <= scope.end)
+    if scope.borough_code:
+        conditions.append(EqualityRecord.borough == scope.borough_code)
+    if scope.boroughs:
+        conditions.append(EqualityRecord.borough.in_(scope.boroughs))
+    return conditions
+
+
+def equality_counts(scope: Scope, rounds: list[SurveyRound]) -> tuple[int, dict[str, dict[str, int]]]:
+    """(records, {category: {answer: count}}): the only way equality answers leave the database."""
+    conditions = _equality_filter(scope, rounds)
+    total = db.session.scalar(select(func.count()).select_from(EqualityRecord).where(*conditions))
+    counts = {}
+    for category in equality.CATEGORIES:
+        column = getattr(EqualityRecord, category.key)
+        counts[category.key] = {value: n for value, n in db.session.execute(
+            select(column, func.count()).where(*conditions, column.is_not(None)).group_by(column))}
+    return total, counts
+
+
+def answers_for_tagging(role: str | None = None, theme_id: int | None = None, untagged: bool = False,
+                        limit: int = 200) -> list[Answer]:
+    """Written answers to barrier, enabler and story questions, newest first, for tagging with themes."""
+    keys_by_version = {}
+    from .models import QuestionnaireVersion
+
+    for version in db.session.scalars(select(QuestionnaireVersion)):
+        keys_by_version[version.id] = {q["key"] for q in version.questions
+                                       if q.get("role") in ((role,) if role else ("barriers", "enablers", "story"))}
+    query = (select(Answer).join(Response, Response.id == Answer.response_id).where(Answer.text.is_not(None))
+             .options(selectinload(Answer.themes), selectinload(Answer.response).selectinload(Response.version))
+             .order_by(Response.submitted_at.desc(), Answer.id.desc()))
+    if theme_id:
+        query = query.where(Answer.id.in_(select(AnswerTheme.answer_id).where(AnswerTheme.theme_id == theme_id)))
+    if untagged:
+        query = query.where(~Answer.id.in_(select(AnswerTheme.answer_id)))
+    found = []
+    for answer in db.session.scalars(query):
+        if answer.question_key in keys_by_version.get(answer.response.version_id, ()):
+            found.append(answer)
+            if len(found) >= limit:
+                break
+    return found

@@ -1,0 +1,730 @@
+"""Evaluation: coordinators build questionnaires and open links; anyone with a link answers; the impact report."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Response as HttpResponse
+from flask_login import current_user
+
+from ..boroughs import borough_choices, borough_name
+from ..communities.models import Event
+from ..params import whole_number
+from ..permissions import Role, roles_required
+from ..spreadsheet import csv_download
+from . import charts, equality, operations, queries, report
+from .forms import ComparatorForm, InvitationsForm, QuestionForm, QuestionnaireForm, RoundForm, ThemeForm
+from .models import Answer, Channel, Comparator, Questionnaire, QuestionnaireKind, SurveyRound, Theme
+from .questions import display_answer, options_for, parse_answer
+from .themes import suggest_themes
+
+bp = Blueprint("evaluation", __name__)
+C, P = Role.COORDINATOR, Role.PARTNER
+COOKIE_DAYS = operations.DRAFT_DAYS
+
+
+# =========================================================================== coordinators
+
+@bp.get("/evaluation")
+@roles_required(C)
+def overview():
+    return render_template("evaluation/overview.html", questionnaires=queries.list_questionnaires(),
+                           rounds=queries.list_rounds())
+
+
+@bp.post("/evaluation/ready-made")
+@roles_required(C)
+def add_ready_made():
+    created = operations.ensure_ready_made(actor=current_user)
+    flash(f"Added {len(created)} ready-made questionnaire{'s' if len(created) != 1 else ''}." if created
+          else "The ready-made questionnaires are already here.", "success")
+    return redirect(url_for("evaluation.overview"))
+
+
+@bp.route("/evaluation/questionnaires/new", methods=["GET", "POST"])
+@roles_required(C)
+def create_questionnaire():
+    form = QuestionnaireForm()
+    if form.validate_on_submit():
+        try:
+            questionnaire = operations.create_questionnaire(name=form.name.data, kind=form.kind.data,
+                                                            description=form.description.data,
+                                                            intro=form.intro.data, actor=current_user)
+        except operations.EvaluationError as error:
+            form.name.errors.append(str(error))
+        else:
+            flash(f"Created {questionnaire.name}. Add its questions.", "success")
+            return redirect(url_for("evaluation.questionnaire_detail", questionnaire_id=questionnaire.id))
+    return render_template("evaluation/form.html", form=form, title="Create a questionnaire",
+                           back=url_for("evaluation.overview"))
+
+
+@bp.route("/evaluation/questionnaires/<int:questionnaire_id>/edit", methods=["GET", "POST"])
+@roles_required(C)
+def edit_questionnaire(questionnaire_id: int):
+    questionnaire = queries.get_or_404(Questionnaire, questionnaire_id)
+    form = QuestionnaireForm(obj=questionnaire)
+    form.submit.label.text = "Save details"
+    if request.method == "GET":
+        form.kind.data, form.intro.data = questionnaire.kind.value, questionnaire.current.intro
+    if form.validate_on_submit():
+        try:
+            operations.update_questionnaire(questionnaire, name=form.name.data, kind=form.kind.data,
+                                            description=form.description.data, intro=form.intro.data,
+                                            actor=current_user)
+        except operations.EvaluationError as error:
+            form.name.errors.append(str(error))
+        else:
+            flash("Details saved.", "success")
+            return redirect(url_for("evaluation.questionnaire_detail", questionnaire_id=questionnaire.id))
+    return render_template("evaluation/form.html", form=form, title=f"Change {questionnaire.name}",
+                           back=url_for("evaluation.questionnaire_detail", questionnaire_id=questionnaire.id),
+                           notice="People have already answered this version, so a new introduction makes a new "
+                                  "version." if operations.version_has_answers(questionnaire.current) else None)
+
+
+@bp.get("/evaluation/questionnaires/<int:questionnaire_id>")
+@roles_required(C)
+def questionnaire_detail(questionnaire_id: int):
+    questionnaire = queries.get_or_404(Questionnaire, questionnaire_id)
+    number = whole_number(request.args.get("version"))
+    version = next((v for v in questionnaire.versions if v.number == number), questionnaire.current)
+    return render_template("evaluation/questionnaire.html", questionnaire=questionnaire, version=version,
+                           answered=operations.version_has_answers(questionnaire.current),
+                           rounds=queries.list_rounds(questionnaire.id), options_for=options_for)
+
+
+def _question_form(questionnaire: Questionnaire, key: str | None):
+    question = questionnaire.current.question(key) if key else None
+    if key and question is None:
+        abort(404)
+    form = QuestionForm()
+    if question and request.method == "GET":
+        form.text.data, form.hint.data, form.kind.data = question["text"], question.get("hint"), question["type"]
+        form.required.data, form.role.data = question.get("required"), question.get("role") or ""
+        if question["type"] in ("choose_one", "choose_many"):
+            form.options.data = "\n".join(label for _, label in question.get("options", []))
+    return form
+
+
+@bp.route("/evaluation/questionnaires/<int:questionnaire_id>/questions/new", methods=["GET", "POST"],
+          defaults={"key": None})
+@bp.route("/evaluation/questionnaires/<int:questionnaire_id>/questions/<key>", methods=["GET", "POST"])
+@roles_required(C)
+def edit_question(questionnaire_id: int, key: str | None):
+    questionnaire = queries.get_or_404(Questionnaire, questionnaire_id)
+    form = _question_form(questionnaire, key)
+    if form.validate_on_submit():
+        try:
+            version = operations.save_question(questionnaire, key, text=form.text.data, kind=form.kind.data,
+                                               hint=form.hint.data, required=form.required.data,
+                                               options_text=form.options.data, role=form.role.data,
+                                               actor=current_user)
+        except operations.EvaluationError as error:
+            form.options.errors.append(str(error))
+        else:
+            flash(f"Question saved in version {version.number}.", "success")
+            return redirect(url_for("evaluation.questionnaire_detail", questionnaire_id=questionnaire.id))
+    answered = operations.version_has_answers(questionnaire.current)
+    return render_template("evaluation/form.html", form=form, back=url_for(
+        "evaluation.questionnaire_detail", questionnaire_id=questionnaire.id),
+        title="Change a question" if key else "Add a question",
+        notice="People have already answered this version, so saving makes a new version. Their answers stay "
+               "with the questions they were asked." if answered else None)
+
+
+@bp.post("/evaluation/questionnaires/<int:questionnaire_id>/questions/<key>/<action>")
+@roles_required(C)
+def change_question(questionnaire_id: int, key: str, action: str):
+    questionnaire = queries.get_or_404(Questionnaire, questionnaire_id)
+    if action not in ("remove", "up", "down"):
+        abort(404)
+    try:
+        if action == "remove":
+            operations.remove_question(questionnaire, key, actor=current_user)
+            flash("Question removed.", "success")
+        else:
+            operations.move_question(questionnaire, key, -1 if action == "up" else 1, actor=current_user)
+    except operations.EvaluationError as error:
+        flash(str(error), "error")
+    return redirect(url_for("evaluation.questionnaire_detail", questionnaire_id=questionnaire.id))
+
+
+# --------------------------------------------------------------------------- rounds
+
+def _round_form() -> RoundForm:
+    form = RoundForm(questionnaires=queries.questionnaire_choices(), events=queries.event_choices(),
+                     communities=queries.community_choices(), boroughs=borough_choices())
+    if request.method == "GET":
+        form.questionnaire_id.data = whole_number(request.args.get("questionnaire_id"))
+        event = queries.find(Event, whole_number(request.args.get("event_id")))
+        if event is not None:   # "Collect feedback" on an event page: event feedback about that event
+            form.event_id.data, form.title.data = event.id, f"Feedback: {event.title}"
+            form.community_id.data = event.community_id
+            form.questionnaire_id.data = form.questionnaire_id.data or queries.questionnaire_id_for(
+                QuestionnaireKind.EVENT_FEEDBACK)
+    return form
+
+
+@bp.route("/evaluation/rounds/new", methods=["GET", "POST"])
+@roles_required(C)
+def create_round():
+    form = _round_form()
+    if form.validate_on_submit():
+        questionnaire = queries.get_or_404(Questionnaire, form.questionnaire_id.data)
+        try:
+            survey_round = operations.open_round(
+                questionnaire, title=form.title.data, programme=form.programme.data, event_id=form.event_id.data,
+                community_id=form.community_id.data, borough_code=form.borough_code.data,
+                expected_count=form.expected_count.data, personal_only=form.personal_only.data,
+                ask_equality=form.ask_equality.data, actor=current_user)
+        except operations.EvaluationError as error:
+            form.questionnaire_id.errors.append(str(error))
+        else:
+            flash("The link is open. Share it, print its QR code or create personal links.", "success")
+            return redirect(url_for("evaluation.round_detail", round_id=survey_round.id))
+    return render_template("evaluation/form.html", form=form, title="Collect answers",
+                           back=url_for("evaluation.overview"))
+
+
+def _public_link(survey_round: SurveyRound) -> str:
+    return url_for("evaluation.survey_start", token=survey_round.token, _external=True)
+
+
+@bp.get("/evaluation/rounds/<int:round_id>")
+@roles_required(C)
+def round_detail(round_id: int):
+    survey_round = queries.get_or_404(SurveyRound, round_id)
+    return render_template("evaluation/round.html", survey_round=survey_round, link=_public_link(survey_round),
+                           summary=queries.round_summary(survey_round), channels=Channel)
+
+
+@bp.get("/evaluation/rounds/<int:round_id>/qr-code.svg")
+@roles_required(C)
+def round_qr(round_id: int):
+    survey_round = queries.get_or_404(SurveyRound, round_id)
+    svg = charts.qr_svg(_public_link(survey_round), title=f"QR code for {survey_round.title}")
+    disposition = "attachment" if request.args.get("download") else "inline"
+    return HttpResponse(svg, mimetype="image/svg+xml",
+                        headers={"Content-Disposition": f'{disposition}; filename="survey-{survey_round.id}.svg"'})
+
+
+@bp.post("/evaluation/rounds/<int:round_id>/<action>")
+@roles_required(C)
+def change_round(round_id: int, action: str):
+    survey_round = queries.get_or_404(SurveyRound, round_id)
+    if action not in ("close", "reopen", "replace-link"):
+        abort(404)
+    try:
+        if action == "replace-link":
+            operations.replace_round_link(survey_round, actor=current_user)
+            flash("The old link and QR code no longer work. Share the new ones.", "success")
+        else:
+            operations.set_round_status(survey_round, "closed" if action == "close" else "open", actor=current_user)
+            flash("The link is closed: people who open it are told politely." if action == "close"
+                  else "The link is open again.", "success")
+    except operations.EvaluationError as error:
+        flash(str(error), "error")
+    return redirect(url_for("evaluation.round_detail", round_id=survey_round.id))
+
+
+@bp.route("/evaluation/rounds/<int:round_id>/personal-links", methods=["GET", "POST"])
+@roles_required(C)
+def create_invitations(round_id: int):
+    survey_round = queries.get_or_404(SurveyRound, round_id)
+    form = InvitationsForm()
+    if form.validate_on_submit():
+        try:
+            issued = operations.create_invitations(survey_round, form.labels.data.splitlines(), actor=current_user)
+        except operations.EvaluationError as error:
+            form.labels.errors.append(str(error))
+        else:
+            links = [(invitation.label, url_for("evaluation.invitation_start", token=token, _external=True))
+                     for invitation, token in issued]
+            if request.form.get("format") == "csv":
+                return csv_download(f"personal-links-{survey_round.id}.csv", ["For", "Personal link"], links)
+            return render_template("evaluation/invitations-issued.html", survey_round=survey_round, links=links)
+    return render_template("evaluation/form.html", form=form, title="Create personal links",
+                           caption=survey_round.title, csv_choice=True,
+                           notice="Each link works for one response. You will see the links once: copy them or "
+                                  "download them now.",
+                           back=url_for("evaluation.round_detail", round_id=survey_round.id))
+
+
+@bp.route("/evaluation/rounds/<int:round_id>/type-in", methods=["GET", "POST"])
+@roles_required(C)
+def enter_response(round_id: int):
+    """Type in a paper form or phone answers; everything typed comes back when something needs fixing."""
+    survey_round = queries.get_or_404(SurveyRound, round_id)
+    version = survey_round.version
+    values, errors = {}, {}
+    if request.method == "POST":
+        for question in version.questions:
+            value, error = parse_answer(question, request.form.getlist(question["key"]))
+            values[question["key"]] = value if error is None else request.form.getlist(question["key"])
+            if error:
+                errors[question["key"]] = error
+        channel = request.form.get("channel", "")
+        if channel not in ("paper", "phone"):
+            errors["channel"] = "Choose whether the answers came on paper or by phone"
+        name = (request.form.get("name") or "").strip()
+        if len(name) > 120:
+            errors["name"] = "Name must be 120 characters or fewer"
+        equality_values = {c.key: request.form.get(f"eq-{c.key}") for c in equality.CATEGORIES
+                           if request.form.get(f"eq-{c.key}") in dict(c.all_options)}
+        if equality_values and request.form.get("eq-consent") != "yes":
+            errors["eq-consent"] = "Tick to confirm the person agreed to their equality answers being kept"
+        if not errors:
+            try:
+                _, code = operations.enter_response(
+                    survey_round, answers=values, channel=channel, name=name,
+                    quote_consent=request.form.get("quote") == "yes",
+                    equality_values=equality_values or None, actor=current_user)
+            except operations.EvaluationError as error:
+                errors["channel"] = str(error)
+            else:
+                flash("Response saved." + (f" Give the person this code to delete their equality answers later: "
+                                           f"{code}" if code else ""), "success")
+                return redirect(url_for("evaluation.enter_response", round_id=survey_round.id))
+    return render_template("evaluation/type-in.html", survey_round=survey_round, version=version, values=values,
+                           errors=errors, form_values=request.form, categories=equality.CATEGORIES,
+                           options_for=options_for), (400 if errors else 200)
+
+
+# --------------------------------------------------------------------------- the impact report
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _scope() -> queries.Scope:
+    borough = request.args.get("borough") or None
+    if borough and borough not in dict(borough_choices()):
+        borough = None
+    scope = queries.Scope(programme=request.args.get("programme") or None,
+                          community_id=whole_number(request.args.get("community_id")), borough_code=borough,
+                          start=_date_arg("start"), end=_date_arg("end"))
+    if current_user.role == Role.PARTNER:
+        own = tuple(current_user.borough_codes)
+        scope.boroughs = own
+        if scope.borough_code not in own:
+            scope.borough_code = own[0] if own else "none"
+    return scope
+
+
+def _report():
+    scope = _scope()
+    built = report.build(scope)
+    return report.protect(built) if current_user.role == Role.PARTNER else built
+
+
+@bp.get("/evaluation/report")
+@roles_required(C, P)
+def impact_report():
+    shown = _report()
+    boroughs = [(c, n) for c, n in borough_choices() if current_user.role == Role.COORDINATOR
+                or c in current_user.borough_codes]
+    return render_template("evaluation/report.html", report=shown, display=report.display, charts=charts,
+                           programmes=queries.programme_choices(), communities=queries.community_choices(),
+                           boroughs=boroughs, scope=shown["scope"], borough_name=borough_name,
+                           is_partner=current_user.role == Role.PARTNER)
+
+
+@bp.get("/evaluation/report.csv")
+@roles_required(C, P)
+def impact_report_csv():
+    rows = report.csv_rows(_report())
+    return csv_download("impact-report.csv", rows[0], rows[1:], bom=True)
+
+
+# --------------------------------------------------------------------------- comparators and themes
+
+@bp.route("/evaluation/comparators", methods=["GET", "POST"])
+@roles_required(C)
+def list_comparators():
+    form = ComparatorForm()
+    if form.validate_on_submit():
+        try:
+            operations.add_comparator(measure=form.measure.data, name=form.name.data, percent=form.percent.data,
+                                      source=form.source.data, source_url=form.source_url.data, actor=current_user)
+        except operations.EvaluationError as error:
+            form.percent.errors.append(str(error))
+        else:
+            flash("Comparator added.", "success")
+            return redirect(url_for("evaluation.list_comparators"))
+    from sqlalchemy import select
+
+    from ..extensions import db
+
+    configured = list(db.session.scalars(select(Comparator).order_by(Comparator.measure, Comparator.name)))
+    census = [(m, equality.census_comparator(m)) for m in equality.MEASURES]
+    return render_template("evaluation/comparators.html", form=form, configured=configured, census=census,
+                           census_rows=equality.census_rows(), measures={m.key: m.label for m in equality.MEASURES})
+
+
+@bp.post("/evaluation/comparators/<int:comparator_id>/remove")
+@roles_required(C)
+def remove_comparator(comparator_id: int):
+    operations.remove_comparator(queries.get_or_404(Comparator, comparator_id), actor=current_user)
+    flash("Comparator removed.", "success")
+    return redirect(url_for("evaluation.list_comparators"))
+
+
+@bp.route("/evaluation/themes", methods=["GET", "POST"], defaults={"theme_id": None})
+@bp.route("/evaluation/themes/<int:theme_id>", methods=["GET", "POST"])
+@roles_required(C)
+def list_themes(theme_id: int | None):
+    theme = queries.get_or_404(Theme, theme_id) if theme_id else None
+    form = ThemeForm(obj=theme)
+    if theme and request.method == "GET":
+        form.kind.data = theme.kind.value
+    if form.validate_on_submit():
+        try:
+            operations.save_theme(theme, name=form.name.data, kind=form.kind.data, words=form.words.data,
+                                  actor=current_user)
+        except operations.EvaluationError as error:
+            form.name.errors.append(str(error))
+        else:
+            flash("Theme saved.", "success")
+            return redirect(url_for("evaluation.list_themes"))
+    return render_template("evaluation/themes.html", form=form, theme=theme, themes=queries.list_themes())
+
+
+@bp.post("/evaluation/themes/<int:theme_id>/remove")
+@roles_required(C)
+def remove_theme(theme_id: int):
+    operations.remove_theme(queries.get_or_404(Theme, theme_id), actor=current_user)
+    flash("Theme removed; answers tagged with it keep their other themes.", "success")
+    return redirect(url_for("evaluation.list_themes"))
+
+
+@bp.get("/evaluation/tagging")
+@roles_required(C)
+def tag_answers():
+    themes = queries.list_themes()
+    role = request.args.get("role") if request.args.get("role") in ("barriers", "enablers", "story") else None
+    theme_id = whole_number(request.args.get("theme"))
+    answers = queries.answers_for_tagging(role=role, theme_id=theme_id, untagged=request.args.get("untagged") == "1")
+    suggestions = suggest_themes([a.text for a in answers], themes)
+    return render_template("evaluation/tagging.html", answers=answers, themes=themes, suggestions=suggestions,
+                           role=role, theme_id=theme_id, untagged=request.args.get("untagged") == "1")
+
+
+@bp.post("/evaluation/answers/<int:answer_id>/themes")
+@roles_required(C)
+def tag_answer(answer_id: int):
+    answer = queries.get_or_404(Answer, answer_id)
+    ids = [whole_number(v) for v in request.form.getlist("theme") if whole_number(v)]
+    try:
+        operations.tag_answer(answer, ids, actor=current_user)
+    except operations.EvaluationError as error:
+        flash(str(error), "error")
+    else:
+        flash("Themes saved.", "success")
+    back = request.form.get("back", "")
+    return redirect(back if back.startswith("/evaluation/tagging") else url_for("evaluation.tag_answers")
+                    + f"#answer-{answer.id}")
+
+
+# =========================================================================== people answering (no account)
+
+PUBLIC_ENDPOINTS = {"evaluation.survey_start", "evaluation.invitation_start", "evaluation.survey_question",
+                    "evaluation.survey_about", "evaluation.survey_equality", "evaluation.survey_equality_question",
+                    "evaluation.survey_check", "evaluation.survey_done", "evaluation.delete_equality"}
+MAX_PUBLIC_POST = 64 * 1024   # one answer page is at most a few kilobytes
+
+
+@bp.before_request
+def _bound_anonymous_posts():
+    """Anyone can post to a survey link: refuse big bodies before they are read (413), not after."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        request.max_content_length = MAX_PUBLIC_POST
+        request.max_form_parts = 200
+
+def _cookie_name(survey_round: SurveyRound) -> str:
+    return f"survey_{survey_round.id}"
+
+
+def _closed(survey_round: SurveyRound | None):
+    """The polite page for a link that is closed or does not exist (410 Gone / 404)."""
+    if survey_round is None:
+        return render_template("evaluation/answer/unknown.html"), 404
+    return render_template("evaluation/answer/closed.html", survey_round=survey_round), 410
+
+
+def _open_round(token: str):
+    survey_round = queries.round_by_token(token)
+    if survey_round is None or not survey_round.is_open:
+        return survey_round, _closed(survey_round)
+    return survey_round, None
+
+
+def _draft(survey_round: SurveyRound):
+    return queries.draft_for(request.cookies.get(_cookie_name(survey_round)), survey_round)
+
+
+def _steps(survey_round: SurveyRound, draft) -> list[tuple[str, str]]:
+    """The pages in order: one per question, 'about you', the equality questions if chosen, then the check."""
+    steps = [("question", q["key"]) for q in survey_round.version.questions]
+    steps.append(("about", ""))
+    if survey_round.ask_equality:
+        steps.append(("equality", ""))
+        if (draft.equality or {}).get("consent") == "yes":
+            steps += [("equality_question", c.key) for c in equality.CATEGORIES]
+    steps.append(("check", ""))
+    return steps
+
+
+def _url(survey_round: SurveyRound, step: tuple[str, str]) -> str:
+    kind, key = step
+    token = survey_round.token
+    return {"question": lambda: url_for("evaluation.survey_question", token=token, key=key),
+            "about": lambda: url_for("evaluation.survey_about", token=token),
+            "equality": lambda: url_for("evaluation.survey_equality", token=token),
+            "equality_question": lambda: url_for("evaluation.survey_equality_question", token=token, key=key),
+            "check": lambda: url_for("evaluation.survey_check", token=token)}[kind]()
+
+
+def _next(survey_round, draft, step) -> str:
+    if request.values.get("change") == "1" and step[0] != "equality":
+        return _url(survey_round, ("check", ""))
+    steps = _steps(survey_round, draft)
+    return _url(survey_round, steps[min(steps.index(step) + 1, len(steps) - 1)])
+
+
+def _back(survey_round, draft, step) -> str:
+    steps = _steps(survey_round, draft)
+    index = steps.index(step) if step in steps else 0
+    return _url(survey_round, steps[index - 1]) if index > 0 else url_for("evaluation.survey_start",
+                                                                           token=survey_round.token)
+
+
+def _with_cookie(response, survey_round: SurveyRound, key: str):
+    response.set_cookie(_cookie_name(survey_round), key, max_age=COOKIE_DAYS * 86400, path="/survey/",
+                        httponly=True, samesite="Lax", secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+    return response
+
+
+def _begin(survey_round: SurveyRound, invitation=None):
+    try:
+        draft, key = operations.start_draft(survey_round, invitation)
+    except operations.EvaluationError as error:
+        return render_template("evaluation/answer/start.html", survey_round=survey_round, error=str(error),
+                               draft=None, invitation=invitation), 503
+    return _with_cookie(redirect(_url(survey_round, _steps(survey_round, draft)[0])), survey_round, key)
+
+
+@bp.route("/survey/<token>", methods=["GET", "POST"])
+def survey_start(token: str):
+    survey_round, closed = _open_round(token)
+    if closed:
+        return closed
+    draft = _draft(survey_round)
+    if request.method == "POST":
+        if draft is not None:
+            return redirect(_url(survey_round, _steps(survey_round, draft)[0]))
+        if survey_round.personal_only:
+            abort(403)
+        return _begin(survey_round)
+    return render_template("evaluation/answer/start.html", survey_round=survey_round, draft=draft, invitation=None)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def invitation_start(token: str):
+    invitation = queries.invitation_by_token(token)
+    if invitation is None:
+        return render_template("evaluation/answer/unknown.html"), 404
+    survey_round = invitation.survey_round
+    if not survey_round.is_open:
+        return _closed(survey_round)
+    if invitation.used:
+        return render_template("evaluation/answer/already.html", survey_round=survey_round), 410
+    if request.method == "POST":
+        return _begin(survey_round, invitation)
+    return render_template("evaluation/answer/start.html", survey_round=survey_round, draft=_draft(survey_round),
+                           invitation=invitation)
+
+
+def _lost(survey_round: SurveyRound):
+    flash("We could not find your answers on this device (they are kept for 14 days). Start again below.", "info")
+    return redirect(url_for("evaluation.survey_start", token=survey_round.token))
+
+
+@bp.route("/survey/<token>/questions/<key>", methods=["GET", "POST"])
+def survey_question(token: str, key: str):
+    survey_round, closed = _open_round(token)
+    if closed:
+        return closed
+    draft = _draft(survey_round)
+    if draft is None:
+        return _lost(survey_round)
+    question = survey_round.version.question(key)
+    if question is None:
+        abort(404)
+    step = ("question", key)
+    value, error = (draft.answers or {}).get(key), None
+    if request.method == "POST":
+        raw = request.form.getlist("answer")
+        value, error = parse_answer(question, raw)
+        if error is None:
+            try:
+                operations.save_draft_part(draft, "answers", key, value)
+            except operations.EvaluationError as problem:
+                error = str(problem)
+            else:
+                return redirect(_next(survey_round, draft, step))
+        value = raw if question["type"] == "choose_many" else (raw[0] if raw else "")
+    steps = _steps(survey_round, draft)
+    return render_template("evaluation/answer/question.html", survey_round=survey_round, question=question,
+                           value=value, error=error, options=options_for(question), back=_back(survey_round, draft,
+                                                                                              step),
+                           number=steps.index(step) + 1, total=len(survey_round.version.questions),
+                           change=request.values.get("change") == "1"), (400 if error else 200)
+
+
+@bp.route("/survey/<token>/about-you", methods=["GET", "POST"])
+def survey_about(token: str):
+    survey_round, closed = _open_round(token)
+    if closed:
+        return closed
+    draft = _draft(survey_round)
+    if draft is None:
+        return _lost(survey_round)
+    step = ("about", "")
+    about, errors = dict(draft.about or {}), {}
+    if request.method == "POST":
+        about = {"give_name": request.form.get("give_name", ""), "name": (request.form.get("name") or "").strip(),
+                 "quote": request.form.get("quote", "")}
+        if about["give_name"] not in ("yes", "no"):
+            errors["give_name"] = "Choose whether you want to give your name"
+        elif about["give_name"] == "yes" and not about["name"]:
+            errors["name"] = "Enter your name, or choose 'No, stay anonymous'"
+        if len(about["name"]) > 120:
+            errors["name"] = "Your name must be 120 characters or fewer"
+        if about["quote"] not in ("yes", "no"):
+            errors["quote"] = "Choose whether we may quote what you wrote"
+        if not errors:
+            try:
+                for part in ("give_name", "name", "quote"):
+                    operations.save_draft_part(draft, "about", part, about[part] if part != "name"
+                                               or about["give_name"] == "yes" else None)
+            except operations.EvaluationError as problem:
+                errors["name"] = str(problem)
+            else:
+                return redirect(_next(survey_round, draft, step))
+    return render_template("evaluation/answer/about.html", survey_round=survey_round, about=about, errors=errors,
+                           back=_back(survey_round, draft, step),
+                           change=request.values.get("change") == "1"), (400 if errors else 200)
+
+
+@bp.route("/survey/<token>/equality", methods=["GET", "POST"])
+def survey_equality(token: str):
+    survey_round, closed = _open_round(token)
+    if closed:
+        return closed
+    draft = _draft(survey_round)
+    if draft is None:
+        return _lost(survey_round)
+    if not survey_round.ask_equality:
+        abort(404)
+    step = ("equality", "")
+    choice, error = (draft.equality or {}).get("consent"), None
+    if request.method == "POST":
+        choice = request.form.get("consent", "")
+        if choice not in ("yes", "no"):
+            error = "Choose whether you want to answer the equality questions"
+        else:
+            if choice == "no":
+                draft.equality = {}
+            operations.save_draft_part(draft, "equality", "consent", choice)
+            return redirect(_next(survey_round, draft, step) if choice == "yes" or request.values.get("change") != "1"
+                            else _url(survey_round, ("check", "")))
+    return render_template("evaluation/answer/equality.html", survey_round=survey_round, choice=choice, error=error,
+                           back=_back(survey_round, draft, step)), (400 if error else 200)
+
+
+@bp.route("/survey/<token>/equality/<key>", methods=["GET", "POST"])
+def survey_equality_question(token: str, key: str):
+    survey_round, closed = _open_round(token)
+    if closed:
+        return closed
+    draft = _draft(survey_round)
+    if draft is None:
+        return _lost(survey_round)
+    category = equality.BY_KEY.get(key)
+    if category is None or (draft.equality or {}).get("consent") != "yes":
+        return redirect(url_for("evaluation.survey_equality", token=token))
+    step = ("equality_question", key)
+    value, error = (draft.equality or {}).get(key), None
+    if request.method == "POST":
+        value = request.form.get("answer", "")
+        if value and value not in dict(category.all_options):
+            error = "Choose one of the options shown, or 'Prefer not to say'"
+        else:
+            operations.save_draft_part(draft, "equality", key, value or None)
+            return redirect(_next(survey_round, draft, step))
+    keys = [c.key for c in equality.CATEGORIES]
+    return render_template("evaluation/answer/equality-question.html", survey_round=survey_round, category=category,
+                           value=value, error=error, back=_back(survey_round, draft, step),
+                           number=keys.index(key) + 1, total=len(keys),
+                           change=request.values.get("change") == "1"), (400 if error else 200)
+
+
+@bp.route("/survey/<token>/check", methods=["GET", "POST"])
+def survey_check(token: str):
+    survey_round, closed = _open_round(token)
+    if closed:
+        return closed
+    draft = _draft(survey_round)
+    if draft is None:
+        return _lost(survey_round)
+    error = None
+    if request.method == "POST":
+        try:
+            _, code = operations.submit_draft(draft)
+        except operations.EvaluationError as problem:
+            error = str(problem)
+        else:
+            session["survey_done"] = {"round": survey_round.id, "code": code}
+            response = redirect(url_for("evaluation.survey_done", token=token))
+            response.delete_cookie(_cookie_name(survey_round), path="/survey/")
+            return response
+    version = survey_round.version
+    missing = {q["key"] for q in operations.missing_required(version, draft.answers or {})}
+    rows = [(q, display_answer(q, (draft.answers or {}).get(q["key"])), q["key"] in missing)
+            for q in version.questions]
+    equality_rows = [(c, c.label((draft.equality or {}).get(c.key))) for c in equality.CATEGORIES] \
+        if (draft.equality or {}).get("consent") == "yes" else []
+    return render_template("evaluation/answer/check.html", survey_round=survey_round, rows=rows,
+                           about=draft.about or {},
+                           equality_rows=equality_rows, equality_consent=(draft.equality or {}).get("consent"),
+                           error=error, missing=missing, back=_back(survey_round, draft, ("check", ""))), \
+        (400 if error else 200)
+
+
+@bp.get("/survey/<token>/done")
+def survey_done(token: str):
+    survey_round = queries.round_by_token(token)
+    if survey_round is None:
+        return _closed(None)
+    done = session.pop("survey_done", None) or {}
+    code = done.get("code") if done.get("round") == survey_round.id else None
+    return render_template("evaluation/answer/done.html", survey_round=survey_round, code=code)
+
+
+@bp.route("/equality-data/delete", methods=["GET", "POST"])
+def delete_equality():
+    error, deleted = None, False
+    code = (request.form.get("code") or "").strip()[:40]
+    if request.method == "POST":
+        if not code:
+            error = "Enter the code you were given, like 1A2B-3C4D-5E6F-7A8B"
+        elif not operations.delete_equality_record(code):
+            error = "We could not find equality answers with that code. Check it and try again."
+        else:
+            deleted = True
+    return render_template("evaluation/answer/delete.html", error=error, deleted=deleted, code=code), \
+        (400 if error else 200)
