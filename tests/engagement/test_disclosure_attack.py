@@ -271,7 +271,7 @@ def test_the_attacker_does_break_primary_suppression_alone(app):
 
 
 @pytest.mark.skipif(not os.environ.get("DISCLOSURE_DEMO_ATTACK"),
-                    reason="about 16 minutes (the protection is slow on the demo data): DISCLOSURE_DEMO_ATTACK=1 to run")
+                    reason="takes about 16 minutes (slow protection): DISCLOSURE_DEMO_ATTACK=1 runs it")
 def test_the_demo_data_gives_nothing_away(app, client):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["demo", "seed"], env={"DEMO_PASSWORD": "demo-password-123"})
