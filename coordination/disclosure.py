@@ -97,8 +97,12 @@ class Relation:
         """a = b (the same figure published twice, for example in two periods)."""
         return cls(((a, 1), (b, -1)))
 
-    def cells(self) -> list[Key]:
-        return [k for k, c in self.terms if c]
+    def cells(self) -> tuple[Key, ...]:
+        cached = self.__dict__.get("_cells")
+        if cached is None:
+            cached = tuple(k for k, c in self.terms if c)
+            object.__setattr__(self, "_cells", cached)
+        return cached
 
 
 @dataclass(frozen=True)
@@ -246,17 +250,16 @@ def protect(values: Mapping[Key, int], relations: Sequence[Relation] = (), exact
                 stuck.append(key)
             else:
                 added.add(choice)
-        for key in stuck if not added else ():
+        for key in stuck if not added else ():   # what was added may free them: look again first
             # Nothing shown is left to hide: the small cells around it give it away (a total of
             # "fewer than 5" over two small parts says each part is at most 3, and the total at
-            # least 2). Show one small cell as "not shown" instead, which promises nothing about its
-            # size. One at a time: relabelling one margin often frees every part under it.
+            # least 2). Show a small cell (the margin, usually) as "not shown" instead, which
+            # promises nothing about its size.
             choice = _relabel(key, failing[key], relations, by_cell, primary, cost, values, order)
             if choice is None:
                 unprotectable.add(key)
             else:
                 relabelled.add(choice)
-                break
         primary -= relabelled
         secondary |= added | relabelled
         if not added and not relabelled:
@@ -306,7 +309,9 @@ def _candidate(key, values, relations, by_cell, primary, secondary, exact, cost,
     # that share a relation with this one).
     seen = {key}
     frontier = [k for n in by_cell.get(key, []) for k in relations[n].cells() if k in hidden]
-    while frontier:
+    for _ in range(1):   # further out rarely helps and costs a walk over the whole group
+        if not frontier:
+            break
         nxt = []
         for k in frontier:
             if k in seen:
@@ -350,38 +355,83 @@ def _relabel(key, how, relations, by_cell, primary, cost, values, order):
 
 def _audit(values, relations, primary, secondary, threshold, memo=None) -> dict:
     """Hidden cells a reader could narrow, each with "low" (a small cell's least value is above 1),
-    "high" (its greatest is below threshold − 1) or "pinned" (a "not shown" cell has one value)."""
+    "high" (its greatest is below threshold − 1) or "pinned" (a "not shown" cell has one value).
+
+    Per independent group: one relation is solved exactly; otherwise bounds are first tightened by
+    propagation (cheap, and any failure it finds is real), then two linear programmes (maximise and
+    minimise the sum of the group) give points that certify most cells at once, and only the cells
+    they leave open get a programme of their own.
+    """
     hidden = primary | secondary
     if not hidden:
         return {}
-    ranges = hidden_ranges(values, relations, hidden, primary, threshold, memo)
     failing = {}
-    for key, (low, high) in ranges.items():
-        if key in primary:
-            if low > 1 + _EPS:
-                failing[key] = "low"
-            elif high < threshold - 1 - _EPS:
-                failing[key] = "high"
-        elif high - low < 0.5:
-            failing[key] = "pinned"
+    for members, rels in _groups(values, relations, hidden):
+        bounds = {k: (1.0, float(threshold - 1)) if k in primary else (NOT_SHOWN_LEAST, math.inf) for k in members}
+        signature = (frozenset(bounds.items()), len(rels))
+        if memo is not None and signature in memo:
+            failing.update(memo[signature])
+            continue
+        found = _group_failures(members, rels, bounds, primary, values, threshold)
+        if memo is not None:
+            memo[signature] = found
+        failing.update(found)
     return failing
 
 
-def hidden_ranges(values: Mapping[Key, int], relations: Sequence[Relation], hidden: Iterable[Key],
-                  small: Iterable[Key], threshold: int = THRESHOLD, memo: dict | None = None
-                  ) -> dict[Key, tuple[float, float]]:
-    """For each hidden cell, the least and greatest value a reader can derive from everything shown.
+def _check(key, low, high, primary, threshold):
+    if key in primary:
+        if low > 1 + _EPS:
+            return "low"
+        if high < threshold - 1 - _EPS:
+            return "high"
+        return None
+    return "pinned" if high - low < 0.5 else None
 
-    Reduces every relation to its hidden cells (shown ones are constants), splits the hidden cells
-    into independent groups, and solves each group exactly when it has one relation, by linear
-    programming (HiGHS) otherwise.
-    """
-    hidden, small = set(hidden), set(small)
-    order = {k: n for n, k in enumerate(values)}
 
-    def order_of(k):
-        return order[k]
+def _group_failures(members, rels, bounds, primary, values, threshold) -> dict:
+    if not rels:
+        return {}
+    if len(rels) == 1:
+        ranges = _single_relation(*rels[0], bounds)
+        return {k: how for k in members if (how := _check(k, *ranges[k], primary, threshold))}
+    tightened = _propagate(rels, bounds)
+    found = {k: how for k in members if (how := _check(k, *tightened[k], primary, threshold))}
+    if found:
+        return found
+    members = sorted(members, key=list(values).index) if len(members) < 50 else members
+    open_cells = list(members)
+    for _ in range(6):   # each pair of programmes usually settles most of what is still open
+        high_point, low_point = _extreme_points(members, rels, bounds, open_cells)
+        position = {k: n for n, k in enumerate(members)}
+        still = []
+        for k in open_cells:
+            n = position[k]
+            if k in primary:
+                if high_point[n] < threshold - 1 - _EPS or low_point[n] > 1 + _EPS:
+                    still.append(k)
+            elif abs(high_point[n] - low_point[n]) < 0.5 and abs(high_point[n] - values[k]) < 0.5:
+                still.append(k)
+        if not still:
+            return {}
+        progress = len(still) < len(open_cells)
+        open_cells = still
+        if not progress:
+            break
+    # The rest one by one (in small batches), stopping at the first failures: the caller fixes those
+    # and audits again anyway, so finding every failure at once would be wasted work.
+    for start in range(0, len(open_cells), 8):
+        batch = open_cells[start:start + 8]
+        ranges = _linear_programme(members, rels, bounds, only=batch)
+        found = {k: how for k in batch if (how := _check(k, *ranges[k], primary, threshold))}
+        if found:
+            return found
+    return {}
 
+
+def _groups(values, relations, hidden):
+    """The relations reduced to their hidden cells (shown ones become constants), split into
+    independent groups: [(members, [(terms, constant, op), …]), …]."""
     reduced = []
     for relation in relations:
         terms = {}
@@ -414,25 +464,80 @@ def hidden_ranges(values: Mapping[Key, int], relations: Sequence[Relation], hidd
     group_relations: dict[Key, list] = {}
     for item in reduced:
         group_relations.setdefault(find(next(iter(item[0]))), []).append(item)
+    return [(members, group_relations.get(root, [])) for root, members in groups.items()]
 
+
+def hidden_ranges(values: Mapping[Key, int], relations: Sequence[Relation], hidden: Iterable[Key],
+                  small: Iterable[Key], threshold: int = THRESHOLD) -> dict[Key, tuple[float, float]]:
+    """For each hidden cell, the least and greatest value a reader can derive from everything shown
+    (exactly: one relation solved directly, larger groups by linear programming)."""
+    hidden, small = set(hidden), set(small)
     ranges = {}
-    for root, members in groups.items():
-        rels = group_relations.get(root, [])
+    for members, rels in _groups(values, relations, hidden):
         bounds = {k: (1.0, float(threshold - 1)) if k in small else (NOT_SHOWN_LEAST, math.inf) for k in members}
         if not rels:
             ranges.update(bounds)
         elif len(rels) == 1:
             ranges.update(_single_relation(*rels[0], bounds))
         else:
-            signature = (frozenset(bounds.items()), len(rels))
-            if memo is None or signature not in memo:
-                solved = _linear_programme(sorted(members, key=order_of), rels, bounds)
-                if memo is None:
-                    ranges.update(solved)
-                    continue
-                memo[signature] = solved
-            ranges.update(memo[signature])
+            ranges.update(_linear_programme(members, rels, bounds))
     return ranges
+
+
+def _propagate(rels, bounds, sweeps: int = 30) -> dict:
+    """Bounds tightened relation by relation until nothing changes (an outer bound of the true ranges)."""
+    current = dict(bounds)
+    for _ in range(sweeps):
+        changed = False
+        for terms, constant, op in rels:
+            local = {k: current[k] for k in terms}
+            for k, (lo, hi) in _single_relation(terms, constant, op, local).items():
+                old_lo, old_hi = current[k]
+                if lo > old_lo + _EPS or hi < old_hi - _EPS:
+                    current[k] = (max(lo, old_lo), min(hi, old_hi))
+                    changed = True
+        if not changed:
+            break
+    return current
+
+
+def _extreme_points(members, rels, bounds, targets):
+    """Two feasible points: one maximising the sum of the targets, one minimising it."""
+    index = {k: i for i, k in enumerate(members)}
+    a_eq, b_eq, a_ub, b_ub, cap = _matrices(members, index, rels, bounds)
+    kwargs = {"bounds": [(bounds[k][0], min(bounds[k][1], cap)) for k in members], "method": "highs"}
+    if a_eq.shape[0]:
+        kwargs.update(A_eq=a_eq, b_eq=b_eq)
+    if a_ub.shape[0]:
+        kwargs.update(A_ub=a_ub, b_ub=b_ub)
+    ones = np.zeros(len(members))
+    ones[[index[k] for k in targets]] = 1.0
+    high, low = linprog(-ones, **kwargs), linprog(ones, **kwargs)
+    if high.status != 0 or low.status != 0:
+        raise RuntimeError(f"The published figures are inconsistent: {high.message} {low.message}")
+    return high.x, low.x
+
+
+def _matrices(members, index, rels, bounds):
+    n = len(members)
+    finite = [abs(c) for _, c, _ in rels] + [b for k in members for b in bounds[k] if b != math.inf]
+    cap = 10.0 * (sum(finite) + n * THRESHOLD + 10)
+
+    def matrix(op):
+        rows, cols, data, rhs = [], [], [], []
+        for terms, constant, o in rels:
+            if o != op:
+                continue
+            for k, a in terms.items():
+                rows.append(len(rhs))
+                cols.append(index[k])
+                data.append(a)
+            rhs.append(constant)
+        return sparse.csr_matrix((data, (rows, cols)), shape=(len(rhs), n)), np.array(rhs, dtype=float)
+
+    a_eq, b_eq = matrix("==")
+    a_ub, b_ub = matrix("<=")
+    return a_eq, b_eq, a_ub, b_ub, cap
 
 
 def _single_relation(terms, constant, op, bounds):
@@ -468,8 +573,9 @@ def _single_relation(terms, constant, op, bounds):
     return result
 
 
-def _linear_programme(members, rels, bounds):
-    """min and max of each member under all the group's relations, in one HiGHS call.
+def _linear_programme(members, rels, bounds, only=None):
+    """min and max of each member (or of those in `only`) under all the group's relations, in one
+    HiGHS call.
 
     Every min and every max is its own copy of the group's variables (a block-diagonal programme),
     so the optimum of the sum of their objectives is each one's optimum: one call instead of 2n.
@@ -482,31 +588,16 @@ def _linear_programme(members, rels, bounds):
 
     n = len(members)
     index = {k: i for i, k in enumerate(members)}
-    finite = [abs(c) for _, c, _ in rels] + [b for k in members for b in bounds[k] if b != math.inf]
-    cap = 10.0 * (sum(finite) + n * THRESHOLD + 10)
-
-    def matrix(op):
-        rows, cols, data, rhs = [], [], [], []
-        for terms, constant, o in rels:
-            if o != op:
-                continue
-            for k, a in terms.items():
-                rows.append(len(rhs))
-                cols.append(index[k])
-                data.append(a)
-            rhs.append(constant)
-        return sparse.csr_matrix((data, (rows, cols)), shape=(len(rhs), n)), np.array(rhs, dtype=float)
-
-    blocks = 2 * n
+    targets = list(only) if only is not None else list(members)
+    a_eq, b_eq, a_ub, b_ub, cap = _matrices(members, index, rels, bounds)
+    blocks = 2 * len(targets)
     objective = np.zeros(blocks * n)
-    for i in range(n):
-        objective[2 * i * n + i] = 1.0            # block 2i minimises member i
-        objective[(2 * i + 1) * n + i] = -1.0     # block 2i+1 maximises it
+    for t, k in enumerate(targets):
+        objective[2 * t * n + index[k]] = 1.0            # block 2t minimises target t
+        objective[(2 * t + 1) * n + index[k]] = -1.0     # block 2t+1 maximises it
     lows = [bounds[k][0] for k in members] * blocks
     highs = [min(bounds[k][1], cap) for k in members] * blocks
     kwargs = {"bounds": np.array([lows, highs]).T, "method": "highs"}
-    a_eq, b_eq = matrix("==")
-    a_ub, b_ub = matrix("<=")
     if a_eq.shape[0]:
         kwargs.update(A_eq=sparse.block_diag([a_eq] * blocks, format="csr"), b_eq=np.tile(b_eq, blocks))
     if a_ub.shape[0]:
@@ -516,9 +607,9 @@ def _linear_programme(members, rels, bounds):
         raise RuntimeError(f"The published figures are inconsistent: {solution.message}")
     x = solution.x
     result = {}
-    for i, k in enumerate(members):
-        low, high = x[2 * i * n + i], x[(2 * i + 1) * n + i]
-        result[k] = (low, math.inf if high >= cap - 1 else high)
+    for t, k in enumerate(targets):
+        low, high = x[2 * t * n + index[k]], x[(2 * t + 1) * n + index[k]]
+        result[k] = (low, math.inf if high >= cap / 2 else high)   # only unbounded cells get near the cap
     return result
 
 

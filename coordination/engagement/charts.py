@@ -47,7 +47,7 @@ def bar_chart(items: list[tuple[str, float | None, str]], title: str, descriptio
         f'<ol class="app-bars__list" aria-describedby="{ident}-desc">' + "".join(rows) + "</ol>" + key + "</figure>")
 
 
-def stacked_columns(periods: list[str], series: list[tuple[str, list[int]]], title: str, description: str,
+def stacked_columns(periods: list[str], series: list[tuple[str, list[int | None]]], title: str, description: str,
                     ident: str) -> Markup:
     """Columns per period stacked by series (for example attendance per quarter by event type), with a key."""
     width, left, bottom, top = 720, 50, 60, 40
@@ -55,7 +55,7 @@ def stacked_columns(periods: list[str], series: list[tuple[str, list[int]]], tit
     plot_h = height - top - bottom
     n = max(len(periods), 1)
     step = (width - left - 10) / n
-    totals = [sum(values[i] for _, values in series) for i in range(len(periods))]
+    totals = [sum(values[i] or 0 for _, values in series) for i in range(len(periods))]
     largest = max(totals + [1])
     body = [f'<line x1="{left}" x2="{width - 10}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="#0b0c0c"/>',
             f'<text x="{left - 6}" y="{top + 5}" text-anchor="end" fill="#0b0c0c">{largest:,}</text>',
@@ -64,7 +64,7 @@ def stacked_columns(periods: list[str], series: list[tuple[str, list[int]]], tit
         x = left + i * step + step * 0.15
         y = top + plot_h
         for s, (_, values) in enumerate(series):
-            h = plot_h * values[i] / largest
+            h = plot_h * (values[i] or 0) / largest   # None: not shown (small numbers), not drawn
             y -= h
             body.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{step * 0.7:.1f}" height="{h:.1f}" '
                         f'fill="{SERIES_COLOURS[s % len(SERIES_COLOURS)]}"/>')

@@ -1,4 +1,4 @@
-"""The figures, defined once: their labels, how they are shown, and small-number suppression for partners.
+"""The figures, defined once: their labels and how they are shown, through the disclosure module for partners.
 
 The same presented rows feed the map tooltips and colours, the tables, the charts and the CSVs,
 so a number can only ever appear one way.
@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import disclosure
 from ..boroughs import borough_name
+from .protection import fig
 from .queries import ALL_AREAS, EVENT_TYPES, GM
 
-SMALL = range(1, 5)        # counts of 1 to 4 are shown as "fewer than 5" to partners
-SUPPRESSED = "fewer than 5"
-HIDDEN = "not shown"       # a rate or index built on a suppressed count
+SUPPRESSED = disclosure.SMALL_TEXT   # a count of 1 to 4, to partners
+HIDDEN = disclosure.HIDDEN_TEXT      # hidden to protect a small count, or a rate or index built on a hidden count
 EVENT_TYPE_TITLES = {"regular_meeting": "Regular meetings", "masterclass": "Masterclasses", "workshop": "Workshops",
                      "roundtable": "Roundtables", "one_off": "One-off events"}
 
@@ -75,27 +76,41 @@ def format_value(figure: Figure, value) -> str:
     return f"{value:.2f}"
 
 
-def present(row: dict, suppress: bool) -> dict:
-    """Add, for each figure, `<key>_shown` (None when suppressed) and `<key>_display` (text) to a row copy."""
+def _cell(row: dict, figure: Figure, period_key: str, protection):
+    """The protected cell of one figure of a row (everything shown when there is no protection)."""
+    value = row.get(figure.key)
+    if protection is None:
+        return disclosure.Cell(value)
+    code, area = row["borough_code"], row["concept_id"]
+    if figure.kind == "count":
+        return protection[fig(period_key, figure.key, code, area)]
+    built_on = [protection[fig(period_key, k, code, area)] for k in figure.built_on]
+    if figure.kind == "index" and code != GM:
+        # A borough's share of Greater Manchester: with the borough's count, it would give the GM count.
+        built_on.append(protection[fig(period_key, "engaged", GM, area)])
+    return disclosure.derived(value, *built_on)
+
+
+def present(row: dict, period_key: str = "", protection: disclosure.Protection | None = None) -> dict:
+    """Add, for each figure, `<key>_cell` (a disclosure.Cell), `<key>_shown` (None when hidden) and
+    `<key>_display` (text) to a row copy. Without a protection every figure is shown (the coordinator)."""
     shaped = dict(row)
     shaped["name"] = "Greater Manchester" if row["borough_code"] == GM else borough_name(row["borough_code"])
     shaped["population_display"] = f"{row['population']:,}"
     for figure in FIGURES:
-        value = row.get(figure.key)
-        if suppress and figure.kind == "count" and value in SMALL:
-            shaped[f"{figure.key}_shown"], shaped[f"{figure.key}_display"] = None, SUPPRESSED
-        elif suppress and any(row.get(k) in SMALL for k in figure.built_on):
-            shaped[f"{figure.key}_shown"], shaped[f"{figure.key}_display"] = None, HIDDEN
-        else:
-            shaped[f"{figure.key}_shown"], shaped[f"{figure.key}_display"] = value, format_value(figure, value)
-    shaped["suppressed"] = any(shaped[f"{f.key}_display"] in (SUPPRESSED, HIDDEN) for f in FIGURES)
+        cell = _cell(row, figure, period_key, protection)
+        shaped[f"{figure.key}_cell"] = cell
+        shaped[f"{figure.key}_shown"] = cell.shown
+        shaped[f"{figure.key}_display"] = cell.display(lambda v, f=figure: format_value(f, v))
+    shaped["suppressed"] = any(shaped[f"{f.key}_cell"].hidden for f in FIGURES)
     return shaped
 
 
-def present_all(rows: list[dict], suppress: bool, own: tuple[str, ...] = ()) -> list[dict]:
-    """present() for every row; a partner's own boroughs are shown in full (their outreach list names
-    those organisations anyway), every other borough and the GM totals with small numbers suppressed."""
-    return [present(row, suppress and row["borough_code"] not in own) for row in rows]
+def present_all(rows: list[dict], period_key: str = "", protection: disclosure.Protection | None = None
+                ) -> list[dict]:
+    """present() for every row of one period. A partner's protection (engagement.protection) covers every
+    period at once and knows their own boroughs exactly; the coordinator passes none and sees every figure."""
+    return [present(row, period_key, protection) for row in rows]
 
 
 def for_area(rows: list[dict], concept_id: int = ALL_AREAS, include_gm: bool = True) -> list[dict]:

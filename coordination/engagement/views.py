@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from geo.boroughs import BOROUGH_CODES
 
+from .. import disclosure
 from ..boroughs import borough_name
 from ..caching import app_cache
 from ..extensions import db
@@ -20,7 +21,7 @@ from ..security import csp_nonce
 from ..spreadsheet import csv_download
 from ..terminology.interface import Concept
 from ..terminology.interface import display_label as local_display_label
-from . import charts, figures, queries
+from . import charts, figures, protection, queries
 from .figures import EVENT_TYPE_TITLES, FIGURES
 
 bp = Blueprint("engagement", __name__, url_prefix="/engagement")
@@ -34,6 +35,11 @@ def display_label(concept: Concept | None, borough_code: str | None = None) -> s
     if concept is None:
         return "All practice areas"
     return local_display_label(concept, borough_code)
+
+
+def _cache():
+    """The engagement cache on the app (the same one the gap map uses), without loading the map libraries."""
+    return app_cache("engagement", maxsize=32)
 
 
 def _suppress() -> bool:
@@ -54,13 +60,37 @@ def _choices():
     return period, concepts, concept_id
 
 
+def _own() -> tuple[str, ...]:
+    return tuple(current_user.borough_codes) if _suppress() else ()
+
+
+def _moment_key() -> tuple:
+    return (queries.data_version(), tuple((p.key, p.start) for p in queries.periods()))
+
+
+def _moment() -> protection.Moment:
+    """Every period's figures and the attendance timeline at this data version (cached)."""
+    return _cache().get_or_build(("moment", *_moment_key()), lambda: protection.gather(queries.periods()))
+
+
+def _protection():
+    """The partner's protection of everything they can see at this moment (cached per own boroughs);
+    None for the coordinator, who sees every figure."""
+    if not _suppress():
+        return None
+    return _cache().get_or_build(("protection", *_moment_key(), _own()),
+                                   lambda: protection.protect(_moment(), _own()))
+
+
 def _figures(period) -> list[dict]:
-    """Presented figures for everyone's view, cached with the map by data version."""
-    own = tuple(current_user.borough_codes) if _suppress() else ()
-    key = ("figures", queries.data_version(), period.key, period.start, _suppress(), own)
-    figures_cache = app_cache("engagement-figures")
-    return figures_cache.get_or_build(key, lambda: figures.present_all(queries.engagement_figures(period),
-                                                                    _suppress(), own))
+    """Presented figures for this viewer and period, cached with the map by data version."""
+    if not _suppress():
+        key = ("figures", queries.data_version(), period.key, period.start)
+        return _cache().get_or_build(key, lambda: figures.present_all(queries.engagement_figures(period),
+                                                                          period.key))
+    key = ("figures", *_moment_key(), period.key, _own())
+    return _cache().get_or_build(key, lambda: figures.present_all(_moment().rows[period.key], period.key,
+                                                                      _protection()))
 
 
 # Presented figures ("engagement-figures") and each period's organisation rows ("engagement-organisations",
@@ -88,6 +118,11 @@ def gap_map_parts(period, concept_id: int, rows: list[dict], links: dict[str, st
         organisations = app_cache("engagement-organisations", maxsize=8).get_or_build(
             ("organisations", queries.data_version(), period.key, period.start, concept_id),
             lambda: queries.organisation_engagement(period, concept_id=concept_id or None))
+        if suppress:
+            # Markers name organisations: a partner sees them only in their own boroughs (counting
+            # markers elsewhere would give every hidden count back). Other boroughs: shading only.
+            mine = set(current_user.borough_codes)
+            organisations = [o for o in organisations if o["borough_code"] in mine]
         tiles = current_app.config.get("TILE_URL")
         return maps.rendered_parts(maps.build_gap_map(figures.for_area(rows, concept_id, include_gm=False),
                                                       organisations, links, tiles, None if tiles else drawn_base()))
@@ -218,19 +253,28 @@ def figures_csv():
 @roles_required(C, P)
 def attendance_chart():
     period = queries.find_period(request.args.get("period", "all"))
-    rows = queries.attendance_over_time(period)
-    quarters = sorted({r["quarter"] for r in rows})
+    guard = _protection()
+    timeline = _moment().timeline if guard else queries.attendance_over_time(queries.find_period("all"))
+    quarters = protection.quarters_in(period, sorted({r["quarter"] for r in timeline}))
+    rows = [r for r in timeline if r["quarter"] in quarters]
     types = [t for t in queries.EVENT_TYPES if any(r["event_type"] == t for r in rows)]
-    cell = {(r["quarter"], r["event_type"]): r for r in rows}
-    series = [(EVENT_TYPE_TITLES[t], [cell.get((q, t), {}).get("attended", 0) for q in quarters]) for t in types]
+    attended = {(r["quarter"], r["event_type"]): r["attended"] for r in rows}
+
+    def cell(q, t):
+        return guard[protection.quarter_key(q, t)] if guard else disclosure.Cell(attended.get((q, t), 0))
+
+    series = [(EVENT_TYPE_TITLES[t], [cell(q, t) for q in quarters]) for t in types]
     summary = []
     for t in types:
         events = sum(r["events"] for r in rows if r["event_type"] == t)
-        attended = sum(r["attended"] for r in rows if r["event_type"] == t)
-        summary.append({"title": EVENT_TYPE_TITLES[t], "events": events, "attended": attended,
-                        "average": attended / events if events else 0})
-    chart = charts.stacked_columns(quarters, series, "Attendance over time by type of event",
+        total = guard[protection.attendance_key(period.key, t)] if guard else disclosure.Cell(
+            sum(r["attended"] for r in rows if r["event_type"] == t))
+        summary.append({"title": EVENT_TYPE_TITLES[t], "events": events, "attended": total,
+                        "average": disclosure.ratio(total, disclosure.Cell(events))})
+    chart = charts.stacked_columns(quarters, [(name, [c.shown for c in cells]) for name, cells in series],
+                                   "Attendance over time by type of event",
                                    "People attending per quarter, stacked by type of event. The same figures are "
-                                   "in the table below.", "attendance-chart")
+                                   "in the table below" + (" (hidden ones are not drawn)." if guard else "."),
+                                   "attendance-chart")
     return render_template("engagement/attendance.html", period=period, periods=queries.periods(), chart=chart,
-                           quarters=quarters, series=series, summary=summary)
+                           quarters=quarters, series=series, summary=summary, suppress=_suppress())

@@ -4,7 +4,7 @@ from datetime import date, datetime
 import pytest
 
 from coordination.communities.models import AttendanceStatus, EventType
-from coordination.engagement import figures, queries
+from coordination.engagement import figures, protection, queries
 from coordination.extensions import db
 from geo.boroughs import load_facts
 from tests.communities import factories as f
@@ -80,13 +80,25 @@ def test_last_year_counts_the_one_off_event_and_the_membership(scene):
 
 
 def test_partners_see_small_counts_as_fewer_than_five_and_no_gap_index_built_on_them(scene):
-    rows = figures.present_all(queries.engagement_figures(YEAR_2026), suppress=True)
+    moment = protection.gather([YEAR_2026, queries.find_period("all")])
+    guard = protection.protect(moment, own=())
+    rows = figures.present_all(moment.rows["2026"], "2026", guard)
     r = row(rows, ROCHDALE, scene["peer"].id)
     assert r["engaged_display"] == "fewer than 5" and r["engaged_shown"] is None
     assert r["gap_index_display"] == "not shown" and r["gap_index_shown"] is None
     assert row(rows, OLDHAM, scene["peer"].id)["engaged_display"] == "0"
-    shown = figures.present_all(queries.engagement_figures(YEAR_2026), suppress=False)
+    assert not guard.unprotectable
+    shown = figures.present_all(moment.rows["2026"], "2026")
     assert row(shown, ROCHDALE, scene["peer"].id)["engaged_display"] == "1"
+
+
+def test_a_partners_own_borough_is_exact_and_the_gm_row_does_not_give_the_others_away(scene):
+    moment = protection.gather([YEAR_2026, queries.find_period("all")])
+    rows = figures.present_all(moment.rows["2026"], "2026", protection.protect(moment, own=(ROCHDALE,)))
+    assert row(rows, ROCHDALE, scene["peer"].id)["engaged_display"] == "1"
+    # Manchester's 3 with Rochdale's 1 would be GM − 1: the GM count cannot be shown.
+    assert row(rows, MANCHESTER, scene["peer"].id)["engaged_display"] in ("fewer than 5", "not shown")
+    assert row(rows, "GM", scene["peer"].id)["engaged_display"] in ("fewer than 5", "not shown")
 
 
 def test_the_organisation_list_agrees_with_the_counts(scene):

@@ -96,6 +96,14 @@ def test_a_partner_sees_small_numbers_suppressed_and_only_their_borough_is_click
     assert "/engagement/boroughs/E08000005" in html and "/engagement/boroughs/E08000003" not in html
     for p in map_properties(html):
         assert p["engaged_display"] == values[p["name"].lower()]["engaged"]
+    # Markers only in the partner's own borough: counting Manchester's would give its 1 back.
+    assert "Engaged in this period (5)" in html and "Not engaged in this period (1)" in html
+
+
+def test_the_coordinator_sees_every_marker(signed_in, scene):
+    client, _ = signed_in("coordinator")
+    html = client.get(f"/engagement/?area={scene['peer'].id}").get_data(as_text=True)
+    assert "Engaged in this period (6)" in html and "Not engaged in this period (2)" in html
 
 
 def test_a_partner_gets_their_borough_page_and_403_for_another(signed_in, scene):
@@ -104,7 +112,8 @@ def test_a_partner_gets_their_borough_page_and_403_for_another(signed_in, scene)
     assert soup.h1.get_text(strip=True) == "Rochdale: engagement by practice area"
     values = table_values(soup, "area-figures")
     assert values["peer support"]["engaged"] == "5"
-    assert values["greater manchester: peer support"]["engaged"] == "6"
+    # Rochdale's 5 are known to the partner, so GM's 6 would give Manchester's 1 away.
+    assert values["greater manchester: peer support"]["engaged"] == "not shown"
     assert client.get("/engagement/boroughs/E08000003").status_code == 403
     assert client.get("/engagement/outreach?borough=E08000003").status_code == 403
     assert client.get("/engagement/outreach.csv?borough=E08000003").status_code == 403
@@ -177,7 +186,14 @@ def test_the_attendance_chart_has_a_data_table_that_matches(signed_in, scene):
     svg = soup.select_one("svg.app-chart")
     assert svg["role"] == "img" and svg.title.get_text()
     summary = table_values_summary(soup)
-    assert summary["Masterclasses"] == ["1", "6", "6.0"]
+    # Rochdale (the partner's own) has 5 of the 6: showing 6 would give Manchester's 1 away.
+    assert summary["Masterclasses"] == ["1", "not shown", "not shown"]
+
+
+def test_the_coordinator_sees_every_attendance_figure(signed_in, scene):
+    client, _ = signed_in("coordinator")
+    assert table_values_summary(page(client.get("/engagement/attendance?period=all")))["Masterclasses"] == \
+        ["1", "6", "6.0"]
 
 
 def table_values_summary(soup):
