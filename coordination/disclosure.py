@@ -503,6 +503,8 @@ def _propagate(rels, bounds, sweeps: int = 30) -> dict:
 
 def _extreme_points(members, rels, bounds, targets):
     """Two feasible points: one maximising the sum of the targets, one minimising it."""
+    from scipy.optimize import linprog  # scipy loads with the first audit that needs it
+
     index = {k: i for i, k in enumerate(members)}
     a_eq, b_eq, a_ub, b_ub, cap = _matrices(members, index, rels, bounds)
     kwargs = {"bounds": [(bounds[k][0], min(bounds[k][1], cap)) for k in members], "method": "highs"}
@@ -519,6 +521,8 @@ def _extreme_points(members, rels, bounds, targets):
 
 
 def _matrices(members, index, rels, bounds):
+    from scipy import sparse
+
     n = len(members)
     finite = [abs(c) for _, c, _ in rels] + [b for k in members for b in bounds[k] if b != math.inf]
     cap = 10.0 * (sum(finite) + n * THRESHOLD + 10)
