@@ -5,10 +5,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-import geopandas as gpd
 from flask import current_app
-
-from geo import boundaries
 
 from .. import audit
 from ..extensions import db
@@ -55,6 +52,9 @@ def check_boundaries(path: Path, code_field: str) -> list[BoroughCheck]:
 
     Raises geo.boundaries.BoundaryError with a specific message when the file cannot be used.
     """
+    import geopandas as gpd
+
+    from geo import boundaries  # geopandas: loaded by boundary pages only
     try:
         gdf = gpd.read_file(path)
     except Exception as error:  # pyogrio raises several types for unreadable files
@@ -72,6 +72,7 @@ def check_boundaries(path: Path, code_field: str) -> list[BoroughCheck]:
 
 def import_boundaries(path: Path, code_field: str, actor) -> dict[str, Path]:
     """Make the checked file the boundaries in use (both files in BOUNDARIES_DIR), with an audit entry."""
+    from geo import boundaries  # geopandas: loaded by boundary pages only
     before = boundaries.boundaries_source(queries.boundaries_dir())
     written = boundaries.import_boundaries(path, code_field, queries.boundaries_dir())
     audit.record("geography.boundaries_imported", entity_type="Boundaries",

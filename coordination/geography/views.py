@@ -11,8 +11,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import StringField, SubmitField
 
-from geo.boundaries import BoundaryError
-
 from ..forms import Length, Required, StrippedForm
 from ..permissions import Role, roles_required
 from ..security import csp_nonce
@@ -98,6 +96,8 @@ def show_borough(code: str):
 @bp.route("/boroughs/boundaries", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR)
 def import_boundaries():
+    from geo.boundaries import BoundaryError  # geopandas: loaded by the boundary pages only
+
     form = BoundaryUploadForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -117,6 +117,8 @@ def import_boundaries():
 @bp.post("/boroughs/boundaries/confirm")
 @roles_required(Role.COORDINATOR)
 def confirm_boundaries():
+    from geo.boundaries import BoundaryError
+
     path = operations.pending_path(request.form.get("token", ""))
     code_field = request.form.get("code_field", "")
     if path is None:

@@ -97,13 +97,13 @@ def test_a_partner_sees_small_numbers_suppressed_and_only_their_borough_is_click
     for p in map_properties(html):
         assert p["engaged_display"] == values[p["name"].lower()]["engaged"]
     # Markers only in the partner's own borough: counting Manchester's would give its 1 back.
-    assert "Engaged in this period (5)" in html and "Not engaged in this period (1)" in html
+    assert "Organisations (5 engaged, 1 not)" in html
 
 
 def test_the_coordinator_sees_every_marker(signed_in, scene):
     client, _ = signed_in("coordinator")
     html = client.get(f"/engagement/?area={scene['peer'].id}").get_data(as_text=True)
-    assert "Engaged in this period (6)" in html and "Not engaged in this period (2)" in html
+    assert "Organisations (6 engaged, 2 not)" in html
 
 
 def test_a_partner_gets_their_borough_page_and_403_for_another(signed_in, scene):
