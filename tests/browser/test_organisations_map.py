@@ -69,6 +69,7 @@ def test_the_map_shows_hostile_names_as_text_and_runs_no_script(browser_page, cr
     assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
     assert page.hosts == {page.url.split("/")[2]}, page.hosts
     assert not page.console_errors, page.console_errors
+    page.wait_for_timeout(500)  # Leaflet fades popups in: check colours once they are fully shown
     assert_accessible(page)
     screenshot(page, "organisations-map")
 

@@ -80,7 +80,10 @@ def check_page(page, path: str, origin: str, label: str) -> list[str]:
     page.hosts.clear()
     page.console_errors.clear()
     page.set_viewport_size({"width": WIDTHS[0], "height": 800})
-    response = page.goto(path)
+    # A partner's first engagement page after a data change computes the small-number protection for every
+    # period at once, which takes seconds (docs/engagement.md, "Small-number protection at Greater
+    # Manchester scale"); later pages come from the cache. Allow for it rather than fail on the clock.
+    response = page.goto(path, timeout=180_000)
     problems = []
     if response is None or response.status >= 400:
         return [f"{path}: HTTP {response.status if response else 'no response'}"]

@@ -101,7 +101,7 @@ def test_a_partner_reads_the_gap_map_by_keyboard_and_opens_their_borough(browser
 
 
 def test_clusters_show_what_they_hold_not_how_many(browser, live_server, create_user, story):  # noqa: F811
-    maps.CACHE.clear()
+    maps.cache().clear()
     context, page = _context(browser, live_server, 1280)
     browser_sign_in(page, create_user("coordinator"), PASSWORD)
     page.goto(f"/engagement/?area={story.id}")
@@ -150,7 +150,7 @@ def test_the_organisation_map_and_list_fit_and_pass_axe(browser, live_server, cr
     context, page = _context(browser, live_server, width)
     browser_sign_in(page, create_user("coordinator"), PASSWORD)
     page.goto("/organisations/map?borough=all")
-    expect(page.locator(".folium-map[data-points-loaded]")).to_have_attribute("data-points-loaded", "6")
+    expect(page.locator(".folium-map[data-view-loaded]")).to_have_attribute("data-view-loaded", "6")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert_accessible(page)
     screenshot(page, f"organisations-map-{width}")
