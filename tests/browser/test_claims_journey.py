@@ -20,20 +20,20 @@ def _type_date(page, prefix, day):
 
 
 def _choose(page, value):
-    # Keyboard on a closed <select>: focus, then arrow down until the option is chosen.
-    # Each key press is applied asynchronously: wait for it to land so the loop never overshoots.
+    # Keyboard on a closed <select>: focus, then arrow down (or back up, if a slow key press overshot) until the
+    # option is chosen. Each key press is applied asynchronously: wait for it to land before the next one.
     page.focus("#kind")
-    current = page.eval_on_selector("#kind", "el => el.value")
-    for _ in range(20):
+    options = page.eval_on_selector("#kind", "el => [...el.options].map(o => o.value)")
+    target = options.index(value)
+    for _ in range(2 * len(options) + 5):
+        current = page.eval_on_selector("#kind", "el => el.value")
         if current == value:
             return
-        page.keyboard.press("ArrowDown")
-        for _ in range(50):
-            moved = page.eval_on_selector("#kind", "el => el.value")
-            if moved != current:
+        page.keyboard.press("ArrowDown" if options.index(current) < target else "ArrowUp")
+        for _ in range(100):
+            if page.eval_on_selector("#kind", "el => el.value") != current:
                 break
             page.wait_for_timeout(20)
-        current = moved
     raise AssertionError(f"could not reach {value} with the keyboard")
 
 
