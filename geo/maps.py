@@ -291,7 +291,7 @@ class _DrawnBase(MacroElement):
             {% endif %}
             {{ this.labels_js }}.forEach(function (label) {
                 L.marker([label[0], label[1]], {pane: "geoLabels", interactive: false, keyboard: false,
-                    icon: L.divIcon({className: "geo-place-label", html: "<span>" + label[2] + "</span>", iconSize: null})
+                    icon: L.divIcon({className: "geo-place-label", html: (function (text) { var span = document.createElement("span"); span.textContent = text; return span; })(label[2]), iconSize: null})
                 }).addTo(map);
             });
         })();
