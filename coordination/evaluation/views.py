@@ -548,6 +548,17 @@ def invitation_start(token: str):
                            invitation=invitation)
 
 
+def _round_and_draft(token: str):
+    """The open round and this browser's saved answers, or the page to show instead (closed link, lost draft)."""
+    survey_round, closed = _open_round(token)
+    if closed:
+        return survey_round, None, closed
+    draft = _draft(survey_round)
+    if draft is None:
+        return survey_round, None, _lost(survey_round)
+    return survey_round, draft, None
+
+
 def _lost(survey_round: SurveyRound):
     flash("We could not find your answers on this device (they are kept for 14 days). Start again below.", "info")
     return redirect(url_for("evaluation.survey_start", token=survey_round.token))
@@ -555,12 +566,9 @@ def _lost(survey_round: SurveyRound):
 
 @bp.route("/survey/<token>/questions/<key>", methods=["GET", "POST"])
 def survey_question(token: str, key: str):
-    survey_round, closed = _open_round(token)
-    if closed:
-        return closed
-    draft = _draft(survey_round)
-    if draft is None:
-        return _lost(survey_round)
+    survey_round, draft, stop = _round_and_draft(token)
+    if stop is not None:
+        return stop
     question = survey_round.version.question(key)
     if question is None:
         abort(404)
@@ -587,12 +595,9 @@ def survey_question(token: str, key: str):
 
 @bp.route("/survey/<token>/about-you", methods=["GET", "POST"])
 def survey_about(token: str):
-    survey_round, closed = _open_round(token)
-    if closed:
-        return closed
-    draft = _draft(survey_round)
-    if draft is None:
-        return _lost(survey_round)
+    survey_round, draft, stop = _round_and_draft(token)
+    if stop is not None:
+        return stop
     step = ("about", "")
     about, errors = dict(draft.about or {}), {}
     if request.method == "POST":
@@ -622,12 +627,9 @@ def survey_about(token: str):
 
 @bp.route("/survey/<token>/equality", methods=["GET", "POST"])
 def survey_equality(token: str):
-    survey_round, closed = _open_round(token)
-    if closed:
-        return closed
-    draft = _draft(survey_round)
-    if draft is None:
-        return _lost(survey_round)
+    survey_round, draft, stop = _round_and_draft(token)
+    if stop is not None:
+        return stop
     if not survey_round.ask_equality:
         abort(404)
     step = ("equality", "")
@@ -648,12 +650,9 @@ def survey_equality(token: str):
 
 @bp.route("/survey/<token>/equality/<key>", methods=["GET", "POST"])
 def survey_equality_question(token: str, key: str):
-    survey_round, closed = _open_round(token)
-    if closed:
-        return closed
-    draft = _draft(survey_round)
-    if draft is None:
-        return _lost(survey_round)
+    survey_round, draft, stop = _round_and_draft(token)
+    if stop is not None:
+        return stop
     category = equality.BY_KEY.get(key)
     if category is None or (draft.equality or {}).get("consent") != "yes":
         return redirect(url_for("evaluation.survey_equality", token=token))
@@ -675,12 +674,9 @@ def survey_equality_question(token: str, key: str):
 
 @bp.route("/survey/<token>/check", methods=["GET", "POST"])
 def survey_check(token: str):
-    survey_round, closed = _open_round(token)
-    if closed:
-        return closed
-    draft = _draft(survey_round)
-    if draft is None:
-        return _lost(survey_round)
+    survey_round, draft, stop = _round_and_draft(token)
+    if stop is not None:
+        return stop
     error = None
     if request.method == "POST":
         try:
