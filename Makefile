@@ -11,7 +11,7 @@ FLASK := $(BIN)/flask --app app
 help:
 	@echo "make run   - install everything, prepare the SQLite database with demo data, serve on $(HOST):$(PORT)"
 	@echo "make test  - install test dependencies, lint (ruff, import contracts), run the whole suite in parallel"
-	@echo "make lint  - ruff check and the import-linter contracts only"
+	@echo "make lint  - ruff check, ruff format --check and the import-linter contracts only"
 	@echo "make bench - run the benchmarks and print their figures"
 
 $(BIN)/python:
@@ -49,6 +49,7 @@ PYTEST_WORKERS ?= auto
 
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
 test: lint

@@ -1,4 +1,5 @@
 """The yardstick for bench/load.py: a bare Flask page, served by gunicorn exactly like the service."""
+
 from flask import Flask, render_template_string
 
 app = Flask(__name__)

@@ -3,6 +3,7 @@ under gunicorn on a loopback port, seeded accounts, and a small HTTP client with
 
 Everything runs on this machine and talks to 127.0.0.1 only. Every loop is bounded in time and count.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -39,8 +40,9 @@ class Cluster:
         pg_ctl = shutil.which("pg_ctl")
         self.bin = Path(found[-1]) if found else (Path(pg_ctl).parent if pg_ctl else None)
         if self.bin is None or not (self.bin / "initdb").exists():
-            raise SystemExit("PostgreSQL server binaries (initdb, pg_ctl) are not installed: "
-                             "apt-get install postgresql")
+            raise SystemExit(
+                "PostgreSQL server binaries (initdb, pg_ctl) are not installed: apt-get install postgresql"
+            )
         self.folder = Path(tempfile.mkdtemp(prefix="live-check-pg-"))
         self.data = self.folder / "data"
         self.port = free_port()
@@ -79,9 +81,17 @@ class Cluster:
 
 def environment(database_url: str, instance: Path, **extra: str) -> dict:
     env = dict(os.environ)
-    env.update({"FLASK_CONFIG": "production", "DATABASE_URL": database_url, "SECRET_KEY": "live-check-only-secret",
-                "INSTANCE_PATH": str(instance), "UPLOAD_FOLDER": str(instance / "uploads"), "TILE_URL": "",
-                "PYTHONPATH": str(ROOT)})
+    env.update(
+        {
+            "FLASK_CONFIG": "production",
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "live-check-only-secret",
+            "INSTANCE_PATH": str(instance),
+            "UPLOAD_FOLDER": str(instance / "uploads"),
+            "TILE_URL": "",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
     env.update(extra)
     return env
 
@@ -119,9 +129,26 @@ class Server:
         self.log = open(Path(env["INSTANCE_PATH"]) / "gunicorn.log", "w")  # noqa: SIM115 - open while it runs
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         self.process = subprocess.Popen(
-            [gunicorn, "--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{self.port}",
-             "--timeout", "120", "--access-logfile", "-", "app:create_app()"],
-            env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                gunicorn,
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--timeout",
+                "120",
+                "--access-logfile",
+                "-",
+                "app:create_app()",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
@@ -153,8 +180,14 @@ class Client:
     def _connect(self):
         self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
 
-    def request(self, method: str, path: str, fields: dict | None = None, body: bytes | None = None,
-                content_type: str | None = None) -> tuple[int, str, dict]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        fields: dict | None = None,
+        body: bytes | None = None,
+        content_type: str | None = None,
+    ) -> tuple[int, str, dict]:
         headers = {"Host": "127.0.0.1"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())

@@ -1,4 +1,5 @@
 """Shared set-up for the organisation benchmarks: a fresh SQLite database in a temporary folder."""
+
 from __future__ import annotations
 
 import os

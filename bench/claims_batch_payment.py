@@ -4,6 +4,7 @@ Before the outbox, each paid claim's email went over SMTP inside the request (up
 emails are written to the outbox in the paying transaction and sent afterwards, so the two timings should
 match; the outbox is then sent and timed on its own.
 """
+
 from __future__ import annotations
 
 import time
@@ -23,17 +24,30 @@ def seed(db, n: int):
     stamp = time.monotonic_ns()
     coordinator = create_user(email=f"c{stamp}@example.org", name="Coordinator", role="coordinator")
     finance = create_user(email=f"f{stamp}@example.org", name="Finance", role="finance")
-    people = [create_user(email=f"p{stamp}-{i}@example.org", name=f"Person {i}", role="contributor")
-              for i in range(20)]
+    people = [create_user(email=f"p{stamp}-{i}@example.org", name=f"Person {i}", role="contributor") for i in range(20)]
     policy = ops.policy_for(None)
     now = datetime.utcnow()
     for i in range(n):
         person = people[i % 20]
-        db.session.add(Claim(claimant_id=person.id, entered_by_id=person.id, activity_description="Forum",
-                             activity_date=date.today() - timedelta(days=2), state=ClaimState.APPROVED,
-                             policy_id=policy.id, total_pence=6035, fee_pence=5000, expenses_pence=1035,
-                             payment_preference=PaymentPreference.FEE_AND_EXPENSES, submitted_at=now,
-                             first_submitted_at=now, declared_at=now, approved_at=now, approved_by_id=coordinator.id))
+        db.session.add(
+            Claim(
+                claimant_id=person.id,
+                entered_by_id=person.id,
+                activity_description="Forum",
+                activity_date=date.today() - timedelta(days=2),
+                state=ClaimState.APPROVED,
+                policy_id=policy.id,
+                total_pence=6035,
+                fee_pence=5000,
+                expenses_pence=1035,
+                payment_preference=PaymentPreference.FEE_AND_EXPENSES,
+                submitted_at=now,
+                first_submitted_at=now,
+                declared_at=now,
+                approved_at=now,
+                approved_by_id=coordinator.id,
+            )
+        )
     db.session.commit()
     return ops.create_batch(actor=finance), finance
 
@@ -53,8 +67,10 @@ def main() -> None:
         started = time.perf_counter()
         counts = mail.send_pending()
         sending = time.perf_counter() - started
-        print(f"{label:32} paying {CLAIMS} claims: {paying:6.2f} s; then the outbox: {counts['sent']} sent "
-              f"in {sending:.2f} s, {counts['waiting']} waiting")
+        print(
+            f"{label:32} paying {CLAIMS} claims: {paying:6.2f} s; then the outbox: {counts['sent']} sent "
+            f"in {sending:.2f} s, {counts['waiting']} waiting"
+        )
     print(f"(the old way would have added about {CLAIMS * SMTP_DELAY:.0f} s to the paying request with SMTP on)")
 
 

@@ -3,6 +3,7 @@
 Compares the cumulative-index count used by coordination.claims.queries with counting day by day.
 Run: .venv/bin/python bench/claims_working_days.py
 """
+
 from __future__ import annotations
 
 import random

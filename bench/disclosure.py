@@ -13,6 +13,7 @@ No assertions: the figures are for people to read.
 
     .venv/bin/python bench/disclosure.py [--organisations 17500]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,7 +63,7 @@ def main() -> None:
         periods = queries.periods()
         period = queries.find_period("12m")
 
-        queries.engagement_figures(period)   # warm the database's caches, as a running server would be
+        queries.engagement_figures(period)  # warm the database's caches, as a running server would be
         (_, unprotected) = timed(lambda: figures.present_all(queries.engagement_figures(period), period.key))
         moment, gathered = timed(lambda: protection.gather(periods))
         if os.environ.get("DUMP_PROBLEM"):
@@ -75,20 +76,28 @@ def main() -> None:
         _, presenting = timed(lambda: figures.present_all(moment.rows[period.key], period.key, guard))
         protected = gathered + protecting + presenting
         values, relations, _ = protection.problem(moment)
-        print(f"published counts at this moment (every period, borough, practice area, measure, quarter): "
-              f"{len(values):,}; relations between them: {len(relations):,}")
+        print(
+            f"published counts at this moment (every period, borough, practice area, measure, quarter): "
+            f"{len(values):,}; relations between them: {len(relations):,}"
+        )
         small = sum(1 for k, v in values.items() if 1 <= v <= 4 and not (k[0] == "fig" and k[3] == args.own))
         relabelled = sum(1 for k in guard.secondary if 1 <= values[k] <= 4)
         print(f"primary suppression (counts of 1 to 4 outside the partner's borough): {small:,} cells")
-        print(f"secondary suppression hides {len(guard.secondary) - relabelled:,} more cells "
-              f"(+{relabelled:,} small totals shown as 'not shown' rather than 'fewer than 5'); "
-              f"unprotectable: {len(guard.unprotectable)}; rounds: {guard.rounds}")
+        print(
+            f"secondary suppression hides {len(guard.secondary) - relabelled:,} more cells "
+            f"(+{relabelled:,} small totals shown as 'not shown' rather than 'fewer than 5'); "
+            f"unprotectable: {len(guard.unprotectable)}; rounds: {guard.rounds}"
+        )
         print(f"one page's figures unprotected (coordinator, one period): {unprotected * 1000:.0f} ms")
-        print(f"one page's figures protected, cold (every period's SQL {gathered * 1000:.0f} ms + protection "
-              f"{protecting * 1000:.0f} ms + presenting {presenting * 1000:.0f} ms): {protected * 1000:.0f} ms; "
-              f"ratio {protected / unprotected:.1f}x")
-        print(f"the protection step alone: {protecting * 1000:.0f} ms "
-              f"({protecting / unprotected:.2f}x the unprotected page)")
+        print(
+            f"one page's figures protected, cold (every period's SQL {gathered * 1000:.0f} ms + protection "
+            f"{protecting * 1000:.0f} ms + presenting {presenting * 1000:.0f} ms): {protected * 1000:.0f} ms; "
+            f"ratio {protected / unprotected:.1f}x"
+        )
+        print(
+            f"the protection step alone: {protecting * 1000:.0f} ms "
+            f"({protecting / unprotected:.2f}x the unprotected page)"
+        )
         _, again = timed(lambda: figures.present_all(moment.rows["2025"], "2025", guard))
         print(f"another period's page once the moment is protected (cached): {again * 1000:.0f} ms")
 

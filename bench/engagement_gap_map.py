@@ -6,6 +6,7 @@ with the ratio. No assertions: the figures are for people to read.
 
     .venv/bin/python bench/engagement_gap_map.py [--organisations 17500]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,14 +21,28 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-engagement-"))
 
-AREAS = ("peer support", "supported self-management", "social prescribing", "community development",
-         "mental health", "carers support")
+AREAS = (
+    "peer support",
+    "supported self-management",
+    "social prescribing",
+    "community development",
+    "mental health",
+    "carers support",
+)
 # Rough share of GM's organisations by borough (Manchester largest).
 WEIGHTS = (11, 7, 20, 8, 8, 10, 10, 8, 8, 10)
-CENTRES = {"E08000001": (53.58, -2.43), "E08000002": (53.59, -2.30), "E08000003": (53.47, -2.24),
-           "E08000004": (53.54, -2.11), "E08000005": (53.61, -2.16), "E08000006": (53.48, -2.33),
-           "E08000007": (53.41, -2.15), "E08000008": (53.48, -2.08), "E08000009": (53.42, -2.35),
-           "E08000010": (53.54, -2.63)}
+CENTRES = {
+    "E08000001": (53.58, -2.43),
+    "E08000002": (53.59, -2.30),
+    "E08000003": (53.47, -2.24),
+    "E08000004": (53.54, -2.11),
+    "E08000005": (53.61, -2.16),
+    "E08000006": (53.48, -2.33),
+    "E08000007": (53.41, -2.15),
+    "E08000008": (53.48, -2.08),
+    "E08000009": (53.42, -2.35),
+    "E08000010": (53.54, -2.63),
+}
 
 
 def make_directory(n: int) -> None:
@@ -41,9 +56,19 @@ def make_directory(n: int) -> None:
 
     rng = random.Random(1)
     existing = {c.pref_label for c in db.session.scalars(select(Concept))}
-    db.session.execute(insert(Concept), [{"uri": f"https://example.org/bench/{i}", "pref_label": label,
-                                          "created_at": utcnow(), "updated_at": utcnow()}
-                                         for i, label in enumerate(AREAS) if label not in existing])
+    db.session.execute(
+        insert(Concept),
+        [
+            {
+                "uri": f"https://example.org/bench/{i}",
+                "pref_label": label,
+                "created_at": utcnow(),
+                "updated_at": utcnow(),
+            }
+            for i, label in enumerate(AREAS)
+            if label not in existing
+        ],
+    )
     concept_ids = list(db.session.scalars(select(Concept.id)))
     codes = list(CENTRES)
     now = utcnow()
@@ -51,12 +76,22 @@ def make_directory(n: int) -> None:
     for i in range(n):
         code = rng.choices(codes, WEIGHTS)[0]
         lat, lon = CENTRES[code]
-        rows.append({"name": f"Bench organisation {i}", "normalised_name": f"bench organisation {i}",
-                     "borough_code": code, "latitude": lat + rng.gauss(0, 0.02), "longitude": lon + rng.gauss(0, 0.03),
-                     "status": "active", "org_type": "other", "location_status": "located",
-                     "created_at": now, "updated_at": now, "description": "Community support for local people"})
-    ids = db.session.scalars(insert(Organisation).returning(Organisation.id, sort_by_parameter_order=True),
-                             rows).all()
+        rows.append(
+            {
+                "name": f"Bench organisation {i}",
+                "normalised_name": f"bench organisation {i}",
+                "borough_code": code,
+                "latitude": lat + rng.gauss(0, 0.02),
+                "longitude": lon + rng.gauss(0, 0.03),
+                "status": "active",
+                "org_type": "other",
+                "location_status": "located",
+                "created_at": now,
+                "updated_at": now,
+                "description": "Community support for local people",
+            }
+        )
+    ids = db.session.scalars(insert(Organisation).returning(Organisation.id, sort_by_parameter_order=True), rows).all()
     tags = [{"organisation_id": i, "concept_id": c} for i in ids for c in rng.sample(concept_ids, rng.randint(1, 2))]
     db.session.execute(insert(organisation_practice_area), tags)
     db.session.commit()
@@ -75,8 +110,11 @@ def naive_figures(period) -> dict:
     concept_ids = [0] + sorted(set(db.session.scalars(select(organisation_practice_area.c.concept_id))))
     result = {}
     engaged_orgs = set()
-    for attendance in db.session.scalars(select(Attendance).join(Event).where(
-            Attendance.status == "attended", Event.starts_at >= period.start_at, Event.starts_at < period.end_at)):
+    for attendance in db.session.scalars(
+        select(Attendance)
+        .join(Event)
+        .where(Attendance.status == "attended", Event.starts_at >= period.start_at, Event.starts_at < period.end_at)
+    ):
         engaged_orgs.add(attendance.organisation_id)
     for membership in db.session.scalars(select(Membership)):
         if membership.joined_on < period.end and (membership.left_on is None or membership.left_on >= period.start):
@@ -128,8 +166,9 @@ def main() -> None:
         def build():
             rows = figures.present_all(queries.engagement_figures(period), suppress=False)
             organisations = queries.organisation_engagement(period)
-            return maps.rendered_parts(maps.build_gap_map(figures.for_area(rows, 0, include_gm=False),
-                                                          organisations, links))
+            return maps.rendered_parts(
+                maps.build_gap_map(figures.for_area(rows, 0, include_gm=False), organisations, links)
+            )
 
         key = ("bench", queries.data_version(), period.key)
         started = time.perf_counter()
@@ -168,8 +207,10 @@ def main() -> None:
         print(f"gap map, rebuilt in a warm process after attendance was recorded: {rebuilt * 1000:.0f} ms")
         print(f"gap map, cached (data-version check + nonce): {cached * 1000:.1f} ms")
         print(f"gap map size: {size / 1024:.0f} KiB ({size:,} bytes)")
-        print(f"figures in one SQL query: {sql_time * 1000:.0f} ms; naive per-borough Python loop: "
-              f"{naive_time * 1000:.0f} ms; ratio {naive_time / sql_time:.1f}x; cells that disagree: {mismatches}")
+        print(
+            f"figures in one SQL query: {sql_time * 1000:.0f} ms; naive per-borough Python loop: "
+            f"{naive_time * 1000:.0f} ms; ratio {naive_time / sql_time:.1f}x; cells that disagree: {mismatches}"
+        )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@
 Run:   .venv/bin/python bench/fault_check.py
 Traffic goes to 127.0.0.1 only; every wait is bounded. Exits non-zero when a check fails.
 """
+
 from __future__ import annotations
 
 import os
@@ -60,8 +61,10 @@ def database_outage(cluster: Cluster, client: Client) -> None:
     status, text, _ = client.get("/readyz")
     check('"database"' in text and "cannot write to the database" in text, "/readyz names the database")
     status, text, _ = client.get("/claims")
-    check("Signed in as" not in text and "unavailable" in text,
-          "the 503 page says the service is unavailable and does not claim anyone is signed in")
+    check(
+        "Signed in as" not in text and "unavailable" in text,
+        "the 503 page says the service is unavailable and does not claim anyone is signed in",
+    )
     cluster.start()
     recovered_at = None
     end = time.time() + 60
@@ -69,8 +72,10 @@ def database_outage(cluster: Cluster, client: Client) -> None:
         row = poll(client, 0.6)[0]
         if row[1:] == (200, 200):
             recovered_at = time.time()
-    check(recovered_at is not None, "pages and /readyz recover by themselves once the database is back "
-                                    "(same sign-in, gunicorn not restarted)")
+    check(
+        recovered_at is not None,
+        "pages and /readyz recover by themselves once the database is back (same sign-in, gunicorn not restarted)",
+    )
 
 
 def full_disk(client: Client, uploads: Path, database_url: str) -> None:
@@ -87,8 +92,9 @@ def full_disk(client: Client, uploads: Path, database_url: str) -> None:
     token = CSRF.search(text).group(1)
     day = date.today() - timedelta(days=3)
     when = [str(day.day), str(day.month), str(day.year)]
-    status, text, headers = client.post("/claims/new", {"csrf_token": token, "activity_description": "Full disk",
-                                                        "activity_date": when})
+    status, text, headers = client.post(
+        "/claims/new", {"csrf_token": token, "activity_description": "Full disk", "activity_date": when}
+    )
     edit = headers["Location"].replace("http://127.0.0.1", "")
     token = CSRF.search(client.get(edit)[1]).group(1)
     pdf = b"%PDF-1.4\n" + b"%" + b"x" * 200_000 + b"\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -97,15 +103,23 @@ def full_disk(client: Client, uploads: Path, database_url: str) -> None:
     for name, value in (("csrf_token", token), ("activity_description", "Full disk")):
         parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
     for value in when:
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="activity_date"\r\n\r\n{value}\r\n'
-                     .encode())
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="receipt"; filename="ticket.pdf"\r\n'
-                 f"Content-Type: application/pdf\r\n\r\n".encode() + pdf + b"\r\n")
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="activity_date"\r\n\r\n{value}\r\n'.encode()
+        )
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="receipt"; filename="ticket.pdf"\r\n'
+        f"Content-Type: application/pdf\r\n\r\n".encode()
+        + pdf
+        + b"\r\n"
+    )
     parts.append(f"--{boundary}--\r\n".encode())
-    status, text, _ = client.request("POST", edit, body=b"".join(parts),
-                                     content_type=f"multipart/form-data; boundary={boundary}")
-    check(status == 200 and "run out of storage space" in text,
-          f"the page says the service has run out of storage space (HTTP {status})")
+    status, text, _ = client.request(
+        "POST", edit, body=b"".join(parts), content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    check(
+        status == 200 and "run out of storage space" in text,
+        f"the page says the service has run out of storage space (HTTP {status})",
+    )
     after = set(receipts.iterdir())
     check(after == before, f"no receipt file or half-file was left behind ({len(after - before)} new)")
     from sqlalchemy import create_engine

@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python bench/geo_map_size.py
 """
+
 from __future__ import annotations
 
 import sys
@@ -22,8 +23,10 @@ def measure(label: str, build) -> None:
     m = build()
     page = maps.render_page(m, title=label, nonce="bench")
     elapsed = time.perf_counter() - start
-    print(f"{label:<45} {len(page.encode()) / 1024:8.1f} KB  built and rendered in {elapsed * 1000:7.1f} ms"
-          f"  external URLs: {len(maps.external_asset_urls(page))}")
+    print(
+        f"{label:<45} {len(page.encode()) / 1024:8.1f} KB  built and rendered in {elapsed * 1000:7.1f} ms"
+        f"  external URLs: {len(maps.external_asset_urls(page))}"
+    )
 
 
 def main() -> None:
@@ -31,11 +34,13 @@ def main() -> None:
     light = load_boundaries(light_boundaries_path())
     full = load_boundaries()
     rng = np.random.default_rng(7)
-    points = pd.DataFrame({
-        "latitude": rng.uniform(53.35, 53.65, 17_500),
-        "longitude": rng.uniform(-2.7, -1.95, 17_500),
-        "label": [f"Organisation {i}" for i in range(17_500)],
-    })
+    points = pd.DataFrame(
+        {
+            "latitude": rng.uniform(53.35, 53.65, 17_500),
+            "longitude": rng.uniform(-2.7, -1.95, 17_500),
+            "label": [f"Organisation {i}" for i in range(17_500)],
+        }
+    )
     measure("borough map (light boundaries, goal < 300 KB)", lambda: maps.borough_map(light))
     measure("borough map (full boundaries)", lambda: maps.borough_map(full))
     measure("choropleth of IMD score (light)", lambda: maps.borough_map(light, value_column="imd_score"))

@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python bench/geo_pip.py
 """
+
 from __future__ import annotations
 
 import sys

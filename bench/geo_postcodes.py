@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python bench/geo_postcodes.py
 """
+
 from __future__ import annotations
 
 import statistics
@@ -25,8 +26,10 @@ def main() -> None:
         start = time.perf_counter()
         postcodes.lookup_postcode(text)
         samples.append(time.perf_counter() - start)
-    print(f"warm single lookup, median of {len(samples)}: {statistics.median(samples) * 1e6:8.1f} µs"
-          f"  (95th percentile {sorted(samples)[int(len(samples) * 0.95)] * 1e6:.1f} µs)")
+    print(
+        f"warm single lookup, median of {len(samples)}: {statistics.median(samples) * 1e6:8.1f} µs"
+        f"  (95th percentile {sorted(samples)[int(len(samples) * 0.95)] * 1e6:.1f} µs)"
+    )
 
     # 20,000 real postcodes from the GM letters, typed untidily, with some junk mixed in.
     directory = postcodes.directory_frame("MBOSW")
@@ -36,8 +39,10 @@ def main() -> None:
     start = time.perf_counter()
     frame = postcodes.lookup_postcodes(typed)
     bulk = time.perf_counter() - start
-    print(f"bulk lookup of {len(typed):,} postcodes (letters already loaded): {bulk:6.2f} s"
-          f"  ({bulk / len(typed) * 1e6:.1f} µs each)")
+    print(
+        f"bulk lookup of {len(typed):,} postcodes (letters already loaded): {bulk:6.2f} s"
+        f"  ({bulk / len(typed) * 1e6:.1f} µs each)"
+    )
     print(f"  found {int(frame['found'].sum()):,}, in Greater Manchester {int(frame['borough_code'].notna().sum()):,}")
 
     postcodes._letter_frame.cache_clear()

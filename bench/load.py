@@ -14,6 +14,7 @@ The databases must hold the Greater Manchester demo (17,500 organisations); --pr
 
 Bounded: at most 50 users, a few seconds per measurement, loopback only; it stops its servers on exit.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,9 +78,24 @@ class Server:
     def __init__(self, target: str, env: dict, workers: int = 2):
         self.port = free_port()
         self.process = subprocess.Popen(
-            [GUNICORN, "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}", "--chdir", str(ROOT),
-             "--log-level", "warning", "--timeout", "120", target],
-            env={**os.environ, **env}, cwd=str(ROOT), start_new_session=True)
+            [
+                GUNICORN,
+                "--workers",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--chdir",
+                str(ROOT),
+                "--log-level",
+                "warning",
+                "--timeout",
+                "120",
+                target,
+            ],
+            env={**os.environ, **env},
+            cwd=str(ROOT),
+            start_new_session=True,
+        )
         wait_for(self.port)
 
     def worker_rss_mb(self) -> list[float]:
@@ -117,8 +133,9 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def request(port: int, path: str, cookie: str = "", method: str = "GET", body: str | None = None,
-            headers: dict | None = None):
+def request(
+    port: int, path: str, cookie: str = "", method: str = "GET", body: str | None = None, headers: dict | None = None
+):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     all_headers = {"Cookie": cookie, "Accept-Encoding": "gzip, br", **(headers or {})}
     if body is not None:
@@ -135,13 +152,20 @@ def sign_in(port: int, email: str) -> str:
     response, data = request(port, "/sign-in", headers={"Accept-Encoding": "identity"})
     cookies = _cookies(response)
     token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', data).group(1).decode()
-    response, _ = request(port, "/sign-in", cookie=cookies, method="POST",
-                          body=urlencode({"csrf_token": token, "email": email, "password": PASSWORD}),
-                          headers={"Accept-Encoding": "identity"})
+    response, _ = request(
+        port,
+        "/sign-in",
+        cookie=cookies,
+        method="POST",
+        body=urlencode({"csrf_token": token, "email": email, "password": PASSWORD}),
+        headers={"Accept-Encoding": "identity"},
+    )
     cookies = _merge(cookies, _cookies(response))
     if response.status not in (302, 303):
-        raise RuntimeError(f"sign-in as {email} failed ({response.status}); was the demo seeded with "
-                           f"DEMO_PASSWORD='{PASSWORD}'? Use --prepare on an empty database.")
+        raise RuntimeError(
+            f"sign-in as {email} failed ({response.status}); was the demo seeded with "
+            f"DEMO_PASSWORD='{PASSWORD}'? Use --prepare on an empty database."
+        )
     return cookies
 
 
@@ -188,8 +212,12 @@ def measure(port: int, path: str, cookie: str, users: int, seconds: float) -> di
     timings.sort()
     if not timings:
         return {"rps": 0.0, "p50": float("nan"), "p95": float("nan"), "errors": errors[0]}
-    return {"rps": len(timings) / elapsed, "p50": timings[len(timings) // 2] * 1000,
-            "p95": timings[min(len(timings) - 1, int(len(timings) * 0.95))] * 1000, "errors": errors[0]}
+    return {
+        "rps": len(timings) / elapsed,
+        "p50": timings[len(timings) // 2] * 1000,
+        "p95": timings[min(len(timings) - 1, int(len(timings) * 0.95))] * 1000,
+        "errors": errors[0],
+    }
 
 
 def median_of(rounds: list[dict]) -> dict:
@@ -201,15 +229,27 @@ def prepare(url: str, env: dict) -> None:
     flask = [PYTHON, "-m", "flask", "--app", "app"]
     full_env = {**os.environ, **env, "FLASK_CONFIG": "development", "DEMO_PASSWORD": PASSWORD}
     subprocess.run(flask + ["db", "upgrade"], env=full_env, cwd=str(ROOT), check=True, capture_output=True)
-    result = subprocess.run(flask + ["demo", "seed", "--scale", "gm", "--if-empty"], env=full_env, cwd=str(ROOT),
-                            check=True, capture_output=True, text=True)
+    result = subprocess.run(
+        flask + ["demo", "seed", "--scale", "gm", "--if-empty"],
+        env=full_env,
+        cwd=str(ROOT),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     print(result.stdout.strip().replace("\n", "; "))
 
 
 def run_database(name: str, url: str, args) -> list[tuple]:
     instance = tempfile.mkdtemp(prefix="bench-load-")
-    env = {"DATABASE_URL": url, "SECRET_KEY": "bench-load-secret", "FLASK_CONFIG": "production",
-           "TRUSTED_PROXIES": "0", "TILE_URL": "", "INSTANCE_PATH": instance}
+    env = {
+        "DATABASE_URL": url,
+        "SECRET_KEY": "bench-load-secret",
+        "FLASK_CONFIG": "production",
+        "TRUSTED_PROXIES": "0",
+        "TILE_URL": "",
+        "INSTANCE_PATH": instance,
+    }
     if args.prepare:
         prepare(url, env)
     print(f"\n== {name}: {url.split('?')[0]}")
@@ -220,7 +260,8 @@ def run_database(name: str, url: str, args) -> list[tuple]:
         cookie = sign_in(service.port, EMAIL)
         org = _first_organisation(service.port, cookie)
         pages = [("bare Flask page", "/", bare.port)] + [
-            (label, path.format(org=org, borough="E08000005"), service.port) for label, path in PAGES]
+            (label, path.format(org=org, borough="E08000005"), service.port) for label, path in PAGES
+        ]
         for _label, path, port in pages:  # warm every worker's caches once, as a running service would be
             for _ in range(4):
                 request(port, path, cookie)
@@ -232,8 +273,11 @@ def run_database(name: str, url: str, args) -> list[tuple]:
                 rounds = [measure(port, path, cookie, users, args.seconds) for _ in range(args.rounds)]
                 figures[label][users] = median_of(rounds)
         bare_figures = figures["bare Flask page"]
-        print(f"{'page':22} " + " ".join(f"{f'{u} user(s) req/s  p50  p95':>30}" for u in levels)
-              + "   cost ×bare (req/s@10, p50@1)")
+        print(
+            f"{'page':22} "
+            + " ".join(f"{f'{u} user(s) req/s  p50  p95':>30}" for u in levels)
+            + "   cost ×bare (req/s@10, p50@1)"
+        )
         for label, _, _ in pages:
             row = figures[label]
             cells = " ".join(f"{row[u]['rps']:12.1f} {row[u]['p50']:7.1f} {row[u]['p95']:7.1f} ms" for u in levels)
@@ -241,12 +285,16 @@ def run_database(name: str, url: str, args) -> list[tuple]:
             ratio_p50 = row[1]["p50"] / bare_figures[1]["p50"]
             errors = sum(row[u]["errors"] for u in levels)
             verdict = "ok" if max(ratio_rps, ratio_p50) <= 10 else "OVER 10×"
-            print(f"{label:22} {cells}   {ratio_rps:5.1f}× {ratio_p50:5.1f}×  {verdict}"
-                  + (f"  ({errors} errors)" if errors else ""))
+            print(
+                f"{label:22} {cells}   {ratio_rps:5.1f}× {ratio_p50:5.1f}×  {verdict}"
+                + (f"  ({errors} errors)" if errors else "")
+            )
             results.append((name, label, ratio_rps, ratio_p50))
         rss = service.worker_rss_mb()
-        print(f"service workers' memory after the run: {', '.join(f'{mb:.0f} MB' for mb in rss)} "
-              f"(bare Flask workers: {', '.join(f'{mb:.0f} MB' for mb in bare.worker_rss_mb())})")
+        print(
+            f"service workers' memory after the run: {', '.join(f'{mb:.0f} MB' for mb in rss)} "
+            f"(bare Flask workers: {', '.join(f'{mb:.0f} MB' for mb in bare.worker_rss_mb())})"
+        )
         if args.plain_worker:
             _plain_worker(env)
     finally:
@@ -264,8 +312,10 @@ def _plain_worker(env: dict) -> None:
         for path in ("/organisations", "/organisations?q=food", f"/organisations/{org}", "/claims", "/"):
             for _ in range(20):
                 request(plain.port, path, cookie)
-        print(f"a worker after 100 ordinary pages (directory, search, record, claims): "
-              f"{', '.join(f'{mb:.0f} MB' for mb in plain.worker_rss_mb())}")
+        print(
+            f"a worker after 100 ordinary pages (directory, search, record, claims): "
+            f"{', '.join(f'{mb:.0f} MB' for mb in plain.worker_rss_mb())}"
+        )
     finally:
         plain.stop()
 
@@ -280,8 +330,12 @@ def _first_organisation(port: int, cookie: str) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default=None,
-                        help="which to run (default: both when --postgresql is given, else sqlite)")
+    parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgresql", "both"],
+        default=None,
+        help="which to run (default: both when --postgresql is given, else sqlite)",
+    )
     parser.add_argument("--sqlite", default=os.environ.get("BENCH_SQLITE_URL", "sqlite:////tmp/bench-load/gm.db"))
     parser.add_argument("--postgresql", default=os.environ.get("BENCH_POSTGRESQL_URL"))
     parser.add_argument("--prepare", action="store_true", help="migrate and seed the GM demo if the database is empty")
@@ -294,7 +348,7 @@ def main() -> None:
     args.seconds = min(args.seconds or (3.0 if args.quick else 8.0), 30.0)
     chosen = args.database or ("both" if args.postgresql else "sqlite")
     if args.sqlite.startswith("sqlite:////"):
-        Path(args.sqlite[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.sqlite[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
     results = []
     if chosen in ("sqlite", "both"):
         results += run_database("SQLite", args.sqlite, args)
@@ -303,8 +357,11 @@ def main() -> None:
             sys.exit("--postgresql URL is needed for PostgreSQL")
         results += run_database("PostgreSQL", args.postgresql, args)
     over = [r for r in results if max(r[2], r[3]) > 10]
-    print("\nEvery key page within 10× of the bare page." if not over else
-          "\nOver 10×: " + ", ".join(f"{db} {label}" for db, label, *_ in over))
+    print(
+        "\nEvery key page within 10× of the bare page."
+        if not over
+        else "\nOver 10×: " + ", ".join(f"{db} {label}" for db, label, *_ in over)
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ Traffic goes to 127.0.0.1 only; each simulated person waits 0.5–2 s between pa
 person sends a different X-Forwarded-For address (from 127.1.0.0/16), as people behind the proxy would
 arrive from different addresses, so the per-address limits are exercised rather than switched off.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,18 +70,30 @@ def contributor(client: Client, email: str, record: Recorder, deadline: float) -
         if not result or not _think(deadline):
             continue
         token = _token(result[1])
-        made = record.call("create claim", client.post, "/claims/new",
-                           {"csrf_token": token, "activity_description": "Carers' forum (load check)",
-                            "activity_date": when})
+        made = record.call(
+            "create claim",
+            client.post,
+            "/claims/new",
+            {"csrf_token": token, "activity_description": "Carers' forum (load check)", "activity_date": when},
+        )
         if not made or made[0] != 302 or "/edit" not in made[2].get("Location", ""):
             continue
         edit = made[2]["Location"].replace("http://127.0.0.1", "")
         page = record.call("edit claim", client.get, edit)
         if not page or not _think(deadline):
             continue
-        record.call("add item", client.post, edit,
-                    {"csrf_token": _token(page[1]), "activity_description": "Carers' forum (load check)",
-                     "activity_date": when, "kind": "car_miles", "miles": str(random.randint(1, 40))})
+        record.call(
+            "add item",
+            client.post,
+            edit,
+            {
+                "csrf_token": _token(page[1]),
+                "activity_description": "Carers' forum (load check)",
+                "activity_date": when,
+                "kind": "car_miles",
+                "miles": str(random.randint(1, 40)),
+            },
+        )
         record.call("claim page", client.get, edit.removesuffix("/edit"))
 
 
@@ -123,8 +136,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=180, help="how long the people keep working (default 180)")
     parser.add_argument("--users", type=int, default=50, help="simulated people (default 50)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
-    parser.add_argument("--database-url", help="an empty PostgreSQL database to use (it is wiped); "
-                                               "default: a throwaway cluster")
+    parser.add_argument(
+        "--database-url", help="an empty PostgreSQL database to use (it is wiped); default: a throwaway cluster"
+    )
     args = parser.parse_args()
     if not 1 <= args.seconds <= 900 or not 1 <= args.users <= 200:
         parser.error("keep it bounded: 1–900 seconds and 1–200 users")
@@ -141,9 +155,11 @@ def main() -> int:
         server = Server(env, workers=args.workers)
         record = Recorder()
         deadline = time.time() + args.seconds
-        people = ([(contributor, f"contributor{n}@load.example.org") for n in range(contributors)]
-                  + [(coordinator, f"coordinator{n}@load.example.org") for n in range(coordinators)]
-                  + [(partner, f"partner{n}@load.example.org") for n in range(partners)])
+        people = (
+            [(contributor, f"contributor{n}@load.example.org") for n in range(contributors)]
+            + [(coordinator, f"coordinator{n}@load.example.org") for n in range(coordinators)]
+            + [(partner, f"partner{n}@load.example.org") for n in range(partners)]
+        )
         threads = []
         for index, (behaviour, email) in enumerate(people):
             client = Client(server.port, address=f"127.1.{index // 250}.{index % 250 + 1}")
@@ -152,15 +168,20 @@ def main() -> int:
             thread.start()
             # People arrive over the first part of the run (at most 30 s), not all in the same second.
             time.sleep(min(30, args.seconds / 6) / len(people))
-        print(f"{len(people)} people working for {args.seconds} s against gunicorn ({args.workers} workers) "
-              f"and PostgreSQL…", flush=True)
+        print(
+            f"{len(people)} people working for {args.seconds} s against gunicorn ({args.workers} workers) "
+            f"and PostgreSQL…",
+            flush=True,
+        )
         for thread in threads:
             thread.join(timeout=max(1, deadline - time.time()) + 60)
         total = sum(len(v) for v in record.times.values())
         print(f"\n{'page':<20}{'requests':>10}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
         for label, values in sorted(record.times.items()):
-            print(f"{label:<20}{len(values):>10}{statistics.median(values) * 1000:>10.0f}"
-                  f"{percentile(values, 0.95) * 1000:>10.0f}{max(values) * 1000:>10.0f}")
+            print(
+                f"{label:<20}{len(values):>10}{statistics.median(values) * 1000:>10.0f}"
+                f"{percentile(values, 0.95) * 1000:>10.0f}{max(values) * 1000:>10.0f}"
+            )
         print(f"\n{total} requests, {len(record.errors)} errors")
         for error in record.errors[:20]:
             print("  " + error)

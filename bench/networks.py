@@ -12,6 +12,7 @@ No assertions: the figures are for people to read.
 
     .venv/bin/python bench/networks.py [--naive-quarters 4]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,8 +61,12 @@ def naive_quarter(events, memberships, recorded, people, end):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--naive-quarters", type=int, default=4,
-                        help="how many quarters to rebuild the naive way (it is slow); the total is extrapolated")
+    parser.add_argument(
+        "--naive-quarters",
+        type=int,
+        default=4,
+        help="how many quarters to rebuild the naive way (it is slow); the total is extrapolated",
+    )
     args = parser.parse_args()
 
     from coordination import create_app
@@ -98,30 +103,36 @@ def main() -> None:
         bridges, bridges_cpu = time.perf_counter() - started, time.process_time() - cpu
         print(f"people {len(net.people):,}, ties {len(net.ties):,}, quarters {len(net.quarters)}")
         # CPU time beside wall time: on a shared machine the wall clock also counts waiting for a core.
-        print(f"every quarter's figures, cold: {cold * 1000:,.0f} ms ({cold_cpu * 1000:,.0f} ms CPU); cached look-up "
-              f"(data version query): {cached * 1000:,.1f} ms; bridges for {year}: {bridges * 1000:,.0f} ms "
-              f"({bridges_cpu * 1000:,.0f} ms CPU)")
+        print(
+            f"every quarter's figures, cold: {cold * 1000:,.0f} ms ({cold_cpu * 1000:,.0f} ms CPU); cached look-up "
+            f"(data version query): {cached * 1000:,.1f} ms; bridges for {year}: {bridges * 1000:,.0f} ms "
+            f"({bridges_cpu * 1000:,.0f} ms CPU)"
+        )
 
         events = queries.attended_events()
         memberships = queries.memberships()
         recorded = [(e.a, e.b, e.on) for e in queries.recorded_evidence()]
-        chosen = net.quarters[-args.naive_quarters:]
+        chosen = net.quarters[-args.naive_quarters :]
         started, cpu = time.perf_counter(), time.process_time()
         for quarter in chosen:
             naive_quarter(events, memberships, recorded, net.people, analysis.quarter_bounds(quarter)[1])
         scale = len(net.quarters) / max(len(chosen), 1)
         naive, naive_cpu = (time.perf_counter() - started) * scale, (time.process_time() - cpu) * scale
-        print(f"naive per-quarter rebuild (evidence already loaded): {naive * 1000:,.0f} ms "
-              f"({naive_cpu * 1000:,.0f} ms CPU) for {len(net.quarters)} quarters "
-              f"(measured {len(chosen)}, extrapolated)")
+        print(
+            f"naive per-quarter rebuild (evidence already loaded): {naive * 1000:,.0f} ms "
+            f"({naive_cpu * 1000:,.0f} ms CPU) for {len(net.quarters)} quarters "
+            f"(measured {len(chosen)}, extrapolated)"
+        )
         print(f"ratio naive / ours (cold, CPU): {naive_cpu / cold_cpu:,.1f}x")
         g = analysis.graph(net.ties)
         import networkx as nx
 
         started = time.process_time()
         nx.betweenness_centrality(g, k=min(300, g.number_of_nodes()), seed=1)
-        print(f"bridges with networkx instead of rustworkx (300 sampled sources, not exact): "
-              f"{(time.process_time() - started) * 1000:,.0f} ms CPU")
+        print(
+            f"bridges with networkx instead of rustworkx (300 sampled sources, not exact): "
+            f"{(time.process_time() - started) * 1000:,.0f} ms CPU"
+        )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python bench/organisations_import.py [ROWS]
 """
+
 from __future__ import annotations
 
 import csv
@@ -21,11 +22,29 @@ def messy_csv(count: int) -> bytes:
     records = generate_gm(count)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["Organisation Name", "Charity No", "Company No", "Type", "Address", "Post Code", "Telephone",
-                     "Web", "Email", "Areas served", "Description"])
-    types = {"registered_charity": "Registered charity", "charitable_company": "Charitable company",
-             "cic": "CIC", "community_group": "community group", "social_enterprise": "Social Enterprise",
-             "other": ""}
+    writer.writerow(
+        [
+            "Organisation Name",
+            "Charity No",
+            "Company No",
+            "Type",
+            "Address",
+            "Post Code",
+            "Telephone",
+            "Web",
+            "Email",
+            "Areas served",
+            "Description",
+        ]
+    )
+    types = {
+        "registered_charity": "Registered charity",
+        "charitable_company": "Charitable company",
+        "cic": "CIC",
+        "community_group": "community group",
+        "social_enterprise": "Social Enterprise",
+        "other": "",
+    }
     for index, record in enumerate(records):
         postcode = record["postcode_text"]
         roll = rng.random()
@@ -36,11 +55,21 @@ def messy_csv(count: int) -> bytes:
         elif roll < 0.5:
             postcode = postcode.lower().replace(" ", "")
         name = record["name"] + (" Café" if index % 50 == 0 else "")
-        writer.writerow([name if roll > 0.002 else "", record.get("charity_number") or "",
-                         (record.get("company_number") or "").lstrip("0"), types[record["org_type"].value],
-                         f"{rng.randint(1, 200)} High Street", postcode, record.get("phone") or "",
-                         (record.get("website") or "").replace("https://", ""), record.get("email") or "",
-                         "; ".join(record["operates_in"]), record["description"]])
+        writer.writerow(
+            [
+                name if roll > 0.002 else "",
+                record.get("charity_number") or "",
+                (record.get("company_number") or "").lstrip("0"),
+                types[record["org_type"].value],
+                f"{rng.randint(1, 200)} High Street",
+                postcode,
+                record.get("phone") or "",
+                (record.get("website") or "").replace("https://", ""),
+                record.get("email") or "",
+                "; ".join(record["operates_in"]),
+                record["description"],
+            ]
+        )
     return out.getvalue().encode("cp1252", errors="replace")
 
 
@@ -73,18 +102,27 @@ def main(rows: int = 17500, naive_rows: int = 300) -> None:
     started = time.perf_counter()
     for _, cells in sample:
         try:
-            operations.create_organisation({"name": cells[mapping["name"]], "postcode": cells[mapping["postcode"]],
-                                            "description": cells[mapping["description"]]})
+            operations.create_organisation(
+                {
+                    "name": cells[mapping["name"]],
+                    "postcode": cells[mapping["postcode"]],
+                    "description": cells[mapping["description"]],
+                }
+            )
         except operations.OrganisationError:
             db.session.rollback()
     naive_seconds = (time.perf_counter() - started) * rows / len(sample)
 
-    print(f"rows: {summary.rows:,}  created: {summary.created:,}  updated: {summary.updated:,}  "
-          f"unchanged: {summary.unchanged:,}  refused: {summary.refused:,}  warnings: {summary.warnings:,}  "
-          f"stored: {stored:,}")
+    print(
+        f"rows: {summary.rows:,}  created: {summary.created:,}  updated: {summary.updated:,}  "
+        f"unchanged: {summary.unchanged:,}  refused: {summary.refused:,}  warnings: {summary.warnings:,}  "
+        f"stored: {stored:,}"
+    )
     print(f"postcode directory load (once per process): {load_seconds:.2f} s")
-    print(f"bulk import incl. decoding, validation, geocoding, matching, FTS index: {import_seconds:.2f} s "
-          f"(goal < 10 s; with directory load {import_seconds + load_seconds:.2f} s)")
+    print(
+        f"bulk import incl. decoding, validation, geocoding, matching, FTS index: {import_seconds:.2f} s "
+        f"(goal < 10 s; with directory load {import_seconds + load_seconds:.2f} s)"
+    )
     print(f"naive row-by-row import (measured on {len(sample)} rows, scaled): {naive_seconds:.1f} s")
     print(f"ratio naive / bulk: {naive_seconds / import_seconds:.0f}x")
 

@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python bench/organisations_map.py [COUNT]
 """
+
 from __future__ import annotations
 
 import sys
@@ -49,8 +50,10 @@ def main(count: int = 17500) -> None:
 
     print(f"organisations: {len(rows):,}")
     print(f"map page: {page_bytes / 1024:.0f} KB built in {page_seconds:.3f} s (goal < 1 MB, < 0.5 s)")
-    print(f"points JSON fetched by the page: {points_bytes / 1024:.0f} KB in {points_seconds:.3f} s "
-          f"(page + points {(page_bytes + points_bytes) / 1024 / 1024:.2f} MB)")
+    print(
+        f"points JSON fetched by the page: {points_bytes / 1024:.0f} KB in {points_seconds:.3f} s "
+        f"(page + points {(page_bytes + points_bytes) / 1024 / 1024:.2f} MB)"
+    )
     print(
         f"naive folium Marker per organisation: {len(naive_html) / 1024 / 1024:.1f} MB built in {naive_seconds:.2f} s"
     )

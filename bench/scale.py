@@ -17,6 +17,7 @@ It prints each figure and how it grows from the smallest size.
     .venv/bin/python bench/scale.py                              # SQLite, all three sizes
     .venv/bin/python bench/scale.py --postgresql 'postgresql+psycopg://postgres@/h18?host=/tmp/pg-dev&port=54330'
 """
+
 from __future__ import annotations
 
 import argparse
@@ -134,9 +135,11 @@ def measure(app, repeat: int) -> dict:
         timings = []
         for q in QUERIES:
             for borough in (None, "E08000003"):
+
                 def run(q=q, borough=borough):
                     search_organisations(OrganisationFilters(q=q, borough=borough))
                     db.session.rollback()
+
                 timings += _timed(run, repeat)
         figures["search p50 ms"] = statistics.median(timings)
         figures["search p95 ms"] = _p(timings, 0.95)
@@ -165,8 +168,11 @@ def measure(app, repeat: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default=None)
-    parser.add_argument("--postgresql", default=os.environ.get("BENCH_POSTGRESQL_URL"),
-                        help="a PostgreSQL URL; databases <name>_<size> are created beside it")
+    parser.add_argument(
+        "--postgresql",
+        default=os.environ.get("BENCH_POSTGRESQL_URL"),
+        help="a PostgreSQL URL; databases <name>_<size> are created beside it",
+    )
     parser.add_argument("--quick", action="store_true", help="1.75k and 17.5k only, fewer repeats")
     parser.add_argument("--sizes", default=None, help="comma-separated sizes (default 1750,17500,117500)")
     args = parser.parse_args()

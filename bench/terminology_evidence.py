@@ -5,6 +5,7 @@ Compares the report's approach (split each description into words once, look eve
 in one set of label keys) with the naive one (test every label against every description), and
 times the reference search for a few typed queries.
 """
+
 from __future__ import annotations
 
 import os
@@ -87,9 +88,18 @@ def build(app) -> None:
         words = rng.sample(FILLER, 25)
         for _ in range(rng.randint(0, 3)):
             words.insert(rng.randrange(len(words)), rng.choice(labels))
-        rows.append({"id": n, "name": f"Organisation {n}", "normalised_name": f"organisation {n}",
-                     "description": " ".join(words).capitalize() + ".", "borough_code": rng.choice(codes),
-                     "org_type": "other", "location_status": "located", "status": "active"})
+        rows.append(
+            {
+                "id": n,
+                "name": f"Organisation {n}",
+                "normalised_name": f"organisation {n}",
+                "description": " ".join(words).capitalize() + ".",
+                "borough_code": rng.choice(codes),
+                "org_type": "other",
+                "location_status": "located",
+                "status": "active",
+            }
+        )
         if n % 4 == 0:
             links.append({"organisation_id": n, "borough_code": rng.choice(codes)})
     db.session.execute(db.insert(Organisation), rows)
@@ -131,18 +141,26 @@ def main() -> None:
     app = create_app("test")
     with app.app_context():
         build(app)
-        print(
-            f"{ORGANISATIONS:,} organisations, 7 concepts, "
-            f"{sum(len(c.labels) + 1 for c in list_concepts())} labels"
-        )
+        print(f"{ORGANISATIONS:,} organisations, 7 concepts, {sum(len(c.labels) + 1 for c in list_concepts())} labels")
         fast, report = timed("evidence report (words once, set lookups)", evidence_report, repeat=3)
         slow, naive = timed("naive (every label against every description)", naive_report)
-        agree = all(usage.organisations == naive.get((code, __import__('coordination.terminology.matching',
-                                                                         fromlist=['x']).normalise(usage.text)), 0)
-                    for code, rows in report.items() for row in rows for usage in row.usage)
+        agree = all(
+            usage.organisations
+            == naive.get(
+                (code, __import__("coordination.terminology.matching", fromlist=["x"]).normalise(usage.text)), 0
+            )
+            for code, rows in report.items()
+            for row in rows
+            for usage in row.usage
+        )
         print(f"{'speed-up':<60} {slow / fast:9.1f} x   (same counts: {agree})")
-        for query in ("self care", "Self-Care", "supported self-management", "peer-led groups in Rochdale",
-                      "allotments"):
+        for query in (
+            "self care",
+            "Self-Care",
+            "supported self-management",
+            "peer-led groups in Rochdale",
+            "allotments",
+        ):
             timed(f"expand_query({query!r})", lambda query=query: expand_query(query), repeat=5)
             _, ids = timed(f"reference search {query!r}", lambda query=query: find_organisation_ids(query), repeat=3)
             print(f"{'':<60} {len(ids):>9,} organisations found")

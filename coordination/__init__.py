@@ -1,4 +1,5 @@
 """The Flask application: create_app builds it from a named configuration."""
+
 from __future__ import annotations
 
 import importlib
@@ -15,8 +16,18 @@ from .extensions import compress, csrf, db, include_in_migrations, login_manager
 from .text import CleanRequest
 
 # One sub-package per area; each has views.bp and may have cli.commands and demo.seed.
-AREAS = ("accounts", "geography", "organisations", "terminology", "claims", "communities", "engagement",
-         "evaluation", "networks", "help")
+AREAS = (
+    "accounts",
+    "geography",
+    "organisations",
+    "terminology",
+    "claims",
+    "communities",
+    "engagement",
+    "evaluation",
+    "networks",
+    "help",
+)
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
@@ -27,8 +38,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     """
     config_name = config_name or os.environ.get("FLASK_CONFIG", "development")
     config = configs[config_name]
-    app = Flask(__name__, static_folder=str(ROOT / "coordination" / "static"), static_url_path="/static",
-                instance_path=str(overrides.get("INSTANCE_PATH", config.INSTANCE_PATH)))
+    app = Flask(
+        __name__,
+        static_folder=str(ROOT / "coordination" / "static"),
+        static_url_path="/static",
+        instance_path=str(overrides.get("INSTANCE_PATH", config.INSTANCE_PATH)),
+    )
     app.request_class = CleanRequest
     app.config.from_object(config)
     app.config.update(overrides)
@@ -53,13 +68,17 @@ def _init_templates(app: Flask) -> None:
 
     from . import filters
 
-    app.jinja_loader = ChoiceLoader([
-        FileSystemLoader(str(ROOT / "templates")),
-        PrefixLoader({
-            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
-            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
-        }),
-    ])
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
@@ -68,8 +87,14 @@ def _init_templates(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True,
-                    include_object=include_in_migrations)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(ROOT / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        include_object=include_in_migrations,
+    )
     csrf.init_app(app)
     compress.init_app(app)
     login_manager.init_app(app)
@@ -86,7 +111,6 @@ def _init_extensions(app: Flask) -> None:
     from . import audit, mail, versions  # noqa: F401
 
     mail.init_app(app)
-
 
     for area in AREAS:
         _import_optional(f"coordination.{area}.models")

@@ -1,4 +1,5 @@
 """Serve the npm packages that `make` installs (Leaflet, GOV.UK Frontend) from the app itself."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Append-only audit log that every area writes to inside its own transaction."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -61,8 +62,16 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def record(action: str, entity: Any = None, *, entity_type: str | None = None, entity_id: Any = None,
-           before: dict | None = None, after: dict | None = None, actor: Any = None) -> AuditEntry:
+def record(
+    action: str,
+    entity: Any = None,
+    *,
+    entity_type: str | None = None,
+    entity_id: Any = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    actor: Any = None,
+) -> AuditEntry:
     """Add an audit entry to the current transaction (the caller commits)."""
     from flask_login import current_user
 
@@ -84,29 +93,57 @@ def record(action: str, entity: Any = None, *, entity_type: str | None = None, e
 # ---------------------------------------------------------------- reading the trail in plain words
 
 ACTION_TITLES = {
-    "account.created": "Created an account", "account.enabled": "Turned an account on or off",
-    "account.password_set": "Set a password", "account.signed_in": "Signed in", "account.updated": "Changed an account",
-    "account.setup_link_issued": "Issued a set-up link", "account.reset_link_issued": "Issued a password reset link",
-    "api_token.issued": "Issued an API token", "api_token.revoked": "Revoked an API token",
-    "claims.activity_saved": "Saved a claim's activity", "claims.batch_created": "Built a payment batch",
-    "claims.batch_paid": "Marked a payment batch paid", "claims.claim_started": "Started a claim",
-    "claims.claimant_invited": "Invited a claimant to an account", "claims.line_added": "Added an item to a claim",
+    "account.created": "Created an account",
+    "account.enabled": "Turned an account on or off",
+    "account.password_set": "Set a password",
+    "account.signed_in": "Signed in",
+    "account.updated": "Changed an account",
+    "account.setup_link_issued": "Issued a set-up link",
+    "account.reset_link_issued": "Issued a password reset link",
+    "api_token.issued": "Issued an API token",
+    "api_token.revoked": "Revoked an API token",
+    "claims.activity_saved": "Saved a claim's activity",
+    "claims.batch_created": "Built a payment batch",
+    "claims.batch_paid": "Marked a payment batch paid",
+    "claims.claim_started": "Started a claim",
+    "claims.claimant_invited": "Invited a claimant to an account",
+    "claims.line_added": "Added an item to a claim",
     "claims.line_removed": "Removed an item from a claim",
     "claims.person_profile_saved": "Saved someone's payment details",
-    "claims.policy_changed": "Changed the rates", "claims.policy_created": "Added a version of the rates",
-    "claims.profile_saved": "Saved payment details", "claims.receipt_added": "Added a receipt",
-    "claims.submit": "Sent a claim", "claims.query": "Asked a question about a claim",
+    "claims.policy_changed": "Changed the rates",
+    "claims.policy_created": "Added a version of the rates",
+    "claims.profile_saved": "Saved payment details",
+    "claims.receipt_added": "Added a receipt",
+    "claims.submit": "Sent a claim",
+    "claims.query": "Asked a question about a claim",
     "claims.approve": "Approved a claim",
-    "claims.reject": "Rejected a claim", "claims.withdraw": "Withdrew a claim", "claims.pay": "Marked a claim paid",
-    "community.created": "Created a community", "event.attendance_recorded": "Recorded attendance",
-    "event.created": "Created an event", "membership.added": "Added a member", "membership.ended": "Ended a membership",
-    "organisation.created": "Added an organisation", "organisation.imported": "Imported organisations",
-    "organisation.merged": "Merged organisations", "organisation.merged_away": "Merged an organisation into another",
-    "organisation.updated": "Changed an organisation", "person.created": "Added a person",
-    "pledge.followed_up": "Followed up a pledge", "pledge.recorded": "Recorded a pledge",
+    "claims.reject": "Rejected a claim",
+    "claims.withdraw": "Withdrew a claim",
+    "claims.pay": "Marked a claim paid",
+    "community.created": "Created a community",
+    "event.attendance_recorded": "Recorded attendance",
+    "event.created": "Created an event",
+    "membership.added": "Added a member",
+    "membership.ended": "Ended a membership",
+    "organisation.created": "Added an organisation",
+    "organisation.imported": "Imported organisations",
+    "organisation.merged": "Merged organisations",
+    "organisation.merged_away": "Merged an organisation into another",
+    "organisation.updated": "Changed an organisation",
+    "person.created": "Added a person",
+    "pledge.followed_up": "Followed up a pledge",
+    "pledge.recorded": "Recorded a pledge",
 }
-RECORD_TITLES = {"Claim": "Claim", "PaymentBatch": "Payment batch", "User": "Account", "Organisation": "Organisation",
-                 "ClaimPolicy": "Rates", "ClaimantProfile": "Payment details", "Person": "Person", "system": "System"}
+RECORD_TITLES = {
+    "Claim": "Claim",
+    "PaymentBatch": "Payment batch",
+    "User": "Account",
+    "Organisation": "Organisation",
+    "ClaimPolicy": "Rates",
+    "ClaimantProfile": "Payment details",
+    "Person": "Person",
+    "system": "System",
+}
 
 
 def action_title(action: str) -> str:
@@ -155,6 +192,11 @@ def history_for(entity_type: str, entity_id: Any, limit: int = 200) -> list[Audi
     """One record's own history, oldest first (claims, organisations and accounts show it)."""
     from sqlalchemy import select
 
-    return list(db.session.scalars(select(AuditEntry).where(
-        AuditEntry.entity_type == entity_type, AuditEntry.entity_id == str(entity_id))
-        .order_by(AuditEntry.id).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == str(entity_id))
+            .order_by(AuditEntry.id)
+            .limit(limit)
+        )
+    )

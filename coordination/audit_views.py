@@ -1,4 +1,5 @@
 """The audit trail, visible: a page for coordinators with filters and a CSV export (a small core blueprint)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -45,9 +46,14 @@ def _filters() -> tuple[dict, list[str]]:
     errors += [f"To: {problem}"] if problem else []
     if start and end and end < start:
         errors.append("The 'to' date must be on or after the 'from' date")
-    return {"person": whole_number(args.get("person")), "record": (args.get("record") or "").strip()[:40],
-            "record_id": (args.get("record_id") or "").strip()[:40], "action": (args.get("action") or "").strip()[:80],
-            "from": start, "to": end}, errors
+    return {
+        "person": whole_number(args.get("person")),
+        "record": (args.get("record") or "").strip()[:40],
+        "record_id": (args.get("record_id") or "").strip()[:40],
+        "action": (args.get("action") or "").strip()[:80],
+        "from": start,
+        "to": end,
+    }, errors
 
 
 def _query(filters: dict):
@@ -79,17 +85,35 @@ def _in_days(entry: AuditEntry, filters: dict) -> bool:
 def audit_log():
     filters, errors = _filters()
     page_number = whole_number(request.args.get("page"), 1, maximum=10_000)
-    entries = [] if errors else [e for e in db.session.scalars(
-        _query(filters).offset((page_number - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)) if _in_days(e, filters)]
+    entries = (
+        []
+        if errors
+        else [
+            e
+            for e in db.session.scalars(_query(filters).offset((page_number - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
+            if _in_days(e, filters)
+        ]
+    )
     more = len(entries) > PAGE_SIZE
     people = {u.id: u for u in db.session.scalars(select(User).order_by(User.name))}
     actions = sorted(set(db.session.scalars(select(AuditEntry.action).distinct())))
     records = sorted(set(db.session.scalars(select(AuditEntry.entity_type).distinct())))
-    return render_template("audit/log.html", entries=entries[:PAGE_SIZE], more=more, page_number=page_number,
-                           filters=filters, errors=errors, people=people, actions=actions, records=records,
-                           action_title=action_title, record_titles=RECORD_TITLES, changes=changes,
-                           page_url=lambda n: url_for("audit.audit_log", **(_args() | {"page": n})),
-                           csv_url=url_for("audit.audit_csv", **_args()))
+    return render_template(
+        "audit/log.html",
+        entries=entries[:PAGE_SIZE],
+        more=more,
+        page_number=page_number,
+        filters=filters,
+        errors=errors,
+        people=people,
+        actions=actions,
+        records=records,
+        action_title=action_title,
+        record_titles=RECORD_TITLES,
+        changes=changes,
+        page_url=lambda n: url_for("audit.audit_log", **(_args() | {"page": n})),
+        csv_url=url_for("audit.audit_csv", **_args()),
+    )
 
 
 def _args() -> dict:
@@ -106,14 +130,20 @@ def audit_csv():
     def rows():
         for entry in entries:
             actor = people.get(entry.actor_id)
-            yield [to_uk(entry.at).strftime("%Y-%m-%d %H:%M:%S"), actor.name if actor else "the system",
-                   actor.email if actor else "", action_title(entry.action), entry.action,
-                   RECORD_TITLES.get(entry.entity_type, entry.entity_type), entry.entity_id or "",
-                   "; ".join(f"{what}: {old} → {new}" if old else f"{what}: {new}"
-                             for what, old, new in changes(entry))]
+            yield [
+                to_uk(entry.at).strftime("%Y-%m-%d %H:%M:%S"),
+                actor.name if actor else "the system",
+                actor.email if actor else "",
+                action_title(entry.action),
+                entry.action,
+                RECORD_TITLES.get(entry.entity_type, entry.entity_type),
+                entry.entity_id or "",
+                "; ".join(f"{what}: {old} → {new}" if old else f"{what}: {new}" for what, old, new in changes(entry)),
+            ]
 
-    return csv_download("audit-log.csv", ["when_uk", "who", "email", "what", "action", "record", "record_id",
-                                          "changes"], rows())
+    return csv_download(
+        "audit-log.csv", ["when_uk", "who", "email", "what", "action", "record", "record_id", "changes"], rows()
+    )
 
 
 @bp.get("/audit/emails")

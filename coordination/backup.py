@@ -13,6 +13,7 @@ another machine or a cloud bucket would otherwise carry the key that signs every
 key a restored service works; everyone simply signs in again. Set-up links, API tokens and passwords are
 stored as hashes and do not depend on it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,8 +37,7 @@ from sqlalchemy.engine import make_url
 from .extensions import db
 
 FORMAT = 1
-COUNTED_TABLES = ("user_account", "claim", "claim_receipt", "payment_batch", "audit_entry", "organisation",
-                  "concept")
+COUNTED_TABLES = ("user_account", "claim", "claim_receipt", "payment_batch", "audit_entry", "organisation", "concept")
 
 
 class BackupError(Exception):
@@ -118,8 +118,17 @@ def _dump_database(work: Path) -> tuple[str, Path]:
     if url.get_backend_name() == "postgresql":
         target = work / "database.pgdump"
         dsn, env = _libpq(url)
-        _run([_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={target}",
-              f"--dbname={dsn}"], env)
+        _run(
+            [
+                _tool("pg_dump"),
+                "--format=custom",
+                "--no-owner",
+                "--no-privileges",
+                f"--file={target}",
+                f"--dbname={dsn}",
+            ],
+            env,
+        )
         return "postgresql", target
     raise BackupError(f"Backups support SQLite and PostgreSQL, not {url.get_backend_name()}")
 
@@ -135,8 +144,11 @@ def create(destination: Path, *, include_secret_key: bool = False, now: datetime
         kind, dump = _dump_database(work)
         members: list[tuple[str, Path]] = [(f"database/{dump.name}", dump)]
         if uploads.is_dir():
-            for path in sorted(p for p in uploads.rglob("*") if p.is_file() and not p.name.startswith(".readyz-")
-                               and not p.name.endswith(".partial")):
+            for path in sorted(
+                p
+                for p in uploads.rglob("*")
+                if p.is_file() and not p.name.startswith(".readyz-") and not p.name.endswith(".partial")
+            ):
                 members.append((f"uploads/{path.relative_to(uploads).as_posix()}", path))
         if include_secret_key:
             key = work / "secret_key"
@@ -155,9 +167,13 @@ def create(destination: Path, *, include_secret_key: bool = False, now: datetime
                 "if the code is newer than the schema revision above.",
                 "The environment: DATABASE_URL (an empty database), UPLOAD_FOLDER (an empty folder), "
                 "EXTERNAL_URL and the SMTP settings (docs/configuration.md).",
-                "SECRET_KEY: " + ("in this archive (keep the archive as secret as the key)." if include_secret_key
-                                  else "not in this archive. Use the old key to keep people signed in, or a new "
-                                       "one (everyone signs in again; nothing else is lost)."),
+                "SECRET_KEY: "
+                + (
+                    "in this archive (keep the archive as secret as the key)."
+                    if include_secret_key
+                    else "not in this archive. Use the old key to keep people signed in, or a new "
+                    "one (everyone signs in again; nothing else is lost)."
+                ),
             ],
         }
         name = f"coordination-backup-{now.strftime('%Y%m%dT%H%M%SZ')}.tar.gz"
@@ -205,8 +221,10 @@ def verify(path: Path) -> Archive:
         extra = sorted(set(members) - set(listed) - {"manifest.json"})
         missing = sorted(set(listed) - set(members))
         if missing or extra:
-            raise BackupError(f"The archive does not match its manifest: missing {missing or 'nothing'}, "
-                              f"unexpected {extra or 'nothing'}")
+            raise BackupError(
+                f"The archive does not match its manifest: missing {missing or 'nothing'}, "
+                f"unexpected {extra or 'nothing'}"
+            )
         for name, expected in listed.items():
             digest, size = hashlib.sha256(), 0
             handle = archive.extractfile(members[name])
@@ -231,8 +249,9 @@ def verify(path: Path) -> Archive:
 
 
 def _database_is_empty() -> bool:
-    return not [name for name in inspect(db.engine).get_table_names() if name != "alembic_version"] and \
-        not _has_rows("alembic_version")
+    return not [name for name in inspect(db.engine).get_table_names() if name != "alembic_version"] and not _has_rows(
+        "alembic_version"
+    )
 
 
 def _has_rows(table: str) -> bool:
@@ -253,8 +272,10 @@ def restore(path: Path) -> Archive:
     if url.get_backend_name() != kind:
         raise BackupError(f"This archive holds a {kind} database but this instance uses {url.get_backend_name()}")
     if not _database_is_empty():
-        raise BackupError("The database is not empty. Restore only into a new, empty database, so nothing is "
-                          "overwritten: create one and point DATABASE_URL at it")
+        raise BackupError(
+            "The database is not empty. Restore only into a new, empty database, so nothing is "
+            "overwritten: create one and point DATABASE_URL at it"
+        )
     if uploads.exists() and any(p for p in uploads.rglob("*") if p.is_file() and not p.name.startswith(".readyz-")):
         raise BackupError(f"The upload folder {uploads} is not empty. Restore only into an empty folder")
     with tarfile.open(path, "r:gz") as archive, tempfile.TemporaryDirectory(prefix="restore-") as scratch:
@@ -275,8 +296,18 @@ def restore(path: Path) -> Archive:
             dsn, env = _libpq(url)
             db.session.remove()
             db.engine.dispose()
-            _run([_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-                  f"--dbname={dsn}", str(dump)], env)
+            _run(
+                [
+                    _tool("pg_restore"),
+                    "--no-owner",
+                    "--no-privileges",
+                    "--exit-on-error",
+                    "--single-transaction",
+                    f"--dbname={dsn}",
+                    str(dump),
+                ],
+                env,
+            )
         uploads.mkdir(parents=True, exist_ok=True)
         for name, member in members.items():
             if name.startswith("uploads/"):

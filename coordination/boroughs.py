@@ -1,4 +1,5 @@
 """Borough names and choices for forms, from the geography library's facts."""
+
 from __future__ import annotations
 
 from geo.boroughs import BOROUGH_CODES

@@ -3,6 +3,7 @@
 Keys carry the versions of what was read (engagement's data version, the boundaries' version), so a
 cache never needs clearing when data changes: a new version is a new key, and old keys age out.
 """
+
 from __future__ import annotations
 
 import threading

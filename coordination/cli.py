@@ -1,4 +1,5 @@
 """Operator commands: `flask backup create|verify|restore` and `flask housekeeping` (docs/deployment.md)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,17 +12,26 @@ backup_cli = AppGroup("backup", help="Back up, check and restore the database an
 
 
 @backup_cli.command("create")
-@click.option("--to", "destination", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for the archive (default: BACKUP_FOLDER, instance/backups).")
-@click.option("--include-secret-key", is_flag=True,
-              help="Also store SECRET_KEY (then keep the archive as secret as the key itself).")
+@click.option(
+    "--to",
+    "destination",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the archive (default: BACKUP_FOLDER, instance/backups).",
+)
+@click.option(
+    "--include-secret-key",
+    is_flag=True,
+    help="Also store SECRET_KEY (then keep the archive as secret as the key itself).",
+)
 def create_command(destination: Path | None, include_secret_key: bool) -> None:
     """Write one timestamped archive: database, uploads, manifest with checksums."""
     from .backup import BackupError, create, verify
 
     try:
-        archive = create(destination or Path(current_app.config["BACKUP_FOLDER"]),
-                         include_secret_key=include_secret_key)
+        archive = create(
+            destination or Path(current_app.config["BACKUP_FOLDER"]), include_secret_key=include_secret_key
+        )
         verify(archive.path)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
@@ -42,8 +52,10 @@ def verify_command(archive: Path) -> None:
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     manifest = checked.manifest
-    click.echo(f"{archive.name}: {len(manifest['files'])} files match their checksums; "
-               f"{manifest['database']['kind']} database from {manifest['created_at']}.")
+    click.echo(
+        f"{archive.name}: {len(manifest['files'])} files match their checksums; "
+        f"{manifest['database']['kind']} database from {manifest['created_at']}."
+    )
 
 
 @backup_cli.command("restore")

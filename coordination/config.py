@@ -1,4 +1,5 @@
 """Configuration classes, chosen by name in create_app."""
+
 from __future__ import annotations
 
 import os
@@ -104,11 +105,19 @@ class Config:
     NODE_MODULES = str(ROOT / "node_modules")
     BOUNDARIES_DIR = os.environ.get("BOUNDARIES_DIR", str(ROOT / "data" / "boroughs"))
     # Flask-Compress: pages, JSON, GeoJSON, CSV, styles and scripts (a 800 KB gap-map page is 170 KB gzipped).
-    COMPRESS_MIMETYPES = ["text/html", "text/css", "text/csv", "text/javascript", "application/javascript",
-                          "application/json", "application/geo+json", "image/svg+xml"]
+    COMPRESS_MIMETYPES = [
+        "text/html",
+        "text/css",
+        "text/csv",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "application/geo+json",
+        "image/svg+xml",
+    ]
     COMPRESS_ALGORITHM = ["br", "gzip"]
     COMPRESS_ALGORITHM_STREAMING = ["br", "deflate"]  # streamed APIs (Flask-Compress cannot stream gzip)
-    COMPRESS_BR_LEVEL = 4   # brotli's default (11) costs ~100 ms on a large page; 4 is about gzip's speed
+    COMPRESS_BR_LEVEL = 4  # brotli's default (11) costs ~100 ms on a large page; 4 is about gzip's speed
     COMPRESS_LEVEL = 6
     COMPRESS_MIN_SIZE = 1024
 
@@ -154,9 +163,7 @@ class ProductionConfig(Config):
     def init_app(app) -> None:
         missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
         if missing:
-            raise RuntimeError(
-                "Production configuration needs these environment variables: " + ", ".join(missing)
-            )
+            raise RuntimeError("Production configuration needs these environment variables: " + ", ".join(missing))
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
         if app.config["TRUSTED_PROXIES"]:
             from werkzeug.middleware.proxy_fix import ProxyFix

@@ -1,4 +1,5 @@
 """`flask demo seed`: a believable Greater Manchester demo, extended by each area."""
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,16 @@ DEMO_ACCOUNTS = [
     ("contributor@example.org", "Jo Clarke", "contributor", []),
 ]
 # Areas seeded after accounts, in dependency order; each module has seed(scale: str | None).
-SEED_ORDER = ("geography", "terminology", "organisations", "communities", "claims", "engagement", "evaluation",
-              "networks")
+SEED_ORDER = (
+    "geography",
+    "terminology",
+    "organisations",
+    "communities",
+    "claims",
+    "engagement",
+    "evaluation",
+    "networks",
+)
 
 
 def seed_accounts(password: str) -> list:
@@ -36,8 +45,12 @@ def seed_accounts(password: str) -> list:
 
 
 @demo_cli.command("seed")
-@click.option("--scale", type=click.Choice(["gm"]), default=None,
-              help="'gm': add Greater Manchester-sized data (17,500 organisations, five years of events).")
+@click.option(
+    "--scale",
+    type=click.Choice(["gm"]),
+    default=None,
+    help="'gm': add Greater Manchester-sized data (17,500 organisations, five years of events).",
+)
 @click.option("--if-empty", is_flag=True, help="Do nothing when accounts already exist (used by make run).")
 def seed_command(scale: str | None, if_empty: bool) -> None:
     """Create demo accounts and data for every area."""

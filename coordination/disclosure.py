@@ -21,6 +21,7 @@ knows exactly (a partner's own borough); it says which cells to hide and why.
 Nothing here knows about Flask requests: it takes plain mappings and returns plain objects, and
 ``init_app`` only registers the ``protected`` template filter.
 """
+
 from __future__ import annotations
 
 import math
@@ -31,9 +32,9 @@ import numpy as np
 from markupsafe import Markup, escape
 
 THRESHOLD = 5
-SMALL = "small"            # primary: a count of 1 to 4
-SECONDARY = "secondary"    # hidden so that a small count cannot be worked out
-DERIVED = "derived"        # a rate or index built on a hidden count
+SMALL = "small"  # primary: a count of 1 to 4
+SECONDARY = "secondary"  # hidden so that a small count cannot be worked out
+DERIVED = "derived"  # a rate or index built on a hidden count
 SMALL_TEXT = "fewer than 5"
 HIDDEN_TEXT = "not shown"
 TEXT = {SMALL: SMALL_TEXT, SECONDARY: HIDDEN_TEXT, DERIVED: HIDDEN_TEXT}
@@ -206,9 +207,15 @@ def index(share: Cell, of_total: Cell, expected_share: float) -> Cell:
 
 # --- the solver -----------------------------------------------------------------------------------------
 
-def protect(values: Mapping[Key, int], relations: Sequence[Relation] = (), exact: Iterable[Key] = (),
-            cost: Mapping[Key, float] | None = None, threshold: int = THRESHOLD,
-            hide: Iterable[Key] = ()) -> Protection:
+
+def protect(
+    values: Mapping[Key, int],
+    relations: Sequence[Relation] = (),
+    exact: Iterable[Key] = (),
+    cost: Mapping[Key, float] | None = None,
+    threshold: int = THRESHOLD,
+    hide: Iterable[Key] = (),
+) -> Protection:
     """Decide which counts to hide so that none of 1..threshold−1 can be narrowed by arithmetic.
 
     values: every published count (non-negative integers), in a stable order (ties are broken by it).
@@ -235,12 +242,15 @@ def protect(values: Mapping[Key, int], relations: Sequence[Relation] = (), exact
             by_cell.setdefault(key, []).append(n)
 
     unprotectable: set = set()
-    memo: dict = {}   # a group of hidden cells solved once is not solved again in later rounds
+    memo: dict = {}  # a group of hidden cells solved once is not solved again in later rounds
     rounds = 0
     while True:
         rounds += 1
-        failing = {k: how for k, how in _audit(values, relations, primary, secondary, threshold, memo).items()
-                   if k not in unprotectable}
+        failing = {
+            k: how
+            for k, how in _audit(values, relations, primary, secondary, threshold, memo).items()
+            if k not in unprotectable
+        }
         if not failing:
             break
         added, relabelled, stuck = set(), set(), []
@@ -250,7 +260,7 @@ def protect(values: Mapping[Key, int], relations: Sequence[Relation] = (), exact
                 stuck.append(key)
             else:
                 added.add(choice)
-        for key in stuck if not added else ():   # what was added may free them: look again first
+        for key in stuck if not added else ():  # what was added may free them: look again first
             # Nothing shown is left to hide: the small cells around it give it away (a total of
             # "fewer than 5" over two small parts says each part is at most 3, and the total at
             # least 2). Show a small cell (the margin, usually) as "not shown" instead, which
@@ -265,8 +275,10 @@ def protect(values: Mapping[Key, int], relations: Sequence[Relation] = (), exact
         if not added and not relabelled:
             break
 
-    cells = {key: (Cell(None, SMALL) if key in primary else Cell(None, SECONDARY) if key in secondary
-                   else Cell(int(value))) for key, value in values.items()}
+    cells = {
+        key: (Cell(None, SMALL) if key in primary else Cell(None, SECONDARY) if key in secondary else Cell(int(value)))
+        for key, value in values.items()
+    }
     return Protection(cells, frozenset(primary), frozenset(secondary), frozenset(unprotectable), rounds)
 
 
@@ -309,7 +321,7 @@ def _candidate(key, values, relations, by_cell, primary, secondary, exact, cost,
     # that share a relation with this one).
     seen = {key}
     frontier = [k for n in by_cell.get(key, []) for k in relations[n].cells() if k in hidden]
-    for _ in range(1):   # further out rarely helps and costs a walk over the whole group
+    for _ in range(1):  # further out rarely helps and costs a walk over the whole group
         if not frontier:
             break
         nxt = []
@@ -401,7 +413,7 @@ def _group_failures(members, rels, bounds, primary, values, threshold) -> dict:
         return found
     members = sorted(members, key=list(values).index) if len(members) < 50 else members
     open_cells = list(members)
-    for _ in range(6):   # each pair of programmes usually settles most of what is still open
+    for _ in range(6):  # each pair of programmes usually settles most of what is still open
         high_point, low_point = _extreme_points(members, rels, bounds, open_cells)
         position = {k: n for n, k in enumerate(members)}
         still = []
@@ -421,7 +433,7 @@ def _group_failures(members, rels, bounds, primary, values, threshold) -> dict:
     # The rest one by one (in small batches), stopping at the first failures: the caller fixes those
     # and audits again anyway, so finding every failure at once would be wasted work.
     for start in range(0, len(open_cells), 8):
-        batch = open_cells[start:start + 8]
+        batch = open_cells[start : start + 8]
         ranges = _linear_programme(members, rels, bounds, only=batch)
         found = {k: how for k in batch if (how := _check(k, *ranges[k], primary, threshold))}
         if found:
@@ -467,8 +479,13 @@ def _groups(values, relations, hidden):
     return [(members, group_relations.get(root, [])) for root, members in groups.items()]
 
 
-def hidden_ranges(values: Mapping[Key, int], relations: Sequence[Relation], hidden: Iterable[Key],
-                  small: Iterable[Key], threshold: int = THRESHOLD) -> dict[Key, tuple[float, float]]:
+def hidden_ranges(
+    values: Mapping[Key, int],
+    relations: Sequence[Relation],
+    hidden: Iterable[Key],
+    small: Iterable[Key],
+    threshold: int = THRESHOLD,
+) -> dict[Key, tuple[float, float]]:
     """For each hidden cell, the least and greatest value a reader can derive from everything shown
     (exactly: one relation solved directly, larger groups by linear programming)."""
     hidden, small = set(hidden), set(small)
@@ -546,6 +563,7 @@ def _matrices(members, index, rels, bounds):
 
 def _single_relation(terms, constant, op, bounds):
     """Exact ranges for one relation Σ a·x (== or <=) c with each x in its bounds."""
+
     def span(k):
         a, (lo, hi) = terms[k], bounds[k]
         return (a * lo, a * hi) if a > 0 else (a * hi, a * lo)
@@ -563,10 +581,16 @@ def _single_relation(terms, constant, op, bounds):
             result[k] = (lo, hi)
             continue
         own_low, own_high = spans[k]
-        rest_low = -math.inf if low_infinite - (own_low == -math.inf) else low_finite - (
-            own_low if own_low != -math.inf else 0)
-        rest_high = math.inf if high_infinite - (own_high == math.inf) else high_finite - (
-            own_high if own_high != math.inf else 0)
+        rest_low = (
+            -math.inf
+            if low_infinite - (own_low == -math.inf)
+            else low_finite - (own_low if own_low != -math.inf else 0)
+        )
+        rest_high = (
+            math.inf
+            if high_infinite - (own_high == math.inf)
+            else high_finite - (own_high if own_high != math.inf else 0)
+        )
         # a·x = c − rest (equality) or a·x ≤ c − rest (inequality)
         ax_high = constant - rest_low
         ax_low = constant - rest_high if op == "==" else -math.inf
@@ -597,8 +621,8 @@ def _linear_programme(members, rels, bounds, only=None):
     blocks = 2 * len(targets)
     objective = np.zeros(blocks * n)
     for t, k in enumerate(targets):
-        objective[2 * t * n + index[k]] = 1.0            # block 2t minimises target t
-        objective[(2 * t + 1) * n + index[k]] = -1.0     # block 2t+1 maximises it
+        objective[2 * t * n + index[k]] = 1.0  # block 2t minimises target t
+        objective[(2 * t + 1) * n + index[k]] = -1.0  # block 2t+1 maximises it
     lows = [bounds[k][0] for k in members] * blocks
     highs = [min(bounds[k][1], cap) for k in members] * blocks
     kwargs = {"bounds": np.array([lows, highs]).T, "method": "highs"}
@@ -613,11 +637,12 @@ def _linear_programme(members, rels, bounds, only=None):
     result = {}
     for t, k in enumerate(targets):
         low, high = x[2 * t * n + index[k]], x[(2 * t + 1) * n + index[k]]
-        result[k] = (low, math.inf if high >= cap / 2 else high)   # only unbounded cells get near the cap
+        result[k] = (low, math.inf if high >= cap / 2 else high)  # only unbounded cells get near the cap
     return result
 
 
 # --- tables and breakdowns -----------------------------------------------------------------------------
+
 
 @dataclass
 class TableProtection:
@@ -648,15 +673,20 @@ class TableProtection:
         return self.protection.secondary
 
 
-def table_problem(counts: Mapping, row_totals: Mapping | None = None, column_totals: Mapping | None = None,
-                  grand_total: int | None = None, name: Hashable | None = None
-                  ) -> tuple[dict, list[Relation], dict]:
+def table_problem(
+    counts: Mapping,
+    row_totals: Mapping | None = None,
+    column_totals: Mapping | None = None,
+    grand_total: int | None = None,
+    name: Hashable | None = None,
+) -> tuple[dict, list[Relation], dict]:
     """The values, relations and costs of one table, keyed (row, column) – or (name, row, column) when
     named, so several tables can go into one protect() call with relations between them.
 
     counts: {row: {column: count}}. Margins are included when given; a margin may itself be known
     from elsewhere (pass it anyway: it is then part of the relations the reader has).
     """
+
     def key(r, c):
         return (name, r, c) if name is not None else (r, c)
 
@@ -690,9 +720,16 @@ def table_problem(counts: Mapping, row_totals: Mapping | None = None, column_tot
     return values, relations, cost
 
 
-def protect_table(counts: Mapping, row_totals: Mapping | None = None, column_totals: Mapping | None = None,
-                  grand_total: int | None = None, exact: Iterable = (), links: Sequence[Relation] = (),
-                  extra: Mapping | None = None, threshold: int = THRESHOLD) -> TableProtection:
+def protect_table(
+    counts: Mapping,
+    row_totals: Mapping | None = None,
+    column_totals: Mapping | None = None,
+    grand_total: int | None = None,
+    exact: Iterable = (),
+    links: Sequence[Relation] = (),
+    extra: Mapping | None = None,
+    threshold: int = THRESHOLD,
+) -> TableProtection:
     """Protect a rows × columns table of counts with the margins as published.
 
     exact: (row, column) cells the viewer may see exactly (for example every cell of their own borough's
@@ -713,8 +750,9 @@ def exact_rows(rows: Iterable, columns: Iterable, totals: bool = True) -> set:
     return {(r, c) for r in rows for c in cols}
 
 
-def protect_breakdown(counts: Mapping[Key, int], total: int | None = None, exact: bool = False,
-                      threshold: int = THRESHOLD) -> Protection:
+def protect_breakdown(
+    counts: Mapping[Key, int], total: int | None = None, exact: bool = False, threshold: int = THRESHOLD
+) -> Protection:
     """A one-way breakdown (yes / partly / no of n respondents): categories plus their total (key TOTAL).
 
     The total is included in the relations whether or not it equals the sum of the categories shown;
@@ -731,6 +769,7 @@ def protect_breakdown(counts: Mapping[Key, int], total: int | None = None, exact
 
 
 # --- templates -----------------------------------------------------------------------------------------
+
 
 def format_protected(cell, fmt: str = "{:,}", missing: str = "no data") -> Markup:
     """The `protected` template filter: a Cell as text, hidden ones marked so people and styles can tell."""

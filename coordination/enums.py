@@ -1,4 +1,5 @@
 """String enums whose members carry a display title, declared in one way everywhere."""
+
 from __future__ import annotations
 
 import enum

@@ -6,6 +6,7 @@
 * `NotAllowed` → 403, `Conflict` → 409, `NotFound` → 404, anything else → its `status` (400).
 * Friendly pages for HTTP errors: plain English, no stack traces or SQL; JSON for `/api/`.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -64,6 +65,7 @@ def flash_errors(category: str = "error"):
         db.session.rollback()
         flash(str(error), category)
 
+
 MESSAGES = {
     400: (
         "Something was wrong with that request",
@@ -86,8 +88,10 @@ MESSAGES = {
     413: ("The file is too big", "Choose a smaller file and try again."),
     429: ("Too many attempts", "If you need help now, contact your coordinator."),
     500: ("Sorry, there is a problem with the service", "Try again later. Nothing you saved has been lost."),
-    503: ("Sorry, the service is unavailable just now",
-          "Try again in a few minutes. If you were saving something, check it was saved when the service is back."),
+    503: (
+        "Sorry, the service is unavailable just now",
+        "Try again in a few minutes. If you were saving something, check it was saved when the service is back.",
+    ),
 }
 
 
@@ -98,8 +102,9 @@ def _render(status: int, description: str | None = None):
         if description:
             body["detail"] = description
         return jsonify(body), status
-    return render_template("errors/error.html", status=status, title=title, advice=advice,
-                           description=description), status
+    return render_template(
+        "errors/error.html", status=status, title=title, advice=advice, description=description
+    ), status
 
 
 def _too_many():

@@ -1,4 +1,5 @@
 """Unbound extensions, bound to the app in create_app."""
+
 from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -49,5 +50,6 @@ def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
 
 def value_enum(enum_class, name: str) -> Enum:
     """A database enum stored by the members' values (lower-case words), with a named type for PostgreSQL."""
-    return Enum(enum_class, name=name, values_callable=lambda members: [m.value for m in members],
-                validate_strings=True)
+    return Enum(
+        enum_class, name=name, values_callable=lambda members: [m.value for m in members], validate_strings=True
+    )

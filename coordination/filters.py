@@ -1,4 +1,5 @@
 """Jinja filters and globals shared by every template."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -50,8 +51,12 @@ def init_app(app: Flask) -> None:
     def navigation():
         person = signed_in_person()
         role = person.role if person is not None else None
-        return {"nav_links": nav_links(role) if role else [], "service_name": app.config["SERVICE_NAME"],
-                "signed_in_as": person, "account_unknown": bool(g.get("account_unknown"))}
+        return {
+            "nav_links": nav_links(role) if role else [],
+            "service_name": app.config["SERVICE_NAME"],
+            "signed_in_as": person,
+            "account_unknown": bool(g.get("account_unknown")),
+        }
 
 
 def signed_in_person():

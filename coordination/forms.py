@@ -1,4 +1,5 @@
 """Form building blocks shared by every area: stripping base form, small validators, errors onto forms."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager

@@ -5,6 +5,7 @@ down would not help). `/readyz` proves the service can do its job: it writes a r
 rolls it back, and writes, syncs and deletes a small file in the receipts folder. Each part is named
 in the answer, so a 503 says what is wrong without anyone reading logs; the details go to the log.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,9 @@ def check_database() -> str:
         with db.engine.connect() as connection:
             transaction = connection.begin()
             try:
-                connection.execute(insert(RateLimitCounter).values(
-                    key=f"readyz-probe-{secrets.token_hex(8)}", hits=0, expires_at=0.0))
+                connection.execute(
+                    insert(RateLimitCounter).values(key=f"readyz-probe-{secrets.token_hex(8)}", hits=0, expires_at=0.0)
+                )
             finally:
                 transaction.rollback()
         return "ok"

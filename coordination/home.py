@@ -1,4 +1,5 @@
 """Home page per role and the health check."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, render_template, url_for

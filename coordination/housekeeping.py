@@ -23,6 +23,7 @@ design, so that no one — not even this command — can rewrite history. Audit 
 changed and by whom; the few that quote typed text (a claim's description before and after an edit) stay
 until the log itself is archived, which is an operator's decision documented in docs/deployment.md.
 """
+
 from __future__ import annotations
 
 import os
@@ -51,8 +52,10 @@ class Report:
 
     def lines(self) -> list[str]:
         out = [f"{name}: {count} deleted" for name, count in self.deleted.items()]
-        out.append(f"claims past retention: {self.redacted_claims} redacted, {self.receipts_removed} receipts removed, "
-                   f"{self.accounts_anonymised} accounts anonymised")
+        out.append(
+            f"claims past retention: {self.redacted_claims} redacted, {self.receipts_removed} receipts removed, "
+            f"{self.accounts_anonymised} accounts anonymised"
+        )
         return out
 
 
@@ -86,23 +89,31 @@ def run(today: date | None = None, now: datetime | None = None) -> Report:
     report = Report()
     deletions = {
         "idle sessions": delete(UserSession).where(
-            UserSession.last_seen_at < now - timedelta(minutes=config["SESSION_IDLE_MINUTES"])),
+            UserSession.last_seen_at < now - timedelta(minutes=config["SESSION_IDLE_MINUTES"])
+        ),
         "sign-in attempts": delete(SignInAttempt).where(
-            SignInAttempt.at < now - timedelta(minutes=config["SIGNIN_WINDOW_MINUTES"])),
+            SignInAttempt.at < now - timedelta(minutes=config["SIGNIN_WINDOW_MINUTES"])
+        ),
         "kept claim forms": delete(FormStash).where(
-            FormStash.created_at < now - timedelta(hours=config["FORM_STASH_HOURS"])),
-        "old account links": delete(AccountLink).where(or_(
-            AccountLink.expires_at < now - timedelta(days=config["LINK_KEEP_DAYS"]),
-            AccountLink.used_at < now - timedelta(days=config["LINK_KEEP_DAYS"]))),
+            FormStash.created_at < now - timedelta(hours=config["FORM_STASH_HOURS"])
+        ),
+        "old account links": delete(AccountLink).where(
+            or_(
+                AccountLink.expires_at < now - timedelta(days=config["LINK_KEEP_DAYS"]),
+                AccountLink.used_at < now - timedelta(days=config["LINK_KEEP_DAYS"]),
+            )
+        ),
         "rate-limit counters": delete(RateLimitCounter).where(RateLimitCounter.expires_at < time.time()),
         "unfound searches": delete(UnfoundSearch).where(
-            UnfoundSearch.last_seen_at < now - timedelta(days=config["UNFOUND_SEARCH_KEEP_DAYS"])),
+            UnfoundSearch.last_seen_at < now - timedelta(days=config["UNFOUND_SEARCH_KEEP_DAYS"])
+        ),
     }
     for name, statement in deletions.items():
         report.deleted[name] = db.session.execute(statement).rowcount or 0
     db.session.commit()
     report.deleted["import files"] = _delete_old_files(
-        Path(config["UPLOAD_FOLDER"]) / "organisation-imports", IMPORT_FILES_KEEP_DAYS)
+        Path(config["UPLOAD_FOLDER"]) / "organisation-imports", IMPORT_FILES_KEEP_DAYS
+    )
     _apply_retention(today or now.date(), report)
     return report
 
@@ -147,9 +158,15 @@ def _apply_retention(today: date, report: Report) -> None:
             line.agreed_by = None
         for note in claim.notes:
             note.text = REDACTED
-        audit.record("claims.retention_redacted", claim,
-                     after={"receipts_removed": removed, "record_date": when.isoformat(),
-                            "kept_until": (retention_ends(when) - timedelta(days=1)).isoformat()})
+        audit.record(
+            "claims.retention_redacted",
+            claim,
+            after={
+                "receipts_removed": removed,
+                "record_date": when.isoformat(),
+                "kept_until": (retention_ends(when) - timedelta(days=1)).isoformat(),
+            },
+        )
         db.session.commit()  # one claim at a time: an interruption leaves each claim whole
         for path in files:  # after the commit, so a failed commit never loses a file it still refers to
             path.unlink(missing_ok=True)
@@ -160,8 +177,9 @@ def _apply_retention(today: date, report: Report) -> None:
         user = db.session.get(User, user_id)
         if user is None or user.is_enabled:
             continue  # someone still using the service keeps their account
-        pending = db.session.scalar(select(Claim.id).where(Claim.claimant_id == user_id,
-                                                           Claim.activity_description != REDACTED).limit(1))
+        pending = db.session.scalar(
+            select(Claim.id).where(Claim.claimant_id == user_id, Claim.activity_description != REDACTED).limit(1)
+        )
         if pending is None:
             _anonymise(user)
             report.accounts_anonymised += 1
@@ -178,6 +196,7 @@ def _anonymise(user) -> None:
     if profile is not None:
         profile.payee_reference = None
         profile.access_needs = None
-    audit.record("account.anonymised", user, after={"reason": "retention period ended"},
-                 before={"fields": sorted(before)})
+    audit.record(
+        "account.anonymised", user, after={"reason": "retention period ended"}, before={"fields": sorted(before)}
+    )
     db.session.commit()

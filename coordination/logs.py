@@ -5,6 +5,7 @@ the first visit (accounts.set_password), but that first request line still reach
 the development server (werkzeug) and of gunicorn. This filter rewrites such lines before they are
 written. gunicorn.conf.py installs it on gunicorn's access log; create_app installs it on werkzeug's.
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,8 +28,9 @@ class RedactTokens(logging.Filter):
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
         if isinstance(record.args, dict):
-            record.args = {key: redact(value) if isinstance(value, str) else value
-                           for key, value in record.args.items()}
+            record.args = {
+                key: redact(value) if isinstance(value, str) else value for key, value in record.args.items()
+            }
         elif isinstance(record.args, tuple):
             record.args = tuple(redact(value) if isinstance(value, str) else value for value in record.args)
         return True

@@ -5,6 +5,7 @@ commit, `flask mail send-pending` (on a timer) or the background sender (MAIL_BA
 queued messages with retries, and keeps a record of what was sent. `send_email` is the immediate path for the
 few messages a person waits for on screen (set-up and reset links).
 """
+
 from __future__ import annotations
 
 import smtplib
@@ -95,15 +96,29 @@ def send_pending(limit: int = 500) -> dict:
         counts["waiting"] = _waiting()
         return counts
     now = utcnow()
-    due = list(db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS,
-        OutboxMessage.next_attempt_at <= now).order_by(OutboxMessage.id).limit(limit)))
+    due = list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.attempts < MAX_ATTEMPTS,
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+    )
     for message in due:
         # Claim the message first so two workers never send it twice.
-        claimed = db.session.execute(update(OutboxMessage).where(
-            OutboxMessage.id == message.id, OutboxMessage.sent_at.is_(None),
-            OutboxMessage.attempts == message.attempts).values(attempts=message.attempts + 1,
-                                                               next_attempt_at=now + timedelta(minutes=10))).rowcount
+        claimed = db.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message.id,
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.attempts == message.attempts,
+            )
+            .values(attempts=message.attempts + 1, next_attempt_at=now + timedelta(minutes=10))
+        ).rowcount
         db.session.commit()
         if claimed != 1:
             continue
@@ -112,7 +127,7 @@ def send_pending(limit: int = 500) -> dict:
         except (OSError, smtplib.SMTPException) as error:
             db.session.refresh(message)
             # Retry after 1, 4, 9, 16 minutes; after MAX_ATTEMPTS the message stays as a record that it failed.
-            message.next_attempt_at = utcnow() + timedelta(minutes=message.attempts ** 2)
+            message.next_attempt_at = utcnow() + timedelta(minutes=message.attempts**2)
             message.last_error = f"{type(error).__name__}: {error}"[:300]
             counts["failed"] += 1
         else:
@@ -126,11 +141,18 @@ def send_pending(limit: int = 500) -> dict:
 
 
 def _waiting() -> int:
-    return db.session.scalar(select(db.func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)) or 0
+    return (
+        db.session.scalar(
+            select(db.func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
+        )
+        or 0
+    )
 
 
 # ---------------------------------------------------------------- the optional background sender
+
 
 class BackgroundSender:
     """A daemon thread that sends the outbox shortly after each commit that queued mail (MAIL_BACKGROUND_SEND)."""

@@ -1,4 +1,5 @@
 """Money: integer pence in the database, Decimal pounds in Python, never float."""
+
 from __future__ import annotations
 
 import re
@@ -27,17 +28,21 @@ def parse_pence(text: str) -> int:
     match = _AMOUNT.fullmatch(cleaned)
     if match is None:
         if "," in cleaned and re.fullmatch(r"[0-9,]+(\.[0-9]*)?", cleaned):
-            raise MoneyError(f"'{original.strip()}' has a comma in the wrong place. Use commas only between "
-                             "thousands, like 1,234.50, or leave them out")
+            raise MoneyError(
+                f"'{original.strip()}' has a comma in the wrong place. Use commas only between "
+                "thousands, like 1,234.50, or leave them out"
+            )
         raise MoneyError(f"'{original.strip()}' is not an amount of money. Enter numbers only, like 12.50")
     pence_text = match.group("pence")
     if pence_text is not None:
         if pence_text == "":
-            raise MoneyError(f"'{original.strip()}' ends with a point. Enter the pence too, like 12.50, or leave "
-                             "the point out")
+            raise MoneyError(
+                f"'{original.strip()}' ends with a point. Enter the pence too, like 12.50, or leave the point out"
+            )
         if len(pence_text) > 2:
-            raise MoneyError(f"'{original.strip()}' has more than 2 numbers after the point. Enter pounds and "
-                             "pence, like 12.50")
+            raise MoneyError(
+                f"'{original.strip()}' has more than 2 numbers after the point. Enter pounds and pence, like 12.50"
+            )
     whole = int(match.group("whole").replace(",", ""))
     return whole * 100 + int((pence_text or "0").ljust(2, "0"))
 

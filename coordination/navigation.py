@@ -1,4 +1,5 @@
 """The service navigation and each role's home-page tasks, as data."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,36 +21,54 @@ class NavItem:
 
 # Areas add their entries here; an item whose endpoint does not exist yet is skipped.
 NAV_ITEMS = [
-    NavItem("organisations.list_organisations", "Organisations", (C, P),
-            "Find, add and map the organisations in each borough."),
-    NavItem("communities.list_communities", "Communities", (C, P),
-            "Communities of practice, their members and events."),
-    NavItem("engagement.overview", "Engagement", (C, P),
-            "Engagement figures and gap maps by borough and practice area."),
-    NavItem("evaluation.overview", "Evaluation", (C,),
-            "Questionnaires, feedback links and QR codes, typed-in paper forms and the impact report."),
-    NavItem("evaluation.impact_report", "Impact", (P,),
-            "The impact report for your borough: what changed for people and organisations, and who took part."),
-    NavItem("networks.overview", "Connections", (C,),
-            "Who now knows whom: new connections across boroughs and sectors, and who made them possible."),
-    NavItem("networks.borough_ties", "Connections", (P,),
-            "New connections between boroughs, with small numbers protected."),
-    NavItem("geography.list_boroughs", "Boroughs", (C, F, P, U),
-            "The ten boroughs on a map, with population and deprivation."),
-    NavItem("terminology.list_concepts", "Terms", (C, P),
-            "Practice areas and the words people use for them locally."),
-    NavItem("claims.my_claims", "My claims", (U,),
-            "Claim your involvement fee and expenses, and see what has been paid."),
-    NavItem("claims.review_queue", "Claims", (C,),
-            "Review, query and approve contributors' claims."),
-    NavItem("claims.finance_queue", "Payments", (F,),
-            "Pay approved claims in batches."),
-    NavItem("accounts.list_accounts", "Accounts", (C,),
-            "Create accounts, send set-up links and disable access."),
-    NavItem("audit.audit_log", "Audit log", (C,),
-            "Who changed what and when, with the values before and after."),
-    NavItem("help.index", "Help", (C, F, P, U),
-            "Guides to the service, and how every figure is worked out."),
+    NavItem(
+        "organisations.list_organisations",
+        "Organisations",
+        (C, P),
+        "Find, add and map the organisations in each borough.",
+    ),
+    NavItem(
+        "communities.list_communities", "Communities", (C, P), "Communities of practice, their members and events."
+    ),
+    NavItem(
+        "engagement.overview", "Engagement", (C, P), "Engagement figures and gap maps by borough and practice area."
+    ),
+    NavItem(
+        "evaluation.overview",
+        "Evaluation",
+        (C,),
+        "Questionnaires, feedback links and QR codes, typed-in paper forms and the impact report.",
+    ),
+    NavItem(
+        "evaluation.impact_report",
+        "Impact",
+        (P,),
+        "The impact report for your borough: what changed for people and organisations, and who took part.",
+    ),
+    NavItem(
+        "networks.overview",
+        "Connections",
+        (C,),
+        "Who now knows whom: new connections across boroughs and sectors, and who made them possible.",
+    ),
+    NavItem(
+        "networks.borough_ties", "Connections", (P,), "New connections between boroughs, with small numbers protected."
+    ),
+    NavItem(
+        "geography.list_boroughs",
+        "Boroughs",
+        (C, F, P, U),
+        "The ten boroughs on a map, with population and deprivation.",
+    ),
+    NavItem("terminology.list_concepts", "Terms", (C, P), "Practice areas and the words people use for them locally."),
+    NavItem(
+        "claims.my_claims", "My claims", (U,), "Claim your involvement fee and expenses, and see what has been paid."
+    ),
+    NavItem("claims.review_queue", "Claims", (C,), "Review, query and approve contributors' claims."),
+    NavItem("claims.finance_queue", "Payments", (F,), "Pay approved claims in batches."),
+    NavItem("accounts.list_accounts", "Accounts", (C,), "Create accounts, send set-up links and disable access."),
+    NavItem("audit.audit_log", "Audit log", (C,), "Who changed what and when, with the values before and after."),
+    NavItem("help.index", "Help", (C, F, P, U), "Guides to the service, and how every figure is worked out."),
 ]
 
 
@@ -65,6 +84,11 @@ def nav_links(role: Role | None) -> list[dict]:
     links = []
     for item in items_for(role):
         href = url_for(item.endpoint)
-        links.append({"href": href, "text": item.label,
-                      "active": request.path == href or request.path.startswith(href.rstrip("/") + "/")})
+        links.append(
+            {
+                "href": href,
+                "text": item.label,
+                "active": request.path == href or request.path.startswith(href.rstrip("/") + "/"),
+            }
+        )
     return links

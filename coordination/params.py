@@ -1,4 +1,5 @@
 """Whole numbers from query strings and forms, read safely (no errors on odd input)."""
+
 from __future__ import annotations
 
 # The largest id or page number the databases hold in an INTEGER column; bigger values match nothing.

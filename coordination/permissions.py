@@ -1,4 +1,5 @@
 """Roles and the decorator every view uses to say who may call it."""
+
 from __future__ import annotations
 
 from functools import wraps

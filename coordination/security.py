@@ -1,4 +1,5 @@
 """Security headers and the Content-Security-Policy (with a per-request nonce for inline scripts)."""
+
 from __future__ import annotations
 
 import secrets
@@ -23,20 +24,22 @@ def content_security_policy(tile_url: str) -> str:
     """Scripts and styles from the app only; images also from the map tile server."""
     nonce = csp_nonce()
     images = " ".join(filter(None, ["'self'", "data:", _tile_origin(tile_url)]))
-    return "; ".join([
-        "default-src 'self'",
-        f"script-src 'self' 'nonce-{nonce}'",
-        f"style-src 'self' 'nonce-{nonce}'",
-        # Leaflet and Folium set positions through style attributes; attributes cannot run code.
-        "style-src-attr 'unsafe-inline'",
-        f"img-src {images}",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'self'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' 'nonce-{nonce}'",
+            f"style-src 'self' 'nonce-{nonce}'",
+            # Leaflet and Folium set positions through style attributes; attributes cannot run code.
+            "style-src-attr 'unsafe-inline'",
+            f"img-src {images}",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'self'",
+        ]
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -1,4 +1,5 @@
 """Cells for CSV files people open in spreadsheets: typed text must never run as a formula."""
+
 from __future__ import annotations
 
 import csv

@@ -8,6 +8,7 @@ search boxes and query strings drop them (a search for "a\\x00b" is a search for
 row or term. Tab, line feed and carriage return are ordinary text. Line and paragraph separators (U+2028,
 U+2029, U+0085) are storable everywhere and are kept: exports must carry them (see terminology/skos.py).
 """
+
 from __future__ import annotations
 
 import re
@@ -31,8 +32,15 @@ def unstorable_characters(value: str) -> list[str]:
 def describe(character: str) -> str:
     """'U+0000 (NUL)'-style name of a character for messages."""
     code = f"U+{ord(character):04X}"
-    names = {"\x00": "NUL", "\x0c": "form feed", "\x1b": "escape", "\x0b": "vertical tab",
-             "\x1e": "record separator", "\x1f": "unit separator", "\x08": "backspace"}
+    names = {
+        "\x00": "NUL",
+        "\x0c": "form feed",
+        "\x1b": "escape",
+        "\x0b": "vertical tab",
+        "\x1e": "record separator",
+        "\x1f": "unit separator",
+        "\x08": "backspace",
+    }
     name = names.get(character) or unicodedata.name(character, "").lower()
     if not name and 0xD800 <= ord(character) <= 0xDFFF:
         name = "unpaired surrogate"
@@ -45,8 +53,10 @@ def problem(label: str, value: str) -> str | None:
     if not found:
         return None
     named = ", ".join(describe(c) for c in found[:3])
-    return (f"{label} contains a character that cannot be saved: {named}. It is usually invisible and "
-            "comes from copying text out of another program; remove it and try again")
+    return (
+        f"{label} contains a character that cannot be saved: {named}. It is usually invisible and "
+        "comes from copying text out of another program; remove it and try again"
+    )
 
 
 def clean(value: str) -> str:
@@ -62,5 +72,6 @@ class CleanRequest(Request):
         from urllib.parse import parse_qsl
 
         return self.parameter_storage_class(
-            (clean(key), clean(value)) for key, value in
-            parse_qsl(self.query_string.decode(), keep_blank_values=True, errors="werkzeug.url_quote"))
+            (clean(key), clean(value))
+            for key, value in parse_qsl(self.query_string.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
+        )

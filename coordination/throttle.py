@@ -7,6 +7,7 @@ This service already has a database that every worker shares, so the default sto
 transactions. Larger deployments can point RATELIMIT_STORAGE_URI at Redis or memcached instead
 (docs/configuration.md); tests and quick experiments can use memory://.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -62,25 +63,35 @@ class DatabaseStorage(Storage):
         now = time.time()
         table, insert = self._insert()
         expired = table.c.expires_at <= now
-        statement = insert.values(key=_short(key), hits=amount, expires_at=now + expiry).on_conflict_do_update(
-            index_elements=[table.c.key],
-            set_={"hits": case((expired, amount), else_=table.c.hits + amount),
-                  "expires_at": case((expired, now + expiry), else_=table.c.expires_at)},
-        ).returning(table.c.hits)
+        statement = (
+            insert.values(key=_short(key), hits=amount, expires_at=now + expiry)
+            .on_conflict_do_update(
+                index_elements=[table.c.key],
+                set_={
+                    "hits": case((expired, amount), else_=table.c.hits + amount),
+                    "expires_at": case((expired, now + expiry), else_=table.c.expires_at),
+                },
+            )
+            .returning(table.c.hits)
+        )
         # Its own short transaction on its own connection: never commits the request's work.
         with db.engine.begin() as connection:
             return int(connection.execute(statement).scalar_one())
 
     def get(self, key: str) -> int:
         with db.engine.connect() as connection:
-            hits = connection.execute(select(RateLimitCounter.hits).where(
-                RateLimitCounter.key == _short(key), RateLimitCounter.expires_at > time.time())).scalar()
+            hits = connection.execute(
+                select(RateLimitCounter.hits).where(
+                    RateLimitCounter.key == _short(key), RateLimitCounter.expires_at > time.time()
+                )
+            ).scalar()
         return int(hits or 0)
 
     def get_expiry(self, key: str) -> float:
         with db.engine.connect() as connection:
-            expires = connection.execute(select(RateLimitCounter.expires_at).where(
-                RateLimitCounter.key == _short(key))).scalar()
+            expires = connection.execute(
+                select(RateLimitCounter.expires_at).where(RateLimitCounter.key == _short(key))
+            ).scalar()
         return float(expires) if expires and expires > time.time() else time.time()
 
     def check(self) -> bool:
@@ -147,8 +158,9 @@ def allow(scope: str, config_name: str, key: str | None = None) -> bool:
 
     item = parse(current_app.config[config_name])
     try:
-        return limiter.limiter.hit(item, current_app.config.get("RATELIMIT_KEY_PREFIX", ""), scope,
-                                   key or client_address())
+        return limiter.limiter.hit(
+            item, current_app.config.get("RATELIMIT_KEY_PREFIX", ""), scope, key or client_address()
+        )
     except Exception:  # noqa: BLE001 - counting must never take the page down
         current_app.logger.exception("Rate limit store unavailable; %s not counted", scope)
         return True

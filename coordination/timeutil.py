@@ -1,4 +1,5 @@
 """Time helpers: the service stores naive UTC datetimes and shows UK local time."""
+
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 

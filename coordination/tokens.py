@@ -1,4 +1,5 @@
 """Bearer tokens (sign-in sessions, account links, API tokens, saved forms): only their digest is stored."""
+
 from __future__ import annotations
 
 import hashlib

@@ -7,6 +7,7 @@ read of a ten-row table, instead of counting and scanning the tables they were b
 A counter starts from the clock (microseconds) the first time its table changes, then counts up, so
 a counter row that was deleted and re-created never repeats a version a cache has already seen.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,8 +18,18 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from .extensions import db
 
 # The tables whose contents reach the directory, its maps and APIs, and the engagement figures.
-WATCHED = ("organisation", "organisation_borough", "organisation_practice_area", "concept", "concept_label",
-           "community", "person", "membership", "event", "attendance")
+WATCHED = (
+    "organisation",
+    "organisation_borough",
+    "organisation_practice_area",
+    "concept",
+    "concept_label",
+    "community",
+    "person",
+    "membership",
+    "event",
+    "attendance",
+)
 
 
 class DataVersion(db.Model):
@@ -35,40 +46,54 @@ _PG_START = "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint"
 
 
 def _sqlite_triggers(table: str) -> list[str]:
-    bump = (f"INSERT INTO data_version (table_name, version) VALUES ('{table}', {_SQLITE_START}) "
-            "ON CONFLICT (table_name) DO UPDATE SET version = data_version.version + 1;")
-    return [f"CREATE TRIGGER IF NOT EXISTS data_version_{table}_{verb.lower()} AFTER {verb} ON \"{table}\" "
-            f"BEGIN {bump} END" for verb in ("INSERT", "UPDATE", "DELETE")]
+    bump = (
+        f"INSERT INTO data_version (table_name, version) VALUES ('{table}', {_SQLITE_START}) "
+        "ON CONFLICT (table_name) DO UPDATE SET version = data_version.version + 1;"
+    )
+    return [
+        f'CREATE TRIGGER IF NOT EXISTS data_version_{table}_{verb.lower()} AFTER {verb} ON "{table}" BEGIN {bump} END'
+        for verb in ("INSERT", "UPDATE", "DELETE")
+    ]
 
 
 PG_FUNCTION = (
     "CREATE OR REPLACE FUNCTION bump_data_version() RETURNS trigger AS $$ BEGIN "
     f"INSERT INTO data_version (table_name, version) VALUES (TG_TABLE_NAME, {_PG_START}) "
     "ON CONFLICT (table_name) DO UPDATE SET version = data_version.version + 1; RETURN NULL; END $$ "
-    "LANGUAGE plpgsql")
+    "LANGUAGE plpgsql"
+)
 
 
 def _pg_trigger(table: str) -> str:
     # Once per statement: a bulk insert of 100,000 rows bumps the counter once.
-    return (f"CREATE TRIGGER data_version_{table} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON \"{table}\" "
-            "FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version()")
+    return (
+        f'CREATE TRIGGER data_version_{table} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "{table}" '
+        "FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version()"
+    )
 
 
 def trigger_sql(dialect: str, tables=WATCHED) -> list[str]:
     """The statements that create the counters' triggers (used by the migration and by create_all)."""
     if dialect == "sqlite":
         return [statement for table in tables for statement in _sqlite_triggers(table)]
-    return [PG_FUNCTION] + [f'DROP TRIGGER IF EXISTS data_version_{table} ON "{table}"' for table in tables] + [
-        _pg_trigger(table) for table in tables]
+    return (
+        [PG_FUNCTION]
+        + [f'DROP TRIGGER IF EXISTS data_version_{table} ON "{table}"' for table in tables]
+        + [_pg_trigger(table) for table in tables]
+    )
 
 
 def drop_trigger_sql(dialect: str, tables=WATCHED) -> list[str]:
     """The statements that remove them again (the migration's downgrade)."""
     if dialect == "sqlite":
-        return [f"DROP TRIGGER IF EXISTS data_version_{table}_{verb}" for table in tables
-                for verb in ("insert", "update", "delete")]
+        return [
+            f"DROP TRIGGER IF EXISTS data_version_{table}_{verb}"
+            for table in tables
+            for verb in ("insert", "update", "delete")
+        ]
     return [f'DROP TRIGGER IF EXISTS data_version_{table} ON "{table}"' for table in tables] + [
-        "DROP FUNCTION IF EXISTS bump_data_version()"]
+        "DROP FUNCTION IF EXISTS bump_data_version()"
+    ]
 
 
 def _create_triggers(target, connection, **kw) -> None:
@@ -96,8 +121,11 @@ def data_version(tables=WATCHED) -> tuple:
         memo = g.setdefault("_data_versions", {})
         if tables in memo:
             return memo[tables]
-    rows = dict(db.session.execute(select(DataVersion.table_name, DataVersion.version)
-                                   .where(DataVersion.table_name.in_(tables))).all())
+    rows = dict(
+        db.session.execute(
+            select(DataVersion.table_name, DataVersion.version).where(DataVersion.table_name.in_(tables))
+        ).all()
+    )
     version = tuple((table, rows.get(table, 0)) for table in tables)
     if memo is not None:
         memo[tables] = version

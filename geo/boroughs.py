@@ -66,8 +66,10 @@ def _fact_rows() -> tuple[dict, ...]:
     """The facts as plain rows read with the csv module (no pandas), with the same types as load_facts."""
     types = {"population": int, "imd_rank": int, "imd_score": float, "imd_share_most_deprived_10pc": float}
     with FACTS_CSV.open(newline="", encoding="utf-8") as handle:
-        rows = [{key: types.get(key, str)(value) for key, value in row.items() if key in FACT_COLUMNS}
-                for row in csv.DictReader(handle)]
+        rows = [
+            {key: types.get(key, str)(value) for key, value in row.items() if key in FACT_COLUMNS}
+            for row in csv.DictReader(handle)
+        ]
     missing = set(BOROUGH_CODES) - {row["code"] for row in rows}
     if missing:
         raise ValueError(f"{FACTS_CSV} lacks borough codes: {', '.join(sorted(missing))}")

@@ -52,10 +52,7 @@ def _in_box(directory: pd.DataFrame) -> pd.DataFrame:
     # that makes every pandas operation on it slow.
     east = directory["easting"].to_numpy()
     north = directory["northing"].to_numpy()
-    in_box = (
-        (east >= xmin - _MARGIN) & (east <= xmax + _MARGIN)
-        & (north >= ymin - _MARGIN) & (north <= ymax + _MARGIN)
-    )
+    in_box = (east >= xmin - _MARGIN) & (east <= xmax + _MARGIN) & (north >= ymin - _MARGIN) & (north <= ymax + _MARGIN)
     frame = directory[in_box].dropna(subset=["district_code"])
     # Northern Ireland rows use the Irish Grid: their numbers can land in GM's box.
     return frame[~frame.index.str.startswith("BT")]
@@ -78,9 +75,7 @@ def _tidy(geometry, sliver_area: float):
         parts = [max(shapely.get_parts(geometry), key=lambda p: p.area)]
     tidied = []
     for part in parts:
-        holes = [
-            ring for ring in part.interiors if shapely.Polygon(ring).area >= sliver_area
-        ]
+        holes = [ring for ring in part.interiors if shapely.Polygon(ring).area >= sliver_area]
         tidied.append(shapely.Polygon(part.exterior, holes))
     return shapely.MultiPolygon(tidied) if len(tidied) > 1 else tidied[0]
 
@@ -99,9 +94,7 @@ def build_from_postcodes(directory: pd.DataFrame | None = None) -> gpd.GeoDataFr
     sites = shapely.points(points["easting"].to_numpy(), points["northing"].to_numpy())
     xmin, ymin, xmax, ymax = _GM_BOX
     frame = shapely.box(xmin - 2 * _MARGIN, ymin - 2 * _MARGIN, xmax + 2 * _MARGIN, ymax + 2 * _MARGIN)
-    cells = shapely.get_parts(
-        shapely.voronoi_polygons(shapely.multipoints(sites), extend_to=frame, ordered=True)
-    )
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(sites), extend_to=frame, ordered=True))
     districts = points["district_code"].to_numpy()
 
     geometries = {}
@@ -162,9 +155,7 @@ def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, decimals: int, source: str
     for code, name, geom in zip(wgs["code"], wgs["name"], wgs.geometry):
         geometry = json.loads(shapely.to_geojson(geom))
         geometry["coordinates"] = _round_coordinates(geometry["coordinates"], decimals)
-        features.append(
-            {"type": "Feature", "properties": {"code": code, "name": name}, "geometry": geometry}
-        )
+        features.append({"type": "Feature", "properties": {"code": code, "name": name}, "geometry": geometry})
     # "source" is a GeoJSON foreign member: readers ignore it, pages use it to say
     # whether the boundaries are official or derived.
     collection = {"type": "FeatureCollection", "source": source, "features": features}
@@ -237,8 +228,7 @@ def validate_boundaries(gdf: gpd.GeoDataFrame, code_field: str) -> gpd.GeoDataFr
     gx0, gy0, gx1, gy1 = _GM_BOX
     if east < gx0 - _MARGIN or west > gx1 + _MARGIN or north < gy0 - _MARGIN or south > gy1 + _MARGIN:
         raise BoundaryError(
-            "These boundaries are not in Greater Manchester once reprojected. "
-            "Check the file's coordinate system"
+            "These boundaries are not in Greater Manchester once reprojected. Check the file's coordinate system"
         )
     invalid = ~chosen.geometry.is_valid
     if invalid.any():

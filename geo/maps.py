@@ -21,8 +21,7 @@ from markupsafe import Markup
 from geo.safe_text import safe_text
 
 ATTRIBUTION = (
-    "Contains OS data © Crown copyright and database right; "
-    "Contains Royal Mail data; Contains National Statistics data"
+    "Contains OS data © Crown copyright and database right; Contains Royal Mail data; Contains National Statistics data"
 )
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
@@ -100,9 +99,10 @@ MAP_CSS = """
 # by Folium's Popup (which uses $) and icon markers, which our builders never use. Folium's own (CDN)
 # lists are read, never changed, for notebooks.
 LOCAL_JS = {"leaflet": "leaflet/dist/leaflet.js", "cluster": "leaflet.markercluster/dist/leaflet.markercluster.js"}
-LOCAL_CSS = {"leaflet": ("leaflet/dist/leaflet.css",),
-             "cluster": ("leaflet.markercluster/dist/MarkerCluster.css",
-                         "leaflet.markercluster/dist/MarkerCluster.Default.css")}
+LOCAL_CSS = {
+    "leaflet": ("leaflet/dist/leaflet.css",),
+    "cluster": ("leaflet.markercluster/dist/MarkerCluster.css", "leaflet.markercluster/dist/MarkerCluster.Default.css"),
+}
 _asset_base: list[str | None] = ["/vendor"]
 
 
@@ -125,11 +125,14 @@ def asset_tags(uses_cluster: bool, base_url: str | None, nonce_attr: str = "") -
         sheets = [f"{base}/{path}" for name in wanted for path in LOCAL_CSS[name]]
     else:
         scripts = [url for _, url in folium.Map.default_js] + (
-            [url for _, url in MarkerCluster.default_js] if uses_cluster else [])
+            [url for _, url in MarkerCluster.default_js] if uses_cluster else []
+        )
         sheets = [url for _, url in folium.Map.default_css] + (
-            [url for _, url in MarkerCluster.default_css] if uses_cluster else [])
-    return ([f'<script src="{escape(url, quote=True)}"{nonce_attr}></script>' for url in scripts]
-            + [f'<link rel="stylesheet" href="{escape(url, quote=True)}">' for url in sheets])
+            [url for _, url in MarkerCluster.default_css] if uses_cluster else []
+        )
+    return [f'<script src="{escape(url, quote=True)}"{nonce_attr}></script>' for url in scripts] + [
+        f'<link rel="stylesheet" href="{escape(url, quote=True)}">' for url in sheets
+    ]
 
 
 _URL_ATTR = re.compile(r"""<(?:script|link)\b[^>]*?\b(?:src|href)\s*=\s*["']([^"']+)["']""", re.I)
@@ -178,8 +181,15 @@ class Legend(MacroElement):
 def _registry(m: folium.Map) -> dict:
     """What the map's key and keyboard access are built from (filled in by the builders below)."""
     if not hasattr(m, "_geo_registry"):
-        m._geo_registry = {"layers": [], "overlays": [], "links": {}, "fields": None, "noun": "borough",
-                           "choice_title": "Shade by", "key_title": "Map key"}
+        m._geo_registry = {
+            "layers": [],
+            "overlays": [],
+            "links": {},
+            "fields": None,
+            "noun": "borough",
+            "choice_title": "Shade by",
+            "key_title": "Map key",
+        }
     return m._geo_registry
 
 
@@ -189,8 +199,15 @@ def register_layer(m: folium.Map, layer, name: str, legend: dict | None = None, 
     _registry(m)["overlays" if overlay else "layers"].append(entry)
 
 
-def configure_key(m: folium.Map, *, links: dict[str, str] | None = None, fields=None, noun: str | None = None,
-                  choice_title: str | None = None, key_title: str | None = None) -> None:
+def configure_key(
+    m: folium.Map,
+    *,
+    links: dict[str, str] | None = None,
+    fields=None,
+    noun: str | None = None,
+    choice_title: str | None = None,
+    key_title: str | None = None,
+) -> None:
     """Set what Enter opens for each area code, the figures read out, and the words the key uses."""
     registry = _registry(m)
     if links is not None:
@@ -209,8 +226,7 @@ def _js(value) -> str:
 
 def _layer_entry(entry) -> str:
     legend = entry["legend"].as_dict() if isinstance(entry["legend"], Legend) else entry["legend"]
-    return (f'{{"name": {_js(entry["name"])}, "layer": {entry["layer"].get_name()}, '
-            f'"legend": {_js(legend)}}}')
+    return f'{{"name": {_js(entry["name"])}, "layer": {entry["layer"].get_name()}, "legend": {_js(legend)}}}'
 
 
 class _Setup(MacroElement):
@@ -262,9 +278,7 @@ def new_map(
     # to start; set it on the map so maps work with or without a basemap.
     m.options["max_zoom"] = 19
     if basemap:
-        folium.TileLayer(
-            tiles=tiles_url, attr=tiles_attribution, name="Basemap", max_zoom=19, control=False
-        ).add_to(m)
+        folium.TileLayer(tiles=tiles_url, attr=tiles_attribution, name="Basemap", max_zoom=19, control=False).add_to(m)
     _Attribution(ATTRIBUTION).add_to(m)
     return m
 
@@ -317,16 +331,22 @@ def drawn_base_layers(boundaries: gpd.GeoDataFrame, wards: gpd.GeoDataFrame | No
     # Outer edges only: a sliver between two boroughs' shapes is still Greater Manchester.
     union = projected.geometry.union_all()
     outer = [shapely.Polygon(part.exterior) for part in shapely.get_parts(union) if part.area > 1_000_000]
-    land = gpd.GeoSeries([shapely.MultiPolygon(outer) if len(outer) > 1 else outer[0]],
-                         crs="EPSG:27700").to_crs("EPSG:4326")
+    land = gpd.GeoSeries([shapely.MultiPolygon(outer) if len(outer) > 1 else outer[0]], crs="EPSG:27700").to_crs(
+        "EPSG:4326"
+    )
     points = gpd.GeoSeries(projected.geometry.representative_point(), crs="EPSG:27700").to_crs("EPSG:4326")
-    labels = [[round(float(p.y), 4), round(float(p.x), 4), safe_text(name, 60)]
-              for p, name in zip(points, boundaries["name"])]
+    labels = [
+        [round(float(p.y), 4), round(float(p.x), 4), safe_text(name, 60)] for p, name in zip(points, boundaries["name"])
+    ]
     data = {"land": _rounded_geojson(land.iloc[0]), "labels": labels, "wards": None}
     if wards is not None and len(wards):
         lines = wards.to_crs("EPSG:4326").geometry.boundary
-        data["wards"] = {"type": "FeatureCollection", "features": [
-            {"type": "Feature", "properties": {}, "geometry": _rounded_geojson(g)} for g in lines if g is not None]}
+        data["wards"] = {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "properties": {}, "geometry": _rounded_geojson(g)} for g in lines if g is not None
+            ],
+        }
     return data
 
 
@@ -342,8 +362,9 @@ def _rounded_geojson(geometry, decimals: int = 4) -> dict:
     return {"type": shape["type"], "coordinates": rounded(shape["coordinates"])}
 
 
-def add_drawn_basemap(m: folium.Map, boundaries: gpd.GeoDataFrame | None = None, wards=None,
-                      layers: dict | None = None) -> folium.Map:
+def add_drawn_basemap(
+    m: folium.Map, boundaries: gpd.GeoDataFrame | None = None, wards=None, layers: dict | None = None
+) -> folium.Map:
     """Draw a clean background from boundary data (for maps without a tile server); return the map.
 
     Pass layers (from drawn_base_layers) to reuse a cached background instead of boundaries.
@@ -611,9 +632,12 @@ def borough_map(
         highlight_code=highlight_code,
         links=links,
         name="Boroughs",
-        legend={"title": "Boroughs", "items": [["#a5c4e0", "The borough this page is about", "chosen"],
-                                                ["#eef3f8", "The other boroughs"]]}
-        if highlight_code is not None else None,
+        legend={
+            "title": "Boroughs",
+            "items": [["#a5c4e0", "The borough this page is about", "chosen"], ["#eef3f8", "The other boroughs"]],
+        }
+        if highlight_code is not None
+        else None,
     )
     configure_key(m, noun="borough")
     if highlight_code is not None:
@@ -693,8 +717,11 @@ def render_parts(m: folium.Map, nonce: str | None = None, asset_base: str | None
     header.append(f"<style{nonce_attr}>{MAP_CSS.strip()}</style>")
     header.append(f"<script{nonce_attr}>{GEO_MAPS_JS.strip()}</script>")
     body = root.html.render().strip()
-    return {"header": Markup("\n".join(header)), "body": Markup(body),
-            "script": Markup(f"<script{nonce_attr}>{script}</script>")}
+    return {
+        "header": Markup("\n".join(header)),
+        "body": Markup(body),
+        "script": Markup(f"<script{nonce_attr}>{script}</script>"),
+    }
 
 
 def render_page(m: folium.Map, title: str = "Map", nonce: str | None = None) -> str:

@@ -89,8 +89,7 @@ def postcode_problem(text: str) -> str | None:
         )
     if not _INWARD.fullmatch(inward):
         return (
-            f"The last part of the postcode ({inward}) is not right – it should be a number "
-            "then two letters, like 1AD"
+            f"The last part of the postcode ({inward}) is not right – it should be a number then two letters, like 1AD"
         )
     return None
 
@@ -138,9 +137,7 @@ def directory_frame(letters: Iterable[str]) -> pd.DataFrame:
     frames = [_letter_frame(letter) for letter in sorted(set(letters)) if letter.isalpha()]
     frames = [f for f in frames if len(f)]
     if not frames:
-        return pd.DataFrame(
-            {"easting": [], "northing": [], "district_code": []}, index=pd.Index([], name="key")
-        )
+        return pd.DataFrame({"easting": [], "northing": [], "district_code": []}, index=pd.Index([], name="key"))
     return pd.concat(frames) if len(frames) > 1 else frames[0]
 
 
@@ -160,10 +157,7 @@ def to_lat_lon(easting, northing, northern_ireland=None):
 
 def _message(display: str, found: bool, has_location: bool, district: str | None) -> str:
     if not found:
-        return (
-            f"We could not find {display}. Check it is typed correctly; "
-            "very new postcodes may not be listed yet"
-        )
+        return f"We could not find {display}. Check it is typed correctly; very new postcodes may not be listed yet"
     if not has_location or not district:
         return (
             f"{display} has no location in the postcode directory – it may have been "
@@ -185,9 +179,7 @@ def lookup_postcode(text: str) -> PostcodeResult:
     try:
         row = frame.loc[key]
     except KeyError:
-        return PostcodeResult(
-            display, True, False, None, None, None, None, None, _message(display, False, False, None)
-        )
+        return PostcodeResult(display, True, False, None, None, None, None, None, _message(display, False, False, None))
     district = None if pd.isna(row["district_code"]) else str(row["district_code"])
     has_location = not (pd.isna(row["easting"]) or pd.isna(row["northing"]))
     lat = lon = None

@@ -6,6 +6,7 @@ hidden figure solves one linear programme over *all* hidden figures at once for 
 greatest possible value (scipy's HiGHS), with "fewer than 5" meaning 1..4 and "not shown" meaning
 at least 1 (zeros are always shown; the service promises nothing more about a "not shown" figure).
 """
+
 from __future__ import annotations
 
 import itertools

@@ -1,4 +1,5 @@
 """Shared fixtures: the app on SQLite or PostgreSQL (TEST_DATABASE_URL), factories, clients, a live server."""
+
 from __future__ import annotations
 
 import itertools
@@ -56,8 +57,12 @@ def app():
         url, worker_database = _worker_database(base_url, os.environ.get("PYTEST_XDIST_WORKER"))
     else:
         url = base_url or f"sqlite:///{run_dir / 'coordination-test.db'}"
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=url, INSTANCE_PATH=str(run_dir / "instance"),
-                     UPLOAD_FOLDER=str(run_dir / "uploads"))
+    app = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=url,
+        INSTANCE_PATH=str(run_dir / "instance"),
+        UPLOAD_FOLDER=str(run_dir / "uploads"),
+    )
     app.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
     with app.app_context():
         db.drop_all()
@@ -122,8 +127,12 @@ def create_user(app):
 
     def factory(role: str = "coordinator", **overrides):
         n = next(_counter)
-        values = {"email": f"{role}{n}@example.org", "name": f"Test {role.title()} {n}", "role": role,
-                  "password": PASSWORD}
+        values = {
+            "email": f"{role}{n}@example.org",
+            "name": f"Test {role.title()} {n}",
+            "role": role,
+            "password": PASSWORD,
+        }
         if role == "partner":
             values["boroughs"] = ["E08000005"]
         values.update(overrides)

@@ -3,6 +3,7 @@
 Values: "public" (anyone, signed in or not) or a set of roles allowed (everyone else gets 403,
 anonymous visitors are sent to sign in).
 """
+
 C, F, P, U = "coordinator", "finance", "partner", "contributor"
 ALL = {C, F, P, U}
 

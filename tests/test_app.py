@@ -1,4 +1,5 @@
 """Factory, configuration, health check and friendly errors."""
+
 import pytest
 
 from coordination import create_app
@@ -94,8 +95,12 @@ def test_sqlite_runs_with_wal_a_busy_timeout_and_foreign_keys(app):
 
 
 def test_settings_can_be_given_to_the_factory_without_environment_variables(tmp_path):
-    fresh = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/own.db",
-                       INSTANCE_PATH=str(tmp_path / "instance"), SERVICE_NAME="Test service")
+    fresh = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/own.db",
+        INSTANCE_PATH=str(tmp_path / "instance"),
+        SERVICE_NAME="Test service",
+    )
     assert fresh.config["SQLALCHEMY_DATABASE_URI"].endswith("own.db")
     assert fresh.instance_path == str(tmp_path / "instance") and (tmp_path / "instance").is_dir()
     assert fresh.config["SERVICE_NAME"] == "Test service"

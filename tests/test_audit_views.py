@@ -1,4 +1,5 @@
 """The audit trail, visible: filters, CSV export, plain words, and each record's own history."""
+
 import csv
 import io
 from datetime import date, timedelta
@@ -58,7 +59,9 @@ def test_a_claim_an_organisation_and_an_account_each_show_their_own_history(app,
     assert "Created an account" in account.get_text()
     from coordination.organisations.operations import create_organisation
 
-    org = create_organisation({"name": "Rochdale Carers", "org_type": "community_group", "postcode": "",
-                               "email": "hello@example.org"}, actor=amira)
+    org = create_organisation(
+        {"name": "Rochdale Carers", "org_type": "community_group", "postcode": "", "email": "hello@example.org"},
+        actor=amira,
+    )
     history = page(client.get(f"/organisations/{org.id}")).select_one(".app-history")
     assert "Added an organisation" in history.get_text()

@@ -1,5 +1,6 @@
 """Issue 15: a backup taken from a running instance restores into an empty one with nothing lost, on SQLite
 (online backup API, WAL included) and on PostgreSQL (pg_dump / pg_restore into a second database)."""
+
 from __future__ import annotations
 
 import json
@@ -34,12 +35,20 @@ def records(app, make_claim, create_user):
     batch = ops.create_batch(actor=finance, claim_ids=[claim.id])
     ops.mark_batch_paid(batch, actor=finance)
     batch_csv = _batch_csv(app.test_client(), finance.email, batch.id)
-    audit_rows = [(e.id, e.action, e.entity_type, e.entity_id, e.after) for e in
-                  db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
-    return {"contributor": contributor.email, "finance": finance.email, "receipt_id": receipt.id,
-            "receipt_bytes": ops.receipt_path(receipt).read_bytes(), "batch_id": batch.id,
-            "batch_csv": batch_csv, "audit": audit_rows,
-            "claims": sorted(db.session.scalars(select(Claim.id)))}
+    audit_rows = [
+        (e.id, e.action, e.entity_type, e.entity_id, e.after)
+        for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))
+    ]
+    return {
+        "contributor": contributor.email,
+        "finance": finance.email,
+        "receipt_id": receipt.id,
+        "receipt_bytes": ops.receipt_path(receipt).read_bytes(),
+        "batch_id": batch.id,
+        "batch_csv": batch_csv,
+        "audit": audit_rows,
+        "claims": sorted(db.session.scalars(select(Claim.id))),
+    }
 
 
 def _batch_csv(client, email, batch_id):
@@ -50,8 +59,12 @@ def _batch_csv(client, email, batch_id):
 
 
 def _fresh_instance(monkeypatch, tmp_path, url: str):
-    fresh = create_app("test", SQLALCHEMY_DATABASE_URI=url, UPLOAD_FOLDER=str(tmp_path / "restored-uploads"),
-                       INSTANCE_PATH=str(tmp_path / "restored-instance"))
+    fresh = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=url,
+        UPLOAD_FOLDER=str(tmp_path / "restored-uploads"),
+        INSTANCE_PATH=str(tmp_path / "restored-instance"),
+    )
     fresh.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
     return fresh
 
@@ -101,8 +114,10 @@ def test_a_backup_restores_into_an_empty_instance_with_everything_found(app, rec
             assert result.exit_code == 0, result.output
             assert "SECRET_KEY" in result.output
             # Everything is there: the audit chain, entry for entry.
-            assert [(e.id, e.action, e.entity_type, e.entity_id, e.after) for e in
-                    db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))] == records["audit"]
+            assert [
+                (e.id, e.action, e.entity_type, e.entity_id, e.after)
+                for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))
+            ] == records["audit"]
             assert sorted(db.session.scalars(select(Claim.id))) == records["claims"]
             assert db.session.get(PaymentBatch, records["batch_id"]).state == "paid"
             # The restored audit log is still append-only.

@@ -1,4 +1,5 @@
 """The disclosure module: primary and secondary suppression checked by an independent attacker."""
+
 import math
 
 import pytest
@@ -15,8 +16,10 @@ small_heavy = st.sampled_from([0, 0, 1, 2, 3, 4, 1, 2, 5, 6, 7, 9, 12, 30])
 
 def published(protection) -> dict:
     """What a reader sees: a number, "fewer than 5" or "not shown"."""
-    return {k: c.value if not c.hidden else (attacker.SMALL if c.reason == d.SMALL else attacker.NOT_SHOWN)
-            for k, c in protection.cells.items()}
+    return {
+        k: c.value if not c.hidden else (attacker.SMALL if c.reason == d.SMALL else attacker.NOT_SHOWN)
+        for k, c in protection.cells.items()
+    }
 
 
 def table_relations(rows, columns, row_totals=True, column_totals=True, grand=True) -> list:
@@ -36,8 +39,11 @@ def table_relations(rows, columns, row_totals=True, column_totals=True, grand=Tr
 def margins(counts):
     rows = list(counts)
     columns = list(next(iter(counts.values())))
-    return ({r: sum(counts[r].values()) for r in rows}, {c: sum(counts[r][c] for r in rows) for c in columns},
-            sum(sum(v.values()) for v in counts.values()))
+    return (
+        {r: sum(counts[r].values()) for r in rows},
+        {c: sum(counts[r][c] for r in rows) for c in columns},
+        sum(sum(v.values()) for v in counts.values()),
+    )
 
 
 def test_counts_of_one_to_four_are_fewer_than_5_and_zero_and_five_are_shown():
@@ -49,8 +55,7 @@ def test_counts_of_one_to_four_are_fewer_than_5_and_zero_and_five_are_shown():
 def test_a_shown_total_forces_a_second_cell_to_be_hidden_and_it_is_the_smallest():
     # Oldham's case: the total and all but one borough shown would give the hidden one by subtraction.
     values = {"bolton": 40, "bury": 9, "oldham": 3, "wigan": 7, "gm": 59}
-    result = d.protect(values, [Relation.total("gm", ["bolton", "bury", "oldham", "wigan"])],
-                       cost={"gm": 1000})
+    result = d.protect(values, [Relation.total("gm", ["bolton", "bury", "oldham", "wigan"])], cost={"gm": 1000})
     assert result.primary == {"oldham"}
     assert result.secondary == {"wigan"}
     assert result["gm"].display() == "59" and result["wigan"].display() == "not shown"
@@ -91,8 +96,7 @@ def test_zeros_are_never_hidden_to_protect_another_cell():
 def test_cells_the_viewer_knows_exactly_are_shown_and_count_as_known():
     # The partner's own borough (2) is shown in full; the other small one (3) must still be protected.
     values = {"own": 2, "other": 3, "third": 20, "gm": 25}
-    result = d.protect(values, [Relation.total("gm", ["own", "other", "third"])], exact={"own"},
-                       cost={"gm": 1000})
+    result = d.protect(values, [Relation.total("gm", ["own", "other", "third"])], exact={"own"}, cost={"gm": 1000})
     assert result["own"].display() == "2"
     assert result["other"].hidden and result["third"].hidden and not result["gm"].hidden
     rel = [({"gm": 1, "own": -1, "other": -1, "third": -1}, "==", 0)]
@@ -125,8 +129,11 @@ def test_a_small_cell_the_viewer_can_work_out_from_what_they_know_anyway_is_show
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from([1, -1, 2]), st.booleans(), st.integers(1, 9)), min_size=1, max_size=4),
-       st.integers(0, 3), st.sampled_from(["==", "<="]))
+@given(
+    st.lists(st.tuples(st.sampled_from([1, -1, 2]), st.booleans(), st.integers(1, 9)), min_size=1, max_size=4),
+    st.integers(0, 3),
+    st.sampled_from(["==", "<="]),
+)
 def test_the_single_relation_shortcut_agrees_with_linear_programming(terms, slack, op):
     keys = [f"x{n}" for n in range(len(terms))]
     coefficients = {k: a for k, (a, _, _) in zip(keys, terms)}
@@ -135,7 +142,8 @@ def test_the_single_relation_shortcut_agrees_with_linear_programming(terms, slac
     constant = sum(coefficients[k] * truth[k] for k in keys) + (slack if op == "<=" else 0)
     lp = d._linear_programme(keys, [(coefficients, constant, op), (coefficients, constant, op)], bounds)
     exact = d._single_relation(coefficients, constant, op, bounds)
-    def clip(bounds):   # the programme caps "unbounded" at a large number; only large or not matters
+
+    def clip(bounds):  # the programme caps "unbounded" at a large number; only large or not matters
         return tuple(min(b, 50.0) for b in bounds)
 
     for key in keys:
@@ -143,16 +151,17 @@ def test_the_single_relation_shortcut_agrees_with_linear_programming(terms, slac
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.lists(small_heavy, min_size=3, max_size=3), min_size=2, max_size=4),
-       st.booleans(), st.booleans())
+@given(st.lists(st.lists(small_heavy, min_size=3, max_size=3), min_size=2, max_size=4), st.booleans(), st.booleans())
 def test_no_table_lets_the_attacker_narrow_a_hidden_cell(grid, with_rows, with_columns):
     counts = {f"r{i}": {f"c{j}": v for j, v in enumerate(row)} for i, row in enumerate(grid)}
     row_totals, column_totals, grand = margins(counts)
-    table = d.protect_table(counts, row_totals if with_rows else None, column_totals if with_columns else None,
-                            grand)
-    truth = {**{(r, c): counts[r][c] for r in counts for c in counts[r]}, (TOTAL, TOTAL): grand,
-             **({(r, TOTAL): v for r, v in row_totals.items()} if with_rows else {}),
-             **({(TOTAL, c): v for c, v in column_totals.items()} if with_columns else {})}
+    table = d.protect_table(counts, row_totals if with_rows else None, column_totals if with_columns else None, grand)
+    truth = {
+        **{(r, c): counts[r][c] for r in counts for c in counts[r]},
+        (TOTAL, TOTAL): grand,
+        **({(r, TOTAL): v for r, v in row_totals.items()} if with_rows else {}),
+        **({(TOTAL, c): v for c, v in column_totals.items()} if with_columns else {}),
+    }
     relations = table_relations(list(counts), list(counts["r0"]), with_rows, with_columns)
     if not with_rows and not with_columns:
         relations.append(({(TOTAL, TOTAL): 1, **{(r, c): -1 for r in counts for c in counts[r]}}, "==", 0))
@@ -167,11 +176,14 @@ def test_a_viewers_own_row_is_exact_and_the_rest_stays_protected(grid, own_index
     counts = {f"r{i}": {f"c{j}": v for j, v in enumerate(row)} for i, row in enumerate(grid)}
     row_totals, column_totals, grand = margins(counts)
     own = f"r{own_index}"
-    table = d.protect_table(counts, row_totals, column_totals, grand,
-                            exact=d.exact_rows([own], list(counts[own])))
+    table = d.protect_table(counts, row_totals, column_totals, grand, exact=d.exact_rows([own], list(counts[own])))
     assert all(not table.cell(own, c).hidden for c in counts[own]) and not table.row_total(own).hidden
-    truth = {**{(r, c): counts[r][c] for r in counts for c in counts[r]}, (TOTAL, TOTAL): grand,
-             **{(r, TOTAL): v for r, v in row_totals.items()}, **{(TOTAL, c): v for c, v in column_totals.items()}}
+    truth = {
+        **{(r, c): counts[r][c] for r in counts for c in counts[r]},
+        (TOTAL, TOTAL): grand,
+        **{(r, TOTAL): v for r, v in row_totals.items()},
+        **{(TOTAL, c): v for c, v in column_totals.items()},
+    }
     relations = table_relations(list(counts), list(counts["r0"]))
     assert attacker.leaks(published(table.protection), relations, truth) == []
 
@@ -187,10 +199,14 @@ def test_complements_and_inequalities_across_two_linked_tables(pairs):
     for measure in ("directory", "engaged", "never"):
         values[("GM", measure)] = sum(values[(b, measure)] for b in boroughs)
     for b in [*boroughs, "GM"]:
-        relations += [Relation.difference((b, "never"), (b, "directory"), (b, "engaged")),
-                      Relation.at_most((b, "engaged"), (b, "directory"))]
-        attack += [({(b, "never"): 1, (b, "directory"): -1, (b, "engaged"): 1}, "==", 0),
-                   ({(b, "engaged"): 1, (b, "directory"): -1}, "<=", 0)]
+        relations += [
+            Relation.difference((b, "never"), (b, "directory"), (b, "engaged")),
+            Relation.at_most((b, "engaged"), (b, "directory")),
+        ]
+        attack += [
+            ({(b, "never"): 1, (b, "directory"): -1, (b, "engaged"): 1}, "==", 0),
+            ({(b, "engaged"): 1, (b, "directory"): -1}, "<=", 0),
+        ]
     for measure in ("directory", "engaged", "never"):
         relations.append(Relation.total(("GM", measure), [(b, measure) for b in boroughs]))
         attack.append(({("GM", measure): 1, **{(b, measure): -1 for b in boroughs}}, "==", 0))

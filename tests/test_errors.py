@@ -1,4 +1,5 @@
 """The one error path: OperationError and its family, handled app-wide, on forms and as flashed messages."""
+
 from __future__ import annotations
 
 import pytest
@@ -27,8 +28,7 @@ def fresh():
     return app
 
 
-@pytest.mark.parametrize("kind, status", [("plain", 400), ("not-allowed", 403), ("conflict", 409),
-                                          ("not-found", 404)])
+@pytest.mark.parametrize("kind, status", [("plain", 400), ("not-allowed", 403), ("conflict", 409), ("not-found", 404)])
 def test_an_operation_error_that_escapes_the_view_gets_its_status_and_message(fresh, kind, status):
     with fresh.app_context():
         response = fresh.test_client().get(f"/_raise/{kind}")
@@ -41,8 +41,11 @@ def test_api_callers_get_the_message_as_json(fresh):
     with fresh.app_context():
         response = fresh.test_client().get("/api/_raise")
     assert response.status_code == 409
-    assert response.get_json() == {"error": "That change has already been made", "status": 409,
-                                   "detail": "Someone got there first"}
+    assert response.get_json() == {
+        "error": "That change has already been made",
+        "status": 409,
+        "detail": "Someone got there first",
+    }
 
 
 class _Form(StrippedForm):

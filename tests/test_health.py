@@ -1,5 +1,6 @@
 """Issue 15: /readyz proves the service can save (database write, receipts folder write) and names what
 cannot; a database outage gives an honest 503 page that does not claim anyone is signed in."""
+
 from __future__ import annotations
 
 import os
@@ -58,8 +59,12 @@ def test_a_database_that_cannot_be_written_is_named(tmp_path):
     with writable.app_context():
         db.create_all()
         db.engine.dispose()
-    readonly = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///file:{database}?mode=ro&uri=true",
-                          INSTANCE_PATH=str(tmp_path), UPLOAD_FOLDER=str(tmp_path / "uploads"))
+    readonly = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///file:{database}?mode=ro&uri=true",
+        INSTANCE_PATH=str(tmp_path),
+        UPLOAD_FOLDER=str(tmp_path / "uploads"),
+    )
     with readonly.app_context():
         response = readonly.test_client().get("/readyz")
         db.engine.dispose()

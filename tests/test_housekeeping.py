@@ -1,5 +1,6 @@
 """Issue 15: `flask housekeeping` deletes what has expired and applies the six-year retention rule to claims,
 leaving the append-only audit log untouched."""
+
 from __future__ import annotations
 
 import os
@@ -25,22 +26,33 @@ def test_expired_things_are_deleted_and_current_ones_kept(app, make_claim, quick
     claim = make_claim(user)
     now = datetime(2026, 11, 29, 12, 0)
     old, recent = now - timedelta(days=40), now - timedelta(minutes=5)
-    db.session.add_all([
-        UserSession(token_hash="a" * 64, user_id=user.id, created_at=old, last_seen_at=old),
-        UserSession(token_hash="b" * 64, user_id=user.id, created_at=recent, last_seen_at=recent),
-        SignInAttempt(email="x@example.org", ip_address="1.2.3.4", at=old),
-        SignInAttempt(email="x@example.org", ip_address="1.2.3.4", at=recent),
-        FormStash(token_hash="c" * 64, claim_id=claim.id, data={}, created_at=old),
-        FormStash(token_hash="d" * 64, claim_id=claim.id, data={}, created_at=recent),
-        AccountLink(token_hash="e" * 64, user_id=user.id, purpose="reset", created_at=old, expires_at=old),
-        AccountLink(token_hash="f" * 64, user_id=user.id, purpose="setup", created_at=recent,
-                    expires_at=now + timedelta(hours=5)),
-        RateLimitCounter(key="gone", hits=3, expires_at=time.time() - 10),
-        RateLimitCounter(key="live", hits=3, expires_at=time.time() + 600),
-        UnfoundSearch(normalised="stale words", words="stale words", first_seen_at=old - timedelta(days=400),
-                      last_seen_at=old - timedelta(days=400)),
-        UnfoundSearch(normalised="fresh words", words="fresh words", first_seen_at=recent, last_seen_at=recent),
-    ])
+    db.session.add_all(
+        [
+            UserSession(token_hash="a" * 64, user_id=user.id, created_at=old, last_seen_at=old),
+            UserSession(token_hash="b" * 64, user_id=user.id, created_at=recent, last_seen_at=recent),
+            SignInAttempt(email="x@example.org", ip_address="1.2.3.4", at=old),
+            SignInAttempt(email="x@example.org", ip_address="1.2.3.4", at=recent),
+            FormStash(token_hash="c" * 64, claim_id=claim.id, data={}, created_at=old),
+            FormStash(token_hash="d" * 64, claim_id=claim.id, data={}, created_at=recent),
+            AccountLink(token_hash="e" * 64, user_id=user.id, purpose="reset", created_at=old, expires_at=old),
+            AccountLink(
+                token_hash="f" * 64,
+                user_id=user.id,
+                purpose="setup",
+                created_at=recent,
+                expires_at=now + timedelta(hours=5),
+            ),
+            RateLimitCounter(key="gone", hits=3, expires_at=time.time() - 10),
+            RateLimitCounter(key="live", hits=3, expires_at=time.time() + 600),
+            UnfoundSearch(
+                normalised="stale words",
+                words="stale words",
+                first_seen_at=old - timedelta(days=400),
+                last_seen_at=old - timedelta(days=400),
+            ),
+            UnfoundSearch(normalised="fresh words", words="fresh words", first_seen_at=recent, last_seen_at=recent),
+        ]
+    )
     db.session.commit()
     imports = Path(app.config["UPLOAD_FOLDER"]) / "organisation-imports"
     imports.mkdir(parents=True, exist_ok=True)
@@ -49,8 +61,15 @@ def test_expired_things_are_deleted_and_current_ones_kept(app, make_claim, quick
     os.utime(stale_file, (time.time() - 9 * 86400,) * 2)
 
     report = run(now=now)
-    assert report.deleted == {"idle sessions": 1, "sign-in attempts": 1, "kept claim forms": 1, "old account links": 1,
-                              "rate-limit counters": 1, "unfound searches": 1, "import files": 1}
+    assert report.deleted == {
+        "idle sessions": 1,
+        "sign-in attempts": 1,
+        "kept claim forms": 1,
+        "old account links": 1,
+        "rate-limit counters": 1,
+        "unfound searches": 1,
+        "import files": 1,
+    }
     assert db.session.scalar(select(UserSession.token_hash)) == "b" * 64
     assert db.session.scalar(select(FormStash.token_hash)) == "d" * 64
     assert db.session.scalar(select(RateLimitCounter.key)) == "live"
@@ -72,8 +91,11 @@ def test_claims_past_retention_lose_receipts_and_typed_words_with_an_audit_entry
     coordinator, finance = quick_user("coordinator"), quick_user("finance")
     contributor = quick_user("contributor")
     old = make_claim(contributor, state="paid", approver=coordinator, payer=finance)
-    receipt = ops.add_receipt(old, actor=coordinator, data=png_bytes(), filename="ticket.png") \
-        if old.can_edit(coordinator) else None
+    receipt = (
+        ops.add_receipt(old, actor=coordinator, data=png_bytes(), filename="ticket.png")
+        if old.can_edit(coordinator)
+        else None
+    )
     draft_with_receipt = make_claim(contributor)
     kept_receipt = ops.add_receipt(draft_with_receipt, actor=contributor, data=png_bytes(), filename="bus.png")
     stored = ops.receipt_path(kept_receipt)
@@ -94,8 +116,10 @@ def test_claims_past_retention_lose_receipts_and_typed_words_with_an_audit_entry
     for claim_id in (old.id, draft_with_receipt.id):
         claim = db.session.get(Claim, claim_id)
         assert claim.activity_description == REDACTED and not claim.receipts
-        assert all(line.description == "" and line.agreed_by is None
-                   for line in db.session.scalars(select(ClaimLine).where(ClaimLine.claim_id == claim_id)))
+        assert all(
+            line.description == "" and line.agreed_by is None
+            for line in db.session.scalars(select(ClaimLine).where(ClaimLine.claim_id == claim_id))
+        )
     assert db.session.get(Claim, old.id).total_pence == total_before  # the amounts stay for the accounts
     assert db.session.get(Claim, recent.id).activity_description != REDACTED
     assert not stored.exists() and db.session.query(Receipt).count() == 0

@@ -1,5 +1,6 @@
 """Issue 15: one input policy for forms, search boxes, CSV cells and imports, the same on SQLite and
 PostgreSQL (where a NUL byte used to reach the database and give a 500)."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -41,9 +42,16 @@ def test_a_nul_in_the_sign_in_form_gets_a_message_not_a_500(client):
 
 def test_a_nul_in_the_organisation_form_is_refused_and_the_rest_is_kept(signed_in):
     client, _ = signed_in("coordinator")
-    response = client.post("/organisations/new", data={
-        "name": "Leigh\x00 Carers", "org_type": "community_group", "description": "Coffee and advice",
-        "postcode": "wn7 1aa", "operates_in": ["E08000010"]})
+    response = client.post(
+        "/organisations/new",
+        data={
+            "name": "Leigh\x00 Carers",
+            "org_type": "community_group",
+            "description": "Coffee and advice",
+            "postcode": "wn7 1aa",
+            "operates_in": ["E08000010"],
+        },
+    )
     assert response.status_code == 200
     soup = page(response)
     expected = "Name contains a character that cannot be saved: U+0000 (NUL)"
@@ -60,14 +68,21 @@ def test_a_nul_in_the_claim_form_is_refused_with_a_message(app, make_claim, crea
     client = app.test_client()
     sign_in(client, jo)
     day = date.today() - timedelta(days=2)
-    response = client.post(f"/claims/{claim.id}/edit", data={
-        "activity_description": "Group\x00 meeting", "activity_date": [str(day.day), str(day.month), str(day.year)]})
+    response = client.post(
+        f"/claims/{claim.id}/edit",
+        data={
+            "activity_description": "Group\x00 meeting",
+            "activity_date": [str(day.day), str(day.month), str(day.year)],
+        },
+    )
     assert response.status_code == 200
     assert any("cannot be saved" in m for m in error_messages(page(response)))
 
 
-@pytest.mark.parametrize("url", ["/organisations?q=care%00rs", "/terms?q=%00", "/organisations/map?q=a%00b",
-                                 "/api/organisations.geojson?q=%00x"])
+@pytest.mark.parametrize(
+    "url",
+    ["/organisations?q=care%00rs", "/terms?q=%00", "/organisations/map?q=a%00b", "/api/organisations.geojson?q=%00x"],
+)
 def test_search_boxes_and_query_strings_drop_the_characters(signed_in, url):
     client, _ = signed_in("coordinator")
     assert client.get(url).status_code in (200, 404)
@@ -99,6 +114,7 @@ def test_a_failing_import_says_nothing_of_sql(app, monkeypatch):
 
 
 # --- SKOS: any Unicode text survives export and re-import of the serialised form -------------------
+
 
 def _round_trip(value: str, fmt: str) -> str:
     graph = Graph()
@@ -153,7 +169,9 @@ def test_storable_terms_round_trip_through_the_database_export_and_import(app, v
 def test_a_skos_import_with_a_nul_is_refused_plainly(app):
     from coordination.terminology.operations import TerminologyError
 
-    text = '<https://example.org/c/n> a <http://www.w3.org/2004/02/skos/core#Concept> ; ' \
-           '<http://www.w3.org/2004/02/skos/core#prefLabel> "bad\\u0000label"@en-GB .'
+    text = (
+        "<https://example.org/c/n> a <http://www.w3.org/2004/02/skos/core#Concept> ; "
+        '<http://www.w3.org/2004/02/skos/core#prefLabel> "bad\\u0000label"@en-GB .'
+    )
     with pytest.raises(TerminologyError, match="cannot be saved: U\\+0000"):
         skos.import_text(text, "turtle")

@@ -1,4 +1,5 @@
 """`flask db upgrade` builds exactly the schema the models describe, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import os
@@ -40,11 +41,20 @@ def test_migrations_build_the_schema_the_models_describe(empty_database_url, tmp
         upgrade()
         with db.engine.connect() as connection:
             context = MigrationContext.configure(
-                connection, opts={"compare_type": True, "include_object": include_in_migrations})
+                connection, opts={"compare_type": True, "include_object": include_in_migrations}
+            )
             differences = compare_metadata(context, db.metadata)
-            triggers = connection.execute(text(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger'" if db.engine.dialect.name == "sqlite"
-                else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")).scalars().all()
+            triggers = (
+                connection.execute(
+                    text(
+                        "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                        if db.engine.dialect.name == "sqlite"
+                        else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+                    )
+                )
+                .scalars()
+                .all()
+            )
         db.engine.dispose()
     assert differences == [], "models and migrations differ; run `flask --app app db migrate`"
     assert any("audit_entry" in name for name in triggers)

@@ -1,4 +1,5 @@
 """Strict money parsing: at most two decimal places, commas only between thousands, round trips with format."""
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -6,18 +7,38 @@ from hypothesis import strategies as st
 from coordination.money import MoneyError, format_money, parse_pence, to_pence
 
 
-@pytest.mark.parametrize("text, pence", [("12", 1200), ("12.5", 1250), ("12.50", 1250), ("£12.50", 1250),
-                                         (" £ 1,234.05 ", 123405), ("0.01", 1), ("1,000,000", 100000000)])
+@pytest.mark.parametrize(
+    "text, pence",
+    [
+        ("12", 1200),
+        ("12.5", 1250),
+        ("12.50", 1250),
+        ("£12.50", 1250),
+        (" £ 1,234.05 ", 123405),
+        ("0.01", 1),
+        ("1,000,000", 100000000),
+    ],
+)
 def test_ordinary_amounts_are_read_exactly(text, pence):
     assert parse_pence(text) == pence
 
 
-@pytest.mark.parametrize("text, message", [
-    ("12.505", "more than 2 numbers after the point"), ("1,2,3", "comma in the wrong place"),
-    ("12,34", "comma in the wrong place"), ("1,234.5.6", "not an amount of money"), ("12.", "ends with a point"),
-    ("-5", "without a minus sign"), ("", "Enter an amount"), ("twelve", "not an amount of money"),
-    ("1e3", "not an amount of money"), ("NaN", "not an amount of money"), ("١٢", "not an amount of money"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("12.505", "more than 2 numbers after the point"),
+        ("1,2,3", "comma in the wrong place"),
+        ("12,34", "comma in the wrong place"),
+        ("1,234.5.6", "not an amount of money"),
+        ("12.", "ends with a point"),
+        ("-5", "without a minus sign"),
+        ("", "Enter an amount"),
+        ("twelve", "not an amount of money"),
+        ("1e3", "not an amount of money"),
+        ("NaN", "not an amount of money"),
+        ("١٢", "not an amount of money"),
+    ],
+)
 def test_amounts_that_are_not_plain_money_are_refused_with_a_specific_message(text, message):
     with pytest.raises(MoneyError, match=message):
         parse_pence(text)

@@ -1,4 +1,5 @@
 """The email outbox: written in the change's transaction, sent after commit with retries and a record."""
+
 import smtplib
 
 from click.testing import CliRunner

@@ -1,4 +1,5 @@
 """Compression is on, and a worker serving ordinary pages never loads the geography stack (no timings here)."""
+
 import gzip
 import json
 import os
@@ -30,8 +31,9 @@ def test_a_streamed_api_response_is_compressed_too_and_its_etag_still_answers_30
     response = client.get("/api/organisations.geojson", headers={"Accept-Encoding": "gzip, br"})
     assert response.headers.get("Content-Encoding") == "br"
     assert json.loads(brotli.decompress(response.get_data()))["type"] == "FeatureCollection"
-    again = client.get("/api/organisations.geojson", headers={"Accept-Encoding": "gzip, br",
-                                                              "If-None-Match": response.headers["ETag"]})
+    again = client.get(
+        "/api/organisations.geojson", headers={"Accept-Encoding": "gzip, br", "If-None-Match": response.headers["ETag"]}
+    )
     assert again.status_code == 304
 
 
@@ -62,7 +64,13 @@ print("heavy:" + ",".join(heavy))
 
 def test_a_worker_serving_ordinary_pages_never_loads_pandas_geopandas_folium_or_the_postcode_tables(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    result = subprocess.run([sys.executable, "-c", LEAN_CHECK, f"sqlite:///{tmp_path}/lean.db", str(tmp_path)],
-                            env=env, cwd=str(ROOT), capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", LEAN_CHECK, f"sqlite:///{tmp_path}/lean.db", str(tmp_path)],
+        env=env,
+        cwd=str(ROOT),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "heavy:"

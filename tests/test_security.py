@@ -1,4 +1,5 @@
 """Security headers, CSP, cookies and CSRF."""
+
 import re
 
 import pytest
@@ -32,10 +33,13 @@ def test_no_page_loads_scripts_or_styles_from_another_host(client):
         assert url.startswith("/"), url
 
 
-@pytest.mark.parametrize("header,value", [
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "strict-origin-when-cross-origin"),
-])
+@pytest.mark.parametrize(
+    "header,value",
+    [
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ],
+)
 def test_security_headers_are_on_every_response(client, header, value):
     for path in ("/sign-in", "/healthz", "/no-such-page"):
         assert client.get(path).headers[header] == value

@@ -1,4 +1,5 @@
 """Account forms."""
+
 from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -16,20 +17,21 @@ from ..permissions import Role
 
 
 class SignInForm(StrippedForm):
-    email = EmailField("Email address", validators=[Required("Enter your email address")],
-                       widget=GovTextInput())
-    password = PasswordField("Password", validators=[Required("Enter your password")],
-                             widget=GovPasswordInput())
+    email = EmailField("Email address", validators=[Required("Enter your email address")], widget=GovTextInput())
+    password = PasswordField("Password", validators=[Required("Enter your password")], widget=GovPasswordInput())
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
 class SetPasswordForm(StrippedForm):
-    password = PasswordField("New password", validators=[Required("Enter a new password")],
-                             widget=GovPasswordInput())
-    confirm = PasswordField("Type the new password again",
-                            validators=[Required("Type the new password again"),
-                                        EqualTo("password", message="The two passwords do not match")],
-                            widget=GovPasswordInput())
+    password = PasswordField("New password", validators=[Required("Enter a new password")], widget=GovPasswordInput())
+    confirm = PasswordField(
+        "Type the new password again",
+        validators=[
+            Required("Type the new password again"),
+            EqualTo("password", message="The two passwords do not match"),
+        ],
+        widget=GovPasswordInput(),
+    )
     submit = SubmitField("Save password", widget=GovSubmitInput())
 
 
@@ -48,12 +50,13 @@ class RequestResetForm(StrippedForm):
 class AccountForm(StrippedForm):
     """Create or edit an account; borough choices come from the geography facts."""
 
-    name = StringField("Full name", validators=[Required("Enter the person's name"), Length("Name", max=120)],
-                       widget=GovTextInput())
-    role = RadioField("Role", choices=Role.choices(),
-                      validators=[Required("Choose a role")], widget=GovRadioInput())
-    boroughs = SelectMultipleField("Boroughs this partner speaks for", widget=GovCheckboxesInput(),
-                                   description="Only for local partners.")
+    name = StringField(
+        "Full name", validators=[Required("Enter the person's name"), Length("Name", max=120)], widget=GovTextInput()
+    )
+    role = RadioField("Role", choices=Role.choices(), validators=[Required("Choose a role")], widget=GovRadioInput())
+    boroughs = SelectMultipleField(
+        "Boroughs this partner speaks for", widget=GovCheckboxesInput(), description="Only for local partners."
+    )
     submit = SubmitField("Save", widget=GovSubmitInput())
 
     def __init__(self, *args, borough_choices=(), **kwargs):

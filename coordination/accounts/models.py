@@ -1,4 +1,5 @@
 """Accounts, sessions, one-time links and sign-in attempts."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,9 +20,7 @@ class User(UserMixin, db.Model):
     """A person who signs in. Partners are scoped to one or more boroughs."""
 
     __tablename__ = "user_account"
-    __table_args__ = (
-        CheckConstraint("email = lower(email)", name="email_lower_case"),
-    )
+    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -33,7 +32,8 @@ class User(UserMixin, db.Model):
     last_signed_in_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     borough_links: Mapped[list[UserBorough]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", order_by="UserBorough.borough_code")
+        back_populates="user", cascade="all, delete-orphan", order_by="UserBorough.borough_code"
+    )
 
     @property
     def is_active(self) -> bool:  # Flask-Login: disabled accounts cannot sign in

@@ -1,4 +1,5 @@
 """Every change to accounts: create, links, passwords, sign-in and out, disable."""
+
 from __future__ import annotations
 
 import math
@@ -41,8 +42,15 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def create_user(*, email: str, name: str, role: Role | str, boroughs: list[str] | None = None,
-                password: str | None = None, actor: User | None = None) -> User:
+def create_user(
+    *,
+    email: str,
+    name: str,
+    role: Role | str,
+    boroughs: list[str] | None = None,
+    password: str | None = None,
+    actor: User | None = None,
+) -> User:
     """Create an account (partners need at least one borough) and audit it."""
     email = normalise_email(email)
     role = Role(role)
@@ -53,15 +61,15 @@ def create_user(*, email: str, name: str, role: Role | str, boroughs: list[str] 
         raise AccountError("Choose at least one borough for a local partner")
     if role != Role.PARTNER:
         boroughs = []
-    user = User(email=email, name=name.strip(), role=role,
-                borough_links=[UserBorough(borough_code=code) for code in boroughs])
+    user = User(
+        email=email, name=name.strip(), role=role, borough_links=[UserBorough(borough_code=code) for code in boroughs]
+    )
     if password:
         check_password_rules(password)
         user.set_password(password)
     db.session.add(user)
     db.session.flush()
-    audit.record("account.created", user, after={"email": email, "role": role.value, "boroughs": boroughs},
-                 actor=actor)
+    audit.record("account.created", user, after={"email": email, "role": role.value, "boroughs": boroughs}, actor=actor)
     db.session.commit()
     return user
 
@@ -90,9 +98,15 @@ def issue_link(user: User, purpose: str, actor: User | None = None) -> str:
         earlier = earlier.where(AccountLink.purpose == "reset", AccountLink.created_by_id.is_(None))
     for old in db.session.scalars(earlier):
         old.used_at = now
-    db.session.add(AccountLink(token_hash=hash_token(token), user_id=user.id, purpose=purpose,
-                               expires_at=now + timedelta(hours=hours),
-                               created_by_id=getattr(actor, "id", None)))
+    db.session.add(
+        AccountLink(
+            token_hash=hash_token(token),
+            user_id=user.id,
+            purpose=purpose,
+            expires_at=now + timedelta(hours=hours),
+            created_by_id=getattr(actor, "id", None),
+        )
+    )
     audit.record(f"account.{purpose}_link_issued", user, actor=actor)
     db.session.commit()
     return token
@@ -126,8 +140,11 @@ def set_password_with_link(token: str, password: str, *, token_hash: str | None 
         raise AccountError("This link has expired or has already been used. Ask your coordinator for a new one.")
     user = link.user
     user.set_password(password)
-    db.session.execute(AccountLink.__table__.update().where(AccountLink.user_id == user.id,
-                                                            AccountLink.used_at.is_(None)).values(used_at=utcnow()))
+    db.session.execute(
+        AccountLink.__table__.update()
+        .where(AccountLink.user_id == user.id, AccountLink.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     audit.record("account.password_set", user, after={"via": link.purpose}, actor=user)
     db.session.commit()
@@ -143,8 +160,9 @@ class SignInResult:
 def _failures(*conditions) -> tuple[int, datetime | None]:
     """How many failed sign-ins match, within the window, and when the latest was."""
     window = utcnow() - timedelta(minutes=current_app.config["SIGNIN_WINDOW_MINUTES"])
-    count, latest = db.session.execute(select(func.count(), func.max(SignInAttempt.at))
-                                       .where(SignInAttempt.at >= window, *conditions)).one()
+    count, latest = db.session.execute(
+        select(func.count(), func.max(SignInAttempt.at)).where(SignInAttempt.at >= window, *conditions)
+    ).one()
     return count or 0, latest
 
 
@@ -230,8 +248,9 @@ def load_session_user(user_id: str) -> User | None:
     token = session.get("sid")
     if not token or not str(user_id).isdigit():
         return None
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == hash_token(token),
-                                                      UserSession.user_id == int(user_id)))
+    row = db.session.scalar(
+        select(UserSession).where(UserSession.token_hash == hash_token(token), UserSession.user_id == int(user_id))
+    )
     if row is None or not row.user.is_enabled:
         return None
     now = utcnow()
@@ -253,8 +272,13 @@ def set_enabled(user: User, enabled: bool, actor: User) -> None:
     user.is_enabled = enabled
     if not enabled:
         db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
-    audit.record("account.enabled" if enabled else "account.disabled", user, before=before,
-                 after={"enabled": enabled}, actor=actor)
+    audit.record(
+        "account.enabled" if enabled else "account.disabled",
+        user,
+        before=before,
+        after={"enabled": enabled},
+        actor=actor,
+    )
     db.session.commit()
 
 
@@ -270,6 +294,11 @@ def update_user(user: User, *, name: str, role: Role | str, boroughs: list[str],
     user.name = name.strip()
     user.role = role
     user.borough_links = [UserBorough(borough_code=code) for code in boroughs]
-    audit.record("account.updated", user, before=before,
-                 after={"name": user.name, "role": role.value, "boroughs": boroughs}, actor=actor)
+    audit.record(
+        "account.updated",
+        user,
+        before=before,
+        after={"name": user.name, "role": role.value, "boroughs": boroughs},
+        actor=actor,
+    )
     db.session.commit()

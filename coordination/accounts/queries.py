@@ -1,4 +1,5 @@
 """Read-side queries for accounts."""
+
 from sqlalchemy import select
 
 from ..extensions import db

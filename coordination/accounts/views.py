@@ -1,4 +1,5 @@
 """Sign-in, sign-out, passwords and the coordinator's account pages."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -42,8 +43,12 @@ def _safe_next(target: str | None) -> str:
     """Only follow same-site relative redirects after sign-in."""
     # Browsers drop tabs and newlines from addresses ("/\t/evil" becomes "//evil", another site), so any
     # control character or space refuses the link, as do backslashes (read as slashes).
-    if (target and target.startswith("/") and not target.startswith("//")
-            and not any(ch <= " " or ch in "\\\x7f" for ch in target)):
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not any(ch <= " " or ch in "\\\x7f" for ch in target)
+    ):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
@@ -124,9 +129,12 @@ def request_reset():
         user = queries.find_by_email(form.email.data)
         if user is not None and user.is_enabled:
             token = operations.issue_link(user, "reset")
-            send_email(user.email, "Reset your password",
-                       f"Use this link within {current_app.config['RESET_LINK_HOURS']} hours to choose a new "
-                       f"password:\n\n{url_for('accounts.set_password', token=token, _external=True)}\n")
+            send_email(
+                user.email,
+                "Reset your password",
+                f"Use this link within {current_app.config['RESET_LINK_HOURS']} hours to choose a new "
+                f"password:\n\n{url_for('accounts.set_password', token=token, _external=True)}\n",
+            )
         # Same answer whether or not the account exists.
         return render_template("accounts/reset-sent.html", mail_on=mail_configured())
     return render_template("accounts/request-reset.html", form=form)
@@ -144,8 +152,13 @@ def create_account():
     form = CreateAccountForm(borough_choices=borough_choices())
     if form.validate_on_submit():
         with errors_onto(form, "email"):
-            user = operations.create_user(email=form.email.data, name=form.name.data, role=form.role.data,
-                                          boroughs=form.boroughs.data, actor=current_user)
+            user = operations.create_user(
+                email=form.email.data,
+                name=form.name.data,
+                role=form.role.data,
+                boroughs=form.boroughs.data,
+                actor=current_user,
+            )
             return _issue_and_show(user, "setup")
     return render_template("accounts/create.html", form=form)
 
@@ -153,8 +166,11 @@ def create_account():
 def _issue_and_show(user, purpose: str):
     token = operations.issue_link(user, purpose, actor=current_user)
     link = url_for("accounts.set_password", token=token, _external=True)
-    emailed = send_email(user.email, "Your account" if purpose == "setup" else "Reset your password",
-                         f"Hello {user.name},\n\nUse this link to choose your password:\n\n{link}\n")
+    emailed = send_email(
+        user.email,
+        "Your account" if purpose == "setup" else "Reset your password",
+        f"Hello {user.name},\n\nUse this link to choose your password:\n\n{link}\n",
+    )
     return render_template("accounts/link-issued.html", user=user, link=link, emailed=emailed, purpose=purpose)
 
 
@@ -168,8 +184,9 @@ def edit_account(user_id: int):
         form.boroughs.data = user.borough_codes
     if form.validate_on_submit():
         with errors_onto(form, "role"):
-            operations.update_user(user, name=form.name.data, role=form.role.data,
-                                   boroughs=form.boroughs.data, actor=current_user)
+            operations.update_user(
+                user, name=form.name.data, role=form.role.data, boroughs=form.boroughs.data, actor=current_user
+            )
             flash(f"Saved {user.name}'s account.", "success")
             return redirect(url_for("accounts.list_accounts"))
     return render_template("accounts/edit.html", form=form, user=user)
@@ -200,6 +217,5 @@ def _set_enabled(user_id: int, enabled: bool):
     user = queries.get_user_or_404(user_id)
     with flash_errors():
         operations.set_enabled(user, enabled, actor=current_user)
-        flash(f"{user.name}'s account is {'enabled' if enabled else 'disabled and signed out everywhere'}.",
-              "success")
+        flash(f"{user.name}'s account is {'enabled' if enabled else 'disabled and signed out everywhere'}.", "success")
     return redirect(url_for("accounts.edit_account", user_id=user.id))

@@ -1,4 +1,5 @@
 """Claim forms. Amounts are never form fields: the service prices every line."""
+
 from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -53,18 +54,27 @@ class UKDateField(DateField):
 
 
 class ProfileForm(StrippedForm):
-    payment_preference = RadioField("How do you want to be paid?", choices=[(p.value, t) for p, t in PREFERENCE_TITLES.items()],
-                                    validators=[Required("Choose how you want to be paid")], widget=GovRadioInput())
-    payee_reference = StringField("Your payee reference (if finance gave you one)",
-                                  validators=[Length("Payee reference", max=60)], widget=GovTextInput())
-    access_needs = TextAreaField("Anything that helps you take part (optional)",
-                                 validators=[Length("This", max=2000)], widget=GovTextArea())
+    payment_preference = RadioField(
+        "How do you want to be paid?",
+        choices=[(p.value, t) for p, t in PREFERENCE_TITLES.items()],
+        validators=[Required("Choose how you want to be paid")],
+        widget=GovRadioInput(),
+    )
+    payee_reference = StringField(
+        "Your payee reference (if finance gave you one)",
+        validators=[Length("Payee reference", max=60)],
+        widget=GovTextInput(),
+    )
+    access_needs = TextAreaField(
+        "Anything that helps you take part (optional)", validators=[Length("This", max=2000)], widget=GovTextArea()
+    )
     submit = SubmitField("Save my details", widget=GovSubmitInput())
 
 
 class ActivityForm(StrippedForm):
-    activity_description = StringField("What was the activity?",
-                                       validators=[Length("The activity", max=300)], widget=GovTextInput())
+    activity_description = StringField(
+        "What was the activity?", validators=[Length("The activity", max=300)], widget=GovTextInput()
+    )
     activity_date = UKDateField("When was it?", validators=[])
 
 
@@ -104,8 +114,9 @@ class NewClaimForm(StartClaimForm):
 
 
 class OnBehalfForm(StartClaimForm):
-    claimant = SelectField("Who is the claim for?", validators=[Required("Choose the person the claim is for")],
-                           widget=GovSelect())
+    claimant = SelectField(
+        "Who is the claim for?", validators=[Required("Choose the person the claim is for")], widget=GovSelect()
+    )
     submit = SubmitField("Start the claim for them", widget=GovSubmitInput())
 
     def __init__(self, *args, contributor_choices=(), **kwargs):
@@ -119,40 +130,57 @@ ITEM_FIELDS = ("kind", "miles", "hours", "passengers", "cost", "agreed_by", "agr
 class EditClaimForm(ActivityForm):
     """The whole draft on one page: the activity, one new item and one receipt; every submit saves."""
 
-    kind = SelectField("What do you want to add?", choices=[("", "Choose one")] + [(k.value, t) for k, t in LINE_TITLES.items()],
-                       widget=GovSelect(), validate_choice=False)
+    kind = SelectField(
+        "What do you want to add?",
+        choices=[("", "Choose one")] + [(k.value, t) for k, t in LINE_TITLES.items()],
+        widget=GovSelect(),
+        validate_choice=False,
+    )
     hours = StringField("Hours (for the hourly fee)", widget=GovTextInput())
     miles = StringField("Miles (for car, motorbike or bicycle)", widget=GovTextInput())
     passengers = StringField("Passengers in the car (if any)", widget=GovTextInput())
     cost = StringField("Cost in pounds (for tickets, taxi, care and the rest)", widget=GovTextInput())
-    agreed_by = StringField("Who agreed this cost before the activity?", widget=GovTextInput(),
-                            validators=[Length("Name", max=120)])
+    agreed_by = StringField(
+        "Who agreed this cost before the activity?", widget=GovTextInput(), validators=[Length("Name", max=120)]
+    )
     agreed_on = UKDateField("When did they agree it?")
-    description = StringField("Anything else about this item (optional)", widget=GovTextInput(),
-                              validators=[Length("This", max=300)])
+    description = StringField(
+        "Anything else about this item (optional)", widget=GovTextInput(), validators=[Length("This", max=300)]
+    )
     receipt = FileField("Add a receipt or ticket (photo or PDF, up to 10 MB)", widget=GovFileInput())
-    receipt_for = SelectField("Which item is the receipt for?", widget=GovSelect(), default="",
-                              choices=[("", "The item I am adding now, or the only one that needs it")],
-                              validate_choice=False)
+    receipt_for = SelectField(
+        "Which item is the receipt for?",
+        widget=GovSelect(),
+        default="",
+        choices=[("", "The item I am adding now, or the only one that needs it")],
+        validate_choice=False,
+    )
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
 class SendForm(StrippedForm):
-    answer = TextAreaField("Your answer to the question", validators=[Length("Your answer", max=2000)],
-                           widget=GovTextArea())
-    declaration = BooleanField("I confirm this claim is true and I have not claimed for these things anywhere else",
-                               widget=GovCheckboxInput())
+    answer = TextAreaField(
+        "Your answer to the question", validators=[Length("Your answer", max=2000)], widget=GovTextArea()
+    )
+    declaration = BooleanField(
+        "I confirm this claim is true and I have not claimed for these things anywhere else", widget=GovCheckboxInput()
+    )
     submit = SubmitField("Send my claim", widget=GovSubmitInput())
 
 
 class DecisionForm(StrippedForm):
-    decision = RadioField("What do you want to do?", choices=[("approve", "Approve it"),
-                                                              ("query", "Ask the contributor a question"),
-                                                              ("reject", "Reject it")],
-                          validators=[Required("Choose what to do with the claim")], widget=GovRadioInput(),
-                          validate_choice=False)
-    text = TextAreaField("Your question, or the reason for rejecting (the contributor will see this)",
-                         validators=[Length("This", max=2000)], widget=GovTextArea())
+    decision = RadioField(
+        "What do you want to do?",
+        choices=[("approve", "Approve it"), ("query", "Ask the contributor a question"), ("reject", "Reject it")],
+        validators=[Required("Choose what to do with the claim")],
+        widget=GovRadioInput(),
+        validate_choice=False,
+    )
+    text = TextAreaField(
+        "Your question, or the reason for rejecting (the contributor will see this)",
+        validators=[Length("This", max=2000)],
+        widget=GovTextArea(),
+    )
     acknowledge = BooleanField("I have checked the warnings above and the claim is right", widget=GovCheckboxInput())
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
@@ -168,13 +196,22 @@ def _policy_form():
             """Prefill every setting from a policy version, as it would be typed."""
             for setting in SETTINGS:
                 field = getattr(self, setting.name)
-                field.data = bool(getattr(policy, setting.name)) if setting.unit == "flag" else \
-                    setting.display(getattr(policy, setting.name))
+                field.data = (
+                    bool(getattr(policy, setting.name))
+                    if setting.unit == "flag"
+                    else setting.display(getattr(policy, setting.name))
+                )
 
         def money_values(self) -> dict:
             """The typed settings as integers (pence for £ amounts) and yes/no flags."""
-            return {setting.name: (bool(getattr(self, setting.name).data) if setting.unit == "flag"
-                                   else setting.parse(getattr(self, setting.name).data)) for setting in SETTINGS}
+            return {
+                setting.name: (
+                    bool(getattr(self, setting.name).data)
+                    if setting.unit == "flag"
+                    else setting.parse(getattr(self, setting.name).data)
+                )
+                for setting in SETTINGS
+            }
 
     def check(setting):
         def validator(form, field):
@@ -182,14 +219,18 @@ def _policy_form():
                 setting.parse(field.data)
             except ValueError as error:
                 raise ValidationError(str(error)) from None
+
         return validator
 
     for setting in SETTINGS:
         if setting.unit == "flag":
             field = BooleanField(setting.label, widget=GovCheckboxInput())
         else:
-            field = StringField(setting.label, validators=[Required(f"Enter the {setting.short_label.lower()}"),
-                                                           check(setting)], widget=GovTextInput())
+            field = StringField(
+                setting.label,
+                validators=[Required(f"Enter the {setting.short_label.lower()}"), check(setting)],
+                widget=GovTextInput(),
+            )
         setattr(PolicyForm, setting.name, field)
     return PolicyForm
 
@@ -200,20 +241,27 @@ FLAG_FIELDS = tuple(setting.name for setting in SETTINGS if setting.unit == "fla
 
 
 class PersonProfileForm(StrippedForm):
-    payment_preference = RadioField("How do they want to be paid?",
-                                    choices=[(p.value, t) for p, t in PREFERENCE_TITLES.items()],
-                                    validators=[Required("Choose how they want to be paid")], widget=GovRadioInput())
-    payee_reference = StringField("Their payee reference (from finance)",
-                                  validators=[Length("Payee reference", max=60)], widget=GovTextInput())
-    access_needs = TextAreaField("Anything that helps them take part (optional)",
-                                 validators=[Length("This", max=2000)], widget=GovTextArea())
+    payment_preference = RadioField(
+        "How do they want to be paid?",
+        choices=[(p.value, t) for p, t in PREFERENCE_TITLES.items()],
+        validators=[Required("Choose how they want to be paid")],
+        widget=GovRadioInput(),
+    )
+    payee_reference = StringField(
+        "Their payee reference (from finance)", validators=[Length("Payee reference", max=60)], widget=GovTextInput()
+    )
+    access_needs = TextAreaField(
+        "Anything that helps them take part (optional)", validators=[Length("This", max=2000)], widget=GovTextArea()
+    )
     submit = SubmitField("Save their payment details", widget=GovSubmitInput())
 
 
 class InviteForm(StrippedForm):
-    email = StringField("Their email address", validators=[Required("Enter their email address"),
-                                                           Length("Email address", max=254)],
-                        widget=GovTextInput())
+    email = StringField(
+        "Their email address",
+        validators=[Required("Enter their email address"), Length("Email address", max=254)],
+        widget=GovTextInput(),
+    )
     submit = SubmitField("Invite them to an account", widget=GovSubmitInput())
 
     def validate_email(self, field):

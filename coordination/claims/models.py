@@ -1,4 +1,5 @@
 """Claims policy (rates with effective dates), contributor profiles, claims, line items, receipts, batches."""
+
 from __future__ import annotations
 
 import enum
@@ -48,13 +49,21 @@ class ClaimState(str, enum.Enum):
 
 
 STATE_TITLES = {
-    ClaimState.DRAFT: "Not sent yet", ClaimState.SUBMITTED: "Sent – waiting for a check",
-    ClaimState.QUERIED: "We have a question", ClaimState.APPROVED: "Approved – waiting to be paid",
-    ClaimState.REJECTED: "Not approved", ClaimState.WITHDRAWN: "Withdrawn", ClaimState.PAID: "Paid",
+    ClaimState.DRAFT: "Not sent yet",
+    ClaimState.SUBMITTED: "Sent – waiting for a check",
+    ClaimState.QUERIED: "We have a question",
+    ClaimState.APPROVED: "Approved – waiting to be paid",
+    ClaimState.REJECTED: "Not approved",
+    ClaimState.WITHDRAWN: "Withdrawn",
+    ClaimState.PAID: "Paid",
 }
 STATE_COLOURS = {
-    ClaimState.DRAFT: "grey", ClaimState.SUBMITTED: "blue", ClaimState.QUERIED: "yellow",
-    ClaimState.APPROVED: "turquoise", ClaimState.REJECTED: "red", ClaimState.WITHDRAWN: "grey",
+    ClaimState.DRAFT: "grey",
+    ClaimState.SUBMITTED: "blue",
+    ClaimState.QUERIED: "yellow",
+    ClaimState.APPROVED: "turquoise",
+    ClaimState.REJECTED: "red",
+    ClaimState.WITHDRAWN: "grey",
     ClaimState.PAID: "green",
 }
 EDITABLE_STATES = (ClaimState.DRAFT, ClaimState.QUERIED)
@@ -81,22 +90,67 @@ class Transition:
 
 
 # The one table of allowed moves; operations.transition refuses anything not listed here.
-TRANSITIONS = {t.action: t for t in [
-    Transition("submit", (ClaimState.DRAFT, ClaimState.QUERIED), ClaimState.SUBMITTED,
-               (Role.CONTRIBUTOR, Role.COORDINATOR), "Send", note_kind="answer",
-               stamps=("submitted_at", "declared_at")),
-    Transition("query", (ClaimState.SUBMITTED,), ClaimState.QUERIED, (Role.COORDINATOR,), "Ask a question",
-               text_required="Enter your question", note_kind="query"),
-    Transition("approve", (ClaimState.SUBMITTED,), ClaimState.APPROVED, (Role.COORDINATOR,), "Approve",
-               stamps=("approved_at",), stamps_actor=("approved_by_id",)),
-    Transition("reject", (ClaimState.SUBMITTED, ClaimState.QUERIED), ClaimState.REJECTED, (Role.COORDINATOR,),
-               "Reject", text_required="Enter the reason, which the contributor will see", note_kind="rejection",
-               stamps=("closed_at",), text_column="rejection_reason"),
-    Transition("withdraw", (ClaimState.DRAFT, ClaimState.SUBMITTED, ClaimState.QUERIED), ClaimState.WITHDRAWN,
-               (Role.CONTRIBUTOR,), "Withdraw", stamps=("closed_at",), notify=False),
-    Transition("pay", (ClaimState.APPROVED,), ClaimState.PAID, (Role.FINANCE,), "Mark paid",
-               stamps=("paid_at", "closed_at"), stamps_actor=("paid_by_id",)),
-]}
+TRANSITIONS = {
+    t.action: t
+    for t in [
+        Transition(
+            "submit",
+            (ClaimState.DRAFT, ClaimState.QUERIED),
+            ClaimState.SUBMITTED,
+            (Role.CONTRIBUTOR, Role.COORDINATOR),
+            "Send",
+            note_kind="answer",
+            stamps=("submitted_at", "declared_at"),
+        ),
+        Transition(
+            "query",
+            (ClaimState.SUBMITTED,),
+            ClaimState.QUERIED,
+            (Role.COORDINATOR,),
+            "Ask a question",
+            text_required="Enter your question",
+            note_kind="query",
+        ),
+        Transition(
+            "approve",
+            (ClaimState.SUBMITTED,),
+            ClaimState.APPROVED,
+            (Role.COORDINATOR,),
+            "Approve",
+            stamps=("approved_at",),
+            stamps_actor=("approved_by_id",),
+        ),
+        Transition(
+            "reject",
+            (ClaimState.SUBMITTED, ClaimState.QUERIED),
+            ClaimState.REJECTED,
+            (Role.COORDINATOR,),
+            "Reject",
+            text_required="Enter the reason, which the contributor will see",
+            note_kind="rejection",
+            stamps=("closed_at",),
+            text_column="rejection_reason",
+        ),
+        Transition(
+            "withdraw",
+            (ClaimState.DRAFT, ClaimState.SUBMITTED, ClaimState.QUERIED),
+            ClaimState.WITHDRAWN,
+            (Role.CONTRIBUTOR,),
+            "Withdraw",
+            stamps=("closed_at",),
+            notify=False,
+        ),
+        Transition(
+            "pay",
+            (ClaimState.APPROVED,),
+            ClaimState.PAID,
+            (Role.FINANCE,),
+            "Mark paid",
+            stamps=("paid_at", "closed_at"),
+            stamps_actor=("paid_by_id",),
+        ),
+    ]
+}
 
 
 class PaymentPreference(str, enum.Enum):
@@ -167,8 +221,13 @@ LINE_TITLES = {
 FEE_KINDS = (LineKind.HALF_DAY_FEE, LineKind.FULL_DAY_FEE, LineKind.HOURLY_FEE)
 MILEAGE_KINDS = (LineKind.CAR_MILES, LineKind.MOTORCYCLE_MILES, LineKind.BICYCLE_MILES)
 # At cost, capped by the policy, and only when someone agreed it before the activity.
-AGREED_KINDS = (LineKind.TAXI, LineKind.ACCOMMODATION, LineKind.REPLACEMENT_CARE, LineKind.SUPPORT_WORKER,
-                LineKind.INTERPRETER)
+AGREED_KINDS = (
+    LineKind.TAXI,
+    LineKind.ACCOMMODATION,
+    LineKind.REPLACEMENT_CARE,
+    LineKind.SUPPORT_WORKER,
+    LineKind.INTERPRETER,
+)
 AT_COST_KINDS = (LineKind.PUBLIC_TRANSPORT, LineKind.SUBSISTENCE) + AGREED_KINDS
 RECEIPT_KINDS = (LineKind.PUBLIC_TRANSPORT, LineKind.TAXI, LineKind.ACCOMMODATION)
 
@@ -216,7 +275,8 @@ class ClaimantProfile(db.Model):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
     payment_preference: Mapped[PaymentPreference] = mapped_column(
-        value_enum(PaymentPreference, "payment_preference"), default=PaymentPreference.FEE_AND_EXPENSES)
+        value_enum(PaymentPreference, "payment_preference"), default=PaymentPreference.FEE_AND_EXPENSES
+    )
     payee_reference: Mapped[str | None] = mapped_column(String(60))
     access_needs: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -230,7 +290,8 @@ class PersonPaymentProfile(db.Model):
 
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
     payment_preference: Mapped[PaymentPreference] = mapped_column(
-        value_enum(PaymentPreference, "payment_preference"), default=PaymentPreference.FEE_AND_EXPENSES)
+        value_enum(PaymentPreference, "payment_preference"), default=PaymentPreference.FEE_AND_EXPENSES
+    )
     payee_reference: Mapped[str | None] = mapped_column(String(60))
     access_needs: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -282,18 +343,24 @@ class Claim(db.Model):
     __tablename__ = "claim"
     __table_args__ = (
         CheckConstraint("state = 'draft' OR state = 'withdrawn' OR submitted_at IS NOT NULL", name="sent_has_date"),
-        CheckConstraint("state NOT IN ('approved', 'paid') OR approved_by_id IS NOT NULL", name="approved_has_approver"),
+        CheckConstraint(
+            "state NOT IN ('approved', 'paid') OR approved_by_id IS NOT NULL", name="approved_has_approver"
+        ),
         CheckConstraint("state <> 'paid' OR (paid_at IS NOT NULL AND paid_by_id IS NOT NULL)", name="paid_has_payer"),
         CheckConstraint("state <> 'rejected' OR rejection_reason IS NOT NULL", name="rejected_has_reason"),
         CheckConstraint("total_pence >= 0", name="total_not_negative"),
         CheckConstraint("claimant_id IS NOT NULL OR person_id IS NOT NULL", name="has_claimant"),
-        CheckConstraint("fee_pence >= 0 AND expenses_pence >= 0 AND fee_pence + expenses_pence = total_pence",
-                        name="lines_add_up"),
+        CheckConstraint(
+            "fee_pence >= 0 AND expenses_pence >= 0 AND fee_pence + expenses_pence = total_pence", name="lines_add_up"
+        ),
         # "Expenses only" and "decline the fee" can never carry fee money, whatever code runs.
-        CheckConstraint("payment_preference IS NULL OR payment_preference IN ('fee_and_expenses', 'voucher') "
-                        "OR fee_pence = 0", name="no_fee_when_declined"),
-        CheckConstraint("state IN ('draft', 'withdrawn') OR payment_preference IS NOT NULL",
-                        name="sent_has_preference"),
+        CheckConstraint(
+            "payment_preference IS NULL OR payment_preference IN ('fee_and_expenses', 'voucher') OR fee_pence = 0",
+            name="no_fee_when_declined",
+        ),
+        CheckConstraint(
+            "state IN ('draft', 'withdrawn') OR payment_preference IS NOT NULL", name="sent_has_preference"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -306,14 +373,17 @@ class Claim(db.Model):
     event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"), index=True)
     activity_description: Mapped[str] = mapped_column(String(300), default="")
     activity_date: Mapped[date | None] = mapped_column(Date)
-    state: Mapped[ClaimState] = mapped_column(value_enum(ClaimState, "claim_state"), default=ClaimState.DRAFT, index=True)
+    state: Mapped[ClaimState] = mapped_column(
+        value_enum(ClaimState, "claim_state"), default=ClaimState.DRAFT, index=True
+    )
     policy_id: Mapped[int | None] = mapped_column(ForeignKey("claim_policy.id"))
     total_pence: Mapped[int] = mapped_column(Integer, default=0)
     fee_pence: Mapped[int] = mapped_column(Integer, default=0)
     expenses_pence: Mapped[int] = mapped_column(Integer, default=0)
     # The payment choice in force when the claim was sent; later changes to the profile never alter it.
     payment_preference: Mapped[PaymentPreference | None] = mapped_column(
-        value_enum(PaymentPreference, "payment_preference"))
+        value_enum(PaymentPreference, "payment_preference")
+    )
     declared_at: Mapped[datetime | None] = mapped_column(DateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
     first_submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -336,8 +406,9 @@ class Claim(db.Model):
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
     policy: Mapped[ClaimPolicy | None] = relationship()
     batch: Mapped[PaymentBatch | None] = relationship(back_populates="claims")
-    lines: Mapped[list[ClaimLine]] = relationship(back_populates="claim", cascade="all, delete-orphan",
-                                                    order_by="ClaimLine.id")
+    lines: Mapped[list[ClaimLine]] = relationship(
+        back_populates="claim", cascade="all, delete-orphan", order_by="ClaimLine.id"
+    )
     receipts: Mapped[list[Receipt]] = relationship(back_populates="claim", order_by="Receipt.id")
     notes: Mapped[list[ClaimNote]] = relationship(back_populates="claim", order_by="ClaimNote.id")
 

@@ -1,4 +1,5 @@
 """Every change to claims: policy, profiles, drafts, receipts, the workflow and payment batches."""
+
 from __future__ import annotations
 
 import errno
@@ -68,11 +69,16 @@ MAX_RECEIPT_PIXELS = 40_000_000  # about a 7,000 × 6,000 photo; bigger is a dec
 
 # ---------------------------------------------------------------- policy
 
+
 def policy_for(day: date | None) -> ClaimPolicy:
     """The policy version in force on a day (today when None); creates the default version if none exists."""
     day = day or date.today()
-    policy = db.session.scalar(select(ClaimPolicy).where(ClaimPolicy.effective_from <= day)
-                               .order_by(ClaimPolicy.effective_from.desc()).limit(1))
+    policy = db.session.scalar(
+        select(ClaimPolicy)
+        .where(ClaimPolicy.effective_from <= day)
+        .order_by(ClaimPolicy.effective_from.desc())
+        .limit(1)
+    )
     if policy is None:
         policy = db.session.scalar(select(ClaimPolicy).order_by(ClaimPolicy.effective_from).limit(1))
     if policy is None:
@@ -111,30 +117,46 @@ def save_policy(*, effective_from: date, values: dict, actor: User) -> ClaimPoli
             raise ClaimError(str(error), field=name) from None
     existing = db.session.scalar(select(ClaimPolicy).where(ClaimPolicy.effective_from == effective_from))
     if existing is not None:
-        used = db.session.scalar(select(func.count()).select_from(Claim).where(
-            Claim.policy_id == existing.id, Claim.state.not_in(EDITABLE_STATES + (ClaimState.WITHDRAWN,))))
+        used = db.session.scalar(
+            select(func.count())
+            .select_from(Claim)
+            .where(Claim.policy_id == existing.id, Claim.state.not_in(EDITABLE_STATES + (ClaimState.WITHDRAWN,)))
+        )
         if used:
-            raise ClaimError("Sent claims already use the rates from that date. Choose a later date so "
-                             "their rates stay the same.", field="effective_from")
+            raise ClaimError(
+                "Sent claims already use the rates from that date. Choose a later date so their rates stay the same.",
+                field="effective_from",
+            )
         before = policy_values(existing)
         for name, value in values.items():
             setattr(existing, name, value)
         policy = existing
-        audit.record("claims.policy_changed", policy, before=before | {"effective_from": effective_from},
-                     after=policy_values(policy) | {"effective_from": effective_from}, actor=actor)
+        audit.record(
+            "claims.policy_changed",
+            policy,
+            before=before | {"effective_from": effective_from},
+            after=policy_values(policy) | {"effective_from": effective_from},
+            actor=actor,
+        )
     else:
         previous = policy_for(effective_from)
         base = policy_values(previous) if previous else dict(DEFAULT_RATES)
         policy = ClaimPolicy(effective_from=effective_from, created_by_id=actor.id, **(base | values))
         db.session.add(policy)
         db.session.flush()
-        audit.record("claims.policy_created", policy, before=base,
-                     after=policy_values(policy) | {"effective_from": effective_from}, actor=actor)
+        audit.record(
+            "claims.policy_created",
+            policy,
+            before=base,
+            after=policy_values(policy) | {"effective_from": effective_from},
+            actor=actor,
+        )
     db.session.commit()
     return policy
 
 
 # ---------------------------------------------------------------- profiles
+
 
 def get_profile(user: User) -> ClaimantProfile:
     """The contributor's profile, or an unsaved one with the default preference."""
@@ -142,8 +164,9 @@ def get_profile(user: User) -> ClaimantProfile:
     return profile or ClaimantProfile(user_id=user.id, payment_preference=PaymentPreference.FEE_AND_EXPENSES)
 
 
-def save_profile(user: User, *, payment_preference: str, payee_reference: str | None, access_needs: str | None,
-                 actor: User) -> ClaimantProfile:
+def save_profile(
+    user: User, *, payment_preference: str, payee_reference: str | None, access_needs: str | None, actor: User
+) -> ClaimantProfile:
     """Save how a contributor wants to be paid (the contributor, or a coordinator or finance for them)."""
     if actor.id != user.id and actor.role not in (Role.COORDINATOR, Role.FINANCE):
         raise NotAllowed("You can only change your own details")
@@ -155,16 +178,27 @@ def save_profile(user: User, *, payment_preference: str, payee_reference: str | 
         profile = ClaimantProfile(user_id=user.id)
         db.session.add(profile)
     else:
-        before = {"payment_preference": profile.payment_preference, "payee_reference": profile.payee_reference,
-                  "access_needs": bool(profile.access_needs)}
+        before = {
+            "payment_preference": profile.payment_preference,
+            "payee_reference": profile.payee_reference,
+            "access_needs": bool(profile.access_needs),
+        }
     profile.payment_preference = PaymentPreference(payment_preference)
     profile.payee_reference = (payee_reference or "").strip() or None
     profile.access_needs = (access_needs or "").strip() or None
     # The access-needs text stays out of the audit log (it may be health information); only whether there is one.
-    audit.record("claims.profile_saved", entity_type="ClaimantProfile", entity_id=user.id, before=before,
-                 after={"payment_preference": profile.payment_preference,
-                        "payee_reference": profile.payee_reference, "access_needs": bool(profile.access_needs)},
-                 actor=actor)
+    audit.record(
+        "claims.profile_saved",
+        entity_type="ClaimantProfile",
+        entity_id=user.id,
+        before=before,
+        after={
+            "payment_preference": profile.payment_preference,
+            "payee_reference": profile.payee_reference,
+            "access_needs": bool(profile.access_needs),
+        },
+        actor=actor,
+    )
     db.session.commit()
     return profile
 
@@ -182,16 +216,22 @@ def payment_profile(claim: Claim):
     return get_person_profile(claim.person)
 
 
-def save_person_profile(person: Person, *, payment_preference: str, payee_reference: str | None,
-                        access_needs: str | None, actor: User) -> PersonPaymentProfile:
+def save_person_profile(
+    person: Person, *, payment_preference: str, payee_reference: str | None, access_needs: str | None, actor: User
+) -> PersonPaymentProfile:
     """Record how someone without an account wants to be paid (a coordinator or finance, told by phone or paper)."""
     if actor.role not in (Role.COORDINATOR, Role.FINANCE):
         raise NotAllowed("Only coordinators and finance can record someone's payment details")
     if person.user_id is not None and db.session.get(User, person.user_id) is not None:
         user = db.session.get(User, person.user_id)
         if user.role == Role.CONTRIBUTOR:
-            save_profile(user, payment_preference=payment_preference, payee_reference=payee_reference,
-                         access_needs=access_needs, actor=actor)
+            save_profile(
+                user,
+                payment_preference=payment_preference,
+                payee_reference=payee_reference,
+                access_needs=access_needs,
+                actor=actor,
+            )
             return get_person_profile(person)
     profile = db.session.get(PersonPaymentProfile, person.id)
     before = None
@@ -199,22 +239,35 @@ def save_person_profile(person: Person, *, payment_preference: str, payee_refere
         profile = PersonPaymentProfile(person_id=person.id)
         db.session.add(profile)
     else:
-        before = {"payment_preference": profile.payment_preference, "payee_reference": profile.payee_reference,
-                  "access_needs": bool(profile.access_needs)}
+        before = {
+            "payment_preference": profile.payment_preference,
+            "payee_reference": profile.payee_reference,
+            "access_needs": bool(profile.access_needs),
+        }
     try:
         profile.payment_preference = PaymentPreference(payment_preference)
     except ValueError:
         raise ClaimError("Choose how they want to be paid", field="payment_preference") from None
     profile.payee_reference = (payee_reference or "").strip()[:60] or None
     profile.access_needs = (access_needs or "").strip() or None
-    audit.record("claims.person_profile_saved", entity_type="Person", entity_id=person.id, before=before,
-                 after={"payment_preference": profile.payment_preference, "payee_reference": profile.payee_reference,
-                        "access_needs": bool(profile.access_needs)}, actor=actor)
+    audit.record(
+        "claims.person_profile_saved",
+        entity_type="Person",
+        entity_id=person.id,
+        before=before,
+        after={
+            "payment_preference": profile.payment_preference,
+            "payee_reference": profile.payee_reference,
+            "access_needs": bool(profile.access_needs),
+        },
+        actor=actor,
+    )
     db.session.commit()
     return profile
 
 
 # ---------------------------------------------------------------- drafts
+
 
 def parse_quantity(text: str | None, label: str, field: str = "quantity") -> int:
     """A typed number of miles or hours as whole hundredths ('23', '2.5')."""
@@ -259,8 +312,14 @@ def _account_for(person: Person) -> User | None:
     return user if user is not None and user.role == Role.CONTRIBUTOR else None
 
 
-def create_claim(claimant: User | Person, *, actor: User, activity_description: str = "",
-                 activity_date: date | None = None, event_id: int | None = None) -> Claim:
+def create_claim(
+    claimant: User | Person,
+    *,
+    actor: User,
+    activity_description: str = "",
+    activity_date: date | None = None,
+    event_id: int | None = None,
+) -> Claim:
     """Start a claim once the activity is valid; a coordinator may start one for any contributor or person record
     (recorded as on their behalf). A person without an account is named by their person record."""
     person = None
@@ -292,17 +351,30 @@ def create_claim(claimant: User | Person, *, actor: User, activity_description: 
         raise ClaimError("Enter the date of the activity", field="activity_date")
     if activity_date > date.today():
         raise ClaimError("The date of the activity must be today or in the past", field="activity_date")
-    claim = Claim(claimant_id=claimant.id if claimant else None, person_id=person.id if person else None,
-                  entered_by_id=actor.id, on_behalf=on_behalf,
-                  activity_description=(activity_description or "").strip()[:300],
-                  activity_date=activity_date, event_id=event_id, state=ClaimState.DRAFT)
+    claim = Claim(
+        claimant_id=claimant.id if claimant else None,
+        person_id=person.id if person else None,
+        entered_by_id=actor.id,
+        on_behalf=on_behalf,
+        activity_description=(activity_description or "").strip()[:300],
+        activity_date=activity_date,
+        event_id=event_id,
+        state=ClaimState.DRAFT,
+    )
     db.session.add(claim)
     db.session.flush()
-    audit.record("claims.claim_started", claim, after={"claimant_id": claimant.id if claimant else None,
-                                                      "person_id": person.id if person else None,
-                                                      "on_behalf": on_behalf,
-                                                      "activity": claim.activity_description,
-                                                      "event_id": event_id}, actor=actor)
+    audit.record(
+        "claims.claim_started",
+        claim,
+        after={
+            "claimant_id": claimant.id if claimant else None,
+            "person_id": person.id if person else None,
+            "on_behalf": on_behalf,
+            "activity": claim.activity_description,
+            "event_id": event_id,
+        },
+        actor=actor,
+    )
     db.session.commit()
     return claim
 
@@ -313,8 +385,9 @@ def _lock_editable(claim: Claim, actor: User) -> None:
         if claim.can_view(actor) and not claim.is_editable:
             raise ClaimError("This claim can no longer be changed")
         raise NotAllowed("You cannot change this claim")
-    touched = db.session.execute(update(Claim).where(Claim.id == claim.id, Claim.state.in_(EDITABLE_STATES))
-                                 .values(updated_at=utcnow())).rowcount
+    touched = db.session.execute(
+        update(Claim).where(Claim.id == claim.id, Claim.state.in_(EDITABLE_STATES)).values(updated_at=utcnow())
+    ).rowcount
     if touched != 1:
         db.session.rollback()
         raise Conflict("This claim has just been sent or changed. Look at it again.")
@@ -323,23 +396,36 @@ def _lock_editable(claim: Claim, actor: User) -> None:
         db.session.add(ClaimChange(claim_id=claim.id, user_id=actor.id))
 
 
-def save_activity(claim: Claim, *, actor: User, activity_description: str | None,
-                  activity_date: date | None) -> Claim:
+def save_activity(claim: Claim, *, actor: User, activity_description: str | None, activity_date: date | None) -> Claim:
     """Save the activity part of a draft (every step saves as you go)."""
     _lock_editable(claim, actor)
     before = {"activity": claim.activity_description, "date": claim.activity_date}
     claim.activity_description = (activity_description or "").strip()[:300]
     claim.activity_date = activity_date
     reprice(claim)
-    audit.record("claims.activity_saved", claim, before=before,
-                 after={"activity": claim.activity_description, "date": claim.activity_date}, actor=actor)
+    audit.record(
+        "claims.activity_saved",
+        claim,
+        before=before,
+        after={"activity": claim.activity_description, "date": claim.activity_date},
+        actor=actor,
+    )
     db.session.commit()
     return claim
 
 
-def add_line(claim: Claim, *, actor: User, kind: str, quantity: str | None = None, passengers: str | int | None = 0,
-             cost: str | None = None, description: str | None = "", agreed_by: str | None = None,
-             agreed_on: date | None = None) -> ClaimLine:
+def add_line(
+    claim: Claim,
+    *,
+    actor: User,
+    kind: str,
+    quantity: str | None = None,
+    passengers: str | int | None = 0,
+    cost: str | None = None,
+    description: str | None = "",
+    agreed_by: str | None = None,
+    agreed_on: date | None = None,
+) -> ClaimLine:
     """Add one item; the service prices it from the policy (the browser never sends an amount)."""
     try:
         kind = LineKind(kind)
@@ -350,10 +436,12 @@ def add_line(claim: Claim, *, actor: User, kind: str, quantity: str | None = Non
         preference = payment_profile(claim).payment_preference
         if not preference.takes_fee:
             whose = "Your" if actor.id == claim.claimant_id else f"{claim.first_name}'s"
-            raise ClaimError(f"{whose} payment choice is '{preference.title}', so you cannot add a fee. "
-                             "Change the payment choice first if the fee is wanted.", field="kind")
-        line.quantity_hundredths = (parse_quantity(quantity, "hours", "hours") if kind == LineKind.HOURLY_FEE
-                                    else 100)
+            raise ClaimError(
+                f"{whose} payment choice is '{preference.title}', so you cannot add a fee. "
+                "Change the payment choice first if the fee is wanted.",
+                field="kind",
+            )
+        line.quantity_hundredths = parse_quantity(quantity, "hours", "hours") if kind == LineKind.HOURLY_FEE else 100
     elif kind in MILEAGE_KINDS:
         line.quantity_hundredths = parse_quantity(quantity, "miles", "miles")
         if kind == LineKind.CAR_MILES:
@@ -372,18 +460,29 @@ def add_line(claim: Claim, *, actor: User, kind: str, quantity: str | None = Non
             if agreed_on is None:
                 raise ClaimError("Enter the date it was agreed", field="agreed_on")
             if claim.activity_date and agreed_on > claim.activity_date:
-                raise ClaimError("The date it was agreed must be on or before the day of the activity",
-                                 field="agreed_on")
+                raise ClaimError(
+                    "The date it was agreed must be on or before the day of the activity", field="agreed_on"
+                )
             line.agreed_by = agreed_by.strip()[:120]
             line.agreed_on = agreed_on
     _lock_editable(claim, actor)
     claim.lines.append(line)
     reprice(claim)
     db.session.flush()
-    audit.record("claims.line_added", claim, after={"line_id": line.id, "kind": kind, "quantity": line.quantity,
-                                                    "cost_pence": line.cost_pence, "amount_pence": line.amount_pence,
-                                                    "agreed_by": line.agreed_by, "agreed_on": line.agreed_on},
-                 actor=actor)
+    audit.record(
+        "claims.line_added",
+        claim,
+        after={
+            "line_id": line.id,
+            "kind": kind,
+            "quantity": line.quantity,
+            "cost_pence": line.cost_pence,
+            "amount_pence": line.amount_pence,
+            "agreed_by": line.agreed_by,
+            "agreed_on": line.agreed_on,
+        },
+        actor=actor,
+    )
     db.session.commit()
     return line
 
@@ -396,8 +495,12 @@ def remove_line(claim: Claim, line_id: int, *, actor: User) -> None:
     _lock_editable(claim, actor)
     claim.lines.remove(line)
     reprice(claim)
-    audit.record("claims.line_removed", claim, before={"line_id": line_id, "kind": line.kind,
-                                                       "amount_pence": line.amount_pence}, actor=actor)
+    audit.record(
+        "claims.line_removed",
+        claim,
+        before={"line_id": line_id, "kind": line.kind, "amount_pence": line.amount_pence},
+        actor=actor,
+    )
     db.session.commit()
 
 
@@ -408,13 +511,26 @@ def car_miles_before(claim: Claim) -> int:
     start = tax_year_start(claim.activity_date)
     counted = (ClaimState.SUBMITTED, ClaimState.QUERIED, ClaimState.APPROVED, ClaimState.PAID)
     earlier = (Claim.activity_date < claim.activity_date) | (
-        (Claim.activity_date == claim.activity_date) & (Claim.id < claim.id))
-    same_claimant = (Claim.claimant_id == claim.claimant_id) if claim.claimant_id else (
-        Claim.person_id == claim.person_id)
-    return db.session.scalar(
-        select(func.coalesce(func.sum(ClaimLine.quantity_hundredths), 0)).join(Claim).where(
-            same_claimant, Claim.id != claim.id, Claim.state.in_(counted),
-            ClaimLine.kind == LineKind.CAR_MILES, Claim.activity_date >= start, earlier)) or 0
+        (Claim.activity_date == claim.activity_date) & (Claim.id < claim.id)
+    )
+    same_claimant = (
+        (Claim.claimant_id == claim.claimant_id) if claim.claimant_id else (Claim.person_id == claim.person_id)
+    )
+    return (
+        db.session.scalar(
+            select(func.coalesce(func.sum(ClaimLine.quantity_hundredths), 0))
+            .join(Claim)
+            .where(
+                same_claimant,
+                Claim.id != claim.id,
+                Claim.state.in_(counted),
+                ClaimLine.kind == LineKind.CAR_MILES,
+                Claim.activity_date >= start,
+                earlier,
+            )
+        )
+        or 0
+    )
 
 
 def reprice(claim: Claim) -> None:
@@ -437,6 +553,7 @@ def reprice(claim: Claim) -> None:
 
 
 # ---------------------------------------------------------------- receipts
+
 
 def check_receipt(data: bytes, filename: str) -> tuple[bytes, str, str]:
     """Check a receipt by its content (PDF, JPEG or PNG), refuse big files and pixel bombs, strip image metadata."""
@@ -500,13 +617,24 @@ def add_receipt(claim: Claim, *, actor: User, data: bytes, filename: str, line_i
     path = receipts_folder() / stored
     _store_file(path, cleaned)
     safe_name = "".join(c for c in Path(filename or "receipt").stem if c.isalnum() or c in " -_")[:80].strip()
-    receipt = Receipt(claim_id=claim.id, stored_name=stored, original_name=f"{safe_name or 'receipt'}.{extension}",
-                      content_type=mime, size_bytes=len(cleaned), uploaded_by_id=actor.id, line_id=line_id)
+    receipt = Receipt(
+        claim_id=claim.id,
+        stored_name=stored,
+        original_name=f"{safe_name or 'receipt'}.{extension}",
+        content_type=mime,
+        size_bytes=len(cleaned),
+        uploaded_by_id=actor.id,
+        line_id=line_id,
+    )
     db.session.add(receipt)
     try:
         db.session.flush()
-        audit.record("claims.receipt_added", claim, after={"receipt_id": receipt.id, "type": mime,
-                                                           "bytes": len(cleaned), "line_id": line_id}, actor=actor)
+        audit.record(
+            "claims.receipt_added",
+            claim,
+            after={"receipt_id": receipt.id, "type": mime, "bytes": len(cleaned), "line_id": line_id},
+            actor=actor,
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -528,10 +656,14 @@ def _store_file(path: Path, data: bytes) -> None:
         partial.unlink(missing_ok=True)
         current_app.logger.error("Could not store a receipt: %s", error)
         if error.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise ClaimError("The receipt could not be saved because the service has run out of storage space. "
-                             "Nothing was stored. Try again later, and tell your coordinator.", field="receipt") from error
-        raise ClaimError("The receipt could not be saved just now. Nothing was stored. Try again later.",
-                         field="receipt") from error
+            raise ClaimError(
+                "The receipt could not be saved because the service has run out of storage space. "
+                "Nothing was stored. Try again later, and tell your coordinator.",
+                field="receipt",
+            ) from error
+        raise ClaimError(
+            "The receipt could not be saved just now. Nothing was stored. Try again later.", field="receipt"
+        ) from error
 
 
 def receipt_path(receipt: Receipt) -> Path:
@@ -540,6 +672,7 @@ def receipt_path(receipt: Receipt) -> Path:
 
 
 # ---------------------------------------------------------------- workflow
+
 
 def check_ready(claim: Claim) -> None:
     """Everything a claim needs before it is sent; the first problem is raised."""
@@ -553,8 +686,9 @@ def check_ready(claim: Claim) -> None:
         raise ClaimError("Add at least one thing you are claiming for", field="kind")
     preference = payment_profile(claim).payment_preference
     if not preference.takes_fee and any(line.kind in FEE_KINDS for line in claim.lines):
-        raise ClaimError(f"The payment choice is '{preference.title}'. Remove the fee or change the choice.",
-                         field="kind")
+        raise ClaimError(
+            f"The payment choice is '{preference.title}'. Remove the fee or change the choice.", field="kind"
+        )
     if any(line.kind in RECEIPT_KINDS for line in claim.lines) and not claim.receipts:
         raise ClaimError("Add a photo or PDF of your receipt or ticket", field="receipt")
     # Each item that needs a receipt has its own (receipts from before items had them count for any item).
@@ -564,8 +698,9 @@ def check_ready(claim: Claim) -> None:
             raise ClaimError(f"Add a photo or PDF of the receipt or ticket for: {line.kind.title}", field="receipt")
     for line in claim.lines:
         if line.kind in AGREED_KINDS and line.agreed_on and line.agreed_on > claim.activity_date:
-            raise ClaimError(f"{line.kind.title}: it must be agreed on or before the day of the activity",
-                             field="agreed_on")
+            raise ClaimError(
+                f"{line.kind.title}: it must be agreed on or before the day of the activity", field="agreed_on"
+            )
 
 
 def changed_by(claim: Claim, actor: User) -> bool:
@@ -625,22 +760,35 @@ def plausibility_warnings(claim: Claim) -> list[str]:
     if miles > MILES_WARNING:
         warnings.append(f"The claim has {miles:,.0f} miles, more than {MILES_WARNING} in one claim.")
     day_share = {LineKind.FULL_DAY_FEE: Decimal(1), LineKind.HALF_DAY_FEE: Decimal("0.5")}
-    days = sum((Decimal(line.quantity_hundredths) / 100 * day_share.get(line.kind, 0) for line in claim.lines),
-               Decimal(0))
-    hours = sum((Decimal(line.quantity_hundredths) / 100 for line in claim.lines if line.kind == LineKind.HOURLY_FEE),
-                Decimal(0))
+    days = sum(
+        (Decimal(line.quantity_hundredths) / 100 * day_share.get(line.kind, 0) for line in claim.lines), Decimal(0)
+    )
+    hours = sum(
+        (Decimal(line.quantity_hundredths) / 100 for line in claim.lines if line.kind == LineKind.HOURLY_FEE),
+        Decimal(0),
+    )
     if claim.activity_date and (claim.claimant_id or claim.person_id):
         same = (Claim.claimant_id == claim.claimant_id) if claim.claimant_id else (Claim.person_id == claim.person_id)
-        others = db.session.scalars(select(ClaimLine).join(Claim).where(
-            same, Claim.id != claim.id, Claim.activity_date == claim.activity_date,
-            Claim.state.in_((ClaimState.SUBMITTED, ClaimState.QUERIED, ClaimState.APPROVED, ClaimState.PAID)),
-            ClaimLine.kind.in_(FEE_KINDS)))
+        others = db.session.scalars(
+            select(ClaimLine)
+            .join(Claim)
+            .where(
+                same,
+                Claim.id != claim.id,
+                Claim.activity_date == claim.activity_date,
+                Claim.state.in_((ClaimState.SUBMITTED, ClaimState.QUERIED, ClaimState.APPROVED, ClaimState.PAID)),
+                ClaimLine.kind.in_(FEE_KINDS),
+            )
+        )
         for line in others:
             if line.kind == LineKind.HOURLY_FEE:
                 hours += Decimal(line.quantity_hundredths) / 100
             else:
-                days += Decimal(line.quantity_hundredths) / 100 * (1 if line.kind == LineKind.FULL_DAY_FEE
-                                                                   else Decimal("0.5"))
+                days += (
+                    Decimal(line.quantity_hundredths)
+                    / 100
+                    * (1 if line.kind == LineKind.FULL_DAY_FEE else Decimal("0.5"))
+                )
     if days + hours / Decimal(8) > 1:  # eight hours count as a day
         warnings.append("The fees add up to more than one day for one date (counting other claims for that date).")
     return warnings
@@ -672,16 +820,25 @@ def _notify(claim: Claim, state: ClaimState) -> None:
 
     due = due_date(claim)
     total = _paid_words(claim) if state == ClaimState.PAID else format_money(claim.total_pence)
-    message = STATE_MESSAGES[state].format(ref=claim.reference, total=total,
-                                           due=f"{due.day} {due:%B %Y}" if due else "soon")
+    message = STATE_MESSAGES[state].format(
+        ref=claim.reference, total=total, due=f"{due.day} {due:%B %Y}" if due else "soon"
+    )
     if claim.claimant_id is not None:
         db.session.add(Notification(user_id=claim.claimant_id, claim_id=claim.id, message=message))
-    queue_email(claim.claimant_email, f"Your claim {claim.reference}",
-                f"Hello {claim.claimant_name},\n\n{message}\n")
+    queue_email(claim.claimant_email, f"Your claim {claim.reference}", f"Hello {claim.claimant_name},\n\n{message}\n")
 
 
-def _apply(claim: Claim, rule: Transition, *, actor: User, text: str, now, extra: dict | None = None,
-           audit_after: dict | None = None, notify: bool = True) -> None:
+def _apply(
+    claim: Claim,
+    rule: Transition,
+    *,
+    actor: User,
+    text: str,
+    now,
+    extra: dict | None = None,
+    audit_after: dict | None = None,
+    notify: bool = True,
+) -> None:
     """The one way a claim changes state: a conditional update from its current state, the note the transition
     leaves, the audit entry and the notice. The caller checks permission first and commits."""
     values: dict = {"state": rule.target, "updated_at": now}
@@ -693,16 +850,24 @@ def _apply(claim: Claim, rule: Transition, *, actor: User, text: str, now, extra
     before_state = claim.state
     # No session synchronisation: the claim is refreshed below, and scanning every loaded object for each
     # claim of a big batch would make paying 200 claims take seconds.
-    changed = db.session.execute(update(Claim).where(Claim.id == claim.id, Claim.state == before_state)
-                                 .values(**values).execution_options(synchronize_session=False)).rowcount
+    changed = db.session.execute(
+        update(Claim)
+        .where(Claim.id == claim.id, Claim.state == before_state)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if changed != 1:
         db.session.rollback()
         raise Conflict("Someone else changed this claim at the same time. Look at it again.")
     if rule.note_kind and text:
         db.session.add(ClaimNote(claim_id=claim.id, author_id=actor.id, kind=rule.note_kind, text=text))
-    audit.record(f"claims.{rule.action}", claim, before={"state": before_state},
-                 after={"state": rule.target, "total_pence": claim.total_pence, "text": text or None}
-                 | (audit_after or {}), actor=actor)
+    audit.record(
+        f"claims.{rule.action}",
+        claim,
+        before={"state": before_state},
+        after={"state": rule.target, "total_pence": claim.total_pence, "text": text or None} | (audit_after or {}),
+        actor=actor,
+    )
     # The row now holds these values; show them on the loaded claim without another query or flush.
     for column, value in values.items():
         set_committed_value(claim, column, value)
@@ -710,8 +875,16 @@ def _apply(claim: Claim, rule: Transition, *, actor: User, text: str, now, extra
         _notify(claim, rule.target)
 
 
-def transition(claim: Claim, action: str, *, actor: User, text: str | None = None, declared: bool = False,
-               notify: bool = True, acknowledged: bool = False) -> Claim:
+def transition(
+    claim: Claim,
+    action: str,
+    *,
+    actor: User,
+    text: str | None = None,
+    declared: bool = False,
+    notify: bool = True,
+    acknowledged: bool = False,
+) -> Claim:
     """Move a claim along the one transition table: check, conditional update, audit, notify, commit."""
     rule = TRANSITIONS.get(action)
     if rule is None:
@@ -733,16 +906,25 @@ def transition(claim: Claim, action: str, *, actor: User, text: str | None = Non
         reprice(claim)
         preference = payment_profile(claim).payment_preference
         # The choice in force now is kept on the claim: a later change of mind never moves its money.
-        extra = {"total_pence": claim.total_pence, "fee_pence": claim.fee_pence,
-                 "expenses_pence": claim.expenses_pence, "payment_preference": preference,
-                 "policy_id": claim.policy_id, "first_submitted_at": claim.first_submitted_at or now}
-        audit_after = {"payment_preference": preference, "fee_pence": claim.fee_pence,
-                       "expenses_pence": claim.expenses_pence}
+        extra = {
+            "total_pence": claim.total_pence,
+            "fee_pence": claim.fee_pence,
+            "expenses_pence": claim.expenses_pence,
+            "payment_preference": preference,
+            "policy_id": claim.policy_id,
+            "first_submitted_at": claim.first_submitted_at or now,
+        }
+        audit_after = {
+            "payment_preference": preference,
+            "fee_pence": claim.fee_pence,
+            "expenses_pence": claim.expenses_pence,
+        }
     elif action == "approve":
         warnings = plausibility_warnings(claim)
         if warnings and not acknowledged:
-            raise ClaimError("Tick the box to say you have checked the warnings: " + " ".join(warnings),
-                             field="acknowledge")
+            raise ClaimError(
+                "Tick the box to say you have checked the warnings: " + " ".join(warnings), field="acknowledge"
+            )
         audit_after = {"warnings_acknowledged": warnings} if warnings else {}
     _apply(claim, rule, actor=actor, text=text, now=now, extra=extra, audit_after=audit_after, notify=notify)
     db.session.commit()
@@ -783,22 +965,28 @@ def pay_claim(claim, *, actor):
 
 def mark_read(user: User) -> None:
     """Mark the contributor's notifications as read."""
-    db.session.execute(update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-                       .values(read_at=utcnow()))
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
     db.session.commit()
 
 
 def dismiss_notice(notice_id: int, *, user: User) -> bool:
     """Put away one of your own notices (it stays in your list of news); False when it was not yours."""
     now = utcnow()
-    changed = db.session.execute(update(Notification).where(
-        Notification.id == notice_id, Notification.user_id == user.id, Notification.dismissed_at.is_(None))
-        .values(dismissed_at=now, read_at=func.coalesce(Notification.read_at, now))).rowcount
+    changed = db.session.execute(
+        update(Notification)
+        .where(Notification.id == notice_id, Notification.user_id == user.id, Notification.dismissed_at.is_(None))
+        .values(dismissed_at=now, read_at=func.coalesce(Notification.read_at, now))
+    ).rowcount
     db.session.commit()
     return changed == 1
 
 
 # ---------------------------------------------------------------- people without accounts
+
 
 def invite_claimant(person: Person, *, email: str, actor: User) -> tuple[User, str]:
     """Give someone who has claimed by phone or paper their own account: it inherits their claims and payment
@@ -816,20 +1004,33 @@ def invite_claimant(person: Person, *, email: str, actor: User) -> tuple[User, s
     person.user_id = user.id
     if not person.email:
         person.email = user.email
-    moved = db.session.execute(update(Claim).where(Claim.person_id == person.id, Claim.claimant_id.is_(None))
-                               .values(claimant_id=user.id)).rowcount
+    moved = db.session.execute(
+        update(Claim).where(Claim.person_id == person.id, Claim.claimant_id.is_(None)).values(claimant_id=user.id)
+    ).rowcount
     held = db.session.get(PersonPaymentProfile, person.id)
     if held is not None:
-        db.session.add(ClaimantProfile(user_id=user.id, payment_preference=held.payment_preference,
-                                       payee_reference=held.payee_reference, access_needs=held.access_needs))
-    audit.record("claims.claimant_invited", entity_type="Person", entity_id=person.id,
-                 after={"user_id": user.id, "email": user.email, "claims_inherited": moved}, actor=actor)
+        db.session.add(
+            ClaimantProfile(
+                user_id=user.id,
+                payment_preference=held.payment_preference,
+                payee_reference=held.payee_reference,
+                access_needs=held.access_needs,
+            )
+        )
+    audit.record(
+        "claims.claimant_invited",
+        entity_type="Person",
+        entity_id=person.id,
+        after={"user_id": user.id, "email": user.email, "claims_inherited": moved},
+        actor=actor,
+    )
     db.session.commit()
     token = accounts.issue_link(user, "setup", actor=actor)
     return user, token
 
 
 # ---------------------------------------------------------------- payment batches
+
 
 def create_batch(*, actor: User, claim_ids: list[int] | None = None) -> PaymentBatch:
     """Put approved claims not yet in a batch into a new batch (all of them, or the chosen ones)."""
@@ -845,8 +1046,11 @@ def create_batch(*, actor: User, claim_ids: list[int] | None = None) -> PaymentB
     batch = PaymentBatch(created_by_id=actor.id, year=year, number=_next_batch_number(year))
     db.session.add(batch)
     db.session.flush()
-    added = db.session.execute(update(Claim).where(Claim.id.in_(ids), Claim.state == ClaimState.APPROVED,
-                                                   Claim.batch_id.is_(None)).values(batch_id=batch.id)).rowcount
+    added = db.session.execute(
+        update(Claim)
+        .where(Claim.id.in_(ids), Claim.state == ClaimState.APPROVED, Claim.batch_id.is_(None))
+        .values(batch_id=batch.id)
+    ).rowcount
     if added != len(ids):
         db.session.rollback()
         raise Conflict("Someone else changed these claims at the same time. Try again.")
@@ -861,15 +1065,17 @@ def _next_batch_number(year: int) -> int:
     The conditional UPDATE holds the counter row until commit (PostgreSQL row lock, SQLite's write lock), so
     two batches never share a number, and a rolled-back batch gives its number back: no sequence, no gaps.
     """
-    bumped = db.session.execute(update(BatchCounter).where(BatchCounter.year == year)
-                                .values(last_number=BatchCounter.last_number + 1)).rowcount
+    bumped = db.session.execute(
+        update(BatchCounter).where(BatchCounter.year == year).values(last_number=BatchCounter.last_number + 1)
+    ).rowcount
     if bumped != 1:
         try:
             with db.session.begin_nested():
                 db.session.add(BatchCounter(year=year, last_number=1))
         except IntegrityError:  # another batch created the year's counter first
-            db.session.execute(update(BatchCounter).where(BatchCounter.year == year)
-                               .values(last_number=BatchCounter.last_number + 1))
+            db.session.execute(
+                update(BatchCounter).where(BatchCounter.year == year).values(last_number=BatchCounter.last_number + 1)
+            )
         else:
             return 1
     return db.session.scalar(select(BatchCounter.last_number).where(BatchCounter.year == year))
@@ -887,8 +1093,11 @@ def mark_batch_paid(batch: PaymentBatch, *, actor: User) -> bool:
     for claim in batch.claims:
         _may(claim, "pay", actor, approver_may_pay)
     now = utcnow()
-    won = db.session.execute(update(PaymentBatch).where(PaymentBatch.id == batch.id, PaymentBatch.state == "open")
-                             .values(state="paid", paid_at=now, paid_by_id=actor.id)).rowcount
+    won = db.session.execute(
+        update(PaymentBatch)
+        .where(PaymentBatch.id == batch.id, PaymentBatch.state == "open")
+        .values(state="paid", paid_at=now, paid_by_id=actor.id)
+    ).rowcount
     if won != 1:
         db.session.rollback()
         return False
@@ -900,10 +1109,17 @@ def mark_batch_paid(batch: PaymentBatch, *, actor: User) -> bool:
                 db.session.rollback()
                 raise Conflict("Some claims in this batch changed at the same time. Look at the batch again.")
             _apply(claim, rule, actor=actor, text="", now=now, audit_after={"batch_id": batch.id})
-    audit.record("claims.batch_paid", batch, after={"reference": batch.reference, "claim_ids": [c.id for c in claims],
-                                                    "total_pence": sum(c.total_pence for c in claims),
-                                                    "bank_pence": sum(c.bank_pence for c in claims),
-                                                    "voucher_pence": sum(c.fee_as_voucher_pence for c in claims)},
-                 actor=actor)
+    audit.record(
+        "claims.batch_paid",
+        batch,
+        after={
+            "reference": batch.reference,
+            "claim_ids": [c.id for c in claims],
+            "total_pence": sum(c.total_pence for c in claims),
+            "bank_pence": sum(c.bank_pence for c in claims),
+            "voucher_pence": sum(c.fee_as_voucher_pence for c in claims),
+        },
+        actor=actor,
+    )
     db.session.commit()
     return True

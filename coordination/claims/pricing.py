@@ -1,4 +1,5 @@
 """Pricing a claim from the policy in force: one table of settings, one table of line rules."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from ..money import MoneyError, format_money, parse_pence, to_pounds
 from .models import LineKind
 
 # ---------------------------------------------------------------- the policy settings, declared once
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -57,8 +59,9 @@ class Setting:
                 raise ValueError(f"{self.short_label} must be a whole number, like {self.default}")
             value = int(raw)
         if not self.minimum <= value <= self.maximum:
-            raise ValueError(f"{self.short_label} must be between {self.describe(self.minimum)} and "
-                             f"{self.describe(self.maximum)}")
+            raise ValueError(
+                f"{self.short_label} must be between {self.describe(self.minimum)} and {self.describe(self.maximum)}"
+            )
         return value
 
     def check(self, value) -> None:
@@ -70,8 +73,9 @@ class Setting:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(f"{self.short_label} must be a whole number")
         if not self.minimum <= value <= self.maximum:
-            raise ValueError(f"{self.short_label} must be between {self.describe(self.minimum)} and "
-                             f"{self.describe(self.maximum)}")
+            raise ValueError(
+                f"{self.short_label} must be between {self.describe(self.minimum)} and {self.describe(self.maximum)}"
+            )
 
 
 _POUNDS = 100
@@ -91,11 +95,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("support_worker_cap_pence", "Support worker limit per item (£)", "money", 15000, 0, 10_000 * _POUNDS),
     Setting("interpreter_cap_pence", "Interpreter limit per item (£)", "money", 30000, 0, 10_000 * _POUNDS),
     Setting("subsistence_cap_pence", "Food and drink limit per item (£)", "money", 1500, 0, 10_000 * _POUNDS),
-    Setting("benefits_threshold_pence",
-            "Remind contributors about benefits when paid more than this in fees in a tax year (£)", "money",
-            50000, 0, 100_000 * _POUNDS),
-    Setting("target_working_days", "Prompt payment target (working days from sending to payment)", "working_days",
-            10, 1, 60),
+    Setting(
+        "benefits_threshold_pence",
+        "Remind contributors about benefits when paid more than this in fees in a tax year (£)",
+        "money",
+        50000,
+        0,
+        100_000 * _POUNDS,
+    ),
+    Setting(
+        "target_working_days", "Prompt payment target (working days from sending to payment)", "working_days", 10, 1, 60
+    ),
     Setting("approver_may_pay", "Allow the person who approved a claim to also mark it paid", "flag", False),
 )
 SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}
@@ -110,6 +120,7 @@ def describe_setting(name: str, value) -> str:
 
 # ---------------------------------------------------------------- tax years
 
+
 def tax_year_start(day: date) -> date:
     """The 6 April on or before this day (UK tax years run 6 April to 5 April)."""
     start = date(day.year, 4, 6)
@@ -123,6 +134,7 @@ def tax_year_label(day: date) -> str:
 
 
 # ---------------------------------------------------------------- pricing lines from the table
+
 
 def _pence(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
@@ -144,15 +156,20 @@ def price_car(hundredths: int, passengers: int, policy, miles_before_hundredths:
     threshold = policy.car_threshold_miles * 100
     at_high = max(0, min(hundredths, threshold - miles_before_hundredths))
     at_low = hundredths - at_high
-    amount = (Decimal(at_high) * policy.car_pence_per_mile + Decimal(at_low) * policy.car_pence_per_mile_after
-              + Decimal(hundredths) * passengers * policy.passenger_pence_per_mile) / 100
+    amount = (
+        Decimal(at_high) * policy.car_pence_per_mile
+        + Decimal(at_low) * policy.car_pence_per_mile_after
+        + Decimal(hundredths) * passengers * policy.passenger_pence_per_mile
+    ) / 100
     parts = []
     if at_high:
         parts.append(f"{_miles_text(at_high)} at {policy.car_pence_per_mile}p")
     if at_low:
         parts.append(f"{_miles_text(at_low)} at {policy.car_pence_per_mile_after}p")
     if passengers:
-        parts.append(f"{passengers} passenger{'s' if passengers > 1 else ''} at {policy.passenger_pence_per_mile}p a mile")
+        parts.append(
+            f"{passengers} passenger{'s' if passengers > 1 else ''} at {policy.passenger_pence_per_mile}p a mile"
+        )
     return Priced(_pence(amount), ", ".join(parts) or "0 miles")
 
 
@@ -184,8 +201,14 @@ assert set(LINE_RULES) == set(LineKind), "every kind of line needs a pricing rul
 assert all(rule.setting is None or rule.setting in SETTINGS_BY_NAME for rule in LINE_RULES.values())
 
 
-def price_line(kind: LineKind, hundredths: int, passengers: int, cost_pence: int | None, policy,
-               car_miles_before_hundredths: int = 0) -> Priced:
+def price_line(
+    kind: LineKind,
+    hundredths: int,
+    passengers: int,
+    cost_pence: int | None,
+    policy,
+    car_miles_before_hundredths: int = 0,
+) -> Priced:
     """The amount for one line from the policy; typed costs are only ever used up to the cap."""
     rule = LINE_RULES[kind]
     rate = getattr(policy, rule.setting) if rule.setting else None

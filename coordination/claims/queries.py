@@ -1,4 +1,5 @@
 """Read side for claims: lists, the prompt-payment clock, tax-year totals and the coordinator dashboard."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -19,6 +20,7 @@ from .models import OPEN_STATES, Claim, ClaimPolicy, ClaimState, Notification, P
 from .pricing import tax_year_start
 
 # ---------------------------------------------------------------- working days
+
 
 @lru_cache(maxsize=1)
 def bank_holidays() -> frozenset[date]:
@@ -105,12 +107,19 @@ def payment_clock(claim: Claim, today: date | None = None) -> dict | None:
     if claim.state in (ClaimState.REJECTED, ClaimState.WITHDRAWN):
         return None  # a claim that will not be paid has no payment clock
     running = claim.state in OPEN_STATES
-    return {"due": due, "target": target, "taken": taken, "sent": sent,
-            "overdue": running and today > due, "paid_late": claim.state == ClaimState.PAID and end > due,
-            "running": running}
+    return {
+        "due": due,
+        "target": target,
+        "taken": taken,
+        "sent": sent,
+        "overdue": running and today > due,
+        "paid_late": claim.state == ClaimState.PAID and end > due,
+        "running": running,
+    }
 
 
 # ---------------------------------------------------------------- lookups with object checks
+
 
 def get_claim_for(claim_id: int, user: User) -> Claim:
     """A claim the user may see, else 404 (never reveal that someone else's claim exists)."""
@@ -130,17 +139,30 @@ def get_receipt_for(receipt_id: int, user: User) -> Receipt:
 
 def claims_of(user: User) -> list[Claim]:
     """A contributor's own claims, newest first."""
-    return list(db.session.scalars(select(Claim).where(Claim.claimant_id == user.id)
-                                   .options(selectinload(Claim.policy)).order_by(Claim.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Claim)
+            .where(Claim.claimant_id == user.id)
+            .options(selectinload(Claim.policy))
+            .order_by(Claim.id.desc())
+        )
+    )
 
 
 def paid_this_tax_year(user: User, today: date | None = None) -> int:
     """Pence paid to a contributor in the current tax year (by payment date)."""
     today = today or _uk_date(utcnow())
     start = tax_year_start(today)
-    return db.session.scalar(select(func.coalesce(func.sum(Claim.total_pence), 0)).where(
-        Claim.claimant_id == user.id, Claim.state == ClaimState.PAID,
-        Claim.paid_at >= datetime(start.year, 4, 5, 23, 0))) or 0
+    return (
+        db.session.scalar(
+            select(func.coalesce(func.sum(Claim.total_pence), 0)).where(
+                Claim.claimant_id == user.id,
+                Claim.state == ClaimState.PAID,
+                Claim.paid_at >= datetime(start.year, 4, 5, 23, 0),
+            )
+        )
+        or 0
+    )
 
 
 def tax_year_totals(user: User, today: date | None = None) -> dict:
@@ -148,11 +170,15 @@ def tax_year_totals(user: User, today: date | None = None) -> dict:
     The benefits reminder counts fees only; reimbursed expenses are not income."""
     today = today or _uk_date(utcnow())
     start = tax_year_start(today)
-    rows = db.session.execute(select(Claim.payment_preference, func.sum(Claim.fee_pence),
-                                     func.sum(Claim.expenses_pence))
-                              .where(Claim.claimant_id == user.id, Claim.state == ClaimState.PAID,
-                                     Claim.paid_at >= datetime(start.year, 4, 5, 23, 0))
-                              .group_by(Claim.payment_preference)).all()
+    rows = db.session.execute(
+        select(Claim.payment_preference, func.sum(Claim.fee_pence), func.sum(Claim.expenses_pence))
+        .where(
+            Claim.claimant_id == user.id,
+            Claim.state == ClaimState.PAID,
+            Claim.paid_at >= datetime(start.year, 4, 5, 23, 0),
+        )
+        .group_by(Claim.payment_preference)
+    ).all()
     totals = {"fees": 0, "vouchers": 0, "expenses": 0}
     for preference, fees, expenses in rows:
         totals["vouchers" if preference == PaymentPreference.VOUCHER else "fees"] += fees or 0
@@ -164,50 +190,78 @@ def tax_year_totals(user: User, today: date | None = None) -> dict:
 
 def unread_notifications(user: User) -> list[Notification]:
     """Status messages the contributor has not seen yet, newest first."""
-    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id,
-                                                               Notification.read_at.is_(None),
-                                                               Notification.dismissed_at.is_(None))
-                                   .order_by(Notification.id.desc()).limit(10)))
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None), Notification.dismissed_at.is_(None))
+            .order_by(Notification.id.desc())
+            .limit(10)
+        )
+    )
 
 
 def all_notifications(user: User) -> list[Notification]:
     """Every message about the contributor's claims, newest first (the news list)."""
-    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
-                                   .order_by(Notification.id.desc()).limit(200)))
+    return list(
+        db.session.scalars(
+            select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc()).limit(200)
+        )
+    )
 
 
 def review_queue(states=(ClaimState.SUBMITTED, ClaimState.QUERIED)) -> list[Claim]:
     """Claims waiting for a coordinator, oldest first."""
-    return list(db.session.scalars(select(Claim).where(Claim.state.in_(states))
-                                   .options(selectinload(Claim.claimant), selectinload(Claim.policy))
-                                   .order_by(Claim.submitted_at)))
+    return list(
+        db.session.scalars(
+            select(Claim)
+            .where(Claim.state.in_(states))
+            .options(selectinload(Claim.claimant), selectinload(Claim.policy))
+            .order_by(Claim.submitted_at)
+        )
+    )
 
 
 def claims_in_states(states) -> list[Claim]:
     """Claims in any of these states, oldest change first."""
-    return list(db.session.scalars(select(Claim).where(Claim.state.in_(states))
-                                   .options(selectinload(Claim.claimant), selectinload(Claim.policy))
-                                   .order_by(Claim.updated_at.desc()).limit(200)))
+    return list(
+        db.session.scalars(
+            select(Claim)
+            .where(Claim.state.in_(states))
+            .options(selectinload(Claim.claimant), selectinload(Claim.policy))
+            .order_by(Claim.updated_at.desc())
+            .limit(200)
+        )
+    )
 
 
 def approved_unbatched() -> list[Claim]:
     """Approved claims not yet in a payment batch."""
-    return list(db.session.scalars(select(Claim).where(Claim.state == ClaimState.APPROVED,
-                                                       Claim.batch_id.is_(None))
-                                   .options(selectinload(Claim.claimant), selectinload(Claim.policy))
-                                   .order_by(Claim.approved_at)))
+    return list(
+        db.session.scalars(
+            select(Claim)
+            .where(Claim.state == ClaimState.APPROVED, Claim.batch_id.is_(None))
+            .options(selectinload(Claim.claimant), selectinload(Claim.policy))
+            .order_by(Claim.approved_at)
+        )
+    )
 
 
 def batches() -> list[PaymentBatch]:
     """Payment batches, newest first."""
-    return list(db.session.scalars(select(PaymentBatch).options(selectinload(PaymentBatch.claims))
-                                   .order_by(PaymentBatch.id.desc()).limit(100)))
+    return list(
+        db.session.scalars(
+            select(PaymentBatch).options(selectinload(PaymentBatch.claims)).order_by(PaymentBatch.id.desc()).limit(100)
+        )
+    )
 
 
 def contributors() -> list[User]:
     """Enabled contributor accounts by name (for entering a claim on someone's behalf)."""
-    return list(db.session.scalars(select(User).where(User.role == Role.CONTRIBUTOR, User.is_enabled.is_(True))
-                                   .order_by(User.name)))
+    return list(
+        db.session.scalars(
+            select(User).where(User.role == Role.CONTRIBUTOR, User.is_enabled.is_(True)).order_by(User.name)
+        )
+    )
 
 
 def claimant_choices() -> list[tuple[str, str]]:
@@ -225,6 +279,7 @@ def claimant_choices() -> list[tuple[str, str]]:
 
 
 # ---------------------------------------------------------------- payments: bank lines and vouchers
+
 
 @dataclass
 class PaymentRow:
@@ -252,34 +307,52 @@ def payment_rows(claims, payee_reference_for) -> list[PaymentRow]:
     for claim in claims:
         who = ("user", claim.claimant_id) if claim.claimant_id else ("person", claim.person_id)
         reference = payee_reference_for(claim) or f"NO-REFERENCE-{'P' if who[0] == 'person' else ''}{who[1]}"
-        parts = [("expenses", claim.expenses_pence), ("fee", claim.fee_by_bank_pence),
-                 ("voucher", claim.fee_as_voucher_pence)]
+        parts = [
+            ("expenses", claim.expenses_pence),
+            ("fee", claim.fee_by_bank_pence),
+            ("voucher", claim.fee_as_voucher_pence),
+        ]
         for kind, pence in parts:
             if not pence:
                 continue
-            row = rows.setdefault((who, kind), PaymentRow(reference, claim.claimant_name, kind, 0,
-                                                          payment_preference=claim.payment_preference.value))
+            row = rows.setdefault(
+                (who, kind),
+                PaymentRow(reference, claim.claimant_name, kind, 0, payment_preference=claim.payment_preference.value),
+            )
             row.pence += pence
             row.claim_references.append(claim.reference)
     order = {"fee": 0, "expenses": 1, "voucher": 2}
-    return sorted(rows.values(), key=lambda row: (row.kind == "voucher", row.payee_name.lower(), row.payee_reference,
-                                                  order[row.kind]))
+    return sorted(
+        rows.values(),
+        key=lambda row: (row.kind == "voucher", row.payee_name.lower(), row.payee_reference, order[row.kind]),
+    )
 
 
 def batch_totals(claims) -> dict:
     """The figures that must reconcile: bank fees + bank expenses + vouchers = claims' fees + expenses, less
     nothing (declined fees are never priced: the lines refuse them)."""
-    return {"fees": sum(c.fee_by_bank_pence for c in claims), "expenses": sum(c.expenses_pence for c in claims),
-            "vouchers": sum(c.fee_as_voucher_pence for c in claims),
-            "bank": sum(c.bank_pence for c in claims), "claims": sum(c.total_pence for c in claims)}
+    return {
+        "fees": sum(c.fee_by_bank_pence for c in claims),
+        "expenses": sum(c.expenses_pence for c in claims),
+        "vouchers": sum(c.fee_as_voucher_pence for c in claims),
+        "bank": sum(c.bank_pence for c in claims),
+        "claims": sum(c.total_pence for c in claims),
+    }
 
 
 def voucher_claims() -> list[Claim]:
     """Claims in a payment batch whose fee is taken as a voucher (finance's voucher list), newest first."""
-    return list(db.session.scalars(select(Claim).where(
-        Claim.batch_id.is_not(None), Claim.payment_preference == PaymentPreference.VOUCHER, Claim.fee_pence > 0)
-        .options(selectinload(Claim.claimant), selectinload(Claim.person), selectinload(Claim.batch))
-        .order_by(Claim.id.desc()).limit(500)))
+    return list(
+        db.session.scalars(
+            select(Claim)
+            .where(
+                Claim.batch_id.is_not(None), Claim.payment_preference == PaymentPreference.VOUCHER, Claim.fee_pence > 0
+            )
+            .options(selectinload(Claim.claimant), selectinload(Claim.person), selectinload(Claim.batch))
+            .order_by(Claim.id.desc())
+            .limit(500)
+        )
+    )
 
 
 def policies() -> list[ClaimPolicy]:
@@ -288,6 +361,7 @@ def policies() -> list[ClaimPolicy]:
 
 
 # ---------------------------------------------------------------- dashboard
+
 
 def _percentile(values: list[int], fraction: float) -> float:
     """Nearest-rank percentile (so the figure is a real claim's number of days)."""
@@ -301,10 +375,19 @@ def dashboard(today: date | None = None) -> dict:
     today = today or _uk_date(utcnow())
     counts = dict(db.session.execute(select(Claim.state, func.count()).group_by(Claim.state)).all())
     by_state = [(state, counts.get(state, 0)) for state in ClaimState]
-    open_claims = list(db.session.scalars(select(Claim).where(Claim.state.in_(OPEN_STATES))
-                                          .options(selectinload(Claim.claimant), selectinload(Claim.policy))))
-    ageing_bands = [("0 to 5 working days", 0, 5), ("6 to 10 working days", 6, 10),
-                    ("11 to 20 working days", 11, 20), ("More than 20 working days", 21, 10**6)]
+    open_claims = list(
+        db.session.scalars(
+            select(Claim)
+            .where(Claim.state.in_(OPEN_STATES))
+            .options(selectinload(Claim.claimant), selectinload(Claim.policy))
+        )
+    )
+    ageing_bands = [
+        ("0 to 5 working days", 0, 5),
+        ("6 to 10 working days", 6, 10),
+        ("11 to 20 working days", 11, 20),
+        ("More than 20 working days", 21, 10**6),
+    ]
     ageing = {label: 0 for label, _, _ in ageing_bands}
     overdue = []
     for claim in open_claims:
@@ -316,14 +399,26 @@ def dashboard(today: date | None = None) -> dict:
             overdue.append((claim, clock))
     overdue.sort(key=lambda pair: pair[1]["due"])
     months: dict[str, list[int]] = defaultdict(list)
-    paid = db.session.execute(select(Claim.first_submitted_at, Claim.submitted_at, Claim.paid_at)
-                              .where(Claim.state == ClaimState.PAID)).all()
+    paid = db.session.execute(
+        select(Claim.first_submitted_at, Claim.submitted_at, Claim.paid_at).where(Claim.state == ClaimState.PAID)
+    ).all()
     for first, sent, paid_at in paid:
         start = _uk_date(first or sent)
         end = _uk_date(paid_at)
         months[f"{end:%Y-%m}"].append(working_days_between(start, end))
-    by_month = [{"month": datetime.strptime(key, "%Y-%m").strftime("%B %Y"), "count": len(days),
-                 "median": median(days), "p90": _percentile(days, 0.9)}
-                for key, days in sorted(months.items(), reverse=True)]
-    return {"by_state": by_state, "ageing": ageing, "overdue": overdue, "by_month": by_month,
-            "open_count": len(open_claims)}
+    by_month = [
+        {
+            "month": datetime.strptime(key, "%Y-%m").strftime("%B %Y"),
+            "count": len(days),
+            "median": median(days),
+            "p90": _percentile(days, 0.9),
+        }
+        for key, days in sorted(months.items(), reverse=True)
+    ]
+    return {
+        "by_state": by_state,
+        "ageing": ageing,
+        "overdue": overdue,
+        "by_month": by_month,
+        "open_count": len(open_claims),
+    }

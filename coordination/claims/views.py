@@ -1,4 +1,5 @@
 """Claims pages: contributors' own claims, the coordinator's review and dashboard, finance's batches."""
+
 from __future__ import annotations
 
 import secrets
@@ -79,6 +80,7 @@ def _claim(claim_id: int):
 
 # ---------------------------------------------------------------- contributors
 
+
 @bp.get("/claims")
 @roles_required(U)
 def my_claims():
@@ -90,10 +92,18 @@ def my_claims():
     notice = unread[0] if unread else None
     if unread:
         operations.mark_read(current_user)
-    return render_template("claims/my-claims.html", claims=claims, total=totals["total"], totals=totals,
-                           notice=notice, more_news=len(unread) - 1 if unread else 0,
-                           threshold=policy.benefits_threshold_pence, profile=operations.get_profile(current_user),
-                           tax_year=tax_year_label(queries._uk_date(queries.utcnow())), clock=queries.payment_clock)
+    return render_template(
+        "claims/my-claims.html",
+        claims=claims,
+        total=totals["total"],
+        totals=totals,
+        notice=notice,
+        more_news=len(unread) - 1 if unread else 0,
+        threshold=policy.benefits_threshold_pence,
+        profile=operations.get_profile(current_user),
+        tax_year=tax_year_label(queries._uk_date(queries.utcnow())),
+        clock=queries.payment_clock,
+    )
 
 
 @bp.get("/claims/news")
@@ -117,9 +127,13 @@ def edit_profile():
     if request.method == "GET":
         form.payment_preference.data = profile.payment_preference.value
     if form.validate_on_submit():
-        operations.save_profile(current_user, payment_preference=form.payment_preference.data,
-                                payee_reference=form.payee_reference.data, access_needs=form.access_needs.data,
-                                actor=current_user)
+        operations.save_profile(
+            current_user,
+            payment_preference=form.payment_preference.data,
+            payee_reference=form.payee_reference.data,
+            access_needs=form.access_needs.data,
+            actor=current_user,
+        )
         flash("Your details are saved.", "success")
         return redirect(url_for("claims.my_claims"))
     return render_template("claims/profile.html", form=form)
@@ -131,9 +145,13 @@ def new_claim():
     form = NewClaimForm(event_choices=recent_event_choices())
     if form.validate_on_submit():
         try:
-            claim = operations.create_claim(current_user, actor=current_user,
-                                            activity_description=form.activity_description.data,
-                                            activity_date=form.activity_date.data, event_id=form.event_id)
+            claim = operations.create_claim(
+                current_user,
+                actor=current_user,
+                activity_description=form.activity_description.data,
+                activity_date=form.activity_date.data,
+                event_id=form.event_id,
+            )
         except operations.ClaimError as error:
             _field_error(form, error)
         else:
@@ -160,9 +178,13 @@ def new_on_behalf():
             form.claimant.errors.append("Choose the person the claim is for from the list")
             return render_template("claims/on-behalf.html", form=form)
         try:
-            claim = operations.create_claim(claimant, actor=current_user,
-                                            activity_description=form.activity_description.data,
-                                            activity_date=form.activity_date.data, event_id=form.event_id)
+            claim = operations.create_claim(
+                claimant,
+                actor=current_user,
+                activity_description=form.activity_description.data,
+                activity_date=form.activity_date.data,
+                event_id=form.event_id,
+            )
         except operations.ClaimError as error:
             _field_error(form, error)
         else:
@@ -203,8 +225,12 @@ def edit_claim(claim_id: int):
 
         form = EditClaimForm(formdata=MultiDict(stashed))
         saved = _save_claim_form(claim, form)
-        flash("You were signed out, but we kept what you typed. Check it and press Save." if not saved
-              else "You were signed out, but we kept what you typed and saved it.", "info")
+        flash(
+            "You were signed out, but we kept what you typed. Check it and press Save."
+            if not saved
+            else "You were signed out, but we kept what you typed and saved it.",
+            "info",
+        )
         response = make_response(render_template("claims/edit.html", form=form, claim=claim, **_edit_context(claim)))
         response.delete_cookie(STASH_COOKIE)
         return response
@@ -220,9 +246,14 @@ def edit_claim(claim_id: int):
 
 
 def _edit_context(claim) -> dict:
-    return {"fee_kinds": FEE_KINDS, "mileage_kinds": MILEAGE_KINDS, "agreed_kinds": AGREED_KINDS,
-            "policy": operations.policy_for(claim.activity_date), "clock": queries.payment_clock(claim),
-            "words": _words(claim)}
+    return {
+        "fee_kinds": FEE_KINDS,
+        "mileage_kinds": MILEAGE_KINDS,
+        "agreed_kinds": AGREED_KINDS,
+        "policy": operations.policy_for(claim.activity_date),
+        "clock": queries.payment_clock(claim),
+        "words": _words(claim),
+    }
 
 
 def _words(claim) -> dict:
@@ -236,7 +267,8 @@ def _words(claim) -> dict:
 def _receipt_choices(claim) -> list[tuple[str, str]]:
     """The items a receipt can support: tickets, taxis and stays on this claim."""
     return [("", "The item I am adding now, or the only one that needs it")] + [
-        (str(line.id), f"{line.kind.title}: {line.pricing_note}") for line in claim.lines if line.kind in RECEIPT_KINDS]
+        (str(line.id), f"{line.kind.title}: {line.pricing_note}") for line in claim.lines if line.kind in RECEIPT_KINDS
+    ]
 
 
 def _save_claim_form(claim, form) -> bool:
@@ -245,8 +277,12 @@ def _save_claim_form(claim, form) -> bool:
     ok = not form.errors
     activity_date = form.activity_date.data if not form.activity_date.errors else claim.activity_date
     try:
-        operations.save_activity(claim, actor=current_user, activity_description=_storable_description(claim, form),
-                                 activity_date=activity_date)
+        operations.save_activity(
+            claim,
+            actor=current_user,
+            activity_description=_storable_description(claim, form),
+            activity_date=activity_date,
+        )
     except operations.ClaimError as error:
         _field_error(form, error)
         return False
@@ -258,10 +294,17 @@ def _save_claim_form(claim, form) -> bool:
                 raise operations.ClaimError(form.agreed_on.errors[0], field="agreed_on")
             kind = LineKind(form.kind.data) if form.kind.data in {k.value for k in LineKind} else None
             quantity = form.hours.data if kind == LineKind.HOURLY_FEE else form.miles.data
-            operations.add_line(claim, actor=current_user, kind=form.kind.data, quantity=quantity,
-                                passengers=form.passengers.data, cost=form.cost.data,
-                                description=form.description.data, agreed_by=form.agreed_by.data,
-                                agreed_on=form.agreed_on.data)
+            operations.add_line(
+                claim,
+                actor=current_user,
+                kind=form.kind.data,
+                quantity=quantity,
+                passengers=form.passengers.data,
+                cost=form.cost.data,
+                description=form.description.data,
+                agreed_by=form.agreed_by.data,
+                agreed_on=form.agreed_on.data,
+            )
         except operations.ClaimError as error:
             form.agreed_on.errors = [e for e in form.agreed_on.errors if error.field != "agreed_on"]
             _field_error(form, error)
@@ -278,8 +321,13 @@ def _save_claim_form(claim, form) -> bool:
     if upload and upload.filename:
         try:
             chosen = whole_number(form.receipt_for.data) if form.receipt_for.data else None
-            operations.add_receipt(claim, actor=current_user, data=upload.read(operations.MAX_RECEIPT_BYTES + 1),
-                                   filename=upload.filename, line_id=chosen or new_line_id)
+            operations.add_receipt(
+                claim,
+                actor=current_user,
+                data=upload.read(operations.MAX_RECEIPT_BYTES + 1),
+                filename=upload.filename,
+                line_id=chosen or new_line_id,
+            )
         except operations.ClaimError as error:
             _field_error(form, error)
             ok = False
@@ -312,8 +360,12 @@ def autosave(claim_id: int):
     form.validate()
     activity_date = form.activity_date.data if not form.activity_date.errors else claim.activity_date
     try:
-        operations.save_activity(claim, actor=current_user, activity_description=_storable_description(claim, form),
-                                 activity_date=activity_date)
+        operations.save_activity(
+            claim,
+            actor=current_user,
+            activity_description=_storable_description(claim, form),
+            activity_date=activity_date,
+        )
         _keep_draft_item(claim, form)
     except operations.ClaimError as error:
         return jsonify({"saved": False, "message": str(error)}), 409
@@ -327,8 +379,11 @@ def _stash_fields() -> frozenset[str]:
     """The names of the fields on the edit-claim form (never the CSRF token)."""
     from wtforms.fields.core import UnboundField
 
-    return frozenset(name for name in dir(EditClaimForm) if isinstance(getattr(EditClaimForm, name), UnboundField)
-                     and name not in ("csrf_token", "submit"))
+    return frozenset(
+        name
+        for name in dir(EditClaimForm)
+        if isinstance(getattr(EditClaimForm, name), UnboundField) and name not in ("csrf_token", "submit")
+    )
 
 
 def _bounded_stash(form) -> dict:
@@ -337,14 +392,19 @@ def _bounded_stash(form) -> dict:
 
     from ..text import clean
 
-    data = {name: [clean(value)[:STASH_VALUE_LIMIT] for value in form.getlist(name)[:3]]
-            for name in sorted(form) if name in _stash_fields()}
+    data = {
+        name: [clean(value)[:STASH_VALUE_LIMIT] for value in form.getlist(name)[:3]]
+        for name in sorted(form)
+        if name in _stash_fields()
+    }
     limit = current_app.config["FORM_STASH_MAX_BYTES"]
     while len(json.dumps(data).encode()) > limit:  # only a crafted post gets here: shorten its longest value
-        name, index = max(((n, i) for n, values in data.items() for i in range(len(values))),
-                          key=lambda key: len(data[key[0]][key[1]].encode()))
+        name, index = max(
+            ((n, i) for n, values in data.items() for i in range(len(values))),
+            key=lambda key: len(data[key[0]][key[1]].encode()),
+        )
         value = data[name][index]
-        data[name][index] = value[:len(value) // 2]
+        data[name][index] = value[: len(value) // 2]
     return data
 
 
@@ -357,8 +417,7 @@ def _stash_when_signed_out():
     one its cookie names), stashes expire after FORM_STASH_HOURS (`flask housekeeping` deletes them), and
     the route is rate limited per address (ANONYMOUS_FORM_RATE_LIMIT).
     """
-    if (request.method == "POST" and request.endpoint == "claims.edit_claim"
-            and not current_user.is_authenticated):
+    if request.method == "POST" and request.endpoint == "claims.edit_claim" and not current_user.is_authenticated:
         if not allow("anonymous-claim-form", "ANONYMOUS_FORM_RATE_LIMIT"):
             abort(429)
         claim_id = request.view_args.get("claim_id")
@@ -367,15 +426,22 @@ def _stash_when_signed_out():
             db.session.execute(delete(FormStash).where(FormStash.token_hash == hash_token(earlier)))
         token = secrets.token_urlsafe(24)
         if db.session.get(Claim, claim_id) is not None:
-            db.session.add(FormStash(token_hash=hash_token(token), claim_id=claim_id,
-                                     data=_bounded_stash(request.form)))
+            db.session.add(
+                FormStash(token_hash=hash_token(token), claim_id=claim_id, data=_bounded_stash(request.form))
+            )
         db.session.commit()
         from ..extensions import login_manager
 
         response = login_manager.unauthorized()
         hours = current_app.config["FORM_STASH_HOURS"]
-        response.set_cookie(STASH_COOKIE, token, max_age=hours * 3600, httponly=True, samesite="Lax",
-                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+        response.set_cookie(
+            STASH_COOKIE,
+            token,
+            max_age=hours * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        )
         flash("You were signed out. Sign in again and we will bring back what you typed.", "info")
         return response
     return None
@@ -407,14 +473,15 @@ def send_claim(claim_id: int):
     form = SendForm()
     words = _words(claim)
     if not words["self"]:
-        form.declaration.label.text = (f"I confirm {claim.claimant_name} told me these details, the claim is true and "
-                                       "they have not claimed for these things anywhere else")
+        form.declaration.label.text = (
+            f"I confirm {claim.claimant_name} told me these details, the claim is true and "
+            "they have not claimed for these things anywhere else"
+        )
         form.answer.label.text = f"{words['name']}'s answer to the question"
         form.submit.label.text = f"Send {words['your']} claim"
     if form.validate_on_submit():
         try:
-            operations.submit_claim(claim, actor=current_user, declared=form.declaration.data,
-                                    answer=form.answer.data)
+            operations.submit_claim(claim, actor=current_user, declared=form.declaration.data, answer=form.answer.data)
         except operations.NotAllowed:
             abort(403)
         except operations.ClaimError as error:
@@ -422,11 +489,21 @@ def send_claim(claim_id: int):
                 error.field = "declaration"  # problems elsewhere on the claim are shown beside the tick box
             _field_error(form, error)
         else:
-            flash("Your claim is sent. We will tell you when it is approved and paid." if words["self"] else
-                  f"{words['Your']} claim is sent. Another coordinator must approve it.", "success")
+            flash(
+                "Your claim is sent. We will tell you when it is approved and paid."
+                if words["self"]
+                else f"{words['Your']} claim is sent. Another coordinator must approve it.",
+                "success",
+            )
             return redirect(url_for("claims.view_claim", claim_id=claim.id))
-    return render_template("claims/send.html", form=form, claim=claim, clock=queries.payment_clock(claim),
-                           policy=operations.policy_for(claim.activity_date), words=words)
+    return render_template(
+        "claims/send.html",
+        form=form,
+        claim=claim,
+        clock=queries.payment_clock(claim),
+        policy=operations.policy_for(claim.activity_date),
+        words=words,
+    )
 
 
 @bp.route("/claims/<int:claim_id>/withdraw", methods=["GET", "POST"])
@@ -458,25 +535,36 @@ def _view_context(claim, form) -> dict:
     from ..audit import history_for
 
     coordinator = current_user.role == C
-    return {"claim": claim, "clock": queries.payment_clock(claim), "decision_form": form,
-            "access_needs": _access_needs(claim), "words": _words(claim),
-            "refusals": _refusals(claim) if coordinator else [],
-            "warnings": operations.plausibility_warnings(claim) if coordinator and claim.state in (
-                ClaimState.SUBMITTED, ClaimState.QUERIED) else [],
-            "history": history_for("Claim", claim.id) if current_user.role in (C, F) else None}
+    return {
+        "claim": claim,
+        "clock": queries.payment_clock(claim),
+        "decision_form": form,
+        "access_needs": _access_needs(claim),
+        "words": _words(claim),
+        "refusals": _refusals(claim) if coordinator else [],
+        "warnings": operations.plausibility_warnings(claim)
+        if coordinator and claim.state in (ClaimState.SUBMITTED, ClaimState.QUERIED)
+        else [],
+        "history": history_for("Claim", claim.id) if current_user.role in (C, F) else None,
+    }
 
 
 def _refusals(claim) -> list[str]:
     """Decisions the state allows but this coordinator may not make, with the reason."""
-    return [reason for value, _ in DecisionForm.decision.kwargs["choices"]
-            if claim.state in TRANSITIONS[value].sources
-            and (reason := operations.refusal(claim, value, current_user))]
+    return [
+        reason
+        for value, _ in DecisionForm.decision.kwargs["choices"]
+        if claim.state in TRANSITIONS[value].sources and (reason := operations.refusal(claim, value, current_user))
+    ]
 
 
 def _decision_form(claim) -> DecisionForm | None:
     """Only the decisions the transition table allows from the claim's state and this coordinator may make."""
-    allowed = [(value, title) for value, title in DecisionForm.decision.kwargs["choices"]
-               if claim.state in TRANSITIONS[value].sources and not operations.refusal(claim, value, current_user)]
+    allowed = [
+        (value, title)
+        for value, title in DecisionForm.decision.kwargs["choices"]
+        if claim.state in TRANSITIONS[value].sources and not operations.refusal(claim, value, current_user)
+    ]
     if not allowed:
         return None
     form = DecisionForm()
@@ -498,19 +586,22 @@ def download_receipt(receipt_id: int):
     path = operations.receipt_path(receipt)
     if not path.exists():
         abort(404)
-    return send_file(path, mimetype=receipt.content_type, as_attachment=True, download_name=receipt.original_name,
-                     max_age=0)
+    return send_file(
+        path, mimetype=receipt.content_type, as_attachment=True, download_name=receipt.original_name, max_age=0
+    )
 
 
 # ---------------------------------------------------------------- coordinators
+
 
 @bp.get("/claims/review")
 @roles_required(C)
 def review_queue():
     # Unsent drafts are the contributor's own business: they never appear here.
     recent = queries.claims_in_states((ClaimState.APPROVED, ClaimState.REJECTED, ClaimState.PAID))
-    return render_template("claims/review.html", claims=queries.review_queue(), recent=recent[:50],
-                           clock=queries.payment_clock)
+    return render_template(
+        "claims/review.html", claims=queries.review_queue(), recent=recent[:50], clock=queries.payment_clock
+    )
 
 
 @bp.route("/claims/<int:claim_id>/decide", methods=["POST"])
@@ -554,24 +645,37 @@ def edit_policy():
             form.effective_from.errors.append("Enter the date these rates start")
         else:
             try:
-                operations.save_policy(effective_from=form.effective_from.data, values=form.money_values(),
-                                       actor=current_user)
+                operations.save_policy(
+                    effective_from=form.effective_from.data, values=form.money_values(), actor=current_user
+                )
             except operations.ClaimError as error:
                 _field_error(form, error)
             else:
                 flash("The policy is saved. Claims for activities from that date use the new rates.", "success")
                 return redirect(url_for("claims.edit_policy"))
-    return render_template("claims/policy.html", form=form, current=current, versions=queries.policies(),
-                           labels=POLICY_FIELDS, flags=FLAG_FIELDS, settings=SETTINGS)
+    return render_template(
+        "claims/policy.html",
+        form=form,
+        current=current,
+        versions=queries.policies(),
+        labels=POLICY_FIELDS,
+        flags=FLAG_FIELDS,
+        settings=SETTINGS,
+    )
 
 
 # ---------------------------------------------------------------- finance
 
+
 @bp.get("/claims/payments")
 @roles_required(F)
 def finance_queue():
-    return render_template("claims/payments.html", claims=queries.approved_unbatched(), batches=queries.batches(),
-                           clock=queries.payment_clock)
+    return render_template(
+        "claims/payments.html",
+        claims=queries.approved_unbatched(),
+        batches=queries.batches(),
+        clock=queries.payment_clock,
+    )
 
 
 @bp.post("/claims/payments/batches")
@@ -600,13 +704,26 @@ def _payee_reference(claim) -> str | None:
 def view_batch(batch_id: int):
     batch = _batch(batch_id)
     rows = queries.payment_rows(batch.claims, _payee_reference)
-    return render_template("claims/batch.html", batch=batch, rows=rows, totals=queries.batch_totals(batch.claims),
-                           kind_titles=queries.KIND_TITLES,
-                           references={c.id: _payee_reference(c) for c in batch.claims})
+    return render_template(
+        "claims/batch.html",
+        batch=batch,
+        rows=rows,
+        totals=queries.batch_totals(batch.claims),
+        kind_titles=queries.KIND_TITLES,
+        references={c.id: _payee_reference(c) for c in batch.claims},
+    )
 
 
-BATCH_CSV_COLUMNS = ["payee_reference", "payee_name", "payment_kind", "pay_by", "amount", "claim_references",
-                     "payment_preference", "batch"]
+BATCH_CSV_COLUMNS = [
+    "payee_reference",
+    "payee_name",
+    "payment_kind",
+    "pay_by",
+    "amount",
+    "claim_references",
+    "payment_preference",
+    "batch",
+]
 
 
 @bp.get("/claims/payments/batches/<int:batch_id>.csv")
@@ -616,9 +733,23 @@ def batch_csv(batch_id: int):
     rows = queries.payment_rows(batch.claims, _payee_reference)
     # One row per payee and kind: fees, expenses and voucher fees never share an amount.
     # Names and payee references are typed by people: csv_download keeps them from running as formulas.
-    return csv_download(f"{batch.reference}.csv", BATCH_CSV_COLUMNS,
-                        ([row.payee_reference, row.payee_name, row.kind, row.pay_by, f"{to_pounds(row.pence)}",
-                          " ".join(row.claim_references), row.payment_preference, batch.reference] for row in rows))
+    return csv_download(
+        f"{batch.reference}.csv",
+        BATCH_CSV_COLUMNS,
+        (
+            [
+                row.payee_reference,
+                row.payee_name,
+                row.kind,
+                row.pay_by,
+                f"{to_pounds(row.pence)}",
+                " ".join(row.claim_references),
+                row.payment_preference,
+                batch.reference,
+            ]
+            for row in rows
+        ),
+    )
 
 
 @bp.get("/claims/payments/vouchers")
@@ -636,12 +767,17 @@ def mark_batch_paid(batch_id: int):
     except operations.ClaimError as error:
         flash(str(error), "error")
     else:
-        flash(f"Batch {batch.reference} is marked paid." if changed else
-              f"Batch {batch.reference} was already marked paid; nothing changed.", "success")
+        flash(
+            f"Batch {batch.reference} is marked paid."
+            if changed
+            else f"Batch {batch.reference} was already marked paid; nothing changed.",
+            "success",
+        )
     return redirect(url_for("claims.view_batch", batch_id=batch.id))
 
 
 # ---------------------------------------------------------------- people without accounts
+
 
 def _person(person_id: int):
     from ..communities.models import Person
@@ -662,16 +798,23 @@ def person_payment_details(person_id: int):
         form.payment_preference.data = profile.payment_preference.value
     if form.validate_on_submit():
         try:
-            operations.save_person_profile(person, payment_preference=form.payment_preference.data,
-                                           payee_reference=form.payee_reference.data,
-                                           access_needs=form.access_needs.data, actor=current_user)
+            operations.save_person_profile(
+                person,
+                payment_preference=form.payment_preference.data,
+                payee_reference=form.payee_reference.data,
+                access_needs=form.access_needs.data,
+                actor=current_user,
+            )
         except operations.ClaimError as error:
             _field_error(form, error)
         else:
             flash(f"{person.name}'s payment details are saved.", "success")
             back = whole_number(request.args.get("claim"))
-            return redirect(url_for("claims.edit_claim", claim_id=back) if back else
-                            url_for("claims.person_payment_details", person_id=person.id))
+            return redirect(
+                url_for("claims.edit_claim", claim_id=back)
+                if back
+                else url_for("claims.person_payment_details", person_id=person.id)
+            )
     return render_template("claims/person-payment.html", form=form, person=person, account=account)
 
 
@@ -689,9 +832,11 @@ def invite_claimant(person_id: int):
             from ..mail import send_email
 
             link = url_for("accounts.set_password", token=token, _external=True)
-            emailed = send_email(user.email, "Your account",
-                                 f"Hello {user.name},\n\nYou now have an account for your claims. "
-                                 f"Use this link to choose your password:\n\n{link}\n")
-            return render_template("accounts/link-issued.html", user=user, link=link, emailed=emailed,
-                                   purpose="setup")
+            emailed = send_email(
+                user.email,
+                "Your account",
+                f"Hello {user.name},\n\nYou now have an account for your claims. "
+                f"Use this link to choose your password:\n\n{link}\n",
+            )
+            return render_template("accounts/link-issued.html", user=user, link=link, emailed=emailed, purpose="setup")
     return render_template("claims/invite.html", form=form, person=person)

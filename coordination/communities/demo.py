@@ -5,6 +5,7 @@ and flows; and Rochdale and Oldham are under-represented in peer support and sup
 self-management, so their gap index there is well below 1. Runs after the organisations seed.
 `--scale gm` adds five years of events and about 60,000 attendance records with bulk inserts.
 """
+
 from __future__ import annotations
 
 import random
@@ -32,24 +33,83 @@ from .models import (
 )
 
 ROCHDALE, OLDHAM = "E08000005", "E08000004"
-PRACTICE_AREAS = ("peer support", "supported self-management", "social prescribing", "community development",
-                  "mental health", "carers support")
-UNDER_REPRESENTED = {ROCHDALE: ("peer support", "supported self-management"),
-                     OLDHAM: ("peer support", "social prescribing")}
-FIRST_NAMES = ("Aisha", "Ben", "Chloe", "Dev", "Ellie", "Farah", "Gary", "Hannah", "Imran", "Jess", "Kofi", "Leah",
-               "Mo", "Nadia", "Owen", "Priya", "Rhys", "Sadia", "Tom", "Uzma", "Vic", "Wes", "Yasmin", "Zak")
-LAST_NAMES = ("Ahmed", "Brown", "Clarke", "Davies", "Evans", "Fletcher", "Green", "Hughes", "Iqbal", "Jones",
-              "Khan", "Lee", "Murphy", "Nowak", "O'Brien", "Patel", "Quinn", "Roberts", "Shah", "Taylor")
-PLEDGES = ("Ask people with lived experience to co-chair our next planning meeting",
-           "Pay people for their time when they help design our services",
-           "Share our referral pathway with two neighbouring groups",
-           "Offer our room free to a peer support group once a month",
-           "Use plain English in every invitation we send",
-           "Invite a carers' group to our next open day",
-           "Record what people tell us changed for them, not just numbers")
+PRACTICE_AREAS = (
+    "peer support",
+    "supported self-management",
+    "social prescribing",
+    "community development",
+    "mental health",
+    "carers support",
+)
+UNDER_REPRESENTED = {
+    ROCHDALE: ("peer support", "supported self-management"),
+    OLDHAM: ("peer support", "social prescribing"),
+}
+FIRST_NAMES = (
+    "Aisha",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Ellie",
+    "Farah",
+    "Gary",
+    "Hannah",
+    "Imran",
+    "Jess",
+    "Kofi",
+    "Leah",
+    "Mo",
+    "Nadia",
+    "Owen",
+    "Priya",
+    "Rhys",
+    "Sadia",
+    "Tom",
+    "Uzma",
+    "Vic",
+    "Wes",
+    "Yasmin",
+    "Zak",
+)
+LAST_NAMES = (
+    "Ahmed",
+    "Brown",
+    "Clarke",
+    "Davies",
+    "Evans",
+    "Fletcher",
+    "Green",
+    "Hughes",
+    "Iqbal",
+    "Jones",
+    "Khan",
+    "Lee",
+    "Murphy",
+    "Nowak",
+    "O'Brien",
+    "Patel",
+    "Quinn",
+    "Roberts",
+    "Shah",
+    "Taylor",
+)
+PLEDGES = (
+    "Ask people with lived experience to co-chair our next planning meeting",
+    "Pay people for their time when they help design our services",
+    "Share our referral pathway with two neighbouring groups",
+    "Offer our room free to a peer support group once a month",
+    "Use plain English in every invitation we send",
+    "Invite a carers' group to our next open day",
+    "Record what people tell us changed for them, not just numbers",
+)
 # Mean attendance by type: the issue's finding that one-offs and masterclasses draw more than meetings.
-MEAN_ATTENDANCE = {EventType.REGULAR_MEETING: 7, EventType.MASTERCLASS: 22, EventType.WORKSHOP: 14,
-                   EventType.ROUNDTABLE: 10, EventType.ONE_OFF: 30}
+MEAN_ATTENDANCE = {
+    EventType.REGULAR_MEETING: 7,
+    EventType.MASTERCLASS: 22,
+    EventType.WORKSHOP: 14,
+    EventType.ROUNDTABLE: 10,
+    EventType.ONE_OFF: 30,
+}
 BOROUGHS = tuple(f"E08{n:06d}" for n in range(1, 11))
 
 
@@ -65,8 +125,10 @@ def seed(scale: str | None) -> str | None:
     _link_contributor(people)
     today = utcnow().date()
     events, attendance, pledges = _story(rng, communities, people, organisations, today, months=18)
-    summary = (f"{len(communities)} communities, {len(people)} people, {events} events, {attendance} attendance "
-               f"records, {pledges} pledges")
+    summary = (
+        f"{len(communities)} communities, {len(people)} people, {events} events, {attendance} attendance "
+        f"records, {pledges} pledges"
+    )
     if scale == "gm":
         added = _scale_gm(rng, communities, organisations, today)
         summary += f"; at GM scale {added[0]:,} more events and {added[1]:,} attendance records"
@@ -84,13 +146,15 @@ def _concepts() -> list[Concept]:
 
 def _organisations() -> list[dict]:
     """Active organisations with a borough, each with the ids of its practice areas."""
-    rows = db.session.execute(select(Organisation.id, Organisation.borough_code)
-                              .where(Organisation.status == OrganisationStatus.ACTIVE,
-                                     Organisation.borough_code.in_(BOROUGHS))
-                              .order_by(Organisation.id)).all()
+    rows = db.session.execute(
+        select(Organisation.id, Organisation.borough_code)
+        .where(Organisation.status == OrganisationStatus.ACTIVE, Organisation.borough_code.in_(BOROUGHS))
+        .order_by(Organisation.id)
+    ).all()
     tags: dict[int, set[int]] = {}
-    for org_id, concept_id in db.session.execute(select(organisation_practice_area.c.organisation_id,
-                                                        organisation_practice_area.c.concept_id)):
+    for org_id, concept_id in db.session.execute(
+        select(organisation_practice_area.c.organisation_id, organisation_practice_area.c.concept_id)
+    ):
         tags.setdefault(org_id, set()).add(concept_id)
     return [{"id": i, "borough": b, "areas": tags.get(i, set())} for i, b in rows]
 
@@ -98,21 +162,44 @@ def _organisations() -> list[dict]:
 def _communities(concepts: list[Concept]) -> list[Community]:
     made = []
     for concept in concepts:
-        made.append(Community(name=f"{concept.pref_label.capitalize()} community of practice", practice_area=concept,
-                              scope=CommunityScope.GREATER_MANCHESTER, status=CommunityStatus.ACTIVE,
-                              purpose=f"Share what works in {concept.pref_label} across Greater Manchester."))
+        made.append(
+            Community(
+                name=f"{concept.pref_label.capitalize()} community of practice",
+                practice_area=concept,
+                scope=CommunityScope.GREATER_MANCHESTER,
+                status=CommunityStatus.ACTIVE,
+                purpose=f"Share what works in {concept.pref_label} across Greater Manchester.",
+            )
+        )
     first = concepts[0] if concepts else None
-    made.append(Community(name="Wigan and Bolton place-based network", practice_area=first,
-                          scope=CommunityScope.BOROUGHS, status=CommunityStatus.ACTIVE,
-                          purpose="Neighbouring boroughs learning together.",
-                          borough_rows=[CommunityBoroughRow(borough_code="E08000010"),
-                                        CommunityBoroughRow(borough_code="E08000001")]))
-    made.append(Community(name="National lived experience leadership forum", practice_area=None,
-                          scope=CommunityScope.NATIONAL, status=CommunityStatus.PAUSED,
-                          purpose="Paused while the national programme is re-commissioned."))
-    made.append(Community(name="Tameside carers' circle", practice_area=concepts[-1] if concepts else None,
-                          scope=CommunityScope.BOROUGHS, status=CommunityStatus.FORMING,
-                          borough_rows=[CommunityBoroughRow(borough_code="E08000008")]))
+    made.append(
+        Community(
+            name="Wigan and Bolton place-based network",
+            practice_area=first,
+            scope=CommunityScope.BOROUGHS,
+            status=CommunityStatus.ACTIVE,
+            purpose="Neighbouring boroughs learning together.",
+            borough_rows=[CommunityBoroughRow(borough_code="E08000010"), CommunityBoroughRow(borough_code="E08000001")],
+        )
+    )
+    made.append(
+        Community(
+            name="National lived experience leadership forum",
+            practice_area=None,
+            scope=CommunityScope.NATIONAL,
+            status=CommunityStatus.PAUSED,
+            purpose="Paused while the national programme is re-commissioned.",
+        )
+    )
+    made.append(
+        Community(
+            name="Tameside carers' circle",
+            practice_area=concepts[-1] if concepts else None,
+            scope=CommunityScope.BOROUGHS,
+            status=CommunityStatus.FORMING,
+            borough_rows=[CommunityBoroughRow(borough_code="E08000008")],
+        )
+    )
     db.session.add_all(made)
     db.session.flush()
     return made
@@ -139,8 +226,14 @@ def _people(rng: random.Random, organisations: list[dict]) -> list[Person]:
     engaged = sorted(engaged[:400], key=lambda o: o["id"])
     for org in engaged:
         name = _name(rng)
-        people.append(Person(name=name, email=f"{name.lower().replace(' ', '.').replace(chr(39), '')}"
-                             f".{org['id']}@example.org", organisation_id=org["id"], borough_code=org["borough"]))
+        people.append(
+            Person(
+                name=name,
+                email=f"{name.lower().replace(' ', '.').replace(chr(39), '')}.{org['id']}@example.org",
+                organisation_id=org["id"],
+                borough_code=org["borough"],
+            )
+        )
     for n in range(24):  # people taking part with lived experience or as carers, without an organisation
         borough = BOROUGHS[n % 10]
         people.append(Person(name=_name(rng), borough_code=borough, lived_experience=n % 3 != 2, carer=n % 3 == 2))
@@ -179,8 +272,14 @@ def _event_plan(rng: random.Random, community: Community, start: date, end: date
     return [(t, w) for t, w in plan if w.date() < end]
 
 
-def _story(rng: random.Random, communities: list[Community], people: list[Person], organisations: list[dict],
-           today: date, months: int) -> tuple[int, int, int]:
+def _story(
+    rng: random.Random,
+    communities: list[Community],
+    people: list[Person],
+    organisations: list[dict],
+    today: date,
+    months: int,
+) -> tuple[int, int, int]:
     start = today - timedelta(days=months * 30)
     events = attendance = pledges = 0
     by_area: dict[int | None, list[Person]] = {}
@@ -199,45 +298,75 @@ def _story(rng: random.Random, communities: list[Community], people: list[Person
         for person in dict.fromkeys(members):
             joined = start + timedelta(days=rng.randrange(200))
             left = joined + timedelta(days=300 + rng.randrange(200)) if rng.random() < 0.2 else None
-            db.session.add(Membership(community=community, person=person, organisation_id=person.organisation_id,
-                                      role="Chair" if person is members[0] else "Member", joined_on=joined,
-                                      left_on=left if left and left < today else None))
+            db.session.add(
+                Membership(
+                    community=community,
+                    person=person,
+                    organisation_id=person.organisation_id,
+                    role="Chair" if person is members[0] else "Member",
+                    joined_on=joined,
+                    left_on=left if left and left < today else None,
+                )
+            )
         stop = today if community.status == CommunityStatus.ACTIVE else today - timedelta(days=120)
         for n, (event_type, when) in enumerate(_event_plan(rng, community, start, stop)):
-            venue = community.borough_codes[n % len(community.borough_codes)] if community.borough_codes \
+            venue = (
+                community.borough_codes[n % len(community.borough_codes)]
+                if community.borough_codes
                 else BOROUGHS[rng.randrange(10)]
+            )
             online = event_type == EventType.REGULAR_MEETING and n % 2 == 0
-            event = Event(title=f"{community.name.split(' community')[0]}: {event_type.title.lower()} {when:%B %Y}",
-                          event_type=event_type, starts_at=when, community=community,
-                          venue_borough_code=None if online else venue, online=online,
-                          capacity=MEAN_ATTENDANCE[event_type] * 2)
+            event = Event(
+                title=f"{community.name.split(' community')[0]}: {event_type.title.lower()} {when:%B %Y}",
+                event_type=event_type,
+                starts_at=when,
+                community=community,
+                venue_borough_code=None if online else venue,
+                online=online,
+                capacity=MEAN_ATTENDANCE[event_type] * 2,
+            )
             db.session.add(event)
             # Engagement ebbs and flows: busier in spring and autumn.
             season = 1.3 if when.month in (3, 4, 5, 9, 10) else 0.8 if when.month in (7, 8, 12) else 1.0
             size = max(2, int(rng.gauss(MEAN_ATTENDANCE[event_type] * season, 3)))
             chosen = rng.sample(pool + lived, min(size, len(pool + lived)))
             for person in dict.fromkeys(chosen):
-                status = (AttendanceStatus.ATTENDED if rng.random() < 0.85 else
-                          rng.choice([AttendanceStatus.APOLOGIES, AttendanceStatus.DID_NOT_ATTEND]))
-                db.session.add(Attendance(event=event, person=person, organisation_id=person.organisation_id,
-                                          status=status))
+                status = (
+                    AttendanceStatus.ATTENDED
+                    if rng.random() < 0.85
+                    else rng.choice([AttendanceStatus.APOLOGIES, AttendanceStatus.DID_NOT_ATTEND])
+                )
+                db.session.add(
+                    Attendance(event=event, person=person, organisation_id=person.organisation_id, status=status)
+                )
                 attendance += 1
             if event_type in (EventType.MASTERCLASS, EventType.ONE_OFF, EventType.WORKSHOP):
                 for person in chosen[:2]:
                     done = when.date() < today - timedelta(days=90)
-                    status = rng.choice([PledgeStatus.DONE, PledgeStatus.IN_PROGRESS, PledgeStatus.NOT_DONE]) \
-                        if done else PledgeStatus.MADE
-                    db.session.add(Pledge(event=event, person=person, organisation_id=person.organisation_id,
-                                          text=rng.choice(PLEDGES), status=status,
-                                          followed_up_on=when.date() + timedelta(days=90) if done else None))
+                    status = (
+                        rng.choice([PledgeStatus.DONE, PledgeStatus.IN_PROGRESS, PledgeStatus.NOT_DONE])
+                        if done
+                        else PledgeStatus.MADE
+                    )
+                    db.session.add(
+                        Pledge(
+                            event=event,
+                            person=person,
+                            organisation_id=person.organisation_id,
+                            text=rng.choice(PLEDGES),
+                            status=status,
+                            followed_up_on=when.date() + timedelta(days=90) if done else None,
+                        )
+                    )
                     pledges += 1
             events += 1
     db.session.flush()
     return events, attendance, pledges
 
 
-def _scale_gm(rng: random.Random, communities: list[Community], organisations: list[dict],
-              today: date) -> tuple[int, int]:
+def _scale_gm(
+    rng: random.Random, communities: list[Community], organisations: list[dict], today: date
+) -> tuple[int, int]:
     """Five years of events and about 60,000 attendance records, inserted in bulk."""
     concepts_by_id = {c.id: c.pref_label.lower() for c in db.session.scalars(select(Concept))}
     likely = [o for o in organisations if rng.random() < _engage_chance(o, concepts_by_id)]
@@ -245,10 +374,21 @@ def _scale_gm(rng: random.Random, communities: list[Community], organisations: l
         return 0, 0
     now = utcnow()
     # One person for each organisation that takes part (a few thousand), inserted in one statement.
-    ids = db.session.scalars(insert(Person).returning(Person.id, sort_by_parameter_order=True), [
-        {"name": _name(rng), "organisation_id": o["id"], "borough_code": o["borough"],
-         "lived_experience": n % 11 == 0, "carer": n % 17 == 0, "created_at": now, "updated_at": now}
-        for n, o in enumerate(likely)]).all()
+    ids = db.session.scalars(
+        insert(Person).returning(Person.id, sort_by_parameter_order=True),
+        [
+            {
+                "name": _name(rng),
+                "organisation_id": o["id"],
+                "borough_code": o["borough"],
+                "lived_experience": n % 11 == 0,
+                "carer": n % 17 == 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for n, o in enumerate(likely)
+        ],
+    ).all()
     people = [(person_id, o["id"], o["areas"]) for person_id, o in zip(ids, likely)]
     by_area: dict[int, list[tuple[int, int]]] = {}
     for person_id, org_id, areas in people:
@@ -268,17 +408,34 @@ def _scale_gm(rng: random.Random, communities: list[Community], organisations: l
     per_event = max(5, target // max(len(plan), 1))
     for community, event_type, when in plan:
         pool = by_area.get(community.practice_area_id or 0) or [(p, o) for p, o, _ in people]
-        events.append({"title": f"{community.name}: {event_type.title.lower()} {when:%B %Y}",
-                       "event_type": event_type.value, "starts_at": when, "community_id": community.id,
-                       "venue_borough_code": BOROUGHS[len(events) % 10], "online": False,
-                       "capacity": per_event * 2, "created_at": now, "updated_at": now})
+        events.append(
+            {
+                "title": f"{community.name}: {event_type.title.lower()} {when:%B %Y}",
+                "event_type": event_type.value,
+                "starts_at": when,
+                "community_id": community.id,
+                "venue_borough_code": BOROUGHS[len(events) % 10],
+                "online": False,
+                "capacity": per_event * 2,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
         scale = MEAN_ATTENDANCE[event_type] / 14
         size = min(len(pool), max(3, int(per_event * scale)))
         attendees.append(rng.sample(pool, size))
     event_ids = db.session.scalars(insert(Event).returning(Event.id, sort_by_parameter_order=True), events).all()
-    rows = [{"event_id": event_id, "person_id": person_id, "organisation_id": org_id,
-             "status": "attended" if rng.random() < 0.85 else "apologies", "recorded_at": now}
-            for event_id, chosen in zip(event_ids, attendees) for person_id, org_id in chosen]
+    rows = [
+        {
+            "event_id": event_id,
+            "person_id": person_id,
+            "organisation_id": org_id,
+            "status": "attended" if rng.random() < 0.85 else "apologies",
+            "recorded_at": now,
+        }
+        for event_id, chosen in zip(event_ids, attendees)
+        for person_id, org_id in chosen
+    ]
     for chunk in range(0, len(rows), 5000):
-        db.session.execute(insert(Attendance), rows[chunk:chunk + 5000])
+        db.session.execute(insert(Attendance), rows[chunk : chunk + 5000])
     return len(events), len(rows)

@@ -1,4 +1,5 @@
 """Forms for communities, people, memberships, events, attendance and pledges."""
+
 from __future__ import annotations
 
 import re
@@ -41,16 +42,20 @@ def _int_or_none(value):
 
 
 class CommunityForm(StrippedForm):
-    name = StringField("Name", validators=[Required("Enter the community's name"), Length("Name", max=200)],
-                       widget=GovTextInput())
+    name = StringField(
+        "Name", validators=[Required("Enter the community's name"), Length("Name", max=200)], widget=GovTextInput()
+    )
     practice_area_id = SelectField("Practice area", coerce=_int_or_none, widget=GovSelect())
-    scope = RadioField("Scope", choices=CommunityScope.choices(), validators=[Required("Choose the scope")],
-                       widget=GovRadioInput())
-    boroughs = SelectMultipleField("Boroughs it covers", widget=GovCheckboxesInput(),
-                                   description="Only when the scope is one or more boroughs.")
+    scope = RadioField(
+        "Scope", choices=CommunityScope.choices(), validators=[Required("Choose the scope")], widget=GovRadioInput()
+    )
+    boroughs = SelectMultipleField(
+        "Boroughs it covers", widget=GovCheckboxesInput(), description="Only when the scope is one or more boroughs."
+    )
     purpose = TextAreaField("Purpose", validators=[Length("Purpose", max=2000)], widget=GovTextArea())
-    status = RadioField("Status", choices=CommunityStatus.choices(), validators=[Required("Choose a status")],
-                        widget=GovRadioInput())
+    status = RadioField(
+        "Status", choices=CommunityStatus.choices(), validators=[Required("Choose a status")], widget=GovRadioInput()
+    )
     submit = SubmitField("Save community", widget=GovSubmitInput())
 
     def __init__(self, *args, concept_choices=(), borough_choices=(), **kwargs):
@@ -64,11 +69,18 @@ class CommunityForm(StrippedForm):
 
 
 class PersonForm(StrippedForm):
-    name = StringField("Full name", validators=[Required("Enter the person's name"), Length("Name", max=120)],
-                       widget=GovTextInput())
-    email = EmailField("Email address (optional)", validators=[
-        Optional(), Email(message="Enter an email address in the correct format, like name@example.org"),
-        Length("Email address", max=254)], widget=GovTextInput())
+    name = StringField(
+        "Full name", validators=[Required("Enter the person's name"), Length("Name", max=120)], widget=GovTextInput()
+    )
+    email = EmailField(
+        "Email address (optional)",
+        validators=[
+            Optional(),
+            Email(message="Enter an email address in the correct format, like name@example.org"),
+            Length("Email address", max=254),
+        ],
+        widget=GovTextInput(),
+    )
     organisation_id = SelectField("Organisation", coerce=_int_or_none, widget=GovSelect())
     borough_code = SelectField("Borough", widget=GovSelect())
     lived_experience = BooleanField("Takes part with lived experience", widget=GovCheckboxInput())
@@ -84,13 +96,19 @@ class PersonForm(StrippedForm):
 
 
 class MembershipForm(StrippedForm):
-    person_id = SelectField("Person", coerce=_int_or_none, validators=[Required("Choose a person")],
-                            widget=GovSelect())
-    role = StringField("Role in the community", default="Member",
-                       validators=[Required("Enter their role, for example Member or Chair"),
-                                   Length("Role", max=80)], widget=GovTextInput())
-    joined_on = DateField("Date they joined", format="%d %m %Y", validators=[
-        DateMessages("Date they joined"), Required("Enter the date they joined")], widget=GovDateInput())
+    person_id = SelectField("Person", coerce=_int_or_none, validators=[Required("Choose a person")], widget=GovSelect())
+    role = StringField(
+        "Role in the community",
+        default="Member",
+        validators=[Required("Enter their role, for example Member or Chair"), Length("Role", max=80)],
+        widget=GovTextInput(),
+    )
+    joined_on = DateField(
+        "Date they joined",
+        format="%d %m %Y",
+        validators=[DateMessages("Date they joined"), Required("Enter the date they joined")],
+        widget=GovDateInput(),
+    )
     submit = SubmitField("Add member", widget=GovSubmitInput())
 
     def __init__(self, *args, person_choices=(), **kwargs):
@@ -99,8 +117,12 @@ class MembershipForm(StrippedForm):
 
 
 class EndMembershipForm(StrippedForm):
-    left_on = DateField("Date they left", format="%d %m %Y", validators=[
-        DateMessages("Date they left"), Required("Enter the date they left")], widget=GovDateInput())
+    left_on = DateField(
+        "Date they left",
+        format="%d %m %Y",
+        validators=[DateMessages("Date they left"), Required("Enter the date they left")],
+        widget=GovDateInput(),
+    )
     submit = SubmitField("Record that they left", widget=GovSubmitInput())
 
 
@@ -108,20 +130,32 @@ _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
 
 class EventForm(StrippedForm):
-    title = StringField("Title", validators=[Required("Enter the event's title"), Length("Title", max=200)],
-                        widget=GovTextInput())
-    event_type = RadioField("Type of event", choices=EventType.choices(),
-                            validators=[Required("Choose the type of event")], widget=GovRadioInput())
-    date = DateField("Date", format="%d %m %Y", validators=[DateMessages("Date"), Required("Enter the date")],
-                     widget=GovDateInput())
-    start_time = StringField("Start time (24-hour clock)", default="10:00",
-                             validators=[Required("Enter the start time, like 14:30")], widget=GovTextInput())
+    title = StringField(
+        "Title", validators=[Required("Enter the event's title"), Length("Title", max=200)], widget=GovTextInput()
+    )
+    event_type = RadioField(
+        "Type of event",
+        choices=EventType.choices(),
+        validators=[Required("Choose the type of event")],
+        widget=GovRadioInput(),
+    )
+    date = DateField(
+        "Date", format="%d %m %Y", validators=[DateMessages("Date"), Required("Enter the date")], widget=GovDateInput()
+    )
+    start_time = StringField(
+        "Start time (24-hour clock)",
+        default="10:00",
+        validators=[Required("Enter the start time, like 14:30")],
+        widget=GovTextInput(),
+    )
     community_id = SelectField("Community", coerce=_int_or_none, widget=GovSelect())
     venue_borough_code = SelectField("Venue borough", widget=GovSelect())
     online = BooleanField("Online (or hybrid)", widget=GovCheckboxInput())
-    capacity = IntegerField("Capacity (optional)", validators=[
-        Optional(), NumberRange(min=1, max=100000, message="Capacity must be a whole number of 1 or more")],
-        widget=GovTextInput())
+    capacity = IntegerField(
+        "Capacity (optional)",
+        validators=[Optional(), NumberRange(min=1, max=100000, message="Capacity must be a whole number of 1 or more")],
+        widget=GovTextInput(),
+    )
     description = TextAreaField("Description", validators=[Length("Description", max=4000)], widget=GovTextArea())
     submit = SubmitField("Save event", widget=GovSubmitInput())
 
@@ -146,8 +180,11 @@ class EventForm(StrippedForm):
 
 class PledgeForm(StrippedForm):
     person_id = SelectField("Who made it", coerce=_int_or_none, widget=GovSelect())
-    text = TextAreaField("One thing I will change", validators=[
-        Required("Enter the pledge"), Length("The pledge", max=280)], widget=GovCharacterCount())
+    text = TextAreaField(
+        "One thing I will change",
+        validators=[Required("Enter the pledge"), Length("The pledge", max=280)],
+        widget=GovCharacterCount(),
+    )
     submit = SubmitField("Record pledge", widget=GovSubmitInput())
 
     def __init__(self, *args, person_choices=(), **kwargs):
@@ -156,8 +193,8 @@ class PledgeForm(StrippedForm):
 
 
 class PledgeFollowUpForm(StrippedForm):
-    status = RadioField("Follow-up", choices=PledgeStatus.choices(), validators=[Required("Choose a status")],
-                        widget=GovRadioInput())
-    note = TextAreaField("What happened (optional)", validators=[Length("The note", max=2000)],
-                         widget=GovTextArea())
+    status = RadioField(
+        "Follow-up", choices=PledgeStatus.choices(), validators=[Required("Choose a status")], widget=GovRadioInput()
+    )
+    note = TextAreaField("What happened (optional)", validators=[Length("The note", max=2000)], widget=GovTextArea())
     submit = SubmitField("Save follow-up", widget=GovSubmitInput())

@@ -1,4 +1,5 @@
 """Communities of practice, people, memberships, events, attendance and pledges."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -77,18 +78,21 @@ class Community(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     practice_area_id: Mapped[int | None] = mapped_column(ForeignKey("concept.id", ondelete="SET NULL"), index=True)
-    scope: Mapped[CommunityScope] = mapped_column(value_enum(CommunityScope, "community_scope"),
-                                                  default=CommunityScope.GREATER_MANCHESTER)
+    scope: Mapped[CommunityScope] = mapped_column(
+        value_enum(CommunityScope, "community_scope"), default=CommunityScope.GREATER_MANCHESTER
+    )
     purpose: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[CommunityStatus] = mapped_column(value_enum(CommunityStatus, "community_status"),
-                                                    default=CommunityStatus.FORMING)
+    status: Mapped[CommunityStatus] = mapped_column(
+        value_enum(CommunityStatus, "community_status"), default=CommunityStatus.FORMING
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     practice_area: Mapped[Concept | None] = relationship()
     borough_rows = relationship("CommunityBoroughRow", cascade="all, delete-orphan", lazy="selectin")
-    memberships: Mapped[list[Membership]] = relationship(back_populates="community", cascade="all, delete-orphan",
-                                                           order_by="Membership.joined_on")
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="community", cascade="all, delete-orphan", order_by="Membership.joined_on"
+    )
 
     @property
     def borough_codes(self) -> list[str]:
@@ -109,8 +113,7 @@ class Person(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     email: Mapped[str | None] = mapped_column(String(254), index=True)
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"),
-                                                        index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"), index=True)
     borough_code: Mapped[str | None] = mapped_column(String(9), index=True)
     lived_experience: Mapped[bool] = mapped_column(Boolean, default=False)
     carer: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -123,8 +126,7 @@ class Person(db.Model):
 
     @property
     def takes_part_as(self) -> str:
-        kinds = [label for flag, label in ((self.lived_experience, "lived experience"), (self.carer, "carer"))
-                 if flag]
+        kinds = [label for flag, label in ((self.lived_experience, "lived experience"), (self.carer, "carer")) if flag]
         return " and ".join(kinds) if kinds else "worker or volunteer"
 
 
@@ -136,8 +138,14 @@ class Membership(db.Model):
         CheckConstraint("left_on IS NULL OR left_on >= joined_on", name="left_after_joined"),
         Index("ix_membership_organisation_dates", "organisation_id", "joined_on", "left_on"),
         # At most one current membership per person and community, even when two requests add at once.
-        Index("uq_membership_current", "community_id", "person_id", unique=True,
-              sqlite_where=text("left_on IS NULL"), postgresql_where=text("left_on IS NULL")),
+        Index(
+            "uq_membership_current",
+            "community_id",
+            "person_id",
+            unique=True,
+            sqlite_where=text("left_on IS NULL"),
+            postgresql_where=text("left_on IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -178,8 +186,9 @@ class Event(db.Model):
 
     community: Mapped[Community | None] = relationship()
     attendance: Mapped[list[Attendance]] = relationship(back_populates="event", cascade="all, delete-orphan")
-    pledges: Mapped[list[Pledge]] = relationship(back_populates="event", cascade="all, delete-orphan",
-                                                   order_by="Pledge.id")
+    pledges: Mapped[list[Pledge]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="Pledge.id"
+    )
 
     @property
     def where(self) -> str:
@@ -217,9 +226,7 @@ class Pledge(db.Model):
     """'One thing I will change': a short commitment made at an event, followed up later."""
 
     __tablename__ = "pledge"
-    __table_args__ = (
-        CheckConstraint("status = 'made' OR followed_up_on IS NOT NULL", name="followed_up_has_date"),
-    )
+    __table_args__ = (CheckConstraint("status = 'made' OR followed_up_on IS NOT NULL", name="followed_up_has_date"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)

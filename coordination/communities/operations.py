@@ -1,4 +1,5 @@
 """Every change to communities, people, memberships, events, attendance and pledges."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -37,8 +38,17 @@ def _snapshot(item, fields) -> dict:
 _COMMUNITY_FIELDS = ("name", "practice_area_id", "scope", "purpose", "status")
 
 
-def save_community(community: Community | None, *, name: str, practice_area_id: int | None, scope: str,
-                   boroughs: list[str], purpose: str | None, status: str, actor=None) -> Community:
+def save_community(
+    community: Community | None,
+    *,
+    name: str,
+    practice_area_id: int | None,
+    scope: str,
+    boroughs: list[str],
+    purpose: str | None,
+    status: str,
+    actor=None,
+) -> Community:
     """Create (community=None) or update a community of practice."""
     scope = CommunityScope(scope)
     boroughs = sorted(set(boroughs or [])) if scope == CommunityScope.BOROUGHS else []
@@ -52,8 +62,13 @@ def save_community(community: Community | None, *, name: str, practice_area_id: 
     community.borough_rows = [CommunityBoroughRow(borough_code=code) for code in boroughs]
     db.session.add(community)
     db.session.flush()
-    audit.record("community.created" if creating else "community.updated", community, before=before,
-                 after={**_snapshot(community, _COMMUNITY_FIELDS), "boroughs": boroughs}, actor=actor)
+    audit.record(
+        "community.created" if creating else "community.updated",
+        community,
+        before=before,
+        after={**_snapshot(community, _COMMUNITY_FIELDS), "boroughs": boroughs},
+        actor=actor,
+    )
     db.session.commit()
     return community
 
@@ -78,20 +93,29 @@ def save_person(person: Person | None, *, actor=None, **values) -> Person:
     person.lived_experience, person.carer = bool(person.lived_experience), bool(person.carer)
     db.session.add(person)
     db.session.flush()
-    audit.record("person.created" if creating else "person.updated", person, before=before,
-                 after=_snapshot(person, _PERSON_FIELDS), actor=actor)
+    audit.record(
+        "person.created" if creating else "person.updated",
+        person,
+        before=before,
+        after=_snapshot(person, _PERSON_FIELDS),
+        actor=actor,
+    )
     db.session.commit()
     return person
 
 
 def add_member(community: Community, person: Person, *, role: str, joined_on: date, actor=None) -> Membership:
     """Add a person to a community (they bring their current organisation)."""
-    current = db.session.scalar(select(Membership.id).where(
-        Membership.community_id == community.id, Membership.person_id == person.id, Membership.left_on.is_(None)))
+    current = db.session.scalar(
+        select(Membership.id).where(
+            Membership.community_id == community.id, Membership.person_id == person.id, Membership.left_on.is_(None)
+        )
+    )
     if current:
         raise CommunityError(f"{person.name} is already a member of {community.name}")
-    membership = Membership(community=community, person=person, organisation_id=person.organisation_id,
-                            role=role, joined_on=joined_on)
+    membership = Membership(
+        community=community, person=person, organisation_id=person.organisation_id, role=role, joined_on=joined_on
+    )
     names = (person.name, community.name)
     db.session.add(membership)
     try:
@@ -100,8 +124,12 @@ def add_member(community: Community, person: Person, *, role: str, joined_on: da
         # Another request added them between the check above and this insert (uq_membership_current).
         db.session.rollback()
         raise CommunityError(f"{names[0]} is already a member of {names[1]}") from None
-    audit.record("membership.added", membership, after={"community_id": community.id, "person_id": person.id,
-                                                        "role": role, "joined_on": joined_on}, actor=actor)
+    audit.record(
+        "membership.added",
+        membership,
+        after={"community_id": community.id, "person_id": person.id, "role": role, "joined_on": joined_on},
+        actor=actor,
+    )
     db.session.commit()
     return membership
 
@@ -111,19 +139,31 @@ def end_membership(membership: Membership, *, left_on: date, actor=None) -> None
     if left_on < membership.joined_on:
         raise CommunityError("The date they left must be on or after the date they joined")
     changed = db.session.execute(
-        update(Membership).where(Membership.id == membership.id, Membership.left_on.is_(None))
-        .values(left_on=left_on).execution_options(synchronize_session=False)).rowcount
+        update(Membership)
+        .where(Membership.id == membership.id, Membership.left_on.is_(None))
+        .values(left_on=left_on)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if changed != 1:
         db.session.rollback()
         raise CommunityError("This membership has already ended")
-    audit.record("membership.ended", entity_type="Membership", entity_id=membership.id,
-                 after={"left_on": left_on}, actor=actor)
+    audit.record(
+        "membership.ended", entity_type="Membership", entity_id=membership.id, after={"left_on": left_on}, actor=actor
+    )
     db.session.commit()
     db.session.refresh(membership)
 
 
-_EVENT_FIELDS = ("title", "event_type", "starts_at", "community_id", "venue_borough_code", "online", "capacity",
-                 "description")
+_EVENT_FIELDS = (
+    "title",
+    "event_type",
+    "starts_at",
+    "community_id",
+    "venue_borough_code",
+    "online",
+    "capacity",
+    "description",
+)
 
 
 def save_event(event: Event | None, *, actor=None, **values) -> Event:
@@ -141,8 +181,13 @@ def save_event(event: Event | None, *, actor=None, **values) -> Event:
     event.description = event.description or None
     db.session.add(event)
     db.session.flush()
-    audit.record("event.created" if creating else "event.updated", event, before=before,
-                 after=_snapshot(event, _EVENT_FIELDS), actor=actor)
+    audit.record(
+        "event.created" if creating else "event.updated",
+        event,
+        before=before,
+        after=_snapshot(event, _EVENT_FIELDS),
+        actor=actor,
+    )
     db.session.commit()
     return event
 
@@ -164,8 +209,11 @@ def record_attendance(event: Event, statuses: dict[int, str | None], *, actor=No
             continue
         status = AttendanceStatus(status)
         if row is None:
-            db.session.add(Attendance(event=event, person_id=person_id,
-                                      organisation_id=people[person_id].organisation_id, status=status))
+            db.session.add(
+                Attendance(
+                    event=event, person_id=person_id, organisation_id=people[person_id].organisation_id, status=status
+                )
+            )
             changes[person_id] = status.value
         elif row.status != status:
             row.status = status
@@ -182,29 +230,43 @@ def add_pledge(event: Event, *, text: str, person_id: int | None = None, actor=N
     if not text:
         raise CommunityError("Enter the pledge")
     person = db.session.get(Person, person_id) if person_id else None
-    pledge = Pledge(event=event, person=person, organisation_id=person.organisation_id if person else None,
-                    text=text[:280])
+    pledge = Pledge(
+        event=event, person=person, organisation_id=person.organisation_id if person else None, text=text[:280]
+    )
     db.session.add(pledge)
     db.session.flush()
-    audit.record("pledge.recorded", pledge, after={"event_id": event.id, "text": pledge.text,
-                                                    "person_id": person_id}, actor=actor)
+    audit.record(
+        "pledge.recorded",
+        pledge,
+        after={"event_id": event.id, "text": pledge.text, "person_id": person_id},
+        actor=actor,
+    )
     db.session.commit()
     return pledge
 
 
-def follow_up_pledge(pledge: Pledge, *, status: str, note: str | None, expected: PledgeStatus,
-                     on: date | None = None, actor=None) -> None:
+def follow_up_pledge(
+    pledge: Pledge, *, status: str, note: str | None, expected: PledgeStatus, on: date | None = None, actor=None
+) -> None:
     """Record how a pledge went; a conditional update so two people following up cannot clash silently."""
     status = PledgeStatus(status)
     followed_up_on = None if status == PledgeStatus.MADE else (on or utcnow().date())
     changed = db.session.execute(
-        update(Pledge).where(Pledge.id == pledge.id, Pledge.status == expected)
-        .values(status=status, follow_up_note=note or None, followed_up_on=followed_up_on,
-                updated_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+        update(Pledge)
+        .where(Pledge.id == pledge.id, Pledge.status == expected)
+        .values(status=status, follow_up_note=note or None, followed_up_on=followed_up_on, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if changed != 1:
         db.session.rollback()
         raise CommunityError("Someone else updated this pledge while you were editing; check it and try again")
-    audit.record("pledge.followed_up", entity_type="Pledge", entity_id=pledge.id,
-                 before={"status": expected.value}, after={"status": status.value, "note": note}, actor=actor)
+    audit.record(
+        "pledge.followed_up",
+        entity_type="Pledge",
+        entity_id=pledge.id,
+        before={"status": expected.value},
+        after={"status": status.value, "note": note},
+        actor=actor,
+    )
     db.session.commit()
     db.session.refresh(pledge)

@@ -1,4 +1,5 @@
 """Communities of practice, people, events, attendance and pledges (coordinator manages; partners read)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -32,11 +33,16 @@ def _is_coordinator() -> bool:
 
 # --------------------------------------------------------------------------- communities
 
+
 @bp.get("/communities")
 @roles_required(C, P)
 def list_communities():
-    return render_template("communities/list.html", rows=queries.list_communities(),
-                           events=queries.events_for(limit=10), can_edit=_is_coordinator())
+    return render_template(
+        "communities/list.html",
+        rows=queries.list_communities(),
+        events=queries.events_for(limit=10),
+        can_edit=_is_coordinator(),
+    )
 
 
 def _community_form(community: Community | None = None) -> CommunityForm:
@@ -49,9 +55,16 @@ def _community_form(community: Community | None = None) -> CommunityForm:
 
 def _save_community(form: CommunityForm, community: Community | None):
     with errors_onto(form, "boroughs"):
-        saved = operations.save_community(community, name=form.name.data, practice_area_id=form.practice_area_id.data,
-                                          scope=form.scope.data, boroughs=form.boroughs.data,
-                                          purpose=form.purpose.data, status=form.status.data, actor=current_user)
+        saved = operations.save_community(
+            community,
+            name=form.name.data,
+            practice_area_id=form.practice_area_id.data,
+            scope=form.scope.data,
+            boroughs=form.boroughs.data,
+            purpose=form.purpose.data,
+            status=form.status.data,
+            actor=current_user,
+        )
         flash(f"Saved {saved.name}.", "success")
         return redirect(url_for("communities.community_detail", community_id=saved.id))
     return None
@@ -65,8 +78,12 @@ def create_community():
         form.status.data = "forming"
     if form.validate_on_submit() and (done := _save_community(form, None)):
         return done
-    return render_template("communities/form.html", form=form, title="Add a community of practice",
-                           back=url_for("communities.list_communities"))
+    return render_template(
+        "communities/form.html",
+        form=form,
+        title="Add a community of practice",
+        back=url_for("communities.list_communities"),
+    )
 
 
 @bp.route("/communities/<int:community_id>/edit", methods=["GET", "POST"])
@@ -76,8 +93,12 @@ def edit_community(community_id: int):
     form = _community_form(community)
     if form.validate_on_submit() and (done := _save_community(form, community)):
         return done
-    return render_template("communities/form.html", form=form, title=f"Edit {community.name}",
-                           back=url_for("communities.community_detail", community_id=community.id))
+    return render_template(
+        "communities/form.html",
+        form=form,
+        title=f"Edit {community.name}",
+        back=url_for("communities.community_detail", community_id=community.id),
+    )
 
 
 @bp.get("/communities/<int:community_id>")
@@ -85,9 +106,14 @@ def edit_community(community_id: int):
 def community_detail(community_id: int):
     community = queries.get_or_404(Community, community_id)
     form = MembershipForm(person_choices=queries.person_choices()) if _is_coordinator() else None
-    return render_template("communities/detail.html", community=community, form=form,
-                           members=queries.current_members(community), events=queries.events_for(community.id),
-                           can_edit=_is_coordinator())
+    return render_template(
+        "communities/detail.html",
+        community=community,
+        form=form,
+        members=queries.current_members(community),
+        events=queries.events_for(community.id),
+        can_edit=_is_coordinator(),
+    )
 
 
 @bp.post("/communities/<int:community_id>/members")
@@ -97,13 +123,23 @@ def add_member(community_id: int):
     form = MembershipForm(person_choices=queries.person_choices())
     if form.validate_on_submit():
         with errors_onto(form, "person_id"):
-            membership = operations.add_member(community, queries.get_or_404(Person, form.person_id.data),
-                                               role=form.role.data, joined_on=form.joined_on.data, actor=current_user)
+            membership = operations.add_member(
+                community,
+                queries.get_or_404(Person, form.person_id.data),
+                role=form.role.data,
+                joined_on=form.joined_on.data,
+                actor=current_user,
+            )
             flash(f"Added {membership.person.name} to {community.name}.", "success")
             return redirect(url_for("communities.community_detail", community_id=community.id))
-    return render_template("communities/detail.html", community=community, form=form,
-                           members=queries.current_members(community), events=queries.events_for(community.id),
-                           can_edit=True), 400
+    return render_template(
+        "communities/detail.html",
+        community=community,
+        form=form,
+        members=queries.current_members(community),
+        events=queries.events_for(community.id),
+        can_edit=True,
+    ), 400
 
 
 @bp.route("/memberships/<int:membership_id>/end", methods=["GET", "POST"])
@@ -116,12 +152,16 @@ def end_membership(membership_id: int):
             operations.end_membership(membership, left_on=form.left_on.data, actor=current_user)
             flash(f"Recorded that {membership.person.name} left {membership.community.name}.", "success")
             return redirect(url_for("communities.community_detail", community_id=membership.community_id))
-    return render_template("communities/form.html", form=form,
-                           title=f"{membership.person.name} leaves {membership.community.name}",
-                           back=url_for("communities.community_detail", community_id=membership.community_id))
+    return render_template(
+        "communities/form.html",
+        form=form,
+        title=f"{membership.person.name} leaves {membership.community.name}",
+        back=url_for("communities.community_detail", community_id=membership.community_id),
+    )
 
 
 # --------------------------------------------------------------------------- people
+
 
 @bp.get("/people")
 @roles_required(C)
@@ -130,8 +170,12 @@ def list_people():
 
 
 def _person_form(person: Person | None = None) -> PersonForm:
-    form = PersonForm(obj=person, organisation_choices=queries.organisation_choices(),
-                      borough_choices=borough_choices(), account_choices=queries.contributor_account_choices())
+    form = PersonForm(
+        obj=person,
+        organisation_choices=queries.organisation_choices(),
+        borough_choices=borough_choices(),
+        account_choices=queries.contributor_account_choices(),
+    )
     if person is not None and request.method == "GET":
         form.borough_code.data = person.borough_code or ""
     return form
@@ -139,10 +183,17 @@ def _person_form(person: Person | None = None) -> PersonForm:
 
 def _save_person(form: PersonForm, person: Person | None):
     with errors_onto(form, "user_id"):
-        saved = operations.save_person(person, actor=current_user, name=form.name.data, email=form.email.data,
-                                       organisation_id=form.organisation_id.data, borough_code=form.borough_code.data,
-                                       lived_experience=form.lived_experience.data, carer=form.carer.data,
-                                       user_id=form.user_id.data)
+        saved = operations.save_person(
+            person,
+            actor=current_user,
+            name=form.name.data,
+            email=form.email.data,
+            organisation_id=form.organisation_id.data,
+            borough_code=form.borough_code.data,
+            lived_experience=form.lived_experience.data,
+            carer=form.carer.data,
+            user_id=form.user_id.data,
+        )
         flash(f"Saved {saved.name}.", "success")
         return redirect(url_for("communities.list_people"))
     return None
@@ -154,8 +205,9 @@ def create_person():
     form = _person_form()
     if form.validate_on_submit() and (done := _save_person(form, None)):
         return done
-    return render_template("communities/form.html", form=form, title="Add a person",
-                           back=url_for("communities.list_people"))
+    return render_template(
+        "communities/form.html", form=form, title="Add a person", back=url_for("communities.list_people")
+    )
 
 
 @bp.route("/people/<int:person_id>", methods=["GET", "POST"])
@@ -165,11 +217,13 @@ def edit_person(person_id: int):
     form = _person_form(person)
     if form.validate_on_submit() and (done := _save_person(form, person)):
         return done
-    return render_template("communities/form.html", form=form, title=f"Edit {person.name}",
-                           back=url_for("communities.list_people"))
+    return render_template(
+        "communities/form.html", form=form, title=f"Edit {person.name}", back=url_for("communities.list_people")
+    )
 
 
 # --------------------------------------------------------------------------- events
+
 
 @bp.get("/events")
 @roles_required(C, P)
@@ -193,10 +247,17 @@ def _event_form(event: Event | None = None) -> EventForm:
 def _save_event(form: EventForm, event: Event | None):
     with errors_onto(form, "online"):
         saved = operations.save_event(
-            event, actor=current_user, title=form.title.data, event_type=form.event_type.data,
-            starts_at=datetime.combine(form.date.data, form.start_time_value), community_id=form.community_id.data,
-            venue_borough_code=form.venue_borough_code.data, online=form.online.data, capacity=form.capacity.data,
-            description=form.description.data)
+            event,
+            actor=current_user,
+            title=form.title.data,
+            event_type=form.event_type.data,
+            starts_at=datetime.combine(form.date.data, form.start_time_value),
+            community_id=form.community_id.data,
+            venue_borough_code=form.venue_borough_code.data,
+            online=form.online.data,
+            capacity=form.capacity.data,
+            description=form.description.data,
+        )
         flash(f"Saved {saved.title}.", "success")
         return redirect(url_for("communities.event_detail", event_id=saved.id))
     return None
@@ -208,8 +269,9 @@ def create_event():
     form = _event_form()
     if form.validate_on_submit() and (done := _save_event(form, None)):
         return done
-    return render_template("communities/form.html", form=form, title="Add an event",
-                           back=url_for("communities.list_events"))
+    return render_template(
+        "communities/form.html", form=form, title="Add an event", back=url_for("communities.list_events")
+    )
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
@@ -219,8 +281,12 @@ def edit_event(event_id: int):
     form = _event_form(event)
     if form.validate_on_submit() and (done := _save_event(form, event)):
         return done
-    return render_template("communities/form.html", form=form, title=f"Edit {event.title}",
-                           back=url_for("communities.event_detail", event_id=event.id))
+    return render_template(
+        "communities/form.html",
+        form=form,
+        title=f"Edit {event.title}",
+        back=url_for("communities.event_detail", event_id=event.id),
+    )
 
 
 @bp.get("/events/<int:event_id>")
@@ -230,8 +296,15 @@ def event_detail(event_id: int):
     people = queries.attendance_people(event)
     counts = {status: sum(1 for _, s in people if s == status.value) for status in AttendanceStatus}
     pledge_form = PledgeForm(person_choices=queries.person_choices()) if _is_coordinator() else None
-    return render_template("communities/event.html", event=event, people=people, counts=counts,
-                           pledges=queries.pledges_for(event), pledge_form=pledge_form, can_edit=_is_coordinator())
+    return render_template(
+        "communities/event.html",
+        event=event,
+        people=people,
+        counts=counts,
+        pledges=queries.pledges_for(event),
+        pledge_form=pledge_form,
+        can_edit=_is_coordinator(),
+    )
 
 
 @bp.route("/events/<int:event_id>/attendance", methods=["GET", "POST"])
@@ -241,8 +314,11 @@ def record_attendance(event_id: int):
     error = None
     if request.method == "POST":
         # CSRFProtect (app-wide) has already checked the token.
-        statuses = {whole_number(key.split("-", 1)[1]): value for key, value in request.form.items()
-                    if key.startswith("person-") and whole_number(key.split("-", 1)[1])}
+        statuses = {
+            whole_number(key.split("-", 1)[1]): value
+            for key, value in request.form.items()
+            if key.startswith("person-") and whole_number(key.split("-", 1)[1])
+        }
         if whole_number(request.form.get("add_person")):
             statuses.setdefault(whole_number(request.form["add_person"]), request.form.get("add_status") or "attended")
         valid = {s.value for s in AttendanceStatus} | {""}
@@ -256,9 +332,14 @@ def record_attendance(event_id: int):
             else:
                 flash(f"Attendance saved ({changed} change{'s' if changed != 1 else ''}).", "success")
                 return redirect(url_for("communities.event_detail", event_id=event.id))
-    return render_template("communities/attendance.html", event=event, people=queries.attendance_people(event),
-                           statuses=list(AttendanceStatus), person_choices=queries.person_choices(),
-                           error=error), (400 if error else 200)
+    return render_template(
+        "communities/attendance.html",
+        event=event,
+        people=queries.attendance_people(event),
+        statuses=list(AttendanceStatus),
+        person_choices=queries.person_choices(),
+        error=error,
+    ), (400 if error else 200)
 
 
 @bp.post("/events/<int:event_id>/pledges")
@@ -272,8 +353,16 @@ def add_pledge(event_id: int):
         return redirect(url_for("communities.event_detail", event_id=event.id) + "#pledges")
     people = queries.attendance_people(event)
     counts = {status: sum(1 for _, s in people if s == status.value) for status in AttendanceStatus}
-    return render_template("communities/event.html", event=event, people=people, counts=counts, form=form,
-                           pledges=queries.pledges_for(event), pledge_form=form, can_edit=True), 400
+    return render_template(
+        "communities/event.html",
+        event=event,
+        people=people,
+        counts=counts,
+        form=form,
+        pledges=queries.pledges_for(event),
+        pledge_form=form,
+        can_edit=True,
+    ), 400
 
 
 @bp.route("/pledges/<int:pledge_id>", methods=["GET", "POST"])
@@ -285,13 +374,23 @@ def follow_up_pledge(pledge_id: int):
         form.status.data, form.note.data = pledge.status.value, pledge.follow_up_note
     if form.validate_on_submit():
         with errors_onto(form, "status"):
-            operations.follow_up_pledge(pledge, status=form.status.data, note=form.note.data,
-                                        expected=_expected_status(pledge), actor=current_user)
+            operations.follow_up_pledge(
+                pledge,
+                status=form.status.data,
+                note=form.note.data,
+                expected=_expected_status(pledge),
+                actor=current_user,
+            )
             flash("Follow-up saved.", "success")
             return redirect(url_for("communities.event_detail", event_id=pledge.event_id) + "#pledges")
-    return render_template("communities/form.html", form=form, title="Follow up a pledge", quote=pledge.text,
-                           hidden={"expected": _expected_status(pledge).value},
-                           back=url_for("communities.event_detail", event_id=pledge.event_id))
+    return render_template(
+        "communities/form.html",
+        form=form,
+        title="Follow up a pledge",
+        quote=pledge.text,
+        hidden={"expected": _expected_status(pledge).value},
+        back=url_for("communities.event_detail", event_id=pledge.event_id),
+    )
 
 
 def _expected_status(pledge: Pledge) -> PledgeStatus:

@@ -1,4 +1,5 @@
 """Server-rendered inline SVG charts (no JavaScript), each described for screen readers beside a data table."""
+
 from __future__ import annotations
 
 from html import escape
@@ -15,11 +16,20 @@ def _svg(width: int, height: int, title: str, description: str, body: list[str],
         f'aria-labelledby="{ident}-title {ident}-desc" xmlns="http://www.w3.org/2000/svg" '
         f'font-family="arial, sans-serif" font-size="14">'
         f'<title id="{ident}-title">{escape(title)}</title><desc id="{ident}-desc">{escape(description)}</desc>'
-        + "".join(body) + "</svg>")
+        + "".join(body)
+        + "</svg>"
+    )
 
 
-def bar_chart(items: list[tuple[str, float | None, str]], title: str, description: str, ident: str,
-              reference: float | None = None, reference_label: str = "", label_width: int = 130) -> Markup:
+def bar_chart(
+    items: list[tuple[str, float | None, str]],
+    title: str,
+    description: str,
+    ident: str,
+    reference: float | None = None,
+    reference_label: str = "",
+    label_width: int = 130,
+) -> Markup:
     """Horizontal bars as an HTML list, so they fit their box at any width (on a phone the label sits above
     its bar): (label, value or None when not shown, value text); an optional dashed reference line.
 
@@ -35,20 +45,25 @@ def bar_chart(items: list[tuple[str, float | None, str]], title: str, descriptio
         rows.append(
             f'<li class="app-bars__item"><span class="app-bars__label">{escape(label)}</span>'
             f'<span class="app-bars__track" aria-hidden="true"><span class="app-bars__bar" style="width:{share:.1f}%">'
-            f'</span>{line}</span><span class="app-bars__value">{escape(text)}</span></li>')
+            f'</span>{line}</span><span class="app-bars__value">{escape(text)}</span></li>'
+        )
     key = ""
     if reference is not None:
-        key = (f'<p class="govuk-body-s app-bars__key"><span class="app-bars__key-line" aria-hidden="true"></span>'
-               f'Dashed line: {escape(reference_label)}</p>')
+        key = (
+            f'<p class="govuk-body-s app-bars__key"><span class="app-bars__key-line" aria-hidden="true"></span>'
+            f"Dashed line: {escape(reference_label)}</p>"
+        )
     return Markup(
         f'<figure class="app-bars" id="{ident}" aria-labelledby="{ident}-title">'
         f'<figcaption class="app-bars__caption"><span class="govuk-body-s govuk-!-font-weight-bold" id="{ident}-title">'
         f'{escape(title)}</span> <span class="govuk-body-s" id="{ident}-desc">{escape(description)}</span></figcaption>'
-        f'<ol class="app-bars__list" aria-describedby="{ident}-desc">' + "".join(rows) + "</ol>" + key + "</figure>")
+        f'<ol class="app-bars__list" aria-describedby="{ident}-desc">' + "".join(rows) + "</ol>" + key + "</figure>"
+    )
 
 
-def stacked_columns(periods: list[str], series: list[tuple[str, list[int | None]]], title: str, description: str,
-                    ident: str) -> Markup:
+def stacked_columns(
+    periods: list[str], series: list[tuple[str, list[int | None]]], title: str, description: str, ident: str
+) -> Markup:
     """Columns per period stacked by series (for example attendance per quarter by event type), with a key."""
     width, left, bottom, top = 720, 50, 60, 40
     height = 320
@@ -57,20 +72,26 @@ def stacked_columns(periods: list[str], series: list[tuple[str, list[int | None]
     step = (width - left - 10) / n
     totals = [sum(values[i] or 0 for _, values in series) for i in range(len(periods))]
     largest = max(totals + [1])
-    body = [f'<line x1="{left}" x2="{width - 10}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="#0b0c0c"/>',
-            f'<text x="{left - 6}" y="{top + 5}" text-anchor="end" fill="#0b0c0c">{largest:,}</text>',
-            f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end" fill="#0b0c0c">0</text>']
+    body = [
+        f'<line x1="{left}" x2="{width - 10}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="#0b0c0c"/>',
+        f'<text x="{left - 6}" y="{top + 5}" text-anchor="end" fill="#0b0c0c">{largest:,}</text>',
+        f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end" fill="#0b0c0c">0</text>',
+    ]
     for i, period in enumerate(periods):
         x = left + i * step + step * 0.15
         y = top + plot_h
         for s, (_, values) in enumerate(series):
-            h = plot_h * (values[i] or 0) / largest   # None: not shown (small numbers), not drawn
+            h = plot_h * (values[i] or 0) / largest  # None: not shown (small numbers), not drawn
             y -= h
-            body.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{step * 0.7:.1f}" height="{h:.1f}" '
-                        f'fill="{SERIES_COLOURS[s % len(SERIES_COLOURS)]}"/>')
+            body.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{step * 0.7:.1f}" height="{h:.1f}" '
+                f'fill="{SERIES_COLOURS[s % len(SERIES_COLOURS)]}"/>'
+            )
         if n <= 12 or i % max(1, n // 10) == 0:
-            body.append(f'<text x="{x + step * 0.35:.1f}" y="{top + plot_h + 18}" text-anchor="middle" '
-                        f'font-size="12" fill="#0b0c0c">{escape(period)}</text>')
+            body.append(
+                f'<text x="{x + step * 0.35:.1f}" y="{top + plot_h + 18}" text-anchor="middle" '
+                f'font-size="12" fill="#0b0c0c">{escape(period)}</text>'
+            )
     key_x = left
     for s, (name, _) in enumerate(series):
         body.append(

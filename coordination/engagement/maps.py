@@ -3,6 +3,7 @@
 Built from the same presented rows as the tables (figures.present), and cached in-process by data
 version, so a second request costs a dictionary look-up and a string replace for the nonce.
 """
+
 from __future__ import annotations
 
 import folium
@@ -19,34 +20,46 @@ geo_maps = page_maps()  # geo.maps with Leaflet served from /vendor
 MAP_FIGURES = ("gap_index", "gap_index_need", "engagement_rate", "engaged_per_100k")
 # Below 1 (under-represented) is red, 1 is pale grey, above 1 is blue.
 GAP_STOPS = (geo_maps.GOVUK_RED, geo_maps.GOVUK_LIGHT_GREY, geo_maps.GOVUK_BLUE)
-ENGAGED_COLOUR = "#00703c"      # GOV.UK green
+ENGAGED_COLOUR = "#00703c"  # GOV.UK green
 NOT_ENGAGED_COLOUR = "#f47738"  # GOV.UK orange
-LABELLED_POINTS = 2500          # above this, markers carry no names (keeps the page under 1 MB)
+LABELLED_POINTS = 2500  # above this, markers carry no names (keeps the page under 1 MB)
 NONCE_PLACEHOLDER = "__CSP_NONCE__"
-TOOLTIP = (("name", "Borough"), ("engaged_display", "Organisations engaged"),
-           ("directory_display", "Organisations in the directory"), ("engagement_rate_display", "Engagement rate"),
-           ("engaged_per_100k_display", "Engaged per 100,000 residents"), ("population_display", "Population"),
-           ("gap_index_display", "Gap index"), ("gap_index_need_display", "Gap index weighted by need"))
+TOOLTIP = (
+    ("name", "Borough"),
+    ("engaged_display", "Organisations engaged"),
+    ("directory_display", "Organisations in the directory"),
+    ("engagement_rate_display", "Engagement rate"),
+    ("engaged_per_100k_display", "Engaged per 100,000 residents"),
+    ("population_display", "Population"),
+    ("gap_index_display", "Gap index"),
+    ("gap_index_need_display", "Gap index weighted by need"),
+)
 
 
 def _marker_callback() -> str:
     # Engaged organisations are filled green dots; not-engaged ones hollow orange rings (shape, not only colour).
-    return ("""function (row) {
+    return """function (row) {
         var engaged = row[2] === 1;
         var marker = L.circleMarker([row[0], row[1]], engaged
             ? {radius: 6, color: "#0b0c0c", weight: 1, fillColor: ENGAGED, fillOpacity: 1, engaged: true}
             : {radius: 5, color: NOT_ENGAGED, weight: 3, fillColor: "#ffffff", fillOpacity: 1, engaged: false});
         if (row.length > 3 && row[3]) { marker.bindTooltip(String(row[3])); }
         return marker;
-    }""".replace("NOT_ENGAGED", f'"{NOT_ENGAGED_COLOUR}"').replace("ENGAGED", f'"{ENGAGED_COLOUR}"'))
+    }""".replace("NOT_ENGAGED", f'"{NOT_ENGAGED_COLOUR}"').replace("ENGAGED", f'"{ENGAGED_COLOUR}"')
 
 
-MARKER_LEGEND = {"title": "Organisations", "items": [
-    [ENGAGED_COLOUR, "Engaged in this period (filled dot)", "dot"],
-    ["", "Not engaged in this period (hollow ring)", "ring"],
-    ["", "A group: the number inside; the thick green arc is the share engaged, the thin orange ring the rest",
-     "cluster"],
-]}
+MARKER_LEGEND = {
+    "title": "Organisations",
+    "items": [
+        [ENGAGED_COLOUR, "Engaged in this period (filled dot)", "dot"],
+        ["", "Not engaged in this period (hollow ring)", "ring"],
+        [
+            "",
+            "A group: the number inside; the thick green arc is the share engaged, the thin orange ring the rest",
+            "cluster",
+        ],
+    ],
+}
 
 
 def _add_markers(m: folium.Map, organisations: list[dict], label: bool) -> FastMarkerCluster:
@@ -61,8 +74,14 @@ def _add_markers(m: folium.Map, organisations: list[dict], label: bool) -> FastM
         rows.append(row)
     engaged = sum(1 for row in rows if row[2])
     name = f"Organisations ({engaged:,} engaged, {len(rows) - engaged:,} not)"
-    cluster = _Points(rows, callback=_marker_callback(), name=name, show_coverage_on_hover=False,
-                                icon_create_function="GeoMaps.clusterIcon", control=False)
+    cluster = _Points(
+        rows,
+        callback=_marker_callback(),
+        name=name,
+        show_coverage_on_hover=False,
+        icon_create_function="GeoMaps.clusterIcon",
+        control=False,
+    )
     cluster.add_to(m)
     geo_maps.register_layer(m, cluster, name, MARKER_LEGEND, overlay=True)
     return cluster
@@ -93,8 +112,13 @@ def _legend(key: str, values: list) -> tuple[dict[str, str], dict]:
     return (edges, classes), {"title": figure.label, "items": items, "note": note}
 
 
-def build_gap_map(rows: list[dict], organisations: list[dict], links: dict[str, str],
-                  tiles_url: str | None = geo_maps.OSM_TILES, base=None) -> folium.Map:
+def build_gap_map(
+    rows: list[dict],
+    organisations: list[dict],
+    links: dict[str, str],
+    tiles_url: str | None = geo_maps.OSM_TILES,
+    base=None,
+) -> folium.Map:
     """Build the gap map from presented borough rows (one practice area) and organisation rows.
 
     tiles_url is the app's TILE_URL (the only other host the CSP allows); empty or None means a drawn
@@ -105,17 +129,31 @@ def build_gap_map(rows: list[dict], organisations: list[dict], links: dict[str, 
     if not tiles_url:
         geo_maps.add_drawn_basemap(m, gdf, layers=base)
     by_code = {row["borough_code"]: row for row in rows}
-    properties = pd.DataFrame([{"code": code, **{k: by_code.get(code, {}).get(k, "") for k in
-                                                  ("name",) + tuple(f for f, _ in TOOLTIP[1:])}}
-                               for code in gdf["code"]])
+    properties = pd.DataFrame(
+        [
+            {
+                "code": code,
+                **{k: by_code.get(code, {}).get(k, "") for k in ("name",) + tuple(f for f, _ in TOOLTIP[1:])},
+            }
+            for code in gdf["code"]
+        ]
+    )
     properties["name"] = [by_code.get(code, {}).get("name") or name for code, name in zip(gdf["code"], gdf["name"])]
     for index, key in enumerate(MAP_FIGURES):
         values = [by_code.get(code, {}).get(f"{key}_shown") for code in gdf["code"]]
         (edges, classes), legend = _legend(key, values)
         fills = {code: geo_maps.class_colour(v, edges, classes) for code, v in zip(gdf["code"], values)}
-        layer = geo_maps.add_boundaries(m, gdf[["code", "geometry"]], properties=properties, tooltip_fields=TOOLTIP,
-                                        name=BY_KEY[key].label, fill_colours=fills, fit=index == 0, links=links,
-                                        legend=legend)
+        layer = geo_maps.add_boundaries(
+            m,
+            gdf[["code", "geometry"]],
+            properties=properties,
+            tooltip_fields=TOOLTIP,
+            name=BY_KEY[key].label,
+            fill_colours=fills,
+            fit=index == 0,
+            links=links,
+            legend=legend,
+        )
         layer.overlay = False
     geo_maps.configure_key(m, noun="borough", choice_title="Shade boroughs by")
     _add_markers(m, organisations, len(organisations) <= LABELLED_POINTS)

@@ -18,6 +18,7 @@ relation a reader could use between them (docs/engagement.md, "Small numbers"):
 
 The partner's own boroughs are known to them exactly (their outreach lists name those organisations).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,8 +35,8 @@ ATTENDED = tuple(f"attended_{t}" for t in EVENT_TYPES)
 COUNTS = (*ORGANISATION_COUNTS, "lived_experience_people", *ATTENDED, "attended_total")
 SAME_IN_EVERY_PERIOD = ("directory", "never_engaged")
 ADD_UP_OVER_TIME = ("new_reached", *ATTENDED, "attended_total")
-AREA_SUMS = (*ATTENDED, "attended_total")    # Σ practice areas ≤ all practice areas
-AREA_SUBSETS = (*ORGANISATION_COUNTS, "lived_experience_people")   # each practice area ≤ all
+AREA_SUMS = (*ATTENDED, "attended_total")  # Σ practice areas ≤ all practice areas
+AREA_SUBSETS = (*ORGANISATION_COUNTS, "lived_experience_people")  # each practice area ≤ all
 
 
 @dataclass
@@ -43,8 +44,8 @@ class Moment:
     """Everything a partner could download at one moment: every period's figure rows and the timeline."""
 
     periods: list[Period]
-    rows: dict[str, list[dict]]      # period key -> engagement_figures(period)
-    timeline: list[dict]             # attendance_over_time(all time): quarter, event_type, events, attended
+    rows: dict[str, list[dict]]  # period key -> engagement_figures(period)
+    timeline: list[dict]  # attendance_over_time(all time): quarter, event_type, events, attended
 
 
 def fig(period_key: str, measure: str, borough: str, concept_id: int) -> tuple:
@@ -93,19 +94,22 @@ def problem(moment: Moment) -> tuple[dict, list[Relation], dict]:
         for area in areas:
             for measure in COUNTS:
                 key = fig(period.key, measure, GM, area)
-                cost[key] = values[key] + total_weight   # hide a borough before the GM row
+                cost[key] = values[key] + total_weight  # hide a borough before the GM row
                 relations.append(Relation.total(key, [fig(period.key, measure, b, area) for b in boroughs]))
             for code in [*boroughs, GM]:
+
                 def at(measure, key=period.key, code=code, area=area):
                     return fig(key, measure, code, area)
+
                 relations.append(Relation.total(at("attended_total"), [at(m) for m in ATTENDED]))
                 relations.append(Relation.at_most(at("new_reached"), at("engaged")))
                 row = index[(code, area)]
                 if period.key == "all" and row["engaged"] + row["never_engaged"] == row["directory"]:
                     relations.append(Relation.difference(at("never_engaged"), at("directory"), at("engaged")))
                 else:
-                    relations.append(Relation(((at("engaged"), 1), (at("never_engaged"), 1), (at("directory"), -1)),
-                                              0, "<="))
+                    relations.append(
+                        Relation(((at("engaged"), 1), (at("never_engaged"), 1), (at("directory"), -1)), 0, "<=")
+                    )
                 if period.key == "all" and row["new_reached"] == row["engaged"]:
                     relations.append(Relation.same(at("new_reached"), at("engaged")))
                 if area != ALL_AREAS:
@@ -118,7 +122,7 @@ def problem(moment: Moment) -> tuple[dict, list[Relation], dict]:
                     relations.append(Relation.sum_at_most(parts, fig(period.key, measure, code, ALL_AREAS)))
     relations += _across_periods(moment, values, by_key)
     relations += _timeline(moment, values, cost)
-    return values, list(dict.fromkeys(relations)), cost   # (period-free figures repeat some relations)
+    return values, list(dict.fromkeys(relations)), cost  # (period-free figures repeat some relations)
 
 
 def _across_periods(moment: Moment, values: dict, by_key: dict) -> list[Relation]:
@@ -128,11 +132,13 @@ def _across_periods(moment: Moment, values: dict, by_key: dict) -> list[Relation
     years = [p for p in moment.periods if p.key.isdigit()]
     keys = {k[2:] for k in values if k[0] == "fig" and k[1] == "all"}
     for measure, code, area in sorted(keys, key=repr):
+
         def at(period_key, measure=measure, code=code, area=area):
             return fig(period_key, measure, code, area)
+
         others = [p.key for p in moment.periods if p.key != "all" and at(p.key) in values]
         if measure in SAME_IN_EVERY_PERIOD:
-            continue   # one key already (fig)
+            continue  # one key already (fig)
         relations += [Relation.at_most(at(k), at("all")) for k in others]
         if measure in ADD_UP_OVER_TIME:
             present = [p.key for p in years if at(p.key) in values]
@@ -167,8 +173,9 @@ def _timeline(moment: Moment, values: dict, cost: dict) -> list[Relation]:
                 relations.append(Relation.at_most(gm, key))
         gm_total = fig(period.key, "attended_total", GM, ALL_AREAS)
         if gm_total in values:
-            relations.append(Relation(((gm_total, 1), *((attendance_key(period.key, t), -1) for t in EVENT_TYPES)),
-                                      0, "<="))
+            relations.append(
+                Relation(((gm_total, 1), *((attendance_key(period.key, t), -1) for t in EVENT_TYPES)), 0, "<=")
+            )
     return relations
 
 

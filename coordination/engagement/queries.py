@@ -11,6 +11,7 @@ Every figure is defined once in docs/engagement.md; the SQL below follows those 
 * people and attendance figures count in the person's borough (else their organisation's), under the
   practice area of the community the event or membership belongs to.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,7 +28,7 @@ from ..organisations.models import Organisation, OrganisationStatus, organisatio
 from ..timeutil import utcnow
 
 ALL_AREAS = 0  # concept_id used for "All practice areas"
-GM = "GM"      # borough_code used for the Greater Manchester totals
+GM = "GM"  # borough_code used for the Greater Manchester totals
 EVENT_TYPES = tuple(kind.value for kind in EventType)
 FAR_FUTURE = date(9999, 12, 31)
 
@@ -35,9 +36,15 @@ FAR_FUTURE = date(9999, 12, 31)
 # table, {attended} the stored value of AttendanceStatus.ATTENDED. Every `alias.column` of a model's table
 # is checked against the model when this module is imported, so renaming a table, column or value
 # elsewhere fails loudly here (and in every test) instead of silently returning wrong figures.
-_TABLES = {"attendance": Attendance.__table__, "event": Event.__table__, "membership": Membership.__table__,
-           "person": Person.__table__, "community": Community.__table__, "organisation": Organisation.__table__,
-           "organisation_practice_area": organisation_practice_area}
+_TABLES = {
+    "attendance": Attendance.__table__,
+    "event": Event.__table__,
+    "membership": Membership.__table__,
+    "person": Person.__table__,
+    "community": Community.__table__,
+    "organisation": Organisation.__table__,
+    "organisation_practice_area": organisation_practice_area,
+}
 _VALUES = {"attended": AttendanceStatus.ATTENDED.value, "active": OrganisationStatus.ACTIVE.value}
 
 
@@ -48,12 +55,17 @@ class _KeepOthers(dict):
 
 def _model_sql(template: str) -> str:
     """Put the models' table names and stored values into SQL, checking every column it reads exists."""
-    aliases = {alias: _TABLES[table] for table, alias in re.findall(r"\{(\w+)\}\s+(?:AS\s+)?(\w+)", template)
-               if table in _TABLES}
+    aliases = {
+        alias: _TABLES[table]
+        for table, alias in re.findall(r"\{(\w+)\}\s+(?:AS\s+)?(\w+)", template)
+        if table in _TABLES
+    }
     for alias, column in re.findall(r"\b(\w+)\.(\w+)\b", template):
         if alias in aliases and column not in aliases[alias].c:
-            raise LookupError(f"engagement SQL reads {alias}.{column}, but table {aliases[alias].name} has no "
-                              f"column {column}: update coordination/engagement/queries.py")
+            raise LookupError(
+                f"engagement SQL reads {alias}.{column}, but table {aliases[alias].name} has no "
+                f"column {column}: update coordination/engagement/queries.py"
+            )
     names = {key: table.name for key, table in _TABLES.items()}
     names.update({key: f"'{value}'" for key, value in _VALUES.items()})
     return template.format_map(_KeepOthers(names))
@@ -81,9 +93,16 @@ def periods(today: date | None = None) -> list[Period]:
     """The periods people can choose: the last 12 months, the last five calendar years, all time."""
     today = today or utcnow().date()
     tomorrow = today + timedelta(days=1)
-    chosen = [Period("12m", "The last 12 months", tomorrow.replace(year=tomorrow.year - 1)
-                     if not (tomorrow.month == 2 and tomorrow.day == 29) else tomorrow - timedelta(days=365),
-                     tomorrow)]
+    chosen = [
+        Period(
+            "12m",
+            "The last 12 months",
+            tomorrow.replace(year=tomorrow.year - 1)
+            if not (tomorrow.month == 2 and tomorrow.day == 29)
+            else tomorrow - timedelta(days=365),
+            tomorrow,
+        )
+    ]
     for year in range(today.year, today.year - 5, -1):
         chosen.append(Period(str(year), f"{year}", date(year, 1, 1), date(year + 1, 1, 1)))
     chosen.append(Period("all", "All time", date(1900, 1, 1), tomorrow))
@@ -102,8 +121,9 @@ def _borough_values() -> tuple[str, dict]:
     rows, params = [], {}
     for n, code in enumerate(BOROUGH_CODES):
         rows.append(f"(:b{n}, :pop{n}, :imd{n})")
-        params.update({f"b{n}": code, f"pop{n}": int(facts[code]["population"]),
-                       f"imd{n}": float(facts[code]["imd_score"])})
+        params.update(
+            {f"b{n}": code, f"pop{n}": int(facts[code]["population"]), f"imd{n}": float(facts[code]["imd_score"])}
+        )
     return ", ".join(rows), params
 
 
@@ -236,12 +256,19 @@ def _engaged_sql(start: str, end: str) -> str:
     return _ENGAGED_BETWEEN.format(start=start, end=end)
 
 
-
 def _params(period: Period) -> dict:
-    return {"start_at": period.start_at, "end_at": period.end_at, "start_day": period.start,
-            "end_day": period.end, "far_future": FAR_FUTURE, "epoch_at": datetime(1900, 1, 1),
-            "epoch_day": date(1900, 1, 1), "forever_at": datetime(9999, 1, 1), "forever_day": FAR_FUTURE,
-            "gm": GM}
+    return {
+        "start_at": period.start_at,
+        "end_at": period.end_at,
+        "start_day": period.start,
+        "end_day": period.end,
+        "far_future": FAR_FUTURE,
+        "epoch_at": datetime(1900, 1, 1),
+        "epoch_day": date(1900, 1, 1),
+        "forever_at": datetime(9999, 1, 1),
+        "forever_day": FAR_FUTURE,
+        "gm": GM,
+    }
 
 
 _FLAGS = {"engaged": ("start", "end"), "engaged_before": ("epoch", "start"), "engaged_ever": ("epoch", "forever")}
@@ -250,8 +277,10 @@ _FLAGS = {"engaged": ("start", "end"), "engaged_before": ("epoch", "start"), "en
 def _directory_ctes(flags=tuple(_FLAGS)) -> tuple[str, dict]:
     """The borough, org (with the engagement flags asked for, 0 for the others) and org_area CTEs."""
     values, params = _borough_values()
-    columns = ", ".join(f"CASE WHEN {_engaged_sql(*_FLAGS[name])} THEN 1 ELSE 0 END AS {name}" if name in flags
-                        else f"0 AS {name}" for name in _FLAGS)
+    columns = ", ".join(
+        f"CASE WHEN {_engaged_sql(*_FLAGS[name])} THEN 1 ELSE 0 END AS {name}" if name in flags else f"0 AS {name}"
+        for name in _FLAGS
+    )
     return _DIRECTORY_CTES.format(borough_values=values, flags=columns), params
 
 
@@ -260,8 +289,9 @@ def _figures_statement() -> tuple[str, dict]:
     columns = [f"attended_{t}" for t in EVENT_TYPES]
     sql = _FIGURES_SQL.format(
         directory_ctes=ctes,
-        attendance_columns=", ".join(f"SUM(CASE WHEN event_type = '{t}' THEN 1 ELSE 0 END) AS attended_{t}"
-                                     for t in EVENT_TYPES),
+        attendance_columns=", ".join(
+            f"SUM(CASE WHEN event_type = '{t}' THEN 1 ELSE 0 END) AS attended_{t}" for t in EVENT_TYPES
+        ),
         attendance_coalesced=", ".join(f"COALESCE(ac.{c}, 0) AS {c}" for c in columns),
         attendance_names=", ".join(columns),
         attendance_sums=", ".join(f"SUM({c})" for c in columns),
@@ -269,8 +299,14 @@ def _figures_statement() -> tuple[str, dict]:
     return sql, params
 
 
-FIGURE_COLUMNS = ("directory", "engaged", "new_reached", "never_engaged", "lived_experience_people",
-                  *[f"attended_{t}" for t in EVENT_TYPES])
+FIGURE_COLUMNS = (
+    "directory",
+    "engaged",
+    "new_reached",
+    "never_engaged",
+    "lived_experience_people",
+    *[f"attended_{t}" for t in EVENT_TYPES],
+)
 
 
 def engagement_figures(period: Period) -> list[dict]:
@@ -300,12 +336,19 @@ ORDER BY o.borough_code, o.name, o.id
 """)
 
 
-_TAGGED = _model_sql("EXISTS (SELECT 1 FROM {organisation_practice_area} opa "
-                     "WHERE opa.organisation_id = org.id AND opa.concept_id = :concept_id)")
+_TAGGED = _model_sql(
+    "EXISTS (SELECT 1 FROM {organisation_practice_area} opa "
+    "WHERE opa.organisation_id = org.id AND opa.concept_id = :concept_id)"
+)
 
 
-def organisation_engagement(period: Period, concept_id: int | None = None, borough_code: str | None = None,
-                            never_engaged: bool = False, also_ids: list[int] | None = None) -> list[dict]:
+def organisation_engagement(
+    period: Period,
+    concept_id: int | None = None,
+    borough_code: str | None = None,
+    never_engaged: bool = False,
+    also_ids: list[int] | None = None,
+) -> list[dict]:
     """Organisations in the directory (as counted in the figures) with whether they engaged in the period/ever.
 
     concept_id limits to organisations tagged with that practice area; also_ids admits others too
@@ -354,8 +397,9 @@ def attendance_over_time(period: Period) -> list[dict]:
         if isinstance(starts_at, str):
             starts_at = datetime.fromisoformat(starts_at)
         quarter = f"{starts_at.year} Q{(starts_at.month - 1) // 3 + 1}"
-        bucket = buckets.setdefault((quarter, event_type), {"quarter": quarter, "event_type": event_type,
-                                                             "events": 0, "attended": 0})
+        bucket = buckets.setdefault(
+            (quarter, event_type), {"quarter": quarter, "event_type": event_type, "events": 0, "attended": 0}
+        )
         bucket["events"] += 1
         bucket["attended"] += int(attended)
     result = sorted(buckets.values(), key=lambda b: (b["quarter"], EVENT_TYPES.index(b["event_type"])))
@@ -364,8 +408,15 @@ def attendance_over_time(period: Period) -> list[dict]:
     return result
 
 
-ENGAGEMENT_TABLES = ("organisation", "organisation_practice_area", "attendance", "event", "membership", "person",
-                     "community")
+ENGAGEMENT_TABLES = (
+    "organisation",
+    "organisation_practice_area",
+    "attendance",
+    "event",
+    "membership",
+    "person",
+    "community",
+)
 
 
 def data_version() -> tuple:
@@ -380,4 +431,3 @@ def concept_ids_in_use() -> list[int]:
     tagged = select(organisation_practice_area.c.concept_id).distinct()
     used = select(Community.practice_area_id).where(Community.practice_area_id.is_not(None)).distinct()
     return sorted({*db.session.scalars(tagged), *db.session.scalars(used)})
-

@@ -1,4 +1,5 @@
 """Engagement overview with the gap map, borough pages for partners, outreach lists and charts."""
+
 from __future__ import annotations
 
 import re
@@ -26,8 +27,16 @@ from .figures import EVENT_TYPE_TITLES, FIGURES
 
 bp = Blueprint("engagement", __name__, url_prefix="/engagement")
 C, P = Role.COORDINATOR, Role.PARTNER
-TABLE_FIGURES = ("directory", "engaged", "engagement_rate", "engaged_per_100k", "gap_index", "gap_index_need",
-                 "new_reached", "lived_experience_people")
+TABLE_FIGURES = (
+    "directory",
+    "engaged",
+    "engagement_rate",
+    "engaged_per_100k",
+    "gap_index",
+    "gap_index_need",
+    "new_reached",
+    "lived_experience_people",
+)
 
 
 def display_label(concept: Concept | None, borough_code: str | None = None) -> str:
@@ -78,19 +87,18 @@ def _protection():
     None for the coordinator, who sees every figure."""
     if not _suppress():
         return None
-    return _cache().get_or_build(("protection", *_moment_key(), _own()),
-                                   lambda: protection.protect(_moment(), _own()))
+    return _cache().get_or_build(("protection", *_moment_key(), _own()), lambda: protection.protect(_moment(), _own()))
 
 
 def _figures(period) -> list[dict]:
     """Presented figures for this viewer and period, cached with the map by data version."""
     if not _suppress():
         key = ("figures", queries.data_version(), period.key, period.start)
-        return _cache().get_or_build(key, lambda: figures.present_all(queries.engagement_figures(period),
-                                                                          period.key))
+        return _cache().get_or_build(key, lambda: figures.present_all(queries.engagement_figures(period), period.key))
     key = ("figures", *_moment_key(), period.key, _own())
-    return _cache().get_or_build(key, lambda: figures.present_all(_moment().rows[period.key], period.key,
-                                                                      _protection()))
+    return _cache().get_or_build(
+        key, lambda: figures.present_all(_moment().rows[period.key], period.key, _protection())
+    )
 
 
 # Presented figures ("engagement-figures") and each period's organisation rows ("engagement-organisations",
@@ -109,23 +117,40 @@ def _area_options(concepts, borough_code=None):
 def gap_map_parts(period, concept_id: int, rows: list[dict], links: dict[str, str], suppress: bool) -> dict:
     """The gap map's parts for this request (built once per data version and choices, then cached)."""
     # Imported boundaries change the version, so the map is rebuilt then too.
-    key = ("map", queries.data_version(), boundaries_version(), period.key, period.start, concept_id, suppress,
-           tuple(sorted(links)), tuple(current_user.borough_codes) if suppress else ())
+    key = (
+        "map",
+        queries.data_version(),
+        boundaries_version(),
+        period.key,
+        period.start,
+        concept_id,
+        suppress,
+        tuple(sorted(links)),
+        tuple(current_user.borough_codes) if suppress else (),
+    )
 
     from . import maps  # folium and pandas: loaded by the first gap map, not by every engagement page
 
     def build():
         organisations = app_cache("engagement-organisations", maxsize=8).get_or_build(
             ("organisations", queries.data_version(), period.key, period.start, concept_id),
-            lambda: queries.organisation_engagement(period, concept_id=concept_id or None))
+            lambda: queries.organisation_engagement(period, concept_id=concept_id or None),
+        )
         if suppress:
             # Markers name organisations: a partner sees them only in their own boroughs (counting
             # markers elsewhere would give every hidden count back). Other boroughs: shading only.
             mine = set(current_user.borough_codes)
             organisations = [o for o in organisations if o["borough_code"] in mine]
         tiles = current_app.config.get("TILE_URL")
-        return maps.rendered_parts(maps.build_gap_map(figures.for_area(rows, concept_id, include_gm=False),
-                                                      organisations, links, tiles, None if tiles else drawn_base()))
+        return maps.rendered_parts(
+            maps.build_gap_map(
+                figures.for_area(rows, concept_id, include_gm=False),
+                organisations,
+                links,
+                tiles,
+                None if tiles else drawn_base(),
+            )
+        )
 
     return maps.with_nonce(maps.cache().get_or_build(key, build), csp_nonce())
 
@@ -142,14 +167,29 @@ def overview():
     gm = next(r for r in area_rows if r["borough_code"] == queries.GM)
     chart = charts.bar_chart(
         [(r["name"], r["gap_index_shown"], r["gap_index_display"]) for r in borough_rows],
-        "Gap index by borough", "Each borough's gap index for "
+        "Gap index by borough",
+        "Each borough's gap index for "
         f"{display_label(concepts.get(concept_id))}; 1 is a fair share. The same figures are in the table below.",
-        "gap-chart", reference=1.0, reference_label="1 = fair share")
-    return render_template("engagement/overview.html", period=period, periods=queries.periods(),
-                           area_options=_area_options(concepts), concept_id=concept_id,
-                           area_label=display_label(concepts.get(concept_id)), rows=area_rows, gm=gm,
-                           parts=parts, links=links, chart=chart, figures=[figures.BY_KEY[k] for k in TABLE_FIGURES],
-                           suppress=_suppress(), own=_visible_boroughs())
+        "gap-chart",
+        reference=1.0,
+        reference_label="1 = fair share",
+    )
+    return render_template(
+        "engagement/overview.html",
+        period=period,
+        periods=queries.periods(),
+        area_options=_area_options(concepts),
+        concept_id=concept_id,
+        area_label=display_label(concepts.get(concept_id)),
+        rows=area_rows,
+        gm=gm,
+        parts=parts,
+        links=links,
+        chart=chart,
+        figures=[figures.BY_KEY[k] for k in TABLE_FIGURES],
+        suppress=_suppress(),
+        own=_visible_boroughs(),
+    )
 
 
 @bp.get("/boroughs/<code>")
@@ -162,24 +202,40 @@ def borough_page(code: str):
     period, concepts, _ = _choices()
     rows = _figures(period)
     gm_by_area = {r["concept_id"]: r for r in rows if r["borough_code"] == queries.GM}
-    mine = sorted(figures.for_borough(rows, code), key=lambda r: (r["concept_id"] != queries.ALL_AREAS,
-                                                                  display_label(concepts.get(r["concept_id"]), code)))
-    table = [{"label": display_label(concepts.get(r["concept_id"]), code), "row": r, "gm": gm_by_area[r["concept_id"]]}
-             for r in mine]
+    mine = sorted(
+        figures.for_borough(rows, code),
+        key=lambda r: (r["concept_id"] != queries.ALL_AREAS, display_label(concepts.get(r["concept_id"]), code)),
+    )
+    table = [
+        {"label": display_label(concepts.get(r["concept_id"]), code), "row": r, "gm": gm_by_area[r["concept_id"]]}
+        for r in mine
+    ]
     chart = charts.bar_chart(
         [(_short(t["label"]), t["row"]["gap_index_shown"], t["row"]["gap_index_display"]) for t in table],
         f"Gap index by practice area in {borough_name(code)}",
         f"{borough_name(code)}'s gap index in each practice area; 1 is Greater Manchester's average. "
-        "The same figures are in the table.", "borough-chart", reference=1.0, reference_label="1 = GM average",
-        label_width=250)
-    return render_template("engagement/borough.html", code=code, name=borough_name(code), period=period,
-                           periods=queries.periods(), table=table, chart=chart, suppress=_suppress(),
-                           figures=[figures.BY_KEY[k] for k in TABLE_FIGURES])
+        "The same figures are in the table.",
+        "borough-chart",
+        reference=1.0,
+        reference_label="1 = GM average",
+        label_width=250,
+    )
+    return render_template(
+        "engagement/borough.html",
+        code=code,
+        name=borough_name(code),
+        period=period,
+        periods=queries.periods(),
+        table=table,
+        chart=chart,
+        suppress=_suppress(),
+        figures=[figures.BY_KEY[k] for k in TABLE_FIGURES],
+    )
 
 
 def _short(label: str, limit: int = 34) -> str:
     """A chart label that fits; the table beside the chart has the full name."""
-    return label if len(label) <= limit else label[:limit - 1].rstrip() + "…"
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
 def _outreach_choices():
@@ -204,8 +260,13 @@ def _directory_matches(concept: Concept | None, code: str) -> list[int]:
 def outreach_rows(period, concepts, concept_id, code) -> list[dict]:
     """Organisations in the borough and practice area (synonym-aware) that have never engaged."""
     concept = concepts.get(concept_id)
-    return queries.organisation_engagement(period, concept_id=concept_id or None, borough_code=code,
-                                           never_engaged=True, also_ids=_directory_matches(concept, code))
+    return queries.organisation_engagement(
+        period,
+        concept_id=concept_id or None,
+        borough_code=code,
+        never_engaged=True,
+        also_ids=_directory_matches(concept, code),
+    )
 
 
 @bp.get("/outreach")
@@ -213,9 +274,17 @@ def outreach_rows(period, concepts, concept_id, code) -> list[dict]:
 def outreach():
     period, concepts, concept_id, code = _outreach_choices()
     rows = outreach_rows(period, concepts, concept_id, code)
-    return render_template("engagement/outreach.html", rows=rows, code=code, name=borough_name(code),
-                           concept_id=concept_id, area_label=display_label(concepts.get(concept_id), code),
-                           area_options=_area_options(concepts, code), boroughs=_visible_boroughs(), period=period)
+    return render_template(
+        "engagement/outreach.html",
+        rows=rows,
+        code=code,
+        name=borough_name(code),
+        concept_id=concept_id,
+        area_label=display_label(concepts.get(concept_id), code),
+        area_options=_area_options(concepts, code),
+        boroughs=_visible_boroughs(),
+        period=period,
+    )
 
 
 @bp.get("/outreach.csv")
@@ -224,9 +293,20 @@ def outreach_csv():
     period, concepts, concept_id, code = _outreach_choices()
     rows = outreach_rows(period, concepts, concept_id, code)
     filename = f"outreach-{_slug(borough_name(code))}-{_slug(display_label(concepts.get(concept_id), code))}.csv"
-    return csv_download(filename, ["Organisation", "Borough", "Postcode", "Email", "Website"],
-                        ([row["name"], borough_name(row["borough_code"]), row["postcode"] or "", row["email"] or "",
-                          row["website"] or ""] for row in rows))
+    return csv_download(
+        filename,
+        ["Organisation", "Borough", "Postcode", "Email", "Website"],
+        (
+            [
+                row["name"],
+                borough_name(row["borough_code"]),
+                row["postcode"] or "",
+                row["email"] or "",
+                row["website"] or "",
+            ]
+            for row in rows
+        ),
+    )
 
 
 def _slug(text: str) -> str:
@@ -243,10 +323,15 @@ def figures_csv():
     rows = _figures(period)
     ordered = sorted(rows, key=lambda r: (r["concept_id"], r["borough_code"] == queries.GM, r["name"]))
     # Practice-area names are typed by people (local labels), so they are made safe like any typed text.
-    return csv_download(f"engagement-{period.key}.csv",
-                        ["Borough", "Practice area", "Period", "Population"] + [f.label for f in FIGURES],
-                        ([row["name"], display_label(concepts.get(row["concept_id"])), period.label, row["population"]]
-                         + [row[f"{f.key}_display"] for f in FIGURES] for row in ordered))
+    return csv_download(
+        f"engagement-{period.key}.csv",
+        ["Borough", "Practice area", "Period", "Population"] + [f.label for f in FIGURES],
+        (
+            [row["name"], display_label(concepts.get(row["concept_id"])), period.label, row["population"]]
+            + [row[f"{f.key}_display"] for f in FIGURES]
+            for row in ordered
+        ),
+    )
 
 
 @bp.get("/attendance")
@@ -267,14 +352,34 @@ def attendance_chart():
     summary = []
     for t in types:
         events = sum(r["events"] for r in rows if r["event_type"] == t)
-        total = guard[protection.attendance_key(period.key, t)] if guard else disclosure.Cell(
-            sum(r["attended"] for r in rows if r["event_type"] == t))
-        summary.append({"title": EVENT_TYPE_TITLES[t], "events": events, "attended": total,
-                        "average": disclosure.ratio(total, disclosure.Cell(events))})
-    chart = charts.stacked_columns(quarters, [(name, [c.shown for c in cells]) for name, cells in series],
-                                   "Attendance over time by type of event",
-                                   "People attending per quarter, stacked by type of event. The same figures are "
-                                   "in the table below" + (" (hidden ones are not drawn)." if guard else "."),
-                                   "attendance-chart")
-    return render_template("engagement/attendance.html", period=period, periods=queries.periods(), chart=chart,
-                           quarters=quarters, series=series, summary=summary, suppress=_suppress())
+        total = (
+            guard[protection.attendance_key(period.key, t)]
+            if guard
+            else disclosure.Cell(sum(r["attended"] for r in rows if r["event_type"] == t))
+        )
+        summary.append(
+            {
+                "title": EVENT_TYPE_TITLES[t],
+                "events": events,
+                "attended": total,
+                "average": disclosure.ratio(total, disclosure.Cell(events)),
+            }
+        )
+    chart = charts.stacked_columns(
+        quarters,
+        [(name, [c.shown for c in cells]) for name, cells in series],
+        "Attendance over time by type of event",
+        "People attending per quarter, stacked by type of event. The same figures are "
+        "in the table below" + (" (hidden ones are not drawn)." if guard else "."),
+        "attendance-chart",
+    )
+    return render_template(
+        "engagement/attendance.html",
+        period=period,
+        periods=queries.periods(),
+        chart=chart,
+        quarters=quarters,
+        series=series,
+        summary=summary,
+        suppress=_suppress(),
+    )

@@ -1,4 +1,5 @@
 """`flask evaluation …`: add the ready-made questionnaires; remove unfinished answers older than two weeks."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -19,8 +20,11 @@ def ready_made_command() -> None:
     from .operations import ensure_ready_made
 
     created = ensure_ready_made()
-    click.echo(f"Added {len(created)} ready-made questionnaire(s)." if created else "All ready-made questionnaires "
-               "are already present.")
+    click.echo(
+        f"Added {len(created)} ready-made questionnaire(s)."
+        if created
+        else "All ready-made questionnaires are already present."
+    )
 
 
 @evaluation_cli.command("purge-drafts")
@@ -31,8 +35,9 @@ def purge_drafts_command(days: int | None) -> None:
     from .models import ResponseDraft
     from .operations import DRAFT_DAYS
 
-    removed = db.session.execute(delete(ResponseDraft).where(
-        ResponseDraft.updated_at < utcnow() - timedelta(days=days or DRAFT_DAYS))).rowcount
+    removed = db.session.execute(
+        delete(ResponseDraft).where(ResponseDraft.updated_at < utcnow() - timedelta(days=days or DRAFT_DAYS))
+    ).rowcount
     db.session.commit()
     click.echo(f"Removed {removed} unfinished response(s).")
 

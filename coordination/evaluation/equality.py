@@ -3,6 +3,7 @@
 Every question has "Prefer not to say". Answers are stored in EqualityRecord, apart from any response or
 name, and only ever read back as counts.
 """
+
 from __future__ import annotations
 
 import csv
@@ -12,7 +13,7 @@ from functools import lru_cache
 from ..config import ROOT
 
 PREFER_NOT = "prefer_not_to_say"
-CONSENT_WORDING = "2026-11"   # bump when the consent text on the start page changes
+CONSENT_WORDING = "2026-11"  # bump when the consent text on the start page changes
 CENSUS_FILE = ROOT / "data" / "census" / "gm_census_2021.csv"
 
 
@@ -22,7 +23,7 @@ class Category:
     question: str
     hint: str
     options: tuple[tuple[str, str], ...]
-    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()   # (group label, option values) for long lists
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (group label, option values) for long lists
 
     @property
     def all_options(self) -> tuple[tuple[str, str], ...]:
@@ -34,61 +35,139 @@ class Category:
 
 ETHNIC_GROUPS = (
     ("White", ("white_british", "white_irish", "white_gypsy_traveller", "white_roma", "white_other")),
-    ("Mixed or multiple ethnic groups", ("mixed_white_black_caribbean", "mixed_white_black_african",
-                                         "mixed_white_asian", "mixed_other")),
-    ("Asian, Asian British or Asian Welsh", ("asian_indian", "asian_pakistani", "asian_bangladeshi",
-                                             "asian_chinese", "asian_other")),
-    ("Black, Black British, Black Welsh, Caribbean or African", ("black_african", "black_caribbean",
-                                                                 "black_other")),
+    (
+        "Mixed or multiple ethnic groups",
+        ("mixed_white_black_caribbean", "mixed_white_black_african", "mixed_white_asian", "mixed_other"),
+    ),
+    (
+        "Asian, Asian British or Asian Welsh",
+        ("asian_indian", "asian_pakistani", "asian_bangladeshi", "asian_chinese", "asian_other"),
+    ),
+    ("Black, Black British, Black Welsh, Caribbean or African", ("black_african", "black_caribbean", "black_other")),
     ("Other ethnic group", ("other_arab", "other_any")),
 )
 
 CATEGORIES = (
-    Category("age_band", "What is your age?", "", (
-        ("under_16", "Under 16"), ("16_24", "16 to 24"), ("25_34", "25 to 34"), ("35_44", "35 to 44"),
-        ("45_54", "45 to 54"), ("55_64", "55 to 64"), ("65_74", "65 to 74"), ("75_plus", "75 or over"))),
+    Category(
+        "age_band",
+        "What is your age?",
+        "",
+        (
+            ("under_16", "Under 16"),
+            ("16_24", "16 to 24"),
+            ("25_34", "25 to 34"),
+            ("35_44", "35 to 44"),
+            ("45_54", "45 to 54"),
+            ("55_64", "55 to 64"),
+            ("65_74", "65 to 74"),
+            ("75_plus", "75 or over"),
+        ),
+    ),
     Category("sex", "What is your sex?", "", (("female", "Female"), ("male", "Male"))),
-    Category("gender_identity", "Is the gender you identify with the same as your sex registered at birth?", "",
-             (("yes", "Yes"), ("no", "No"))),
-    Category("sexual_orientation", "Which of the following best describes your sexual orientation?", "", (
-        ("straight", "Straight or heterosexual"), ("gay_lesbian", "Gay or lesbian"), ("bisexual", "Bisexual"),
-        ("other", "Other sexual orientation"))),
-    Category("ethnic_group", "What is your ethnic group?", "Choose the one option that best describes you.", (
-        ("white_british", "White: English, Welsh, Scottish, Northern Irish or British"),
-        ("white_irish", "White: Irish"), ("white_gypsy_traveller", "White: Gypsy or Irish Traveller"),
-        ("white_roma", "White: Roma"), ("white_other", "White: any other White background"),
-        ("mixed_white_black_caribbean", "Mixed: White and Black Caribbean"),
-        ("mixed_white_black_african", "Mixed: White and Black African"),
-        ("mixed_white_asian", "Mixed: White and Asian"),
-        ("mixed_other", "Mixed: any other mixed or multiple ethnic background"),
-        ("asian_indian", "Asian: Indian"), ("asian_pakistani", "Asian: Pakistani"),
-        ("asian_bangladeshi", "Asian: Bangladeshi"), ("asian_chinese", "Asian: Chinese"),
-        ("asian_other", "Asian: any other Asian background"),
-        ("black_african", "Black: African"), ("black_caribbean", "Black: Caribbean"),
-        ("black_other", "Black: any other Black, Black British or Caribbean background"),
-        ("other_arab", "Other: Arab"), ("other_any", "Other: any other ethnic group")), ETHNIC_GROUPS),
-    Category("religion", "What is your religion?", "", (
-        ("no_religion", "No religion"), ("christian", "Christian"), ("buddhist", "Buddhist"), ("hindu", "Hindu"),
-        ("jewish", "Jewish"), ("muslim", "Muslim"), ("sikh", "Sikh"), ("other", "Any other religion"))),
-    Category("long_term_condition",
-             "Do you have any physical or mental health conditions or illnesses lasting or expected to last "
-             "12 months or more?", "", (("yes", "Yes"), ("no", "No"))),
-    Category("disability",
-             "Do any conditions or illnesses you have reduce your ability to carry out day-to-day activities?",
-             "This is how the Equality Act 2010 defines being disabled.", (
-                 ("yes_a_lot", "Yes, a lot"), ("yes_a_little", "Yes, a little"), ("no", "No, not at all"))),
-    Category("carer",
-             "Do you look after, or give any help or support to, anyone because they have long-term physical or "
-             "mental health conditions or illnesses, or problems related to old age?",
-             "Do not count anything you do as part of your paid work.", (
-                 ("no", "No"), ("up_to_9", "Yes, 9 hours a week or less"), ("10_19", "Yes, 10 to 19 hours a week"),
-                 ("20_34", "Yes, 20 to 34 hours a week"), ("35_49", "Yes, 35 to 49 hours a week"),
-                 ("50_plus", "Yes, 50 or more hours a week"))),
-    Category("borough", "Which borough do you live in?", "", (
-        ("E08000001", "Bolton"), ("E08000002", "Bury"), ("E08000003", "Manchester"), ("E08000004", "Oldham"),
-        ("E08000005", "Rochdale"), ("E08000006", "Salford"), ("E08000007", "Stockport"),
-        ("E08000008", "Tameside"), ("E08000009", "Trafford"), ("E08000010", "Wigan"),
-        ("outside", "Outside Greater Manchester"))),
+    Category(
+        "gender_identity",
+        "Is the gender you identify with the same as your sex registered at birth?",
+        "",
+        (("yes", "Yes"), ("no", "No")),
+    ),
+    Category(
+        "sexual_orientation",
+        "Which of the following best describes your sexual orientation?",
+        "",
+        (
+            ("straight", "Straight or heterosexual"),
+            ("gay_lesbian", "Gay or lesbian"),
+            ("bisexual", "Bisexual"),
+            ("other", "Other sexual orientation"),
+        ),
+    ),
+    Category(
+        "ethnic_group",
+        "What is your ethnic group?",
+        "Choose the one option that best describes you.",
+        (
+            ("white_british", "White: English, Welsh, Scottish, Northern Irish or British"),
+            ("white_irish", "White: Irish"),
+            ("white_gypsy_traveller", "White: Gypsy or Irish Traveller"),
+            ("white_roma", "White: Roma"),
+            ("white_other", "White: any other White background"),
+            ("mixed_white_black_caribbean", "Mixed: White and Black Caribbean"),
+            ("mixed_white_black_african", "Mixed: White and Black African"),
+            ("mixed_white_asian", "Mixed: White and Asian"),
+            ("mixed_other", "Mixed: any other mixed or multiple ethnic background"),
+            ("asian_indian", "Asian: Indian"),
+            ("asian_pakistani", "Asian: Pakistani"),
+            ("asian_bangladeshi", "Asian: Bangladeshi"),
+            ("asian_chinese", "Asian: Chinese"),
+            ("asian_other", "Asian: any other Asian background"),
+            ("black_african", "Black: African"),
+            ("black_caribbean", "Black: Caribbean"),
+            ("black_other", "Black: any other Black, Black British or Caribbean background"),
+            ("other_arab", "Other: Arab"),
+            ("other_any", "Other: any other ethnic group"),
+        ),
+        ETHNIC_GROUPS,
+    ),
+    Category(
+        "religion",
+        "What is your religion?",
+        "",
+        (
+            ("no_religion", "No religion"),
+            ("christian", "Christian"),
+            ("buddhist", "Buddhist"),
+            ("hindu", "Hindu"),
+            ("jewish", "Jewish"),
+            ("muslim", "Muslim"),
+            ("sikh", "Sikh"),
+            ("other", "Any other religion"),
+        ),
+    ),
+    Category(
+        "long_term_condition",
+        "Do you have any physical or mental health conditions or illnesses lasting or expected to last "
+        "12 months or more?",
+        "",
+        (("yes", "Yes"), ("no", "No")),
+    ),
+    Category(
+        "disability",
+        "Do any conditions or illnesses you have reduce your ability to carry out day-to-day activities?",
+        "This is how the Equality Act 2010 defines being disabled.",
+        (("yes_a_lot", "Yes, a lot"), ("yes_a_little", "Yes, a little"), ("no", "No, not at all")),
+    ),
+    Category(
+        "carer",
+        "Do you look after, or give any help or support to, anyone because they have long-term physical or "
+        "mental health conditions or illnesses, or problems related to old age?",
+        "Do not count anything you do as part of your paid work.",
+        (
+            ("no", "No"),
+            ("up_to_9", "Yes, 9 hours a week or less"),
+            ("10_19", "Yes, 10 to 19 hours a week"),
+            ("20_34", "Yes, 20 to 34 hours a week"),
+            ("35_49", "Yes, 35 to 49 hours a week"),
+            ("50_plus", "Yes, 50 or more hours a week"),
+        ),
+    ),
+    Category(
+        "borough",
+        "Which borough do you live in?",
+        "",
+        (
+            ("E08000001", "Bolton"),
+            ("E08000002", "Bury"),
+            ("E08000003", "Manchester"),
+            ("E08000004", "Oldham"),
+            ("E08000005", "Rochdale"),
+            ("E08000006", "Salford"),
+            ("E08000007", "Stockport"),
+            ("E08000008", "Tameside"),
+            ("E08000009", "Trafford"),
+            ("E08000010", "Wigan"),
+            ("outside", "Outside Greater Manchester"),
+        ),
+    ),
 )
 BY_KEY = {category.key: category for category in CATEGORIES}
 
@@ -108,23 +187,41 @@ class Measure:
     label: str
     category: str
     counts: frozenset
-    census: tuple[str, str, tuple[str, ...], bool] | None = None   # (measure, label, categories, complement)
+    census: tuple[str, str, tuple[str, ...], bool] | None = None  # (measure, label, categories, complement)
 
 
 _NON_WHITE = frozenset(v for label, values in ETHNIC_GROUPS[1:] for v in values)
 MEASURES = (
     Measure("long_term_condition", "Living with a long-term condition", "long_term_condition", frozenset({"yes"})),
-    Measure("disabled", "Disabled (Equality Act)", "disability", frozenset({"yes_a_lot", "yes_a_little"}),
-            ("disability", "Disabled under the Equality Act (age-standardised)", ("yes_a_lot", "yes_a_little"),
-             False)),
-    Measure("carers", "Unpaid carers", "carer", frozenset({"up_to_9", "10_19", "20_34", "35_49", "50_plus"}),
-            ("carer", "Provide unpaid care (age-standardised, aged 5 and over)", ("none",), True)),
-    Measure("ethnic_minority", "From Asian, Black, mixed or other ethnic groups", "ethnic_group", _NON_WHITE,
-            ("ethnic_group", "Asian, Black, mixed or other ethnic groups", ("white",), True)),
+    Measure(
+        "disabled",
+        "Disabled (Equality Act)",
+        "disability",
+        frozenset({"yes_a_lot", "yes_a_little"}),
+        ("disability", "Disabled under the Equality Act (age-standardised)", ("yes_a_lot", "yes_a_little"), False),
+    ),
+    Measure(
+        "carers",
+        "Unpaid carers",
+        "carer",
+        frozenset({"up_to_9", "10_19", "20_34", "35_49", "50_plus"}),
+        ("carer", "Provide unpaid care (age-standardised, aged 5 and over)", ("none",), True),
+    ),
+    Measure(
+        "ethnic_minority",
+        "From Asian, Black, mixed or other ethnic groups",
+        "ethnic_group",
+        _NON_WHITE,
+        ("ethnic_group", "Asian, Black, mixed or other ethnic groups", ("white",), True),
+    ),
     Measure("women", "Women", "sex", frozenset({"female"})),
-    Measure("lgb_plus", "Gay, lesbian, bisexual or another sexual orientation (LGB+)", "sexual_orientation",
-            frozenset({"gay_lesbian", "bisexual", "other"}),
-            ("sexual_orientation", "LGB+ (aged 16 and over)", ("lgb_plus",), False)),
+    Measure(
+        "lgb_plus",
+        "Gay, lesbian, bisexual or another sexual orientation (LGB+)",
+        "sexual_orientation",
+        frozenset({"gay_lesbian", "bisexual", "other"}),
+        ("sexual_orientation", "LGB+ (aged 16 and over)", ("lgb_plus",), False),
+    ),
     Measure("trans", "Gender identity differs from sex registered at birth", "gender_identity", frozenset({"no"})),
 )
 
@@ -145,9 +242,13 @@ def census_comparator(measure: Measure) -> dict | None:
     if len(rows) != len(categories):
         return None
     total = round(sum(row["percent"] for row in rows), 2)
-    return {"name": f"Greater Manchester, Census 2021: {name}", "percent": round(100 - total, 2) if complement
-            else total, "source_url": rows[0]["source_url"], "basis": rows[0]["basis"],
-            "derived": complement or len(rows) > 1}
+    return {
+        "name": f"Greater Manchester, Census 2021: {name}",
+        "percent": round(100 - total, 2) if complement else total,
+        "source_url": rows[0]["source_url"],
+        "basis": rows[0]["basis"],
+        "derived": complement or len(rows) > 1,
+    }
 
 
 def census_breakdown(category_key: str) -> dict[str, float]:

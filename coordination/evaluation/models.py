@@ -4,6 +4,7 @@ Questions are data: each version holds its questions as a JSON list, so answers 
 exact wording asked. Equality monitoring answers live in their own table with a random key, no person,
 no response and no time finer than the month, so they can only ever be counted.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -70,14 +71,16 @@ class Questionnaire(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[QuestionnaireKind] = mapped_column(value_enum(QuestionnaireKind, "questionnaire_kind"),
-                                                    default=QuestionnaireKind.OTHER)
+    kind: Mapped[QuestionnaireKind] = mapped_column(
+        value_enum(QuestionnaireKind, "questionnaire_kind"), default=QuestionnaireKind.OTHER
+    )
     description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     versions: Mapped[list[QuestionnaireVersion]] = relationship(
-        back_populates="questionnaire", cascade="all, delete-orphan", order_by="QuestionnaireVersion.number")
+        back_populates="questionnaire", cascade="all, delete-orphan", order_by="QuestionnaireVersion.number"
+    )
 
     @property
     def current(self) -> QuestionnaireVersion:
@@ -178,8 +181,9 @@ class Response(db.Model):
 
     survey_round: Mapped[SurveyRound] = relationship()
     version: Mapped[QuestionnaireVersion] = relationship()
-    answers: Mapped[list[Answer]] = relationship(back_populates="response", cascade="all, delete-orphan",
-                                                   order_by="Answer.id")
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan", order_by="Answer.id"
+    )
 
 
 class Answer(db.Model):
@@ -279,7 +283,8 @@ class AnswerTheme(db.Model):
     __tablename__ = "survey_answer_theme"
 
     answer_id: Mapped[int] = mapped_column(ForeignKey("survey_answer.id", ondelete="CASCADE"), primary_key=True)
-    theme_id: Mapped[int] = mapped_column(ForeignKey("evaluation_theme.id", ondelete="CASCADE"), primary_key=True,
-                                          index=True)
+    theme_id: Mapped[int] = mapped_column(
+        ForeignKey("evaluation_theme.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     tagged_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     tagged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))

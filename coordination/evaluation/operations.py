@@ -1,4 +1,5 @@
 """Every change to questionnaires, rounds, responses, equality records, comparators and themes."""
+
 from __future__ import annotations
 
 import copy
@@ -38,9 +39,9 @@ from .questions import MAX_TEXT, READY_MADE, ROLES, new_key, resolve_options
 
 MAX_QUESTIONS = 40
 MAX_OPTIONS = 30
-MAX_DRAFT_CHARS = 40_000        # all answers of one unfinished response, as stored
-MAX_OPEN_DRAFTS = 5_000         # unfinished responses per round at once (a bound on anonymous writes)
-DRAFT_DAYS = 14                 # unfinished responses older than this are removed
+MAX_DRAFT_CHARS = 40_000  # all answers of one unfinished response, as stored
+MAX_OPEN_DRAFTS = 5_000  # unfinished responses per round at once (a bound on anonymous writes)
+DRAFT_DAYS = 14  # unfinished responses older than this are removed
 MAX_INVITATIONS = 500
 
 
@@ -55,35 +56,45 @@ def digest(token: str) -> str:
 
 # --------------------------------------------------------------------------- questionnaires
 
+
 def ensure_ready_made(actor=None) -> list[Questionnaire]:
     """Create the ready-made questionnaires that do not exist yet (by name); returns those created."""
     created = []
     for spec in READY_MADE:
         if db.session.scalar(select(Questionnaire.id).where(Questionnaire.name == spec["name"])):
             continue
-        questionnaire = Questionnaire(name=spec["name"], kind=QuestionnaireKind(spec["kind"]),
-                                      description=spec["description"])
-        questionnaire.versions.append(QuestionnaireVersion(
-            number=1, intro=spec["intro"], questions=[resolve_options(q) for q in spec["questions"]],
-            created_by_id=getattr(actor, "id", None)))
+        questionnaire = Questionnaire(
+            name=spec["name"], kind=QuestionnaireKind(spec["kind"]), description=spec["description"]
+        )
+        questionnaire.versions.append(
+            QuestionnaireVersion(
+                number=1,
+                intro=spec["intro"],
+                questions=[resolve_options(q) for q in spec["questions"]],
+                created_by_id=getattr(actor, "id", None),
+            )
+        )
         db.session.add(questionnaire)
         db.session.flush()
-        audit.record("questionnaire.created", questionnaire, after={"name": questionnaire.name, "ready_made": True},
-                     actor=actor)
+        audit.record(
+            "questionnaire.created", questionnaire, after={"name": questionnaire.name, "ready_made": True}, actor=actor
+        )
         created.append(questionnaire)
     db.session.commit()
     return created
 
 
-def create_questionnaire(*, name: str, kind: str, description: str | None, intro: str | None,
-                         actor=None) -> Questionnaire:
+def create_questionnaire(
+    *, name: str, kind: str, description: str | None, intro: str | None, actor=None
+) -> Questionnaire:
     """A new questionnaire with an empty first version."""
     name = (name or "").strip()
     if db.session.scalar(select(Questionnaire.id).where(func.lower(Questionnaire.name) == name.lower())):
         raise EvaluationError(f"There is already a questionnaire called {name}")
     questionnaire = Questionnaire(name=name, kind=QuestionnaireKind(kind), description=description or None)
-    questionnaire.versions.append(QuestionnaireVersion(number=1, intro=intro or None, questions=[],
-                                                       created_by_id=getattr(actor, "id", None)))
+    questionnaire.versions.append(
+        QuestionnaireVersion(number=1, intro=intro or None, questions=[], created_by_id=getattr(actor, "id", None))
+    )
     db.session.add(questionnaire)
     try:
         db.session.flush()
@@ -95,21 +106,31 @@ def create_questionnaire(*, name: str, kind: str, description: str | None, intro
     return questionnaire
 
 
-def update_questionnaire(questionnaire: Questionnaire, *, name: str, kind: str, description: str | None,
-                         intro: str | None, actor=None) -> Questionnaire:
+def update_questionnaire(
+    questionnaire: Questionnaire, *, name: str, kind: str, description: str | None, intro: str | None, actor=None
+) -> Questionnaire:
     """Rename or describe a questionnaire; a changed introduction is part of the questions, so it is versioned."""
     name = (name or "").strip()
     clash = db.session.scalar(select(Questionnaire.id).where(func.lower(Questionnaire.name) == name.lower()))
     if clash and clash != questionnaire.id:
         raise EvaluationError(f"There is already a questionnaire called {name}")
-    before = {"name": questionnaire.name, "kind": questionnaire.kind, "description": questionnaire.description,
-              "intro": questionnaire.current.intro}
+    before = {
+        "name": questionnaire.name,
+        "kind": questionnaire.kind,
+        "description": questionnaire.description,
+        "intro": questionnaire.current.intro,
+    }
     questionnaire.name, questionnaire.kind = name, QuestionnaireKind(kind)
     questionnaire.description = description or None
     if (intro or None) != questionnaire.current.intro:
         _editable_version(questionnaire, actor).intro = intro or None
-    audit.record("questionnaire.updated", questionnaire, before=before,
-                 after={"name": name, "kind": kind, "description": description, "intro": intro}, actor=actor)
+    audit.record(
+        "questionnaire.updated",
+        questionnaire,
+        before=before,
+        after={"name": name, "kind": kind, "description": description, "intro": intro},
+        actor=actor,
+    )
     db.session.commit()
     return questionnaire
 
@@ -123,12 +144,21 @@ def _editable_version(questionnaire: Questionnaire, actor=None) -> Questionnaire
     current = questionnaire.current
     if not version_has_answers(current):
         return current
-    version = QuestionnaireVersion(number=current.number + 1, intro=current.intro,
-                                   questions=copy.deepcopy(current.questions), created_by_id=getattr(actor, "id", None))
+    version = QuestionnaireVersion(
+        number=current.number + 1,
+        intro=current.intro,
+        questions=copy.deepcopy(current.questions),
+        created_by_id=getattr(actor, "id", None),
+    )
     questionnaire.versions.append(version)
     db.session.flush()
-    audit.record("questionnaire.versioned", questionnaire, before={"version": current.number},
-                 after={"version": version.number}, actor=actor)
+    audit.record(
+        "questionnaire.versioned",
+        questionnaire,
+        before={"version": current.number},
+        after={"version": version.number},
+        actor=actor,
+    )
     return version
 
 
@@ -151,8 +181,18 @@ def _clean_options(kind: str, options_text: str | None) -> list[list[str]] | Non
     return options
 
 
-def save_question(questionnaire: Questionnaire, key: str | None, *, text: str, kind: str, hint: str | None,
-                  required: bool, options_text: str | None, role: str, actor=None) -> QuestionnaireVersion:
+def save_question(
+    questionnaire: Questionnaire,
+    key: str | None,
+    *,
+    text: str,
+    kind: str,
+    hint: str | None,
+    required: bool,
+    options_text: str | None,
+    role: str,
+    actor=None,
+) -> QuestionnaireVersion:
     """Add (key=None) or change a question; a version that has answers is copied first."""
     kind = QuestionType(kind).value
     if role not in ROLES:
@@ -164,8 +204,14 @@ def save_question(questionnaire: Questionnaire, key: str | None, *, text: str, k
         raise EvaluationError(f"A questionnaire can have at most {MAX_QUESTIONS} questions")
     version = _editable_version(questionnaire, actor)
     questions = copy.deepcopy(version.questions)
-    question = {"key": key or new_key(text, {q["key"] for q in questions}), "type": kind, "text": text,
-                "hint": hint or "", "required": bool(required), "role": role}
+    question = {
+        "key": key or new_key(text, {q["key"] for q in questions}),
+        "type": kind,
+        "text": text,
+        "hint": hint or "",
+        "required": bool(required),
+        "role": role,
+    }
     if options is not None:
         question["options"] = options
     before = None
@@ -179,8 +225,13 @@ def save_question(questionnaire: Questionnaire, key: str | None, *, text: str, k
             question["options"] = before["options"]
         questions[index] = question
     version.questions = questions
-    audit.record("questionnaire.question_saved", questionnaire, before=before,
-                 after={"version": version.number, **question}, actor=actor)
+    audit.record(
+        "questionnaire.question_saved",
+        questionnaire,
+        before=before,
+        after={"version": version.number, **question},
+        actor=actor,
+    )
     db.session.commit()
     return version
 
@@ -192,8 +243,9 @@ def remove_question(questionnaire: Questionnaire, key: str, actor=None) -> Quest
     version = _editable_version(questionnaire, actor)
     removed = version.question(key)
     version.questions = [q for q in version.questions if q["key"] != key]
-    audit.record("questionnaire.question_removed", questionnaire, before=removed, after={"version": version.number},
-                 actor=actor)
+    audit.record(
+        "questionnaire.question_removed", questionnaire, before=removed, after={"version": version.number}, actor=actor
+    )
     db.session.commit()
     return version
 
@@ -218,25 +270,54 @@ def move_question(questionnaire: Questionnaire, key: str, direction: int, actor=
 
 # --------------------------------------------------------------------------- rounds and links
 
-def open_round(questionnaire: Questionnaire, *, title: str, programme: str | None = None, event_id: int | None = None,
-               community_id: int | None = None, borough_code: str | None = None, expected_count: int | None = None,
-               personal_only: bool = False, ask_equality: bool = True, actor=None) -> SurveyRound:
+
+def open_round(
+    questionnaire: Questionnaire,
+    *,
+    title: str,
+    programme: str | None = None,
+    event_id: int | None = None,
+    community_id: int | None = None,
+    borough_code: str | None = None,
+    expected_count: int | None = None,
+    personal_only: bool = False,
+    ask_equality: bool = True,
+    actor=None,
+) -> SurveyRound:
     """Start collecting answers to the questionnaire's current version through a new link."""
     version = questionnaire.current
     if not version.questions:
         raise EvaluationError("Add at least one question before collecting answers")
-    survey_round = SurveyRound(title=title, programme=(programme or "").strip() or None,
-                               questionnaire=questionnaire, version=version, event_id=event_id,
-                               community_id=community_id, borough_code=borough_code or None,
-                               expected_count=expected_count or None, personal_only=bool(personal_only),
-                               ask_equality=bool(ask_equality), token=secrets.token_urlsafe(32),
-                               created_by_id=getattr(actor, "id", None))
+    survey_round = SurveyRound(
+        title=title,
+        programme=(programme or "").strip() or None,
+        questionnaire=questionnaire,
+        version=version,
+        event_id=event_id,
+        community_id=community_id,
+        borough_code=borough_code or None,
+        expected_count=expected_count or None,
+        personal_only=bool(personal_only),
+        ask_equality=bool(ask_equality),
+        token=secrets.token_urlsafe(32),
+        created_by_id=getattr(actor, "id", None),
+    )
     db.session.add(survey_round)
     db.session.flush()
-    audit.record("survey_round.opened", survey_round,
-                 after={"title": title, "questionnaire_id": questionnaire.id, "version": version.number,
-                        "event_id": event_id, "community_id": community_id, "borough_code": borough_code,
-                        "personal_only": personal_only}, actor=actor)
+    audit.record(
+        "survey_round.opened",
+        survey_round,
+        after={
+            "title": title,
+            "questionnaire_id": questionnaire.id,
+            "version": version.number,
+            "event_id": event_id,
+            "community_id": community_id,
+            "borough_code": borough_code,
+            "personal_only": personal_only,
+        },
+        actor=actor,
+    )
     db.session.commit()
     return survey_round
 
@@ -246,15 +327,22 @@ def set_round_status(survey_round: SurveyRound, status: str, actor=None) -> None
     status = RoundStatus(status)
     expected = RoundStatus.OPEN if status == RoundStatus.CLOSED else RoundStatus.CLOSED
     changed = db.session.execute(
-        update(SurveyRound).where(SurveyRound.id == survey_round.id, SurveyRound.status == expected)
+        update(SurveyRound)
+        .where(SurveyRound.id == survey_round.id, SurveyRound.status == expected)
         .values(status=status, closed_at=utcnow() if status == RoundStatus.CLOSED else None)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if changed != 1:
         db.session.rollback()
         raise EvaluationError(f"This link is already {status.title.lower()}")
-    audit.record(f"survey_round.{'closed' if status == RoundStatus.CLOSED else 'reopened'}",
-                 entity_type="SurveyRound", entity_id=survey_round.id, before={"status": expected.value},
-                 after={"status": status.value}, actor=actor)
+    audit.record(
+        f"survey_round.{'closed' if status == RoundStatus.CLOSED else 'reopened'}",
+        entity_type="SurveyRound",
+        entity_id=survey_round.id,
+        before={"status": expected.value},
+        after={"status": status.value},
+        actor=actor,
+    )
     db.session.commit()
     db.session.refresh(survey_round)
 
@@ -287,19 +375,27 @@ def create_invitations(survey_round: SurveyRound, labels: list[str], actor=None)
 
 # --------------------------------------------------------------------------- answering
 
+
 def start_draft(survey_round: SurveyRound, invitation: Invitation | None = None) -> tuple[ResponseDraft, str]:
     """A new unfinished response; returns it and the key for the person's cookie."""
     if not survey_round.is_open:
         raise EvaluationError("This survey has closed")
     db.session.execute(delete(ResponseDraft).where(ResponseDraft.updated_at < utcnow() - timedelta(days=DRAFT_DAYS)))
-    open_drafts = db.session.scalar(select(func.count()).select_from(ResponseDraft)
-                                    .where(ResponseDraft.round_id == survey_round.id))
+    open_drafts = db.session.scalar(
+        select(func.count()).select_from(ResponseDraft).where(ResponseDraft.round_id == survey_round.id)
+    )
     if open_drafts >= MAX_OPEN_DRAFTS:
         db.session.rollback()
         raise EvaluationError("Too many people are part-way through this survey right now. Try again later.")
     key = secrets.token_urlsafe(32)
-    draft = ResponseDraft(key_hash=digest(key), round_id=survey_round.id,
-                          invitation_id=invitation.id if invitation else None, answers={}, about={}, equality={})
+    draft = ResponseDraft(
+        key_hash=digest(key),
+        round_id=survey_round.id,
+        invitation_id=invitation.id if invitation else None,
+        answers={},
+        about={},
+        equality={},
+    )
     db.session.add(draft)
     db.session.commit()
     return draft, key
@@ -364,8 +460,12 @@ def missing_required(version: QuestionnaireVersion, answers: dict) -> list[dict]
 
 def _equality_record(survey_round: SurveyRound, values: dict) -> tuple[EqualityRecord, str]:
     code = "-".join(secrets.token_hex(2).upper() for _ in range(4))
-    record = EqualityRecord(round_id=survey_round.id, month=utcnow().date().replace(day=1),
-                            consent_wording=equality.CONSENT_WORDING, deletion_code_hash=digest(code))
+    record = EqualityRecord(
+        round_id=survey_round.id,
+        month=utcnow().date().replace(day=1),
+        consent_wording=equality.CONSENT_WORDING,
+        deletion_code_hash=digest(code),
+    )
     for category in equality.CATEGORIES:
         value = values.get(category.key)
         if value in dict(category.all_options):
@@ -387,23 +487,33 @@ def submit_draft(draft: ResponseDraft) -> tuple[Response, str | None]:
         raise EvaluationError(f"Answer the question: {missing[0]['text']}")
     if draft.invitation_id is not None:
         used = db.session.execute(
-            update(Invitation).where(Invitation.id == draft.invitation_id, Invitation.used.is_(False))
-            .values(used=True).execution_options(synchronize_session=False)).rowcount
+            update(Invitation)
+            .where(Invitation.id == draft.invitation_id, Invitation.used.is_(False))
+            .values(used=True)
+            .execution_options(synchronize_session=False)
+        ).rowcount
         if used != 1:
             db.session.rollback()
             raise EvaluationError("Someone has already answered using this personal link")
     about = draft.about or {}
-    response = Response(survey_round=survey_round, version=version, channel=Channel.ONLINE,
-                        borough_code=response_borough(survey_round, draft.answers or {}),
-                        respondent_name=(about.get("name") or None) if about.get("give_name") == "yes" else None,
-                        quote_consent=about.get("quote") == "yes")
+    response = Response(
+        survey_round=survey_round,
+        version=version,
+        channel=Channel.ONLINE,
+        borough_code=response_borough(survey_round, draft.answers or {}),
+        respondent_name=(about.get("name") or None) if about.get("give_name") == "yes" else None,
+        quote_consent=about.get("quote") == "yes",
+    )
     response.answers = _answer_rows(version, draft.answers or {})
     db.session.add(response)
     db.session.flush()
     code = None
     values = draft.equality or {}
-    if survey_round.ask_equality and values.get("consent") == "yes" and any(
-            values.get(c.key) for c in equality.CATEGORIES):
+    if (
+        survey_round.ask_equality
+        and values.get("consent") == "yes"
+        and any(values.get(c.key) for c in equality.CATEGORIES)
+    ):
         record, code = _equality_record(survey_round, values)
         db.session.add(record)
     # The audit entry names the round and channel only: never the answers, nor the equality record.
@@ -413,8 +523,16 @@ def submit_draft(draft: ResponseDraft) -> tuple[Response, str | None]:
     return response, code
 
 
-def enter_response(survey_round: SurveyRound, *, answers: dict, channel: str, name: str | None,
-                   quote_consent: bool, equality_values: dict | None = None, actor=None) -> tuple[Response, str | None]:
+def enter_response(
+    survey_round: SurveyRound,
+    *,
+    answers: dict,
+    channel: str,
+    name: str | None,
+    quote_consent: bool,
+    equality_values: dict | None = None,
+    actor=None,
+) -> tuple[Response, str | None]:
     """A coordinator types in a paper or phone response (marked as such); closed rounds accept them too."""
     channel = Channel(channel)
     if channel == Channel.ONLINE:
@@ -423,9 +541,15 @@ def enter_response(survey_round: SurveyRound, *, answers: dict, channel: str, na
     missing = missing_required(version, answers)
     if missing:
         raise EvaluationError(f"Answer the question: {missing[0]['text']}")
-    response = Response(survey_round=survey_round, version=version, channel=channel,
-                        borough_code=response_borough(survey_round, answers), respondent_name=name or None,
-                        quote_consent=bool(quote_consent), entered_by_id=getattr(actor, "id", None))
+    response = Response(
+        survey_round=survey_round,
+        version=version,
+        channel=channel,
+        borough_code=response_borough(survey_round, answers),
+        respondent_name=name or None,
+        quote_consent=bool(quote_consent),
+        entered_by_id=getattr(actor, "id", None),
+    )
     response.answers = _answer_rows(version, answers)
     db.session.add(response)
     db.session.flush()
@@ -433,8 +557,9 @@ def enter_response(survey_round: SurveyRound, *, answers: dict, channel: str, na
     if equality_values and any(equality_values.get(c.key) for c in equality.CATEGORIES):
         record, code = _equality_record(survey_round, equality_values)
         db.session.add(record)
-    audit.record("survey.response_entered", response, after={"round_id": survey_round.id, "channel": channel.value},
-                 actor=actor)
+    audit.record(
+        "survey.response_entered", response, after={"round_id": survey_round.id, "channel": channel.value}, actor=actor
+    )
     db.session.commit()
     return response, code
 
@@ -443,7 +568,7 @@ def delete_equality_record(code: str) -> bool:
     """Delete the equality answers the code was given for; True when something was deleted."""
     code = (code or "").strip().upper().replace(" ", "")
     if len(code) == 16 and "-" not in code:
-        code = "-".join(code[i:i + 4] for i in range(0, 16, 4))
+        code = "-".join(code[i : i + 4] for i in range(0, 16, 4))
     deleted = db.session.execute(delete(EqualityRecord).where(EqualityRecord.deletion_code_hash == digest(code)))
     if deleted.rowcount:
         audit.record("equality.deleted_on_request", entity_type="EqualityRecord")
@@ -453,8 +578,10 @@ def delete_equality_record(code: str) -> bool:
 
 # --------------------------------------------------------------------------- comparators and themes
 
-def add_comparator(*, measure: str, name: str, percent: str, source: str, source_url: str | None,
-                   actor=None) -> Comparator:
+
+def add_comparator(
+    *, measure: str, name: str, percent: str, source: str, source_url: str | None, actor=None
+) -> Comparator:
     """A comparator figure with its source (for example the sector workforce's share of disabled people)."""
     if measure not in {m.key for m in equality.MEASURES}:
         raise EvaluationError("Choose which figure it compares with")
@@ -464,19 +591,32 @@ def add_comparator(*, measure: str, name: str, percent: str, source: str, source
         raise EvaluationError("Enter the percentage as a number, like 9 or 9.5") from None
     if not value.is_finite() or not 0 <= value <= 100:
         raise EvaluationError("Enter a percentage between 0 and 100")
-    comparator = Comparator(measure=measure, name=name, percent=value.quantize(Decimal("0.01")), source=source,
-                            source_url=source_url or None)
+    comparator = Comparator(
+        measure=measure,
+        name=name,
+        percent=value.quantize(Decimal("0.01")),
+        source=source,
+        source_url=source_url or None,
+    )
     db.session.add(comparator)
     db.session.flush()
-    audit.record("comparator.added", comparator, after={"measure": measure, "name": name, "percent": value,
-                                                         "source": source}, actor=actor)
+    audit.record(
+        "comparator.added",
+        comparator,
+        after={"measure": measure, "name": name, "percent": value, "source": source},
+        actor=actor,
+    )
     db.session.commit()
     return comparator
 
 
 def remove_comparator(comparator: Comparator, actor=None) -> None:
-    audit.record("comparator.removed", comparator, before={"measure": comparator.measure, "name": comparator.name,
-                                                            "percent": comparator.percent}, actor=actor)
+    audit.record(
+        "comparator.removed",
+        comparator,
+        before={"measure": comparator.measure, "name": comparator.name, "percent": comparator.percent},
+        actor=actor,
+    )
     db.session.delete(comparator)
     db.session.commit()
 
@@ -492,8 +632,13 @@ def save_theme(theme: Theme | None, *, name: str, kind: str, words: str | None, 
     theme.name, theme.kind, theme.words = name.strip(), ThemeKind(kind), (words or "").strip() or None
     db.session.add(theme)
     db.session.flush()
-    audit.record("theme.created" if creating else "theme.updated", theme, before=before,
-                 after={"name": theme.name, "kind": theme.kind, "words": theme.words}, actor=actor)
+    audit.record(
+        "theme.created" if creating else "theme.updated",
+        theme,
+        before=before,
+        after={"name": theme.name, "kind": theme.kind, "words": theme.words},
+        actor=actor,
+    )
     db.session.commit()
     return theme
 

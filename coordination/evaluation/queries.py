@@ -1,4 +1,5 @@
 """Read side for evaluation: lists, look-ups, form choices, tagging lists and the raw answers a report counts."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -55,28 +56,42 @@ def draft_for(key: str | None, survey_round: SurveyRound) -> ResponseDraft | Non
 
     if not key or len(key) > 64:
         return None
-    return db.session.scalar(select(ResponseDraft).where(ResponseDraft.key_hash == digest(key),
-                                                         ResponseDraft.round_id == survey_round.id))
+    return db.session.scalar(
+        select(ResponseDraft).where(ResponseDraft.key_hash == digest(key), ResponseDraft.round_id == survey_round.id)
+    )
 
 
 def list_questionnaires() -> list[dict]:
     """Questionnaires with their current version number, rounds and responses."""
-    responses = (select(SurveyRound.questionnaire_id, func.count(Response.id).label("n"))
-                 .join(Response, Response.round_id == SurveyRound.id).group_by(SurveyRound.questionnaire_id)
-                 .subquery())
-    rows = db.session.execute(select(Questionnaire, func.coalesce(responses.c.n, 0))
-                              .outerjoin(responses, responses.c.questionnaire_id == Questionnaire.id)
-                              .options(selectinload(Questionnaire.versions)).order_by(Questionnaire.name))
+    responses = (
+        select(SurveyRound.questionnaire_id, func.count(Response.id).label("n"))
+        .join(Response, Response.round_id == SurveyRound.id)
+        .group_by(SurveyRound.questionnaire_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Questionnaire, func.coalesce(responses.c.n, 0))
+        .outerjoin(responses, responses.c.questionnaire_id == Questionnaire.id)
+        .options(selectinload(Questionnaire.versions))
+        .order_by(Questionnaire.name)
+    )
     return [{"questionnaire": q, "responses": n} for q, n in rows]
 
 
 def list_rounds(questionnaire_id: int | None = None) -> list[dict]:
     """Rounds, newest first, with their response counts by channel."""
-    query = (select(SurveyRound, func.count(Response.id))
-             .outerjoin(Response, Response.round_id == SurveyRound.id).group_by(SurveyRound.id)
-             .options(selectinload(SurveyRound.questionnaire), selectinload(SurveyRound.version),
-                      selectinload(SurveyRound.event), selectinload(SurveyRound.community))
-             .order_by(SurveyRound.created_at.desc(), SurveyRound.id.desc()))
+    query = (
+        select(SurveyRound, func.count(Response.id))
+        .outerjoin(Response, Response.round_id == SurveyRound.id)
+        .group_by(SurveyRound.id)
+        .options(
+            selectinload(SurveyRound.questionnaire),
+            selectinload(SurveyRound.version),
+            selectinload(SurveyRound.event),
+            selectinload(SurveyRound.community),
+        )
+        .order_by(SurveyRound.created_at.desc(), SurveyRound.id.desc())
+    )
     if questionnaire_id is not None:
         query = query.where(SurveyRound.questionnaire_id == questionnaire_id)
     return [{"round": r, "responses": n, "expected": expected_count(r)} for r, n in db.session.execute(query)]
@@ -84,16 +99,28 @@ def list_rounds(questionnaire_id: int | None = None) -> list[dict]:
 
 def round_summary(survey_round: SurveyRound) -> dict:
     """Responses by channel, personal links issued and used, unfinished responses."""
-    channels = dict(db.session.execute(select(Response.channel, func.count()).where(
-        Response.round_id == survey_round.id).group_by(Response.channel)).all())
+    channels = dict(
+        db.session.execute(
+            select(Response.channel, func.count())
+            .where(Response.round_id == survey_round.id)
+            .group_by(Response.channel)
+        ).all()
+    )
     used = func.count(Invitation.id).filter(Invitation.used.is_(True))
-    invitations = db.session.execute(select(func.count(Invitation.id), used).where(
-        Invitation.round_id == survey_round.id)).one()
-    drafts = db.session.scalar(select(func.count()).select_from(ResponseDraft)
-                               .where(ResponseDraft.round_id == survey_round.id))
-    return {"channels": {c.value: n for c, n in channels.items()}, "total": sum(channels.values()),
-            "invitations": invitations[0], "invitations_used": invitations[1], "drafts": drafts,
-            "expected": expected_count(survey_round)}
+    invitations = db.session.execute(
+        select(func.count(Invitation.id), used).where(Invitation.round_id == survey_round.id)
+    ).one()
+    drafts = db.session.scalar(
+        select(func.count()).select_from(ResponseDraft).where(ResponseDraft.round_id == survey_round.id)
+    )
+    return {
+        "channels": {c.value: n for c, n in channels.items()},
+        "total": sum(channels.values()),
+        "invitations": invitations[0],
+        "invitations_used": invitations[1],
+        "drafts": drafts,
+        "expected": expected_count(survey_round),
+    }
 
 
 def expected_count(survey_round: SurveyRound) -> int | None:
@@ -105,8 +132,11 @@ def expected_count(survey_round: SurveyRound) -> int | None:
         if invited:
             return invited
     if survey_round.event_id:
-        attended = db.session.scalar(select(func.count(Attendance.id)).where(
-            Attendance.event_id == survey_round.event_id, Attendance.status == AttendanceStatus.ATTENDED))
+        attended = db.session.scalar(
+            select(func.count(Attendance.id)).where(
+                Attendance.event_id == survey_round.event_id, Attendance.status == AttendanceStatus.ATTENDED
+            )
+        )
         return attended or None
     return None
 
@@ -121,8 +151,14 @@ def community_choices() -> list[tuple[int, str]]:
 
 
 def programme_choices() -> list[str]:
-    return list(db.session.scalars(select(SurveyRound.programme).where(SurveyRound.programme.is_not(None))
-                                   .distinct().order_by(SurveyRound.programme)))
+    return list(
+        db.session.scalars(
+            select(SurveyRound.programme)
+            .where(SurveyRound.programme.is_not(None))
+            .distinct()
+            .order_by(SurveyRound.programme)
+        )
+    )
 
 
 def questionnaire_choices() -> list[tuple[int, str]]:
@@ -140,6 +176,7 @@ def list_themes() -> list[Theme]:
 
 # --------------------------------------------------------------------------- the report's raw material
 
+
 @dataclass
 class Scope:
     """What a report covers. `boroughs` limits a partner to their own boroughs."""
@@ -153,19 +190,29 @@ class Scope:
     boroughs: tuple[str, ...] = field(default_factory=tuple)
 
     def as_args(self) -> dict:
-        return {k: v for k, v in {"programme": self.programme, "community_id": self.community_id,
-                                  "borough": self.borough_code, "start": self.start and self.start.isoformat(),
-                                  "end": self.end and self.end.isoformat()}.items() if v}
+        return {
+            k: v
+            for k, v in {
+                "programme": self.programme,
+                "community_id": self.community_id,
+                "borough": self.borough_code,
+                "start": self.start and self.start.isoformat(),
+                "end": self.end and self.end.isoformat(),
+            }.items()
+            if v
+        }
 
 
 def rounds_in_scope(scope: Scope) -> list[SurveyRound]:
-    query = select(SurveyRound).options(selectinload(SurveyRound.version), selectinload(SurveyRound.event),
-                                        selectinload(SurveyRound.questionnaire))
+    query = select(SurveyRound).options(
+        selectinload(SurveyRound.version), selectinload(SurveyRound.event), selectinload(SurveyRound.questionnaire)
+    )
     if scope.programme:
         query = query.where(SurveyRound.programme == scope.programme)
     if scope.community_id:
-        query = query.outerjoin(Event, Event.id == SurveyRound.event_id).where(or_(
-            SurveyRound.community_id == scope.community_id, Event.community_id == scope.community_id))
+        query = query.outerjoin(Event, Event.id == SurveyRound.event_id).where(
+            or_(SurveyRound.community_id == scope.community_id, Event.community_id == scope.community_id)
+        )
     if scope.questionnaire_id:
         query = query.where(SurveyRound.questionnaire_id == scope.questionnaire_id)
     return list(db.session.scalars(query.order_by(SurveyRound.id)))
@@ -183,10 +230,12 @@ def _period(column, scope: Scope):
 def responses_in_scope(scope: Scope, rounds: list[SurveyRound]) -> list[Response]:
     if not rounds:
         return []
-    query = (select(Response).where(Response.round_id.in_([r.id for r in rounds]), *_period(Response.submitted_at,
-                                                                                             scope))
-             .options(selectinload(Response.answers).selectinload(Answer.themes), selectinload(Response.version))
-             .order_by(Response.id))
+    query = (
+        select(Response)
+        .where(Response.round_id.in_([r.id for r in rounds]), *_period(Response.submitted_at, scope))
+        .options(selectinload(Response.answers).selectinload(Answer.themes), selectinload(Response.version))
+        .order_by(Response.id)
+    )
     if scope.borough_code:
         query = query.where(Response.borough_code == scope.borough_code)
     if scope.boroughs:
@@ -216,23 +265,35 @@ def equality_counts(scope: Scope, rounds: list[SurveyRound]) -> tuple[int, dict[
     counts = {}
     for category in equality.CATEGORIES:
         column = getattr(EqualityRecord, category.key)
-        counts[category.key] = {value: n for value, n in db.session.execute(
-            select(column, func.count()).where(*conditions, column.is_not(None)).group_by(column))}
+        counts[category.key] = {
+            value: n
+            for value, n in db.session.execute(
+                select(column, func.count()).where(*conditions, column.is_not(None)).group_by(column)
+            )
+        }
     return total, counts
 
 
-def answers_for_tagging(role: str | None = None, theme_id: int | None = None, untagged: bool = False,
-                        limit: int = 200) -> list[Answer]:
+def answers_for_tagging(
+    role: str | None = None, theme_id: int | None = None, untagged: bool = False, limit: int = 200
+) -> list[Answer]:
     """Written answers to barrier, enabler and story questions, newest first, for tagging with themes."""
     keys_by_version = {}
     from .models import QuestionnaireVersion
 
     for version in db.session.scalars(select(QuestionnaireVersion)):
-        keys_by_version[version.id] = {q["key"] for q in version.questions
-                                       if q.get("role") in ((role,) if role else ("barriers", "enablers", "story"))}
-    query = (select(Answer).join(Response, Response.id == Answer.response_id).where(Answer.text.is_not(None))
-             .options(selectinload(Answer.themes), selectinload(Answer.response).selectinload(Response.version))
-             .order_by(Response.submitted_at.desc(), Answer.id.desc()))
+        keys_by_version[version.id] = {
+            q["key"]
+            for q in version.questions
+            if q.get("role") in ((role,) if role else ("barriers", "enablers", "story"))
+        }
+    query = (
+        select(Answer)
+        .join(Response, Response.id == Answer.response_id)
+        .where(Answer.text.is_not(None))
+        .options(selectinload(Answer.themes), selectinload(Answer.response).selectinload(Response.version))
+        .order_by(Response.submitted_at.desc(), Answer.id.desc())
+    )
     if theme_id:
         query = query.where(Answer.id.in_(select(AnswerTheme.answer_id).where(AnswerTheme.theme_id == theme_id)))
     if untagged:

@@ -5,14 +5,15 @@ A question is a dict kept in a version's JSON list:
 `role` ties a question to a figure of the impact report (for example "outcome_knowledge"), so a
 coordinator's own questionnaire feeds the same figures when its questions carry the same roles.
 """
+
 from __future__ import annotations
 
 import re
 
 from .models import QuestionType
 
-MAX_TEXT = 2000          # characters in one free-text answer
-MAX_NUMBER = 1_000_000   # largest number answer
+MAX_TEXT = 2000  # characters in one free-text answer
+MAX_NUMBER = 1_000_000  # largest number answer
 RATING_LABELS = [["1", "Very poor"], ["2", "Poor"], ["3", "Average"], ["4", "Good"], ["5", "Very good"]]
 SELF_RATING_LABELS = [["1", "1 – very low"], ["2", "2"], ["3", "3"], ["4", "4"], ["5", "5 – very high"]]
 YES_PARTLY_NO = [["yes", "Yes"], ["partly", "Partly"], ["no", "No"]]
@@ -38,9 +39,12 @@ ROLES = {
     "borough": "The borough the person works or lives in",
 }
 OUTCOMES = ("knowledge", "skills", "confidence", "motivation")
-EMBEDDING = [["strategy", "It is part of the organisation's strategy or plans"],
-             ["under_the_radar", "It happens 'under the radar', without being in any plan"],
-             ["not_yet", "Not yet embedded"], ["not_sure", "Not sure"]]
+EMBEDDING = [
+    ["strategy", "It is part of the organisation's strategy or plans"],
+    ["under_the_radar", "It happens 'under the radar', without being in any plan"],
+    ["not_yet", "Not yet embedded"],
+    ["not_sure", "Not sure"],
+]
 
 
 def options_for(question: dict) -> list[list[str]]:
@@ -89,8 +93,11 @@ def parse_answer(question: dict, raw: list[str]):
 
 
 def _missing_message(kind: str) -> str:
-    return {"free_text": "Enter your answer", "number": "Enter a number",
-            "choose_many": "Choose at least one option"}.get(kind, "Choose an answer")
+    return {
+        "free_text": "Enter your answer",
+        "number": "Enter a number",
+        "choose_many": "Choose at least one option",
+    }.get(kind, "Choose an answer")
 
 
 def display_answer(question: dict, value) -> str:
@@ -125,61 +132,118 @@ def _q(key, kind, text, *, hint="", required=False, options=None, role="", **ext
 
 
 def _outcome(word: str) -> dict:
-    return _q(f"outcome_{word}", "yes_partly_no", f"Has taking part increased your {word}?", required=True,
-              role=f"outcome_{word}")
+    return _q(
+        f"outcome_{word}",
+        "yes_partly_no",
+        f"Has taking part increased your {word}?",
+        required=True,
+        role=f"outcome_{word}",
+    )
 
 
 # The ready-made questionnaires (added by `flask evaluation ready-made`, the Evaluation page and the demo).
 READY_MADE = [
     {
-        "name": "Event feedback", "kind": "event_feedback",
+        "name": "Event feedback",
+        "kind": "event_feedback",
         "description": "A short form for the end of any event, masterclass or workshop.",
         "intro": "Tell us how the event went. It takes about two minutes.",
         "questions": [
             _q("overall", "rating", "Overall, how would you rate the event?", required=True, role="event_overall"),
-            _q("understanding", "rating", "How good was it as a chance to understand the topic?", required=True,
-               role="event_understanding"),
+            _q(
+                "understanding",
+                "rating",
+                "How good was it as a chance to understand the topic?",
+                required=True,
+                role="event_understanding",
+            ),
             _q("best", "free_text", "What was most useful?", hint="Optional"),
             _q("improve", "free_text", "What could we do better?", hint="Optional"),
-            _q("borough", "choose_one", "Which borough do you mostly work or volunteer in?", role="borough",
-               options="boroughs"),
+            _q(
+                "borough",
+                "choose_one",
+                "Which borough do you mostly work or volunteer in?",
+                role="borough",
+                options="boroughs",
+            ),
         ],
     },
     {
-        "name": "Involvement outcomes", "kind": "involvement_outcomes",
+        "name": "Involvement outcomes",
+        "kind": "involvement_outcomes",
         "description": "What taking part changed for the person: knowledge, skills, confidence and motivation.",
         "intro": "These questions ask what taking part in the programme has changed for you.",
         "questions": [
             *(_outcome(word) for word in OUTCOMES),
-            _q("before_confidence", "rating", "Before taking part, how confident were you to make change happen?",
-               hint="Optional. 1 is very low and 5 very high.", options=SELF_RATING_LABELS,
-               role="before_confidence"),
-            _q("after_confidence", "rating", "And now, how confident are you to make change happen?",
-               hint="Optional. 1 is very low and 5 very high.", options=SELF_RATING_LABELS,
-               role="after_confidence"),
-            _q("borough", "choose_one", "Which borough do you mostly work or volunteer in?", role="borough",
-               options="boroughs"),
+            _q(
+                "before_confidence",
+                "rating",
+                "Before taking part, how confident were you to make change happen?",
+                hint="Optional. 1 is very low and 5 very high.",
+                options=SELF_RATING_LABELS,
+                role="before_confidence",
+            ),
+            _q(
+                "after_confidence",
+                "rating",
+                "And now, how confident are you to make change happen?",
+                hint="Optional. 1 is very low and 5 very high.",
+                options=SELF_RATING_LABELS,
+                role="after_confidence",
+            ),
+            _q(
+                "borough",
+                "choose_one",
+                "Which borough do you mostly work or volunteer in?",
+                role="borough",
+                options="boroughs",
+            ),
         ],
     },
     {
-        "name": "Change in my organisation", "kind": "organisation_change",
+        "name": "Change in my organisation",
+        "kind": "organisation_change",
         "description": "Whether the person's organisation developed the practice and how change happened.",
         "intro": "These questions ask about change back in your organisation after taking part.",
         "questions": [
-            _q("practice_developed", "yes_partly_no",
-               "Has your organisation developed the practice (for example peer support, or care and support "
-               "planning)?", required=True, role="practice_developed"),
-            _q("change_created", "yes_partly_no", "Have you created change in your organisation?", required=True,
-               role="change_created"),
-            _q("embedding", "choose_one", "How does that change sit in your organisation?", options=EMBEDDING,
-               role="embedding"),
-            _q("barriers", "free_text", "What got in the way?", hint="Optional. Barriers you met.",
-               role="barriers"),
-            _q("enablers", "free_text", "What helped?", hint="Optional. People, resources or moments that helped.",
-               role="enablers"),
+            _q(
+                "practice_developed",
+                "yes_partly_no",
+                "Has your organisation developed the practice (for example peer support, or care and support "
+                "planning)?",
+                required=True,
+                role="practice_developed",
+            ),
+            _q(
+                "change_created",
+                "yes_partly_no",
+                "Have you created change in your organisation?",
+                required=True,
+                role="change_created",
+            ),
+            _q(
+                "embedding",
+                "choose_one",
+                "How does that change sit in your organisation?",
+                options=EMBEDDING,
+                role="embedding",
+            ),
+            _q("barriers", "free_text", "What got in the way?", hint="Optional. Barriers you met.", role="barriers"),
+            _q(
+                "enablers",
+                "free_text",
+                "What helped?",
+                hint="Optional. People, resources or moments that helped.",
+                role="enablers",
+            ),
             _q("story", "free_text", "Tell us the story of one change", hint="Optional", role="story"),
-            _q("borough", "choose_one", "Which borough do you mostly work or volunteer in?", role="borough",
-               options="boroughs"),
+            _q(
+                "borough",
+                "choose_one",
+                "Which borough do you mostly work or volunteer in?",
+                role="borough",
+                options="boroughs",
+            ),
         ],
     },
 ]
@@ -190,6 +254,8 @@ def resolve_options(question: dict) -> dict:
     if question.get("options") == "boroughs":
         from ..boroughs import borough_choices
 
-        return {**question, "options": [[code, name] for code, name in borough_choices()]
-                + [["outside", "Outside Greater Manchester"]]}
+        return {
+            **question,
+            "options": [[code, name] for code, name in borough_choices()] + [["outside", "Outside Greater Manchester"]],
+        }
     return question

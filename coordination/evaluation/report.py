@@ -3,6 +3,7 @@
 `build(scope)` returns plain rows; `protect(report)` applies the small-number rule for partners and any
 public version; `csv_rows(report)` flattens the same rows for the CSV, so a figure only ever appears one way.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -27,8 +28,9 @@ def _values_by_role(response) -> dict[str, object]:
         role, kind = roles.get(answer.question_key, ("", ""))
         if not role:
             continue
-        value = answer.number if answer.number is not None else answer.choice if answer.choice is not None \
-            else answer.text
+        value = (
+            answer.number if answer.number is not None else answer.choice if answer.choice is not None else answer.text
+        )
         if kind == QuestionType.CHOOSE_MANY.value:
             values.setdefault(role, []).append(value)
         else:
@@ -49,19 +51,40 @@ def _expected(rounds, scope) -> int | None:
         expected = queries.expected_count(survey_round)
         if expected is None:
             return None
-        if scope.borough_code and survey_round.borough_code != scope.borough_code and not (
-                survey_round.event is not None and survey_round.event.venue_borough_code == scope.borough_code):
+        if (
+            scope.borough_code
+            and survey_round.borough_code != scope.borough_code
+            and not (survey_round.event is not None and survey_round.event.venue_borough_code == scope.borough_code)
+        ):
             return None
         total += expected
     return total
 
 
-def _row(key: str, label: str, definition: str, count: int, n: int, expected: int | None, *, group: str,
-         parts: list[str], **extra) -> dict:
+def _row(
+    key: str,
+    label: str,
+    definition: str,
+    count: int,
+    n: int,
+    expected: int | None,
+    *,
+    group: str,
+    parts: list[str],
+    **extra,
+) -> dict:
     """A figure: count of n. `group` names the answers it is built from and `parts` which of them it adds up,
     so protect() can treat every figure built on the same answers as one table."""
-    return {"key": key, "label": label, "definition": definition, **proportion(count, n, expected),
-            "comparators": [], "group": group, "parts": list(parts), **extra}
+    return {
+        "key": key,
+        "label": label,
+        "definition": definition,
+        **proportion(count, n, expected),
+        "comparators": [],
+        "group": group,
+        "parts": list(parts),
+        **extra,
+    }
 
 
 def build(scope: queries.Scope) -> dict:
@@ -75,60 +98,143 @@ def build(scope: queries.Scope) -> dict:
         answered = [v[role] for v, _ in values if v.get(role) in ("yes", "partly", "no")]
         groups[role] = {a: answered.count(a) for a in ("yes", "partly", "no")}
         count = sum(1 for a in answered if a in accepted)
-        return _row(key, label, definition, count, len(answered), _expected(_asked(rounds, role), scope),
-                    group=role, parts=sorted(accepted))
+        return _row(
+            key,
+            label,
+            definition,
+            count,
+            len(answered),
+            _expected(_asked(rounds, role), scope),
+            group=role,
+            parts=sorted(accepted),
+        )
 
     outcomes = []
     answered_any = [v for v, _ in values if any(f"outcome_{w}" in v for w in OUTCOMES)]
     any_yes = sum(1 for v in answered_any if any(v.get(f"outcome_{w}") == "yes" for w in OUTCOMES))
     groups["outcome_any"] = {"yes": any_yes, "no": len(answered_any) - any_yes}
-    outcomes.append(_row(
-        "outcome_any", "Increased their knowledge, skills, confidence or motivation",
-        "Said 'yes' to at least one of the four outcome questions, of those who answered at least one.",
-        any_yes, len(answered_any), _expected(_asked(rounds, "outcome_knowledge"), scope),
-        group="outcome_any", parts=["yes"]))
+    outcomes.append(
+        _row(
+            "outcome_any",
+            "Increased their knowledge, skills, confidence or motivation",
+            "Said 'yes' to at least one of the four outcome questions, of those who answered at least one.",
+            any_yes,
+            len(answered_any),
+            _expected(_asked(rounds, "outcome_knowledge"), scope),
+            group="outcome_any",
+            parts=["yes"],
+        )
+    )
     for word in OUTCOMES:
-        outcomes.append(yes_partly(f"outcome_{word}", {"yes"}, f"outcome_{word}", f"{word.capitalize()} increased",
-                                   f"Said 'yes' to 'Has taking part increased your {word}?'"))
-        outcomes.append(yes_partly(f"outcome_{word}", YES_OR_PARTLY, f"outcome_{word}_partly",
-                                   f"{word.capitalize()} increased at least in part", "Said 'yes' or 'partly'."))
+        outcomes.append(
+            yes_partly(
+                f"outcome_{word}",
+                {"yes"},
+                f"outcome_{word}",
+                f"{word.capitalize()} increased",
+                f"Said 'yes' to 'Has taking part increased your {word}?'",
+            )
+        )
+        outcomes.append(
+            yes_partly(
+                f"outcome_{word}",
+                YES_OR_PARTLY,
+                f"outcome_{word}_partly",
+                f"{word.capitalize()} increased at least in part",
+                "Said 'yes' or 'partly'.",
+            )
+        )
 
-    pairs = [(v["before_confidence"], v["after_confidence"]) for v, _ in values
-             if isinstance(v.get("before_confidence"), int) and isinstance(v.get("after_confidence"), int)]
+    pairs = [
+        (v["before_confidence"], v["after_confidence"])
+        for v, _ in values
+        if isinstance(v.get("before_confidence"), int) and isinstance(v.get("after_confidence"), int)
+    ]
     improved = sum(1 for b, a in pairs if a > b)
     groups["self_rating"] = {"higher": improved, "same_or_lower": len(pairs) - improved}
-    self_rating = {"n": len(pairs), "before": mean([b for b, _ in pairs]), "after": mean([a for _, a in pairs]),
-                   "change": mean([a - b for b, a in pairs]),
-                   "improved": _row("self_rating_higher", "Rated themselves higher after", "", improved, len(pairs),
-                                    None, group="self_rating", parts=["higher"])}
+    self_rating = {
+        "n": len(pairs),
+        "before": mean([b for b, _ in pairs]),
+        "after": mean([a for _, a in pairs]),
+        "change": mean([a - b for b, a in pairs]),
+        "improved": _row(
+            "self_rating_higher",
+            "Rated themselves higher after",
+            "",
+            improved,
+            len(pairs),
+            None,
+            group="self_rating",
+            parts=["higher"],
+        ),
+    }
 
     change = [
-        yes_partly("practice_developed", YES_OR_PARTLY, "practice_developed",
-                   "Their organisation developed the practice, at least in part",
-                   "Said 'yes' or 'partly' to whether their organisation developed the practice."),
-        yes_partly("change_created", YES_OR_PARTLY, "change_created", "Created or partly created change",
-                   "Said 'yes' or 'partly' to 'Have you created change in your organisation?'"),
+        yes_partly(
+            "practice_developed",
+            YES_OR_PARTLY,
+            "practice_developed",
+            "Their organisation developed the practice, at least in part",
+            "Said 'yes' or 'partly' to whether their organisation developed the practice.",
+        ),
+        yes_partly(
+            "change_created",
+            YES_OR_PARTLY,
+            "change_created",
+            "Created or partly created change",
+            "Said 'yes' or 'partly' to 'Have you created change in your organisation?'",
+        ),
     ]
     embedded = [v["embedding"] for v, _ in values if v.get("embedding") in dict(EMBEDDING)]
     groups["embedding"] = {value: embedded.count(value) for value, _ in EMBEDDING}
-    embedding = [_row(f"embedding_{value}", label, "Of those who answered how the change sits.",
-                      embedded.count(value), len(embedded), _expected(_asked(rounds, "embedding"), scope),
-                      group="embedding", parts=[value])
-                 for value, label in EMBEDDING]
+    embedding = [
+        _row(
+            f"embedding_{value}",
+            label,
+            "Of those who answered how the change sits.",
+            embedded.count(value),
+            len(embedded),
+            _expected(_asked(rounds, "embedding"), scope),
+            group="embedding",
+            parts=[value],
+        )
+        for value, label in EMBEDDING
+    ]
 
     def good(role: str, key: str, label: str, definition: str) -> dict:
         ratings = [v[role] for v, _ in values if isinstance(v.get(role), int)]
         groups[role] = {str(score): ratings.count(score) for score in range(1, 6)}
-        return _row(key, label, definition, sum(1 for r in ratings if r >= 4), len(ratings),
-                    _expected(_asked(rounds, role), scope), group=role, parts=["4", "5"])
+        return _row(
+            key,
+            label,
+            definition,
+            sum(1 for r in ratings if r >= 4),
+            len(ratings),
+            _expected(_asked(rounds, role), scope),
+            group=role,
+            parts=["4", "5"],
+        )
 
-    events = [good("event_overall", "event_good", "Rated the event good or very good",
-                   "Rated the event 4 (good) or 5 (very good) out of 5 overall."),
-              good("event_understanding", "event_understanding",
-                   "Rated it good or very good as a chance to understand the topic", "Rated it 4 or 5 out of 5.")]
+    events = [
+        good(
+            "event_overall",
+            "event_good",
+            "Rated the event good or very good",
+            "Rated the event 4 (good) or 5 (very good) out of 5 overall.",
+        ),
+        good(
+            "event_understanding",
+            "event_understanding",
+            "Rated it good or very good as a chance to understand the topic",
+            "Rated it 4 or 5 out of 5.",
+        ),
+    ]
 
     report = {
-        "scope": scope, "generated_at": utcnow(), "rounds": rounds, "responses": len(responses),
+        "scope": scope,
+        "generated_at": utcnow(),
+        "rounds": rounds,
+        "responses": len(responses),
         "channels": Counter(r.channel.value for r in responses),
         "expected": _expected(rounds, scope),
         "sections": [
@@ -150,12 +256,26 @@ def _comparators(measure: equality.Measure, configured: list[Comparator]) -> lis
     found = []
     census = equality.census_comparator(measure)
     if census:
-        found.append({"name": census["name"], "percent": census["percent"] / 100, "source": census["basis"],
-                      "source_url": census["source_url"], "derived": census["derived"]})
+        found.append(
+            {
+                "name": census["name"],
+                "percent": census["percent"] / 100,
+                "source": census["basis"],
+                "source_url": census["source_url"],
+                "derived": census["derived"],
+            }
+        )
     for comparator in configured:
         if comparator.measure == measure.key:
-            found.append({"name": comparator.name, "percent": float(comparator.percent) / 100,
-                          "source": comparator.source, "source_url": comparator.source_url, "derived": False})
+            found.append(
+                {
+                    "name": comparator.name,
+                    "percent": float(comparator.percent) / 100,
+                    "source": comparator.source,
+                    "source_url": comparator.source_url,
+                    "derived": False,
+                }
+            )
     return found
 
 
@@ -172,10 +292,17 @@ def _equality(scope, rounds, groups: dict) -> dict:
     for measure in equality.MEASURES:
         answers = counts[measure.category]
         n = sum(c for v, c in answers.items() if v != equality.PREFER_NOT)
-        row = _row(measure.key, measure.label, "Of those who answered (not counting 'prefer not to say').",
-                   sum(c for v, c in answers.items() if v in measure.counts), n, records or None,
-                   group=f"equality.{measure.category}", parts=sorted(measure.counts),
-                   prefer_not=answers.get(equality.PREFER_NOT, 0))
+        row = _row(
+            measure.key,
+            measure.label,
+            "Of those who answered (not counting 'prefer not to say').",
+            sum(c for v, c in answers.items() if v in measure.counts),
+            n,
+            records or None,
+            group=f"equality.{measure.category}",
+            parts=sorted(measure.counts),
+            prefer_not=answers.get(equality.PREFER_NOT, 0),
+        )
         row["comparators"] = _comparators(measure, configured)
         headline.append(row)
     breakdowns = []
@@ -186,22 +313,54 @@ def _equality(scope, rounds, groups: dict) -> dict:
         rows = []
         for value, label in category.options:
             comparator = census.get(value) if category.key == "religion" else None
-            rows.append(_row(f"{category.key}.{value}", label, "", answers.get(value, 0), n, records or None,
-                             group=f"equality.{category.key}", parts=[value],
-                             census=comparator / 100 if comparator is not None else None))
+            rows.append(
+                _row(
+                    f"{category.key}.{value}",
+                    label,
+                    "",
+                    answers.get(value, 0),
+                    n,
+                    records or None,
+                    group=f"equality.{category.key}",
+                    parts=[value],
+                    census=comparator / 100 if comparator is not None else None,
+                )
+            )
         if category.key == "ethnic_group":
             for group_label, members in category.groups:
                 group_key = equality.ethnic_broad_group(members[0])
                 comparator = census.get(group_key)
-                rows.append(_row(f"ethnic_group.{group_key}", f"All {group_label}", "",
-                                 sum(answers.get(m, 0) for m in members), n, records or None,
-                                 group="equality.ethnic_group", parts=list(members), broad=True,
-                                 census=comparator / 100 if comparator is not None else None))
-        breakdowns.append({"key": category.key, "title": category.question, "rows": rows, "n": n,
-                           "prefer_not": answers.get(equality.PREFER_NOT, 0)})
+                rows.append(
+                    _row(
+                        f"ethnic_group.{group_key}",
+                        f"All {group_label}",
+                        "",
+                        sum(answers.get(m, 0) for m in members),
+                        n,
+                        records or None,
+                        group="equality.ethnic_group",
+                        parts=list(members),
+                        broad=True,
+                        census=comparator / 100 if comparator is not None else None,
+                    )
+                )
+        breakdowns.append(
+            {
+                "key": category.key,
+                "title": category.question,
+                "rows": rows,
+                "n": n,
+                "prefer_not": answers.get(equality.PREFER_NOT, 0),
+            }
+        )
     religions = [v for v, c in counts["religion"].items() if c and v not in ("no_religion", equality.PREFER_NOT)]
-    return {"equality_records": records, "equality_headline": headline, "equality_breakdowns": breakdowns,
-            "religions": len(religions), "religion_counts": {v: counts["religion"][v] for v in religions}}
+    return {
+        "equality_records": records,
+        "equality_headline": headline,
+        "equality_breakdowns": breakdowns,
+        "religions": len(religions),
+        "religion_counts": {v: counts["religion"][v] for v in religions},
+    }
 
 
 def _themes(values) -> dict:
@@ -215,16 +374,24 @@ def _themes(values) -> dict:
             roles = {q["key"]: q.get("role") for q in response.version.questions}
             for answer in response.answers:
                 if answer.text and roles.get(answer.question_key) in ("story", "barriers", "enablers"):
-                    quotes.append({"text": answer.text, "role": roles[answer.question_key],
-                                   "borough": borough_name(response.borough_code) if response.borough_code else "",
-                                   "themes": [t.name for t in answer.themes]})
+                    quotes.append(
+                        {
+                            "text": answer.text,
+                            "role": roles[answer.question_key],
+                            "borough": borough_name(response.borough_code) if response.borough_code else "",
+                            "themes": [t.name for t in answer.themes],
+                        }
+                    )
     boroughs = sorted({b for counter in by_theme.values() for b in counter}, key=lambda b: (b == "", borough_name(b)))
-    themes = [{"name": name, "total": sum(counter.values()), "by_borough": dict(counter)}
-              for name, counter in sorted(by_theme.items(), key=lambda item: (-sum(item[1].values()), item[0]))]
+    themes = [
+        {"name": name, "total": sum(counter.values()), "by_borough": dict(counter)}
+        for name, counter in sorted(by_theme.items(), key=lambda item: (-sum(item[1].values()), item[0]))
+    ]
     return {"themes": themes, "theme_boroughs": boroughs, "quotes": quotes}
 
 
 # --------------------------------------------------------------------------- protection and presentation
+
 
 def _protect_groups(groups: dict[str, dict[str, int]], rows: list[dict]) -> dict:
     """Run the disclosure control once per group of answers, with every published sum of them as a relation.
@@ -275,8 +442,12 @@ def _protect_row(row: dict, protected: dict) -> dict:
 def protect(report: dict) -> dict:
     """A copy of the report that is safe for partners and any public version (coordination/disclosure.py):
     no percentage or count built on 1 to 4 people, nor one that would let such a count be worked out."""
-    all_rows = [r for s in report["sections"] for r in s["rows"]] + report["equality_headline"] + [
-        r for b in report["equality_breakdowns"] for r in b["rows"]] + [report["self_rating"]["improved"]]
+    all_rows = (
+        [r for s in report["sections"] for r in s["rows"]]
+        + report["equality_headline"]
+        + [r for b in report["equality_breakdowns"] for r in b["rows"]]
+        + [report["self_rating"]["improved"]]
+    )
     protected = _protect_groups(report["groups"], all_rows)
     shown = dict(report)
     shown["sections"] = [{**s, "rows": [_protect_row(r, protected) for r in s["rows"]]} for s in report["sections"]]
@@ -285,10 +456,14 @@ def protect(report: dict) -> dict:
     for breakdown in report["equality_breakdowns"]:
         protection, _ = protected[f"equality.{breakdown['key']}"]
         prefer = breakdown["prefer_not"]
-        shown["equality_breakdowns"].append({
-            **breakdown, "rows": [_protect_row(r, protected) for r in breakdown["rows"]],
-            "n": protection[TOTAL].shown,
-            "prefer_not": None if 1 <= prefer < disclosure.THRESHOLD else prefer})
+        shown["equality_breakdowns"].append(
+            {
+                **breakdown,
+                "rows": [_protect_row(r, protected) for r in breakdown["rows"]],
+                "n": protection[TOTAL].shown,
+                "prefer_not": None if 1 <= prefer < disclosure.THRESHOLD else prefer,
+            }
+        )
     rating = dict(report["self_rating"])
     rating["improved"] = _protect_row(rating["improved"], protected)
     if rating["improved"]["n"] is None:
@@ -306,16 +481,23 @@ def _protect_themes(themes: list[dict], boroughs: list[str]):
         return themes, boroughs
     counts = {t["name"]: {b: t["by_borough"].get(b, 0) for b in boroughs} for t in themes}
     table = disclosure.protect_table(counts, row_totals={t["name"]: t["total"] for t in themes})
-    shown = [{**t, "total": table.row_total(t["name"]).display(),
-              "by_borough": {b: table.cell(t["name"], b).display() for b in boroughs}} for t in themes]
+    shown = [
+        {
+            **t,
+            "total": table.row_total(t["name"]).display(),
+            "by_borough": {b: table.cell(t["name"], b).display() for b in boroughs},
+        }
+        for t in themes
+    ]
     return shown, boroughs
 
 
 def display(row: dict) -> dict:
     """Text for a row: '79%', '(95% CI 70% to 86%)', 'n = 40', 'response rate 80%'."""
     return {
-        "percent": percent_text(row["percent"]) if row["percent"] is not None else (
-            "not shown" if row.get("suppressed") else "no answers"),
+        "percent": percent_text(row["percent"])
+        if row["percent"] is not None
+        else ("not shown" if row.get("suppressed") else "no answers"),
         "interval": f"{percent_text(row['low'])} to {percent_text(row['high'])}" if row["low"] is not None else "",
         "count": row.get("count_hidden", SUPPRESSED) if row["count"] is None else f"{row['count']:,}",
         "n": row.get("n_hidden", SUPPRESSED) if row["n"] is None else f"{row['n']:,}",
@@ -325,8 +507,19 @@ def display(row: dict) -> dict:
 
 SUPPRESSED = disclosure.SMALL_TEXT
 
-CSV_HEADER = ["Section", "Figure", "Count", "n (answered)", "Percent", "95% CI low", "95% CI high",
-              "Response rate", "Comparator", "Comparator percent", "Comparator source"]
+CSV_HEADER = [
+    "Section",
+    "Figure",
+    "Count",
+    "n (answered)",
+    "Percent",
+    "95% CI low",
+    "95% CI high",
+    "Response rate",
+    "Comparator",
+    "Comparator percent",
+    "Comparator source",
+]
 
 
 def csv_rows(report: dict) -> list[list]:
@@ -337,15 +530,21 @@ def csv_rows(report: dict) -> list[list]:
         text = display(row)
         comparators = row.get("comparators") or [{}]
         for i, comparator in enumerate(comparators):
-            rows.append([section if i == 0 else "", row["label"] if i == 0 else "",
-                         text["count"] if i == 0 else "", text["n"] if i == 0 else "",
-                         text["percent"] if i == 0 else "",
-                         percent_text(row["low"]) if i == 0 and row["low"] is not None else "",
-                         percent_text(row["high"]) if i == 0 and row["high"] is not None else "",
-                         text["response_rate"] if i == 0 else "",
-                         comparator.get("name", ""),
-                         percent_text(comparator["percent"]) if comparator.get("percent") is not None else "",
-                         comparator.get("source_url") or comparator.get("source") or ""])
+            rows.append(
+                [
+                    section if i == 0 else "",
+                    row["label"] if i == 0 else "",
+                    text["count"] if i == 0 else "",
+                    text["n"] if i == 0 else "",
+                    text["percent"] if i == 0 else "",
+                    percent_text(row["low"]) if i == 0 and row["low"] is not None else "",
+                    percent_text(row["high"]) if i == 0 and row["high"] is not None else "",
+                    text["response_rate"] if i == 0 else "",
+                    comparator.get("name", ""),
+                    percent_text(comparator["percent"]) if comparator.get("percent") is not None else "",
+                    comparator.get("source_url") or comparator.get("source") or "",
+                ]
+            )
 
     for section in report["sections"]:
         for row in section["rows"]:
@@ -355,8 +554,9 @@ def csv_rows(report: dict) -> list[list]:
     for breakdown in report["equality_breakdowns"]:
         for row in breakdown["rows"]:
             add(f"Who took part: {breakdown['title']}", row)
-    rows.append(["Who took part", "Religions and beliefs named", str(report["religions"]), "", "", "", "", "", "",
-                 "", ""])
+    rows.append(
+        ["Who took part", "Religions and beliefs named", str(report["religions"]), "", "", "", "", "", "", "", ""]
+    )
     for theme in report["themes"]:
         rows.append(["Barriers and enablers", theme["name"], str(theme["total"]), "", "", "", "", "", "", "", ""])
     return rows

@@ -1,4 +1,5 @@
 """Proportions with Wilson 95% intervals, and the means of before-and-after self-ratings."""
+
 from __future__ import annotations
 
 from math import sqrt
@@ -26,9 +27,11 @@ def proportion(count: int, n: int, expected: int | None = None) -> dict:
     """count of n as a figure: percent (0–1), Wilson interval, and the response rate when expected is known."""
     interval = wilson(count, n)
     return {
-        "count": count, "n": n,
+        "count": count,
+        "n": n,
         "percent": count / n if n else None,
-        "low": interval[0] if interval else None, "high": interval[1] if interval else None,
+        "low": interval[0] if interval else None,
+        "high": interval[1] if interval else None,
         "expected": expected,
         "response_rate": (n / expected) if expected else None,
     }

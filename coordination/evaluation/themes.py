@@ -4,6 +4,7 @@ A theme matches an answer when the answer contains the theme's name, one of its 
 name the terminology service knows for them (expand_query: "self-care" also finds "supported
 self-management"). Suggestions are only suggestions: a coordinator ticks the themes that fit.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Evaluation: coordinators build questionnaires and open links; anyone with a link answers; the impact report."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -25,19 +26,25 @@ COOKIE_DAYS = operations.DRAFT_DAYS
 
 # =========================================================================== coordinators
 
+
 @bp.get("/evaluation")
 @roles_required(C)
 def overview():
-    return render_template("evaluation/overview.html", questionnaires=queries.list_questionnaires(),
-                           rounds=queries.list_rounds())
+    return render_template(
+        "evaluation/overview.html", questionnaires=queries.list_questionnaires(), rounds=queries.list_rounds()
+    )
 
 
 @bp.post("/evaluation/ready-made")
 @roles_required(C)
 def add_ready_made():
     created = operations.ensure_ready_made(actor=current_user)
-    flash(f"Added {len(created)} ready-made questionnaire{'s' if len(created) != 1 else ''}." if created
-          else "The ready-made questionnaires are already here.", "success")
+    flash(
+        f"Added {len(created)} ready-made questionnaire{'s' if len(created) != 1 else ''}."
+        if created
+        else "The ready-made questionnaires are already here.",
+        "success",
+    )
     return redirect(url_for("evaluation.overview"))
 
 
@@ -47,16 +54,21 @@ def create_questionnaire():
     form = QuestionnaireForm()
     if form.validate_on_submit():
         try:
-            questionnaire = operations.create_questionnaire(name=form.name.data, kind=form.kind.data,
-                                                            description=form.description.data,
-                                                            intro=form.intro.data, actor=current_user)
+            questionnaire = operations.create_questionnaire(
+                name=form.name.data,
+                kind=form.kind.data,
+                description=form.description.data,
+                intro=form.intro.data,
+                actor=current_user,
+            )
         except operations.EvaluationError as error:
             form.name.errors.append(str(error))
         else:
             flash(f"Created {questionnaire.name}. Add its questions.", "success")
             return redirect(url_for("evaluation.questionnaire_detail", questionnaire_id=questionnaire.id))
-    return render_template("evaluation/form.html", form=form, title="Create a questionnaire",
-                           back=url_for("evaluation.overview"))
+    return render_template(
+        "evaluation/form.html", form=form, title="Create a questionnaire", back=url_for("evaluation.overview")
+    )
 
 
 @bp.route("/evaluation/questionnaires/<int:questionnaire_id>/edit", methods=["GET", "POST"])
@@ -69,18 +81,28 @@ def edit_questionnaire(questionnaire_id: int):
         form.kind.data, form.intro.data = questionnaire.kind.value, questionnaire.current.intro
     if form.validate_on_submit():
         try:
-            operations.update_questionnaire(questionnaire, name=form.name.data, kind=form.kind.data,
-                                            description=form.description.data, intro=form.intro.data,
-                                            actor=current_user)
+            operations.update_questionnaire(
+                questionnaire,
+                name=form.name.data,
+                kind=form.kind.data,
+                description=form.description.data,
+                intro=form.intro.data,
+                actor=current_user,
+            )
         except operations.EvaluationError as error:
             form.name.errors.append(str(error))
         else:
             flash("Details saved.", "success")
             return redirect(url_for("evaluation.questionnaire_detail", questionnaire_id=questionnaire.id))
-    return render_template("evaluation/form.html", form=form, title=f"Change {questionnaire.name}",
-                           back=url_for("evaluation.questionnaire_detail", questionnaire_id=questionnaire.id),
-                           notice="People have already answered this version, so a new introduction makes a new "
-                                  "version." if operations.version_has_answers(questionnaire.current) else None)
+    return render_template(
+        "evaluation/form.html",
+        form=form,
+        title=f"Change {questionnaire.name}",
+        back=url_for("evaluation.questionnaire_detail", questionnaire_id=questionnaire.id),
+        notice="People have already answered this version, so a new introduction makes a new version."
+        if operations.version_has_answers(questionnaire.current)
+        else None,
+    )
 
 
 @bp.get("/evaluation/questionnaires/<int:questionnaire_id>")
@@ -89,9 +111,14 @@ def questionnaire_detail(questionnaire_id: int):
     questionnaire = queries.get_or_404(Questionnaire, questionnaire_id)
     number = whole_number(request.args.get("version"))
     version = next((v for v in questionnaire.versions if v.number == number), questionnaire.current)
-    return render_template("evaluation/questionnaire.html", questionnaire=questionnaire, version=version,
-                           answered=operations.version_has_answers(questionnaire.current),
-                           rounds=queries.list_rounds(questionnaire.id), options_for=options_for)
+    return render_template(
+        "evaluation/questionnaire.html",
+        questionnaire=questionnaire,
+        version=version,
+        answered=operations.version_has_answers(questionnaire.current),
+        rounds=queries.list_rounds(questionnaire.id),
+        options_for=options_for,
+    )
 
 
 def _question_form(questionnaire: Questionnaire, key: str | None):
@@ -107,8 +134,9 @@ def _question_form(questionnaire: Questionnaire, key: str | None):
     return form
 
 
-@bp.route("/evaluation/questionnaires/<int:questionnaire_id>/questions/new", methods=["GET", "POST"],
-          defaults={"key": None})
+@bp.route(
+    "/evaluation/questionnaires/<int:questionnaire_id>/questions/new", methods=["GET", "POST"], defaults={"key": None}
+)
 @bp.route("/evaluation/questionnaires/<int:questionnaire_id>/questions/<key>", methods=["GET", "POST"])
 @roles_required(C)
 def edit_question(questionnaire_id: int, key: str | None):
@@ -116,21 +144,33 @@ def edit_question(questionnaire_id: int, key: str | None):
     form = _question_form(questionnaire, key)
     if form.validate_on_submit():
         try:
-            version = operations.save_question(questionnaire, key, text=form.text.data, kind=form.kind.data,
-                                               hint=form.hint.data, required=form.required.data,
-                                               options_text=form.options.data, role=form.role.data,
-                                               actor=current_user)
+            version = operations.save_question(
+                questionnaire,
+                key,
+                text=form.text.data,
+                kind=form.kind.data,
+                hint=form.hint.data,
+                required=form.required.data,
+                options_text=form.options.data,
+                role=form.role.data,
+                actor=current_user,
+            )
         except operations.EvaluationError as error:
             form.options.errors.append(str(error))
         else:
             flash(f"Question saved in version {version.number}.", "success")
             return redirect(url_for("evaluation.questionnaire_detail", questionnaire_id=questionnaire.id))
     answered = operations.version_has_answers(questionnaire.current)
-    return render_template("evaluation/form.html", form=form, back=url_for(
-        "evaluation.questionnaire_detail", questionnaire_id=questionnaire.id),
+    return render_template(
+        "evaluation/form.html",
+        form=form,
+        back=url_for("evaluation.questionnaire_detail", questionnaire_id=questionnaire.id),
         title="Change a question" if key else "Add a question",
         notice="People have already answered this version, so saving makes a new version. Their answers stay "
-               "with the questions they were asked." if answered else None)
+        "with the questions they were asked."
+        if answered
+        else None,
+    )
 
 
 @bp.post("/evaluation/questionnaires/<int:questionnaire_id>/questions/<key>/<action>")
@@ -152,17 +192,23 @@ def change_question(questionnaire_id: int, key: str, action: str):
 
 # --------------------------------------------------------------------------- rounds
 
+
 def _round_form() -> RoundForm:
-    form = RoundForm(questionnaires=queries.questionnaire_choices(), events=queries.event_choices(),
-                     communities=queries.community_choices(), boroughs=borough_choices())
+    form = RoundForm(
+        questionnaires=queries.questionnaire_choices(),
+        events=queries.event_choices(),
+        communities=queries.community_choices(),
+        boroughs=borough_choices(),
+    )
     if request.method == "GET":
         form.questionnaire_id.data = whole_number(request.args.get("questionnaire_id"))
         event = queries.find(Event, whole_number(request.args.get("event_id")))
-        if event is not None:   # "Collect feedback" on an event page: event feedback about that event
+        if event is not None:  # "Collect feedback" on an event page: event feedback about that event
             form.event_id.data, form.title.data = event.id, f"Feedback: {event.title}"
             form.community_id.data = event.community_id
             form.questionnaire_id.data = form.questionnaire_id.data or queries.questionnaire_id_for(
-                QuestionnaireKind.EVENT_FEEDBACK)
+                QuestionnaireKind.EVENT_FEEDBACK
+            )
     return form
 
 
@@ -174,17 +220,25 @@ def create_round():
         questionnaire = queries.get_or_404(Questionnaire, form.questionnaire_id.data)
         try:
             survey_round = operations.open_round(
-                questionnaire, title=form.title.data, programme=form.programme.data, event_id=form.event_id.data,
-                community_id=form.community_id.data, borough_code=form.borough_code.data,
-                expected_count=form.expected_count.data, personal_only=form.personal_only.data,
-                ask_equality=form.ask_equality.data, actor=current_user)
+                questionnaire,
+                title=form.title.data,
+                programme=form.programme.data,
+                event_id=form.event_id.data,
+                community_id=form.community_id.data,
+                borough_code=form.borough_code.data,
+                expected_count=form.expected_count.data,
+                personal_only=form.personal_only.data,
+                ask_equality=form.ask_equality.data,
+                actor=current_user,
+            )
         except operations.EvaluationError as error:
             form.questionnaire_id.errors.append(str(error))
         else:
             flash("The link is open. Share it, print its QR code or create personal links.", "success")
             return redirect(url_for("evaluation.round_detail", round_id=survey_round.id))
-    return render_template("evaluation/form.html", form=form, title="Collect answers",
-                           back=url_for("evaluation.overview"))
+    return render_template(
+        "evaluation/form.html", form=form, title="Collect answers", back=url_for("evaluation.overview")
+    )
 
 
 def _public_link(survey_round: SurveyRound) -> str:
@@ -195,8 +249,13 @@ def _public_link(survey_round: SurveyRound) -> str:
 @roles_required(C)
 def round_detail(round_id: int):
     survey_round = queries.get_or_404(SurveyRound, round_id)
-    return render_template("evaluation/round.html", survey_round=survey_round, link=_public_link(survey_round),
-                           summary=queries.round_summary(survey_round), channels=Channel)
+    return render_template(
+        "evaluation/round.html",
+        survey_round=survey_round,
+        link=_public_link(survey_round),
+        summary=queries.round_summary(survey_round),
+        channels=Channel,
+    )
 
 
 @bp.get("/evaluation/rounds/<int:round_id>/qr-code.svg")
@@ -205,8 +264,11 @@ def round_qr(round_id: int):
     survey_round = queries.get_or_404(SurveyRound, round_id)
     svg = charts.qr_svg(_public_link(survey_round), title=f"QR code for {survey_round.title}")
     disposition = "attachment" if request.args.get("download") else "inline"
-    return HttpResponse(svg, mimetype="image/svg+xml",
-                        headers={"Content-Disposition": f'{disposition}; filename="survey-{survey_round.id}.svg"'})
+    return HttpResponse(
+        svg,
+        mimetype="image/svg+xml",
+        headers={"Content-Disposition": f'{disposition}; filename="survey-{survey_round.id}.svg"'},
+    )
 
 
 @bp.post("/evaluation/rounds/<int:round_id>/<action>")
@@ -221,8 +283,12 @@ def change_round(round_id: int, action: str):
             flash("The old link and QR code no longer work. Share the new ones.", "success")
         else:
             operations.set_round_status(survey_round, "closed" if action == "close" else "open", actor=current_user)
-            flash("The link is closed: people who open it are told politely." if action == "close"
-                  else "The link is open again.", "success")
+            flash(
+                "The link is closed: people who open it are told politely."
+                if action == "close"
+                else "The link is open again.",
+                "success",
+            )
     except operations.EvaluationError as error:
         flash(str(error), "error")
     return redirect(url_for("evaluation.round_detail", round_id=survey_round.id))
@@ -239,16 +305,22 @@ def create_invitations(round_id: int):
         except operations.EvaluationError as error:
             form.labels.errors.append(str(error))
         else:
-            links = [(invitation.label, url_for("evaluation.invitation_start", token=token, _external=True))
-                     for invitation, token in issued]
+            links = [
+                (invitation.label, url_for("evaluation.invitation_start", token=token, _external=True))
+                for invitation, token in issued
+            ]
             if request.form.get("format") == "csv":
                 return csv_download(f"personal-links-{survey_round.id}.csv", ["For", "Personal link"], links)
             return render_template("evaluation/invitations-issued.html", survey_round=survey_round, links=links)
-    return render_template("evaluation/form.html", form=form, title="Create personal links",
-                           caption=survey_round.title, csv_choice=True,
-                           notice="Each link works for one response. You will see the links once: copy them or "
-                                  "download them now.",
-                           back=url_for("evaluation.round_detail", round_id=survey_round.id))
+    return render_template(
+        "evaluation/form.html",
+        form=form,
+        title="Create personal links",
+        caption=survey_round.title,
+        csv_choice=True,
+        notice="Each link works for one response. You will see the links once: copy them or download them now.",
+        back=url_for("evaluation.round_detail", round_id=survey_round.id),
+    )
 
 
 @bp.route("/evaluation/rounds/<int:round_id>/type-in", methods=["GET", "POST"])
@@ -270,28 +342,47 @@ def enter_response(round_id: int):
         name = (request.form.get("name") or "").strip()
         if len(name) > 120:
             errors["name"] = "Name must be 120 characters or fewer"
-        equality_values = {c.key: request.form.get(f"eq-{c.key}") for c in equality.CATEGORIES
-                           if request.form.get(f"eq-{c.key}") in dict(c.all_options)}
+        equality_values = {
+            c.key: request.form.get(f"eq-{c.key}")
+            for c in equality.CATEGORIES
+            if request.form.get(f"eq-{c.key}") in dict(c.all_options)
+        }
         if equality_values and request.form.get("eq-consent") != "yes":
             errors["eq-consent"] = "Tick to confirm the person agreed to their equality answers being kept"
         if not errors:
             try:
                 _, code = operations.enter_response(
-                    survey_round, answers=values, channel=channel, name=name,
+                    survey_round,
+                    answers=values,
+                    channel=channel,
+                    name=name,
                     quote_consent=request.form.get("quote") == "yes",
-                    equality_values=equality_values or None, actor=current_user)
+                    equality_values=equality_values or None,
+                    actor=current_user,
+                )
             except operations.EvaluationError as error:
                 errors["channel"] = str(error)
             else:
-                flash("Response saved." + (f" Give the person this code to delete their equality answers later: "
-                                           f"{code}" if code else ""), "success")
+                flash(
+                    "Response saved."
+                    + (f" Give the person this code to delete their equality answers later: {code}" if code else ""),
+                    "success",
+                )
                 return redirect(url_for("evaluation.enter_response", round_id=survey_round.id))
-    return render_template("evaluation/type-in.html", survey_round=survey_round, version=version, values=values,
-                           errors=errors, form_values=request.form, categories=equality.CATEGORIES,
-                           options_for=options_for), (400 if errors else 200)
+    return render_template(
+        "evaluation/type-in.html",
+        survey_round=survey_round,
+        version=version,
+        values=values,
+        errors=errors,
+        form_values=request.form,
+        categories=equality.CATEGORIES,
+        options_for=options_for,
+    ), (400 if errors else 200)
 
 
 # --------------------------------------------------------------------------- the impact report
+
 
 def _date_arg(name: str) -> date | None:
     try:
@@ -304,9 +395,13 @@ def _scope() -> queries.Scope:
     borough = request.args.get("borough") or None
     if borough and borough not in dict(borough_choices()):
         borough = None
-    scope = queries.Scope(programme=request.args.get("programme") or None,
-                          community_id=whole_number(request.args.get("community_id")), borough_code=borough,
-                          start=_date_arg("start"), end=_date_arg("end"))
+    scope = queries.Scope(
+        programme=request.args.get("programme") or None,
+        community_id=whole_number(request.args.get("community_id")),
+        borough_code=borough,
+        start=_date_arg("start"),
+        end=_date_arg("end"),
+    )
     if current_user.role == Role.PARTNER:
         own = tuple(current_user.borough_codes)
         scope.boroughs = own
@@ -325,12 +420,21 @@ def _report():
 @roles_required(C, P)
 def impact_report():
     shown = _report()
-    boroughs = [(c, n) for c, n in borough_choices() if current_user.role == Role.COORDINATOR
-                or c in current_user.borough_codes]
-    return render_template("evaluation/report.html", report=shown, display=report.display, charts=charts,
-                           programmes=queries.programme_choices(), communities=queries.community_choices(),
-                           boroughs=boroughs, scope=shown["scope"], borough_name=borough_name,
-                           is_partner=current_user.role == Role.PARTNER)
+    boroughs = [
+        (c, n) for c, n in borough_choices() if current_user.role == Role.COORDINATOR or c in current_user.borough_codes
+    ]
+    return render_template(
+        "evaluation/report.html",
+        report=shown,
+        display=report.display,
+        charts=charts,
+        programmes=queries.programme_choices(),
+        communities=queries.community_choices(),
+        boroughs=boroughs,
+        scope=shown["scope"],
+        borough_name=borough_name,
+        is_partner=current_user.role == Role.PARTNER,
+    )
 
 
 @bp.get("/evaluation/report.csv")
@@ -342,14 +446,21 @@ def impact_report_csv():
 
 # --------------------------------------------------------------------------- comparators and themes
 
+
 @bp.route("/evaluation/comparators", methods=["GET", "POST"])
 @roles_required(C)
 def list_comparators():
     form = ComparatorForm()
     if form.validate_on_submit():
         try:
-            operations.add_comparator(measure=form.measure.data, name=form.name.data, percent=form.percent.data,
-                                      source=form.source.data, source_url=form.source_url.data, actor=current_user)
+            operations.add_comparator(
+                measure=form.measure.data,
+                name=form.name.data,
+                percent=form.percent.data,
+                source=form.source.data,
+                source_url=form.source_url.data,
+                actor=current_user,
+            )
         except operations.EvaluationError as error:
             form.percent.errors.append(str(error))
         else:
@@ -361,8 +472,14 @@ def list_comparators():
 
     configured = list(db.session.scalars(select(Comparator).order_by(Comparator.measure, Comparator.name)))
     census = [(m, equality.census_comparator(m)) for m in equality.MEASURES]
-    return render_template("evaluation/comparators.html", form=form, configured=configured, census=census,
-                           census_rows=equality.census_rows(), measures={m.key: m.label for m in equality.MEASURES})
+    return render_template(
+        "evaluation/comparators.html",
+        form=form,
+        configured=configured,
+        census=census,
+        census_rows=equality.census_rows(),
+        measures={m.key: m.label for m in equality.MEASURES},
+    )
 
 
 @bp.post("/evaluation/comparators/<int:comparator_id>/remove")
@@ -383,8 +500,9 @@ def list_themes(theme_id: int | None):
         form.kind.data = theme.kind.value
     if form.validate_on_submit():
         try:
-            operations.save_theme(theme, name=form.name.data, kind=form.kind.data, words=form.words.data,
-                                  actor=current_user)
+            operations.save_theme(
+                theme, name=form.name.data, kind=form.kind.data, words=form.words.data, actor=current_user
+            )
         except operations.EvaluationError as error:
             form.name.errors.append(str(error))
         else:
@@ -409,8 +527,15 @@ def tag_answers():
     theme_id = whole_number(request.args.get("theme"))
     answers = queries.answers_for_tagging(role=role, theme_id=theme_id, untagged=request.args.get("untagged") == "1")
     suggestions = suggest_themes([a.text for a in answers], themes)
-    return render_template("evaluation/tagging.html", answers=answers, themes=themes, suggestions=suggestions,
-                           role=role, theme_id=theme_id, untagged=request.args.get("untagged") == "1")
+    return render_template(
+        "evaluation/tagging.html",
+        answers=answers,
+        themes=themes,
+        suggestions=suggestions,
+        role=role,
+        theme_id=theme_id,
+        untagged=request.args.get("untagged") == "1",
+    )
 
 
 @bp.post("/evaluation/answers/<int:answer_id>/themes")
@@ -425,16 +550,25 @@ def tag_answer(answer_id: int):
     else:
         flash("Themes saved.", "success")
     back = request.form.get("back", "")
-    return redirect(back if back.startswith("/evaluation/tagging") else url_for("evaluation.tag_answers")
-                    + f"#answer-{answer.id}")
+    return redirect(
+        back if back.startswith("/evaluation/tagging") else url_for("evaluation.tag_answers") + f"#answer-{answer.id}"
+    )
 
 
 # =========================================================================== people answering (no account)
 
-PUBLIC_ENDPOINTS = {"evaluation.survey_start", "evaluation.invitation_start", "evaluation.survey_question",
-                    "evaluation.survey_about", "evaluation.survey_equality", "evaluation.survey_equality_question",
-                    "evaluation.survey_check", "evaluation.survey_done", "evaluation.delete_equality"}
-MAX_PUBLIC_POST = 64 * 1024   # one answer page is at most a few kilobytes
+PUBLIC_ENDPOINTS = {
+    "evaluation.survey_start",
+    "evaluation.invitation_start",
+    "evaluation.survey_question",
+    "evaluation.survey_about",
+    "evaluation.survey_equality",
+    "evaluation.survey_equality_question",
+    "evaluation.survey_check",
+    "evaluation.survey_done",
+    "evaluation.delete_equality",
+}
+MAX_PUBLIC_POST = 64 * 1024  # one answer page is at most a few kilobytes
 
 
 @bp.before_request
@@ -443,6 +577,7 @@ def _bound_anonymous_posts():
     if request.endpoint in PUBLIC_ENDPOINTS:
         request.max_content_length = MAX_PUBLIC_POST
         request.max_form_parts = 200
+
 
 def _cookie_name(survey_round: SurveyRound) -> str:
     return f"survey_{survey_round.id}"
@@ -481,11 +616,13 @@ def _steps(survey_round: SurveyRound, draft) -> list[tuple[str, str]]:
 def _url(survey_round: SurveyRound, step: tuple[str, str]) -> str:
     kind, key = step
     token = survey_round.token
-    return {"question": lambda: url_for("evaluation.survey_question", token=token, key=key),
-            "about": lambda: url_for("evaluation.survey_about", token=token),
-            "equality": lambda: url_for("evaluation.survey_equality", token=token),
-            "equality_question": lambda: url_for("evaluation.survey_equality_question", token=token, key=key),
-            "check": lambda: url_for("evaluation.survey_check", token=token)}[kind]()
+    return {
+        "question": lambda: url_for("evaluation.survey_question", token=token, key=key),
+        "about": lambda: url_for("evaluation.survey_about", token=token),
+        "equality": lambda: url_for("evaluation.survey_equality", token=token),
+        "equality_question": lambda: url_for("evaluation.survey_equality_question", token=token, key=key),
+        "check": lambda: url_for("evaluation.survey_check", token=token),
+    }[kind]()
 
 
 def _next(survey_round, draft, step) -> str:
@@ -498,13 +635,23 @@ def _next(survey_round, draft, step) -> str:
 def _back(survey_round, draft, step) -> str:
     steps = _steps(survey_round, draft)
     index = steps.index(step) if step in steps else 0
-    return _url(survey_round, steps[index - 1]) if index > 0 else url_for("evaluation.survey_start",
-                                                                           token=survey_round.token)
+    return (
+        _url(survey_round, steps[index - 1])
+        if index > 0
+        else url_for("evaluation.survey_start", token=survey_round.token)
+    )
 
 
 def _with_cookie(response, survey_round: SurveyRound, key: str):
-    response.set_cookie(_cookie_name(survey_round), key, max_age=COOKIE_DAYS * 86400, path="/survey/",
-                        httponly=True, samesite="Lax", secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+    response.set_cookie(
+        _cookie_name(survey_round),
+        key,
+        max_age=COOKIE_DAYS * 86400,
+        path="/survey/",
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+    )
     return response
 
 
@@ -512,8 +659,13 @@ def _begin(survey_round: SurveyRound, invitation=None):
     try:
         draft, key = operations.start_draft(survey_round, invitation)
     except operations.EvaluationError as error:
-        return render_template("evaluation/answer/start.html", survey_round=survey_round, error=str(error),
-                               draft=None, invitation=invitation), 503
+        return render_template(
+            "evaluation/answer/start.html",
+            survey_round=survey_round,
+            error=str(error),
+            draft=None,
+            invitation=invitation,
+        ), 503
     return _with_cookie(redirect(_url(survey_round, _steps(survey_round, draft)[0])), survey_round, key)
 
 
@@ -544,8 +696,9 @@ def invitation_start(token: str):
         return render_template("evaluation/answer/already.html", survey_round=survey_round), 410
     if request.method == "POST":
         return _begin(survey_round, invitation)
-    return render_template("evaluation/answer/start.html", survey_round=survey_round, draft=_draft(survey_round),
-                           invitation=invitation)
+    return render_template(
+        "evaluation/answer/start.html", survey_round=survey_round, draft=_draft(survey_round), invitation=invitation
+    )
 
 
 def _round_and_draft(token: str):
@@ -586,11 +739,18 @@ def survey_question(token: str, key: str):
                 return redirect(_next(survey_round, draft, step))
         value = raw if question["type"] == "choose_many" else (raw[0] if raw else "")
     steps = _steps(survey_round, draft)
-    return render_template("evaluation/answer/question.html", survey_round=survey_round, question=question,
-                           value=value, error=error, options=options_for(question), back=_back(survey_round, draft,
-                                                                                              step),
-                           number=steps.index(step) + 1, total=len(survey_round.version.questions),
-                           change=request.values.get("change") == "1"), (400 if error else 200)
+    return render_template(
+        "evaluation/answer/question.html",
+        survey_round=survey_round,
+        question=question,
+        value=value,
+        error=error,
+        options=options_for(question),
+        back=_back(survey_round, draft, step),
+        number=steps.index(step) + 1,
+        total=len(survey_round.version.questions),
+        change=request.values.get("change") == "1",
+    ), (400 if error else 200)
 
 
 @bp.route("/survey/<token>/about-you", methods=["GET", "POST"])
@@ -601,8 +761,11 @@ def survey_about(token: str):
     step = ("about", "")
     about, errors = dict(draft.about or {}), {}
     if request.method == "POST":
-        about = {"give_name": request.form.get("give_name", ""), "name": (request.form.get("name") or "").strip(),
-                 "quote": request.form.get("quote", "")}
+        about = {
+            "give_name": request.form.get("give_name", ""),
+            "name": (request.form.get("name") or "").strip(),
+            "quote": request.form.get("quote", ""),
+        }
         if about["give_name"] not in ("yes", "no"):
             errors["give_name"] = "Choose whether you want to give your name"
         elif about["give_name"] == "yes" and not about["name"]:
@@ -614,15 +777,21 @@ def survey_about(token: str):
         if not errors:
             try:
                 for part in ("give_name", "name", "quote"):
-                    operations.save_draft_part(draft, "about", part, about[part] if part != "name"
-                                               or about["give_name"] == "yes" else None)
+                    operations.save_draft_part(
+                        draft, "about", part, about[part] if part != "name" or about["give_name"] == "yes" else None
+                    )
             except operations.EvaluationError as problem:
                 errors["name"] = str(problem)
             else:
                 return redirect(_next(survey_round, draft, step))
-    return render_template("evaluation/answer/about.html", survey_round=survey_round, about=about, errors=errors,
-                           back=_back(survey_round, draft, step),
-                           change=request.values.get("change") == "1"), (400 if errors else 200)
+    return render_template(
+        "evaluation/answer/about.html",
+        survey_round=survey_round,
+        about=about,
+        errors=errors,
+        back=_back(survey_round, draft, step),
+        change=request.values.get("change") == "1",
+    ), (400 if errors else 200)
 
 
 @bp.route("/survey/<token>/equality", methods=["GET", "POST"])
@@ -642,10 +811,18 @@ def survey_equality(token: str):
             if choice == "no":
                 draft.equality = {}
             operations.save_draft_part(draft, "equality", "consent", choice)
-            return redirect(_next(survey_round, draft, step) if choice == "yes" or request.values.get("change") != "1"
-                            else _url(survey_round, ("check", "")))
-    return render_template("evaluation/answer/equality.html", survey_round=survey_round, choice=choice, error=error,
-                           back=_back(survey_round, draft, step)), (400 if error else 200)
+            return redirect(
+                _next(survey_round, draft, step)
+                if choice == "yes" or request.values.get("change") != "1"
+                else _url(survey_round, ("check", ""))
+            )
+    return render_template(
+        "evaluation/answer/equality.html",
+        survey_round=survey_round,
+        choice=choice,
+        error=error,
+        back=_back(survey_round, draft, step),
+    ), (400 if error else 200)
 
 
 @bp.route("/survey/<token>/equality/<key>", methods=["GET", "POST"])
@@ -666,10 +843,17 @@ def survey_equality_question(token: str, key: str):
             operations.save_draft_part(draft, "equality", key, value or None)
             return redirect(_next(survey_round, draft, step))
     keys = [c.key for c in equality.CATEGORIES]
-    return render_template("evaluation/answer/equality-question.html", survey_round=survey_round, category=category,
-                           value=value, error=error, back=_back(survey_round, draft, step),
-                           number=keys.index(key) + 1, total=len(keys),
-                           change=request.values.get("change") == "1"), (400 if error else 200)
+    return render_template(
+        "evaluation/answer/equality-question.html",
+        survey_round=survey_round,
+        category=category,
+        value=value,
+        error=error,
+        back=_back(survey_round, draft, step),
+        number=keys.index(key) + 1,
+        total=len(keys),
+        change=request.values.get("change") == "1",
+    ), (400 if error else 200)
 
 
 @bp.route("/survey/<token>/check", methods=["GET", "POST"])
@@ -690,15 +874,23 @@ def survey_check(token: str):
             return response
     version = survey_round.version
     missing = {q["key"] for q in operations.missing_required(version, draft.answers or {})}
-    rows = [(q, display_answer(q, (draft.answers or {}).get(q["key"])), q["key"] in missing)
-            for q in version.questions]
-    equality_rows = [(c, c.label((draft.equality or {}).get(c.key))) for c in equality.CATEGORIES] \
-        if (draft.equality or {}).get("consent") == "yes" else []
-    return render_template("evaluation/answer/check.html", survey_round=survey_round, rows=rows,
-                           about=draft.about or {},
-                           equality_rows=equality_rows, equality_consent=(draft.equality or {}).get("consent"),
-                           error=error, missing=missing, back=_back(survey_round, draft, ("check", ""))), \
-        (400 if error else 200)
+    rows = [(q, display_answer(q, (draft.answers or {}).get(q["key"])), q["key"] in missing) for q in version.questions]
+    equality_rows = (
+        [(c, c.label((draft.equality or {}).get(c.key))) for c in equality.CATEGORIES]
+        if (draft.equality or {}).get("consent") == "yes"
+        else []
+    )
+    return render_template(
+        "evaluation/answer/check.html",
+        survey_round=survey_round,
+        rows=rows,
+        about=draft.about or {},
+        equality_rows=equality_rows,
+        equality_consent=(draft.equality or {}).get("consent"),
+        error=error,
+        missing=missing,
+        back=_back(survey_round, draft, ("check", "")),
+    ), (400 if error else 200)
 
 
 @bp.get("/survey/<token>/done")
@@ -722,5 +914,6 @@ def delete_equality():
             error = "We could not find equality answers with that code. Check it and try again."
         else:
             deleted = True
-    return render_template("evaluation/answer/delete.html", error=error, deleted=deleted, code=code), \
-        (400 if error else 200)
+    return render_template("evaluation/answer/delete.html", error=error, deleted=deleted, code=code), (
+        400 if error else 200
+    )

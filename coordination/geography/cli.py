@@ -1,4 +1,5 @@
 """`flask geo ...` commands: postcode lookup and the borough boundaries in use."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """What the geography area offers other areas: the boundaries in use and the page map to draw on."""
+
 from __future__ import annotations
 
 from .queries import boundaries_version, cached_page_map, drawn_base, map_boundaries, new_page_map, page_maps

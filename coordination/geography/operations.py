@@ -1,4 +1,5 @@
 """Changing the boundaries in use from the browser: check an uploaded file (with its accuracy), then import it."""
+
 from __future__ import annotations
 
 import secrets
@@ -55,29 +56,44 @@ def check_boundaries(path: Path, code_field: str) -> list[BoroughCheck]:
     import geopandas as gpd
 
     from geo import boundaries  # geopandas: loaded by boundary pages only
+
     try:
         gdf = gpd.read_file(path)
     except Exception as error:  # pyogrio raises several types for unreadable files
         raise boundaries.BoundaryError(
             "Could not read the file as GeoJSON, GeoPackage or a zipped Shapefile: "
-            f"{str(error).splitlines()[0][:200] if str(error) else type(error).__name__}") from error
+            f"{str(error).splitlines()[0][:200] if str(error) else type(error).__name__}"
+        ) from error
     checked = boundaries.validate_boundaries(gdf, code_field)
     in_use = boundaries.load_boundaries(queries.boundaries_dir())
     overlap = boundaries.iou_by_code(checked, in_use, "code")
     mine = checked.to_crs(boundaries.BRITISH_GRID).set_index("code")
     theirs = in_use.to_crs(boundaries.BRITISH_GRID).set_index("code")
-    return [BoroughCheck(code, mine.loc[code, "name"], float(mine.loc[code].geometry.area / 1e6),
-                         float(theirs.loc[code].geometry.area / 1e6), overlap[code]) for code in mine.index]
+    return [
+        BoroughCheck(
+            code,
+            mine.loc[code, "name"],
+            float(mine.loc[code].geometry.area / 1e6),
+            float(theirs.loc[code].geometry.area / 1e6),
+            overlap[code],
+        )
+        for code in mine.index
+    ]
 
 
 def import_boundaries(path: Path, code_field: str, actor) -> dict[str, Path]:
     """Make the checked file the boundaries in use (both files in BOUNDARIES_DIR), with an audit entry."""
     from geo import boundaries  # geopandas: loaded by boundary pages only
+
     before = boundaries.boundaries_source(queries.boundaries_dir())
     written = boundaries.import_boundaries(path, code_field, queries.boundaries_dir())
-    audit.record("geography.boundaries_imported", entity_type="Boundaries",
-                 before={"source": before}, after={"source": f"imported from {path.name}", "code_field": code_field},
-                 actor=actor)
+    audit.record(
+        "geography.boundaries_imported",
+        entity_type="Boundaries",
+        before={"source": before},
+        after={"source": f"imported from {path.name}", "code_field": code_field},
+        actor=actor,
+    )
     db.session.commit()
     path.unlink(missing_ok=True)
     return written

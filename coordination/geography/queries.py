@@ -1,4 +1,5 @@
 """Read side for the geography pages: borough facts and the boundaries in use."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -113,8 +114,12 @@ def drawn_base() -> dict:
 def new_page_map():
     """An empty Folium map sized to fill the page's map frame, with the configured tiles or a drawn background."""
     maps = page_maps()
-    m = maps.new_map(height="100%", basemap=bool(tile_url()), tiles_url=tile_url() or maps.OSM_TILES,
-                     tiles_attribution=tile_attribution())
+    m = maps.new_map(
+        height="100%",
+        basemap=bool(tile_url()),
+        tiles_url=tile_url() or maps.OSM_TILES,
+        tiles_attribution=tile_attribution(),
+    )
     if not tile_url():
         maps.add_drawn_basemap(m, layers=drawn_base())
     return m

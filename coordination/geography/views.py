@@ -1,4 +1,5 @@
 """Borough pages: all ten on a map with a table, and one borough on its own."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -20,17 +21,28 @@ bp = Blueprint("geography", __name__)
 
 
 class BoundaryUploadForm(StrippedForm):
-    file = FileField("Boundary file", widget=GovFileInput(),
-                     description="GeoJSON, GeoPackage, or a Shapefile in a .zip, in any coordinate system. A national "
-                                 "file is fine: districts other than the ten are ignored.",
-                     validators=[FileRequired("Choose a boundary file to upload"),
-                                 FileAllowed(list(operations.EXTENSIONS),
-                                             "The file must be GeoJSON (.geojson or .json), a GeoPackage (.gpkg) "
-                                             "or a zipped Shapefile (.zip)")])
-    code_field = StringField("Field holding the district codes", widget=GovTextInput(),
-                             description="For ONS files it is LAD23CD, LAD24CD and so on.",
-                             validators=[Required("Enter the name of the field holding the district codes"),
-                                         Length("The field name", max=100)])
+    file = FileField(
+        "Boundary file",
+        widget=GovFileInput(),
+        description="GeoJSON, GeoPackage, or a Shapefile in a .zip, in any coordinate system. A national "
+        "file is fine: districts other than the ten are ignored.",
+        validators=[
+            FileRequired("Choose a boundary file to upload"),
+            FileAllowed(
+                list(operations.EXTENSIONS),
+                "The file must be GeoJSON (.geojson or .json), a GeoPackage (.gpkg) or a zipped Shapefile (.zip)",
+            ),
+        ],
+    )
+    code_field = StringField(
+        "Field holding the district codes",
+        widget=GovTextInput(),
+        description="For ONS files it is LAD23CD, LAD24CD and so on.",
+        validators=[
+            Required("Enter the name of the field holding the district codes"),
+            Length("The field name", max=100),
+        ],
+    )
     submit = SubmitField("Upload and check", widget=GovSubmitInput())
 
 
@@ -108,9 +120,14 @@ def import_boundaries():
         except BoundaryError as error:
             form.file.errors.append(f"{error}.")
         else:
-            return render_template("geography/boundaries-check.html", checks=checks, token=token,
-                                   code_field=form.code_field.data, filename=path.name,
-                                   official=queries.official_boundaries())
+            return render_template(
+                "geography/boundaries-check.html",
+                checks=checks,
+                token=token,
+                code_field=form.code_field.data,
+                filename=path.name,
+                official=queries.official_boundaries(),
+            )
     return render_template("geography/boundaries-import.html", form=form, official=queries.official_boundaries())
 
 

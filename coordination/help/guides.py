@@ -9,6 +9,7 @@ reader of the service cannot open, become plain text.
 The guides are read once and kept with their modification times: a changed file is read again on the
 next request, so editing a guide needs no restart.
 """
+
 from __future__ import annotations
 
 import re
@@ -46,8 +47,9 @@ GUIDES = (
     GuideInfo("evaluation", "Questionnaires, feedback links, equality monitoring and the impact report."),
     GuideInfo("claims", "Fees and expenses: what can be claimed, reviewing, paying and prompt payment."),
     GuideInfo("geography", "Postcodes, boundaries and maps: sources, accuracy and official boundaries."),
-    GuideInfo("configuration", "Settings for the people running the service, including the map background.",
-              operators=True),
+    GuideInfo(
+        "configuration", "Settings for the people running the service, including the map background.", operators=True
+    ),
     GuideInfo("deployment", "Running the service with gunicorn and PostgreSQL.", operators=True),
 )
 BY_SLUG = {guide.slug: guide for guide in GUIDES}
@@ -97,8 +99,11 @@ def _plain(inline: Token) -> str:
     """The words of an inline token (code spans and link text included, markup left out)."""
     if not inline.children:
         return inline.content
-    return "".join(" " if child.type in ("softbreak", "hardbreak") else child.content
-                   for child in inline.children if child.type in ("text", "code_inline", "softbreak", "hardbreak"))
+    return "".join(
+        " " if child.type in ("softbreak", "hardbreak") else child.content
+        for child in inline.children
+        if child.type in ("text", "code_inline", "softbreak", "hardbreak")
+    )
 
 
 _CLASSES = {
@@ -115,8 +120,14 @@ _CLASSES = {
     "hr": "govuk-section-break govuk-section-break--m govuk-section-break--visible",
     "code_inline": "app-code",
 }
-_HEADING_CLASSES = {"h1": "govuk-heading-xl", "h2": "govuk-heading-l", "h3": "govuk-heading-m",
-                    "h4": "govuk-heading-s", "h5": "govuk-heading-s", "h6": "govuk-heading-s"}
+_HEADING_CLASSES = {
+    "h1": "govuk-heading-xl",
+    "h2": "govuk-heading-l",
+    "h3": "govuk-heading-m",
+    "h4": "govuk-heading-s",
+    "h5": "govuk-heading-s",
+    "h6": "govuk-heading-s",
+}
 
 
 def _markdown() -> MarkdownIt:
@@ -144,8 +155,11 @@ def _link_target(href: str, guide_url) -> str | None:
     if not parts.path:
         return href  # "#section" within the same guide
     name = Path(parts.path).name
-    if name.endswith(".md") and name[:-3] in BY_SLUG and (parts.path == name or parts.path.startswith(("./", "docs/"))
-                                                            or parts.path == f"../docs/{name}"):
+    if (
+        name.endswith(".md")
+        and name[:-3] in BY_SLUG
+        and (parts.path == name or parts.path.startswith(("./", "docs/")) or parts.path == f"../docs/{name}")
+    ):
         return guide_url(name[:-3]) + (f"#{parts.fragment}" if parts.fragment else "")
     return None
 
@@ -207,12 +221,18 @@ def _sections(slug: str, title: str, token_list: list[Token], headings) -> list[
     sections = []
     for number, (level, anchor, heading, start) in enumerate(headings):
         end = headings[number + 1][3] if number + 1 < len(headings) else len(token_list)
-        texts = [_plain(t) if t.type == "inline" else t.content for t in token_list[start + 2:end]
-                 if t.type in ("inline", "fence", "code_block")]
+        texts = [
+            _plain(t) if t.type == "inline" else t.content
+            for t in token_list[start + 2 : end]
+            if t.type in ("inline", "fence", "code_block")
+        ]
         text = " ".join(" ".join(texts).split())
         words = tokens(f"{heading} . {text}")
-        sections.append(Section(slug, title, anchor if level > 1 else "", heading, level, text,
-                                set(tokens(heading)), words, set(words)))
+        sections.append(
+            Section(
+                slug, title, anchor if level > 1 else "", heading, level, text, set(tokens(heading)), words, set(words)
+            )
+        )
     return sections
 
 
@@ -228,8 +248,9 @@ def render_guide(slug: str, source: str, guide_url) -> Guide:
         body_tokens = token_list
     html = Markup(MARKDOWN.renderer.render(body_tokens, MARKDOWN.options, {}))
     contents = [(level, anchor, text) for level, anchor, text, _ in headings if level in (2, 3)]
-    return Guide(slug, title, info.summary, info.operators, html, contents,
-                 _sections(slug, title, token_list, headings))
+    return Guide(
+        slug, title, info.summary, info.operators, html, contents, _sections(slug, title, token_list, headings)
+    )
 
 
 class Library:
@@ -312,7 +333,7 @@ def _snippet(text: str, phrases: list[str], typed: str, width: int = 220) -> str
     spots = [lowered.find(p.casefold()) for p in phrases if p and p.casefold() in lowered]
     spots += [lowered.find(w) for w in words if w in lowered]
     start = max(min(spots) - width // 3, 0) if spots else 0
-    piece = text[start:start + width].strip()
+    piece = text[start : start + width].strip()
     return ("…" if start else "") + piece + ("…" if start + width < len(text) else "")
 
 

@@ -1,4 +1,5 @@
 """Help pages: the guides list with a search box, and one guide with its contents."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for

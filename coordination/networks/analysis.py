@@ -3,6 +3,7 @@
 Nothing here touches the database or Flask: queries.py gathers the evidence and hands it over as
 tuples, so the measures can be checked against small hand-drawn networks.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -88,7 +89,7 @@ def community_evidence(memberships: Iterable[tuple[int, int, date, date | None]]
         weight = group_weight(len({m[0] for m in members}))
         members.sort(key=lambda m: m[1])
         for i, (p, _joined_p, left_p) in enumerate(members):
-            for q, joined_q, _left_q in members[i + 1:]:
+            for q, joined_q, _left_q in members[i + 1 :]:
                 # Sorted by joining date, so q joined no earlier than p: they overlap if p had not left by then.
                 if p == q or (left_p is not None and left_p < joined_q):
                     continue
@@ -96,8 +97,9 @@ def community_evidence(memberships: Iterable[tuple[int, int, date, date | None]]
                 yield Evidence(a, b, joined_q, "community", weight)
 
 
-def aggregate(evidence: Iterable[Evidence], excluded: set[int] = frozenset(),
-              threshold: float = TIE_THRESHOLD) -> dict[tuple[int, int], Tie]:
+def aggregate(
+    evidence: Iterable[Evidence], excluded: set[int] = frozenset(), threshold: float = TIE_THRESHOLD
+) -> dict[tuple[int, int], Tie]:
     """One tie per pair whose evidence adds up to `threshold`, dated from the day it did.
 
     Evidence is taken in date order, so a pair who shared a few small meetings are connected from
@@ -218,8 +220,12 @@ class _Components:
         self.count -= 1
 
 
-def quarterly(ties: dict[tuple[int, int], Tie], people: dict[int, PersonInfo], first_seen: dict[int, date],
-              quarters: list[tuple[int, int]]) -> list[QuarterFigures]:
+def quarterly(
+    ties: dict[tuple[int, int], Tie],
+    people: dict[int, PersonInfo],
+    first_seen: dict[int, date],
+    quarters: list[tuple[int, int]],
+) -> list[QuarterFigures]:
     """Figures for each quarter, cumulative ("who knows whom by then") with that quarter's new ties.
 
     People are in the network from the day they first took part (joined a community, attended,
@@ -315,8 +321,9 @@ class Bridge:
     introductions: int = 0
 
 
-def person_bridges(ties: dict[tuple[int, int], Tie], people: dict[int, PersonInfo], until: date | None = None,
-                   top: int = 10) -> list[Bridge]:
+def person_bridges(
+    ties: dict[tuple[int, int], Tie], people: dict[int, PersonInfo], until: date | None = None, top: int = 10
+) -> list[Bridge]:
     """People who connect boroughs: ties reaching two or more boroughs, highest betweenness first.
 
     Introducers count too: someone who introduced people from different boroughs made those ties possible.
@@ -344,14 +351,22 @@ def person_bridges(ties: dict[tuple[int, int], Tie], people: dict[int, PersonInf
         reach.discard(None)
         if len(reach) < 2:
             continue
-        bridges.append(Bridge(person, centrality.get(person, 0.0), tuple(sorted(reach)),
-                              g.degree(person) if person in g else 0, introduced[person]))
+        bridges.append(
+            Bridge(
+                person,
+                centrality.get(person, 0.0),
+                tuple(sorted(reach)),
+                g.degree(person) if person in g else 0,
+                introduced[person],
+            )
+        )
     bridges.sort(key=lambda b: (-b.betweenness, -b.introductions, -len(b.boroughs), b.ident))
     return bridges[:top]
 
 
-def organisation_graph(ties: dict[tuple[int, int], Tie], people: dict[int, PersonInfo],
-                       until: date | None = None) -> nx.Graph:
+def organisation_graph(
+    ties: dict[tuple[int, int], Tie], people: dict[int, PersonInfo], until: date | None = None
+) -> nx.Graph:
     """Ties between people rolled up to their organisations (weights summed; ties inside one organisation dropped)."""
     import networkx as nx
 
@@ -371,9 +386,13 @@ def organisation_graph(ties: dict[tuple[int, int], Tie], people: dict[int, Perso
     return g
 
 
-def organisation_bridges(ties: dict[tuple[int, int], Tie], people: dict[int, PersonInfo],
-                         organisation_boroughs: dict[int, str | None], until: date | None = None,
-                         top: int = 10) -> list[Bridge]:
+def organisation_bridges(
+    ties: dict[tuple[int, int], Tie],
+    people: dict[int, PersonInfo],
+    organisation_boroughs: dict[int, str | None],
+    until: date | None = None,
+    top: int = 10,
+) -> list[Bridge]:
     """Organisations whose people's ties reach two or more boroughs, highest betweenness first."""
     g = organisation_graph(ties, people, until)
     centrality = _betweenness(g)
@@ -382,14 +401,20 @@ def organisation_bridges(ties: dict[tuple[int, int], Tie], people: dict[int, Per
         reach = {organisation_boroughs.get(other) for other in g[org]} | {organisation_boroughs.get(org)}
         reach.discard(None)
         if len(reach) >= 2:
-            bridges.append(Bridge(org, centrality.get(org, 0.0), tuple(sorted(reach)),
-                                  sum(d["ties"] for d in g[org].values())))
+            bridges.append(
+                Bridge(org, centrality.get(org, 0.0), tuple(sorted(reach)), sum(d["ties"] for d in g[org].values()))
+            )
     bridges.sort(key=lambda b: (-b.betweenness, -len(b.boroughs), b.ident))
     return bridges[:top]
 
 
-def borough_matrix(ties: dict[tuple[int, int], Tie], people: dict[int, PersonInfo], boroughs: Iterable[str],
-                   since: date | None = None, until: date | None = None) -> dict[tuple[str, str], int]:
+def borough_matrix(
+    ties: dict[tuple[int, int], Tie],
+    people: dict[int, PersonInfo],
+    boroughs: Iterable[str],
+    since: date | None = None,
+    until: date | None = None,
+) -> dict[tuple[str, str], int]:
     """Ties formed in [since, until] between each pair of boroughs, as an upper triangle (b1 <= b2)."""
     codes = sorted(boroughs)
     matrix = {(x, y): 0 for i, x in enumerate(codes) for y in codes[i:]}

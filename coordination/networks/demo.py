@@ -3,6 +3,7 @@
 The story: most introductions happen inside a borough, but a few people (community leads) introduce
 people across boroughs, and first meetings at events cross boroughs more often in the last year.
 """
+
 from __future__ import annotations
 
 import random
@@ -16,11 +17,14 @@ from ..timeutil import utcnow
 from .models import RecordedTie, TieSource
 
 INTRODUCTIONS = {None: 120, "gm": 3000}
-NOTES = ("Both run carers' groups and wanted to compare waiting lists",
-         "Introduced after the masterclass on peer support",
-         "Looking for a partner for a joint funding bid",
-         "Shared interest in social prescribing for young people",
-         None, None)
+NOTES = (
+    "Both run carers' groups and wanted to compare waiting lists",
+    "Introduced after the masterclass on peer support",
+    "Looking for a partner for a joint funding bid",
+    "Shared interest in social prescribing for young people",
+    None,
+    None,
+)
 
 
 def seed(scale: str | None) -> str | None:
@@ -28,8 +32,9 @@ def seed(scale: str | None) -> str | None:
     if db.session.scalar(select(func.count()).select_from(RecordedTie)):
         return "connections already present; nothing added"
     rng = random.Random(13)
-    people = db.session.execute(select(Person.id, Person.borough_code).where(Person.borough_code.is_not(None))
-                                .order_by(Person.id)).all()
+    people = db.session.execute(
+        select(Person.id, Person.borough_code).where(Person.borough_code.is_not(None)).order_by(Person.id)
+    ).all()
     if len(people) < 3:
         return None
     by_borough: dict[str, list[int]] = {}
@@ -65,13 +70,22 @@ def seed(scale: str | None) -> str | None:
         if met:
             event_id, starts_at = min(events, key=lambda e: abs((e.starts_at.date() - made_on).days))
             made_on = min(starts_at.date(), today)
-        rows.append({"person_a_id": key[0], "person_b_id": key[1],
-                     "source": (TieSource.MET_AT_EVENT if met else TieSource.INTRODUCTION).value,
-                     "made_on": made_on, "introduced_by_id": None if met else introducer, "event_id": event_id,
-                     "note": rng.choice(NOTES), "created_at": utcnow()})
+        rows.append(
+            {
+                "person_a_id": key[0],
+                "person_b_id": key[1],
+                "source": (TieSource.MET_AT_EVENT if met else TieSource.INTRODUCTION).value,
+                "made_on": made_on,
+                "introduced_by_id": None if met else introducer,
+                "event_id": event_id,
+                "note": rng.choice(NOTES),
+                "created_at": utcnow(),
+            }
+        )
     if rows:
         db.session.execute(insert(RecordedTie), rows)
     db.session.commit()
-    attended = db.session.scalar(select(func.count()).select_from(Attendance)
-                                 .where(Attendance.status == AttendanceStatus.ATTENDED))
+    attended = db.session.scalar(
+        select(func.count()).select_from(Attendance).where(Attendance.status == AttendanceStatus.ATTENDED)
+    )
     return f"{len(rows):,} introductions and first meetings between people ({attended:,} attendance records)"

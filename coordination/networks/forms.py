@@ -1,4 +1,5 @@
 """Forms for recording introductions and first meetings, and for leaving people out of network views."""
+
 from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovDateInput, GovRadioInput, GovSelect, GovSubmitInput
@@ -13,19 +14,29 @@ def _int_or_none(value):
 
 
 class TieForm(StrippedForm):
-    source = RadioField("How did they connect?", validators=[Required("Choose how they connected")],
-                        choices=[(s.value, TIE_SOURCE_TITLES[s] if s.value != "introduction" else
-                                  "Someone introduced them") for s in RECORDED_SOURCES], widget=GovRadioInput())
-    person_a_id = SelectField("First person", coerce=_int_or_none, validators=[Required("Choose the first person")],
-                              widget=GovSelect())
-    person_b_id = SelectField("Second person", coerce=_int_or_none,
-                              validators=[Required("Choose the second person")], widget=GovSelect())
+    source = RadioField(
+        "How did they connect?",
+        validators=[Required("Choose how they connected")],
+        choices=[
+            (s.value, TIE_SOURCE_TITLES[s] if s.value != "introduction" else "Someone introduced them")
+            for s in RECORDED_SOURCES
+        ],
+        widget=GovRadioInput(),
+    )
+    person_a_id = SelectField(
+        "First person", coerce=_int_or_none, validators=[Required("Choose the first person")], widget=GovSelect()
+    )
+    person_b_id = SelectField(
+        "Second person", coerce=_int_or_none, validators=[Required("Choose the second person")], widget=GovSelect()
+    )
     introduced_by_id = SelectField("Who introduced them (optional)", coerce=_int_or_none, widget=GovSelect())
     event_id = SelectField("Event where they met (optional)", coerce=_int_or_none, widget=GovSelect())
-    made_on = DateField("Date", format="%d %m %Y", validators=[DateMessages("Date"), Required("Enter the date")],
-                        widget=GovDateInput())
-    note = TextAreaField("Why, or what came of it (optional)", validators=[Length("The note", max=1000)],
-                         widget=GovCharacterCount())
+    made_on = DateField(
+        "Date", format="%d %m %Y", validators=[DateMessages("Date"), Required("Enter the date")], widget=GovDateInput()
+    )
+    note = TextAreaField(
+        "Why, or what came of it (optional)", validators=[Length("The note", max=1000)], widget=GovCharacterCount()
+    )
     submit = SubmitField("Record the connection", widget=GovSubmitInput())
 
     def __init__(self, *args, person_choices=(), event_choices=(), **kwargs):
@@ -38,12 +49,11 @@ class TieForm(StrippedForm):
 
 
 class LeaveOutForm(StrippedForm):
-    note = TextAreaField("How they asked (optional)", validators=[Length("The note", max=280)],
-                         widget=GovCharacterCount())
+    note = TextAreaField(
+        "How they asked (optional)", validators=[Length("The note", max=280)], widget=GovCharacterCount()
+    )
     submit = SubmitField("Leave them out of network views", widget=GovSubmitInput())
 
 
 class IncludeAgainForm(StrippedForm):
     submit = SubmitField("Show them in network views again", widget=GovSubmitInput())
-
-

@@ -1,4 +1,5 @@
 """The map of ties between boroughs: a line between borough centres, as wide as the ties it carries."""
+
 from __future__ import annotations
 
 import folium
@@ -8,7 +9,7 @@ from geo import maps as geo_maps
 from ..boroughs import borough_name
 from ..geography.interface import map_boundaries, new_page_map
 
-LINE_COLOUR = "#1d70b8"    # GOV.UK blue
+LINE_COLOUR = "#1d70b8"  # GOV.UK blue
 INSIDE_COLOUR = "#912b88"  # GOV.UK purple: ties inside one borough
 MIN_WIDTH, MAX_WIDTH = 2, 16
 
@@ -35,12 +36,25 @@ def build_ties_map(matrix: dict[tuple[str, str], int], caption: str) -> folium.M
             continue
         if x == y:
             text = f"{borough_name(x)}: {count:,} new ties inside the borough ({caption})"
-            folium.CircleMarker(centres[x], radius=_width(count, largest), color=INSIDE_COLOUR, fill=True,
-                                fill_opacity=0.35, weight=2, tooltip=text).add_to(m)
+            folium.CircleMarker(
+                centres[x],
+                radius=_width(count, largest),
+                color=INSIDE_COLOUR,
+                fill=True,
+                fill_opacity=0.35,
+                weight=2,
+                tooltip=text,
+            ).add_to(m)
         else:
             text = f"{borough_name(x)} to {borough_name(y)}: {count:,} new ties ({caption})"
-            folium.PolyLine([centres[x], centres[y]], color=LINE_COLOUR, weight=_width(count, largest),
-                            opacity=0.75, tooltip=text).add_to(m)
-    geo_maps.Legend("Ties between boroughs", [(LINE_COLOUR, "Between two boroughs (wider: more ties)"),
-                                              (INSIDE_COLOUR, "Inside one borough (larger: more ties)")]).add_to(m)
+            folium.PolyLine(
+                [centres[x], centres[y]], color=LINE_COLOUR, weight=_width(count, largest), opacity=0.75, tooltip=text
+            ).add_to(m)
+    geo_maps.Legend(
+        "Ties between boroughs",
+        [
+            (LINE_COLOUR, "Between two boroughs (wider: more ties)"),
+            (INSIDE_COLOUR, "Inside one borough (larger: more ties)"),
+        ],
+    ).add_to(m)
     return m

@@ -1,4 +1,5 @@
 """Recorded ties between people (introductions, first meetings) and who is left out of network views."""
+
 from __future__ import annotations
 
 import enum
@@ -16,16 +17,20 @@ class TieSource(str, enum.Enum):
 
     INTRODUCTION = "introduction"
     MET_AT_EVENT = "met_at_event"
-    COMMUNITY = "community"        # derived: members of the same community at the same time
-    SMALL_EVENT = "small_event"    # derived: attended the same small event
+    COMMUNITY = "community"  # derived: members of the same community at the same time
+    SMALL_EVENT = "small_event"  # derived: attended the same small event
 
     @property
     def title(self) -> str:
         return TIE_SOURCE_TITLES[self]
 
 
-TIE_SOURCE_TITLES = {TieSource.INTRODUCTION: "Introduced", TieSource.MET_AT_EVENT: "Met for the first time",
-                     TieSource.COMMUNITY: "Same community", TieSource.SMALL_EVENT: "Same small event"}
+TIE_SOURCE_TITLES = {
+    TieSource.INTRODUCTION: "Introduced",
+    TieSource.MET_AT_EVENT: "Met for the first time",
+    TieSource.COMMUNITY: "Same community",
+    TieSource.SMALL_EVENT: "Same small event",
+}
 RECORDED_SOURCES = (TieSource.INTRODUCTION, TieSource.MET_AT_EVENT)
 
 
@@ -36,8 +41,10 @@ class RecordedTie(db.Model):
     __table_args__ = (
         # One row per pair, stored with the lower person id first, so (a, b) and (b, a) are the same tie.
         CheckConstraint("person_a_id < person_b_id", name="ordered_pair"),
-        CheckConstraint("introduced_by_id IS NULL OR (introduced_by_id <> person_a_id "
-                        "AND introduced_by_id <> person_b_id)", name="introducer_is_third_person"),
+        CheckConstraint(
+            "introduced_by_id IS NULL OR (introduced_by_id <> person_a_id AND introduced_by_id <> person_b_id)",
+            name="introducer_is_third_person",
+        ),
         CheckConstraint("source IN ('introduction', 'met_at_event')", name="recorded_source"),
         Index("ix_recorded_tie_pair", "person_a_id", "person_b_id"),
         Index("ix_recorded_tie_made_on", "made_on"),

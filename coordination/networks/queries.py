@@ -1,4 +1,5 @@
 """Read side: gather the evidence of who knows whom, build the network once per data version, and report on it."""
+
 from __future__ import annotations
 
 import threading
@@ -47,9 +48,13 @@ def _cache() -> LRUCache:
 def data_version() -> tuple:
     """A cheap fingerprint of every table the network reads: one row of counts and newest changes."""
     parts = []
-    for table, stamp in ((Person, Person.updated_at), (Membership, Membership.updated_at),
-                         (Attendance, Attendance.recorded_at), (RecordedTie, RecordedTie.created_at),
-                         (NetworkExclusion, NetworkExclusion.created_at)):
+    for table, stamp in (
+        (Person, Person.updated_at),
+        (Membership, Membership.updated_at),
+        (Attendance, Attendance.recorded_at),
+        (RecordedTie, RecordedTie.created_at),
+        (NetworkExclusion, NetworkExclusion.created_at),
+    ):
         parts.append(select(func.count().label("n"), func.max(stamp).label("latest")).select_from(table))
     rows = db.session.execute(union_all(*parts)).all()
     return tuple((n, str(latest)) for n, latest in rows)
@@ -75,13 +80,15 @@ def excluded_ids() -> set[int]:
 def people_info() -> tuple[dict[int, analysis.PersonInfo], dict[int, str | None]]:
     """Each person's borough (theirs, else their organisation's), organisation and sector (organisation type)."""
     rows = db.session.execute(
-        select(Person.id, Person.borough_code, Person.organisation_id, Organisation.org_type,
-               Organisation.borough_code)
-        .outerjoin(Organisation, Organisation.id == Person.organisation_id)).all()
+        select(
+            Person.id, Person.borough_code, Person.organisation_id, Organisation.org_type, Organisation.borough_code
+        ).outerjoin(Organisation, Organisation.id == Person.organisation_id)
+    ).all()
     people, organisation_boroughs = {}, {}
     for person_id, borough, organisation_id, org_type, org_borough in rows:
-        people[person_id] = analysis.PersonInfo(borough or org_borough, organisation_id,
-                                                org_type.value if org_type is not None else None)
+        people[person_id] = analysis.PersonInfo(
+            borough or org_borough, organisation_id, org_type.value if org_type is not None else None
+        )
         if organisation_id is not None:
             organisation_boroughs[organisation_id] = org_borough
     return people, organisation_boroughs
@@ -89,8 +96,14 @@ def people_info() -> tuple[dict[int, analysis.PersonInfo], dict[int, str | None]
 
 def recorded_evidence():
     for a, b, made_on, source, introducer in db.session.execute(
-            select(RecordedTie.person_a_id, RecordedTie.person_b_id, RecordedTie.made_on, RecordedTie.source,
-                   RecordedTie.introduced_by_id)):
+        select(
+            RecordedTie.person_a_id,
+            RecordedTie.person_b_id,
+            RecordedTie.made_on,
+            RecordedTie.source,
+            RecordedTie.introduced_by_id,
+        )
+    ):
         yield analysis.Evidence(a, b, made_on, source.value, 1.0, introducer)
 
 
@@ -98,16 +111,21 @@ def attended_events() -> list[tuple[date, list[int]]]:
     """(event date, people who attended) for every event."""
     by_event: dict[int, tuple[date, list[int]]] = {}
     for event_id, starts_at, person_id in db.session.execute(
-            select(Attendance.event_id, Event.starts_at, Attendance.person_id)
-            .join(Event, Event.id == Attendance.event_id)
-            .where(Attendance.status == AttendanceStatus.ATTENDED, Attendance.person_id.is_not(None))):
+        select(Attendance.event_id, Event.starts_at, Attendance.person_id)
+        .join(Event, Event.id == Attendance.event_id)
+        .where(Attendance.status == AttendanceStatus.ATTENDED, Attendance.person_id.is_not(None))
+    ):
         by_event.setdefault(event_id, (starts_at.date(), []))[1].append(person_id)
     return list(by_event.values())
 
 
 def memberships() -> list[tuple[int, int, date, date | None]]:
-    return [tuple(row) for row in db.session.execute(
-        select(Membership.community_id, Membership.person_id, Membership.joined_on, Membership.left_on))]
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(Membership.community_id, Membership.person_id, Membership.joined_on, Membership.left_on)
+        )
+    ]
 
 
 def build_network() -> Network:
@@ -159,9 +177,17 @@ def year_summary(net: Network, year: int) -> YearSummary:
     mine = [f for f in net.figures if f.quarter[0] == year]
     before = [f for f in net.figures if f.quarter[0] == year - 1]
     return YearSummary(
-        year, mine, before, sum(f.new_ties for f in mine), sum(f.new_cross_borough for f in mine),
-        sum(f.new_cross_sector for f in mine), sum(f.new_ties for f in before),
-        sum(f.new_cross_borough for f in before), mine[-1] if mine else None, before[-1] if before else None)
+        year,
+        mine,
+        before,
+        sum(f.new_ties for f in mine),
+        sum(f.new_cross_borough for f in mine),
+        sum(f.new_cross_sector for f in mine),
+        sum(f.new_ties for f in before),
+        sum(f.new_cross_borough for f in before),
+        mine[-1] if mine else None,
+        before[-1] if before else None,
+    )
 
 
 def years(net: Network) -> list[int]:
@@ -195,8 +221,10 @@ def organisations_by_id(ids) -> dict[int, Organisation]:
 def bridges(net: Network, year: int, top: int = 10):
     """The people and organisations that connect boroughs, as the network stood at the end of the year."""
     _, end = year_bounds(year)
-    return (analysis.person_bridges(net.ties, net.people, until=end, top=top),
-            analysis.organisation_bridges(net.ties, net.people, net.organisation_boroughs, until=end, top=top))
+    return (
+        analysis.person_bridges(net.ties, net.people, until=end, top=top),
+        analysis.organisation_bridges(net.ties, net.people, net.organisation_boroughs, until=end, top=top),
+    )
 
 
 def organisation_ties(net: Network, organisation_id: int) -> list[tuple[int, analysis.Tie]]:
@@ -231,8 +259,14 @@ PAGE_SIZE = 50
 def recorded_ties(page: int = 1) -> dict:
     """Recorded introductions and first meetings, newest first, a page at a time."""
     total = db.session.scalar(select(func.count()).select_from(RecordedTie))
-    rows = list(db.session.scalars(select(RecordedTie).order_by(RecordedTie.made_on.desc(), RecordedTie.id.desc())
-                                   .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    rows = list(
+        db.session.scalars(
+            select(RecordedTie)
+            .order_by(RecordedTie.made_on.desc(), RecordedTie.id.desc())
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        )
+    )
     return {"rows": rows, "total": total, "pages": max(1, -(-total // PAGE_SIZE))}
 
 
@@ -281,17 +315,24 @@ def protected_matrix(net: Network, year: int, viewer) -> ProtectedMatrix:
         protected = {key: disclosure.shown(value) for key, value in values.items()}
     else:
         own = set(viewer.borough_codes)
-        exact = {k for k in values if (k[0] == "cell" and own & set(k[1:])) or (k[0] != "cell" and
-                                                                                 len(k) > 1 and k[1] in own)}
+        exact = {
+            k
+            for k in values
+            if (k[0] == "cell" and own & set(k[1:])) or (k[0] != "cell" and len(k) > 1 and k[1] in own)
+        }
         # Partners get the per-borough totals and their own boroughs' rows, not every pair of other
         # boroughs (mostly small numbers that would force most totals to be hidden). The unpublished
         # pairs still enter the check as unknowns, so the totals cannot be combined to find them either.
         unpublished = {k for k in values if k[0] == "cell" and not own & set(k[1:])}
         protected = disclosure.protect(values, relations, exact=exact, hide=unpublished).cells
-        protected = {k: (disclosure.Cell(None, disclosure.SECONDARY) if k in unpublished else cell)
-                     for k, cell in protected.items()}
+        protected = {
+            k: (disclosure.Cell(None, disclosure.SECONDARY) if k in unpublished else cell)
+            for k, cell in protected.items()
+        }
     return ProtectedMatrix(
         {(k[1], k[2]): protected[k] for k in values if k[0] == "cell"},
         {code: protected[("across", code)] for code in BOROUGH_CODES},
-        protected[("total",)], protected[("total_across",)],
-        BOROUGH_CODES if viewer.role == Role.COORDINATOR else tuple(sorted(viewer.borough_codes)))
+        protected[("total",)],
+        protected[("total_across",)],
+        BOROUGH_CODES if viewer.role == Role.COORDINATOR else tuple(sorted(viewer.borough_codes)),
+    )

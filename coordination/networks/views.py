@@ -1,4 +1,5 @@
 """Connectedness pages: the year's new ties and who made them possible, ego views, recording ties, opt-outs."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -50,11 +51,21 @@ def overview():
     names = queries.people_by_id([b.ident for b in people_bridges] + list(introducers)[:10])
     organisations = queries.organisations_by_id([b.ident for b in organisation_bridges])
     return render_template(
-        "networks/overview.html", net=net, year=year, years=queries.years(net), summary=summary,
-        people_bridges=people_bridges, organisation_bridges=organisation_bridges,
-        introducers=list(introducers.items())[:10], names=names, organisations=organisations,
-        matrix=matrix, boroughs=BOROUGH_CODES, parts=_map_parts(matrix, f"made in {year}"),
-        excluded=len(net.excluded))
+        "networks/overview.html",
+        net=net,
+        year=year,
+        years=queries.years(net),
+        summary=summary,
+        people_bridges=people_bridges,
+        organisation_bridges=organisation_bridges,
+        introducers=list(introducers.items())[:10],
+        names=names,
+        organisations=organisations,
+        matrix=matrix,
+        boroughs=BOROUGH_CODES,
+        parts=_map_parts(matrix, f"made in {year}"),
+        excluded=len(net.excluded),
+    )
 
 
 @bp.get("/people/<int:person_id>")
@@ -62,14 +73,29 @@ def overview():
 def person_ties(person_id: int):
     person = get_or_404(Person, person_id)
     if (exclusion := queries.exclusion(person.id)) is not None:
-        return render_template("networks/person.html", person=person, exclusion=exclusion, ties=[], growth=[],
-                               names={}, form=IncludeAgainForm())
+        return render_template(
+            "networks/person.html",
+            person=person,
+            exclusion=exclusion,
+            ties=[],
+            growth=[],
+            names={},
+            form=IncludeAgainForm(),
+        )
     net = queries.network()
     ties = analysis.ego(person.id, net.ties)
     growth = _growth([tie.since for _, tie in ties])
     names = queries.people_by_id([other for other, _ in ties] + [i for _, t in ties for i in t.introduced_by])
-    return render_template("networks/person.html", person=person, exclusion=None, ties=ties, growth=growth,
-                           names=names, people=net.people, form=LeaveOutForm())
+    return render_template(
+        "networks/person.html",
+        person=person,
+        exclusion=None,
+        ties=ties,
+        growth=growth,
+        names=names,
+        people=net.people,
+        form=LeaveOutForm(),
+    )
 
 
 @bp.get("/organisations/<int:organisation_id>")
@@ -80,8 +106,14 @@ def organisation_ties(organisation_id: int):
     ties = queries.organisation_ties(net, organisation.id)
     growth = _growth([tie.since for _, tie in ties])
     names = queries.people_by_id({other for other, _ in ties} | {t.a for _, t in ties} | {t.b for _, t in ties})
-    return render_template("networks/organisation.html", organisation=organisation, ties=ties, growth=growth,
-                           names=names, people=net.people)
+    return render_template(
+        "networks/organisation.html",
+        organisation=organisation,
+        ties=ties,
+        growth=growth,
+        names=names,
+        people=net.people,
+    )
 
 
 def _growth(dates):
@@ -94,16 +126,22 @@ def _growth(dates):
 def record_tie():
     form = TieForm(person_choices=person_choices(), event_choices=recent_event_choices(days_back=730))
     if form.validate_on_submit():
-        people = queries.people_by_id([form.person_a_id.data, form.person_b_id.data, form.introduced_by_id.data]
-                                      if form.introduced_by_id.data else [form.person_a_id.data,
-                                                                          form.person_b_id.data])
+        people = queries.people_by_id(
+            [form.person_a_id.data, form.person_b_id.data, form.introduced_by_id.data]
+            if form.introduced_by_id.data
+            else [form.person_a_id.data, form.person_b_id.data]
+        )
         with errors_onto(form, "person_a_id"):
             tie = operations.record_tie(
-                get_or_404(Person, form.person_a_id.data), get_or_404(Person, form.person_b_id.data),
-                source=form.source.data, made_on=form.made_on.data,
+                get_or_404(Person, form.person_a_id.data),
+                get_or_404(Person, form.person_b_id.data),
+                source=form.source.data,
+                made_on=form.made_on.data,
                 introduced_by=people.get(form.introduced_by_id.data) if form.introduced_by_id.data else None,
                 event=get_or_404(Event, form.event_id.data) if form.event_id.data else None,
-                note=form.note.data, actor=current_user)
+                note=form.note.data,
+                actor=current_user,
+            )
             flash(f"Recorded the connection between {tie.person_a.name} and {tie.person_b.name}.", "success")
             return redirect(url_for("networks.list_ties"))
     return render_template("networks/tie-form.html", form=form), 400 if form.errors else 200
@@ -157,9 +195,15 @@ def borough_ties():
     net = queries.network()
     year = _year(net)
     protected = queries.protected_matrix(net, year, viewer=current_user)
-    return render_template("networks/boroughs.html", year=year, years=queries.years(net), table=protected,
-                           boroughs=BOROUGH_CODES, borough_name=borough_name,
-                           parts=_map_parts(protected.visible_matrix(), f"made in {year}"))
+    return render_template(
+        "networks/boroughs.html",
+        year=year,
+        years=queries.years(net),
+        table=protected,
+        boroughs=BOROUGH_CODES,
+        borough_name=borough_name,
+        parts=_map_parts(protected.visible_matrix(), f"made in {year}"),
+    )
 
 
 @bp.app_template_filter("tie_source_title")

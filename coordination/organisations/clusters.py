@@ -6,6 +6,7 @@ built the first time that zoom is asked for. A view asks for one zoom and a boun
 at most a few hundred clusters; from DETAIL_ZOOM in, organisations come individually, grouped only
 when they share an address point, so every one can be reached.
 """
+
 from __future__ import annotations
 
 import math
@@ -15,11 +16,11 @@ from dataclasses import dataclass, field
 
 from ..versions import VersionedCache
 
-CELL_PIXELS = 60        # a cluster gathers what falls within a 60-pixel square on screen
+CELL_PIXELS = 60  # a cluster gathers what falls within a 60-pixel square on screen
 TILE_PIXELS = 256
 MAX_ZOOM = 19
-DETAIL_ZOOM = 16        # from here in, organisations are shown one by one
-MAX_PLACES = 2000       # a view at detail zoom never returns more address points than this
+DETAIL_ZOOM = 16  # from here in, organisations are shown one by one
+MAX_PLACES = 2000  # a view at detail zoom never returns more address points than this
 GM_BOUNDS = (-2.75, 53.32, -1.90, 53.69)  # west, south, east, north: where an unusable bbox falls back to
 
 
@@ -38,8 +39,8 @@ def _mercator(lat, lon):
 class Layer:
     """The located organisations for one set of filters, and the grids built from them so far."""
 
-    ids: object            # numpy int64
-    lat: object            # numpy float64
+    ids: object  # numpy int64
+    lat: object  # numpy float64
     lon: object
     names: list[str]
     x: object = None
@@ -52,9 +53,12 @@ class Layer:
         import numpy as np
 
         rows = list(rows)
-        layer = cls(ids=np.array([r[2] for r in rows], dtype=np.int64),
-                    lat=np.array([r[0] for r in rows], dtype=np.float64),
-                    lon=np.array([r[1] for r in rows], dtype=np.float64), names=[r[3] for r in rows])
+        layer = cls(
+            ids=np.array([r[2] for r in rows], dtype=np.int64),
+            lat=np.array([r[0] for r in rows], dtype=np.float64),
+            lon=np.array([r[1] for r in rows], dtype=np.float64),
+            names=[r[3] for r in rows],
+        )
         layer.x, layer.y = _mercator(layer.lat, layer.lon)
         return layer
 
@@ -65,7 +69,7 @@ class Layer:
                 return self.grids[zoom]
         import numpy as np
 
-        cells = TILE_PIXELS * (2 ** zoom) / CELL_PIXELS
+        cells = TILE_PIXELS * (2**zoom) / CELL_PIXELS
         cx = np.floor(self.x * cells).astype(np.int64)
         cy = np.floor(self.y * cells).astype(np.int64)
         keys = cx * (int(cells) + 2) + cy
@@ -74,8 +78,10 @@ class Layer:
             "count": counts,
             "lat": np.bincount(inverse, weights=self.lat) / counts,
             "lon": np.bincount(inverse, weights=self.lon) / counts,
-            "south": np.full(len(unique), 90.0), "north": np.full(len(unique), -90.0),
-            "west": np.full(len(unique), 180.0), "east": np.full(len(unique), -180.0),
+            "south": np.full(len(unique), 90.0),
+            "north": np.full(len(unique), -90.0),
+            "west": np.full(len(unique), 180.0),
+            "east": np.full(len(unique), -180.0),
             "first": first,
         }
         np.minimum.at(grid["south"], inverse, self.lat)
@@ -102,9 +108,14 @@ class Layer:
                 if key not in places and len(places) >= MAX_PLACES:
                     continue
                 places.setdefault(key, []).append([int(self.ids[index]), self.names[index]])
-            return {"zoom": zoom, "detail": True, "total": int(len(inside)), "clusters": [],
-                    "places": [[lat, lon, members] for (lat, lon), members in places.items()],
-                    "truncated": len(places) >= MAX_PLACES}
+            return {
+                "zoom": zoom,
+                "detail": True,
+                "total": int(len(inside)),
+                "clusters": [],
+                "places": [[lat, lon, members] for (lat, lon), members in places.items()],
+                "truncated": len(places) >= MAX_PLACES,
+            }
         grid = self.grid(zoom)
         lat, lon = grid["lat"], grid["lon"]
         inside = np.flatnonzero((lat >= south) & (lat <= north) & (lon >= west) & (lon <= east))
@@ -113,13 +124,30 @@ class Layer:
             count = int(grid["count"][index])
             if count == 1:
                 member = int(grid["first"][index])
-                places.append([round(float(self.lat[member]), 5), round(float(self.lon[member]), 5),
-                               [[int(self.ids[member]), self.names[member]]]])
+                places.append(
+                    [
+                        round(float(self.lat[member]), 5),
+                        round(float(self.lon[member]), 5),
+                        [[int(self.ids[member]), self.names[member]]],
+                    ]
+                )
             else:
-                clusters.append([round(float(lat[index]), 5), round(float(lon[index]), 5), count,
-                                 [round(float(grid[side][index]), 5) for side in ("south", "west", "north", "east")]])
-        return {"zoom": zoom, "detail": False, "total": int(grid["count"][inside].sum()) if len(inside) else 0,
-                "clusters": clusters, "places": places, "truncated": False}
+                clusters.append(
+                    [
+                        round(float(lat[index]), 5),
+                        round(float(lon[index]), 5),
+                        count,
+                        [round(float(grid[side][index]), 5) for side in ("south", "west", "north", "east")],
+                    ]
+                )
+        return {
+            "zoom": zoom,
+            "detail": False,
+            "total": int(grid["count"][inside].sum()) if len(inside) else 0,
+            "clusters": clusters,
+            "places": places,
+            "truncated": False,
+        }
 
 
 # Each layer holds arrays for every matching organisation, so only a few filter sets are kept.

@@ -3,6 +3,7 @@ register download (its charity and area-of-operation tables, as tab-separated te
 
 Everything becomes an `Upload`: a header and the rows, each numbered as a spreadsheet shows it.
 """
+
 from __future__ import annotations
 
 import csv
@@ -46,6 +47,7 @@ class Upload:
 
 # --- Text -------------------------------------------------------------------------------------
 
+
 def decode(raw: bytes) -> tuple[str, str]:
     """Bytes -> text and the encoding's name: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
     if raw.startswith(b"\xef\xbb\xbf"):
@@ -67,7 +69,9 @@ def decode(raw: bytes) -> tuple[str, str]:
 _SIGNATURES = (
     (b"%PDF", "it is a PDF document"),
     (b"\xd0\xcf\x11\xe0", "it looks like an old Excel (.xls) or Word file: save it as .xlsx or CSV"),
-    (b"\x89PNG", "it is a picture"), (b"\xff\xd8\xff", "it is a picture"), (b"GIF8", "it is a picture"),
+    (b"\x89PNG", "it is a picture"),
+    (b"\xff\xd8\xff", "it is a picture"),
+    (b"GIF8", "it is a picture"),
     (b"{\\rtf", "it is a Word (RTF) document"),
 )
 
@@ -103,10 +107,14 @@ def read_csv(raw: bytes) -> Upload:
         delimiter = ","
     # The register's own text files are not quoted: a quote mark inside a charity's activities is just a
     # character. (A copy written by R or pandas quotes its header too, and is read the usual way.)
-    register = ("registered_charity_number" in first_line and delimiter == "\t"
-                and not first_line.lstrip("\ufeff").startswith('"'))
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter,
-                        quoting=csv.QUOTE_NONE if register else csv.QUOTE_MINIMAL)
+    register = (
+        "registered_charity_number" in first_line
+        and delimiter == "\t"
+        and not first_line.lstrip("\ufeff").startswith('"')
+    )
+    reader = csv.reader(
+        io.StringIO(text), delimiter=delimiter, quoting=csv.QUOTE_NONE if register else csv.QUOTE_MINIMAL
+    )
     headers, rows, blank, skipped = None, [], 0, {}
     try:
         for number, cells in enumerate(reader, start=1):
@@ -129,13 +137,23 @@ def read_csv(raw: bytes) -> Upload:
     prose = next((h for h in headers if len(h) > 120 or (len(h.split()) > 7 and re.search(r"[.!?]\s+\S", h))), None)
     if prose:
         # A "column name" reading like a sentence: a letter or notes saved as text, not a table.
-        raise ImportFailed(f"{NOT_CSV}: its first line is not a row of column names (it reads "
-                           f"{prose[:60]!r}). Save the spreadsheet as CSV and upload that")
-    return Upload(headers=headers, rows=rows, encoding=encoding, delimiter=delimiter, blank_lines=blank,
-                  file_format="Tab-separated text" if delimiter == "\t" else "CSV", skipped_early=skipped or None)
+        raise ImportFailed(
+            f"{NOT_CSV}: its first line is not a row of column names (it reads "
+            f"{prose[:60]!r}). Save the spreadsheet as CSV and upload that"
+        )
+    return Upload(
+        headers=headers,
+        rows=rows,
+        encoding=encoding,
+        delimiter=delimiter,
+        blank_lines=blank,
+        file_format="Tab-separated text" if delimiter == "\t" else "CSV",
+        skipped_early=skipped or None,
+    )
 
 
 # --- Excel ------------------------------------------------------------------------------------
+
 
 def _cell_text(value) -> str:
     if value is None:
@@ -172,17 +190,26 @@ def read_xlsx(raw: bytes) -> Upload:
                     continue
                 rows.append((number, cells))
             if headers is not None:
-                while headers and headers[-1].startswith("Column ") and not any(
-                        len(cells) >= len(headers) and cells[len(headers) - 1].strip() for _, cells in rows):
+                while (
+                    headers
+                    and headers[-1].startswith("Column ")
+                    and not any(len(cells) >= len(headers) and cells[len(headers) - 1].strip() for _, cells in rows)
+                ):
                     headers.pop()  # formatting can stretch a sheet far to the right of its data
-                return Upload(headers=headers, rows=rows, encoding="Excel workbook", blank_lines=blank,
-                              file_format=f"Excel workbook (sheet {sheet.title})")
+                return Upload(
+                    headers=headers,
+                    rows=rows,
+                    encoding="Excel workbook",
+                    blank_lines=blank,
+                    file_format=f"Excel workbook (sheet {sheet.title})",
+                )
     finally:
         book.close()
     raise ImportFailed("The workbook is empty: it needs a header row naming the columns, then one row per organisation")
 
 
 # --- JSON -------------------------------------------------------------------------------------
+
 
 def read_json(raw: bytes) -> Upload:
     """A JSON array of objects (as the Charity Commission publishes its tables); records are numbered from 1."""
@@ -209,6 +236,7 @@ def read_json(raw: bytes) -> Upload:
 
 # --- Any file ---------------------------------------------------------------------------------
 
+
 def _table(raw: bytes, name: str = "") -> Upload:
     if raw.startswith(b"PK\x03\x04"):
         return _read_zip(raw)
@@ -231,8 +259,9 @@ def _read_zip(raw: bytes) -> Upload:
     if not charity and areas:
         return _table(archive.read(areas[0]), areas[0])
     if len(charity) != 1:
-        raise ImportFailed(f"{NOT_CSV}: the zip file should hold one table (CSV, text or JSON); "
-                           f"it holds {len(charity) or 'none'}")
+        raise ImportFailed(
+            f"{NOT_CSV}: the zip file should hold one table (CSV, text or JSON); it holds {len(charity) or 'none'}"
+        )
     upload = _mark_register(_table(archive.read(charity[0]), charity[0]))
     if areas and upload.register:
         add_areas(upload, _table(archive.read(areas[0]), areas[0]))
@@ -259,13 +288,22 @@ def read_file(raw: bytes, name: str = "") -> Upload:
 REGISTER_CHARITY_FIELDS = ("registered_charity_number", "charity_name")
 REGISTER_AREA_FIELDS = ("registered_charity_number", "geographic_area_type", "geographic_area_description")
 REGISTER_MAPPING = {
-    "name": "charity_name", "charity_number": "registered_charity_number", "org_type": "charity_type",
-    "description": "charity_activities", "company_number": "charity_company_registration_number",
-    "website": "charity_contact_web", "email": "charity_contact_email", "phone": "charity_contact_phone",
-    "address": "charity_contact_address1", "address_2": "charity_contact_address2",
-    "address_3": "charity_contact_address3", "address_4": "charity_contact_address4",
-    "town": "charity_contact_address5", "postcode": "charity_contact_postcode",
-    "registered_on": "date_of_registration", "operates_in": "geographic_area_description",
+    "name": "charity_name",
+    "charity_number": "registered_charity_number",
+    "org_type": "charity_type",
+    "description": "charity_activities",
+    "company_number": "charity_company_registration_number",
+    "website": "charity_contact_web",
+    "email": "charity_contact_email",
+    "phone": "charity_contact_phone",
+    "address": "charity_contact_address1",
+    "address_2": "charity_contact_address2",
+    "address_3": "charity_contact_address3",
+    "address_4": "charity_contact_address4",
+    "town": "charity_contact_address5",
+    "postcode": "charity_contact_postcode",
+    "registered_on": "date_of_registration",
+    "operates_in": "geographic_area_description",
 }
 
 
@@ -278,8 +316,10 @@ def _mark_register(upload: Upload) -> Upload:
         upload.register = True
         upload.file_format = f"Charity Commission register ({upload.file_format})"
     elif _is_area_table(upload):
-        raise ImportFailed("This is the register's area-of-operation table: import the charity table "
-                           "(publicextract.charity) and add this file as its area of operation")
+        raise ImportFailed(
+            "This is the register's area-of-operation table: import the charity table "
+            "(publicextract.charity) and add this file as its area of operation"
+        )
     return upload
 
 
@@ -291,12 +331,14 @@ def register_mapping(headers: list[str]) -> dict[str, int]:
 def add_areas(upload: Upload, areas: Upload) -> None:
     """Join the area-of-operation table: each charity's GM boroughs (Greater Manchester means all ten)."""
     if not _is_area_table(areas) and not all(f in areas.headers for f in REGISTER_AREA_FIELDS):
-        raise ImportFailed("The area-of-operation file does not have the register's columns "
-                           f"({', '.join(REGISTER_AREA_FIELDS)})")
+        raise ImportFailed(
+            f"The area-of-operation file does not have the register's columns ({', '.join(REGISTER_AREA_FIELDS)})"
+        )
     column = {name: areas.headers.index(name) for name in areas.headers}
     linked = column.get("linked_charity_number")
     found: dict[str, set[str]] = {}
     for _, cells in areas.rows:
+
         def cell(name, cells=cells):
             index = column.get(name)
             return cells[index].strip() if index is not None and index < len(cells) else ""
@@ -312,6 +354,7 @@ def add_areas(upload: Upload, areas: Upload) -> None:
 
 def skip_reason(headers: list[str], cells: list[str]) -> str | None:
     """Why a register row is not an organisation to import: a linked charity, or removed from the register."""
+
     def cell(name):
         index = headers.index(name) if name in headers else None
         return cells[index].strip() if index is not None and index < len(cells) else ""

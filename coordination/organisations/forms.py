@@ -1,4 +1,5 @@
 """Directory forms: the organisation record, merge, import upload and column mapping, API tokens."""
+
 from __future__ import annotations
 
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -44,12 +45,18 @@ class DayMonthYearField(DateField):
 class OrganisationForm(StrippedForm):
     """Create or edit an organisation; choices for boroughs and practice areas come in through __init__."""
 
-    name = StringField("Name", validators=[Required("Enter the organisation's name"), Length("Name", max=255)],
-                       widget=GovTextInput())
-    org_type = RadioField("Type", choices=OrganisationType.choices(),
-                          validators=[Required("Choose the type of organisation")], widget=GovRadioInput())
-    description = TextAreaField("What the organisation does", validators=[Length("Description", max=5000)],
-                                widget=GovTextArea())
+    name = StringField(
+        "Name", validators=[Required("Enter the organisation's name"), Length("Name", max=255)], widget=GovTextInput()
+    )
+    org_type = RadioField(
+        "Type",
+        choices=OrganisationType.choices(),
+        validators=[Required("Choose the type of organisation")],
+        widget=GovRadioInput(),
+    )
+    description = TextAreaField(
+        "What the organisation does", validators=[Length("Description", max=5000)], widget=GovTextArea()
+    )
     charity_number = StringField("Charity number (optional)", widget=GovTextInput())
     company_number = StringField("Company number (optional)", widget=GovTextInput())
     website = StringField("Website (optional)", widget=GovTextInput())
@@ -59,8 +66,9 @@ class OrganisationForm(StrippedForm):
     postcode = StringField("Postcode (optional)", widget=GovTextInput())
     operates_in = SelectMultipleField("Boroughs it works in", widget=GovCheckboxesInput())
     practice_areas = SelectMultipleField("Practice areas", coerce=int, widget=GovCheckboxesInput())
-    last_checked_on = DayMonthYearField("Date the details were last checked", validators=[Optional()],
-                                widget=GovDateInput(), format="%d %m %Y")
+    last_checked_on = DayMonthYearField(
+        "Date the details were last checked", validators=[Optional()], widget=GovDateInput(), format="%d %m %Y"
+    )
     submit = SubmitField("Save organisation", widget=GovSubmitInput())
 
     def __init__(self, *args, borough_choices=(), practice_area_choices=(), **kwargs):
@@ -69,8 +77,20 @@ class OrganisationForm(StrippedForm):
         self.practice_areas.choices = list(practice_area_choices)
 
     def data_for_operation(self) -> dict:
-        fields = ("name", "org_type", "description", "charity_number", "company_number", "website", "email",
-                  "phone", "address", "postcode", "operates_in", "practice_areas")
+        fields = (
+            "name",
+            "org_type",
+            "description",
+            "charity_number",
+            "company_number",
+            "website",
+            "email",
+            "phone",
+            "address",
+            "postcode",
+            "operates_in",
+            "practice_areas",
+        )
         data = {name: getattr(self, name).data for name in fields}
         if self.last_checked_on.data:
             data["last_checked_on"] = self.last_checked_on.data
@@ -78,22 +98,32 @@ class OrganisationForm(StrippedForm):
 
 
 class MergeForm(StrippedForm):
-    duplicate_id = IntegerField("Record number of the duplicate", widget=GovTextInput(),
-                                validators=[Required("Enter the record number of the duplicate, like 1234")])
+    duplicate_id = IntegerField(
+        "Record number of the duplicate",
+        widget=GovTextInput(),
+        validators=[Required("Enter the record number of the duplicate, like 1234")],
+    )
     submit = SubmitField("Merge the duplicate into this record", widget=GovSubmitInput())
 
 
 IMPORT_EXTENSIONS = ["csv", "txt", "tsv", "xlsx", "json", "zip"]
-NOT_A_TABLE = ("This is not a CSV file: upload a CSV file (.csv), an Excel workbook (.xlsx), or the Charity "
-               "Commission register download (.zip, .txt or .json)")
+NOT_A_TABLE = (
+    "This is not a CSV file: upload a CSV file (.csv), an Excel workbook (.xlsx), or the Charity "
+    "Commission register download (.zip, .txt or .json)"
+)
 
 
 class UploadForm(StrippedForm):
-    file = FileField("The file", widget=GovFileInput(),
-                     validators=[FileRequired("Choose a CSV file to upload"),
-                                 FileAllowed(IMPORT_EXTENSIONS, NOT_A_TABLE)])
-    areas_file = FileField("Area of operation table (optional, Charity Commission register only)",
-                           widget=GovFileInput(), validators=[FileAllowed(IMPORT_EXTENSIONS, NOT_A_TABLE)])
+    file = FileField(
+        "The file",
+        widget=GovFileInput(),
+        validators=[FileRequired("Choose a CSV file to upload"), FileAllowed(IMPORT_EXTENSIONS, NOT_A_TABLE)],
+    )
+    areas_file = FileField(
+        "Area of operation table (optional, Charity Commission register only)",
+        widget=GovFileInput(),
+        validators=[FileAllowed(IMPORT_EXTENSIONS, NOT_A_TABLE)],
+    )
     submit = SubmitField("Upload and preview", widget=GovSubmitInput())
 
 
@@ -127,9 +157,11 @@ def mapping_form_class(headers: list[str]):
 
 
 class TokenForm(StrippedForm):
-    name = StringField("Who or what the token is for", widget=GovTextInput(),
-                       validators=[Required("Enter a name for the token, like 'Bolton CVS website'"),
-                                   Length("Name", max=120)])
+    name = StringField(
+        "Who or what the token is for",
+        widget=GovTextInput(),
+        validators=[Required("Enter a name for the token, like 'Bolton CVS website'"), Length("Name", max=120)],
+    )
     submit = SubmitField("Create token", widget=GovSubmitInput())
 
 

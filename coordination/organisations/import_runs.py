@@ -5,6 +5,7 @@ row, a background thread (with its own app context and session) runs the import,
 that row from a separate connection, and the progress page reads the row. `IMPORT_IN_BACKGROUND = False`
 runs the same step inside the request (tests, or a host where threads are not wanted).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -61,8 +62,13 @@ def read_stored(options: dict) -> files.Upload:
 
 def queue_import(options: dict, source: str, actor=None) -> OrganisationImport:
     """A queued run for a stored upload (options: file, areas_file, mapping, operates_in, only_boroughs)."""
-    run = OrganisationImport(source=source[:255], options=options, status=ImportStatus.QUEUED,
-                             phase="Waiting to start", created_by_id=getattr(actor, "id", None))
+    run = OrganisationImport(
+        source=source[:255],
+        options=options,
+        status=ImportStatus.QUEUED,
+        phase="Waiting to start",
+        created_by_id=getattr(actor, "id", None),
+    )
     db.session.add(run)
     db.session.commit()
     return run
@@ -74,8 +80,7 @@ def start_import(run: OrganisationImport) -> None:
         run_import(run.id)
         return
     app = current_app._get_current_object()
-    thread = threading.Thread(target=_run_in_app, args=(app, run.id), name=f"organisation-import-{run.id}",
-                              daemon=True)
+    thread = threading.Thread(target=_run_in_app, args=(app, run.id), name=f"organisation-import-{run.id}", daemon=True)
     _threads[run.id] = thread
     thread.start()
 
@@ -98,20 +103,26 @@ def _run_in_app(app, run_id: int) -> None:
 
 def _progress(run_id: int):
     """A callback writing progress on its own connection, so the import's transaction is not disturbed."""
+
     def tick(phase: str, done: int) -> None:
         with db.engine.begin() as connection:
-            connection.execute(update(OrganisationImport.__table__).where(OrganisationImport.id == run_id)
-                               .values(phase=phase, processed_rows=done, heartbeat_at=utcnow()))
+            connection.execute(
+                update(OrganisationImport.__table__)
+                .where(OrganisationImport.id == run_id)
+                .values(phase=phase, processed_rows=done, heartbeat_at=utcnow())
+            )
+
     return tick
 
 
 def run_import(run_id: int) -> OrganisationImport:
     """Read the stored file, import it, and keep the counts and report on the run (or the reason it failed)."""
     claimed = db.session.execute(
-        update(OrganisationImport).where(OrganisationImport.id == run_id,
-                                         OrganisationImport.status == ImportStatus.QUEUED)
+        update(OrganisationImport)
+        .where(OrganisationImport.id == run_id, OrganisationImport.status == ImportStatus.QUEUED)
         .values(status=ImportStatus.RUNNING, phase="Reading the file", heartbeat_at=utcnow())
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     db.session.commit()
     run = db.session.get(OrganisationImport, run_id)
     if claimed != 1:
@@ -124,8 +135,15 @@ def run_import(run_id: int) -> OrganisationImport:
         run.total_rows, run.file_format = len(upload.rows), upload.file_format[:40]
         db.session.commit()
         summary = importer.import_organisations(
-            upload, mapping, options.get("operates_in") or [], actor=actor, source=run.source, import_id=run.id,
-            only_boroughs=options.get("only_boroughs") or [], progress=_progress(run.id))
+            upload,
+            mapping,
+            options.get("operates_in") or [],
+            actor=actor,
+            source=run.source,
+            import_id=run.id,
+            only_boroughs=options.get("only_boroughs") or [],
+            progress=_progress(run.id),
+        )
     except (files.ImportFailed, ValueError, OSError) as error:
         return record_failed(run_id, str(error))
     except Exception as error:  # anything else: the run must not stay "running" for ever
@@ -150,8 +168,13 @@ def record_finished(run_id: int, summary: importer.ImportSummary) -> Organisatio
     run.status, run.phase, run.finished_at = ImportStatus.FINISHED, "Finished", utcnow()
     run.processed_rows = run.total_rows = summary.rows
     run.file_format = (summary.file_format or run.file_format)[:40]
-    run.counts = {**summary.as_json(), "blank_lines": summary.blank_lines, "encoding": summary.encoding,
-                  "skipped_reasons": summary.skipped_reasons, "marked": summary.marked}
+    run.counts = {
+        **summary.as_json(),
+        "blank_lines": summary.blank_lines,
+        "encoding": summary.encoding,
+        "skipped_reasons": summary.skipped_reasons,
+        "marked": summary.marked,
+    }
     run.report = summary.report[:REPORT_LIMIT]
     run.refused_rows = {"headers": summary.headers, "rows": summary.refused_rows}
     db.session.commit()
@@ -196,28 +219,39 @@ def _referenced(ids: list[int]) -> set[int]:
         for fk in table.foreign_keys:
             if fk.column.table.name == "organisation" and fk.column.name == "id":
                 for start in range(0, len(ids), 500):
-                    chunk = ids[start:start + 500]
-                    found |= {oid for (oid,) in db.session.execute(
-                        select(fk.parent).where(fk.parent.in_(chunk)).distinct()) if oid is not None}
+                    chunk = ids[start : start + 500]
+                    found |= {
+                        oid
+                        for (oid,) in db.session.execute(select(fk.parent).where(fk.parent.in_(chunk)).distinct())
+                        if oid is not None
+                    }
     return found
 
 
 def undo_import(run: OrganisationImport, actor=None) -> dict:
     """Put back what the import changed and remove what it created, unless edited since; audited."""
     claimed = db.session.execute(
-        update(OrganisationImport).where(OrganisationImport.id == run.id,
-                                         OrganisationImport.status == ImportStatus.FINISHED)
+        update(OrganisationImport)
+        .where(OrganisationImport.id == run.id, OrganisationImport.status == ImportStatus.FINISHED)
         .values(status=ImportStatus.UNDONE, undone_at=utcnow(), undone_by_id=getattr(actor, "id", None))
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if claimed != 1:
         db.session.rollback()
-        raise UndoError("Only a finished import can be undone, once: this one is "
-                        f"{run.status.title.lower()}")
-    changes = list(db.session.scalars(select(OrganisationImportChange)
-                                      .where(OrganisationImportChange.import_id == run.id)))
+        raise UndoError(f"Only a finished import can be undone, once: this one is {run.status.title.lower()}")
+    changes = list(
+        db.session.scalars(select(OrganisationImportChange).where(OrganisationImportChange.import_id == run.id))
+    )
     created = [c.organisation_id for c in changes if c.action == "created"]
-    edited_since = set(db.session.scalars(select(Organisation.id).where(
-        Organisation.id.in_(created), Organisation.updated_at > run.finished_at))) if created else set()
+    edited_since = (
+        set(
+            db.session.scalars(
+                select(Organisation.id).where(Organisation.id.in_(created), Organisation.updated_at > run.finished_at)
+            )
+        )
+        if created
+        else set()
+    )
     keep = edited_since | _referenced(created)
     removable = [oid for oid in created if oid not in keep]
     restored, kept_fields = 0, []
@@ -237,28 +271,47 @@ def undo_import(run: OrganisationImport, actor=None) -> dict:
             setattr(org, key, value)
         if "name" in put_back:
             from .validation import normalise_name
+
             org.normalised_name = normalise_name(org.name)
         if after.get("operates_in_added"):
-            db.session.execute(delete(OrganisationBorough).where(
-                OrganisationBorough.organisation_id == org.id,
-                OrganisationBorough.borough_code.in_(after["operates_in_added"])))
+            db.session.execute(
+                delete(OrganisationBorough).where(
+                    OrganisationBorough.organisation_id == org.id,
+                    OrganisationBorough.borough_code.in_(after["operates_in_added"]),
+                )
+            )
         if after.get("practice_areas_added"):
-            db.session.execute(delete(organisation_practice_area).where(
-                organisation_practice_area.c.organisation_id == org.id,
-                organisation_practice_area.c.concept_id.in_(after["practice_areas_added"])))
+            db.session.execute(
+                delete(organisation_practice_area).where(
+                    organisation_practice_area.c.organisation_id == org.id,
+                    organisation_practice_area.c.concept_id.in_(after["practice_areas_added"]),
+                )
+            )
         org.updated_by_id = getattr(actor, "id", None)
         restored += 1
     for start in range(0, len(removable), 500):
-        chunk = removable[start:start + 500]
+        chunk = removable[start : start + 500]
         db.session.execute(delete(OrganisationBorough).where(OrganisationBorough.organisation_id.in_(chunk)))
-        db.session.execute(delete(organisation_practice_area).where(
-            organisation_practice_area.c.organisation_id.in_(chunk)))
-        db.session.execute(delete(Organisation).where(Organisation.id.in_(chunk))
-                           .execution_options(synchronize_session=False))
-    result = {"import_id": run.id, "restored": restored, "removed": len(removable),
-              "kept_created": sorted(keep), "kept_fields": kept_fields[:500]}
-    audit.record("organisation.import_undone", entity_type="OrganisationImport", entity_id=run.id, actor=actor,
-                 after={**result, "removed_ids": removable})
+        db.session.execute(
+            delete(organisation_practice_area).where(organisation_practice_area.c.organisation_id.in_(chunk))
+        )
+        db.session.execute(
+            delete(Organisation).where(Organisation.id.in_(chunk)).execution_options(synchronize_session=False)
+        )
+    result = {
+        "import_id": run.id,
+        "restored": restored,
+        "removed": len(removable),
+        "kept_created": sorted(keep),
+        "kept_fields": kept_fields[:500],
+    }
+    audit.record(
+        "organisation.import_undone",
+        entity_type="OrganisationImport",
+        entity_id=run.id,
+        actor=actor,
+        after={**result, "removed_ids": removable},
+    )
     run = db.session.get(OrganisationImport, run.id)
     run.counts = {**(run.counts or {}), "undo": result}
     db.session.commit()

@@ -1,4 +1,5 @@
 """Import pages: upload, check the columns, follow the progress, read the report, undo (routes on the area's bp)."""
+
 from __future__ import annotations
 
 import json
@@ -52,8 +53,9 @@ def _add_areas(upload: files.Upload, raw: bytes, name: str) -> None:
     """The area-of-operation table joined to the register (its problems go on its own field)."""
     try:
         if not upload.register:
-            raise files.ImportFailed("An area-of-operation table goes with the Charity Commission register's "
-                                     "charity table only")
+            raise files.ImportFailed(
+                "An area-of-operation table goes with the Charity Commission register's charity table only"
+            )
         files.add_areas(upload, files.read_table(raw, name))
     except files.ImportFailed as error:
         raise files.ImportFailed(str(error), "areas_file") from error
@@ -106,15 +108,26 @@ def import_mapping(upload_id: str):
         for target, index in importer.mapping_for(upload).items():
             getattr(form, f"col_{target}").data = str(index)
     if form.validate_on_submit():
-        mapping = {target: int(getattr(form, f"col_{target}").data) for target in importer.TARGETS
-                   if getattr(form, f"col_{target}").data}
-        run = import_runs.queue_import({**options, "mapping": mapping, "operates_in": form.operates_in.data,
-                                        "only_boroughs": form.only_boroughs.data if upload.areas is not None else []},
-                                       source=options.get("name", ""), actor=current_user)
+        mapping = {
+            target: int(getattr(form, f"col_{target}").data)
+            for target in importer.TARGETS
+            if getattr(form, f"col_{target}").data
+        }
+        run = import_runs.queue_import(
+            {
+                **options,
+                "mapping": mapping,
+                "operates_in": form.operates_in.data,
+                "only_boroughs": form.only_boroughs.data if upload.areas is not None else [],
+            },
+            source=options.get("name", ""),
+            actor=current_user,
+        )
         import_runs.start_import(run)
         return redirect(url_for("organisations.import_progress", import_id=run.id))
-    return render_template("organisations/import-mapping.html", form=form, upload=upload,
-                           preview=upload.rows[:5], upload_id=upload_id)
+    return render_template(
+        "organisations/import-mapping.html", form=form, upload=upload, preview=upload.rows[:5], upload_id=upload_id
+    )
 
 
 def _run_or_404(import_id: int) -> OrganisationImport:
@@ -139,14 +152,22 @@ def import_progress(import_id: int):
     changes = [item for item in report if item.get("outcome") == "change"][:PAGE_LINES]
     warnings = [item for item in report if item.get("outcome") == "warning"][:PAGE_LINES]
     refused = [item for item in report if item.get("outcome") == "refused"][:PAGE_LINES]
-    return render_template("organisations/import-progress.html", run=run, counts=run.counts or {},
-                           changes=changes, warnings=warnings, refused=refused, stale=import_runs.is_stale(run),
-                           undo_form=UndoImportForm())
+    return render_template(
+        "organisations/import-progress.html",
+        run=run,
+        counts=run.counts or {},
+        changes=changes,
+        warnings=warnings,
+        refused=refused,
+        stale=import_runs.is_stale(run),
+        undo_form=UndoImportForm(),
+    )
 
 
 def _csv(filename: str, body: str) -> Response:
-    return Response("\ufeff" + body, mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        "\ufeff" + body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 @bp.get("/organisations/imports/<int:import_id>/report.csv")
@@ -161,8 +182,9 @@ def import_report(import_id: int):
 def import_refused(import_id: int):
     run = _run_or_404(import_id)
     refused = run.refused_rows or {}
-    return _csv(f"import-{run.id}-refused-rows.csv",
-                importer.refused_csv(refused.get("headers", []), refused.get("rows", [])))
+    return _csv(
+        f"import-{run.id}-refused-rows.csv", importer.refused_csv(refused.get("headers", []), refused.get("rows", []))
+    )
 
 
 @bp.post("/organisations/imports/<int:import_id>/undo")
@@ -178,7 +200,9 @@ def undo_import(import_id: int):
         flash(str(error), "error")
     else:
         kept = len(result["kept_created"])
-        flash(f"Import undone: {result['restored']:,} records put back, {result['removed']:,} removed"
-              + (f"; {kept:,} it created were kept because they were edited or linked since" if kept else ""),
-              "success")
+        flash(
+            f"Import undone: {result['restored']:,} records put back, {result['removed']:,} removed"
+            + (f"; {kept:,} it created were kept because they were edited or linked since" if kept else ""),
+            "success",
+        )
     return redirect(url_for("organisations.import_progress", import_id=run.id))

@@ -8,6 +8,7 @@ created, updated, unchanged, refused, or (register rows that are not organisatio
 blanks, or replace a value with a better one of the same field, and every change is listed with its old
 and new values and can be undone (see `import_runs.undo_import`).
 """
+
 from __future__ import annotations
 
 import re
@@ -47,39 +48,115 @@ from .models import (
 
 # Target fields a column can be mapped to, with the header words we guess from.
 TARGETS = {
-    "name": ("Name", ("name", "organisation", "organisation name", "organization", "organization name",
-                      "org name", "group name", "charity name", "registered name")),
-    "description": ("Description", ("description", "about", "activities", "what we do", "summary", "objects",
-                                    "charity activities")),
-    "org_type": ("Type", ("type", "organisation type", "org type", "legal form", "structure", "category",
-                          "charity type")),
-    "charity_number": ("Charity number", ("charity number", "charity no", "charity no.", "registered charity number",
-                                          "reg charity no", "charity", "charity reg", "ccew number", "regno")),
-    "company_number": ("Company number", ("company number", "company no", "company no.", "companies house number",
-                                          "company reg", "company registration number", "crn",
-                                          "charity company registration number")),
-    "org_id": ("Organisation identifier (org-id, like GB-CHC-1123456)",
-               ("org id", "org-id", "orgid", "organisation identifier", "organization identifier", "identifier",
-                "recipient org identifier", "org identifier")),
+    "name": (
+        "Name",
+        (
+            "name",
+            "organisation",
+            "organisation name",
+            "organization",
+            "organization name",
+            "org name",
+            "group name",
+            "charity name",
+            "registered name",
+        ),
+    ),
+    "description": (
+        "Description",
+        ("description", "about", "activities", "what we do", "summary", "objects", "charity activities"),
+    ),
+    "org_type": (
+        "Type",
+        ("type", "organisation type", "org type", "legal form", "structure", "category", "charity type"),
+    ),
+    "charity_number": (
+        "Charity number",
+        (
+            "charity number",
+            "charity no",
+            "charity no.",
+            "registered charity number",
+            "reg charity no",
+            "charity",
+            "charity reg",
+            "ccew number",
+            "regno",
+        ),
+    ),
+    "company_number": (
+        "Company number",
+        (
+            "company number",
+            "company no",
+            "company no.",
+            "companies house number",
+            "company reg",
+            "company registration number",
+            "crn",
+            "charity company registration number",
+        ),
+    ),
+    "org_id": (
+        "Organisation identifier (org-id, like GB-CHC-1123456)",
+        (
+            "org id",
+            "org-id",
+            "orgid",
+            "organisation identifier",
+            "organization identifier",
+            "identifier",
+            "recipient org identifier",
+            "org identifier",
+        ),
+    ),
     "website": ("Website", ("website", "web", "url", "web address", "site", "homepage", "charity contact web")),
     "email": ("Email", ("email", "e-mail", "e mail", "email address", "contact email", "charity contact email")),
-    "phone": ("Phone", ("phone", "telephone", "tel", "phone number", "telephone number", "contact number", "mobile",
-                        "charity contact phone")),
+    "phone": (
+        "Phone",
+        (
+            "phone",
+            "telephone",
+            "tel",
+            "phone number",
+            "telephone number",
+            "contact number",
+            "mobile",
+            "charity contact phone",
+        ),
+    ),
     "address": ("Address", ("address", "address 1", "address line 1", "address1", "street", "street address")),
     "address_2": ("Address line 2", ("address 2", "address line 2", "address2")),
     "address_3": ("Address line 3", ("address 3", "address line 3", "address3")),
     "address_4": ("Address line 4", ("address 4", "address line 4", "address4")),
     "town": ("Town or city", ("town", "city", "town/city", "locality", "post town", "address 5", "address5")),
     "postcode": ("Postcode", ("postcode", "post code", "postal code", "zip", "pcd")),
-    "operates_in": ("Boroughs it works in", ("operates in", "boroughs", "areas served", "area of benefit",
-                                             "borough", "works in", "area", "area of operation")),
-    "practice_areas": ("Practice areas", ("practice areas", "practice area", "themes", "activities themes",
-                                          "services", "focus")),
+    "operates_in": (
+        "Boroughs it works in",
+        (
+            "operates in",
+            "boroughs",
+            "areas served",
+            "area of benefit",
+            "borough",
+            "works in",
+            "area",
+            "area of operation",
+        ),
+    ),
+    "practice_areas": (
+        "Practice areas",
+        ("practice areas", "practice area", "themes", "activities themes", "services", "focus"),
+    ),
     "status": ("Status", ("status", "active", "state")),
-    "registered_on": ("Date registered", ("date registered", "registered on", "registration date",
-                                          "date of registration")),
-    "last_checked_on": ("Date last checked", ("last checked", "last checked on", "date checked", "checked",
-                                              "last updated", "verified")),
+    "registered_on": (
+        "Date registered",
+        ("date registered", "registered on", "registration date", "date of registration"),
+    ),
+    "last_checked_on": (
+        "Date last checked",
+        ("last checked", "last checked on", "date checked", "checked", "last updated", "verified"),
+    ),
 }
 LABELS = {target: label for target, (label, _) in TARGETS.items()}
 LABELS.update({"org_type_text": "Type (as written)", "location": "Postcode"})
@@ -88,8 +165,21 @@ REPORT_HEADER = ["row", "name", "outcome", "record", "field", "value", "new valu
 OUTCOMES = ("created", "updated", "unchanged", "refused", "skipped")
 LOCATION_FIELDS = ("postcode", "latitude", "longitude", "borough_code", "district_code", "location_status")
 # Fields an import compares and may change (location fields move together with the postcode).
-RECORD_FIELDS = ("name", "description", "org_type", "org_type_text", "charity_number", "company_number", "website",
-                 "email", "phone", "address", "status", "registered_on", "last_checked_on") + LOCATION_FIELDS
+RECORD_FIELDS = (
+    "name",
+    "description",
+    "org_type",
+    "org_type_text",
+    "charity_number",
+    "company_number",
+    "website",
+    "email",
+    "phone",
+    "address",
+    "status",
+    "registered_on",
+    "last_checked_on",
+) + LOCATION_FIELDS
 FOUND = (LocationStatus.LOCATED, LocationStatus.OUTSIDE_GM)
 
 
@@ -123,13 +213,23 @@ class ImportSummary:
 
     def as_json(self) -> dict:
         """The counts (the one-line summary of the command and the audit entry)."""
-        out = {"rows": self.rows, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-               "refused": self.refused}
+        out = {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "refused": self.refused,
+        }
         if self.skipped:
             out["skipped"] = self.skipped
-        out.update({"created_with_warnings": self.created_with_warnings,
-                    "updated_with_warnings": self.updated_with_warnings, "warnings": self.warnings,
-                    "changes": self.changes})
+        out.update(
+            {
+                "created_with_warnings": self.created_with_warnings,
+                "updated_with_warnings": self.updated_with_warnings,
+                "warnings": self.warnings,
+                "changes": self.changes,
+            }
+        )
         return out
 
     def report_csv(self) -> str:
@@ -138,9 +238,22 @@ class ImportSummary:
 
 def report_csv(report: list[dict]) -> str:
     """Every row's outcome, each warning and each change to an existing record (old and new values)."""
-    return csv_text(REPORT_HEADER, ([item.get("row", ""), item.get("name", ""), item.get("outcome", ""),
-                                     item.get("record", ""), item.get("field", ""), item.get("value", ""),
-                                     item.get("new", ""), item.get("message", "")] for item in report))
+    return csv_text(
+        REPORT_HEADER,
+        (
+            [
+                item.get("row", ""),
+                item.get("name", ""),
+                item.get("outcome", ""),
+                item.get("record", ""),
+                item.get("field", ""),
+                item.get("value", ""),
+                item.get("new", ""),
+                item.get("message", ""),
+            ]
+            for item in report
+        ),
+    )
 
 
 def refused_csv(headers: list[str], rows: list[list[str]]) -> str:
@@ -191,9 +304,13 @@ def parse_date(value: str) -> date:
 
 
 _CLEANERS = {
-    "description": v.clean_description, "charity_number": v.clean_charity_number,
-    "company_number": v.clean_company_number, "website": v.clean_website, "email": v.clean_email,
-    "phone": v.clean_phone, "status": v.clean_status,
+    "description": v.clean_description,
+    "charity_number": v.clean_charity_number,
+    "company_number": v.clean_company_number,
+    "website": v.clean_website,
+    "email": v.clean_email,
+    "phone": v.clean_phone,
+    "status": v.clean_status,
 }
 
 
@@ -208,9 +325,16 @@ class _Row:
     skip: str | None = None
 
 
-def _clean_row(number: int, cells: list[str], mapping: dict[str, int], upload: Upload, concepts: dict[str, int],
-               extra_boroughs: list[str]) -> _Row:
+def _clean_row(
+    number: int,
+    cells: list[str],
+    mapping: dict[str, int],
+    upload: Upload,
+    concepts: dict[str, int],
+    extra_boroughs: list[str],
+) -> _Row:
     """One row -> cleaned values, warnings for dropped values, and a refusal only when it has no name."""
+
     def cell(target):
         index = mapping.get(target)
         return cells[index] if index is not None and index < len(cells) else ""
@@ -223,7 +347,7 @@ def _clean_row(number: int, cells: list[str], mapping: dict[str, int], upload: U
             continue
         if message := text_problem(f"Column \u2018{upload.headers[index]}\u2019", cells[index]):
             policy_warnings.append((target, clean(cells[index]).strip(), message))
-            cells = [*cells[:index], clean(cells[index]), *cells[index + 1:]]
+            cells = [*cells[:index], clean(cells[index]), *cells[index + 1 :]]
     raw_name = (cell("name") or "").strip()
     row = _Row(number=number, cells=cells, name=raw_name)
     row.warnings.extend(policy_warnings)
@@ -234,8 +358,7 @@ def _clean_row(number: int, cells: list[str], mapping: dict[str, int], upload: U
     try:
         name = v.clean_name(raw_name)
     except v.FieldError:
-        row.refusal = "No name: a row needs the organisation's name" + (
-            f" (it says {raw_name!r})" if raw_name else "")
+        row.refusal = "No name: a row needs the organisation's name" + (f" (it says {raw_name!r})" if raw_name else "")
         return row
     if len(name) > 255:
         row.warnings.append(("name", name, "Names are 255 characters at most: the end was cut off"))
@@ -272,8 +395,11 @@ def _clean_row(number: int, cells: list[str], mapping: dict[str, int], upload: U
         kind, written = v.interpret_org_type(cell("org_type"))
         if upload.register and written is not None:
             # Every type on the register is a registered charity; a charitable company is the nearer one.
-            kind = (OrganisationType.CHARITABLE_COMPANY if kind == OrganisationType.CHARITABLE_COMPANY
-                    else OrganisationType.REGISTERED_CHARITY)
+            kind = (
+                OrganisationType.CHARITABLE_COMPANY
+                if kind == OrganisationType.CHARITABLE_COMPANY
+                else OrganisationType.REGISTERED_CHARITY
+            )
         if written is not None or not v.missing(cell("org_type")):
             values["org_type"] = kind
             values["org_type_text"] = written
@@ -324,9 +450,16 @@ def _clean_row(number: int, cells: list[str], mapping: dict[str, int], upload: U
                 warn((target, cell(target).strip(), str(error)))
     width = len(upload.headers)
     if len(cells) > width and any(c.strip() for c in cells[width:]):
-        warn(("", " | ".join(c for c in cells[width:] if c.strip())[:200],
-              (f"This row has {len(cells)} cells but the header has {width}: the extra cells were left out "
-               "(check for a comma that is not inside quotes)")))
+        warn(
+            (
+                "",
+                " | ".join(c for c in cells[width:] if c.strip())[:200],
+                (
+                    f"This row has {len(cells)} cells but the header has {width}: the extra cells were left out "
+                    "(check for a comma that is not inside quotes)"
+                ),
+            )
+        )
     return row
 
 
@@ -341,23 +474,53 @@ def _geocode(texts: list[str]) -> list[dict]:
     frame = lookup_postcodes(texts)
     out = []
     for typed, postcode, valid, found, lat, lon, district, borough in zip(
-            texts, frame["postcode"], frame["valid"], frame["found"], frame["latitude"], frame["longitude"],
-            frame["district_code"], frame["borough_code"]):
+        texts,
+        frame["postcode"],
+        frame["valid"],
+        frame["found"],
+        frame["latitude"],
+        frame["longitude"],
+        frame["district_code"],
+        frame["borough_code"],
+    ):
         if not typed:
-            out.append({"postcode": None, "latitude": None, "longitude": None, "borough_code": None,
-                        "district_code": None, "location_status": LocationStatus.NO_POSTCODE})
+            out.append(
+                {
+                    "postcode": None,
+                    "latitude": None,
+                    "longitude": None,
+                    "borough_code": None,
+                    "district_code": None,
+                    "location_status": LocationStatus.NO_POSTCODE,
+                }
+            )
         elif not found or lat is None or pd.isna(lat):
-            out.append({"postcode": postcode if valid else None, "latitude": None, "longitude": None,
-                        "borough_code": None, "district_code": None,
-                        "location_status": LocationStatus.UNKNOWN_POSTCODE})
+            out.append(
+                {
+                    "postcode": postcode if valid else None,
+                    "latitude": None,
+                    "longitude": None,
+                    "borough_code": None,
+                    "district_code": None,
+                    "location_status": LocationStatus.UNKNOWN_POSTCODE,
+                }
+            )
         else:
-            out.append({"postcode": postcode, "latitude": float(lat), "longitude": float(lon),
-                        "borough_code": borough, "district_code": district,
-                        "location_status": LocationStatus.LOCATED if borough else LocationStatus.OUTSIDE_GM})
+            out.append(
+                {
+                    "postcode": postcode,
+                    "latitude": float(lat),
+                    "longitude": float(lon),
+                    "borough_code": borough,
+                    "district_code": district,
+                    "location_status": LocationStatus.LOCATED if borough else LocationStatus.OUTSIDE_GM,
+                }
+            )
     return out
 
 
 # --- Matching -----------------------------------------------------------------------------------
+
 
 class _Index:
     """Matching keys for existing records and rows created earlier in the same file."""
@@ -383,17 +546,25 @@ class _Index:
         by_charity = self.charity.get(charity) if charity else None
         by_company = self.company.get(company) if company else None
         if by_charity is not None and by_company is not None and by_charity != by_company:
-            warnings.append(("company_number", company,
-                             (f"Belongs to {state[by_company]['name']}, a different record from the one with "
-                              f"charity number {charity}: left out (merge or correct the records)")))
+            warnings.append(
+                (
+                    "company_number",
+                    company,
+                    (
+                        f"Belongs to {state[by_company]['name']}, a different record from the one with "
+                        f"charity number {charity}: left out (merge or correct the records)"
+                    ),
+                )
+            )
             values.pop("company_number")
             by_company = None
         ref = by_charity if by_charity is not None else by_company
         if ref is None:
             candidate = self.name_postcode.get((v.normalise_name(values["name"]), postcode or ""))
             if candidate is not None and not any(
-                    values.get(key) and state[candidate].get(key) and values[key] != state[candidate][key]
-                    for key in ("charity_number", "company_number")):
+                values.get(key) and state[candidate].get(key) and values[key] != state[candidate][key]
+                for key in ("charity_number", "company_number")
+            ):
                 ref = candidate  # same name and postcode, and no identifier says otherwise
         if ref is not None:
             for key, index in (("charity_number", self.charity), ("company_number", self.company)):
@@ -409,6 +580,7 @@ class _Index:
 
 # --- Merging ------------------------------------------------------------------------------------
 
+
 def _address_parts(text: str | None) -> int:
     return len([p for p in (text or "").split(",") if p.strip()])
 
@@ -416,6 +588,7 @@ def _address_parts(text: str | None) -> int:
 def _same_site(a: str, b: str) -> bool:
     def key(url):
         return re.sub(r"^(https?://)?(www\.)?", "", url.lower()).rstrip("/")
+
     return key(a) == key(b)
 
 
@@ -461,14 +634,30 @@ def _merge(current: dict, values: dict, location: dict, duplicate: bool) -> tupl
             return
         changes[key] = new
 
-    for key in ("name", "description", "org_type", "org_type_text", "charity_number", "company_number", "website",
-                "email", "phone", "address", "status", "registered_on", "last_checked_on"):
+    for key in (
+        "name",
+        "description",
+        "org_type",
+        "org_type_text",
+        "charity_number",
+        "company_number",
+        "website",
+        "email",
+        "phone",
+        "address",
+        "status",
+        "registered_on",
+        "last_checked_on",
+    ):
         if key in values:
             offer(key, values[key])
     if values.get("postcode_text"):
         old_status, new_status = current.get("location_status"), location["location_status"]
-        better = (new_status in FOUND and location["postcode"] != current.get("postcode")
-                  and (not duplicate or old_status not in FOUND))
+        better = (
+            new_status in FOUND
+            and location["postcode"] != current.get("postcode")
+            and (not duplicate or old_status not in FOUND)
+        )
         if better or (current.get("postcode") is None and location["postcode"] and old_status not in FOUND):
             changes.update(location)
     return changes, warnings
@@ -495,6 +684,7 @@ def plain(value):
 
 # --- The import ---------------------------------------------------------------------------------
 
+
 def _load_directory() -> tuple[dict, dict, _Index]:
     """Every open record's fields and links, keyed ('db', id)."""
     columns = [Organisation.id] + [getattr(Organisation, name) for name in RECORD_FIELDS]
@@ -508,17 +698,24 @@ def _load_directory() -> tuple[dict, dict, _Index]:
     for oid, code in db.session.execute(select(OrganisationBorough.organisation_id, OrganisationBorough.borough_code)):
         if ("db", oid) in links:
             links[("db", oid)][0].add(code)
-    for oid, cid in db.session.execute(select(organisation_practice_area.c.organisation_id,
-                                              organisation_practice_area.c.concept_id)):
+    for oid, cid in db.session.execute(
+        select(organisation_practice_area.c.organisation_id, organisation_practice_area.c.concept_id)
+    ):
         if ("db", oid) in links:
             links[("db", oid)][1].add(cid)
     return state, links, index
 
 
-def import_organisations(upload: Upload, mapping: dict[str, int], operates_in: list[str] | None = None,
-                         actor=None, source: str = "", import_id: int | None = None,
-                         only_boroughs: list[str] | None = None,
-                         progress: Callable[[str, int], None] | None = None) -> ImportSummary:
+def import_organisations(
+    upload: Upload,
+    mapping: dict[str, int],
+    operates_in: list[str] | None = None,
+    actor=None,
+    source: str = "",
+    import_id: int | None = None,
+    only_boroughs: list[str] | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> ImportSummary:
     """Clean, match, merge and write every row as one transaction; return the summary with the report.
 
     `only_boroughs` (register downloads): keep charities based in or working in these boroughs (all ten
@@ -531,9 +728,15 @@ def import_organisations(upload: Upload, mapping: dict[str, int], operates_in: l
     if upload.register and upload.areas is not None and not wanted:
         wanted = set(v.borough_lookup().values())
     early = upload.skipped_early or {}
-    summary = ImportSummary(rows=len(upload.rows) + sum(early.values()), blank_lines=upload.blank_lines,
-                            encoding=upload.encoding, file_format=upload.file_format, headers=list(upload.headers),
-                            skipped=sum(early.values()), skipped_reasons=dict(early))
+    summary = ImportSummary(
+        rows=len(upload.rows) + sum(early.values()),
+        blank_lines=upload.blank_lines,
+        encoding=upload.encoding,
+        file_format=upload.file_format,
+        headers=list(upload.headers),
+        skipped=sum(early.values()),
+        skipped_reasons=dict(early),
+    )
     concepts = concept_keys()
     tick = progress or (lambda phase, done: None)
 
@@ -547,9 +750,15 @@ def import_organisations(upload: Upload, mapping: dict[str, int], operates_in: l
     for row, location in zip(active, _geocode([row.values["postcode_text"] for row in active])):
         row.values["location"] = location
         if row.values["postcode_text"] and location["location_status"] == LocationStatus.UNKNOWN_POSTCODE:
-            row.warnings.append(("postcode", row.values["postcode_text"],
-                                 "Not a postcode we could find: the record is marked as needing attention"
-                                 if location["postcode"] else "Not a UK postcode: left out"))
+            row.warnings.append(
+                (
+                    "postcode",
+                    row.values["postcode_text"],
+                    "Not a postcode we could find: the record is marked as needing attention"
+                    if location["postcode"]
+                    else "Not a UK postcode: left out",
+                )
+            )
         if wanted and not (location["borough_code"] in wanted or row.values["operates_in"] & wanted):
             row.skip = "not based in or working in the chosen Greater Manchester boroughs"
     tick("Matching and merging", len(rows))
@@ -580,8 +789,11 @@ def import_organisations(upload: Upload, mapping: dict[str, int], operates_in: l
             ref = ("new", len(new_refs))
             new_refs.append(ref)
             record = {key: None for key in RECORD_FIELDS}
-            record.update(org_type=OrganisationType.OTHER, status=OrganisationStatus.ACTIVE,
-                          location_status=LocationStatus.NO_POSTCODE)
+            record.update(
+                org_type=OrganisationType.OTHER,
+                status=OrganisationStatus.ACTIVE,
+                location_status=LocationStatus.NO_POSTCODE,
+            )
             record.update({k: values[k] for k in RECORD_FIELDS if values.get(k) is not None})
             if values["postcode_text"]:
                 record.update(location)
@@ -594,18 +806,34 @@ def import_organisations(upload: Upload, mapping: dict[str, int], operates_in: l
             for key, new in changed.items():
                 if key in LOCATION_FIELDS and key != "postcode":
                     continue
-                change_lines.append({"row": row.number, "name": row.name, "outcome": "change",
-                                     "record": "" if ref[0] == "new" else ref[1], "field": LABELS.get(key, key),
-                                     "value": _shown(state[ref].get(key)), "new": _shown(new)})
+                change_lines.append(
+                    {
+                        "row": row.number,
+                        "name": row.name,
+                        "outcome": "change",
+                        "record": "" if ref[0] == "new" else ref[1],
+                        "field": LABELS.get(key, key),
+                        "value": _shown(state[ref].get(key)),
+                        "new": _shown(new),
+                    }
+                )
             state[ref].update(changed)
             outcome = None
         boroughs, concept_ids = links[ref]
         added_links = (values["operates_in"] - boroughs) | (values["practice_areas"] - concept_ids)
         for code in sorted(values["operates_in"] - boroughs):
             if outcome is None:
-                change_lines.append({"row": row.number, "name": row.name, "outcome": "change",
-                                     "record": "" if ref[0] == "new" else ref[1], "field": LABELS["operates_in"],
-                                     "value": "", "new": v.borough_name(code)})
+                change_lines.append(
+                    {
+                        "row": row.number,
+                        "name": row.name,
+                        "outcome": "change",
+                        "record": "" if ref[0] == "new" else ref[1],
+                        "field": LABELS["operates_in"],
+                        "value": "",
+                        "new": v.borough_name(code),
+                    }
+                )
         boroughs |= values["operates_in"]
         concept_ids |= values["practice_areas"]
         if outcome is None:
@@ -617,33 +845,68 @@ def import_organisations(upload: Upload, mapping: dict[str, int], operates_in: l
             setattr(summary, f"{outcome}_with_warnings", getattr(summary, f"{outcome}_with_warnings") + 1)
         summary.warnings += len(row.warnings)
         label = outcome + (" with warnings" if row.warnings else "")
-        summary.report.append({"row": row.number, "name": values["name"], "outcome": label,
-                               "record": ref[1] if ref[0] == "db" else "", "ref": list(ref)})
+        summary.report.append(
+            {
+                "row": row.number,
+                "name": values["name"],
+                "outcome": label,
+                "record": ref[1] if ref[0] == "db" else "",
+                "ref": list(ref),
+            }
+        )
         summary.report.extend(change_lines)
         for key, value, rule in row.warnings:
-            summary.report.append({"row": row.number, "name": values["name"], "outcome": "warning",
-                                   "field": LABELS.get(key, key), "value": value, "message": rule})
+            summary.report.append(
+                {
+                    "row": row.number,
+                    "name": values["name"],
+                    "outcome": "warning",
+                    "field": LABELS.get(key, key),
+                    "value": value,
+                    "message": rule,
+                }
+            )
     assert sum(getattr(summary, o) for o in OUTCOMES) == summary.rows
     tick("Saving", len(rows))
 
     try:
         _write(summary, state, links, originals, new_refs, now, actor_id, import_id)
-        audit.record("organisation.imported", entity_type="OrganisationImport", entity_id=import_id, actor=actor,
-                     after={"source": source, "format": upload.file_format, "encoding": upload.encoding,
-                            **summary.as_json(), "created_ids": summary.created_ids,
-                            "updated_ids": summary.updated_ids})
+        audit.record(
+            "organisation.imported",
+            entity_type="OrganisationImport",
+            entity_id=import_id,
+            actor=actor,
+            after={
+                "source": source,
+                "format": upload.file_format,
+                "encoding": upload.encoding,
+                **summary.as_json(),
+                "created_ids": summary.created_ids,
+                "updated_ids": summary.updated_ids,
+            },
+        )
         db.session.commit()
     except Exception as error:
         db.session.rollback()
         # Never the database's own words: they quote the SQL and the row's values.
         current_app.logger.exception("Organisation import failed")
-        raise ImportFailed("The import stopped and nothing was changed. Check the file for unusual characters "
-                           "or values, or ask whoever runs the service to look at the error log") from error
+        raise ImportFailed(
+            "The import stopped and nothing was changed. Check the file for unusual characters "
+            "or values, or ask whoever runs the service to look at the error log"
+        ) from error
     return summary
 
 
-def _write(summary: ImportSummary, state: dict, links: dict, originals: dict, new_refs: list, now, actor_id,
-           import_id: int | None) -> None:
+def _write(
+    summary: ImportSummary,
+    state: dict,
+    links: dict,
+    originals: dict,
+    new_refs: list,
+    now,
+    actor_id,
+    import_id: int | None,
+) -> None:
     """Bulk insert and update; add the new links; record what changed so the import can be undone."""
     new_ids = allocate_ids(len(new_refs))
     resolved = {ref: oid for ref, oid in zip(new_refs, new_ids)}
@@ -653,8 +916,14 @@ def _write(summary: ImportSummary, state: dict, links: dict, originals: dict, ne
         records = []
         for ref in new_refs:
             record = dict(state[ref])
-            record.update(id=resolved[ref], normalised_name=v.normalise_name(record["name"]), created_at=now,
-                          updated_at=now, created_by_id=actor_id, updated_by_id=actor_id)
+            record.update(
+                id=resolved[ref],
+                normalised_name=v.normalise_name(record["name"]),
+                created_at=now,
+                updated_at=now,
+                created_by_id=actor_id,
+                updated_by_id=actor_id,
+            )
             records.append(record)
             status = record["location_status"].value
             summary.marked[status] = summary.marked.get(status, 0) + 1
@@ -677,10 +946,19 @@ def _write(summary: ImportSummary, state: dict, links: dict, originals: dict, ne
                 if "name" in diff:
                     change["normalised_name"] = v.normalise_name(diff["name"])
                 updates.append(change)
-            change_rows.append({"import_id": import_id, "organisation_id": oid, "action": "updated",
-                                "before": {k: plain(record[k]) for k in diff},
-                                "after": {**{k: plain(val) for k, val in diff.items()},
-                                          "operates_in_added": added_b, "practice_areas_added": added_c}})
+            change_rows.append(
+                {
+                    "import_id": import_id,
+                    "organisation_id": oid,
+                    "action": "updated",
+                    "before": {k: plain(record[k]) for k in diff},
+                    "after": {
+                        **{k: plain(val) for k, val in diff.items()},
+                        "operates_in_added": added_b,
+                        "practice_areas_added": added_c,
+                    },
+                }
+            )
         borough_rows += [{"organisation_id": oid, "borough_code": code} for code in sorted(boroughs - old_boroughs)]
         concept_rows += [{"organisation_id": oid, "concept_id": cid} for cid in sorted(concept_ids - old_concepts)]
     if updates:
@@ -694,8 +972,10 @@ def _write(summary: ImportSummary, state: dict, links: dict, originals: dict, ne
         db.session.execute(insert(OrganisationBorough), borough_rows)
     if concept_rows:
         db.session.execute(insert(organisation_practice_area), concept_rows)
-    change_rows += [{"import_id": import_id, "organisation_id": oid, "action": "created", "before": {}, "after": {}}
-                    for oid in new_ids]
+    change_rows += [
+        {"import_id": import_id, "organisation_id": oid, "action": "created", "before": {}, "after": {}}
+        for oid in new_ids
+    ]
     if import_id is not None and change_rows:
         db.session.execute(insert(OrganisationImportChange), change_rows)
     summary.created_ids = new_ids
@@ -714,9 +994,12 @@ def allocate_ids(count: int) -> list[int]:
     if not count:
         return []
     if db.engine.dialect.name == "postgresql":
-        return list(db.session.execute(text(
-            "SELECT nextval(pg_get_serial_sequence('organisation', 'id')) FROM generate_series(1, :n)"),
-            {"n": count}).scalars())
+        return list(
+            db.session.execute(
+                text("SELECT nextval(pg_get_serial_sequence('organisation', 'id')) FROM generate_series(1, :n)"),
+                {"n": count},
+            ).scalars()
+        )
     # SQLite: a write statement takes the database's write lock first, so no one else can insert
     # between reading the highest id and using the ones after it.
     db.session.execute(text("DELETE FROM organisation WHERE 1 = 0"))

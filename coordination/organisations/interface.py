@@ -8,6 +8,7 @@ and what it gives the terminology area: the organisations tagged with practice a
 (`terminology.interface.TaggedRecords`), registered when this module is imported (the app factory
 imports every area's interface).
 """
+
 from __future__ import annotations
 
 from ..terminology.interface import TaggedRecords, register_tagged_records
@@ -15,5 +16,6 @@ from .queries import OrganisationFilters, organisation_texts, ranked_ids, tagged
 
 __all__ = ["OrganisationFilters", "ranked_ids"]
 
-register_tagged_records(TaggedRecords(tagged_counts=tagged_counts, texts=organisation_texts,
-                                      candidates=text_candidates))
+register_tagged_records(
+    TaggedRecords(tagged_counts=tagged_counts, texts=organisation_texts, candidates=text_candidates)
+)

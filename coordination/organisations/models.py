@@ -1,4 +1,5 @@
 """Organisation records, the boroughs they operate in and their practice areas."""
+
 from __future__ import annotations
 
 import enum
@@ -49,12 +50,11 @@ class OrganisationStatus(str, enum.Enum):
 class LocationStatus(str, enum.Enum):
     """Where the address put the organisation (a name is enough to be in the directory)."""
 
-    LOCATED = "located"            # postcode found inside one of the ten boroughs
-    OUTSIDE_GM = "outside_gm"      # postcode found, but outside Greater Manchester
-    NO_POSTCODE = "no_postcode"    # none given
+    LOCATED = "located"  # postcode found inside one of the ten boroughs
+    OUTSIDE_GM = "outside_gm"  # postcode found, but outside Greater Manchester
+    NO_POSTCODE = "no_postcode"  # none given
     UNKNOWN_POSTCODE = "unknown_postcode"  # given but not valid or not found
-    PLACED = "placed"              # placed on the map by hand, without a postcode
-
+    PLACED = "placed"  # placed on the map by hand, without a postcode
 
 
 organisation_practice_area = Table(
@@ -79,8 +79,9 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(String(255))
     normalised_name: Mapped[str] = mapped_column(String(255), index=True)
     description: Mapped[str | None] = mapped_column(Text)
-    org_type: Mapped[OrganisationType] = mapped_column(value_enum(OrganisationType, "organisation_type"),
-                                                      default=OrganisationType.OTHER)
+    org_type: Mapped[OrganisationType] = mapped_column(
+        value_enum(OrganisationType, "organisation_type"), default=OrganisationType.OTHER
+    )
     # The type as a register or file wrote it, when that is not one of ours ("Previously excepted").
     org_type_text: Mapped[str | None] = mapped_column(String(120))
     # When a regulator registered it (from the Charity Commission register).
@@ -96,10 +97,12 @@ class Organisation(db.Model):
     longitude: Mapped[float | None] = mapped_column(Float)
     borough_code: Mapped[str | None] = mapped_column(String(9), index=True)
     district_code: Mapped[str | None] = mapped_column(String(9))
-    location_status: Mapped[LocationStatus] = mapped_column(value_enum(LocationStatus, "location_status"),
-                                                            default=LocationStatus.NO_POSTCODE)
-    status: Mapped[OrganisationStatus] = mapped_column(value_enum(OrganisationStatus, "organisation_status"),
-                                                       default=OrganisationStatus.ACTIVE)
+    location_status: Mapped[LocationStatus] = mapped_column(
+        value_enum(LocationStatus, "location_status"), default=LocationStatus.NO_POSTCODE
+    )
+    status: Mapped[OrganisationStatus] = mapped_column(
+        value_enum(OrganisationStatus, "organisation_status"), default=OrganisationStatus.ACTIVE
+    )
     last_checked_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -109,9 +112,11 @@ class Organisation(db.Model):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
 
     operates_in: Mapped[list[OrganisationBorough]] = relationship(
-        back_populates="organisation", cascade="all, delete-orphan", order_by="OrganisationBorough.borough_code")
-    practice_areas: Mapped[list[Concept]] = relationship(secondary=organisation_practice_area,
-                                                         order_by=Concept.pref_label)
+        back_populates="organisation", cascade="all, delete-orphan", order_by="OrganisationBorough.borough_code"
+    )
+    practice_areas: Mapped[list[Concept]] = relationship(
+        secondary=organisation_practice_area, order_by=Concept.pref_label
+    )
 
     @property
     def operates_in_codes(self) -> list[str]:
@@ -123,12 +128,22 @@ class Organisation(db.Model):
 
     def attention_reasons(self, today: date | None = None) -> list[str]:
         """Why this record needs a coordinator's attention (same rules as the 'needs attention' filter)."""
-        return attention_reasons(self.location_status, bool(self.operates_in), self.last_checked_on,
-                                 bool(self.website or self.email or self.phone), today)
+        return attention_reasons(
+            self.location_status,
+            bool(self.operates_in),
+            self.last_checked_on,
+            bool(self.website or self.email or self.phone),
+            today,
+        )
 
 
-def attention_reasons(location_status: LocationStatus, operates_somewhere: bool, last_checked_on: date | None,
-                      contactable: bool, today: date | None = None) -> list[str]:
+def attention_reasons(
+    location_status: LocationStatus,
+    operates_somewhere: bool,
+    last_checked_on: date | None,
+    contactable: bool,
+    today: date | None = None,
+) -> list[str]:
     """The 'needs attention' rules for one record's facts (for records and for the directory's light rows)."""
     from datetime import timedelta
 
@@ -176,8 +191,9 @@ class OrganisationImport(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(255), default="")
     file_format: Mapped[str] = mapped_column(String(40), default="csv")
-    status: Mapped[ImportStatus] = mapped_column(value_enum(ImportStatus, "organisation_import_status"),
-                                                 default=ImportStatus.QUEUED)
+    status: Mapped[ImportStatus] = mapped_column(
+        value_enum(ImportStatus, "organisation_import_status"), default=ImportStatus.QUEUED
+    )
     phase: Mapped[str] = mapped_column(String(80), default="")
     total_rows: Mapped[int] = mapped_column(Integer, default=0)
     processed_rows: Mapped[int] = mapped_column(Integer, default=0)
@@ -263,11 +279,17 @@ SEARCH_INDEX_SQL = {
     ],
 }
 SEARCH_INDEX_DROP_SQL = {
-    "sqlite": ["DROP TRIGGER IF EXISTS organisation_fts_ai", "DROP TRIGGER IF EXISTS organisation_fts_ad",
-               "DROP TRIGGER IF EXISTS organisation_fts_au", "DROP TABLE IF EXISTS organisation_fts"],
-    "postgresql": ["DROP INDEX IF EXISTS ix_organisation_search_document",
-                   "ALTER TABLE organisation DROP COLUMN IF EXISTS search_document",
-                   "DROP INDEX IF EXISTS ix_organisation_search"],
+    "sqlite": [
+        "DROP TRIGGER IF EXISTS organisation_fts_ai",
+        "DROP TRIGGER IF EXISTS organisation_fts_ad",
+        "DROP TRIGGER IF EXISTS organisation_fts_au",
+        "DROP TABLE IF EXISTS organisation_fts",
+    ],
+    "postgresql": [
+        "DROP INDEX IF EXISTS ix_organisation_search_document",
+        "ALTER TABLE organisation DROP COLUMN IF EXISTS search_document",
+        "DROP INDEX IF EXISTS ix_organisation_search",
+    ],
 }
 NOT_MODELLED = ("organisation_fts", "ix_organisation_search", "search_document")
 not_modelled(*NOT_MODELLED)

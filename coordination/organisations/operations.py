@@ -1,4 +1,5 @@
 """Every change to the directory: create, edit, close, reopen, merge, import, and API tokens."""
+
 from __future__ import annotations
 
 import secrets
@@ -20,8 +21,22 @@ class OrganisationError(OperationError):
     """A change that cannot be made; `field` names the form field to attach the message to."""
 
 
-SNAPSHOT_FIELDS = ("name", "description", "org_type", "charity_number", "company_number", "website", "email",
-                   "phone", "address", "postcode", "borough_code", "location_status", "status", "last_checked_on")
+SNAPSHOT_FIELDS = (
+    "name",
+    "description",
+    "org_type",
+    "charity_number",
+    "company_number",
+    "website",
+    "email",
+    "phone",
+    "address",
+    "postcode",
+    "borough_code",
+    "location_status",
+    "status",
+    "last_checked_on",
+)
 
 
 def snapshot(org: Organisation) -> dict:
@@ -35,26 +50,49 @@ def snapshot(org: Organisation) -> dict:
 def locate(postcode_text: str | None) -> dict:
     """Postcode -> stored postcode, coordinates, borough and location status (never raises)."""
     if v.blank(postcode_text):
-        return {"postcode": None, "latitude": None, "longitude": None, "borough_code": None,
-                "district_code": None, "location_status": LocationStatus.NO_POSTCODE}
+        return {
+            "postcode": None,
+            "latitude": None,
+            "longitude": None,
+            "borough_code": None,
+            "district_code": None,
+            "location_status": LocationStatus.NO_POSTCODE,
+        }
     from geo.postcodes import lookup_postcode  # the postcode tables load on the first edit, not at start-up
 
     result = lookup_postcode(postcode_text)
     if not result.found or result.latitude is None:
         shown = result.postcode if result.valid else None
-        return {"postcode": shown, "latitude": None, "longitude": None, "borough_code": None,
-                "district_code": None, "location_status": LocationStatus.UNKNOWN_POSTCODE}
-    return {"postcode": result.postcode, "latitude": result.latitude, "longitude": result.longitude,
-            "borough_code": result.borough_code, "district_code": result.district_code,
-            "location_status": LocationStatus.LOCATED if result.borough_code else LocationStatus.OUTSIDE_GM}
+        return {
+            "postcode": shown,
+            "latitude": None,
+            "longitude": None,
+            "borough_code": None,
+            "district_code": None,
+            "location_status": LocationStatus.UNKNOWN_POSTCODE,
+        }
+    return {
+        "postcode": result.postcode,
+        "latitude": result.latitude,
+        "longitude": result.longitude,
+        "borough_code": result.borough_code,
+        "district_code": result.district_code,
+        "location_status": LocationStatus.LOCATED if result.borough_code else LocationStatus.OUTSIDE_GM,
+    }
 
 
 def clean_fields(data: dict) -> dict:
     """Validate form-shaped data; raise OrganisationError naming the first bad field."""
     cleaners = {
-        "name": v.clean_name, "description": v.clean_description, "org_type": v.clean_org_type,
-        "charity_number": v.clean_charity_number, "company_number": v.clean_company_number,
-        "website": v.clean_website, "email": v.clean_email, "phone": v.clean_phone, "address": v.clean_address,
+        "name": v.clean_name,
+        "description": v.clean_description,
+        "org_type": v.clean_org_type,
+        "charity_number": v.clean_charity_number,
+        "company_number": v.clean_company_number,
+        "website": v.clean_website,
+        "email": v.clean_email,
+        "phone": v.clean_phone,
+        "address": v.clean_address,
     }
     cleaned = {}
     for field, cleaner in cleaners.items():
@@ -76,8 +114,10 @@ def clean_fields(data: dict) -> dict:
 
 
 def _check_identifiers(org_id: int | None, charity_number: str | None, company_number: str | None) -> None:
-    for column, value, field, label in ((Organisation.charity_number, charity_number, "charity_number", "charity"),
-                                        (Organisation.company_number, company_number, "company_number", "company")):
+    for column, value, field, label in (
+        (Organisation.charity_number, charity_number, "charity_number", "charity"),
+        (Organisation.company_number, company_number, "company_number", "company"),
+    ):
         if value:
             other = db.session.scalar(select(Organisation).where(column == value, Organisation.id != (org_id or 0)))
             if other is not None:
@@ -85,8 +125,17 @@ def _check_identifiers(org_id: int | None, charity_number: str | None, company_n
 
 
 def _apply(org: Organisation, cleaned: dict, actor) -> None:
-    for field in ("name", "description", "org_type", "charity_number", "company_number", "website", "email",
-                  "phone", "address"):
+    for field in (
+        "name",
+        "description",
+        "org_type",
+        "charity_number",
+        "company_number",
+        "website",
+        "email",
+        "phone",
+        "address",
+    ):
         if field in cleaned:
             setattr(org, field, cleaned[field])
     org.normalised_name = v.normalise_name(org.name)
@@ -96,7 +145,8 @@ def _apply(org: Organisation, cleaned: dict, actor) -> None:
     if "operates_in" in cleaned:
         wanted = set(cleaned["operates_in"] or [])
         org.operates_in = [link for link in org.operates_in if link.borough_code in wanted] + [
-            OrganisationBorough(borough_code=code) for code in sorted(wanted - set(org.operates_in_codes))]
+            OrganisationBorough(borough_code=code) for code in sorted(wanted - set(org.operates_in_codes))
+        ]
     if "practice_areas" in cleaned:
         ids = [int(i) for i in cleaned["practice_areas"] or []]
         org.practice_areas = list(db.session.scalars(select(Concept).where(Concept.id.in_(ids)))) if ids else []
@@ -133,9 +183,11 @@ def update_organisation(org: Organisation, data: dict, actor=None) -> Organisati
 
 def _set_status(org: Organisation, expected: OrganisationStatus, new: OrganisationStatus, action: str, actor):
     changed = db.session.execute(
-        update(Organisation).where(Organisation.id == org.id, Organisation.status == expected)
+        update(Organisation)
+        .where(Organisation.id == org.id, Organisation.status == expected)
         .values(status=new, updated_by_id=getattr(actor, "id", None), updated_at=utcnow())
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if changed != 1:
         db.session.rollback()
         raise OrganisationError(f"{org.name} is already {new.value}")
@@ -162,27 +214,37 @@ MERGE_FILL_FIELDS = ("description", "charity_number", "company_number", "website
 def merge_organisations(keep: Organisation, duplicate: Organisation, actor=None) -> Organisation:
     """Fold a duplicate into the record we keep: fill blanks, join boroughs and practice areas, close it."""
     if keep.id == duplicate.id:
-        raise OrganisationError("Choose a different organisation: a record cannot be merged into itself",
-                                "duplicate_id")
+        raise OrganisationError(
+            "Choose a different organisation: a record cannot be merged into itself", "duplicate_id"
+        )
     if duplicate.merged_into_id:
         raise OrganisationError(f"{duplicate.name} has already been merged into another record", "duplicate_id")
     if keep.merged_into_id:
         # Merging into a record that was merged away would hide the data in a closed record (or make a loop).
-        raise OrganisationError(f"{keep.name} was merged into another record; merge into that record instead",
-                                "duplicate_id")
+        raise OrganisationError(
+            f"{keep.name} was merged into another record; merge into that record instead", "duplicate_id"
+        )
     # Claim both records first with conditional updates, so a merge another coordinator finished after this
     # request read them cannot be merged a second time (the loser changes nothing).
     claimed = db.session.execute(
-        update(Organisation).where(Organisation.id == duplicate.id, Organisation.merged_into_id.is_(None))
-        .values(merged_into_id=keep.id).execution_options(synchronize_session=False)).rowcount
+        update(Organisation)
+        .where(Organisation.id == duplicate.id, Organisation.merged_into_id.is_(None))
+        .values(merged_into_id=keep.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     still_open = db.session.execute(
-        update(Organisation).where(Organisation.id == keep.id, Organisation.merged_into_id.is_(None))
-        .values(updated_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+        update(Organisation)
+        .where(Organisation.id == keep.id, Organisation.merged_into_id.is_(None))
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if claimed != 1 or still_open != 1:
         db.session.rollback()
-        raise OrganisationError(f"{duplicate.name} has already been merged into another record, or the record "
-                                "you are keeping was merged away. Reload the page to see the latest",
-                                "duplicate_id")
+        raise OrganisationError(
+            f"{duplicate.name} has already been merged into another record, or the record "
+            "you are keeping was merged away. Reload the page to see the latest",
+            "duplicate_id",
+        )
     before_keep, before_dup = snapshot(keep), snapshot(duplicate)
     moved = {}
     for field in MERGE_FILL_FIELDS:
@@ -209,10 +271,20 @@ def merge_organisations(keep: Organisation, duplicate: Organisation, actor=None)
     duplicate.status = OrganisationStatus.CLOSED
     duplicate.merged_into_id = keep.id
     db.session.flush()
-    audit.record("organisation.merged", keep, before=before_keep,
-                 after={**snapshot(keep), "merged_from": duplicate.id}, actor=actor)
-    audit.record("organisation.merged_away", duplicate, before=before_dup,
-                 after={**snapshot(duplicate), "merged_into": keep.id}, actor=actor)
+    audit.record(
+        "organisation.merged",
+        keep,
+        before=before_keep,
+        after={**snapshot(keep), "merged_from": duplicate.id},
+        actor=actor,
+    )
+    audit.record(
+        "organisation.merged_away",
+        duplicate,
+        before=before_dup,
+        after={**snapshot(duplicate), "merged_into": keep.id},
+        actor=actor,
+    )
     db.session.commit()
     return keep
 
@@ -228,8 +300,9 @@ def issue_api_token(name: str, actor=None) -> tuple[ApiToken, str]:
     if not name:
         raise OrganisationError("Enter a name for the token, like 'Bolton CVS website'", "name")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(name=name[:120], token_hash=hash_token(secret), prefix=secret[:12],
-                     created_by_id=getattr(actor, "id", None))
+    token = ApiToken(
+        name=name[:120], token_hash=hash_token(secret), prefix=secret[:12], created_by_id=getattr(actor, "id", None)
+    )
     db.session.add(token)
     db.session.flush()
     audit.record("api_token.issued", token, after={"name": token.name, "prefix": token.prefix}, actor=actor)
@@ -240,8 +313,11 @@ def issue_api_token(name: str, actor=None) -> tuple[ApiToken, str]:
 def revoke_api_token(token: ApiToken, actor=None) -> None:
     """Stop a token working (conditional update: revoking twice is harmless)."""
     changed = db.session.execute(
-        update(ApiToken).where(ApiToken.id == token.id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
-        .execution_options(synchronize_session=False)).rowcount
+        update(ApiToken)
+        .where(ApiToken.id == token.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if changed != 1:
         db.session.rollback()
         raise OrganisationError(f"The token {token.name} was already revoked")

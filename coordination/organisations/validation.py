@@ -3,6 +3,7 @@
 Each `clean_<field>(text)` returns the stored form (or None when blank) and raises `FieldError`
 with a plain-English message when the value cannot be right.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,15 +28,77 @@ _SPACES = re.compile(r"\s+")
 _CHARITY = re.compile(r"(?:\d{6,8}(?:-\d{1,2})?|SC\d{6}|NIC\d{6})")
 # Companies House prefixes (2 letters, or R for old Northern Irish numbers), with 6 digits; CE and CS are
 # charitable incorporated organisations (England and Wales, Scotland); IP, RS, SP, NP, … are societies.
-COMPANY_PREFIXES = frozenset((
-    "AC", "BR", "CE", "CS", "FC", "FE", "GE", "GN", "GS", "IC", "IP", "LP", "NA", "NC", "NF", "NI", "NL", "NO",
-    "NP", "NR", "NV", "NZ", "OC", "OE", "RC", "RS", "SA", "SC", "SE", "SF", "SG", "SI", "SL", "SO", "SP", "SR",
-    "SZ", "ZC", "R"))
+COMPANY_PREFIXES = frozenset(
+    (
+        "AC",
+        "BR",
+        "CE",
+        "CS",
+        "FC",
+        "FE",
+        "GE",
+        "GN",
+        "GS",
+        "IC",
+        "IP",
+        "LP",
+        "NA",
+        "NC",
+        "NF",
+        "NI",
+        "NL",
+        "NO",
+        "NP",
+        "NR",
+        "NV",
+        "NZ",
+        "OC",
+        "OE",
+        "RC",
+        "RS",
+        "SA",
+        "SC",
+        "SE",
+        "SF",
+        "SG",
+        "SI",
+        "SL",
+        "SO",
+        "SP",
+        "SR",
+        "SZ",
+        "ZC",
+        "R",
+    )
+)
 _COMPANY_PARTS = re.compile(r"([A-Z]{1,2})?(\d{1,8})([A-Z])?")
 _HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}")
 # What spreadsheets, R, pandas and databases write for "no value".
-MISSING = frozenset(("na", "n/a", "n.a.", "n.a", "#n/a", "nan", "null", "none", "nil", "-", "--", "---", ".",
-                     "\u2013", "\u2014", "?", "not known", "unknown", "n/k", "#value!", "#ref!"))
+MISSING = frozenset(
+    (
+        "na",
+        "n/a",
+        "n.a.",
+        "n.a",
+        "#n/a",
+        "nan",
+        "null",
+        "none",
+        "nil",
+        "-",
+        "--",
+        "---",
+        ".",
+        "\u2013",
+        "\u2014",
+        "?",
+        "not known",
+        "unknown",
+        "n/k",
+        "#value!",
+        "#ref!",
+    )
+)
 _ZERO = re.compile(r"0+(?:\.0+)?")
 # org-id (http://org-id.guide), as 360Giving and Open Referral write identifiers.
 _ORG_ID = re.compile(r"GB-(CHC|SC|NIC|COH)-?(.+)", re.I)
@@ -140,9 +203,11 @@ def clean_charity_number(value) -> str | None:
     if irish:
         compact = "NIC" + irish.group(1).zfill(6)
     if not _CHARITY.fullmatch(compact):
-        raise FieldError(f"Charity number {text} is not in the right format: 6 to 8 digits, like 1123456 "
-                         "(add -1 for a linked charity), SC and 6 digits for Scotland, or NIC and 6 digits "
-                         "for Northern Ireland")
+        raise FieldError(
+            f"Charity number {text} is not in the right format: 6 to 8 digits, like 1123456 "
+            "(add -1 for a linked charity), SC and 6 digits for Scotland, or NIC and 6 digits "
+            "for Northern Ireland"
+        )
     return compact
 
 
@@ -170,8 +235,10 @@ def clean_company_number(value) -> str | None:
         else:
             compact = prefix + digits.zfill(width) + suffix
     if not parts:
-        raise FieldError(f"Company number {text} is not in the right format: 8 digits like 01234567, "
-                         "or a Companies House prefix and 6 digits like SC123456 or CE000571")
+        raise FieldError(
+            f"Company number {text} is not in the right format: 8 digits like 01234567, "
+            "or a Companies House prefix and 6 digits like SC123456 or CE000571"
+        )
     return compact
 
 
@@ -208,8 +275,9 @@ def clean_phone(value) -> str | None:
 
 
 def _format_phone(digits: str) -> str:
-    if digits.startswith(("011", "0121", "0131", "0141", "0151", "0161", "0171", "0181", "0191")) or \
-            digits[:3] in ("011",):
+    if digits.startswith(("011", "0121", "0131", "0141", "0151", "0161", "0171", "0181", "0191")) or digits[:3] in (
+        "011",
+    ):
         return f"{digits[:4]} {digits[4:7]} {digits[7:]}"
     if digits.startswith("02"):
         return f"{digits[:3]} {digits[3:7]} {digits[7:]}"
@@ -236,7 +304,7 @@ def clean_website(value) -> str | None:
 
 
 def clean_description(value) -> str | None:
-    text = (str(value).strip() if not missing(value) else None)
+    text = str(value).strip() if not missing(value) else None
     if text and len(text) > 5000:
         raise FieldError("Description must be 5,000 characters or fewer")
     return text
@@ -250,14 +318,30 @@ def clean_address(value) -> str | None:
 
 
 _TYPE_WORDS = {
-    OrganisationType.REGISTERED_CHARITY: ("registered charity", "charity", "cio",
-                                          "charitable incorporated organisation", "charitable trust", "trust",
-                                          "registered_charity", "previously excepted",
-                                          "scio", "scottish charitable incorporated organisation",
-                                          "charitable incorporated organisation foundation", "cio foundation",
-                                          "royal charter", "charity (trust)", "unincorporated charity"),
-    OrganisationType.CHARITABLE_COMPANY: ("charitable company", "charitable company limited by guarantee",
-                                          "company limited by guarantee", "clg", "charitable_company"),
+    OrganisationType.REGISTERED_CHARITY: (
+        "registered charity",
+        "charity",
+        "cio",
+        "charitable incorporated organisation",
+        "charitable trust",
+        "trust",
+        "registered_charity",
+        "previously excepted",
+        "scio",
+        "scottish charitable incorporated organisation",
+        "charitable incorporated organisation foundation",
+        "cio foundation",
+        "royal charter",
+        "charity (trust)",
+        "unincorporated charity",
+    ),
+    OrganisationType.CHARITABLE_COMPANY: (
+        "charitable company",
+        "charitable company limited by guarantee",
+        "company limited by guarantee",
+        "clg",
+        "charitable_company",
+    ),
     OrganisationType.CIC: ("cic", "community interest company", "c.i.c."),
     OrganisationType.COMMUNITY_GROUP: (
         "community group",
@@ -291,14 +375,20 @@ _OUR_WORDINGS = {kind.title.lower() for kind in OrganisationType} | {kind.value 
 # Words that make the nearest type obvious when the whole wording is not one we know (first match wins).
 _TYPE_HINTS = (
     (re.compile(r"community interest|\bcic\b"), OrganisationType.CIC),
-    (re.compile(r"nhs|council|authority|statutory|government|public body|police|fire and rescue"),
-     OrganisationType.STATUTORY_BODY),
+    (
+        re.compile(r"nhs|council|authority|statutory|government|public body|police|fire and rescue"),
+        OrganisationType.STATUTORY_BODY,
+    ),
     (re.compile(r"charitable compan|limited by guarantee|\bclg\b"), OrganisationType.CHARITABLE_COMPANY),
     (re.compile(r"charit|\bcio\b|\bscio\b|excepted|exempt|trust\b|foundation"), OrganisationType.REGISTERED_CHARITY),
-    (re.compile(r"co-?operative|benefit society|mutual|social enterprise|industrial and provident"),
-     OrganisationType.SOCIAL_ENTERPRISE),
-    (re.compile(r"association|group|club|network|forum|society|residents|tenants|friends of|volunteer"),
-     OrganisationType.COMMUNITY_GROUP),
+    (
+        re.compile(r"co-?operative|benefit society|mutual|social enterprise|industrial and provident"),
+        OrganisationType.SOCIAL_ENTERPRISE,
+    ),
+    (
+        re.compile(r"association|group|club|network|forum|society|residents|tenants|friends of|volunteer"),
+        OrganisationType.COMMUNITY_GROUP,
+    ),
 )
 
 
@@ -353,14 +443,28 @@ def borough_lookup() -> dict[str, str]:
             _BOROUGH_BY_NAME[code.lower()] = code
             _BOROUGH_BY_NAME[borough_name(code).lower()] = code
         # As the Charity Commission's areas of operation and other registers write them.
-        _BOROUGH_BY_NAME.update({"city of manchester": "E08000003", "manchester city": "E08000003",
-                                 "salford city": "E08000006", "city of salford": "E08000006",
-                                 "wigan borough": "E08000010", "trafford borough": "E08000009"})
+        _BOROUGH_BY_NAME.update(
+            {
+                "city of manchester": "E08000003",
+                "manchester city": "E08000003",
+                "salford city": "E08000006",
+                "city of salford": "E08000006",
+                "wigan borough": "E08000010",
+                "trafford borough": "E08000009",
+            }
+        )
     return _BOROUGH_BY_NAME
 
 
-GREATER_MANCHESTER = ("greater manchester", "all", "gm", "all boroughs", "all of greater manchester",
-                      "throughout greater manchester", "greater manchester county")
+GREATER_MANCHESTER = (
+    "greater manchester",
+    "all",
+    "gm",
+    "all boroughs",
+    "all of greater manchester",
+    "throughout greater manchester",
+    "greater manchester county",
+)
 
 
 def boroughs_named(text) -> set[str] | None:
@@ -385,7 +489,7 @@ def clean_boroughs(value) -> list[str]:
     """Borough names or codes, separated by ; | or , -> sorted codes."""
     lookup = borough_lookup()
     codes, unknown = set(), []
-    for part in (value if isinstance(value, list) else split_list(value)):
+    for part in value if isinstance(value, list) else split_list(value):
         code = lookup.get(part.lower())
         if code:
             codes.add(code)

@@ -1,4 +1,5 @@
 """Directory pages: list and search, record, create, edit, close, merge, import, map, exports, API."""
+
 from __future__ import annotations
 
 import json
@@ -37,7 +38,6 @@ C, F, P = Role.COORDINATOR, Role.FINANCE, Role.PARTNER
 READERS = (C, P)
 
 
-
 def _filters() -> queries.OrganisationFilters:
     default = None
     if current_user.is_authenticated and current_user.role == Role.PARTNER and current_user.borough_codes:
@@ -51,9 +51,14 @@ def _page_arg() -> int:
 
 
 def _filter_context(filters) -> dict:
-    return {"filters": filters, "borough_choices": borough_choices(), "type_choices": list(TYPE_TITLES.items()),
-            "practice_area_choices": queries.practice_area_choices(filters.borough), "borough_name": borough_name,
-            "filter_args": filters.to_args()}
+    return {
+        "filters": filters,
+        "borough_choices": borough_choices(),
+        "type_choices": list(TYPE_TITLES.items()),
+        "practice_area_choices": queries.practice_area_choices(filters.borough),
+        "borough_name": borough_name,
+        "filter_args": filters.to_args(),
+    }
 
 
 @bp.get("/organisations")
@@ -71,13 +76,20 @@ def list_organisations():
 def show_organisation(org_id: int):
     org = queries.get_organisation_or_404(org_id)
     merged_into = db.session.get(Organisation, org.merged_into_id) if org.merged_into_id else None
-    return render_template("organisations/show.html", org=org, merged_into=merged_into, borough_name=borough_name,
-                           reasons=org.attention_reasons(), LocationStatus=LocationStatus)
+    return render_template(
+        "organisations/show.html",
+        org=org,
+        merged_into=merged_into,
+        borough_name=borough_name,
+        reasons=org.attention_reasons(),
+        LocationStatus=LocationStatus,
+    )
 
 
 def _organisation_form(**kwargs) -> OrganisationForm:
-    return OrganisationForm(borough_choices=borough_choices(),
-                            practice_area_choices=queries.practice_area_choices(), **kwargs)
+    return OrganisationForm(
+        borough_choices=borough_choices(), practice_area_choices=queries.practice_area_choices(), **kwargs
+    )
 
 
 @bp.route("/organisations/new", methods=["GET", "POST"])
@@ -145,14 +157,15 @@ def merge_organisation(org_id: int):
                 operations.merge_organisations(org, duplicate, actor=current_user)
                 flash(f"Merged {duplicate.name} (record {duplicate.id}) into {org.name}.", "success")
                 return redirect(url_for("organisations.show_organisation", org_id=org.id))
-    return render_template("organisations/merge.html", org=org, form=form,
-                           candidates=queries.possible_duplicates(org))
+    return render_template("organisations/merge.html", org=org, form=form, candidates=queries.possible_duplicates(org))
 
 
 # --- Map and exports --------------------------------------------------------------------------
 
+
 def _map_parts() -> dict:
     """The map frame with the borough boundaries, drawn once per boundary file (only the nonce changes)."""
+
     def build():
         m = new_page_map()
         page_maps().add_boundaries(m, map_boundaries(), name="Borough boundaries")
@@ -167,9 +180,14 @@ def map_organisations():
     filters = _filters()
     counts = queries.search_organisations(filters, 1, 1)
     args = filters.to_args()
-    return render_template("organisations/map.html", parts=_map_parts(), total=counts.total,
-                           clusters_url=url_for("organisations.map_clusters", **args),
-                           geojson_url=url_for("organisations.api_geojson", **args), **_filter_context(filters))
+    return render_template(
+        "organisations/map.html",
+        parts=_map_parts(),
+        total=counts.total,
+        clusters_url=url_for("organisations.map_clusters", **args),
+        geojson_url=url_for("organisations.api_geojson", **args),
+        **_filter_context(filters),
+    )
 
 
 def _filters_key(filters) -> tuple:
@@ -186,8 +204,12 @@ def map_clusters():
     key = (version, _filters_key(filters))
 
     def build():
-        return json.dumps(clusters.LAYERS.get_or_build(key, lambda: clusters.Layer.from_rows(
-            queries.map_points(filters))).view(zoom, bbox), separators=(",", ":"))
+        return json.dumps(
+            clusters.LAYERS.get_or_build(key, lambda: clusters.Layer.from_rows(queries.map_points(filters))).view(
+                zoom, bbox
+            ),
+            separators=(",", ":"),
+        )
 
     return conditional_response(("clusters", key, zoom, bbox), build)
 
@@ -201,8 +223,12 @@ def map_points():
     """The full layer (every matching located organisation), for download; the map itself asks for clusters."""
     filters = _filters()
     key = (data_version(DIRECTORY_TABLES), _filters_key(filters))
-    return conditional_response(("points", key), lambda: _POINTS.get_or_build(key, lambda: json.dumps(
-        {"points": queries.map_points(filters)}, separators=(",", ":")).encode()))
+    return conditional_response(
+        ("points", key),
+        lambda: _POINTS.get_or_build(
+            key, lambda: json.dumps({"points": queries.map_points(filters)}, separators=(",", ":")).encode()
+        ),
+    )
 
 
 @bp.get("/organisations/export.csv")
@@ -210,8 +236,14 @@ def map_points():
 def export_csv():
     rows = queries.export_rows(_filters())
     columns = queries.EXPORT_COLUMNS
-    joined = ({**row, "operates_in": "; ".join(borough_name(c) for c in row["operates_in"]),
-               "practice_areas": "; ".join(row["practice_areas"])} for row in rows)
+    joined = (
+        {
+            **row,
+            "operates_in": "; ".join(borough_name(c) for c in row["operates_in"]),
+            "practice_areas": "; ".join(row["practice_areas"]),
+        }
+        for row in rows
+    )
     # Names, descriptions and addresses arrive in imported files: none may run as a spreadsheet formula.
     return csv_download("organisations.csv", columns, ([row.get(c) for c in columns] for row in joined), bom=True)
 
@@ -223,13 +255,15 @@ API_ROLES = frozenset({C, F, P})
 
 def api_access(view):
     """Signed-in staff or a coordinator-issued bearer token; anonymous callers get a 401 JSON."""
+
     @wraps(view)
     def wrapped(*args, **kwargs):
         header = request.headers.get("Authorization", "")
         # Bearer-token and anonymous callers count per token or address (a guessed token costs a try too);
         # signed-in staff use the API through the pages and are not counted.
-        if ((header.startswith("Bearer ") or not current_user.is_authenticated)
-                and not allow("api", "API_RATE_LIMIT", api_client())):
+        if (header.startswith("Bearer ") or not current_user.is_authenticated) and not allow(
+            "api", "API_RATE_LIMIT", api_client()
+        ):
             return _api_error(429, "Too many requests: wait a minute, then try again")
         if header.startswith("Bearer "):
             token = operations.check_api_token(header[7:].strip())
@@ -268,8 +302,11 @@ def api_geojson():
     page = whole_number(request.args.get("page"), 1, MAX_PAGE) if "page" in request.args else None
     per_page = whole_number(request.args.get("per_page", "1000"), 1000, queries.GEOJSON_MAX_PER_PAGE)
     key = (data_version(DIRECTORY_TABLES), _filters_key(filters), page, per_page)
-    return conditional_response(("geojson", key), lambda: queries.geojson_chunks(filters, page=page, per_page=per_page),
-                                mimetype="application/geo+json")
+    return conditional_response(
+        ("geojson", key),
+        lambda: queries.geojson_chunks(filters, page=page, per_page=per_page),
+        mimetype="application/geo+json",
+    )
 
 
 @bp.get("/api/openreferral/organizations")
@@ -281,8 +318,7 @@ def api_openreferral():
     per_page = whole_number(request.args.get("per_page", "50"), 50, queries.MAX_PER_PAGE)
     filters = _api_filters()
     key = (data_version(DIRECTORY_TABLES), _filters_key(filters), page, per_page)
-    return conditional_response(("openreferral", key),
-                                lambda: queries.openreferral_chunks(filters, page, per_page))
+    return conditional_response(("openreferral", key), lambda: queries.openreferral_chunks(filters, page, per_page))
 
 
 @bp.route("/organisations/api-tokens", methods=["GET", "POST"])

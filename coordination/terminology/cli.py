@@ -1,4 +1,5 @@
 """`flask terminology export|import`: the vocabulary as SKOS."""
+
 from __future__ import annotations
 
 import click
@@ -18,8 +19,13 @@ def export_command(fmt: str) -> None:
 
 @terminology_cli.command("import")
 @click.argument("file", type=click.File("r", encoding="utf-8"))
-@click.option("--format", "fmt", type=click.Choice(["turtle", "json-ld", "xml", "nt"]), default=None,
-              help="Default: guessed from the file's first characters.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["turtle", "json-ld", "xml", "nt"]),
+    default=None,
+    help="Default: guessed from the file's first characters.",
+)
 def import_command(file, fmt: str | None) -> None:
     """Merge a SKOS file into the vocabulary (concepts matched by URI)."""
     from rdflib.exceptions import ParserError

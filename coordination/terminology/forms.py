@@ -1,4 +1,5 @@
 """Forms for concepts, labels and links."""
+
 from __future__ import annotations
 
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -37,32 +38,58 @@ class ThreePartDateField(DateField):
 
 
 class ConceptForm(StrippedForm):
-    pref_label = StringField("National name", validators=[Required("Enter the national name"),
-                                                          Length("The national name", max=200)],
-                             widget=GovTextInput(),
-                             description="The term used nationally, for example ‘Supported self-management’.")
-    definition = TextAreaField("What it covers", validators=[Length("What it covers", max=4000)],
-                               widget=GovTextArea(),
-                               description="A sentence or two so people know what belongs here.")
+    pref_label = StringField(
+        "National name",
+        validators=[Required("Enter the national name"), Length("The national name", max=200)],
+        widget=GovTextInput(),
+        description="The term used nationally, for example ‘Supported self-management’.",
+    )
+    definition = TextAreaField(
+        "What it covers",
+        validators=[Length("What it covers", max=4000)],
+        widget=GovTextArea(),
+        description="A sentence or two so people know what belongs here.",
+    )
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
 class LabelForm(StrippedForm):
-    kind = RadioField("Kind of name", choices=[
-        ("alt", "Another name people use"),
-        ("hidden", "A misspelling or abbreviation (found by search, never shown)"),
-        ("local", "The name preferred in a borough or across Greater Manchester")],
-        validators=[Required("Choose the kind of name")], widget=GovRadioInput(), default="alt")
-    text = StringField("Name", validators=[Required("Enter the name"), Length("The name", max=200)],
-                       widget=GovTextInput())
-    area = SelectField("Where it is preferred", widget=GovSelect(), default="GM",
-                       description="Only for local preferred names.")
-    status = RadioField("Status", choices=[("proposed", "Proposed"), ("agreed", "Agreed")], default="proposed",
-                        widget=GovRadioInput(), description="Only for local preferred names.")
-    proposed_by = StringField("Who proposed it", validators=[Length("Who proposed it", max=200)],
-                              widget=GovTextInput(), description="A person or organisation.")
-    evidence = TextAreaField("Evidence", validators=[Length("The evidence", max=4000)], widget=GovTextArea(),
-                             description="For example the evidence report, a survey or a partner meeting.")
+    kind = RadioField(
+        "Kind of name",
+        choices=[
+            ("alt", "Another name people use"),
+            ("hidden", "A misspelling or abbreviation (found by search, never shown)"),
+            ("local", "The name preferred in a borough or across Greater Manchester"),
+        ],
+        validators=[Required("Choose the kind of name")],
+        widget=GovRadioInput(),
+        default="alt",
+    )
+    text = StringField(
+        "Name", validators=[Required("Enter the name"), Length("The name", max=200)], widget=GovTextInput()
+    )
+    area = SelectField(
+        "Where it is preferred", widget=GovSelect(), default="GM", description="Only for local preferred names."
+    )
+    status = RadioField(
+        "Status",
+        choices=[("proposed", "Proposed"), ("agreed", "Agreed")],
+        default="proposed",
+        widget=GovRadioInput(),
+        description="Only for local preferred names.",
+    )
+    proposed_by = StringField(
+        "Who proposed it",
+        validators=[Length("Who proposed it", max=200)],
+        widget=GovTextInput(),
+        description="A person or organisation.",
+    )
+    evidence = TextAreaField(
+        "Evidence",
+        validators=[Length("The evidence", max=4000)],
+        widget=GovTextArea(),
+        description="For example the evidence report, a survey or a partner meeting.",
+    )
     proposed_on = ThreePartDateField("Date proposed", description="For example, 27 3 2026. Leave blank for today.")
     submit = SubmitField("Add name", widget=GovSubmitInput())
 
@@ -78,13 +105,19 @@ class LabelForm(StrippedForm):
 
 
 class RelationForm(StrippedForm):
-    kind = RadioField("How they are linked", choices=[
-        ("broader", "The other practice area is broader (this one is part of it)"),
-        ("narrower", "The other practice area is narrower (it is part of this one)"),
-        ("related", "Related")], validators=[Required("Choose how the practice areas are linked")],
-        widget=GovRadioInput())
-    other = SelectField("Other practice area", validators=[Required("Choose the other practice area")],
-                        widget=GovSelect())
+    kind = RadioField(
+        "How they are linked",
+        choices=[
+            ("broader", "The other practice area is broader (this one is part of it)"),
+            ("narrower", "The other practice area is narrower (it is part of this one)"),
+            ("related", "Related"),
+        ],
+        validators=[Required("Choose how the practice areas are linked")],
+        widget=GovRadioInput(),
+    )
+    other = SelectField(
+        "Other practice area", validators=[Required("Choose the other practice area")], widget=GovSelect()
+    )
     submit = SubmitField("Add link", widget=GovSubmitInput())
 
     def __init__(self, *args, concept_choices=(), **kwargs):
@@ -93,11 +126,17 @@ class RelationForm(StrippedForm):
 
 
 class SkosUploadForm(StrippedForm):
-    file = FileField("SKOS file", widget=GovFileInput(),
-                     description="Turtle (.ttl), JSON-LD (.jsonld or .json), RDF/XML (.rdf) or N-Triples (.nt), "
-                                 "in UTF-8.",
-                     validators=[FileRequired("Choose a SKOS file to upload"),
-                                 FileAllowed(["ttl", "jsonld", "json", "rdf", "xml", "nt"],
-                                             "The file must be Turtle, JSON-LD, RDF/XML or N-Triples "
-                                             "(ending .ttl, .jsonld, .json, .rdf, .xml or .nt)")])
+    file = FileField(
+        "SKOS file",
+        widget=GovFileInput(),
+        description="Turtle (.ttl), JSON-LD (.jsonld or .json), RDF/XML (.rdf) or N-Triples (.nt), in UTF-8.",
+        validators=[
+            FileRequired("Choose a SKOS file to upload"),
+            FileAllowed(
+                ["ttl", "jsonld", "json", "rdf", "xml", "nt"],
+                "The file must be Turtle, JSON-LD, RDF/XML or N-Triples "
+                "(ending .ttl, .jsonld, .json, .rdf, .xml or .nt)",
+            ),
+        ],
+    )
     submit = SubmitField("Upload and preview", widget=GovSubmitInput())

@@ -12,6 +12,7 @@ them before a practice area is removed, reads their descriptions for the evidenc
 them in its reference search, but imports no other area: the area that keeps the records registers a
 `TaggedRecords` with `register_tagged_records(...)` when it is imported.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -21,8 +22,18 @@ from .matching import normalise
 from .models import Concept
 from .search import concept_keys, display_label, expand_query, record_zero_result, resolve_concept
 
-__all__ = ["Concept", "TaggedRecords", "concept_keys", "display_label", "expand_query", "normalise",
-           "record_zero_result", "register_tagged_records", "resolve_concept", "tagged_records"]
+__all__ = [
+    "Concept",
+    "TaggedRecords",
+    "concept_keys",
+    "display_label",
+    "expand_query",
+    "normalise",
+    "record_zero_result",
+    "register_tagged_records",
+    "resolve_concept",
+    "tagged_records",
+]
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,8 @@ def register_tagged_records(records: TaggedRecords) -> None:
 def tagged_records() -> TaggedRecords:
     """The registered records; an app without the directory has none to count."""
     if not _registered:
-        raise RuntimeError("No area has registered the records tagged with practice areas "
-                           "(coordination.organisations registers them when it is imported)")
+        raise RuntimeError(
+            "No area has registered the records tagged with practice areas "
+            "(coordination.organisations registers them when it is imported)"
+        )
     return _registered[0]

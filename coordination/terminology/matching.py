@@ -8,6 +8,7 @@ found when the keys of some run of consecutive words joined together equal the l
 "we offer selfcare groups" and "self-care" still meet, but "myself careful" never matches "self
 care" (the run must start and end on whole words).
 """
+
 from __future__ import annotations
 
 import re
@@ -22,18 +23,48 @@ _MAX_ROUNDS = 8
 # first. Over-matching ("size" → "sise", "staging" → "stageing") is harmless: keys are only
 # compared with other keys, never shown.
 _ENDINGS = [
-    ("ization", "isation"), ("izations", "isations"), ("izing", "ising"), ("ized", "ised"),
-    ("izer", "iser"), ("ize", "ise"),
-    ("yzing", "ysing"), ("yzed", "ysed"), ("yze", "yse"),
-    ("center", "centre"), ("centered", "centred"), ("centering", "centring"),
-    ("color", "colour"), ("favor", "favour"), ("behavior", "behaviour"), ("labor", "labour"),
-    ("neighbor", "neighbour"), ("honor", "honour"), ("humor", "humour"), ("rumor", "rumour"),
-    ("counseling", "counselling"), ("counselor", "counsellor"), ("traveling", "travelling"),
-    ("modeling", "modelling"), ("labeling", "labelling"), ("defense", "defence"), ("offense", "offence"),
-    ("liter", "litre"), ("fiber", "fibre"), ("theater", "theatre"),
-    ("program", "programme"), ("catalog", "catalogue"), ("dialog", "dialogue"), ("analog", "analogue"),
-    ("aging", "ageing"), ("fulfill", "fulfil"), ("enroll", "enrol"), ("judgment", "judgement"),
-    ("mold", "mould"), ("gray", "grey"), ("pediatric", "paediatric"), ("maneuver", "manoeuvre"),
+    ("ization", "isation"),
+    ("izations", "isations"),
+    ("izing", "ising"),
+    ("ized", "ised"),
+    ("izer", "iser"),
+    ("ize", "ise"),
+    ("yzing", "ysing"),
+    ("yzed", "ysed"),
+    ("yze", "yse"),
+    ("center", "centre"),
+    ("centered", "centred"),
+    ("centering", "centring"),
+    ("color", "colour"),
+    ("favor", "favour"),
+    ("behavior", "behaviour"),
+    ("labor", "labour"),
+    ("neighbor", "neighbour"),
+    ("honor", "honour"),
+    ("humor", "humour"),
+    ("rumor", "rumour"),
+    ("counseling", "counselling"),
+    ("counselor", "counsellor"),
+    ("traveling", "travelling"),
+    ("modeling", "modelling"),
+    ("labeling", "labelling"),
+    ("defense", "defence"),
+    ("offense", "offence"),
+    ("liter", "litre"),
+    ("fiber", "fibre"),
+    ("theater", "theatre"),
+    ("program", "programme"),
+    ("catalog", "catalogue"),
+    ("dialog", "dialogue"),
+    ("analog", "analogue"),
+    ("aging", "ageing"),
+    ("fulfill", "fulfil"),
+    ("enroll", "enrol"),
+    ("judgment", "judgement"),
+    ("mold", "mould"),
+    ("gray", "grey"),
+    ("pediatric", "paediatric"),
+    ("maneuver", "manoeuvre"),
     ("mgmt", "management"),
 ]
 # Endings grouped by their last two letters, so most words are checked against none or one or two.

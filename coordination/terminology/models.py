@@ -1,4 +1,5 @@
 """Concepts (practice areas) with national and local labels, links between them, and unfound searches."""
+
 from __future__ import annotations
 
 import enum
@@ -14,7 +15,6 @@ from ..timeutil import utcnow
 GM_AREA = "GM"  # a local label for Greater Manchester as a whole has no borough code
 
 
-
 class LabelKind(TitledEnum):
     ALT = "alt", "Other name"  # a synonym people use
     HIDDEN = "hidden", "Hidden (misspelling or abbreviation)"  # searched, never shown
@@ -27,8 +27,8 @@ class LabelStatus(TitledEnum):
 
 
 class RelationKind(str, enum.Enum):
-    BROADER = "broader"    # source is narrower than target
-    RELATED = "related"    # symmetric; stored once
+    BROADER = "broader"  # source is narrower than target
+    RELATED = "related"  # symmetric; stored once
 
 
 class Concept(db.Model):
@@ -44,8 +44,11 @@ class Concept(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     labels: Mapped[list[ConceptLabel]] = relationship(
-        back_populates="concept", cascade="all, delete-orphan", lazy="selectin",
-        order_by="(ConceptLabel.kind, ConceptLabel.borough_code, ConceptLabel.text)")
+        back_populates="concept",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="(ConceptLabel.kind, ConceptLabel.borough_code, ConceptLabel.text)",
+    )
 
     def labels_of(self, kind: LabelKind) -> list[ConceptLabel]:
         """This concept's labels of one kind."""

@@ -1,4 +1,5 @@
 """Every change to the vocabulary: concepts, labels, links, and the unfound-search counter."""
+
 from __future__ import annotations
 
 import re
@@ -49,14 +50,21 @@ def concept_using(key: str, exclude_id: int | None = None) -> Concept | None:
     for concept in db.session.scalars(query):
         if normalise(concept.pref_label) == key:
             return concept
-    label = db.session.scalar(select(ConceptLabel).where(
-        ConceptLabel.normalised == key, ConceptLabel.kind != LabelKind.LOCAL,
-        ConceptLabel.concept_id != (exclude_id or 0)).limit(1))
+    label = db.session.scalar(
+        select(ConceptLabel)
+        .where(
+            ConceptLabel.normalised == key,
+            ConceptLabel.kind != LabelKind.LOCAL,
+            ConceptLabel.concept_id != (exclude_id or 0),
+        )
+        .limit(1)
+    )
     return label.concept if label else None
 
 
-def create_concept(*, pref_label: str, definition: str | None = None, uri: str | None = None,
-                   actor=None, commit: bool = True) -> Concept:
+def create_concept(
+    *, pref_label: str, definition: str | None = None, uri: str | None = None, actor=None, commit: bool = True
+) -> Concept:
     """Add a concept with its national preferred label; its URI comes from the label unless given."""
     pref_label = _check_text(pref_label, "The national name")
     clash = concept_using(normalise(pref_label))
@@ -86,8 +94,13 @@ def update_concept(concept: Concept, *, pref_label: str, definition: str | None,
     before = {"pref_label": concept.pref_label, "definition": concept.definition}
     concept.pref_label = pref_label
     concept.definition = (definition or "").strip() or None
-    audit.record("terminology.concept_updated", concept, before=before,
-                 after={"pref_label": pref_label, "definition": concept.definition}, actor=actor)
+    audit.record(
+        "terminology.concept_updated",
+        concept,
+        before=before,
+        after={"pref_label": pref_label, "definition": concept.definition},
+        actor=actor,
+    )
     db.session.commit()
 
 
@@ -97,21 +110,43 @@ def delete_concept(concept: Concept, actor=None) -> None:
 
     tagged = tagged_records().tagged_counts().get(concept.id, 0)
     if tagged:
-        raise TerminologyError(f"{tagged:,} organisation{'s are' if tagged != 1 else ' is'} tagged with "
-                               f"‘{concept.pref_label}’: move {'them' if tagged != 1 else 'it'} to another "
-                               "practice area first, or add this one's names to another practice area")
-    audit.record("terminology.concept_deleted", concept, actor=actor, before={
-        "uri": concept.uri, "pref_label": concept.pref_label, "labels": [label.text for label in concept.labels]})
-    db.session.execute(delete(ConceptRelation).where(
-        (ConceptRelation.source_id == concept.id) | (ConceptRelation.target_id == concept.id)))
+        raise TerminologyError(
+            f"{tagged:,} organisation{'s are' if tagged != 1 else ' is'} tagged with "
+            f"‘{concept.pref_label}’: move {'them' if tagged != 1 else 'it'} to another "
+            "practice area first, or add this one's names to another practice area"
+        )
+    audit.record(
+        "terminology.concept_deleted",
+        concept,
+        actor=actor,
+        before={
+            "uri": concept.uri,
+            "pref_label": concept.pref_label,
+            "labels": [label.text for label in concept.labels],
+        },
+    )
+    db.session.execute(
+        delete(ConceptRelation).where(
+            (ConceptRelation.source_id == concept.id) | (ConceptRelation.target_id == concept.id)
+        )
+    )
     db.session.delete(concept)
     db.session.commit()
 
 
-def add_label(concept: Concept, *, kind: LabelKind | str, text: str, borough_code: str | None = None,
-              status: LabelStatus | str = LabelStatus.AGREED, proposed_by: str | None = None,
-              evidence: str | None = None, proposed_on: date | None = None, actor=None,
-              commit: bool = True) -> ConceptLabel:
+def add_label(
+    concept: Concept,
+    *,
+    kind: LabelKind | str,
+    text: str,
+    borough_code: str | None = None,
+    status: LabelStatus | str = LabelStatus.AGREED,
+    proposed_by: str | None = None,
+    evidence: str | None = None,
+    proposed_on: date | None = None,
+    actor=None,
+    commit: bool = True,
+) -> ConceptLabel:
     """Give a concept another label; an agreed local label replaces the area's previous agreed one."""
     kind, status = LabelKind(kind), LabelStatus(status)
     text = _check_text(text)
@@ -129,16 +164,35 @@ def add_label(concept: Concept, *, kind: LabelKind | str, text: str, borough_cod
             raise TerminologyError(f"‘{text}’ is already a label of this practice area")
     if status == LabelStatus.AGREED and kind == LabelKind.LOCAL:
         _demote_local_labels(concept.id, area)
-    label = ConceptLabel(concept=concept, kind=kind, text=text, normalised=key, borough_code=borough_code,
-                         area=area, status=status, proposed_by=(proposed_by or "").strip() or None,
-                         evidence=(evidence or "").strip() or None,
-                         proposed_on=proposed_on or (date.today() if kind == LabelKind.LOCAL else None),
-                         created_by_id=getattr(actor, "id", None))
+    label = ConceptLabel(
+        concept=concept,
+        kind=kind,
+        text=text,
+        normalised=key,
+        borough_code=borough_code,
+        area=area,
+        status=status,
+        proposed_by=(proposed_by or "").strip() or None,
+        evidence=(evidence or "").strip() or None,
+        proposed_on=proposed_on or (date.today() if kind == LabelKind.LOCAL else None),
+        created_by_id=getattr(actor, "id", None),
+    )
     db.session.add(label)
     db.session.flush()
-    audit.record("terminology.label_added", label, actor=actor, after={
-        "concept": concept.uri, "kind": kind.value, "text": text, "area": area, "status": status.value,
-        "proposed_by": label.proposed_by, "evidence": label.evidence})
+    audit.record(
+        "terminology.label_added",
+        label,
+        actor=actor,
+        after={
+            "concept": concept.uri,
+            "kind": kind.value,
+            "text": text,
+            "area": area,
+            "status": status.value,
+            "proposed_by": label.proposed_by,
+            "evidence": label.evidence,
+        },
+    )
     if commit:
         db.session.commit()
     return label
@@ -146,34 +200,50 @@ def add_label(concept: Concept, *, kind: LabelKind | str, text: str, borough_cod
 
 def _demote_local_labels(concept_id: int, area: str, keep_id: int | None = None) -> None:
     """Only one agreed local preferred label per area: earlier ones go back to proposed."""
-    db.session.execute(update(ConceptLabel).where(
-        ConceptLabel.concept_id == concept_id, ConceptLabel.kind == LabelKind.LOCAL, ConceptLabel.area == area,
-        ConceptLabel.id != (keep_id or 0), ConceptLabel.status == LabelStatus.AGREED)
+    db.session.execute(
+        update(ConceptLabel)
+        .where(
+            ConceptLabel.concept_id == concept_id,
+            ConceptLabel.kind == LabelKind.LOCAL,
+            ConceptLabel.area == area,
+            ConceptLabel.id != (keep_id or 0),
+            ConceptLabel.status == LabelStatus.AGREED,
+        )
         .values(status=LabelStatus.PROPOSED)
-        .execution_options(synchronize_session="fetch"))
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def agree_label(label: ConceptLabel, actor=None) -> None:
     """Mark a proposed local label agreed (once, even if two people click at the same moment)."""
     if label.kind != LabelKind.LOCAL:
         raise TerminologyError("Only local preferred names are proposed and agreed")
-    changed = db.session.execute(update(ConceptLabel).where(
-        ConceptLabel.id == label.id, ConceptLabel.status == LabelStatus.PROPOSED)
-        .values(status=LabelStatus.AGREED).execution_options(synchronize_session="fetch")).rowcount
+    changed = db.session.execute(
+        update(ConceptLabel)
+        .where(ConceptLabel.id == label.id, ConceptLabel.status == LabelStatus.PROPOSED)
+        .values(status=LabelStatus.AGREED)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
     if changed != 1:
         db.session.rollback()
         raise TerminologyError(f"‘{label.text}’ was already agreed")
     _demote_local_labels(label.concept_id, label.area, keep_id=label.id)
-    audit.record("terminology.label_agreed", label, before={"status": "proposed"}, after={"status": "agreed"},
-                 actor=actor)
+    audit.record(
+        "terminology.label_agreed", label, before={"status": "proposed"}, after={"status": "agreed"}, actor=actor
+    )
     db.session.commit()
     db.session.expire_all()
 
 
 def delete_label(label: ConceptLabel, actor=None) -> None:
     """Remove a label."""
-    before = {"concept": label.concept.uri, "kind": label.kind.value, "text": label.text, "area": label.area,
-              "status": label.status.value}
+    before = {
+        "concept": label.concept.uri,
+        "kind": label.kind.value,
+        "text": label.text,
+        "area": label.area,
+        "status": label.status.value,
+    }
     audit.record("terminology.label_deleted", label, before=before, actor=actor)
     db.session.delete(label)
     db.session.commit()
@@ -184,8 +254,13 @@ def _broader_ids(concept_id: int) -> set[int]:
     seen: set[int] = set()
     frontier = {concept_id}
     while frontier:
-        above = set(db.session.scalars(select(ConceptRelation.target_id).where(
-            ConceptRelation.source_id.in_(frontier), ConceptRelation.kind == RelationKind.BROADER)))
+        above = set(
+            db.session.scalars(
+                select(ConceptRelation.target_id).where(
+                    ConceptRelation.source_id.in_(frontier), ConceptRelation.kind == RelationKind.BROADER
+                )
+            )
+        )
         frontier = above - seen
         seen |= above
     return seen
@@ -199,9 +274,11 @@ def add_relation(concept: Concept, other: Concept, kind: str, actor=None, commit
         raise TerminologyError("A practice area cannot be linked to itself")
     source, target = (other, concept) if kind == "narrower" else (concept, other)
     relation_kind = RelationKind.RELATED if kind == "related" else RelationKind.BROADER
-    existing = select(ConceptRelation.id).where(ConceptRelation.kind == relation_kind, (
-        (ConceptRelation.source_id == source.id) & (ConceptRelation.target_id == target.id))
-        | ((ConceptRelation.source_id == target.id) & (ConceptRelation.target_id == source.id)))
+    existing = select(ConceptRelation.id).where(
+        ConceptRelation.kind == relation_kind,
+        ((ConceptRelation.source_id == source.id) & (ConceptRelation.target_id == target.id))
+        | ((ConceptRelation.source_id == target.id) & (ConceptRelation.target_id == source.id)),
+    )
     if db.session.scalar(existing):
         raise TerminologyError(f"‘{concept.pref_label}’ and ‘{other.pref_label}’ are already linked that way")
     if relation_kind == RelationKind.BROADER and source.id in _broader_ids(target.id):
@@ -209,8 +286,12 @@ def add_relation(concept: Concept, other: Concept, kind: str, actor=None, commit
     relation = ConceptRelation(source_id=source.id, target_id=target.id, kind=relation_kind)
     db.session.add(relation)
     db.session.flush()
-    audit.record("terminology.link_added", relation, actor=actor,
-                 after={"source": source.uri, "target": target.uri, "kind": relation_kind.value})
+    audit.record(
+        "terminology.link_added",
+        relation,
+        actor=actor,
+        after={"source": source.uri, "target": target.uri, "kind": relation_kind.value},
+    )
     if commit:
         db.session.commit()
     return relation
@@ -218,8 +299,12 @@ def add_relation(concept: Concept, other: Concept, kind: str, actor=None, commit
 
 def delete_relation(relation: ConceptRelation, actor=None) -> None:
     """Remove a link between two concepts."""
-    audit.record("terminology.link_deleted", relation, actor=actor, before={
-        "source": relation.source.uri, "target": relation.target.uri, "kind": relation.kind.value})
+    audit.record(
+        "terminology.link_deleted",
+        relation,
+        actor=actor,
+        before={"source": relation.source.uri, "target": relation.target.uri, "kind": relation.kind.value},
+    )
     db.session.delete(relation)
     db.session.commit()
 
@@ -239,13 +324,17 @@ def record_unfound(query: str) -> UnfoundSearch | None:
         return None
     now = utcnow()
     for _ in range(2):  # a second try covers two first-time searches racing to insert
-        changed = db.session.execute(update(UnfoundSearch).where(UnfoundSearch.normalised == key)
-                                     .values(count=UnfoundSearch.count + 1, last_seen_at=now)).rowcount
+        changed = db.session.execute(
+            update(UnfoundSearch)
+            .where(UnfoundSearch.normalised == key)
+            .values(count=UnfoundSearch.count + 1, last_seen_at=now)
+        ).rowcount
         if not changed:
             try:
                 with db.session.begin_nested():
-                    db.session.add(UnfoundSearch(normalised=key, words=words, count=1, first_seen_at=now,
-                                                 last_seen_at=now))
+                    db.session.add(
+                        UnfoundSearch(normalised=key, words=words, count=1, first_seen_at=now, last_seen_at=now)
+                    )
             except IntegrityError:
                 continue
         db.session.commit()
@@ -258,8 +347,14 @@ def add_unfound_as_label(unfound: UnfoundSearch, concept: Concept, kind: LabelKi
     kind = LabelKind(kind)
     if kind == LabelKind.LOCAL:
         raise TerminologyError("Add a local preferred name from the practice area's page, with its evidence")
-    label = add_label(concept, kind=kind, text=unfound.words, actor=actor, commit=False,
-                      evidence=f"Searched for {unfound.count} time{'s' if unfound.count != 1 else ''} with no results")
+    label = add_label(
+        concept,
+        kind=kind,
+        text=unfound.words,
+        actor=actor,
+        commit=False,
+        evidence=f"Searched for {unfound.count} time{'s' if unfound.count != 1 else ''} with no results",
+    )
     db.session.execute(delete(UnfoundSearch).where(UnfoundSearch.id == unfound.id))
     db.session.commit()
     return label
@@ -267,8 +362,8 @@ def add_unfound_as_label(unfound: UnfoundSearch, concept: Concept, kind: LabelKi
 
 def dismiss_unfound(unfound: UnfoundSearch, actor=None) -> None:
     """Remove an unfound search that is not a practice area (a typo of a name, say)."""
-    audit.record("terminology.unfound_dismissed", unfound, before={"words": unfound.words, "count": unfound.count},
-                 actor=actor)
+    audit.record(
+        "terminology.unfound_dismissed", unfound, before={"words": unfound.words, "count": unfound.count}, actor=actor
+    )
     db.session.delete(unfound)
     db.session.commit()
-

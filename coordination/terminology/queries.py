@@ -1,4 +1,5 @@
 """Read side: concept lists, links, unfound searches, and the evidence report on local words."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -58,8 +59,11 @@ class Links:
 def links_of(concept: Concept) -> Links:
     """The concept's broader, narrower and related concepts, each with the link row (for removing it)."""
     links = Links()
-    rows = db.session.scalars(select(ConceptRelation).where(
-        (ConceptRelation.source_id == concept.id) | (ConceptRelation.target_id == concept.id)))
+    rows = db.session.scalars(
+        select(ConceptRelation).where(
+            (ConceptRelation.source_id == concept.id) | (ConceptRelation.target_id == concept.id)
+        )
+    )
     for relation in rows:
         outward = relation.source_id == concept.id
         other = relation.target if outward else relation.source
@@ -76,16 +80,20 @@ def links_of(concept: Concept) -> Links:
 
 def unfound_searches(limit: int = 200) -> list[UnfoundSearch]:
     """Searches that found nothing, most often first."""
-    return list(db.session.scalars(select(UnfoundSearch).order_by(
-        UnfoundSearch.count.desc(), UnfoundSearch.last_seen_at.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(UnfoundSearch).order_by(UnfoundSearch.count.desc(), UnfoundSearch.last_seen_at.desc()).limit(limit)
+        )
+    )
 
 
 # ---------------------------------------------------------------- evidence for local terms
 
+
 @dataclass
 class LabelUsage:
     text: str
-    kind: str                # "national", "alt", "local", "hidden"
+    kind: str  # "national", "alt", "local", "hidden"
     organisations: int
 
 
@@ -93,7 +101,7 @@ class LabelUsage:
 class ConceptEvidence:
     concept: Concept
     borough_code: str
-    organisations: int       # organisations in the borough whose description uses any label
+    organisations: int  # organisations in the borough whose description uses any label
     usage: list[LabelUsage]
     suggestion: LabelUsage | None
 
@@ -135,7 +143,7 @@ def evidence_report(borough_codes: list[str] | None = None) -> dict[str, list[Co
     if not keys:
         return {}
     index = PhraseIndex(keys)
-    counts: dict[tuple[str, str], int] = defaultdict(int)      # (borough, key) -> organisations
+    counts: dict[tuple[str, str], int] = defaultdict(int)  # (borough, key) -> organisations
     any_counts: dict[tuple[str, int], int] = defaultdict(int)  # (borough, concept) -> organisations
     concept_keys = {concept.id: {key for _, _, key in labels[concept.id]} for concept in concepts}
     for codes, description in organisation_texts(borough_codes):
@@ -157,13 +165,22 @@ def evidence_report(borough_codes: list[str] | None = None) -> dict[str, list[Co
             national = usage[0]
             best = max((u for u in usage[1:] if u.kind != "hidden"), key=lambda u: u.organisations, default=None)
             suggestion = None
-            if (best is not None and best.organisations >= EVIDENCE_MINIMUM
-                    and best.organisations >= EVIDENCE_RATIO * max(national.organisations, 1)
-                    and not _already_local(concept, code, best.text)):
+            if (
+                best is not None
+                and best.organisations >= EVIDENCE_MINIMUM
+                and best.organisations >= EVIDENCE_RATIO * max(national.organisations, 1)
+                and not _already_local(concept, code, best.text)
+            ):
                 suggestion = best
-            rows.append(ConceptEvidence(concept, code, any_counts.get((code, concept.id), 0),
-                                        sorted(usage, key=lambda u: (-u.organisations, u.text.casefold())),
-                                        suggestion))
+            rows.append(
+                ConceptEvidence(
+                    concept,
+                    code,
+                    any_counts.get((code, concept.id), 0),
+                    sorted(usage, key=lambda u: (-u.organisations, u.text.casefold())),
+                    suggestion,
+                )
+            )
         report[code] = rows
     return report
 
@@ -177,6 +194,6 @@ def _already_local(concept: Concept, borough_code: str, text: str) -> bool:
 
 def label_kind_title(kind: str) -> str:
     """Plain-English name of a kind of label for the report."""
-    return {"national": "National name", "alt": "Other name", "local": "Local name",
-            "hidden": "Hidden name"}.get(kind, kind)
-
+    return {"national": "National name", "alt": "Other name", "local": "Local name", "hidden": "Hidden name"}.get(
+        kind, kind
+    )

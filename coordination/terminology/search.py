@@ -10,6 +10,7 @@ Contract with the organisations search:
 * `record_zero_result(q)`: count a search that found nothing (words only, no person).
 * `display_label(concept, borough_code=None)`: speaking locally (see docs/terminology.md).
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -22,8 +23,7 @@ from .models import Concept, ConceptLabel, LabelKind, LabelStatus
 def _searchable_labels(concept: Concept) -> list[ConceptLabel | str]:
     """National name, other names, hidden names and agreed local names (proposed ones wait for agreement)."""
     labels: list = [concept.pref_label]
-    labels += [label for label in concept.labels
-               if label.kind != LabelKind.LOCAL or label.status == LabelStatus.AGREED]
+    labels += [label for label in concept.labels if label.kind != LabelKind.LOCAL or label.status == LabelStatus.AGREED]
     return labels
 
 

@@ -6,6 +6,7 @@ linked from the concept by `gmv:localPrefLabel` (declared `rdfs:subPropertyOf sk
 with `skosxl:literalForm`, `gmv:area`, `gmv:status`, `dcterms:creator` (who proposed it),
 `gmv:evidence` and `dcterms:date`. See docs/terminology.md.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -76,8 +77,14 @@ def build_graph() -> Graph:
 
 
 def _has_broader(concept: Concept) -> bool:
-    return db.session.scalar(select(ConceptRelation.id).where(
-        ConceptRelation.source_id == concept.id, ConceptRelation.kind == RelationKind.BROADER).limit(1)) is not None
+    return (
+        db.session.scalar(
+            select(ConceptRelation.id)
+            .where(ConceptRelation.source_id == concept.id, ConceptRelation.kind == RelationKind.BROADER)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _add_local(graph: Graph, node: URIRef, concept: Concept, label: ConceptLabel) -> None:
@@ -128,8 +135,11 @@ def _used_context(graph: Graph) -> dict[str, str]:
     terms = {str(term) for triple in graph for term in triple if isinstance(term, URIRef)}
     terms |= {str(o.datatype) for o in graph.objects() if isinstance(o, Literal) and o.datatype}
     terms.discard(str(RDF.type))  # written as @type, so rdf: itself is never needed
-    return {prefix: str(namespace) for prefix, namespace in graph.namespaces()
-            if prefix and any(term.startswith(str(namespace)) for term in terms)}
+    return {
+        prefix: str(namespace)
+        for prefix, namespace in graph.namespaces()
+        if prefix and any(term.startswith(str(namespace)) for term in terms)
+    }
 
 
 def _sorted_jsonld(data):
@@ -157,8 +167,10 @@ class ImportSummary:
         return self.concepts_created + self.concepts_updated + self.labels_added + self.links_added
 
     def __str__(self) -> str:
-        return (f"{self.concepts_created} concepts created, {self.concepts_updated} updated, "
-                f"{self.labels_added} labels and {self.links_added} links added")
+        return (
+            f"{self.concepts_created} concepts created, {self.concepts_updated} updated, "
+            f"{self.labels_added} labels and {self.links_added} links added"
+        )
 
 
 def _literal(graph: Graph, subject, predicate) -> str | None:
@@ -224,8 +236,14 @@ def import_graph(graph: Graph, actor=None, dry_run: bool = False) -> ImportSumma
             for predicate, kind in ((SKOS.altLabel, LabelKind.ALT), (SKOS.hiddenLabel, LabelKind.HIDDEN)):
                 for value in sorted(_storable(graph, subject, str(v)) for v in graph.objects(subject, predicate)):
                     if (kind, GM_AREA, normalise(value)) not in have:
-                        label = ConceptLabel(concept=concept, kind=kind, text=value, normalised=normalise(value),
-                                             area=GM_AREA, status=LabelStatus.AGREED)
+                        label = ConceptLabel(
+                            concept=concept,
+                            kind=kind,
+                            text=value,
+                            normalised=normalise(value),
+                            area=GM_AREA,
+                            status=LabelStatus.AGREED,
+                        )
                         db.session.add(label)
                         have[kind, GM_AREA, label.normalised] = label
                         summary.labels_added += 1
@@ -262,8 +280,15 @@ def _merge_local(graph, concept, resource, have, summary) -> None:
     key = (LabelKind.LOCAL, area, normalise(text))
     label = have.get(key)
     if label is None:
-        label = ConceptLabel(concept=concept, kind=LabelKind.LOCAL, text=text, normalised=normalise(text),
-                             area=area, borough_code=None if area == GM_AREA else area, **values)
+        label = ConceptLabel(
+            concept=concept,
+            kind=LabelKind.LOCAL,
+            text=text,
+            normalised=normalise(text),
+            area=area,
+            borough_code=None if area == GM_AREA else area,
+            **values,
+        )
         db.session.add(label)
         have[key] = label
         summary.labels_added += 1
@@ -288,7 +313,8 @@ def _merge_links(graph, by_uri, summary) -> None:
         if source is None or target is None or source.id == target.id:
             continue
         if (source.id, target.id, kind) in existing or (
-                kind == RelationKind.RELATED and (target.id, source.id, kind) in existing):
+            kind == RelationKind.RELATED and (target.id, source.id, kind) in existing
+        ):
             continue
         db.session.add(ConceptRelation(source_id=source.id, target_id=target.id, kind=kind))
         existing.add((source.id, target.id, kind))

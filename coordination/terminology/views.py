@@ -1,4 +1,5 @@
 """Practice areas and their words: everyone signed in reads, the coordinator edits."""
+
 from __future__ import annotations
 
 import secrets
@@ -58,17 +59,28 @@ def _context_borough() -> str | None:
 @roles_required(*ALL_ROLES)
 def list_concepts():
     borough = _context_borough()
-    return render_template("terminology/list.html", concepts=queries.list_concepts(), borough=borough,
-                           boroughs=borough_choices(), counts=queries.tagged_counts(), borough_name=borough_name)
+    return render_template(
+        "terminology/list.html",
+        concepts=queries.list_concepts(),
+        borough=borough,
+        boroughs=borough_choices(),
+        counts=queries.tagged_counts(),
+        borough_name=borough_name,
+    )
 
 
 @bp.get("/<int:concept_id>")
 @roles_required(*ALL_ROLES)
 def view_concept(concept_id: int):
     concept = queries.get_concept_or_404(concept_id)
-    return render_template("terminology/concept.html", concept=concept, links=queries.links_of(concept),
-                           borough=_context_borough(), borough_name=borough_name,
-                           tagged=queries.tagged_counts().get(concept.id, 0))
+    return render_template(
+        "terminology/concept.html",
+        concept=concept,
+        links=queries.links_of(concept),
+        borough=_context_borough(),
+        borough_name=borough_name,
+        tagged=queries.tagged_counts().get(concept.id, 0),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -77,8 +89,9 @@ def create_concept():
     form = ConceptForm()
     if form.validate_on_submit():
         with errors_onto(form, "pref_label"):
-            concept = operations.create_concept(pref_label=form.pref_label.data, definition=form.definition.data,
-                                                actor=current_user)
+            concept = operations.create_concept(
+                pref_label=form.pref_label.data, definition=form.definition.data, actor=current_user
+            )
             flash(f"Added ‘{concept.pref_label}’.", "success")
             return redirect(url_for("terminology.view_concept", concept_id=concept.id))
     return render_template("terminology/concept-form.html", form=form, concept=None)
@@ -91,8 +104,9 @@ def edit_concept(concept_id: int):
     form = ConceptForm(obj=concept)
     if form.validate_on_submit():
         with errors_onto(form, "pref_label"):
-            operations.update_concept(concept, pref_label=form.pref_label.data, definition=form.definition.data,
-                                      actor=current_user)
+            operations.update_concept(
+                concept, pref_label=form.pref_label.data, definition=form.definition.data, actor=current_user
+            )
             flash("Saved.", "success")
             return redirect(url_for("terminology.view_concept", concept_id=concept.id))
     return render_template("terminology/concept-form.html", form=form, concept=concept)
@@ -115,14 +129,25 @@ def delete_concept(concept_id: int):
 def add_label(concept_id: int):
     concept = queries.get_concept_or_404(concept_id)
     # The evidence report links here with the suggestion filled in.
-    form = LabelForm(area_choices=borough_choices(), data=None if request.method == "POST" else {
-        key: request.args[key] for key in ("kind", "text", "area", "evidence") if key in request.args} or None)
+    form = LabelForm(
+        area_choices=borough_choices(),
+        data=None
+        if request.method == "POST"
+        else {key: request.args[key] for key in ("kind", "text", "area", "evidence") if key in request.args} or None,
+    )
     if form.validate_on_submit():
         with errors_onto(form, "text"):
-            operations.add_label(concept, kind=form.kind.data, text=form.text.data,
-                                 borough_code=None if form.area.data == "GM" else form.area.data,
-                                 status=form.status.data, proposed_by=form.proposed_by.data,
-                                 evidence=form.evidence.data, proposed_on=form.proposed_on.data, actor=current_user)
+            operations.add_label(
+                concept,
+                kind=form.kind.data,
+                text=form.text.data,
+                borough_code=None if form.area.data == "GM" else form.area.data,
+                status=form.status.data,
+                proposed_by=form.proposed_by.data,
+                evidence=form.evidence.data,
+                proposed_on=form.proposed_on.data,
+                actor=current_user,
+            )
             flash(f"Added ‘{form.text.data}’.", "success")
             return redirect(url_for("terminology.view_concept", concept_id=concept.id))
     return render_template("terminology/label-form.html", form=form, concept=concept)
@@ -177,8 +202,9 @@ def delete_relation(relation_id: int):
 @bp.get("/unfound")
 @roles_required(C)
 def unfound_searches():
-    return render_template("terminology/unfound.html", searches=queries.unfound_searches(),
-                           concepts=queries.list_concepts())
+    return render_template(
+        "terminology/unfound.html", searches=queries.unfound_searches(), concepts=queries.list_concepts()
+    )
 
 
 @bp.post("/unfound/<int:unfound_id>/add")
@@ -196,8 +222,7 @@ def add_unfound_as_label(unfound_id: int):
     words = unfound.words
     with flash_errors():
         operations.add_unfound_as_label(unfound, concept, kind, actor=current_user)
-        flash(f"‘{words}’ is now a name of ‘{concept.pref_label}’: searching it finds that practice area.",
-              "success")
+        flash(f"‘{words}’ is now a name of ‘{concept.pref_label}’: searching it finds that practice area.", "success")
     return redirect(url_for("terminology.unfound_searches"))
 
 
@@ -216,8 +241,13 @@ def dismiss_unfound(unfound_id: int):
 def evidence_report():
     codes = current_user.borough_codes if current_user.role == Role.PARTNER else [c for c, _ in borough_choices()]
     report = queries.evidence_report(codes)
-    return render_template("terminology/evidence.html", report=report, borough_name=borough_name,
-                           kind_title=queries.label_kind_title, can_edit=current_user.role == C)
+    return render_template(
+        "terminology/evidence.html",
+        report=report,
+        borough_name=borough_name,
+        kind_title=queries.label_kind_title,
+        can_edit=current_user.role == C,
+    )
 
 
 @bp.get("/export.ttl", defaults={"extension": "ttl"})
@@ -229,12 +259,14 @@ def export_vocabulary(extension: str):
     fmt = "turtle" if extension == "ttl" else "json-ld"
     mimetype = "text/turtle" if extension == "ttl" else "application/ld+json"
     # content_type, not mimetype: Flask adds "; charset=utf-8" to a text/ mimetype itself (it would be said twice).
-    return Response(export(fmt), content_type=f"{mimetype}; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="gm-practice-areas.{extension}"'})
+    return Response(
+        export(fmt),
+        content_type=f"{mimetype}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="gm-practice-areas.{extension}"'},
+    )
 
 
-FORMATS_BY_EXTENSION = {"ttl": "turtle", "jsonld": "json-ld", "json": "json-ld", "rdf": "xml", "xml": "xml",
-                        "nt": "nt"}
+FORMATS_BY_EXTENSION = {"ttl": "turtle", "jsonld": "json-ld", "json": "json-ld", "rdf": "xml", "xml": "xml", "nt": "nt"}
 
 
 def _pending_path(token: str) -> Path:
@@ -288,8 +320,9 @@ def import_vocabulary():
                 path = _pending_path(token)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(f"{fmt or ''}\n{text}", encoding="utf-8")
-                return render_template("terminology/import-preview.html", summary=summary, token=token,
-                                       filename=upload.filename)
+                return render_template(
+                    "terminology/import-preview.html", summary=summary, token=token, filename=upload.filename
+                )
     return render_template("terminology/import.html", form=form)
 
 

@@ -1,4 +1,5 @@
 """Coordinator-created accounts, single-use set-up links and password resets."""
+
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -17,7 +18,7 @@ def _create(client, **data):
 
 def _link_path(response) -> str:
     link = page(response).select_one("#setup-link")["value"]
-    return link[link.index("/set-password/"):]
+    return link[link.index("/set-password/") :]
 
 
 def test_a_coordinator_creates_an_account_and_gets_a_set_up_link_to_send(signed_in):
@@ -61,9 +62,11 @@ def test_short_or_mismatched_passwords_are_explained(app, signed_in):
     path = _link_path(_create(client))
     other = app.test_client()
     assert error_messages(page(other.post(path, data={"password": "short", "confirm": "short"}))) == [
-        "Password must be 8 characters or more"]
+        "Password must be 8 characters or more"
+    ]
     assert error_messages(page(other.post(path, data={"password": "long enough 1", "confirm": "different 1"}))) == [
-        "The two passwords do not match"]
+        "The two passwords do not match"
+    ]
 
 
 def test_a_partner_needs_a_borough_and_gets_the_ones_chosen(signed_in):

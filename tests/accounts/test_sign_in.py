@@ -1,4 +1,5 @@
 """Signing in and out, throttling, server-side sessions and disabled accounts."""
+
 from coordination.accounts.models import User
 from coordination.extensions import db
 from tests.conftest import PASSWORD, error_messages, page, sign_in

@@ -1,5 +1,6 @@
 """Issue 15: account links a stranger cannot cancel, throttled resets, no tokens in logs, even sign-in timing,
 and lockout that grows per account and address instead of punishing a whole office."""
+
 from __future__ import annotations
 
 import logging
@@ -48,15 +49,25 @@ def test_using_any_link_cancels_the_persons_other_links(app, client, create_user
 
 
 def test_reset_requests_are_throttled_per_email_address(client):
-    statuses = [client.post("/reset-password", data={"email": "someone@example.org"},
-                            environ_base={"REMOTE_ADDR": f"198.51.{n}.7"}).status_code for n in range(5)]
+    statuses = [
+        client.post(
+            "/reset-password", data={"email": "someone@example.org"}, environ_base={"REMOTE_ADDR": f"198.51.{n}.7"}
+        ).status_code
+        for n in range(5)
+    ]
     # Before: 30 requests in half a second all went through.
     assert statuses[:3] == [200, 200, 200] and statuses[3:] == [429, 429]
 
 
 def test_reset_requests_are_throttled_per_network(client):
-    statuses = [client.post("/reset-password", data={"email": f"person{n}@example.org"},
-                            environ_base={"REMOTE_ADDR": f"203.0.113.{n + 1}"}).status_code for n in range(22)]
+    statuses = [
+        client.post(
+            "/reset-password",
+            data={"email": f"person{n}@example.org"},
+            environ_base={"REMOTE_ADDR": f"203.0.113.{n + 1}"},
+        ).status_code
+        for n in range(22)
+    ]
     assert statuses.count(200) == 20 and statuses[-1] == 429
     other = client.post("/reset-password", data={"email": "x@example.org"}, environ_base={"REMOTE_ADDR": "192.0.2.9"})
     assert other.status_code == 200
@@ -86,12 +97,20 @@ def test_the_token_free_address_without_a_link_in_the_session_explains_itself(cl
 def test_tokens_are_redacted_from_access_log_lines():
     line = '127.0.0.1 - - [29/Nov/2026] "GET /set-password/AbC-123_xyz HTTP/1.1" 302 -'
     assert "AbC-123_xyz" not in redact(line) and "/set-password/[redacted]" in redact(line)
-    record = logging.LogRecord("gunicorn.access", logging.INFO, "", 0, '%(r)s %(s)s',
-                               {"r": "GET /set-password/SECRET HTTP/1.1", "s": "302"}, None)
+    record = logging.LogRecord(
+        "gunicorn.access",
+        logging.INFO,
+        "",
+        0,
+        "%(r)s %(s)s",
+        {"r": "GET /set-password/SECRET HTTP/1.1", "s": "302"},
+        None,
+    )
     RedactTokens().filter(record)
     assert "SECRET" not in record.getMessage()
-    werkzeug_record = logging.LogRecord("werkzeug", logging.INFO, "", 0, '%s - "%s" %s',
-                                        ("127.0.0.1", "GET /set-password/SECRET HTTP/1.1", "302"), None)
+    werkzeug_record = logging.LogRecord(
+        "werkzeug", logging.INFO, "", 0, '%s - "%s" %s', ("127.0.0.1", "GET /set-password/SECRET HTTP/1.1", "302"), None
+    )
     RedactTokens().filter(werkzeug_record)
     assert "SECRET" not in werkzeug_record.getMessage()
 
@@ -123,8 +142,11 @@ def test_sign_in_time_does_not_tell_whether_an_account_exists(client, create_use
 
     def timed(email):
         start = time.perf_counter()
-        client.post("/sign-in", data={"email": email, "password": "not-the-password"},
-                    environ_base={"REMOTE_ADDR": f"10.9.{len(email)}.1"})
+        client.post(
+            "/sign-in",
+            data={"email": email, "password": "not-the-password"},
+            environ_base={"REMOTE_ADDR": f"10.9.{len(email)}.1"},
+        )
         return time.perf_counter() - start
 
     known = min(timed(user.email) for _ in range(3))
@@ -162,16 +184,21 @@ def test_delays_grow_for_one_account_from_one_address_and_pass(app, client, crea
 def test_an_account_guessed_from_many_addresses_is_paused_everywhere(app, client, create_user):
     user = create_user("contributor")
     for n in range(20):
-        client.post("/sign-in", data={"email": user.email, "password": "wrong"},
-                    environ_base={"REMOTE_ADDR": f"198.51.100.{n + 1}"})
+        client.post(
+            "/sign-in",
+            data={"email": user.email, "password": "wrong"},
+            environ_base={"REMOTE_ADDR": f"198.51.100.{n + 1}"},
+        )
     assert operations.sign_in_wait(user.email, "192.0.2.77") > 0
 
 
 def test_sign_in_posts_are_rate_limited_per_address(app, client):
     app.config["SIGNIN_RATE_LIMIT"] = "3 per minute"
     try:
-        statuses = [client.post("/sign-in", data={"email": f"a{n}@example.org", "password": "x" * 9}).status_code
-                    for n in range(4)]
+        statuses = [
+            client.post("/sign-in", data={"email": f"a{n}@example.org", "password": "x" * 9}).status_code
+            for n in range(4)
+        ]
     finally:
         app.config["SIGNIN_RATE_LIMIT"] = "30 per minute"
     assert statuses == [200, 200, 200, 429]

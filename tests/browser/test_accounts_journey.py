@@ -1,4 +1,5 @@
 """Real Chromium: sign in, move around the coordinator's pages, create an account; axe on every page."""
+
 import re
 
 from playwright.sync_api import expect

@@ -1,6 +1,7 @@
 """The issue's 'done when': a phone claim for someone without an account, approved by another coordinator,
 paid by finance in a batch for three contributors with three preferences; notices, tax-year totals and the
 audit trail seen in a real browser."""
+
 import csv
 import io
 import os
@@ -24,8 +25,9 @@ def _shot(page, name):
 
 
 def _context(browser, live_server, width=1280):
-    return browser.new_context(viewport={"width": width, "height": 900}, base_url=live_server.url,
-                               accept_downloads=True)
+    return browser.new_context(
+        viewport={"width": width, "height": 900}, base_url=live_server.url, accept_downloads=True
+    )
 
 
 def test_phone_claim_to_paid_batch_with_three_preferences(browser, live_server, create_user, make_claim):
@@ -105,9 +107,13 @@ def test_phone_claim_to_paid_batch_with_three_preferences(browser, live_server, 
     _shot(page, "4-finance-batch-fees-expenses-vouchers")
     csv_text = page.request.get(page.url + ".csv").text()
     rows = {(r["payee_name"], r["payment_kind"], r["amount"]) for r in csv.DictReader(io.StringIO(csv_text))}
-    assert rows == {("Jo Clarke", "fee", "50.00"), ("Jo Clarke", "expenses", "10.35"),
-                    ("Ann Voucher", "expenses", "40.35"), ("Ann Voucher", "voucher", "50.00"),
-                    ("Cat Expenses", "expenses", "2.40")}
+    assert rows == {
+        ("Jo Clarke", "fee", "50.00"),
+        ("Jo Clarke", "expenses", "10.35"),
+        ("Ann Voucher", "expenses", "40.35"),
+        ("Ann Voucher", "voucher", "50.00"),
+        ("Cat Expenses", "expenses", "2.40"),
+    }
     page.click("text=Mark the batch paid")
     expect(page.locator(".govuk-tag--green")).to_have_text("Paid")
     context.close()
@@ -131,8 +137,15 @@ def test_phone_claim_to_paid_batch_with_three_preferences(browser, live_server, 
     browser_sign_in(page, amira, PASSWORD)
     page.goto("/audit")
     table = page.locator(".app-history__table")
-    for step in ("Started a claim", "Saved someone's payment details", "Sent a claim", "Approved a claim",
-                 "Built a payment batch", "Marked a payment batch paid", "Marked a claim paid"):
+    for step in (
+        "Started a claim",
+        "Saved someone's payment details",
+        "Sent a claim",
+        "Approved a claim",
+        "Built a payment batch",
+        "Marked a payment batch paid",
+        "Marked a claim paid",
+    ):
         expect(table).to_contain_text(step)
     assert_accessible(page)
     _shot(page, "6-audit-log")

@@ -1,4 +1,5 @@
 """Real Chromium at phone width, keyboard only: a contributor claims a fee, 23 car miles and care, then sends it."""
+
 import os
 from datetime import date, timedelta
 
@@ -39,8 +40,11 @@ def _choose(page, value):
     raise AssertionError(f"could not reach {value} with the keyboard")
 
 
-@pytest.mark.skipif(os.environ.get("CI") == "true", reason="KNOWN FLAKY under CI load (a <select> driven by arrow keys "
-                    "sometimes does not take the key press in time); passes locally; see the closing note")
+@pytest.mark.skipif(
+    os.environ.get("CI") == "true",
+    reason="KNOWN FLAKY under CI load (a <select> driven by arrow keys "
+    "sometimes does not take the key press in time); passes locally; see the closing note",
+)
 def test_a_contributor_sends_a_claim_on_a_phone_with_the_keyboard_alone(browser, live_server, create_user):
     context = browser.new_context(viewport={"width": 375, "height": 740}, base_url=live_server.url)
     page = context.new_page()

@@ -1,4 +1,5 @@
 """Real Chromium: the coordinator adds a community, records attendance and a pledge; axe on every page."""
+
 from datetime import datetime
 
 from playwright.sync_api import expect

@@ -1,5 +1,6 @@
 """Real Chromium: the coordinator answers "how many new cross-borough connections, and who made them possible?"
 from one page, records an introduction by keyboard, and a partner reads protected borough counts; axe on each."""
+
 from datetime import date, datetime
 
 import pytest
@@ -29,9 +30,15 @@ def story(app):
         people.extend(pair)
     for left, right in zip(people[::2], people[2::2]):
         a, b = sorted((left, right), key=lambda p: p.id)
-        db.session.add(RecordedTie(person_a_id=a.id, person_b_id=b.id, source="introduction",
-                                   made_on=date(year, 1, 28), introduced_by_id=people[1].id
-                                   if people[1].id not in (a.id, b.id) else None))
+        db.session.add(
+            RecordedTie(
+                person_a_id=a.id,
+                person_b_id=b.id,
+                source="introduction",
+                made_on=date(year, 1, 28),
+                introduced_by_id=people[1].id if people[1].id not in (a.id, b.id) else None,
+            )
+        )
     db.session.commit()
     return people
 
@@ -39,7 +46,8 @@ def story(app):
 def _no_findings(page, label):
     found = axe_violations(page, ("minor", "moderate", "serious", "critical"))
     assert not found, f"{label}: " + "; ".join(
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}" for v in found)
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}" for v in found
+    )
 
 
 def test_the_coordinator_reads_the_years_connections_and_records_one_by_keyboard(browser_page, create_user, story):

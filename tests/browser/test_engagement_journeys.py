@@ -1,4 +1,5 @@
 """Real Chromium: a Rochdale partner's engagement journey, and the coordinator's gap map; axe on each page."""
+
 import re
 from datetime import datetime
 
@@ -23,8 +24,9 @@ def story(app):
     event = f.event(community, datetime.now().replace(microsecond=0))
     for n, code in enumerate(BOROUGHS):
         for k in range(3 if code == ROCHDALE else 8):
-            org = f.organisation(f"{code} organisation {k}", code, [peer], latitude=53.45 + n * 0.01,
-                                 longitude=-2.5 + n * 0.04)
+            org = f.organisation(
+                f"{code} organisation {k}", code, [peer], latitude=53.45 + n * 0.01, longitude=-2.5 + n * 0.04
+            )
             if k < (1 if code == ROCHDALE else 6):
                 f.attend(event, f.person(organisation=org))
     db.session.commit()
@@ -33,7 +35,8 @@ def story(app):
 
 
 def test_a_rochdale_partner_sees_their_borough_the_gap_map_and_downloads_an_outreach_list(
-        browser_page, create_user, story):
+    browser_page, create_user, story
+):
     page = browser_page
     partner = create_user("partner", name="Sue Whitworth", boroughs=[ROCHDALE])
     browser_sign_in(page, partner, PASSWORD)
@@ -65,7 +68,8 @@ def _click_borough(page, code):
     for box in page.locator(".geo-key__overlay input").all():
         if box.is_checked():
             box.uncheck()
-    point = page.evaluate("""(code) => {
+    point = page.evaluate(
+        """(code) => {
         var map = Object.values(window).find(v => v instanceof L.Map);
         var found = null;
         map.eachLayer(layer => {
@@ -75,12 +79,15 @@ def _click_borough(page, code):
         var p = map.latLngToContainerPoint(found.getCenter());
         var box = map.getContainer().getBoundingClientRect();
         return {x: box.left + p.x, y: box.top + p.y};
-    }""", code)
+    }""",
+        code,
+    )
     page.mouse.click(point["x"], point["y"])
 
 
 def test_the_coordinator_sees_all_ten_boroughs_and_clicking_one_on_the_map_opens_its_page(
-        browser_page, create_user, story):
+    browser_page, create_user, story
+):
     page = browser_page
     browser_sign_in(page, create_user("coordinator"), PASSWORD)
     page.goto(f"/engagement/?area={story.id}")

@@ -1,5 +1,6 @@
 """Real Chromium at phone width, keyboard only, axe-checked: someone without an account gives event feedback;
 a closed link refuses politely; the coordinator's impact report and the partner's version pass axe too."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -98,17 +99,27 @@ def test_someone_gives_event_feedback_on_a_phone_with_the_keyboard_alone(browser
     _choose_radio(page, "yes")
     page.keyboard.press("Enter")
     expect(page.locator("h1")).to_contain_text("What is your age?")
-    for following in ("What is your sex?", "Is the gender you identify with", "best describes your sexual",
-                      "What is your ethnic group?"):
+    for following in (
+        "What is your sex?",
+        "Is the gender you identify with",
+        "best describes your sexual",
+        "What is your ethnic group?",
+    ):
         _choose_radio(page, "prefer_not_to_say")
         page.keyboard.press("Enter")
         expect(page.locator("h1")).to_contain_text(following)
     assert_accessible(page)
     _fits(page)
     _shot(page, "4-ethnic-group")
-    for following in ("What is your religion?", "physical or mental health conditions", "day-to-day activities",
-                      "Do you look after", "Which borough do you live in?", "Check your answers"):
-        _tab_to(page, "button.govuk-button")   # left blank: each is voluntary
+    for following in (
+        "What is your religion?",
+        "physical or mental health conditions",
+        "day-to-day activities",
+        "Do you look after",
+        "Which borough do you live in?",
+        "Check your answers",
+    ):
+        _tab_to(page, "button.govuk-button")  # left blank: each is voluntary
         page.keyboard.press("Enter")
         expect(page.locator("h1")).to_contain_text(following)
     expect(page.locator("h1")).to_have_text("Check your answers before sending them")
@@ -140,12 +151,21 @@ def test_the_impact_report_and_the_partner_version_pass_axe_and_fit_a_phone(brow
     from coordination.evaluation.models import QuestionnaireKind
     from tests.evaluation.helpers import equality_record, respond, survey_round
 
-    outcomes = survey_round(QuestionnaireKind.INVOLVEMENT_OUTCOMES, programme="Demo", expected_count=30,
-                            borough_code="E08000005")
+    outcomes = survey_round(
+        QuestionnaireKind.INVOLVEMENT_OUTCOMES, programme="Demo", expected_count=30, borough_code="E08000005"
+    )
     for i in range(24):
-        respond(outcomes, {"outcome_knowledge": ["yes", "partly", "no"][i % 3], "outcome_skills": "yes",
-                           "outcome_confidence": "partly", "outcome_motivation": "yes",
-                           "before_confidence": 2, "after_confidence": 3 + i % 3})
+        respond(
+            outcomes,
+            {
+                "outcome_knowledge": ["yes", "partly", "no"][i % 3],
+                "outcome_skills": "yes",
+                "outcome_confidence": "partly",
+                "outcome_motivation": "yes",
+                "before_confidence": 2,
+                "after_confidence": 3 + i % 3,
+            },
+        )
         equality_record(outcomes, sex=["female", "male"][i % 2], ethnic_group="white_british", borough="E08000005")
     for role, name in (("coordinator", "report"), ("partner", "report-partner")):
         context = browser.new_context(viewport={"width": 375, "height": 740}, base_url=live_server.url)

@@ -1,4 +1,5 @@
 """The borough pages in Chromium: hostile labels stay text, only our host (and tiles) is contacted, axe passes."""
+
 import re
 from urllib.parse import urlsplit
 

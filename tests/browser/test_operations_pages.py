@@ -1,4 +1,5 @@
 """Real Chromium (issue 15): a set-up link becomes a token-free page; the throttled sign-in page; axe on each."""
+
 from playwright.sync_api import expect
 
 from coordination.accounts import operations
@@ -8,8 +9,9 @@ from tests.conftest import PASSWORD
 
 def test_a_newcomer_follows_the_set_up_link_and_the_token_leaves_the_address_bar(browser, live_server, create_user):
     coordinator = create_user("coordinator")
-    person = operations.create_user(email="newcomer@example.org", name="Priya Shah", role="contributor",
-                                    actor=coordinator)
+    person = operations.create_user(
+        email="newcomer@example.org", name="Priya Shah", role="contributor", actor=coordinator
+    )
     token = operations.issue_link(person, "setup", actor=coordinator)
     context = browser.new_context(base_url=live_server.url)
     page = context.new_page()

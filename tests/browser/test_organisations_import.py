@@ -1,4 +1,5 @@
 """Real Chromium: the register imported in the background (the progress page refreshes itself), then undone."""
+
 from pathlib import Path
 
 from playwright.sync_api import expect

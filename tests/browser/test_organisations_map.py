@@ -1,4 +1,5 @@
 """Real Chromium: the organisations map with hostile names, the list and the import journey; axe on each page."""
+
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, browser_sign_in, screenshot
@@ -45,11 +46,14 @@ def test_the_map_shows_hostile_names_as_text_and_runs_no_script(browser_page, cr
     # Close in, each organisation is its own marker; open every popup and read it as text.
     texts = []
     for org in orgs:
-        page.evaluate("([lat, lon]) => window[document.querySelector('.folium-map').id].setView([lat, lon], 17)",
-                      [org.latitude, org.longitude])
+        page.evaluate(
+            "([lat, lon]) => window[document.querySelector('.folium-map').id].setView([lat, lon], 17)",
+            [org.latitude, org.longitude],
+        )
         expect(page.locator(".folium-map")).to_have_attribute("data-view-zoom", "17")
         page.wait_for_function("() => document.querySelectorAll('.app-map-place').length > 0")
-        texts += page.evaluate("""([lat, lon]) => {
+        texts += page.evaluate(
+            """([lat, lon]) => {
             const map = window[document.querySelector('.folium-map').id];
             const out = [];
             map.eachLayer(layer => {
@@ -61,7 +65,9 @@ def test_the_map_shows_hostile_names_as_text_and_runs_no_script(browser_page, cr
                 }
             });
             return out;
-        }""", [org.latitude, org.longitude])
+        }""",
+            [org.latitude, org.longitude],
+        )
     assert sorted(set(texts)) == sorted(XSS_NAMES)
     place = page.locator(".app-map-place").first
     assert place.get_attribute("aria-label")
@@ -74,12 +80,15 @@ def test_the_map_shows_hostile_names_as_text_and_runs_no_script(browser_page, cr
     screenshot(page, "organisations-map")
 
 
-def test_the_list_and_record_pages_pass_axe_at_desktop_and_phone_width(browser_page, create_user,
-                                                                      create_organisation):
+def test_the_list_and_record_pages_pass_axe_at_desktop_and_phone_width(browser_page, create_user, create_organisation):
     page = browser_page
-    org = create_organisation(name="Bolton Community Food Network", postcode="BL1 1RU",
-                              description="Food bank and community pantry", operates_in=["E08000001"],
-                              website="boltonfood.org.uk")
+    org = create_organisation(
+        name="Bolton Community Food Network",
+        postcode="BL1 1RU",
+        description="Food bank and community pantry",
+        operates_in=["E08000001"],
+        website="boltonfood.org.uk",
+    )
     create_organisation(name="Cheshire Carers", postcode="WA1 1UH")
     browser_sign_in(page, create_user("coordinator"), PASSWORD)
     page.goto("/organisations?q=food&borough=all")
@@ -103,8 +112,9 @@ def test_the_list_and_record_pages_pass_axe_at_desktop_and_phone_width(browser_p
 def test_a_coordinator_imports_a_file_through_the_preview(browser_page, create_user, tmp_path):
     page = browser_page
     source = tmp_path / "groups.csv"
-    source.write_bytes("Group name,Post code,Areas served\nCafé Hope,m3 2bw,Salford\nNo Postcode Group,,\n,M1 1AD,\n"
-                       .encode("cp1252"))
+    source.write_bytes(
+        "Group name,Post code,Areas served\nCafé Hope,m3 2bw,Salford\nNo Postcode Group,,\n,M1 1AD,\n".encode("cp1252")
+    )
     browser_sign_in(page, create_user("coordinator"), PASSWORD)
     page.goto("/organisations/import")
     assert_accessible(page)

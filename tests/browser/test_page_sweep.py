@@ -7,6 +7,7 @@ no axe finding of any impact at any width, log no console errors, ask no other h
 phone widths without sideways scrolling and have exactly one h1. Problems are collected across pages so one
 run reports them all.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit
@@ -29,8 +30,10 @@ ROLES = ("coordinator", "finance", "partner.rochdale", "contributor")
 # Files, not pages: following them would start a download.
 NOT_PAGES = (".csv", ".ttl", ".json", ".jsonld", ".rdf", ".pdf", ".zip", ".xlsx", ".geojson")
 # The first link in a page's main table or list: a detail page.
-DETAIL_LINK = ("main table tbody a[href], main .govuk-summary-card a[href], "
-               "main ul.govuk-list:not(.app-task-list) a[href], main .app-list a[href]")
+DETAIL_LINK = (
+    "main table tbody a[href], main .govuk-summary-card a[href], "
+    "main ul.govuk-list:not(.app-task-list) a[href], main .app-list a[href]"
+)
 
 # The outermost elements that stick out past the screen's right edge, to say what to fix.
 WIDEST_ELEMENTS = """width => [...document.querySelectorAll('body *')]
@@ -96,13 +99,17 @@ def check_page(page, path: str, origin: str, label: str) -> list[str]:
         if width != WIDTHS[0]:
             page.set_viewport_size({"width": width, "height": 800})
         for v in axe_violations(page, ALL_IMPACTS):
-            problems.append(f"{path} at {width} px: axe {v['id']} ({v['impact']}): {v['help']} at "
-                            f"{[n['target'] for n in v['nodes'][:3]]}")
+            problems.append(
+                f"{path} at {width} px: axe {v['id']} ({v['impact']}): {v['help']} at "
+                f"{[n['target'] for n in v['nodes'][:3]]}"
+            )
         if width <= PHONE_WIDTH:
             scroll = page.evaluate("document.documentElement.scrollWidth")
             if scroll > width:
-                problems.append(f"{path}: scrolls sideways at {width} px (document is {scroll} px wide; "
-                                f"too wide: {page.evaluate(WIDEST_ELEMENTS, width)})")
+                problems.append(
+                    f"{path}: scrolls sideways at {width} px (document is {scroll} px wide; "
+                    f"too wide: {page.evaluate(WIDEST_ELEMENTS, width)})"
+                )
         if width == PHONE_WIDTH:
             name = path.strip("/").replace("/", "-").replace("?", "-").replace("=", "-").replace("&", "-") or "home"
             # The first screenful only: a full-page picture of a long list costs seconds and says little more.

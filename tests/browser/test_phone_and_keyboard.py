@@ -2,6 +2,7 @@
 keyboard (key closed on a phone, areas reachable with Tab, figures below the map, Enter opens the page,
 clusters coloured by what they hold), each passing axe with no finding of any impact; screenshots for a
 person to look at (SCREENSHOT_DIR, for example /tmp/shots-17)."""
+
 import re
 
 import pytest
@@ -45,8 +46,9 @@ def _tab_to_first_area(page):
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_a_partner_reads_the_gap_map_by_keyboard_and_opens_their_borough(browser, live_server, create_user,
-                                                                          story, width):  # noqa: F811
+def test_a_partner_reads_the_gap_map_by_keyboard_and_opens_their_borough(
+    browser, live_server, create_user, story, width
+):  # noqa: F811
     context, page = _context(browser, live_server, width)
     browser_sign_in(page, create_user("partner", boroughs=[ROCHDALE]), PASSWORD)
     page.goto("/engagement/")
@@ -143,8 +145,7 @@ def test_the_boroughs_map_reaches_each_borough_by_keyboard(browser, live_server,
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_organisation_map_and_list_fit_and_pass_axe(browser, live_server, create_user,
-                                                       create_organisation, width):  # noqa: F811
+def test_the_organisation_map_and_list_fit_and_pass_axe(browser, live_server, create_user, create_organisation, width):  # noqa: F811
     for n, postcode in enumerate(["BL1 1RU", "M1 1AD", "OL16 1AA", "WN1 1XL", "SK1 3XE", "M3 2BW"]):
         create_organisation(name=f"Organisation {n} with a long name for a small screen", postcode=postcode)
     context, page = _context(browser, live_server, width)

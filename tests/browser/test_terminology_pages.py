@@ -16,9 +16,14 @@ def _seed_vocabulary_and_an_unfound_search():
     demo.seed(None)
     record_zero_result("expert patients")
     for n in range(4):  # enough for the evidence report to suggest a local name in Rochdale
-        db.session.add(Organisation(name=f"Rochdale group {n}", normalised_name=f"rochdale group {n}",
-                                    description="Our link workers connect people to local groups.",
-                                    borough_code="E08000005"))
+        db.session.add(
+            Organisation(
+                name=f"Rochdale group {n}",
+                normalised_name=f"rochdale group {n}",
+                description="Our link workers connect people to local groups.",
+                borough_code="E08000005",
+            )
+        )
     db.session.commit()
 
 

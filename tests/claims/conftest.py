@@ -1,4 +1,5 @@
 """Claim factories: a contributor's draft with the 'done when' items, and a claim moved to any state."""
+
 from __future__ import annotations
 
 import io
@@ -33,12 +34,22 @@ def make_claim(quick_user):
 
     def factory(claimant=None, state: str = "draft", when: date | None = None, approver=None, payer=None):
         claimant = claimant or quick_user("contributor")
-        claim = ops.create_claim(claimant, actor=claimant, activity_description="Carers' group meeting",
-                                 activity_date=when or date.today() - timedelta(days=3))
+        claim = ops.create_claim(
+            claimant,
+            actor=claimant,
+            activity_description="Carers' group meeting",
+            activity_date=when or date.today() - timedelta(days=3),
+        )
         ops.add_line(claim, actor=claimant, kind="half_day_fee")
         ops.add_line(claim, actor=claimant, kind="car_miles", quantity="23")
-        ops.add_line(claim, actor=claimant, kind="replacement_care", cost="30.00", agreed_by="Amira Hussain",
-                     agreed_on=claim.activity_date - timedelta(days=7))
+        ops.add_line(
+            claim,
+            actor=claimant,
+            kind="replacement_care",
+            cost="30.00",
+            agreed_by="Amira Hussain",
+            agreed_on=claim.activity_date - timedelta(days=7),
+        )
         if state == "draft":
             return claim
         if state == "withdrawn":

@@ -1,4 +1,5 @@
 """Contributors never see other people's claims: every claim and receipt URL, as another contributor."""
+
 import pytest
 
 from coordination.claims import operations as ops
@@ -15,10 +16,17 @@ def someone_elses_claim(make_claim):
 
 def _claim_urls(claim, receipt):
     line = claim.lines[0].id
-    return [("GET", f"/claims/{claim.id}"), ("GET", f"/claims/{claim.id}/edit"), ("POST", f"/claims/{claim.id}/edit"),
-            ("POST", f"/claims/{claim.id}/autosave"), ("POST", f"/claims/{claim.id}/items/{line}/remove"),
-            ("GET", f"/claims/{claim.id}/send"), ("POST", f"/claims/{claim.id}/send"),
-            ("POST", f"/claims/{claim.id}/withdraw"), ("GET", f"/claims/receipts/{receipt.id}")]
+    return [
+        ("GET", f"/claims/{claim.id}"),
+        ("GET", f"/claims/{claim.id}/edit"),
+        ("POST", f"/claims/{claim.id}/edit"),
+        ("POST", f"/claims/{claim.id}/autosave"),
+        ("POST", f"/claims/{claim.id}/items/{line}/remove"),
+        ("GET", f"/claims/{claim.id}/send"),
+        ("POST", f"/claims/{claim.id}/send"),
+        ("POST", f"/claims/{claim.id}/withdraw"),
+        ("GET", f"/claims/receipts/{receipt.id}"),
+    ]
 
 
 def test_every_claim_and_receipt_url_is_hidden_from_other_contributors(app, create_user, someone_elses_claim):
@@ -73,8 +81,11 @@ def test_finance_cannot_open_claims_before_they_are_approved_nor_their_receipts(
     claim = make_claim()
     receipt = ops.add_receipt(claim, actor=claim.claimant, data=png_bytes(), filename="t.png")
     if state != "draft":
-        claim = make_claim(state=state) if state != "submitted" else ops.submit_claim(claim, actor=claim.claimant,
-                                                                                      declared=True)
+        claim = (
+            make_claim(state=state)
+            if state != "submitted"
+            else ops.submit_claim(claim, actor=claim.claimant, declared=True)
+        )
     client = app.test_client()
     sign_in(client, create_user("finance"))
     assert client.get(f"/claims/{claim.id}").status_code == 404

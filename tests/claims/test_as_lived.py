@@ -1,5 +1,6 @@
 """Claims as people live them: claimants without accounts, one notice at a time, no clock on closed claims,
 no blank drafts, answering on one screen, receipts on their items, actions offered only when allowed."""
+
 import io
 from datetime import date, timedelta
 
@@ -34,6 +35,7 @@ def _person(name="Jo Clarke", email=None):
 
 # ---------------------------------------------------------------- claimants without accounts
 
+
 def test_a_coordinator_enters_a_phone_claim_for_a_person_without_an_account_in_the_third_person(app, create_user):
     jo = _person()
     amira, bilal = create_user("coordinator"), create_user("coordinator")
@@ -41,17 +43,26 @@ def test_a_coordinator_enters_a_phone_claim_for_a_person_without_an_account_in_t
     sign_in(client, amira)
     form = page(client.get("/claims/on-behalf"))
     assert any(o["value"] == f"person-{jo.id}" for o in form.select("#claimant option"))
-    response = client.post("/claims/on-behalf", data={"claimant": f"person-{jo.id}", "activity_description": "Panel",
-                                                      **_date("activity_date", date.today() - timedelta(days=1))})
+    response = client.post(
+        "/claims/on-behalf",
+        data={
+            "claimant": f"person-{jo.id}",
+            "activity_description": "Panel",
+            **_date("activity_date", date.today() - timedelta(days=1)),
+        },
+    )
     assert response.status_code == 302
     claim = db.session.scalar(select(Claim))
     assert claim.claimant_id is None and claim.person_id == jo.id and claim.on_behalf
-    response = client.post(f"/claims/people/{jo.id}/payment-details?claim={claim.id}",
-                           data={"payment_preference": "voucher", "payee_reference": "PAY-JO"})
+    response = client.post(
+        f"/claims/people/{jo.id}/payment-details?claim={claim.id}",
+        data={"payment_preference": "voucher", "payee_reference": "PAY-JO"},
+    )
     assert response.status_code == 302
-    client.post(f"/claims/{claim.id}/edit", data={"activity_description": "Panel",
-                                                  **_date("activity_date", claim.activity_date),
-                                                  "kind": "half_day_fee"})
+    client.post(
+        f"/claims/{claim.id}/edit",
+        data={"activity_description": "Panel", **_date("activity_date", claim.activity_date), "kind": "half_day_fee"},
+    )
     soup = page(client.get(f"/claims/{claim.id}/send"))
     assert soup.h1.get_text(strip=True) == "Check and send Jo's claim"
     assert "I confirm Jo Clarke told me these details" in soup.select_one("label[for=declaration]").get_text()
@@ -72,8 +83,9 @@ def test_a_person_invited_to_an_account_inherits_their_claims_and_payment_detail
     jo = _person()
     amira = create_user("coordinator")
     claim = ops.create_claim(jo, actor=amira, activity_description="Panel", activity_date=date.today())
-    ops.save_person_profile(jo, payment_preference="expenses_only", payee_reference="PAY-9", access_needs="",
-                            actor=amira)
+    ops.save_person_profile(
+        jo, payment_preference="expenses_only", payee_reference="PAY-9", access_needs="", actor=amira
+    )
     client = app.test_client()
     sign_in(client, amira)
     soup = page(client.post(f"/claims/people/{jo.id}/invite", data={"email": "Jo@Example.org"}))
@@ -84,14 +96,15 @@ def test_a_person_invited_to_an_account_inherits_their_claims_and_payment_detail
     assert db.session.get(Claim, claim.id).claimant_id == user.id
     assert ops.get_profile(user).payment_preference == PaymentPreference.EXPENSES_ONLY
     assert ops.get_profile(user).payee_reference == "PAY-9"
-    assert "already has an account" in " ".join(error_messages(page(client.post(
-        f"/claims/people/{jo.id}/invite", data={"email": "jo2@example.org"}))))
+    assert "already has an account" in " ".join(
+        error_messages(page(client.post(f"/claims/people/{jo.id}/invite", data={"email": "jo2@example.org"})))
+    )
 
 
 # ---------------------------------------------------------------- contributor pages
 
-def test_only_the_newest_notice_shows_and_it_can_be_dismissed_with_older_ones_in_the_news(app, create_user,
-                                                                                          make_claim):
+
+def test_only_the_newest_notice_shows_and_it_can_be_dismissed_with_older_ones_in_the_news(app, create_user, make_claim):
     jo = create_user("contributor")
     claims = [make_claim(jo, state="approved") for _ in range(3)]
     client = app.test_client()
@@ -134,8 +147,12 @@ def test_pressing_start_with_nothing_filled_in_creates_no_claim(signed_in):
     soup = page(client.post("/claims/new", data={}))
     assert "Enter what the activity was, or choose the event" in error_messages(soup)
     assert "Enter the date of the activity" in error_messages(soup)
-    soup = page(client.post("/claims/new", data={"activity_description": "Forum",
-                                                 **_date("activity_date", date.today() + timedelta(days=3))}))
+    soup = page(
+        client.post(
+            "/claims/new",
+            data={"activity_description": "Forum", **_date("activity_date", date.today() + timedelta(days=3))},
+        )
+    )
     assert "The date of the activity must be today or in the past" in error_messages(soup)
     assert soup.select_one("#activity_description")["value"] == "Forum"
     assert db.session.scalar(select(db.func.count()).select_from(Claim)) == 0
@@ -167,10 +184,15 @@ def test_a_receipt_is_attached_to_the_item_it_supports_and_each_ticket_needs_its
     client = app.test_client()
     sign_in(client, jo)
     base = {"activity_description": "Forum", **_date("activity_date", claim.activity_date)}
-    client.post(f"/claims/{claim.id}/edit", content_type="multipart/form-data",
-                data=base | {"kind": "public_transport", "cost": "4.20", "receipt": (io.BytesIO(png_bytes()), "a.png")})
-    client.post(f"/claims/{claim.id}/edit", data=base | {"kind": "taxi", "cost": "12.00", "agreed_by": "Amira",
-                                                         **_date("agreed_on", claim.activity_date)})
+    client.post(
+        f"/claims/{claim.id}/edit",
+        content_type="multipart/form-data",
+        data=base | {"kind": "public_transport", "cost": "4.20", "receipt": (io.BytesIO(png_bytes()), "a.png")},
+    )
+    client.post(
+        f"/claims/{claim.id}/edit",
+        data=base | {"kind": "taxi", "cost": "12.00", "agreed_by": "Amira", **_date("agreed_on", claim.activity_date)},
+    )
     db.session.expire_all()
     claim = db.session.get(Claim, claim.id)
     bus, taxi = claim.lines
@@ -179,8 +201,11 @@ def test_a_receipt_is_attached_to_the_item_it_supports_and_each_ticket_needs_its
         ops.submit_claim(claim, actor=jo, declared=True)
     soup = page(client.get(f"/claims/{claim.id}/edit"))
     assert [o["value"] for o in soup.select("#receipt_for option")][1:] == [str(bus.id), str(taxi.id)]
-    client.post(f"/claims/{claim.id}/edit", content_type="multipart/form-data",
-                data=base | {"receipt_for": str(taxi.id), "receipt": (io.BytesIO(png_bytes()), "b.png")})
+    client.post(
+        f"/claims/{claim.id}/edit",
+        content_type="multipart/form-data",
+        data=base | {"receipt_for": str(taxi.id), "receipt": (io.BytesIO(png_bytes()), "b.png")},
+    )
     db.session.expire_all()
     claim = db.session.get(Claim, claim.id)
     assert sorted(r.line_id for r in claim.receipts) == sorted([bus.id, taxi.id])
@@ -188,6 +213,7 @@ def test_a_receipt_is_attached_to_the_item_it_supports_and_each_ticket_needs_its
 
 
 # ---------------------------------------------------------------- coordinator and finance pages
+
 
 def test_the_review_list_shows_sent_and_queried_claims_and_never_drafts(app, create_user, make_claim):
     draft, sent, queried = make_claim(), make_claim(state="submitted"), make_claim(state="queried")
@@ -233,5 +259,9 @@ def test_a_batch_is_paid_through_the_same_pay_step_for_each_claim(make_claim, qu
     pays = list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "claims.pay")))
     assert sorted(int(p.entity_id) for p in pays) == sorted(c.id for c in claims)
     assert all(p.after["batch_id"] == batch.id for p in pays)
-    assert db.session.scalar(select(db.func.count()).select_from(Notification).where(
-        Notification.message.contains("has been paid"))) == 3
+    assert (
+        db.session.scalar(
+            select(db.func.count()).select_from(Notification).where(Notification.message.contains("has been paid"))
+        )
+        == 3
+    )

@@ -1,4 +1,5 @@
 """The demo seed gives every claims page something to show."""
+
 from sqlalchemy import func, select
 
 from coordination.claims import demo

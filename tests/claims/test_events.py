@@ -1,4 +1,5 @@
 """A claim can name the event it is for (from communities), and still works without one."""
+
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -11,8 +12,11 @@ from tests.conftest import error_messages, page
 
 
 def _recent_event(days_ago: int = 3):
-    event = factories.event(when=datetime.now().replace(microsecond=0) - timedelta(days=days_ago),
-                            event_type=EventType.MASTERCLASS, title="Self-care masterclass")
+    event = factories.event(
+        when=datetime.now().replace(microsecond=0) - timedelta(days=days_ago),
+        event_type=EventType.MASTERCLASS,
+        title="Self-care masterclass",
+    )
     db.session.commit()
     return event
 

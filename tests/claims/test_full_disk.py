@@ -1,4 +1,5 @@
 """Issue 15: a full disk on upload gives a clear message and stores nothing, not half a receipt."""
+
 from __future__ import annotations
 
 import builtins
@@ -25,7 +26,7 @@ def _disk_fills_after(monkeypatch, allowed: int):
 
         def write(self, data):
             if self.written + len(data) > allowed:
-                self.handle.write(data[:max(allowed - self.written, 0)])
+                self.handle.write(data[: max(allowed - self.written, 0)])
                 raise OSError(errno.ENOSPC, "No space left on device")
             self.written += len(data)
             return self.handle.write(data)
@@ -67,9 +68,15 @@ def test_the_claim_page_says_so_and_keeps_what_was_typed(app, make_claim, create
     day = date.today() - timedelta(days=2)
     import io
 
-    response = client.post(f"/claims/{claim.id}/edit", data={
-        "activity_description": "Kept despite the disk", "activity_date": [str(day.day), str(day.month), str(day.year)],
-        "receipt": (io.BytesIO(png_bytes()), "ticket.png")}, content_type="multipart/form-data")
+    response = client.post(
+        f"/claims/{claim.id}/edit",
+        data={
+            "activity_description": "Kept despite the disk",
+            "activity_date": [str(day.day), str(day.month), str(day.year)],
+            "receipt": (io.BytesIO(png_bytes()), "ticket.png"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200
     soup = page(response)
     assert any("run out of storage space" in m for m in error_messages(soup))

@@ -1,4 +1,5 @@
 """The issue's 'done when': claim on a phone, approve, pay in a batch, see 'paid' and the tax-year total, all audited."""
+
 import io
 from datetime import date, timedelta
 
@@ -25,15 +26,28 @@ def test_a_contributor_claims_a_coordinator_approves_finance_pays_and_every_step
     sign_in(gareth, finance)
     when = date.today() - timedelta(days=2)
 
-    response = jo.post("/claims/new", data={"activity_description": "Carers' forum", **_date_fields("activity_date", when)})
+    response = jo.post(
+        "/claims/new", data={"activity_description": "Carers' forum", **_date_fields("activity_date", when)}
+    )
     assert response.status_code == 302
     claim_id = db.session.scalar(select(Claim.id))
     edit = f"/claims/{claim_id}/edit"
     base = {"activity_description": "Carers' forum", **_date_fields("activity_date", when)}
     assert jo.post(edit, data=base | {"kind": "half_day_fee"}).status_code == 302
     assert jo.post(edit, data=base | {"kind": "car_miles", "miles": "23"}).status_code == 302
-    assert jo.post(edit, data=base | {"kind": "replacement_care", "cost": "£30", "agreed_by": "Amira",
-                                      **_date_fields("agreed_on", when - timedelta(days=5))}).status_code == 302
+    assert (
+        jo.post(
+            edit,
+            data=base
+            | {
+                "kind": "replacement_care",
+                "cost": "£30",
+                "agreed_by": "Amira",
+                **_date_fields("agreed_on", when - timedelta(days=5)),
+            },
+        ).status_code
+        == 302
+    )
     soup = page(jo.get(edit))
     assert soup.select_one("#claim-total").get_text(strip=True) == "£90.35"  # 50 + 23×45p + 30
 
@@ -57,8 +71,11 @@ def test_a_contributor_claims_a_coordinator_approves_finance_pays_and_every_step
     soup = page(jo.get("/claims"))
     assert "Paid" in soup.get_text()
     assert soup.select_one("#tax-year-total").get_text(strip=True) == "£90.35"
-    actions = set(db.session.scalars(select(AuditEntry.action).where(AuditEntry.entity_id == str(claim_id),
-                                                                     AuditEntry.entity_type == "Claim")))
+    actions = set(
+        db.session.scalars(
+            select(AuditEntry.action).where(AuditEntry.entity_id == str(claim_id), AuditEntry.entity_type == "Claim")
+        )
+    )
     assert {"claims.claim_started", "claims.line_added", "claims.submit", "claims.approve", "claims.pay"} <= actions
     assert db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "claims.batch_paid")) is not None
 
@@ -67,9 +84,14 @@ def test_a_rejected_upload_keeps_everything_else_that_was_typed(client, signed_i
     client, contributor = signed_in("contributor")
     claim = make_claim(contributor)
     when = claim.activity_date
-    data = {"activity_description": "A new description", **_date_fields("activity_date", when),
-            "kind": "taxi", "cost": "12.40", "agreed_by": "Sam",
-            "receipt": (io.BytesIO(b"MZ not a picture"), "receipt.png")}
+    data = {
+        "activity_description": "A new description",
+        **_date_fields("activity_date", when),
+        "kind": "taxi",
+        "cost": "12.40",
+        "agreed_by": "Sam",
+        "receipt": (io.BytesIO(b"MZ not a picture"), "receipt.png"),
+    }
     soup = page(client.post(f"/claims/{claim.id}/edit", data=data, content_type="multipart/form-data"))
     assert "The file must be a PDF, JPG or PNG" in error_messages(soup)
     assert "Enter the date it was agreed" in error_messages(soup)
@@ -80,12 +102,20 @@ def test_a_rejected_upload_keeps_everything_else_that_was_typed(client, signed_i
     assert db.session.get(Claim, claim.id).activity_description == "A new description"
 
 
-def test_a_good_receipt_is_saved_and_only_downloadable_by_the_claimant_and_staff(app, signed_in, create_user, make_claim):
+def test_a_good_receipt_is_saved_and_only_downloadable_by_the_claimant_and_staff(
+    app, signed_in, create_user, make_claim
+):
     client, contributor = signed_in("contributor")
     claim = make_claim(contributor)
-    response = client.post(f"/claims/{claim.id}/edit", content_type="multipart/form-data",
-                           data={"activity_description": "x", **_date_fields("activity_date", claim.activity_date),
-                                 "receipt": (io.BytesIO(png_bytes()), "ticket.png")})
+    response = client.post(
+        f"/claims/{claim.id}/edit",
+        content_type="multipart/form-data",
+        data={
+            "activity_description": "x",
+            **_date_fields("activity_date", claim.activity_date),
+            "receipt": (io.BytesIO(png_bytes()), "ticket.png"),
+        },
+    )
     assert response.status_code == 302, error_messages(page(response))
     receipt_id = db.session.get(Claim, claim.id).receipts[0].id
     own = client.get(f"/claims/receipts/{receipt_id}")

@@ -1,5 +1,6 @@
 """Benefits-safe payments: the preference kept on each claim, fees and expenses apart, vouchers never in the bank
 payment, the reminder counting fees only, gap-free batch references, and paying big batches without SMTP waits."""
+
 import csv
 import io
 from datetime import date, datetime, timedelta
@@ -38,13 +39,22 @@ def test_the_claim_keeps_the_preference_in_force_when_it_was_sent(make_claim, qu
 
 
 def test_three_contributors_with_three_preferences_get_a_csv_that_separates_fees_expenses_and_vouchers(
-        app, make_claim, quick_user, create_user):
+    app, make_claim, quick_user, create_user
+):
     people = {}
-    for name, preference in (("Ann Fee", "fee_and_expenses"), ("Ben Voucher", "voucher"),
-                             ("Cat Expenses", "expenses_only")):
+    for name, preference in (
+        ("Ann Fee", "fee_and_expenses"),
+        ("Ben Voucher", "voucher"),
+        ("Cat Expenses", "expenses_only"),
+    ):
         person = quick_user("contributor", name=name)
-        ops.save_profile(person, payment_preference=preference, payee_reference=f"PAY-{name[:3].upper()}",
-                         access_needs="", actor=person)
+        ops.save_profile(
+            person,
+            payment_preference=preference,
+            payee_reference=f"PAY-{name[:3].upper()}",
+            access_needs="",
+            actor=person,
+        )
         people[name] = person
     for name in ("Ann Fee", "Ben Voucher"):
         make_claim(people[name], state="approved")
@@ -61,9 +71,13 @@ def test_three_contributors_with_three_preferences_get_a_csv_that_separates_fees
     sign_in(client, gareth)
     rows = _csv(client, batch)
     got = {(r["payee_name"], r["payment_kind"], r["pay_by"], r["amount"]) for r in rows}
-    assert got == {("Ann Fee", "fee", "bank transfer", "50.00"), ("Ann Fee", "expenses", "bank transfer", "40.35"),
-                   ("Ben Voucher", "expenses", "bank transfer", "40.35"), ("Ben Voucher", "voucher", "voucher", "50.00"),
-                   ("Cat Expenses", "expenses", "bank transfer", "4.50")}
+    assert got == {
+        ("Ann Fee", "fee", "bank transfer", "50.00"),
+        ("Ann Fee", "expenses", "bank transfer", "40.35"),
+        ("Ben Voucher", "expenses", "bank transfer", "40.35"),
+        ("Ben Voucher", "voucher", "voucher", "50.00"),
+        ("Cat Expenses", "expenses", "bank transfer", "4.50"),
+    }
     assert all(r["claim_references"].startswith("CL-") and r["batch"] == batch.reference for r in rows)
     soup = page(client.get(f"/claims/payments/batches/{batch.id}"))
     assert soup.select_one("#bank-total").get_text(strip=True) == "£135.20"
@@ -78,8 +92,9 @@ def test_the_database_refuses_fee_money_on_an_expenses_only_claim(make_claim, qu
     claim = make_claim(state="submitted")
     db.session.rollback()
     with pytest.raises(IntegrityError):
-        db.session.execute(Claim.__table__.update().where(Claim.id == claim.id)
-                           .values(payment_preference="decline_fee"))
+        db.session.execute(
+            Claim.__table__.update().where(Claim.id == claim.id).values(payment_preference="decline_fee")
+        )
         db.session.commit()
     db.session.rollback()
 
@@ -107,23 +122,39 @@ def test_the_benefits_reminder_counts_fees_not_reimbursed_expenses(app, quick_us
 
 # ---------------------------------------------------------------- the property over any mix
 
-_claims = st.lists(st.tuples(st.integers(0, 3), st.sampled_from(list(PaymentPreference)),
-                             st.integers(0, 50_000), st.integers(0, 50_000)), max_size=25)
+_claims = st.lists(
+    st.tuples(
+        st.integers(0, 3), st.sampled_from(list(PaymentPreference)), st.integers(0, 50_000), st.integers(0, 50_000)
+    ),
+    max_size=25,
+)
 
 
-@settings(max_examples=200, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(_claims)
 def test_the_csv_columns_sum_exactly_to_the_claims_lines_and_no_voucher_or_declined_fee_reaches_the_bank(mix):
     people = [User(id=i + 1, name=f"Person {i}", email=f"p{i}@example.org") for i in range(4)]
     claims = []
     for n, (who, preference, fee, expenses) in enumerate(mix, start=1):
         fee = fee if preference.takes_fee else 0  # the lines refuse fees for the other choices
-        claims.append(Claim(id=n, claimant_id=who + 1, claimant=people[who], payment_preference=preference,
-                            fee_pence=fee, expenses_pence=expenses, total_pence=fee + expenses))
+        claims.append(
+            Claim(
+                id=n,
+                claimant_id=who + 1,
+                claimant=people[who],
+                payment_preference=preference,
+                fee_pence=fee,
+                expenses_pence=expenses,
+                total_pence=fee + expenses,
+            )
+        )
     rows = queries.payment_rows(claims, lambda claim: f"PAY-{claim.claimant_id}")
     by_kind = {kind: sum(r.pence for r in rows if r.kind == kind) for kind in ("fee", "expenses", "voucher")}
-    assert by_kind["fee"] == sum(c.fee_pence for c in claims if c.payment_preference == PaymentPreference.FEE_AND_EXPENSES)
+    assert by_kind["fee"] == sum(
+        c.fee_pence for c in claims if c.payment_preference == PaymentPreference.FEE_AND_EXPENSES
+    )
     assert by_kind["expenses"] == sum(c.expenses_pence for c in claims)
     assert by_kind["voucher"] == sum(c.fee_pence for c in claims if c.payment_preference == PaymentPreference.VOUCHER)
     assert sum(r.pence for r in rows) == sum(c.total_pence for c in claims)
@@ -139,6 +170,7 @@ def test_the_csv_columns_sum_exactly_to_the_claims_lines_and_no_voucher_or_decli
 
 
 # ---------------------------------------------------------------- batch references
+
 
 def test_batch_references_run_per_year_without_gaps_even_when_a_batch_is_refused(make_claim, quick_user):
     finance = quick_user("finance")
@@ -173,6 +205,7 @@ def test_a_batch_that_fails_after_taking_its_number_gives_the_number_back(make_c
 
 # ---------------------------------------------------------------- paying many claims with SMTP on
 
+
 def test_paying_a_batch_of_200_claims_sends_no_email_in_the_request_and_queues_one_each(app, quick_user, monkeypatch):
     from coordination import mail
 
@@ -184,12 +217,25 @@ def test_paying_a_batch_of_200_claims_sends_no_email_in_the_request_and_queues_o
     now = datetime.utcnow()
     people = [quick_user("contributor") for _ in range(20)]
     for n in range(200):
-        db.session.add(Claim(claimant_id=people[n % 20].id, entered_by_id=people[n % 20].id,
-                             activity_description="Forum", activity_date=date.today() - timedelta(days=2),
-                             state=ClaimState.APPROVED, policy_id=policy.id, total_pence=5000, fee_pence=5000,
-                             expenses_pence=0, payment_preference=PaymentPreference.FEE_AND_EXPENSES,
-                             submitted_at=now, first_submitted_at=now, declared_at=now, approved_at=now,
-                             approved_by_id=coordinator.id))
+        db.session.add(
+            Claim(
+                claimant_id=people[n % 20].id,
+                entered_by_id=people[n % 20].id,
+                activity_description="Forum",
+                activity_date=date.today() - timedelta(days=2),
+                state=ClaimState.APPROVED,
+                policy_id=policy.id,
+                total_pence=5000,
+                fee_pence=5000,
+                expenses_pence=0,
+                payment_preference=PaymentPreference.FEE_AND_EXPENSES,
+                submitted_at=now,
+                first_submitted_at=now,
+                declared_at=now,
+                approved_at=now,
+                approved_by_id=coordinator.id,
+            )
+        )
     db.session.commit()
     batch = ops.create_batch(actor=finance)
     assert ops.mark_batch_paid(batch, actor=finance) is True

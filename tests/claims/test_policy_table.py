@@ -1,4 +1,5 @@
 """Policy declared once: the settings table drives the form, prefill, validation and pricing; properties of pricing."""
+
 from types import SimpleNamespace
 
 import pytest
@@ -25,13 +26,16 @@ def test_every_setting_has_a_form_field_and_every_line_kind_a_rule():
     assert set(LINE_RULES) == set(LineKind)
 
 
-@pytest.mark.parametrize("name, typed, message", [
-    ("half_day_fee_pence", "12.505", "more than 2 numbers after the point"),
-    ("taxi_cap_pence", "1,2,3", "comma in the wrong place"),
-    ("target_working_days", "0", "between 1 working days and 60 working days"),
-    ("car_pence_per_mile", "4.5", "must be a whole number"),
-    ("half_day_fee_pence", "5000.00", "between £0.00 and £1,000.00"),
-])
+@pytest.mark.parametrize(
+    "name, typed, message",
+    [
+        ("half_day_fee_pence", "12.505", "more than 2 numbers after the point"),
+        ("taxi_cap_pence", "1,2,3", "comma in the wrong place"),
+        ("target_working_days", "0", "between 1 working days and 60 working days"),
+        ("car_pence_per_mile", "4.5", "must be a whole number"),
+        ("half_day_fee_pence", "5000.00", "between £0.00 and £1,000.00"),
+    ],
+)
 def test_typed_settings_outside_the_table_bounds_are_refused_plainly(name, typed, message):
     with pytest.raises(ValueError, match=message):
         SETTINGS_BY_NAME[name].parse(typed)
@@ -59,8 +63,7 @@ def test_car_miles_switch_rate_exactly_at_the_threshold(before, miles, passenger
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(kind=st.sampled_from([k for k, r in LINE_RULES.items() if r.style == "cost"]),
-       cost=st.integers(0, 10_000_00))
+@given(kind=st.sampled_from([k for k, r in LINE_RULES.items() if r.style == "cost"]), cost=st.integers(0, 10_000_00))
 def test_costs_are_paid_as_asked_up_to_the_cap_and_never_more(kind, cost):
     priced = price_line(kind, 100, 0, cost, POLICY)
     rule = LINE_RULES[kind]
@@ -69,8 +72,7 @@ def test_costs_are_paid_as_asked_up_to_the_cap_and_never_more(kind, cost):
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(kind=st.sampled_from([k for k, r in LINE_RULES.items() if r.style == "fee"]),
-       hundredths=st.integers(1, 100_000))
+@given(kind=st.sampled_from([k for k, r in LINE_RULES.items() if r.style == "fee"]), hundredths=st.integers(1, 100_000))
 def test_fees_are_the_rate_times_the_quantity_rounded_half_up(kind, hundredths):
     rate = getattr(POLICY, LINE_RULES[kind].setting)
     exact = hundredths * rate

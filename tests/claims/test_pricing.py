@@ -1,4 +1,5 @@
 """Pricing from the policy: effective dates, the HMRC 10,000-mile switch per tax year, caps, preferences."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -15,8 +16,10 @@ def _claim(user, when, **line):
     return claim
 
 
-@pytest.mark.parametrize("day, start", [(date(2026, 4, 5), date(2025, 4, 6)), (date(2026, 4, 6), date(2026, 4, 6)),
-                                        (date(2027, 1, 1), date(2026, 4, 6))])
+@pytest.mark.parametrize(
+    "day, start",
+    [(date(2026, 4, 5), date(2025, 4, 6)), (date(2026, 4, 6), date(2026, 4, 6)), (date(2027, 1, 1), date(2026, 4, 6))],
+)
 def test_the_tax_year_runs_from_6_april_to_5_april(day, start):
     assert tax_year_start(day) == start
 
@@ -25,7 +28,11 @@ def test_the_default_policy_is_the_one_in_the_issue(app):
     policy = ops.policy_for(date(2026, 6, 1))
     assert (policy.half_day_fee_pence, policy.full_day_fee_pence) == (5000, 10000)
     assert (policy.car_pence_per_mile, policy.car_pence_per_mile_after, policy.car_threshold_miles) == (45, 25, 10000)
-    assert (policy.motorcycle_pence_per_mile, policy.bicycle_pence_per_mile, policy.passenger_pence_per_mile) == (24, 20, 5)
+    assert (policy.motorcycle_pence_per_mile, policy.bicycle_pence_per_mile, policy.passenger_pence_per_mile) == (
+        24,
+        20,
+        5,
+    )
 
 
 def test_a_rate_change_applies_from_its_date_and_sent_claims_keep_their_rates(create_user):
@@ -57,8 +64,9 @@ def test_every_policy_change_is_audited(create_user):
 
     coordinator = create_user("coordinator")
     ops.save_policy(effective_from=date(2027, 4, 6), values={"taxi_cap_pence": 4000}, actor=coordinator)
-    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "claims.policy_created",
-                                                       AuditEntry.actor_id == coordinator.id))
+    entry = db.session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "claims.policy_created", AuditEntry.actor_id == coordinator.id)
+    )
     assert entry.after["taxi_cap_pence"] == 4000
 
 
@@ -97,8 +105,10 @@ def test_other_contributors_miles_do_not_count(create_user):
     assert _claim(jo, date(2026, 5, 2), kind="car_miles", quantity="10").total_pence == 450
 
 
-@pytest.mark.parametrize("kind, cost, expected", [("taxi", "80", 5000), ("taxi", "12.40", 1240),
-                                                  ("replacement_care", "200", 15000), ("interpreter", "90", 9000)])
+@pytest.mark.parametrize(
+    "kind, cost, expected",
+    [("taxi", "80", 5000), ("taxi", "12.40", 1240), ("replacement_care", "200", 15000), ("interpreter", "90", 9000)],
+)
 def test_agreed_costs_are_paid_at_cost_up_to_the_cap(create_user, kind, cost, expected):
     jo = create_user("contributor")
     when = date(2026, 5, 1)
@@ -113,12 +123,20 @@ def test_agreed_costs_need_who_agreed_and_when_before_the_activity(create_user):
     with pytest.raises(ops.ClaimError, match="who agreed"):
         ops.add_line(claim, actor=jo, kind="replacement_care", cost="20")
     with pytest.raises(ops.ClaimError, match="on or before the day"):
-        ops.add_line(claim, actor=jo, kind="replacement_care", cost="20", agreed_by="Amira",
-                     agreed_on=when + timedelta(days=1))
+        ops.add_line(
+            claim, actor=jo, kind="replacement_care", cost="20", agreed_by="Amira", agreed_on=when + timedelta(days=1)
+        )
 
 
-@pytest.mark.parametrize("typed, message", [("", "Enter the number of miles"), ("abc", "must be a number"),
-                                            ("-3", "more than 0"), ("1.234", "2 numbers after the point")])
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("", "Enter the number of miles"),
+        ("abc", "must be a number"),
+        ("-3", "more than 0"),
+        ("1.234", "2 numbers after the point"),
+    ],
+)
 def test_bad_miles_get_a_specific_message(create_user, typed, message):
     jo = create_user("contributor")
     with pytest.raises(ops.ClaimError, match=message):

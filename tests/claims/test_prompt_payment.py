@@ -1,4 +1,5 @@
 """The prompt-payment clock (working days, England and Wales bank holidays, offline) and the dashboard."""
+
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -22,11 +23,14 @@ def test_bank_holidays_come_from_the_bundled_data_without_any_network_call(monke
     assert date(2026, 11, 30) not in holidays  # St Andrew's Day is Scotland only
 
 
-@pytest.mark.parametrize("start, days, due", [
-    (date(2026, 11, 26), 10, date(2026, 12, 10)),   # a Thursday: two weekends
-    (date(2026, 12, 18), 10, date(2027, 1, 6)),     # over Christmas, Boxing Day (moved) and New Year
-    (date(2026, 4, 2), 1, date(2026, 4, 7)),        # Good Friday and Easter Monday
-])
+@pytest.mark.parametrize(
+    "start, days, due",
+    [
+        (date(2026, 11, 26), 10, date(2026, 12, 10)),  # a Thursday: two weekends
+        (date(2026, 12, 18), 10, date(2027, 1, 6)),  # over Christmas, Boxing Day (moved) and New Year
+        (date(2026, 4, 2), 1, date(2026, 4, 7)),  # Good Friday and Easter Monday
+    ],
+)
 def test_the_target_counts_working_days_only(start, days, due):
     assert queries.add_working_days(start, days) == due
     assert queries.working_days_between(start, due) == days
@@ -81,8 +85,9 @@ def test_contributors_over_the_threshold_are_reminded_about_benefits(app, make_c
     client = app.test_client()
     sign_in(client, jo)
     assert "might change them" not in client.get("/claims").get_data(as_text=True)
-    ops.save_policy(effective_from=date.today(), values={"benefits_threshold_pence": 1000},
-                    actor=create_user("coordinator"))
+    ops.save_policy(
+        effective_from=date.today(), values={"benefits_threshold_pence": 1000}, actor=create_user("coordinator")
+    )
     text = client.get("/claims").get_data(as_text=True)
     assert "might change them" in text and "free, private advice" in text
 

@@ -1,4 +1,5 @@
 """Receipts are checked by content, limited in size and pixels, cleaned of metadata and stored under random names."""
+
 import io
 
 import pytest
@@ -34,13 +35,16 @@ def test_a_pdf_is_accepted_as_it_is(make_claim):
     assert receipt.content_type == "application/pdf" and ops.receipt_path(receipt).read_bytes() == PDF
 
 
-@pytest.mark.parametrize("data, name, message", [
-    (b"MZ\x90\x00 an executable pretending", "receipt.png", "must be a PDF, JPG or PNG"),
-    (b"GIF89a" + b"\x00" * 30, "receipt.jpg", "must be a PDF, JPG or PNG"),
-    (b"<html><script>alert(1)</script></html>", "receipt.pdf", "must be a PDF, JPG or PNG"),
-    (b"", "receipt.png", "The file is empty"),
-    (b"%PDF-1.4 but cut short", "receipt.pdf", "looks damaged"),
-])
+@pytest.mark.parametrize(
+    "data, name, message",
+    [
+        (b"MZ\x90\x00 an executable pretending", "receipt.png", "must be a PDF, JPG or PNG"),
+        (b"GIF89a" + b"\x00" * 30, "receipt.jpg", "must be a PDF, JPG or PNG"),
+        (b"<html><script>alert(1)</script></html>", "receipt.pdf", "must be a PDF, JPG or PNG"),
+        (b"", "receipt.png", "The file is empty"),
+        (b"%PDF-1.4 but cut short", "receipt.pdf", "looks damaged"),
+    ],
+)
 def test_files_that_are_not_receipts_are_refused_by_their_content(make_claim, data, name, message):
     claim = make_claim()
     with pytest.raises(ops.ClaimError, match=message):

@@ -1,4 +1,5 @@
 """The workflow: one transition table, no illegal move ever succeeds, separation of duties, exactly-once payment."""
+
 from __future__ import annotations
 
 import threading
@@ -20,12 +21,15 @@ from coordination.permissions import Role
 S = ClaimState
 
 
-@pytest.mark.parametrize("state, action", [(s, a) for s in ClaimState for a, t in TRANSITIONS.items()
-                                           if s not in t.sources])
+@pytest.mark.parametrize(
+    "state, action", [(s, a) for s in ClaimState for a, t in TRANSITIONS.items() if s not in t.sources]
+)
 def test_no_transition_outside_the_table_succeeds(make_claim, quick_user, state, action):
     claim = make_claim(state=state.value)
     people = {"coordinator": quick_user("coordinator"), "finance": quick_user("finance")}
-    actor = claim.claimant if action in ("submit", "withdraw") else people["finance" if action == "pay" else "coordinator"]
+    actor = (
+        claim.claimant if action in ("submit", "withdraw") else people["finance" if action == "pay" else "coordinator"]
+    )
     with pytest.raises(ops.ClaimError):
         ops.transition(claim, action, actor=actor, text="why", declared=True)
     db.session.expire_all()
@@ -62,8 +66,7 @@ def test_the_approver_cannot_mark_it_paid_unless_the_policy_allows_it(make_claim
     monkeypatch.setattr(approver, "role", Role.FINANCE)
     with pytest.raises(ops.NotAllowed, match="approved a claim cannot also pay"):
         ops.pay_claim(claim, actor=approver)
-    ops.save_policy(effective_from=date.today(), values={"approver_may_pay": True},
-                    actor=create_user("coordinator"))
+    ops.save_policy(effective_from=date.today(), values={"approver_may_pay": True}, actor=create_user("coordinator"))
     ops.pay_claim(claim, actor=approver)
     assert claim.state == S.PAID
 
@@ -142,8 +145,14 @@ def test_ten_threads_paying_one_claim_produce_exactly_one_payment(app, make_clai
         thread.join()
     assert results.count("paid") == 1, results
     assert all(r in ("paid", "conflict") for r in results), results
-    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.action == "claims.pay", AuditEntry.entity_id == str(claim_id))) == 1
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "claims.pay", AuditEntry.entity_id == str(claim_id))
+        )
+        == 1
+    )
     row = db.session.execute(text("SELECT state, paid_by_id FROM claim WHERE id = :id"), {"id": claim_id}).one()
     assert row.state == "paid" and row.paid_by_id in payers
 
@@ -173,8 +182,9 @@ class ClaimMachine(RuleBasedStateMachine):
             "finance": make_user(email=f"sm-fin{n}@example.org", name="F", role="finance"),
         }
         claimant = self.people["claimant"]
-        self.claim = ops.create_claim(claimant, actor=claimant, activity_description="Forum",
-                                      activity_date=date.today() - timedelta(days=1))
+        self.claim = ops.create_claim(
+            claimant, actor=claimant, activity_description="Forum", activity_date=date.today() - timedelta(days=1)
+        )
         self.expected = S.DRAFT
         self.approver = None
 
@@ -188,8 +198,10 @@ class ClaimMachine(RuleBasedStateMachine):
             return who == "coordinator"
         return who == "finance"
 
-    @rule(kind=st.sampled_from(["half_day_fee", "car_miles", "bicycle_miles", "hourly_fee"]),
-          amount=st.integers(min_value=1, max_value=20000))
+    @rule(
+        kind=st.sampled_from(["half_day_fee", "car_miles", "bicycle_miles", "hourly_fee"]),
+        amount=st.integers(min_value=1, max_value=20000),
+    )
     def add_line(self, kind, amount):
         quantity = f"{amount / 100:.2f}"
         try:
@@ -199,13 +211,17 @@ class ClaimMachine(RuleBasedStateMachine):
             db.session.rollback()
             assert self.expected not in (S.DRAFT, S.QUERIED)
 
-    @rule(action=st.sampled_from(sorted(TRANSITIONS)), who=st.sampled_from(["claimant", "other", "coordinator", "finance"]))
+    @rule(
+        action=st.sampled_from(sorted(TRANSITIONS)),
+        who=st.sampled_from(["claimant", "other", "coordinator", "finance"]),
+    )
     def act(self, action, who):
         allowed = self._allowed(action, who)
         try:
             # Plausibility warnings (issue 14) are acknowledged: this machine is about who may move a claim where.
-            ops.transition(self.claim, action, actor=self.people[who], text="A reason", declared=True,
-                           acknowledged=True)
+            ops.transition(
+                self.claim, action, actor=self.people[who], text="A reason", declared=True, acknowledged=True
+            )
         except ops.ClaimError:
             db.session.rollback()
             assert not allowed, f"{who} could not {action} from {self.expected}"
@@ -218,12 +234,17 @@ class ClaimMachine(RuleBasedStateMachine):
         db.session.expire_all()
         claim = db.session.get(Claim, self.claim.id)
         assert claim.state == self.expected
-        lines = db.session.scalar(select(func.coalesce(func.sum(ClaimLine.amount_pence), 0))
-                                  .where(ClaimLine.claim_id == claim.id))
+        lines = db.session.scalar(
+            select(func.coalesce(func.sum(ClaimLine.amount_pence), 0)).where(ClaimLine.claim_id == claim.id)
+        )
         assert claim.total_pence == lines
         self.claim = claim
 
 
 def test_the_workflow_state_machine_never_lets_an_illegal_transition_succeed(app):
-    run_state_machine_as_test(ClaimMachine, settings=settings(max_examples=40, stateful_step_count=15, deadline=None,
-                                                              suppress_health_check=list(HealthCheck)))
+    run_state_machine_as_test(
+        ClaimMachine,
+        settings=settings(
+            max_examples=40, stateful_step_count=15, deadline=None, suppress_health_check=list(HealthCheck)
+        ),
+    )

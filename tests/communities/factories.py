@@ -1,4 +1,5 @@
 """Plain factories for organisations, concepts, communities, people, events and attendance (direct inserts)."""
+
 from __future__ import annotations
 
 import itertools
@@ -34,8 +35,9 @@ def organisation(name: str | None = None, borough: str | None = "E08000005", are
     name = name or f"Organisation {next(_n)}"
     values.setdefault("latitude", 53.6)
     values.setdefault("longitude", -2.15)
-    item = Organisation(name=name, normalised_name=name.lower(), borough_code=borough, practice_areas=list(areas),
-                        **values)
+    item = Organisation(
+        name=name, normalised_name=name.lower(), borough_code=borough, practice_areas=list(areas), **values
+    )
     db.session.add(item)
     db.session.flush()
     return item
@@ -58,19 +60,32 @@ def person(name: str | None = None, organisation: Organisation | None = None, **
     return item
 
 
-def event(community: Community | None = None, when: datetime = datetime(2026, 3, 10, 10),
-          event_type: EventType = EventType.MASTERCLASS, **values) -> Event:
+def event(
+    community: Community | None = None,
+    when: datetime = datetime(2026, 3, 10, 10),
+    event_type: EventType = EventType.MASTERCLASS,
+    **values,
+) -> Event:
     """An event in a borough venue (Rochdale unless given)."""
     values.setdefault("venue_borough_code", "E08000005")
-    item = Event(title=values.pop("title", f"Event {next(_n)}"), event_type=event_type, starts_at=when,
-                 community=community, **values)
+    item = Event(
+        title=values.pop("title", f"Event {next(_n)}"),
+        event_type=event_type,
+        starts_at=when,
+        community=community,
+        **values,
+    )
     db.session.add(item)
     db.session.flush()
     return item
 
 
-def attend(event: Event, person: Person | None = None, organisation: Organisation | None = None,
-           status: AttendanceStatus = AttendanceStatus.ATTENDED) -> Attendance:
+def attend(
+    event: Event,
+    person: Person | None = None,
+    organisation: Organisation | None = None,
+    status: AttendanceStatus = AttendanceStatus.ATTENDED,
+) -> Attendance:
     """An attendance record (the organisation defaults to the person's)."""
     if organisation is None and person is not None:
         organisation = person.organisation
@@ -80,11 +95,17 @@ def attend(event: Event, person: Person | None = None, organisation: Organisatio
     return item
 
 
-def member(community: Community, person: Person, joined: date = date(2025, 1, 1), left: date | None = None,
-           role: str = "Member") -> Membership:
+def member(
+    community: Community,
+    person: Person,
+    joined: date = date(2025, 1, 1),
+    left: date | None = None,
+    role: str = "Member",
+) -> Membership:
     """A membership carrying the person's organisation."""
-    item = Membership(community=community, person=person, organisation=person.organisation, role=role,
-                      joined_on=joined, left_on=left)
+    item = Membership(
+        community=community, person=person, organisation=person.organisation, role=role, joined_on=joined, left_on=left
+    )
     db.session.add(item)
     db.session.flush()
     return item

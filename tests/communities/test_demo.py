@@ -1,4 +1,5 @@
 """The demo seed tells the story: Rochdale and Oldham under-represented in peer support."""
+
 import random
 
 from sqlalchemy import func, select

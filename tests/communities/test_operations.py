@@ -1,4 +1,5 @@
 """Changes to communities, memberships, events, attendance and pledges: validation, audit, conditional updates."""
+
 from datetime import date, datetime
 
 import pytest
@@ -13,18 +14,34 @@ from tests.communities import factories as f
 
 def test_a_place_based_community_needs_a_borough_and_saving_is_audited(app):
     with pytest.raises(operations.CommunityError, match="at least one borough"):
-        operations.save_community(None, name="Local", practice_area_id=None, scope="boroughs", boroughs=[],
-                                  purpose="", status="forming")
-    saved = operations.save_community(None, name="Local", practice_area_id=None, scope="boroughs",
-                                      boroughs=["E08000005", "E08000004"], purpose="", status="forming")
+        operations.save_community(
+            None, name="Local", practice_area_id=None, scope="boroughs", boroughs=[], purpose="", status="forming"
+        )
+    saved = operations.save_community(
+        None,
+        name="Local",
+        practice_area_id=None,
+        scope="boroughs",
+        boroughs=["E08000005", "E08000004"],
+        purpose="",
+        status="forming",
+    )
     assert saved.borough_codes == ["E08000004", "E08000005"]
-    assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.entity_type == "Community")) == \
-        "community.created"
+    assert (
+        db.session.scalar(select(AuditEntry.action).where(AuditEntry.entity_type == "Community")) == "community.created"
+    )
 
 
 def test_boroughs_are_dropped_when_the_scope_is_greater_manchester(app):
-    saved = operations.save_community(None, name="GM", practice_area_id=None, scope="greater_manchester",
-                                      boroughs=["E08000005"], purpose="", status="active")
+    saved = operations.save_community(
+        None,
+        name="GM",
+        practice_area_id=None,
+        scope="greater_manchester",
+        boroughs=["E08000005"],
+        purpose="",
+        status="active",
+    )
     assert saved.borough_codes == []
 
 
@@ -45,10 +62,17 @@ def test_a_membership_ends_once_and_not_before_it_began(app):
 
 def test_an_event_needs_a_venue_or_to_be_online(app):
     with pytest.raises(operations.CommunityError, match="venue borough or tick online"):
-        operations.save_event(None, title="Nowhere", event_type="workshop", starts_at=datetime(2026, 1, 1, 10),
-                              venue_borough_code="", online=False)
-    event = operations.save_event(None, title="Online", event_type="workshop", starts_at=datetime(2026, 1, 1, 10),
-                                  online=True)
+        operations.save_event(
+            None,
+            title="Nowhere",
+            event_type="workshop",
+            starts_at=datetime(2026, 1, 1, 10),
+            venue_borough_code="",
+            online=False,
+        )
+    event = operations.save_event(
+        None, title="Online", event_type="workshop", starts_at=datetime(2026, 1, 1, 10), online=True
+    )
     assert event.where == "Online"
 
 

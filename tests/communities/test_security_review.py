@@ -1,4 +1,5 @@
 """Security review for communities: a double-clicked 'add member' cannot make two current memberships."""
+
 from datetime import date
 
 import pytest
@@ -28,8 +29,11 @@ def test_when_two_adds_race_the_second_is_told_plainly_and_nothing_is_doubled(ap
     operations.add_member(community, person, role="Member", joined_on=date(2026, 1, 10))
     # The second request read "not a member" before the first one wrote.
     real_scalar = db.session.scalar
-    monkeypatch.setattr(db.session, "scalar", lambda statement, *a, **k: None
-                        if "membership" in str(statement) else real_scalar(statement, *a, **k))
+    monkeypatch.setattr(
+        db.session,
+        "scalar",
+        lambda statement, *a, **k: None if "membership" in str(statement) else real_scalar(statement, *a, **k),
+    )
     with pytest.raises(operations.CommunityError, match="already a member"):
         operations.add_member(community, person, role="Member", joined_on=date(2026, 1, 10))
     monkeypatch.undo()

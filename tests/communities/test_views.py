@@ -1,4 +1,5 @@
 """Coordinator pages for communities, people, events, attendance and pledges; partners only read."""
+
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,13 +14,26 @@ def test_the_coordinator_adds_a_community_and_is_told_exactly_what_is_missing(si
     client, _ = signed_in("coordinator")
     peer = f.concept("peer support")
     db.session.commit()
-    soup = page(client.post("/communities/new", data={"name": "", "scope": "boroughs", "status": "forming",
-                                                      "practice_area_id": "None"}))
-    assert error_messages(soup) == ["Enter the community's name",
-                                    "Choose at least one borough for a place-based community"]
-    response = client.post("/communities/new", data={"name": "Rochdale peer network", "scope": "boroughs",
-                                                     "boroughs": ["E08000005"], "status": "active",
-                                                     "practice_area_id": str(peer.id), "purpose": "Learn"})
+    soup = page(
+        client.post(
+            "/communities/new", data={"name": "", "scope": "boroughs", "status": "forming", "practice_area_id": "None"}
+        )
+    )
+    assert error_messages(soup) == [
+        "Enter the community's name",
+        "Choose at least one borough for a place-based community",
+    ]
+    response = client.post(
+        "/communities/new",
+        data={
+            "name": "Rochdale peer network",
+            "scope": "boroughs",
+            "boroughs": ["E08000005"],
+            "status": "active",
+            "practice_area_id": str(peer.id),
+            "purpose": "Learn",
+        },
+    )
     assert response.status_code == 302
     community = db.session.scalar(select(Community))
     assert community.practice_area_id == peer.id and community.borough_codes == ["E08000005"]
@@ -29,12 +43,21 @@ def test_the_coordinator_adds_a_community_and_is_told_exactly_what_is_missing(si
 
 def test_the_coordinator_adds_an_event_and_bad_times_get_a_plain_message(signed_in):
     client, _ = signed_in("coordinator")
-    data = {"title": "Masterclass", "event_type": "masterclass", "date": ["3", "4", "2026"],
-            "start_time": "25:99", "community_id": "None", "venue_borough_code": "", "capacity": "0"}
+    data = {
+        "title": "Masterclass",
+        "event_type": "masterclass",
+        "date": ["3", "4", "2026"],
+        "start_time": "25:99",
+        "community_id": "None",
+        "venue_borough_code": "",
+        "capacity": "0",
+    }
     soup = page(client.post("/events/new", data=data))
-    assert error_messages(soup) == ["Enter the start time in 24-hour format, like 14:30",
-                                    "Choose a venue borough or tick online",
-                                    "Capacity must be a whole number of 1 or more"]
+    assert error_messages(soup) == [
+        "Enter the start time in 24-hour format, like 14:30",
+        "Choose a venue borough or tick online",
+        "Capacity must be a whole number of 1 or more",
+    ]
     assert soup.select_one("#title")["value"] == "Masterclass"  # nothing typed is lost
     data.update(start_time="14:30", venue_borough_code="E08000005", capacity="40")
     assert client.post("/events/new", data=data).status_code == 302
@@ -52,8 +75,10 @@ def test_recording_attendance_on_the_event_page(signed_in):
     db.session.commit()
     form = page(client.get(f"/events/{event.id}/attendance"))
     assert form.select_one(f"input[name=person-{member.id}]") is not None
-    response = client.post(f"/events/{event.id}/attendance", data={
-        f"person-{member.id}": "attended", "add_person": str(visitor.id), "add_status": "apologies"})
+    response = client.post(
+        f"/events/{event.id}/attendance",
+        data={f"person-{member.id}": "attended", "add_person": str(visitor.id), "add_status": "apologies"},
+    )
     assert response.status_code == 302
     statuses = {a.person_id: a.status.value for a in db.session.scalars(select(Attendance))}
     assert statuses == {member.id: "attended", visitor.id: "apologies"}
@@ -125,12 +150,16 @@ def test_members_are_added_and_leave_through_the_community_page(signed_in):
     community = f.community("Network")
     person = f.person("Asha", organisation=f.organisation("Org"))
     db.session.commit()
-    bad = client.post(f"/communities/{community.id}/members", data={"person_id": "None", "role": "Member",
-                                                                   "joined_on": ["31", "2", "2026"]})
+    bad = client.post(
+        f"/communities/{community.id}/members",
+        data={"person_id": "None", "role": "Member", "joined_on": ["31", "2", "2026"]},
+    )
     assert bad.status_code == 400
     assert error_messages(page(bad)) == ["Choose a person", "Date they joined must be a real date, like 27 3 2026"]
-    ok = client.post(f"/communities/{community.id}/members", data={"person_id": str(person.id), "role": "Chair",
-                                                                  "joined_on": ["1", "2", "2026"]})
+    ok = client.post(
+        f"/communities/{community.id}/members",
+        data={"person_id": str(person.id), "role": "Chair", "joined_on": ["1", "2", "2026"]},
+    )
     assert ok.status_code == 302
     membership = db.session.scalar(select(Membership))
     assert membership.role == "Chair" and membership.organisation_id == person.organisation_id

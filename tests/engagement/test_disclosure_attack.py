@@ -6,6 +6,7 @@ relation a reader knows between those figures, and asks tests/attacker.py (linea
 far each hidden figure can be narrowed. A "fewer than 5" must still range over 1 to 4; a "not shown"
 must not be pinned. Hypothesis generates engagement data full of small counts.
 """
+
 import csv
 import io
 import os
@@ -30,10 +31,20 @@ ROCHDALE, MANCHESTER, OLDHAM, BURY = "E08000005", "E08000003", "E08000004", "E08
 BOROUGHS = (ROCHDALE, MANCHESTER, OLDHAM, BURY)
 LABEL = {figure.label: figure.key for figure in FIGURES}
 COUNTS = [figure.key for figure in FIGURES if figure.kind == "count"]
-TYPES = ["attended_regular_meeting", "attended_masterclass", "attended_workshop", "attended_roundtable",
-         "attended_one_off"]
-TITLES = {"Regular meetings": "regular_meeting", "Masterclasses": "masterclass", "Workshops": "workshop",
-          "Roundtables": "roundtable", "One-off events": "one_off"}
+TYPES = [
+    "attended_regular_meeting",
+    "attended_masterclass",
+    "attended_workshop",
+    "attended_roundtable",
+    "attended_one_off",
+]
+TITLES = {
+    "Regular meetings": "regular_meeting",
+    "Masterclasses": "masterclass",
+    "Workshops": "workshop",
+    "Roundtables": "roundtable",
+    "One-off events": "one_off",
+}
 
 
 def value(textual: str):
@@ -44,6 +55,7 @@ def value(textual: str):
 
 
 # --------------------------------------------------------------------------- what the partner downloads
+
 
 def download(client) -> tuple[dict, list[dict]]:
     """Every count the partner can see at this moment, keyed by what it is, and the CSV rows."""
@@ -92,15 +104,25 @@ def relations_between(published: dict) -> list:
     for period in periods:
         for area in areas:
             for measure in COUNTS:
-                relations.append(({at(period, measure, "Greater Manchester", area): 1,
-                                   **{at(period, measure, b, area): -1 for b in boroughs}}, "==", 0))
+                relations.append(
+                    (
+                        {
+                            at(period, measure, "Greater Manchester", area): 1,
+                            **{at(period, measure, b, area): -1 for b in boroughs},
+                        },
+                        "==",
+                        0,
+                    )
+                )
             for borough in [*boroughs, "Greater Manchester"]:
+
                 def c(measure, period=period, borough=borough, area=area):
                     return at(period, measure, borough, area)
+
                 relations.append(({c("attended_total"): 1, **{c(t): -1 for t in TYPES}}, "==", 0))
                 le({c("new_reached"): 1}, {c("engaged"): 1})
                 le({c("engaged"): 1, c("never_engaged"): 1}, {c("directory"): 1})
-                if period == "all":   # nothing in the generated data is dated in the future
+                if period == "all":  # nothing in the generated data is dated in the future
                     relations.append(({c("never_engaged"): 1, c("engaged"): 1, c("directory"): -1}, "==", 0))
                     relations.append(({c("new_reached"): 1, c("engaged"): -1}, "==", 0))
                 if area != all_areas:
@@ -108,8 +130,10 @@ def relations_between(published: dict) -> list:
                         le({c(measure): 1}, {at(period, measure, borough, all_areas): 1})
         for borough in [*boroughs, "Greater Manchester"]:
             for measure in [*TYPES, "attended_total"]:
-                le({at(period, measure, borough, a): 1 for a in areas if a != all_areas},
-                   {at(period, measure, borough, all_areas): 1})
+                le(
+                    {at(period, measure, borough, a): 1 for a in areas if a != all_areas},
+                    {at(period, measure, borough, all_areas): 1},
+                )
     years = [p for p in periods if p.isdigit()]
     this_year = str(utcnow().year)
     for measure in COUNTS:
@@ -119,15 +143,20 @@ def relations_between(published: dict) -> list:
                     if period == "all":
                         continue
                     if measure in ("directory", "never_engaged"):
-                        relations.append(({at(period, measure, borough, area): 1,
-                                           at("all", measure, borough, area): -1}, "==", 0))
+                        relations.append(
+                            ({at(period, measure, borough, area): 1, at("all", measure, borough, area): -1}, "==", 0)
+                        )
                     else:
                         le({at(period, measure, borough, area): 1}, {at("all", measure, borough, area): 1})
                 if measure in ("new_reached", *TYPES, "attended_total"):
                     le({at(y, measure, borough, area): 1 for y in years}, {at("all", measure, borough, area): 1})
-                    le({at("12m", measure, borough, area): 1},
-                       {at(this_year, measure, borough, area): 1,
-                        at(str(int(this_year) - 1), measure, borough, area): 1})
+                    le(
+                        {at("12m", measure, borough, area): 1},
+                        {
+                            at(this_year, measure, borough, area): 1,
+                            at(str(int(this_year) - 1), measure, borough, area): 1,
+                        },
+                    )
     # The attendance page: per-type totals are sums of its quarters; GM's located attendance is within them.
     quarters = sorted({k[1] for k in published if k[0] == "quarter"})
     for period in periods:
@@ -135,8 +164,20 @@ def relations_between(published: dict) -> list:
         for event_type in TITLES.values():
             total = ("page", period, event_type)
             if total in published:
-                relations.append(({total: 1, **{("quarter", q, event_type): -1 for q in chosen
-                                                 if ("quarter", q, event_type) in published}}, "==", 0))
+                relations.append(
+                    (
+                        {
+                            total: 1,
+                            **{
+                                ("quarter", q, event_type): -1
+                                for q in chosen
+                                if ("quarter", q, event_type) in published
+                            },
+                        },
+                        "==",
+                        0,
+                    )
+                )
                 le({at(period, f"attended_{event_type}", "Greater Manchester", all_areas): 1}, {total: 1})
             else:
                 le({at(period, f"attended_{event_type}", "Greater Manchester", all_areas): 1}, {})
@@ -159,8 +200,12 @@ def derived_figures_hide_with_their_counts(rows: list[dict]) -> list[str]:
     for row in rows:
         engaged_hidden = row["Organisations engaged"] in hidden
         gm_hidden = gm[(row["period"], row["Practice area"])]["Organisations engaged"] in hidden
-        for label in ("Engaged organisations per 100,000 residents", "Gap index", "Gap index weighted by need",
-                      "Engagement rate"):
+        for label in (
+            "Engaged organisations per 100,000 residents",
+            "Gap index",
+            "Gap index weighted by need",
+            "Engagement rate",
+        ):
             if (engaged_hidden or (gm_hidden and "Gap" in label)) and row[label] not in (attacker.NOT_SHOWN,):
                 problems.append(f"{row['period']} {row['Borough']} {row['Practice area']}: {label} {row[label]}")
         if row["Organisations in the directory"] in hidden and row["Engagement rate"] != attacker.NOT_SHOWN:
@@ -202,6 +247,7 @@ def attack(client) -> list[str]:
 
 # --------------------------------------------------------------------------- generated data
 
+
 def _empty_tables():
     db.session.remove()
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
@@ -217,23 +263,34 @@ def _empty_tables():
             connection.execute(text(AUDIT_GUARD_SQL["sqlite"][1]))
 
 
-organisations = st.lists(st.tuples(st.sampled_from(range(len(BOROUGHS))), st.sampled_from([(), (0,), (1,), (0, 1)])),
-                         min_size=1, max_size=9)
-events = st.lists(st.tuples(st.sampled_from([EventType.REGULAR_MEETING, EventType.MASTERCLASS, EventType.WORKSHOP]),
-                            st.integers(1, 700), st.sampled_from([None, 0, 1])), min_size=0, max_size=4)
+organisations = st.lists(
+    st.tuples(st.sampled_from(range(len(BOROUGHS))), st.sampled_from([(), (0,), (1,), (0, 1)])), min_size=1, max_size=9
+)
+events = st.lists(
+    st.tuples(
+        st.sampled_from([EventType.REGULAR_MEETING, EventType.MASTERCLASS, EventType.WORKSHOP]),
+        st.integers(1, 700),
+        st.sampled_from([None, 0, 1]),
+    ),
+    min_size=0,
+    max_size=4,
+)
 attendance = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 8), st.booleans()), min_size=0, max_size=14)
-memberships = st.lists(st.tuples(st.integers(0, 8), st.integers(30, 900), st.sampled_from([None, 10, 200])),
-                       max_size=3)
+memberships = st.lists(st.tuples(st.integers(0, 8), st.integers(30, 900), st.sampled_from([None, 10, 200])), max_size=3)
 
 
 def build(orgs, event_rows, attendance_rows, membership_rows):
     concepts = [f.concept("peer support"), f.concept("social prescribing")]
     made = [f.organisation(f"Org {n}", BOROUGHS[b], [concepts[a] for a in tags]) for n, (b, tags) in enumerate(orgs)]
-    communities = [f.community("Peer", area=concepts[0]), f.community("Social", area=concepts[1]),
-                   f.community("General")]
+    communities = [
+        f.community("Peer", area=concepts[0]),
+        f.community("Social", area=concepts[1]),
+        f.community("General"),
+    ]
     today = utcnow().replace(hour=10, minute=0, second=0, microsecond=0)
-    held = [f.event(communities[2 if c is None else c], today - timedelta(days=days), kind)
-            for kind, days, c in event_rows]
+    held = [
+        f.event(communities[2 if c is None else c], today - timedelta(days=days), kind) for kind, days, c in event_rows
+    ]
     for event_index, org_index, lived in attendance_rows:
         if held and made:
             organisation = made[org_index % len(made)]
@@ -241,18 +298,27 @@ def build(orgs, event_rows, attendance_rows, membership_rows):
     for org_index, days, left in membership_rows:
         organisation = made[org_index % len(made)]
         joined = today.date() - timedelta(days=days)
-        f.member(communities[org_index % 2], f.person(organisation=organisation),
-                 joined=joined, left=joined + timedelta(days=left) if left and left < days else None)
+        f.member(
+            communities[org_index % 2],
+            f.person(organisation=organisation),
+            joined=joined,
+            left=joined + timedelta(days=left) if left and left < days else None,
+        )
     db.session.commit()
 
 
 @pytest.mark.filterwarnings("ignore")
-@settings(max_examples=int(os.environ.get("ATTACK_EXAMPLES", "6")), deadline=None, derandomize=True,
-          phases=[Phase.explicit, Phase.reuse, Phase.generate],   # (shrinking a page-level failure takes ages)
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("ATTACK_EXAMPLES", "6")),
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # (shrinking a page-level failure takes ages)
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(organisations, events, attendance, memberships)
 def test_a_partner_can_work_out_no_hidden_figure_from_everything_they_can_download(
-        app, client, create_user, orgs, event_rows, attendance_rows, membership_rows):
+    app, client, create_user, orgs, event_rows, attendance_rows, membership_rows
+):
     _empty_tables()
     maps.cache().clear()
     build(orgs, event_rows, attendance_rows, membership_rows)
@@ -263,15 +329,19 @@ def test_a_partner_can_work_out_no_hidden_figure_from_everything_they_can_downlo
 
 def test_the_attacker_does_break_primary_suppression_alone(app):
     # The attacker is not toothless: with only "fewer than 5" applied, subtraction finds the count.
-    published = {("fig", "all", "engaged", "Greater Manchester", "All practice areas"): 9,
-                 ("fig", "all", "engaged", "Oldham", "All practice areas"): attacker.SMALL,
-                 ("fig", "all", "engaged", "Rochdale", "All practice areas"): 6}
+    published = {
+        ("fig", "all", "engaged", "Greater Manchester", "All practice areas"): 9,
+        ("fig", "all", "engaged", "Oldham", "All practice areas"): attacker.SMALL,
+        ("fig", "all", "engaged", "Rochdale", "All practice areas"): 6,
+    }
     problems = attacker.leaks(published, relations_between(published))
     assert problems and "Oldham" in problems[0]
 
 
-@pytest.mark.skipif(not os.environ.get("DISCLOSURE_DEMO_ATTACK"),
-                    reason="takes about 16 minutes (slow protection): DISCLOSURE_DEMO_ATTACK=1 runs it")
+@pytest.mark.skipif(
+    not os.environ.get("DISCLOSURE_DEMO_ATTACK"),
+    reason="takes about 16 minutes (slow protection): DISCLOSURE_DEMO_ATTACK=1 runs it",
+)
 def test_the_demo_data_gives_nothing_away(app, client):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["demo", "seed"], env={"DEMO_PASSWORD": "demo-password-123"})

@@ -1,4 +1,5 @@
 """Engagement figures from SQL: definitions, the gap index, periods, small-number suppression."""
+
 from datetime import date, datetime
 
 import pytest
@@ -34,7 +35,7 @@ def scene(app):
     f.attend(meeting, lived)
     f.attend(meeting, f.person(organisation=rochdale[1]), status=AttendanceStatus.APOLOGIES)
     f.attend(masterclass, f.person(organisation=manchester[0]))
-    f.attend(old, f.person(organisation=manchester[1]))          # engaged before 2026 ...
+    f.attend(old, f.person(organisation=manchester[1]))  # engaged before 2026 ...
     f.member(community, f.person(organisation=manchester[1]), joined=date(2025, 6, 1))  # ... and still a member
     f.member(community, f.person(organisation=manchester[2]), joined=date(2024, 1, 1), left=date(2026, 3, 1))
     db.session.commit()
@@ -62,7 +63,8 @@ def test_the_gap_index_is_share_of_engaged_over_share_of_population(scene):
     r = row(rows, ROCHDALE, scene["peer"].id)
     assert r["gap_index"] == pytest.approx((1 / 4) / (facts.loc[ROCHDALE, "population"] / total))
     assert r["gap_index_need"] == pytest.approx(
-        (1 / 4) / (facts.loc[ROCHDALE, "population"] * facts.loc[ROCHDALE, "imd_score"] / need))
+        (1 / 4) / (facts.loc[ROCHDALE, "population"] * facts.loc[ROCHDALE, "imd_score"] / need)
+    )
     assert r["engaged_per_100k"] == pytest.approx(100000 / facts.loc[ROCHDALE, "population"])
     assert row(rows, OLDHAM, scene["peer"].id)["gap_index"] == 0
 

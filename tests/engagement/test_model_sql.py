@@ -1,4 +1,5 @@
 """Engagement's SQL names other areas' tables through their models, so a rename fails loudly."""
+
 import pytest
 
 from coordination.engagement import queries

@@ -16,8 +16,9 @@ def _fresh_cache(app):
     maps.cache().clear()
 
 
-@pytest.mark.parametrize("label", ['Mental health – adults', 'Carers\' "hub" support', 'Self-care 💬 groups',
-                                   'Care/support\\planning'])
+@pytest.mark.parametrize(
+    "label", ["Mental health – adults", 'Carers\' "hub" support', "Self-care 💬 groups", "Care/support\\planning"]
+)
 def test_the_outreach_csv_downloads_whatever_characters_the_practice_area_name_holds(app, signed_in, label):
     area = f.concept(label)
     f.organisation("Quiet Group", MANCHESTER, [area])

@@ -1,4 +1,5 @@
 """Engagement pages: partners see their borough only, and maps, tables and CSVs show the same numbers."""
+
 import csv
 import io
 import json
@@ -192,10 +193,15 @@ def test_the_attendance_chart_has_a_data_table_that_matches(signed_in, scene):
 
 def test_the_coordinator_sees_every_attendance_figure(signed_in, scene):
     client, _ = signed_in("coordinator")
-    assert table_values_summary(page(client.get("/engagement/attendance?period=all")))["Masterclasses"] == \
-        ["1", "6", "6.0"]
+    assert table_values_summary(page(client.get("/engagement/attendance?period=all")))["Masterclasses"] == [
+        "1",
+        "6",
+        "6.0",
+    ]
 
 
 def table_values_summary(soup):
-    return {tr.th.get_text(strip=True): [td.get_text(strip=True) for td in tr.select("td")]
-            for tr in soup.select("#attendance-summary tbody tr")}
+    return {
+        tr.th.get_text(strip=True): [td.get_text(strip=True) for td in tr.select("td")]
+        for tr in soup.select("#attendance-summary tbody tr")
+    }

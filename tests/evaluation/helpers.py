@@ -1,4 +1,5 @@
 """Small builders for evaluation tests: ready-made questionnaires, rounds and responses inserted directly."""
+
 from __future__ import annotations
 
 import itertools
@@ -25,8 +26,13 @@ def survey_round(kind=QuestionnaireKind.INVOLVEMENT_OUTCOMES, **values):
 
 def respond(round_, answers: dict, *, when: datetime | None = None, quote: bool = False, channel=Channel.ONLINE):
     """A submitted response with these answers (keys are question keys)."""
-    response = Response(survey_round=round_, version=round_.version, channel=channel, quote_consent=quote,
-                        borough_code=operations.response_borough(round_, answers))
+    response = Response(
+        survey_round=round_,
+        version=round_.version,
+        channel=channel,
+        quote_consent=quote,
+        borough_code=operations.response_borough(round_, answers),
+    )
     if channel != Channel.ONLINE:
         from coordination.accounts.models import User
 

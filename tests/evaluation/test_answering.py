@@ -1,4 +1,5 @@
 """People answer without an account: one question per page, saved as they go, clear errors, closed links refuse."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -51,8 +52,9 @@ def test_someone_answers_event_feedback_page_by_page_and_stays_anonymous(app, cl
     assert draft.answers == {"overall": 5, "understanding": 4, "best": "The stories", "borough": "E08000001"}
     response = client.post(f"/survey/{round_.token}/about-you", data={"give_name": "no", "quote": "yes"})
     assert response.headers["Location"].endswith("/equality")
-    assert client.post(f"/survey/{round_.token}/equality", data={"consent": "no"}).headers["Location"].endswith(
-        "/check")
+    assert (
+        client.post(f"/survey/{round_.token}/equality", data={"consent": "no"}).headers["Location"].endswith("/check")
+    )
     check = page(client.get(f"/survey/{round_.token}/check"))
     values = [dd.get_text(strip=True) for dd in check.select(".govuk-summary-list__value")]
     assert "Very good" in values and "Good" in values and "Anonymous" in values
@@ -63,7 +65,11 @@ def test_someone_answers_event_feedback_page_by_page_and_stays_anonymous(app, cl
     assert response.respondent_name is None and response.quote_consent and response.borough_code == "E08000001"
     assert response.version_id == round_.version_id
     assert {a.question_key: a.number or a.choice or a.text for a in response.answers} == {
-        "overall": 5, "understanding": 4, "best": "The stories", "borough": "E08000001"}
+        "overall": 5,
+        "understanding": 4,
+        "best": "The stories",
+        "borough": "E08000001",
+    }
     assert db.session.scalar(select(func.count()).select_from(ResponseDraft)) == 0
     assert db.session.scalar(select(func.count()).select_from(EqualityRecord)) == 0
 
@@ -141,8 +147,8 @@ def test_a_replaced_link_is_not_found_and_unknown_links_say_so(app, client):
 
 def test_personal_links_allow_one_response_each_and_are_not_linked_to_it(app, client):
     round_ = survey_round(QuestionnaireKind.EVENT_FEEDBACK, personal_only=True, ask_equality=False)
-    (invitation, token), = operations.create_invitations(round_, ["Jo"])
-    assert client.post(f"/survey/{round_.token}").status_code == 403     # the public link does not start it
+    ((invitation, token),) = operations.create_invitations(round_, ["Jo"])
+    assert client.post(f"/survey/{round_.token}").status_code == 403  # the public link does not start it
     assert "personal links" in page(client.get(f"/survey/{round_.token}")).get_text()
     assert client.post(f"/invitation/{token}").status_code == 302
     for key, value in (("overall", "5"), ("understanding", "5")):
@@ -158,7 +164,7 @@ def test_personal_links_allow_one_response_each_and_are_not_linked_to_it(app, cl
 
 def test_a_second_submission_through_the_same_invitation_is_refused(app, client):
     round_ = survey_round(QuestionnaireKind.EVENT_FEEDBACK, personal_only=True)
-    (invitation, _), = operations.create_invitations(round_, ["Sam"])
+    ((invitation, _),) = operations.create_invitations(round_, ["Sam"])
     drafts = [operations.start_draft(round_, invitation)[0] for _ in range(2)]
     for draft in drafts:
         draft.answers = {"overall": 4, "understanding": 4}

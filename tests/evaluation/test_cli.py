@@ -1,4 +1,5 @@
 """`flask evaluation ready-made` and `flask evaluation purge-drafts`."""
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -1,4 +1,5 @@
 """The demo seed gives the impact report something to show."""
+
 from __future__ import annotations
 
 from coordination.evaluation import report

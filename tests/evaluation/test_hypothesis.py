@@ -1,4 +1,5 @@
 """Over random answer sets: every percentage is count ÷ respondents, and every interval holds its estimate."""
+
 from __future__ import annotations
 
 import itertools
@@ -14,8 +15,7 @@ from tests.evaluation.helpers import equality_record, respond, survey_round
 
 _programme = itertools.count(1)
 ANSWER = st.sampled_from(["yes", "partly", "no", None])
-RESPONSE = st.fixed_dictionaries({f"outcome_{w}": ANSWER for w in ("knowledge", "skills", "confidence",
-                                                                    "motivation")})
+RESPONSE = st.fixed_dictionaries({f"outcome_{w}": ANSWER for w in ("knowledge", "skills", "confidence", "motivation")})
 
 
 def _all_rows(built):
@@ -25,9 +25,11 @@ def _all_rows(built):
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(answers=st.lists(RESPONSE, max_size=25), sexes=st.lists(st.sampled_from(["female", "male",
-                                                                                 "prefer_not_to_say"]), max_size=12),
-       expected=st.integers(min_value=1, max_value=60))
+@given(
+    answers=st.lists(RESPONSE, max_size=25),
+    sexes=st.lists(st.sampled_from(["female", "male", "prefer_not_to_say"]), max_size=12),
+    expected=st.integers(min_value=1, max_value=60),
+)
 def test_every_percentage_is_count_over_respondents_with_an_interval_around_it(app, answers, sexes, expected):
     programme = f"Random {next(_programme)}"
     round_ = survey_round(QuestionnaireKind.INVOLVEMENT_OUTCOMES, programme=programme, expected_count=expected)

@@ -1,4 +1,5 @@
 """Questionnaires are data: ready-made ones, coordinator edits, and new versions once answers exist."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -12,16 +13,28 @@ from tests.evaluation.helpers import questionnaire, respond, survey_round
 
 def test_the_ready_made_questionnaires_cover_the_evaluation_framework(app):
     operations.ensure_ready_made()
-    operations.ensure_ready_made()   # idempotent
+    operations.ensure_ready_made()  # idempotent
     assert db.session.scalar(select(func.count()).select_from(Questionnaire)) == 3
     outcomes = questionnaire(QuestionnaireKind.INVOLVEMENT_OUTCOMES).current
     roles = {q["role"] for q in outcomes.questions}
-    assert {"outcome_knowledge", "outcome_skills", "outcome_confidence", "outcome_motivation",
-            "before_confidence", "after_confidence"} <= roles
+    assert {
+        "outcome_knowledge",
+        "outcome_skills",
+        "outcome_confidence",
+        "outcome_motivation",
+        "before_confidence",
+        "after_confidence",
+    } <= roles
     assert outcomes.question("outcome_knowledge")["type"] == "yes_partly_no"
     change = questionnaire(QuestionnaireKind.ORGANISATION_CHANGE).current
-    assert {q["role"] for q in change.questions} >= {"practice_developed", "change_created", "embedding", "barriers",
-                                                     "enablers", "story"}
+    assert {q["role"] for q in change.questions} >= {
+        "practice_developed",
+        "change_created",
+        "embedding",
+        "barriers",
+        "enablers",
+        "story",
+    }
     embedding = change.question("embedding")
     assert any("under the radar" in label for _, label in embedding["options"])
     feedback = questionnaire(QuestionnaireKind.EVENT_FEEDBACK).current
@@ -33,29 +46,50 @@ def test_a_coordinator_builds_a_questionnaire_of_every_question_type(signed_in):
     client, _ = signed_in("coordinator")
     response = client.post("/evaluation/questionnaires/new", data={"name": "", "kind": "other"})
     assert error_messages(page(response)) == ["Enter the questionnaire's name"]
-    response = client.post("/evaluation/questionnaires/new", data={"name": "Carers' week", "kind": "other",
-                                                                   "intro": "Tell us about carers' week."})
+    response = client.post(
+        "/evaluation/questionnaires/new",
+        data={"name": "Carers' week", "kind": "other", "intro": "Tell us about carers' week."},
+    )
     q = db.session.scalar(select(Questionnaire).where(Questionnaire.name == "Carers' week"))
     base = f"/evaluation/questionnaires/{q.id}/questions/new"
-    bad = client.post(base, data={"text": "Which sessions?", "kind": "choose_many", "options": "Only one",
-                                  "role": ""})
+    bad = client.post(base, data={"text": "Which sessions?", "kind": "choose_many", "options": "Only one", "role": ""})
     assert error_messages(page(bad)) == ["Enter at least two options, one on each line"]
-    assert page(bad).select_one("#text")["value"] == "Which sessions?"     # nothing typed is lost
-    for kind, text, options in (("rating", "How was it?", ""), ("yes_partly_no", "Did it help?", ""),
-                                ("choose_one", "Where did you hear?", "Friend\nPoster\nOnline"),
-                                ("choose_many", "Which sessions?", "Morning\nAfternoon"),
-                                ("free_text", "Anything else?", ""), ("number", "How many hours?", "")):
-        response = client.post(base, data={"text": text, "kind": kind, "options": options, "role": "",
-                                           "required": "y" if kind == "rating" else ""})
+    assert page(bad).select_one("#text")["value"] == "Which sessions?"  # nothing typed is lost
+    for kind, text, options in (
+        ("rating", "How was it?", ""),
+        ("yes_partly_no", "Did it help?", ""),
+        ("choose_one", "Where did you hear?", "Friend\nPoster\nOnline"),
+        ("choose_many", "Which sessions?", "Morning\nAfternoon"),
+        ("free_text", "Anything else?", ""),
+        ("number", "How many hours?", ""),
+    ):
+        response = client.post(
+            base,
+            data={
+                "text": text,
+                "kind": kind,
+                "options": options,
+                "role": "",
+                "required": "y" if kind == "rating" else "",
+            },
+        )
         assert response.status_code == 302, error_messages(page(response))
     db.session.expire_all()
     version = db.session.get(Questionnaire, q.id).current
-    assert [x["type"] for x in version.questions] == ["rating", "yes_partly_no", "choose_one", "choose_many",
-                                                      "free_text", "number"]
+    assert [x["type"] for x in version.questions] == [
+        "rating",
+        "yes_partly_no",
+        "choose_one",
+        "choose_many",
+        "free_text",
+        "number",
+    ]
     assert version.number == 1 and version.question("where_did_you_hear")["options"][1] == ["poster", "Poster"]
     soup = page(client.get(f"/evaluation/questionnaires/{q.id}"))
-    assert [li.strong.get_text() for li in soup.select(".app-question-list > li")][:2] == ["How was it?",
-                                                                                        "Did it help?"]
+    assert [li.strong.get_text() for li in soup.select(".app-question-list > li")][:2] == [
+        "How was it?",
+        "Did it help?",
+    ]
 
 
 def test_changing_an_answered_questionnaire_makes_a_new_version_and_answers_stay_with_theirs(signed_in):
@@ -63,15 +97,19 @@ def test_changing_an_answered_questionnaire_makes_a_new_version_and_answers_stay
     round_ = survey_round(QuestionnaireKind.EVENT_FEEDBACK)
     q = round_.questionnaire
     # No answers yet: edits change version 1 in place.
-    client.post(f"/evaluation/questionnaires/{q.id}/questions/best", data={
-        "text": "What was most useful to you?", "kind": "free_text", "role": ""})
+    client.post(
+        f"/evaluation/questionnaires/{q.id}/questions/best",
+        data={"text": "What was most useful to you?", "kind": "free_text", "role": ""},
+    )
     db.session.expire_all()
     assert len(q.versions) == 1 and q.current.question("best")["text"] == "What was most useful to you?"
     respond(round_, {"overall": 5, "understanding": 4, "best": "Stories"})
     notice = page(client.get(f"/evaluation/questionnaires/{q.id}/questions/best"))
     assert "makes a new version" in notice.select_one(".govuk-inset-text").get_text()
-    client.post(f"/evaluation/questionnaires/{q.id}/questions/best", data={
-        "text": "What will you use?", "kind": "free_text", "role": ""})
+    client.post(
+        f"/evaluation/questionnaires/{q.id}/questions/best",
+        data={"text": "What will you use?", "kind": "free_text", "role": ""},
+    )
     client.post(f"/evaluation/questionnaires/{q.id}/questions/improve/remove")
     client.post(f"/evaluation/questionnaires/{q.id}/questions/borough/up")
     db.session.expire_all()
@@ -95,8 +133,10 @@ def test_a_coordinator_opens_a_link_with_a_qr_code_and_closes_it(signed_in):
     q = questionnaire(QuestionnaireKind.EVENT_FEEDBACK)
     missing = client.post("/evaluation/rounds/new", data={"title": ""})
     assert set(error_messages(page(missing))) == {"Choose a questionnaire", "Enter a title"}
-    response = client.post("/evaluation/rounds/new", data={"questionnaire_id": q.id, "title": "Masterclass",
-                                                           "programme": "Learning 2026", "ask_equality": "y"})
+    response = client.post(
+        "/evaluation/rounds/new",
+        data={"questionnaire_id": q.id, "title": "Masterclass", "programme": "Learning 2026", "ask_equality": "y"},
+    )
     round_url = response.headers["Location"]
     soup = page(client.get(round_url))
     link = soup.select_one("#public-link").get_text(strip=True)
@@ -116,8 +156,9 @@ def test_personal_links_are_shown_once_or_downloaded(signed_in):
     soup = page(client.post(f"/evaluation/rounds/{round_.id}/personal-links", data={"labels": "Jo\nSam\n\n"}))
     links = [code.get_text() for code in soup.select("td code")]
     assert len(links) == 2 and all("/invitation/" in link for link in links)
-    csv_response = client.post(f"/evaluation/rounds/{round_.id}/personal-links",
-                               data={"labels": "Ali", "format": "csv"})
+    csv_response = client.post(
+        f"/evaluation/rounds/{round_.id}/personal-links", data={"labels": "Ali", "format": "csv"}
+    )
     assert csv_response.mimetype == "text/csv" and "/invitation/" in csv_response.get_data(as_text=True)
 
 

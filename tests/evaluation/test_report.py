@@ -1,4 +1,5 @@
 """The impact report's figures against a hand-computed example, its protection for partners, CSV and print."""
+
 from __future__ import annotations
 
 import csv
@@ -28,17 +29,20 @@ def example(app):
     knowledge = ["yes"] * 5 + ["partly"] * 2 + ["no"]
     skills = ["no"] * 6 + ["partly", "yes"]
     for i, (k, s) in enumerate(zip(knowledge, skills)):
-        answers = {"outcome_knowledge": k, "outcome_skills": s, "outcome_confidence": "no",
-                   "outcome_motivation": "no"}
-        if i < 3:   # three paired self-ratings: 2→4, 3→3, 1→4
+        answers = {"outcome_knowledge": k, "outcome_skills": s, "outcome_confidence": "no", "outcome_motivation": "no"}
+        if i < 3:  # three paired self-ratings: 2→4, 3→3, 1→4
             answers.update(before_confidence=[2, 3, 1][i], after_confidence=[4, 3, 4][i])
         respond(outcomes, answers)
     events = survey_round(QuestionnaireKind.EVENT_FEEDBACK, programme="Example", expected_count=5)
     for overall, understanding in ((5, 5), (4, 3), (4, 4), (3, 2), (2, 4)):
         respond(events, {"overall": overall, "understanding": understanding, "borough": ROCHDALE})
     change = survey_round(QuestionnaireKind.ORGANISATION_CHANGE, programme="Example")
-    for practice, created, embedding in (("yes", "no", "strategy"), ("partly", "partly", "under_the_radar"),
-                                         ("no", "no", None), ("yes", "yes", "strategy")):
+    for practice, created, embedding in (
+        ("yes", "no", "strategy"),
+        ("partly", "partly", "under_the_radar"),
+        ("no", "no", None),
+        ("yes", "yes", "strategy"),
+    ):
         answers = {"practice_developed": practice, "change_created": created, "borough": ROCHDALE}
         if embedding:
             answers["embedding"] = embedding
@@ -53,7 +57,7 @@ def test_the_report_figures_match_the_hand_computed_example(example):
     # Knowledge: 5 of 8 said yes; 7 of 8 yes or partly; 8 answered of 10 asked (80%).
     knowledge = outcomes["outcome_knowledge"]
     assert (knowledge["count"], knowledge["n"], knowledge["percent"]) == (5, 8, 5 / 8)
-    assert knowledge["low"] == pytest.approx(0.3057, abs=5e-4)      # Wilson 95% for 5/8, worked by hand
+    assert knowledge["low"] == pytest.approx(0.3057, abs=5e-4)  # Wilson 95% for 5/8, worked by hand
     assert knowledge["high"] == pytest.approx(0.8632, abs=5e-4)
     assert knowledge["response_rate"] == pytest.approx(0.8)
     assert outcomes["outcome_knowledge_partly"]["count"] == 7
@@ -63,13 +67,13 @@ def test_the_report_figures_match_the_hand_computed_example(example):
     assert rating["n"] == 3 and rating["before"] == pytest.approx(2) and rating["after"] == pytest.approx(11 / 3)
     assert rating["change"] == pytest.approx(5 / 3) and rating["improved"]["count"] == 2
     events = _rows(built, "events")
-    assert (events["event_good"]["count"], events["event_good"]["n"]) == (3, 5)       # 5, 4, 4
+    assert (events["event_good"]["count"], events["event_good"]["n"]) == (3, 5)  # 5, 4, 4
     assert (events["event_understanding"]["count"], events["event_understanding"]["n"]) == (3, 5)  # 5, 4, 4
     assert events["event_good"]["response_rate"] == pytest.approx(1.0)
     change = _rows(built, "change")
     assert (change["practice_developed"]["count"], change["practice_developed"]["n"]) == (3, 4)
     assert (change["change_created"]["count"], change["change_created"]["n"]) == (2, 4)
-    assert change["change_created"]["response_rate"] is None      # nobody said how many were asked
+    assert change["change_created"]["response_rate"] is None  # nobody said how many were asked
     embedding = _rows(built, "embedding")
     assert (embedding["embedding_strategy"]["count"], embedding["embedding_strategy"]["n"]) == (2, 3)
 
@@ -87,8 +91,13 @@ def test_equality_figures_are_counts_with_census_and_configured_comparators(exam
     outcomes = example[0]
     for ethnic in ["white_british"] * 6 + ["asian_pakistani"] * 3 + ["black_african", "prefer_not_to_say"]:
         equality_record(outcomes, ethnic_group=ethnic, sex="female", borough=ROCHDALE)
-    operations.add_comparator(measure="ethnic_minority", name="Sector workforce", percent="9",
-                              source="Workforce survey", source_url="https://example.org/workforce")
+    operations.add_comparator(
+        measure="ethnic_minority",
+        name="Sector workforce",
+        percent="9",
+        source="Workforce survey",
+        source_url="https://example.org/workforce",
+    )
     built = report.build(Scope(programme="Example"))
     minority = next(r for r in built["equality_headline"] if r["key"] == "ethnic_minority")
     assert (minority["count"], minority["n"], minority["prefer_not"]) == (4, 10, 1)
@@ -105,7 +114,7 @@ def test_partners_get_no_percentage_built_on_one_to_four_people(example):
     # 3 of 5 (ratings 5, 4, 4, 3, 2): every part is small, so neither percentage nor count is shown.
     assert events["event_good"]["percent"] is None and events["event_good"]["count"] is None
     change = _rows(built, "change")
-    assert change["practice_developed"]["n"] is None            # only four answered
+    assert change["practice_developed"]["n"] is None  # only four answered
     text = report.display(change["practice_developed"])
     assert text["n"] in ("fewer than 5", "not shown") and text["percent"] == "not shown"
     # Knowledge: yes 5, partly 2, no 1 of 8. "Yes" (5) and "yes or partly" (7) beside n (8) would give the
@@ -140,7 +149,7 @@ def test_the_report_page_shows_n_intervals_and_comparators_and_offers_csv(signed
 
 
 def test_a_partner_sees_only_their_borough_protected(signed_in, example):
-    client, _ = signed_in("partner")    # partner for Rochdale
+    client, _ = signed_in("partner")  # partner for Rochdale
     outcomes = example[0]
     respond(outcomes, {"outcome_knowledge": "yes", "borough": BOLTON})  # a Bolton answer must not count
     soup = page(client.get(f"/evaluation/report?borough={BOLTON}"))

@@ -1,4 +1,5 @@
 """Barriers and enablers: themes suggested through the terminology service, tags, counts by borough, quotes."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -15,12 +16,11 @@ from tests.evaluation.helpers import respond, survey_round
 def test_a_theme_named_in_national_words_is_suggested_for_an_answer_in_local_words(app):
     from coordination.terminology import demo
 
-    demo.seed(None)   # 'supported self-management' is 'self-care' locally
+    demo.seed(None)  # 'supported self-management' is 'self-care' locally
     theme = operations.save_theme(None, name="Supported self-management", kind="enabler", words="")
     other = operations.save_theme(None, name="Funding", kind="barrier", words="budget, grant")
     assert any(p.casefold() == "self-care" for p in theme_phrases(theme))
-    suggestions = suggest_themes(["Our self-care group kept people going", "The grant ran out", None],
-                                 [theme, other])
+    suggestions = suggest_themes(["Our self-care group kept people going", "The grant ran out", None], [theme, other])
     assert suggestions == [[theme], [other], []]
 
 

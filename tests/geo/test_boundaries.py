@@ -39,11 +39,7 @@ def test_light_boundaries_round_coordinates_to_four_decimals():
 
 def test_boroughs_do_not_overlap(boundaries):
     projected = boundaries.to_crs(27700).geometry.to_numpy()
-    overlap = sum(
-        shapely.intersection(projected[i], projected[j]).area
-        for i in range(10)
-        for j in range(i + 1, 10)
-    )
+    overlap = sum(shapely.intersection(projected[i], projected[j]).area for i in range(10) for j in range(i + 1, 10))
     assert overlap < 10_000  # m²: shared edges only, not shared ground
 
 
@@ -75,9 +71,7 @@ def test_import_ignores_districts_beyond_the_ten(boundaries, tmp_path):
     extra = boundaries.iloc[[0]].copy()
     extra["code"] = "E06000049"
     source = tmp_path / "with-extra.geojson"
-    gpd.GeoDataFrame(
-        [*boundaries.to_dict("records"), *extra.to_dict("records")], crs=4326
-    ).to_file(source)
+    gpd.GeoDataFrame([*boundaries.to_dict("records"), *extra.to_dict("records")], crs=4326).to_file(source)
     paths = import_boundaries(source, "code", tmp_path / "out")
     assert len(load_boundaries(paths["full"])) == 10
 

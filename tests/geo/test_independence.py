@@ -1,4 +1,5 @@
 """The geo library stands alone: it never imports the Flask app or Flask itself."""
+
 import subprocess
 import sys
 

@@ -86,8 +86,7 @@ def test_every_map_carries_the_data_attribution(light_boundaries):
     assert "addAttribution" in script
     assert (
         "Contains OS data \\u00a9 Crown copyright and database right; Contains Royal Mail data; "
-        "Contains National Statistics data"
-        in script
+        "Contains National Statistics data" in script
     )
     assert "tile.openstreetmap.org" not in script
 

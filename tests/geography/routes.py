@@ -1,4 +1,5 @@
 """Route permissions for the geography area: every signed-in role may see the borough pages."""
+
 from tests.routes import ALL, C
 
 ROUTES = {

@@ -1,4 +1,5 @@
 """Official boundaries from the Boroughs page: checked, compared with the shapes in use, used only when confirmed."""
+
 import io
 import json
 import shutil
@@ -26,12 +27,16 @@ def _file(field="LAD24CD", drop=None) -> bytes:
 
 
 def _upload(client, data, code_field="LAD24CD", name="LAD_DEC_2024_GM.geojson"):
-    return client.post("/boroughs/boundaries", data={"file": (io.BytesIO(data), name), "code_field": code_field},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/boroughs/boundaries",
+        data={"file": (io.BytesIO(data), name), "code_field": code_field},
+        content_type="multipart/form-data",
+    )
 
 
 def test_the_check_shows_each_borough_against_the_shapes_in_use_and_changes_nothing_until_confirmed(
-        signed_in, boundaries_dir):
+    signed_in, boundaries_dir
+):
     client, _ = signed_in("coordinator")
     before = (boundaries_dir / "boundaries.geojson").read_bytes()
     soup = page(_upload(client, _file()))

@@ -1,4 +1,5 @@
 """`flask geo ...` commands."""
+
 import json
 
 import pytest
@@ -20,8 +21,15 @@ def test_postcode_prints_one_json_object_per_postcode_and_exits_0_when_all_in_gm
     assert result.exit_code == 0, result.output
     first, second = _objects(result.output)
     assert list(first) == [
-        "postcode", "valid", "found", "latitude", "longitude",
-        "district_code", "borough_code", "borough_name", "message",
+        "postcode",
+        "valid",
+        "found",
+        "latitude",
+        "longitude",
+        "district_code",
+        "borough_code",
+        "borough_name",
+        "message",
     ]
     assert first["postcode"] == "M1 1AD" and first["borough_name"] == "Manchester"
     assert first["latitude"] == pytest.approx(53.4838, abs=0.001)

@@ -1,4 +1,5 @@
 """The borough pages: map and table for every role, one borough, friendly 404."""
+
 import re
 
 import pytest
@@ -58,8 +59,7 @@ def test_pages_give_sources_licences_and_attribution(signed_in):
     assert "Open Government Licence v3.0" in text
     assert (
         "Contains OS data © Crown copyright and database right; Contains Royal Mail data; "
-        "Contains National Statistics data"
-        in text
+        "Contains National Statistics data" in text
     )
     assert "drawn by this service from postcode locations" in text
 

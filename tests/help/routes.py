@@ -1,4 +1,5 @@
 """Route permissions for Help: every signed-in role reads the guides."""
+
 from tests.routes import ALL
 
 ROUTES = {

@@ -1,4 +1,5 @@
 """Help: the guides as pages, safe, linkable, searchable with synonyms; every 'how it is worked out' link lands."""
+
 import re
 from pathlib import Path
 
@@ -38,10 +39,14 @@ def test_a_guide_has_one_h1_a_contents_list_and_headings_with_ids(signed_in):
 
 
 def test_links_between_guides_open_help_pages_and_repository_paths_become_text():
-    html = str(guides.render_guide(
-        "roles", "# Roles\n\nSee [the claims guide](claims.md#for-finance), [docs](docs/engagement.md), "
-        "[code](../coordination/app.py) and [GOV.UK](https://www.gov.uk).\n",
-        lambda slug: f"/help/{slug}").html)
+    html = str(
+        guides.render_guide(
+            "roles",
+            "# Roles\n\nSee [the claims guide](claims.md#for-finance), [docs](docs/engagement.md), "
+            "[code](../coordination/app.py) and [GOV.UK](https://www.gov.uk).\n",
+            lambda slug: f"/help/{slug}",
+        ).html
+    )
     assert 'href="/help/claims#for-finance"' in html
     assert 'href="/help/engagement"' in html
     assert "app.py" not in html and ", code and" in html
@@ -49,9 +54,13 @@ def test_links_between_guides_open_help_pages_and_repository_paths_become_text()
 
 
 def test_raw_html_and_script_links_in_markdown_stay_inert():
-    html = str(guides.render_guide(
-        "roles", "# T\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[x](javascript:alert(1))\n",
-        lambda slug: f"/help/{slug}").html)
+    html = str(
+        guides.render_guide(
+            "roles",
+            "# T\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[x](javascript:alert(1))\n",
+            lambda slug: f"/help/{slug}",
+        ).html
+    )
     assert "<script" not in html and "<img" not in html
     assert "javascript:" not in html.replace("[x](javascript:alert(1))", "")
     assert "&lt;script&gt;" in html
@@ -80,8 +89,10 @@ def test_a_search_with_no_match_says_so(signed_in):
 TEMPLATE_LINK = re.compile(r"help_url\('([a-z-]+)'(?:, '([a-z0-9-]+)')?\)")
 
 
-@pytest.mark.parametrize("template", sorted(str(p.relative_to(ROOT)) for p in (ROOT / "templates").rglob("*.html")
-                                            if "help_url(" in p.read_text()))
+@pytest.mark.parametrize(
+    "template",
+    sorted(str(p.relative_to(ROOT)) for p in (ROOT / "templates").rglob("*.html") if "help_url(" in p.read_text()),
+)
 def test_every_how_it_is_worked_out_link_lands_on_a_real_section(template):
     for slug, anchor in TEMPLATE_LINK.findall(Path(ROOT / template).read_text()):
         guide = guides.LIBRARY.guide(slug, lambda s: f"/help/{s}")

@@ -1,4 +1,5 @@
 """Network measures against a small hand-drawn network."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -25,10 +26,16 @@ EVIDENCE = [
     Evidence(1, 2, date(2025, 1, 10), "community", 1.0),
     Evidence(3, 4, date(2025, 5, 1), "met_at_event"),
     Evidence(4, 5, date(2025, 6, 1), "met_at_event"),
-    Evidence(2, 3, date(2025, 7, 1), "small_event", 0.25),   # the same pair again, later: not a new tie
+    Evidence(2, 3, date(2025, 7, 1), "small_event", 0.25),  # the same pair again, later: not a new tie
 ]
-FIRST_SEEN = {1: date(2025, 1, 10), 2: date(2025, 1, 10), 3: date(2025, 2, 1), 4: date(2025, 5, 1),
-              5: date(2025, 6, 1), 6: date(2025, 4, 2)}
+FIRST_SEEN = {
+    1: date(2025, 1, 10),
+    2: date(2025, 1, 10),
+    3: date(2025, 2, 1),
+    4: date(2025, 5, 1),
+    5: date(2025, 6, 1),
+    6: date(2025, 4, 2),
+}
 
 
 @pytest.fixture
@@ -75,8 +82,9 @@ def test_the_introducer_and_the_person_in_the_middle_are_the_bridges(ties):
 
 
 def test_borough_matrix_counts_each_tie_once_in_its_period(ties):
-    matrix = analysis.borough_matrix(ties, PEOPLE, [BOLTON, BURY, WIGAN], since=date(2025, 1, 1),
-                                     until=date(2025, 3, 31))
+    matrix = analysis.borough_matrix(
+        ties, PEOPLE, [BOLTON, BURY, WIGAN], since=date(2025, 1, 1), until=date(2025, 3, 31)
+    )
     assert matrix[(BOLTON, BOLTON)] == 1 and matrix[(BOLTON, BURY)] == 1
     assert sum(matrix.values()) == 2
     assert (BURY, BOLTON) not in matrix
@@ -96,8 +104,11 @@ def test_small_events_make_weighted_ties_and_big_events_none():
 
 
 def test_community_ties_start_when_the_later_member_joined_and_need_an_overlap():
-    memberships = [(1, 1, date(2024, 1, 1), date(2024, 6, 1)), (1, 2, date(2024, 3, 1), None),
-                   (1, 3, date(2024, 7, 1), None)]
+    memberships = [
+        (1, 1, date(2024, 1, 1), date(2024, 6, 1)),
+        (1, 2, date(2024, 3, 1), None),
+        (1, 3, date(2024, 7, 1), None),
+    ]
     evidence = {(e.a, e.b): e.on for e in analysis.community_evidence(memberships)}
     assert evidence == {(1, 2): date(2024, 3, 1), (2, 3): date(2024, 7, 1)}
 
@@ -107,14 +118,19 @@ def test_quarters_and_growth():
     assert quarters == [(2024, 4), (2025, 1), (2025, 2)]
     assert analysis.quarter_bounds((2024, 4)) == (date(2024, 10, 1), date(2024, 12, 31))
     assert analysis.growth([date(2025, 1, 5), date(2025, 2, 5), date(2025, 5, 1)], quarters) == [
-        ("2024 Q4", 0, 0), ("2025 Q1", 2, 2), ("2025 Q2", 1, 3)]
+        ("2024 Q4", 0, 0),
+        ("2025 Q1", 2, 2),
+        ("2025 Q2", 1, 3),
+    ]
 
 
 def test_weak_evidence_adds_up_and_the_tie_dates_from_the_meeting_that_made_it():
-    evidence = [Evidence(1, 2, date(2025, 1, 5), "small_event", 0.4),
-                Evidence(1, 2, date(2025, 3, 5), "small_event", 0.4),
-                Evidence(1, 2, date(2025, 8, 5), "small_event", 0.4),
-                Evidence(3, 4, date(2025, 1, 5), "community", 0.1)]
+    evidence = [
+        Evidence(1, 2, date(2025, 1, 5), "small_event", 0.4),
+        Evidence(1, 2, date(2025, 3, 5), "small_event", 0.4),
+        Evidence(1, 2, date(2025, 8, 5), "small_event", 0.4),
+        Evidence(3, 4, date(2025, 1, 5), "community", 0.1),
+    ]
     ties = analysis.aggregate(evidence)
     assert set(ties) == {(1, 2)}
     assert ties[(1, 2)].since == date(2025, 8, 5)

@@ -1,4 +1,5 @@
 """An attacker with everything a partner sees on the borough connections page learns nothing hidden."""
+
 from __future__ import annotations
 
 import math
@@ -36,8 +37,10 @@ def _attack(table, own: str, counts: dict) -> list[str]:
     The attacker knows every shown figure, that "fewer than 5" is 1 to 4 and "not shown" at least 1,
     and how the totals are made; pairs of other boroughs are not published, so they are only >= 0.
     """
-    totals = {("across", code): ([p for p in PAIRS if code in p and p[0] != p[1]], table.across[code])
-              for code in BOROUGH_CODES}
+    totals = {
+        ("across", code): ([p for p in PAIRS if code in p and p[0] != p[1]], table.across[code])
+        for code in BOROUGH_CODES
+    }
     totals[("total",)] = (PAIRS, table.total)
     totals[("total_across",)] = ([p for p in PAIRS if p[0] != p[1]], table.total_across)
     unknown = [p for p in PAIRS if table.cells[p].hidden] + [k for k, (_, cell) in totals.items() if cell.hidden]
@@ -92,8 +95,9 @@ def _attack(table, own: str, counts: dict) -> list[str]:
 small_counts = st.dictionaries(st.sampled_from(PAIRS), st.integers(0, 9), max_size=30)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(counts=small_counts, own=st.sampled_from(BOROUGH_CODES))
 def test_no_hidden_count_can_be_worked_out_from_the_partners_page(app, counts, own):
     partner = SimpleNamespace(role=Role.PARTNER, borough_codes=[own])

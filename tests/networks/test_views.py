@@ -1,4 +1,5 @@
 """Connectedness pages, as the coordinator and partners use them."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -19,15 +20,30 @@ def network(app):
     """Eight people: a small Rochdale event, an introduction Bolton–Wigan by Bea, a Bury pair."""
     orgs = {code: f.organisation(f"Org in {code}", borough=code) for code in (BOLTON, BURY, ROCHDALE, WIGAN)}
     people = {}
-    for name, code in (("Ann", BOLTON), ("Bea", BOLTON), ("Cal", WIGAN), ("Dan", ROCHDALE), ("Eve", ROCHDALE),
-                       ("Fay", ROCHDALE), ("Gus", BURY), ("Hal", BURY)):
+    for name, code in (
+        ("Ann", BOLTON),
+        ("Bea", BOLTON),
+        ("Cal", WIGAN),
+        ("Dan", ROCHDALE),
+        ("Eve", ROCHDALE),
+        ("Fay", ROCHDALE),
+        ("Gus", BURY),
+        ("Hal", BURY),
+    ):
         people[name] = f.person(name, organisation=orgs[code], borough_code=code)
     event = f.event(when=datetime(YEAR, 3, 10, 10))
     for name in ("Dan", "Eve", "Fay", "Ann"):
         f.attend(event, people[name])
     a, c = sorted((people["Ann"], people["Cal"]), key=lambda p: p.id)
-    db.session.add(RecordedTie(person_a_id=a.id, person_b_id=c.id, source="introduction",
-                               made_on=date(YEAR, 5, 1), introduced_by_id=people["Bea"].id))
+    db.session.add(
+        RecordedTie(
+            person_a_id=a.id,
+            person_b_id=c.id,
+            source="introduction",
+            made_on=date(YEAR, 5, 1),
+            introduced_by_id=people["Bea"].id,
+        )
+    )
     g, h = sorted((people["Gus"], people["Hal"]), key=lambda p: p.id)
     db.session.add(RecordedTie(person_a_id=g.id, person_b_id=h.id, source="met_at_event", made_on=date(YEAR, 6, 1)))
     db.session.commit()
@@ -62,16 +78,30 @@ def test_ego_view_lists_a_persons_ties_and_their_growth(signed_in, network):
 def test_recording_an_introduction_checks_the_people_and_keeps_what_was_typed(signed_in, network):
     client, _ = signed_in("coordinator")
     dan, eve = network["Dan"], network["Eve"]
-    response = client.post("/networks/ties/new", data={
-        "source": "introduction", "person_a_id": dan.id, "person_b_id": dan.id, "made_on": ["2", "7", str(YEAR)],
-        "note": "At the carers' café"})
+    response = client.post(
+        "/networks/ties/new",
+        data={
+            "source": "introduction",
+            "person_a_id": dan.id,
+            "person_b_id": dan.id,
+            "made_on": ["2", "7", str(YEAR)],
+            "note": "At the carers' café",
+        },
+    )
     assert response.status_code == 400
     soup = page(response)
     assert "Choose two different people" in error_messages(soup)
     assert soup.select_one("textarea[name=note]").get_text() == "At the carers' café"
-    response = client.post("/networks/ties/new", data={
-        "source": "introduction", "person_a_id": eve.id, "person_b_id": dan.id,
-        "introduced_by_id": network["Gus"].id, "made_on": ["2", "7", str(YEAR)]})
+    response = client.post(
+        "/networks/ties/new",
+        data={
+            "source": "introduction",
+            "person_a_id": eve.id,
+            "person_b_id": dan.id,
+            "introduced_by_id": network["Gus"].id,
+            "made_on": ["2", "7", str(YEAR)],
+        },
+    )
     assert response.status_code == 302
     tie = db.session.query(RecordedTie).filter_by(introduced_by_id=network["Gus"].id).one()
     assert (tie.person_a_id, tie.person_b_id) == tuple(sorted((dan.id, eve.id)))
@@ -97,9 +127,12 @@ def test_partners_see_borough_counts_only_with_small_numbers_protected(signed_in
     text = soup.get_text(" ", strip=True)
     for name in ("Ann", "Bea", "Cal", "Dan"):
         assert name not in text.split()
-    rows = {tr.th.get_text(strip=True): [td.get_text(strip=True) for td in tr.select("td")]
-            for tr in soup.find("caption", string=lambda s: s and s.startswith("New connections by borough"))
-            .find_parent("table").select("tbody tr")}
+    rows = {
+        tr.th.get_text(strip=True): [td.get_text(strip=True) for td in tr.select("td")]
+        for tr in soup.find("caption", string=lambda s: s and s.startswith("New connections by borough"))
+        .find_parent("table")
+        .select("tbody tr")
+    }
     # Their own borough (Bury: one tie inside it, none with others) is exact; Bolton's 4 is small, so hidden.
     assert rows["Bury"] == ["0"]
     assert rows["Bolton"][0] in ("fewer than 5", "not shown")
@@ -113,6 +146,8 @@ def test_the_coordinator_sees_the_same_borough_page_exactly(signed_in, network):
     client, _ = signed_in("coordinator")
     soup = page(client.get(f"/networks/boroughs?year={YEAR}"))
     table = soup.find("caption", string=lambda s: s and s.startswith("New connections by borough")).find_parent("table")
-    rows = {tr.th.get_text(strip=True): [td.get_text(strip=True) for td in tr.select("td")]
-            for tr in table.select("tbody tr")}
+    rows = {
+        tr.th.get_text(strip=True): [td.get_text(strip=True) for td in tr.select("td")]
+        for tr in table.select("tbody tr")
+    }
     assert rows["Bolton"] == ["4"] and rows["Rochdale"] == ["3"]

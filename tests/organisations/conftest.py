@@ -1,4 +1,5 @@
 """Factories for directory tests."""
+
 from __future__ import annotations
 
 import itertools
@@ -15,8 +16,12 @@ def create_organisation(app):
 
     def factory(**overrides):
         n = next(_numbers)
-        data = {"name": f"Test Organisation {n}", "org_type": "community_group", "postcode": "",
-                "email": f"hello{n}@example.org"}
+        data = {
+            "name": f"Test Organisation {n}",
+            "org_type": "community_group",
+            "postcode": "",
+            "email": f"hello{n}@example.org",
+        }
         data.update(overrides)
         return make(data)
 

@@ -1,4 +1,5 @@
 """Open data: bearer tokens (issued once, stored hashed, revocable), GeoJSON and Open Referral paging."""
+
 from sqlalchemy import select
 
 from coordination.extensions import db
@@ -43,11 +44,15 @@ def test_a_token_is_shown_once_stored_hashed_and_works_until_revoked(app, signed
     assert outsider.get(API[0], headers=headers).status_code == 401
 
 
-def test_geojson_features_carry_identifiers_boroughs_and_practice_areas(signed_in, create_organisation,
-                                                                       create_concept):
+def test_geojson_features_carry_identifiers_boroughs_and_practice_areas(signed_in, create_organisation, create_concept):
     concept = create_concept("Supported self-management")
-    org = create_organisation(name="Tagged", postcode="WA1 1UH", company_number="01234567",
-                              operates_in=["E08000009"], practice_areas=[concept.id])
+    org = create_organisation(
+        name="Tagged",
+        postcode="WA1 1UH",
+        company_number="01234567",
+        operates_in=["E08000009"],
+        practice_areas=[concept.id],
+    )
     client, _ = signed_in("partner")
     props = client.get(API[0] + "?borough=all").get_json()["features"][0]["properties"]
     assert props["id"] == org.id and props["company_number"] == "01234567"
@@ -60,9 +65,17 @@ def test_open_referral_pages_use_the_standard_fields(signed_in, create_organisat
         create_organisation(name=f"Org {n}", postcode="BL1 1RU", charity_number=f"112345{n}")
     client, _ = signed_in("coordinator")
     body = client.get(API[1] + "?page=2&per_page=2").get_json()
-    assert {k: body[k] for k in ("total_items", "total_pages", "page_number", "size", "first_page", "last_page",
-                                 "empty")} == {"total_items": 5, "total_pages": 3, "page_number": 2, "size": 2,
-                                               "first_page": False, "last_page": False, "empty": False}
+    assert {
+        k: body[k] for k in ("total_items", "total_pages", "page_number", "size", "first_page", "last_page", "empty")
+    } == {
+        "total_items": 5,
+        "total_pages": 3,
+        "page_number": 2,
+        "size": 2,
+        "first_page": False,
+        "last_page": False,
+        "empty": False,
+    }
     org = body["contents"][0]
     assert org["name"] == "Org 2" and org["organization_identifiers"][0]["identifier_scheme"] == "GB-CHC"
     assert org["locations"][0]["addresses"][0]["postal_code"] == "BL1 1RU"
@@ -81,8 +94,10 @@ def test_bearer_token_callers_are_rate_limited_per_token(app, client):
     """Issue 15: the bearer-token API counts requests per token (guessed tokens too)."""
     app.config["API_RATE_LIMIT"] = "3 per minute"
     try:
-        statuses = [client.get("/api/organisations.geojson", headers={"Authorization": "Bearer guess"}).status_code
-                    for _ in range(4)]
+        statuses = [
+            client.get("/api/organisations.geojson", headers={"Authorization": "Bearer guess"}).status_code
+            for _ in range(4)
+        ]
         other = client.get("/api/organisations.geojson", headers={"Authorization": "Bearer another"}).status_code
     finally:
         app.config["API_RATE_LIMIT"] = "120 per minute"
@@ -97,8 +112,12 @@ def test_exports_and_open_referral_carry_org_ids_for_every_register(app, signed_
     create_organisation(name="Irish Org", charity_number="NIC100002")
     create_organisation(name="Company Org", company_number="CE000571")
     client, _ = signed_in("coordinator")
-    rows = {r["name"]: r for r in csv.DictReader(io.StringIO(
-        client.get("/organisations/export.csv").get_data(as_text=True).lstrip("\ufeff")))}
+    rows = {
+        r["name"]: r
+        for r in csv.DictReader(
+            io.StringIO(client.get("/organisations/export.csv").get_data(as_text=True).lstrip("\ufeff"))
+        )
+    }
     assert rows["Scottish Org"]["org_id"] == "GB-SC-SC012345"
     assert rows["Irish Org"]["org_id"] == "GB-NIC-100002"
     assert rows["Company Org"]["org_id"] == "GB-COH-CE000571"

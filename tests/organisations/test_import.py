@@ -1,4 +1,5 @@
 """CSV import: odd encodings, messy rows, matching, the report, one transaction, the web journey and the CLI."""
+
 import csv
 import io
 import json
@@ -41,13 +42,15 @@ def _by_name(name):
 
 
 def _outcomes(summary):
-    return {item["row"]: item["outcome"] for item in summary.report
-            if item["outcome"] not in ("warning", "change")}
+    return {item["row"]: item["outcome"] for item in summary.report if item["outcome"] not in ("warning", "change")}
 
 
 def _warnings(summary, row):
-    return [(item["field"], item["value"], item["message"]) for item in summary.report
-            if item["outcome"] == "warning" and item["row"] == row]
+    return [
+        (item["field"], item["value"], item["message"])
+        for item in summary.report
+        if item["outcome"] == "warning" and item["row"] == row
+    ]
 
 
 def test_a_messy_file_keeps_every_organisation_and_accounts_for_every_row(app):
@@ -121,9 +124,14 @@ def test_a_company_number_that_belongs_to_another_record_is_left_out_with_a_warn
     assert one.company_number is None and one.phone == "0161 496 0009"
 
 
-@pytest.mark.parametrize("encoding, prefix, label", [
-    ("utf-8", b"", "UTF-8"), ("utf-8", b"\xef\xbb\xbf", "UTF-8 with BOM"), ("cp1252", b"", "Windows-1252"),
-])
+@pytest.mark.parametrize(
+    "encoding, prefix, label",
+    [
+        ("utf-8", b"", "UTF-8"),
+        ("utf-8", b"\xef\xbb\xbf", "UTF-8 with BOM"),
+        ("cp1252", b"", "Windows-1252"),
+    ],
+)
 def test_each_supported_encoding_keeps_accents(app, encoding, prefix, label):
     upload, summary = _run(prefix + "Name,Postcode\nCafé Ümit,M1 1AD\n".encode(encoding))
     assert upload.encoding == label and upload.headers[0] == "Name"
@@ -147,8 +155,15 @@ def test_a_failure_part_way_leaves_the_database_as_it_was(app, create_organisati
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importer, "insert", lambda table: (_ for _ in ()).throw(RuntimeError("disk full"))
-                        if table is importer.OrganisationBorough else __import__("sqlalchemy").insert(table))
+    monkeypatch.setattr(
+        importer,
+        "insert",
+        lambda table: (
+            (_ for _ in ()).throw(RuntimeError("disk full"))
+            if table is importer.OrganisationBorough
+            else __import__("sqlalchemy").insert(table)
+        ),
+    )
     with pytest.raises(importer.ImportFailed, match="nothing was changed"):
         _run("Name,Areas served\nNew One,Bolton\nNew Two,Bury\n")
     db.session.remove()
@@ -162,8 +177,10 @@ def test_the_report_gives_every_row_an_outcome_and_every_dropped_value_a_warning
     outcomes = [r for r in rows if r["outcome"] not in ("warning", "change")]
     assert sorted(int(r["row"]) for r in outcomes) == [2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14]
     warnings = [r for r in rows if r["outcome"] == "warning"]
-    assert any(r["row"] == "8" and r["field"] == "Charity number" and r["value"] == "12" and "digits" in r["message"]
-               for r in warnings)
+    assert any(
+        r["row"] == "8" and r["field"] == "Charity number" and r["value"] == "12" and "digits" in r["message"]
+        for r in warnings
+    )
     refused = list(csv.reader(io.StringIO(importer.refused_csv(summary.headers, summary.refused_rows))))
     assert refused[0][0] == "Organisation Name" and refused[1][5] == "M1 1AD"
 
@@ -180,9 +197,11 @@ def test_column_guesses_follow_common_header_names():
 
 # --- The web journey ---------------------------------------------------------------------------
 
+
 def _upload(client, data: bytes, filename="orgs.csv"):
-    return client.post("/organisations/import", data={"file": (io.BytesIO(data), filename)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/organisations/import", data={"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data"
+    )
 
 
 def test_a_coordinator_previews_maps_and_imports_a_file(signed_in):
@@ -195,8 +214,10 @@ def test_a_coordinator_previews_maps_and_imports_a_file(signed_in):
     assert "Café Hope" in preview.get_text()
     # Reloading the page keeps the upload and the guesses.
     again = page(client.get(mapping_url))
-    form = {select["name"]: (select.select_one("option[selected]") or {"value": ""})["value"]
-            for select in again.select("select")}
+    form = {
+        select["name"]: (select.select_one("option[selected]") or {"value": ""})["value"]
+        for select in again.select("select")
+    }
     assert form["col_name"] == "0" and form["col_postcode"] == "5"
     posted = client.post(mapping_url, data=form)
     assert posted.status_code == 302 and "/organisations/imports/" in posted.headers["Location"]
@@ -244,10 +265,16 @@ def test_a_non_csv_upload_is_refused_with_a_reason(signed_in):
     assert any(m.startswith("This is not a CSV file") for m in error_messages(page(response)))
 
 
-@pytest.mark.parametrize("content", [
-    b"%PDF-1.4 binary", b"\x00\x01\x02\x03binary\x00data", b"<!DOCTYPE html><html>", b"PK\x03\x04broken zip",
-    b"Dear coordinator. Here is the list you asked for, I hope it helps.\nBest wishes\n",
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"%PDF-1.4 binary",
+        b"\x00\x01\x02\x03binary\x00data",
+        b"<!DOCTYPE html><html>",
+        b"PK\x03\x04broken zip",
+        b"Dear coordinator. Here is the list you asked for, I hope it helps.\nBest wishes\n",
+    ],
+)
 def test_a_file_that_is_not_text_or_not_a_table_is_refused_at_once_even_when_named_csv(signed_in, content):
     client, _ = signed_in("coordinator")
     response = _upload(client, content, filename="list.csv")
@@ -262,16 +289,23 @@ def test_upload_names_cannot_reach_other_files(signed_in):
 
 # --- The command line --------------------------------------------------------------------------
 
+
 def test_the_command_prints_a_one_line_json_summary_and_writes_the_report(app, tmp_path):
     source = tmp_path / "orgs.csv"
     source.write_bytes(MESSY.encode("cp1252"))
     report = tmp_path / "report.csv"
-    result = app.test_cli_runner().invoke(args=["organisations", "import", str(source), "--operates-in", "E08000001",
-                                                "--report", str(report)])
+    result = app.test_cli_runner().invoke(
+        args=["organisations", "import", str(source), "--operates-in", "E08000001", "--report", str(report)]
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output.strip().splitlines()[-1])
     assert {k: summary[k] for k in ("rows", "created", "updated", "unchanged", "refused")} == {
-        "rows": 12, "created": 9, "updated": 2, "unchanged": 0, "refused": 1}
+        "rows": 12,
+        "created": 9,
+        "updated": 2,
+        "unchanged": 0,
+        "refused": 1,
+    }
     assert summary["created_with_warnings"] == 4 and summary["import"]
     lines = list(csv.DictReader(io.StringIO(report.read_text(encoding="utf-8-sig"))))
     assert len([r for r in lines if r["outcome"] not in ("warning", "change")]) == 12
@@ -292,11 +326,12 @@ def test_practice_areas_in_a_file_may_use_any_local_or_national_word(app):
 
 # --- Never worse than before --------------------------------------------------------------------
 
+
 def test_an_update_fills_blanks_and_lists_every_change_with_old_and_new_values(app, create_organisation):
-    org = create_organisation(name="Hope Trust", charity_number="1123456", email="", phone="0161 496 0000",
-                              address="1 High Street, Bolton")
-    _, summary = _run("Name,Charity number,Email,Phone,Address\n"
-                      "Hope Trust,1123456,hi@hope.org,0161 496 0099,Bolton\n")
+    org = create_organisation(
+        name="Hope Trust", charity_number="1123456", email="", phone="0161 496 0000", address="1 High Street, Bolton"
+    )
+    _, summary = _run("Name,Charity number,Email,Phone,Address\nHope Trust,1123456,hi@hope.org,0161 496 0099,Bolton\n")
     assert summary.updated == 1
     db.session.refresh(org)
     assert org.email == "hi@hope.org" and org.phone == "0161 496 0099"
@@ -333,8 +368,9 @@ def test_a_specific_type_replaces_other_but_not_another_specific_type(app, creat
 
 
 def test_row_numbers_are_the_records_a_spreadsheet_shows_not_physical_lines(app):
-    _, summary = _run('Name,Description,Email\n"Multi","line one\nline two\nline three",ok@example.org\n'
-                      'Second,,bad email\n')
+    _, summary = _run(
+        'Name,Description,Email\n"Multi","line one\nline two\nline three",ok@example.org\nSecond,,bad email\n'
+    )
     assert _outcomes(summary) == {2: "created", 3: "created with warnings"}
     assert _warnings(summary, 3)[0][:2] == ("Email", "bad email")
 

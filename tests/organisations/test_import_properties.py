@@ -1,4 +1,5 @@
 """Properties of the import for any rows: every row has one outcome, and a named row is never refused."""
+
 import csv
 import io
 
@@ -9,25 +10,66 @@ from coordination.extensions import db
 from coordination.organisations import importer
 from coordination.organisations.models import Organisation
 
-HEADER = ["Name", "Charity number", "Company number", "Type", "Email", "Phone", "Website", "Postcode",
-          "Areas served", "Status", "Last checked", "Org ID"]
+HEADER = [
+    "Name",
+    "Charity number",
+    "Company number",
+    "Type",
+    "Email",
+    "Phone",
+    "Website",
+    "Postcode",
+    "Areas served",
+    "Status",
+    "Last checked",
+    "Org ID",
+]
 TEXT = st.characters(blacklist_categories=("Cs", "Cc"))
 PLACEHOLDERS = ["", " ", "NA", "N/A", "n/a", "null", "None", "-", "--", ".", "0", "#N/A", "nan"]
 ODD = st.one_of(
     st.sampled_from(PLACEHOLDERS),
     st.text(TEXT, max_size=12),  # any printable unicode (a file holding control bytes is not a CSV file)
-    st.integers(-10**9, 10**10).map(str),
+    st.integers(-(10**9), 10**10).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(str),
-    st.sampled_from(["1123456", "01234567", "1234567", "CE00571", "SC012345", "NIC100002", "GB-CHC-1123456",
-                     " 1123456 ", "1123456.0", "0161 496 0000", "+44 161 496 0000", "www.example.org",
-                     "javascript:alert(1)", "hi@example.org", "M1 1AD", "m11ad", "ZZ99 9ZZ", "Bolton; Wigan",
-                     "Greater Manchester", "Cheshire", "Previously excepted", "CIO", "closed", "26/11/2026",
-                     "31/02/2026", "TRUE", "=1+1"]),
+    st.sampled_from(
+        [
+            "1123456",
+            "01234567",
+            "1234567",
+            "CE00571",
+            "SC012345",
+            "NIC100002",
+            "GB-CHC-1123456",
+            " 1123456 ",
+            "1123456.0",
+            "0161 496 0000",
+            "+44 161 496 0000",
+            "www.example.org",
+            "javascript:alert(1)",
+            "hi@example.org",
+            "M1 1AD",
+            "m11ad",
+            "ZZ99 9ZZ",
+            "Bolton; Wigan",
+            "Greater Manchester",
+            "Cheshire",
+            "Previously excepted",
+            "CIO",
+            "closed",
+            "26/11/2026",
+            "31/02/2026",
+            "TRUE",
+            "=1+1",
+        ]
+    ),
 )
-NAMES = st.one_of(st.text(TEXT, min_size=1, max_size=30).filter(lambda s: s.strip()),
-                  st.sampled_from(["Café Ümit", "Hope & Co", "  padded  ", "Bolton CVS", "日本語の団体", "=SUM(A1)"]))
-ROWS = st.lists(st.tuples(st.one_of(NAMES, st.sampled_from(PLACEHOLDERS)), *[ODD] * (len(HEADER) - 1)),
-                min_size=1, max_size=12)
+NAMES = st.one_of(
+    st.text(TEXT, min_size=1, max_size=30).filter(lambda s: s.strip()),
+    st.sampled_from(["Café Ümit", "Hope & Co", "  padded  ", "Bolton CVS", "日本語の団体", "=SUM(A1)"]),
+)
+ROWS = st.lists(
+    st.tuples(st.one_of(NAMES, st.sampled_from(PLACEHOLDERS)), *[ODD] * (len(HEADER) - 1)), min_size=1, max_size=12
+)
 
 
 def _file(rows) -> bytes:
@@ -36,7 +78,6 @@ def _file(rows) -> bytes:
     writer.writerow(HEADER)
     writer.writerows(rows)
     return out.getvalue().encode("utf-8")
-
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

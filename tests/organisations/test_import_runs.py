@@ -1,4 +1,5 @@
 """Import runs: the background step with its progress page, and undoing an import (web and command line)."""
+
 import io
 import json
 
@@ -10,9 +11,11 @@ from coordination.organisations import import_runs
 from coordination.organisations.models import ImportStatus, Organisation, OrganisationImport
 from tests.conftest import page
 
-FILE = ("Name,Charity number,Email,Phone,Areas served\n"
-        "Existing Trust,1123456,new@existing.org,0161 496 0099,Wigan\n"
-        "Brand New Group,,hello@new.org,,Bolton\n")
+FILE = (
+    "Name,Charity number,Email,Phone,Areas served\n"
+    "Existing Trust,1123456,new@existing.org,0161 496 0099,Wigan\n"
+    "Brand New Group,,hello@new.org,,Bolton\n"
+)
 
 
 def _count():
@@ -20,12 +23,15 @@ def _count():
 
 
 def _import_on_the_web(client, data: bytes = FILE.encode(), name="orgs.csv"):
-    upload = client.post("/organisations/import", data={"file": (io.BytesIO(data), name)},
-                         content_type="multipart/form-data")
+    upload = client.post(
+        "/organisations/import", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data"
+    )
     mapping_url = upload.headers["Location"]
     preview = page(client.get(mapping_url))
-    form = {select["name"]: (select.select_one("option[selected]") or {"value": ""})["value"]
-            for select in preview.select("select")}
+    form = {
+        select["name"]: (select.select_one("option[selected]") or {"value": ""})["value"]
+        for select in preview.select("select")
+    }
     posted = client.post(mapping_url, data=form)
     assert posted.status_code == 302
     return posted.headers["Location"]
@@ -70,8 +76,9 @@ def test_a_run_left_running_by_a_restarted_server_is_shown_as_stopped(app, signe
     from coordination.timeutil import utcnow
 
     client, _ = signed_in("coordinator")
-    run = OrganisationImport(source="old.csv", status=ImportStatus.RUNNING, options={},
-                             heartbeat_at=utcnow() - timedelta(hours=1))
+    run = OrganisationImport(
+        source="old.csv", status=ImportStatus.RUNNING, options={}, heartbeat_at=utcnow() - timedelta(hours=1)
+    )
     db.session.add(run)
     db.session.commit()
     text = page(client.get(f"/organisations/imports/{run.id}")).select_one("#import-status").get_text()
@@ -145,8 +152,14 @@ def test_the_imports_page_lists_recent_imports(app, signed_in):
 
 def test_a_running_import_shows_how_far_it_has_got_and_refreshes_itself(app, signed_in):
     client, _ = signed_in("coordinator")
-    run = OrganisationImport(source="big.csv", status=ImportStatus.RUNNING, options={}, phase="Checking rows",
-                             total_rows=17500, processed_rows=500)
+    run = OrganisationImport(
+        source="big.csv",
+        status=ImportStatus.RUNNING,
+        options={},
+        phase="Checking rows",
+        total_rows=17500,
+        processed_rows=500,
+    )
     db.session.add(run)
     db.session.commit()
     shown = page(client.get(f"/organisations/imports/{run.id}"))

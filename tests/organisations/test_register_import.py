@@ -1,5 +1,6 @@
 """The Charity Commission register: the full download (charity and area-of-operation tables, as text, JSON or
 zipped) and a borough's single-table extract as data labs publish it."""
+
 import io
 import json
 import zipfile
@@ -51,7 +52,8 @@ def test_the_full_download_keeps_main_registered_charities_here_and_reads_their_
     assert summary.skipped_reasons == {
         "a linked charity (part of a main charity, which is imported instead)": 1,
         "removed from the register": 1,
-        "not based in or working in the chosen Greater Manchester boroughs": 1}
+        "not based in or working in the chosen Greater Manchester boroughs": 1,
+    }
     food = _charity("1012345")
     assert food.name == "BOLTON FOOD PARTNERSHIP" and food.org_type == OrganisationType.CHARITABLE_COMPANY
     assert food.registered_on.isoformat() == "2005-06-14" and food.company_number == "05123456"
@@ -105,6 +107,7 @@ def test_the_area_table_on_its_own_is_refused_with_what_to_do():
 
 # --- A borough's extract, as a data lab publishes it --------------------------------------------
 
+
 def test_a_real_looking_borough_extract_imports_every_organisation_and_reimporting_changes_nothing(app):
     raw = _raw("bolton-register-extract.csv")
     upload = files.read_file(raw, "bolton.csv")
@@ -118,7 +121,10 @@ def test_a_real_looking_borough_extract_imports_every_organisation_and_reimporti
     # Every dropped value has a warning naming the field, the value and the rule.
     warnings = [item for item in summary.report if item["outcome"] == "warning"]
     assert {(w["field"], w["value"]) for w in warnings} >= {
-        ("Email", "books at example.org"), ("Website", "not a website"), ("Postcode", "BL1")}
+        ("Email", "books at example.org"),
+        ("Website", "not a website"),
+        ("Postcode", "BL1"),
+    }
     assert all(w["field"] and w["message"] for w in warnings)
     # NA, --, N/A, . and 0 were blanks, not errors; CE numbers and odd types were understood.
     refugees = _charity("1180003")
@@ -138,8 +144,18 @@ def test_the_register_command_imports_both_tables_and_prints_json(app, tmp_path)
     charity.write_bytes(_zip("publicextract.charity.txt"))
     areas = tmp_path / "publicextract.charity_area_of_operation.zip"
     areas.write_bytes(_zip("publicextract.charity_area_of_operation.txt"))
-    result = app.test_cli_runner().invoke(args=["organisations", "import-register", str(charity), str(areas),
-                                                "--borough", "Bolton", "--borough", "Salford"])
+    result = app.test_cli_runner().invoke(
+        args=[
+            "organisations",
+            "import-register",
+            str(charity),
+            str(areas),
+            "--borough",
+            "Bolton",
+            "--borough",
+            "Salford",
+        ]
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output.strip().splitlines()[-1])
     assert summary["created"] == 3 and summary["skipped"] == 5 and summary["refused"] == 0
@@ -154,14 +170,21 @@ def test_the_register_command_refuses_an_ordinary_spreadsheet(app, tmp_path):
 
 def test_the_web_import_takes_the_register_with_its_area_table(signed_in):
     client, _ = signed_in("coordinator")
-    response = client.post("/organisations/import", content_type="multipart/form-data", data={
-        "file": (io.BytesIO(_zip("publicextract.charity.txt")), "publicextract.charity.zip"),
-        "areas_file": (io.BytesIO(_zip("publicextract.charity_area_of_operation.txt")), "aoo.zip")})
+    response = client.post(
+        "/organisations/import",
+        content_type="multipart/form-data",
+        data={
+            "file": (io.BytesIO(_zip("publicextract.charity.txt")), "publicextract.charity.zip"),
+            "areas_file": (io.BytesIO(_zip("publicextract.charity_area_of_operation.txt")), "aoo.zip"),
+        },
+    )
     assert response.status_code == 302, page(response).get_text()
     preview = page(client.get(response.headers["Location"]))
     assert "Charity Commission register" in preview.select_one("#register-note").get_text()
-    form = {select["name"]: (select.select_one("option[selected]") or {"value": ""})["value"]
-            for select in preview.select("select")}
+    form = {
+        select["name"]: (select.select_one("option[selected]") or {"value": ""})["value"]
+        for select in preview.select("select")
+    }
     result = client.post(response.headers["Location"], data={**form, "only_boroughs": ["E08000001"]})
     finished = page(client.get(result.headers["Location"]))
     assert finished.select_one('[data-count="created"]').get_text() == "2"
@@ -172,9 +195,14 @@ def test_an_area_table_with_an_ordinary_spreadsheet_is_refused_on_its_own_field(
     from tests.conftest import error_messages
 
     client, _ = signed_in("coordinator")
-    response = client.post("/organisations/import", content_type="multipart/form-data", data={
-        "file": (io.BytesIO(b"Name\nA Group\n"), "groups.csv"),
-        "areas_file": (io.BytesIO(_raw("publicextract.charity_area_of_operation.txt")), "aoo.txt")})
+    response = client.post(
+        "/organisations/import",
+        content_type="multipart/form-data",
+        data={
+            "file": (io.BytesIO(b"Name\nA Group\n"), "groups.csv"),
+            "areas_file": (io.BytesIO(_raw("publicextract.charity_area_of_operation.txt")), "aoo.txt"),
+        },
+    )
     assert response.status_code == 200
     soup = page(response)
     assert any("goes with the Charity Commission register" in m for m in error_messages(soup))
@@ -182,8 +210,10 @@ def test_an_area_table_with_an_ordinary_spreadsheet_is_refused_on_its_own_field(
 
 
 def test_a_quoted_tab_separated_copy_of_the_register_is_read_with_its_quotes_removed(app):
-    raw = (b'"registered_charity_number"\t"linked_charity_number"\t"charity_name"\t"charity_activities"\n'
-           b'"1012345"\t0\t"BOLTON FOOD"\t"Food and a ""pay as you feel"" cafe"\n')
+    raw = (
+        b'"registered_charity_number"\t"linked_charity_number"\t"charity_name"\t"charity_activities"\n'
+        b'"1012345"\t0\t"BOLTON FOOD"\t"Food and a ""pay as you feel"" cafe"\n'
+    )
     upload = files.read_file(raw, "bolton.tsv")
     assert upload.register and upload.rows[0][1][2] == "BOLTON FOOD"
     _import(upload)

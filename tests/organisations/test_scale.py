@@ -2,6 +2,7 @@
 
 No timings here (bench/load.py and bench/scale.py measure); these tests pin the behaviour that keeps it fast.
 """
+
 import json
 
 import pytest
@@ -61,8 +62,15 @@ def test_the_map_follows_the_filters(signed_in, mapped, create_organisation):
     assert [m[1] for p in view["places"] for m in p[2]] == ["Bolton Food Bank"]
 
 
-@pytest.mark.parametrize("url", ["/organisations/map.json", f"/organisations/map/clusters.json?zoom=9&{GM}",
-                                 "/api/organisations.geojson", "/api/openreferral/organizations"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/organisations/map.json",
+        f"/organisations/map/clusters.json?zoom=9&{GM}",
+        "/api/organisations.geojson",
+        "/api/openreferral/organizations",
+    ],
+)
 def test_payloads_carry_an_etag_answer_304_and_change_when_the_directory_does(signed_in, mapped, url):
     from coordination.organisations.operations import update_organisation
 

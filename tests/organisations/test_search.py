@@ -1,4 +1,5 @@
 """One search function: full text with phrases and synonym concepts, filters, ranking, paging."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -14,13 +15,26 @@ def _names(result):
 def directory(create_organisation, create_concept):
     self_care = create_concept("Supported self-management")
     orgs = {
-        "food": create_organisation(name="Bolton Food Bank", description="Emergency food parcels", postcode="BL1 1RU",
-                                    operates_in=["E08000001"], org_type="registered_charity",
-                                    charity_number="1123456"),
-        "pantry": create_organisation(name="Wigan Community Pantry", description="Low cost food club for families",
-                                      postcode="WN1 1XL", operates_in=["E08000010", "E08000001"]),
-        "diabetes": create_organisation(name="Diabetes Group", description="Peer sessions for type 2 diabetes",
-                                        postcode="M1 1AD", practice_areas=[self_care.id]),
+        "food": create_organisation(
+            name="Bolton Food Bank",
+            description="Emergency food parcels",
+            postcode="BL1 1RU",
+            operates_in=["E08000001"],
+            org_type="registered_charity",
+            charity_number="1123456",
+        ),
+        "pantry": create_organisation(
+            name="Wigan Community Pantry",
+            description="Low cost food club for families",
+            postcode="WN1 1XL",
+            operates_in=["E08000010", "E08000001"],
+        ),
+        "diabetes": create_organisation(
+            name="Diabetes Group",
+            description="Peer sessions for type 2 diabetes",
+            postcode="M1 1AD",
+            practice_areas=[self_care.id],
+        ),
         "outside": create_organisation(name="Cheshire Carers", description="Carers breaks", postcode="WA1 1UH"),
         "nowhere": create_organisation(name="Online Befrienders", description="Phone befriending", email=""),
     }
@@ -28,8 +42,10 @@ def directory(create_organisation, create_concept):
 
 
 def test_free_text_matches_names_and_descriptions_with_stemming(directory):
-    assert set(_names(search_organisations(OrganisationFilters(q="food")))) == {"Bolton Food Bank",
-                                                                                "Wigan Community Pantry"}
+    assert set(_names(search_organisations(OrganisationFilters(q="food")))) == {
+        "Bolton Food Bank",
+        "Wigan Community Pantry",
+    }
     assert _names(search_organisations(OrganisationFilters(q="befriend"))) == ["Online Befrienders"]
 
 
@@ -42,7 +58,7 @@ def test_words_are_matched_as_a_phrase(directory):
     assert _names(search_organisations(OrganisationFilters(q="club food"))) == []
 
 
-@pytest.mark.parametrize("hostile", ['"', "food\" OR \"", "NEAR(", "*", "'; DROP TABLE organisation; --", "💥"])
+@pytest.mark.parametrize("hostile", ['"', 'food" OR "', "NEAR(", "*", "'; DROP TABLE organisation; --", "💥"])
 def test_search_syntax_in_the_query_is_treated_as_plain_words(directory, hostile):
     search_organisations(OrganisationFilters(q=hostile))  # no error
 
@@ -53,7 +69,9 @@ def test_filters_combine_with_the_text(directory):
         "Wigan Community Pantry"
     ]
     assert set(_names(search_organisations(OrganisationFilters(operates_in="E08000001")))) == {
-        "Bolton Food Bank", "Wigan Community Pantry"}
+        "Bolton Food Bank",
+        "Wigan Community Pantry",
+    }
     assert _names(search_organisations(OrganisationFilters(org_type="registered_charity"))) == ["Bolton Food Bank"]
 
 
@@ -94,8 +112,17 @@ def test_edits_are_searchable_at_once(directory):
 
 
 def test_filters_survive_a_round_trip_through_query_parameters():
-    filters = OrganisationFilters(q="food", borough="E08000001", operates_in="E08000010", practice_area=3,
-                                  org_type="cic", status="any", needs_attention=True)
+    filters = OrganisationFilters(
+        q="food",
+        borough="E08000001",
+        operates_in="E08000010",
+        practice_area=3,
+        org_type="cic",
+        status="any",
+        needs_attention=True,
+    )
     assert OrganisationFilters.from_args(filters.to_args()) == filters
-    assert OrganisationFilters.from_args({"borough": "nonsense", "type": "x", "practice_area": "1;"}) == \
-        OrganisationFilters()
+    assert (
+        OrganisationFilters.from_args({"borough": "nonsense", "type": "x", "practice_area": "1;"})
+        == OrganisationFilters()
+    )

@@ -1,4 +1,5 @@
 """Security review for the directory: merges cannot make loops, and two merges of one record cannot both win."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,9 +24,12 @@ def test_when_someone_else_merged_the_duplicate_first_the_second_merge_changes_n
     keep, other, duplicate = (create_organisation(name=n) for n in ("Keep Group", "Other Group", "Duplicate Group"))
     duplicate_id, other_id, keep_id = duplicate.id, other.id, keep.id
     # Another coordinator's merge lands between this request reading the duplicate and writing.
-    db.session.execute(update(Organisation).where(Organisation.id == duplicate_id)
-                       .values(merged_into_id=other_id, status=OrganisationStatus.CLOSED)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(Organisation)
+        .where(Organisation.id == duplicate_id)
+        .values(merged_into_id=other_id, status=OrganisationStatus.CLOSED)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
     with pytest.raises(operations.OrganisationError, match="already been merged"):
         operations.merge_organisations(db.session.get(Organisation, keep_id), _stale(duplicate_id))

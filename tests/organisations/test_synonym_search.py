@@ -1,4 +1,5 @@
 """The directory search speaks local language: any label of a concept finds the same organisations."""
+
 import pytest
 from sqlalchemy import select
 
@@ -32,8 +33,9 @@ def _found(client, q):
     return soup, {a.get_text(strip=True) for a in soup.select("main table a[href^='/organisations/']")}
 
 
-@pytest.mark.parametrize("typed", ["supported self-management", "self care", "Self-Care", "selfcare",
-                                   "self management support", "self mgmt"])
+@pytest.mark.parametrize(
+    "typed", ["supported self-management", "self care", "Self-Care", "selfcare", "self management support", "self mgmt"]
+)
 def test_every_label_of_a_concept_finds_the_same_organisations(vocabulary_and_directory, signed_in, typed):
     client, _ = signed_in("coordinator")
     _, found = _found(client, typed)

@@ -1,4 +1,5 @@
 """Coordinator screens, the partner's read-only view, and agreement between list, map and exports."""
+
 import csv
 import io
 import json
@@ -13,9 +14,19 @@ from tests.conftest import error_messages, page
 
 
 def _form(**overrides):
-    data = {"name": "Leigh Carers Café", "org_type": "community_group", "description": "Coffee and advice",
-            "charity_number": "", "company_number": "", "website": "leighcarers.org.uk", "email": "",
-            "phone": "01942 000000", "address": "", "postcode": "wn7 1aa", "operates_in": ["E08000010"]}
+    data = {
+        "name": "Leigh Carers Café",
+        "org_type": "community_group",
+        "description": "Coffee and advice",
+        "charity_number": "",
+        "company_number": "",
+        "website": "leighcarers.org.uk",
+        "email": "",
+        "phone": "01942 000000",
+        "address": "",
+        "postcode": "wn7 1aa",
+        "operates_in": ["E08000010"],
+    }
     data.update(overrides)
     return data
 
@@ -31,14 +42,17 @@ def test_a_coordinator_adds_an_organisation_and_it_is_located_and_audited(signed
     assert entry.actor_id == user.id and entry.after["name"] == "Leigh Carers Café"
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("name", "", "Enter the organisation's name"),
-    ("charity_number", "12", "Charity number 12 is not in the right format"),
-    ("company_number", "ABC", "Company number ABC is not in the right format"),
-    ("phone", "12345", "Phone number 12345 is not a UK phone number"),
-    ("website", "javascript:alert(1)", "must start with http:// or https://"),
-    ("postcode", "M1", "Postcode is too short"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("name", "", "Enter the organisation's name"),
+        ("charity_number", "12", "Charity number 12 is not in the right format"),
+        ("company_number", "ABC", "Company number ABC is not in the right format"),
+        ("phone", "12345", "Phone number 12345 is not a UK phone number"),
+        ("website", "javascript:alert(1)", "must start with http:// or https://"),
+        ("postcode", "M1", "Postcode is too short"),
+    ],
+)
 def test_bad_details_get_a_specific_message_and_keep_what_was_typed(signed_in, field, value, message):
     client, _ = signed_in("coordinator")
     response = client.post("/organisations/new", data=_form(**{field: value, "description": "Kept text"}))
@@ -82,8 +96,13 @@ def test_closing_twice_is_harmless_and_reopening_works(signed_in, create_organis
 
 def test_merging_fills_gaps_joins_boroughs_and_closes_the_duplicate(signed_in, create_organisation):
     keep = create_organisation(name="Bolton Carers", email="", operates_in=["E08000001"])
-    duplicate = create_organisation(name="Bolton Carers Centre", charity_number="1123456", email="a@example.org",
-                                    operates_in=["E08000002"], postcode="BL1 1RU")
+    duplicate = create_organisation(
+        name="Bolton Carers Centre",
+        charity_number="1123456",
+        email="a@example.org",
+        operates_in=["E08000002"],
+        postcode="BL1 1RU",
+    )
     client, _ = signed_in("coordinator")
     listing = page(client.get(f"/organisations/{keep.id}/merge"))
     assert listing.select_one("h1")
@@ -108,8 +127,10 @@ def test_the_list_shows_results_and_the_synonyms_searched(signed_in, create_orga
     monkeypatch.setattr(queries, "expand_query", lambda q: ([q, "food parcels"], [], ["food parcels"]))
     client, _ = signed_in("coordinator")
     soup = page(client.get("/organisations?q=foodbank&borough=all"))
-    assert soup.select_one("#showing-results").get_text(" ", strip=True) == \
-        "Showing results for foodbank , also: food parcels"
+    assert (
+        soup.select_one("#showing-results").get_text(" ", strip=True)
+        == "Showing results for foodbank , also: food parcels"
+    )
     assert [a.get_text() for a in soup.select("tbody a")] == ["Bolton Food Bank"]
 
 
@@ -144,8 +165,12 @@ def test_list_map_csv_and_geojson_agree_for_the_same_filters(signed_in, create_o
     client, _ = signed_in("coordinator")
     args = "q=food&operates_in=E08000001&borough=all"
     listed = {a.get_text() for a in page(client.get(f"/organisations?{args}")).select("tbody a")}
-    exported = {row["name"] for row in csv.DictReader(io.StringIO(
-        client.get(f"/organisations/export.csv?{args}").get_data(as_text=True).lstrip("\ufeff")))}
+    exported = {
+        row["name"]
+        for row in csv.DictReader(
+            io.StringIO(client.get(f"/organisations/export.csv?{args}").get_data(as_text=True).lstrip("\ufeff"))
+        )
+    }
     points = json.loads(client.get(f"/organisations/map.json?{args}").get_data())["points"]
     features = client.get(f"/api/organisations.geojson?{args}").get_json()["features"]
     assert listed == exported == {"Food One", "Food Two"}
@@ -172,8 +197,9 @@ def test_map_point_labels_are_inert_text(signed_in, create_organisation):
     assert "<" not in label and "$" not in label and "`" not in label
 
 
-def test_the_directory_map_draws_the_boundaries_in_use_from_the_configured_folder(app, signed_in, tmp_path,
-                                                                                   monkeypatch):
+def test_the_directory_map_draws_the_boundaries_in_use_from_the_configured_folder(
+    app, signed_in, tmp_path, monkeypatch
+):
     import shutil
     from pathlib import Path
 

@@ -1,4 +1,5 @@
 """Fixtures for the terminology tests: the starting vocabulary and organisations to find."""
+
 import pytest
 
 from coordination.extensions import db
@@ -20,11 +21,22 @@ def create_organisation(app):
     operates_in=[...])."""
     from coordination.organisations.models import Organisation, OrganisationBorough
 
-    def factory(name: str, description: str | None = None, borough_code: str | None = "E08000003",
-                practice_areas=(), operates_in=(), commit: bool = True):
-        organisation = Organisation(name=name, normalised_name=name.casefold(), description=description,
-                                    borough_code=borough_code, practice_areas=list(practice_areas),
-                                    operates_in=[OrganisationBorough(borough_code=code) for code in operates_in])
+    def factory(
+        name: str,
+        description: str | None = None,
+        borough_code: str | None = "E08000003",
+        practice_areas=(),
+        operates_in=(),
+        commit: bool = True,
+    ):
+        organisation = Organisation(
+            name=name,
+            normalised_name=name.casefold(),
+            description=description,
+            borough_code=borough_code,
+            practice_areas=list(practice_areas),
+            operates_in=[OrganisationBorough(borough_code=code) for code in operates_in],
+        )
         db.session.add(organisation)
         if commit:
             db.session.commit()

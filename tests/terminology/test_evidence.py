@@ -1,4 +1,5 @@
 """The evidence report: which names organisations in each borough use, and local-name suggestions."""
+
 from coordination.terminology.queries import evidence_report
 from tests.conftest import page
 
@@ -11,8 +12,9 @@ def test_usage_is_counted_per_borough_and_a_clearly_preferred_name_is_suggested(
     for n in range(4):
         create_organisation(f"Rochdale group {n}", "Peer mentoring and friendship.", borough_code="E08000005")
     create_organisation("Rochdale peers", "Peer support for carers.", borough_code="E08000005")
-    create_organisation("Citywide", "Peer support and peer mentoring.", borough_code="E08000003",
-                        operates_in=["E08000005"])
+    create_organisation(
+        "Citywide", "Peer support and peer mentoring.", borough_code="E08000003", operates_in=["E08000005"]
+    )
     create_organisation("Salford hub", "Peer support everywhere.", borough_code="E08000006")
     report = evidence_report()
     rochdale = _row(report, "E08000005", "Peer support")

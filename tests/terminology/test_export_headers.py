@@ -1,4 +1,5 @@
 """The SKOS downloads: one charset in the Content-Type, and a JSON-LD @context with only the prefixes used."""
+
 import json
 
 

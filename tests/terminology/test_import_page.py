@@ -1,4 +1,5 @@
 """Importing SKOS from the Terms pages: a preview of what would change, nothing saved until confirmed."""
+
 import io
 
 from coordination.extensions import db
@@ -14,8 +15,9 @@ TURTLE = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 
 
 def _upload(client, text, name="areas.ttl"):
-    return client.post("/terms/import", data={"file": (io.BytesIO(text.encode("utf-8")), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/terms/import", data={"file": (io.BytesIO(text.encode("utf-8")), name)}, content_type="multipart/form-data"
+    )
 
 
 def test_the_preview_says_what_would_change_and_saves_nothing(signed_in):
@@ -46,8 +48,13 @@ def test_a_file_that_is_not_skos_gets_a_specific_message(signed_in):
 
 def test_a_file_that_is_not_utf8_or_has_the_wrong_ending_is_refused(signed_in):
     client, _ = signed_in("coordinator")
-    soup = page(client.post("/terms/import", data={"file": (io.BytesIO("é".encode("latin-1")), "a.ttl")},
-                            content_type="multipart/form-data"))
+    soup = page(
+        client.post(
+            "/terms/import",
+            data={"file": (io.BytesIO("é".encode("latin-1")), "a.ttl")},
+            content_type="multipart/form-data",
+        )
+    )
     assert "UTF-8" in soup.select_one(".govuk-error-message").get_text()
     soup = page(_upload(client, TURTLE, name="areas.docx"))
     assert "must be Turtle" in soup.select_one(".govuk-error-message").get_text()

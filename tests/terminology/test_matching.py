@@ -1,4 +1,5 @@
 """The one normaliser: case, punctuation, hyphen/space/joined forms, British/US spelling, plurals."""
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -17,20 +18,37 @@ words = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=12)
 ascii_text = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=60)
 
 
-@pytest.mark.parametrize("a, b", [
-    ("self-care", "self care"), ("self care", "selfcare"), ("Self-Care", "SELFCARE"),
-    ("organisation", "organization"), ("Organisations", "organizations"), ("colour", "color"),
-    ("centre", "center"), ("programme", "program"), ("programmes", "programs"), ("personalised", "personalized"),
-    ("peer-led groups", "peer led group"), ("helplines", "help line"), ("self mgmt", "self management"),
-    ("information & advice", "information and advice"), ("co-production", "coproduction"),
-    ("Café", "cafe"), ("bodies", "body"), ("classes", "class"), ("churches", "church"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("self-care", "self care"),
+        ("self care", "selfcare"),
+        ("Self-Care", "SELFCARE"),
+        ("organisation", "organization"),
+        ("Organisations", "organizations"),
+        ("colour", "color"),
+        ("centre", "center"),
+        ("programme", "program"),
+        ("programmes", "programs"),
+        ("personalised", "personalized"),
+        ("peer-led groups", "peer led group"),
+        ("helplines", "help line"),
+        ("self mgmt", "self management"),
+        ("information & advice", "information and advice"),
+        ("co-production", "coproduction"),
+        ("Café", "cafe"),
+        ("bodies", "body"),
+        ("classes", "class"),
+        ("churches", "church"),
+    ],
+)
 def test_forms_people_type_for_the_same_words_have_the_same_key(a, b):
     assert normalise(a) == normalise(b)
 
 
-@pytest.mark.parametrize("a, b", [("self care", "self-catering"), ("peer support", "peer supporter"),
-                                  ("evaluation", "valuation")])
+@pytest.mark.parametrize(
+    "a, b", [("self care", "self-catering"), ("peer support", "peer supporter"), ("evaluation", "valuation")]
+)
 def test_different_words_keep_different_keys(a, b):
     assert normalise(a) != normalise(b)
 
@@ -88,7 +106,9 @@ def test_a_phrase_must_start_and_end_on_whole_words():
     assert not contains_phrase("Looking after myself carefully", "self care")
     assert not contains_phrase("", "self care")
     assert mentions("Link workers and peer-led groups", ["peer led group", "social prescribing", "link worker"]) == [
-        "peer led group", "link worker"]
+        "peer led group",
+        "link worker",
+    ]
 
 
 def test_tokens_and_variants_give_the_forms_a_plain_search_needs():
@@ -96,11 +116,42 @@ def test_tokens_and_variants_give_the_forms_a_plain_search_needs():
     assert variants("Self-care") == ["self-care", "self care", "selfcare"]
 
 
-@given(st.lists(st.sampled_from(["self", "care", "cares", "peer", "led", "group", "groups", "colo", "r", "s", "gas",
-                                 "mgmt", "program", "organization", "natural", "x"]), max_size=12),
-       st.lists(st.lists(st.sampled_from(["self", "care", "peer-led", "groups", "natural gas", "colo r", "selfmgmt",
-                                          "programs", "organisation"]), min_size=1, max_size=3), min_size=1,
-                max_size=4))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "self",
+                "care",
+                "cares",
+                "peer",
+                "led",
+                "group",
+                "groups",
+                "colo",
+                "r",
+                "s",
+                "gas",
+                "mgmt",
+                "program",
+                "organization",
+                "natural",
+                "x",
+            ]
+        ),
+        max_size=12,
+    ),
+    st.lists(
+        st.lists(
+            st.sampled_from(
+                ["self", "care", "peer-led", "groups", "natural gas", "colo r", "selfmgmt", "programs", "organisation"]
+            ),
+            min_size=1,
+            max_size=3,
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+)
 @settings(max_examples=300, deadline=None)
 def test_the_fast_phrase_index_finds_exactly_what_trying_every_run_finds(words, phrases):
     keys = {normalise(" ".join(phrase)) for phrase in phrases}

@@ -1,4 +1,5 @@
 """Search uses the vocabulary: any label of a concept finds the same organisations; misses are counted."""
+
 import pytest
 from sqlalchemy import select
 
@@ -29,8 +30,18 @@ def directory(vocabulary, create_organisation):
     return orgs
 
 
-@pytest.mark.parametrize("typed", ["self care", "Self-Care", "selfcare", "self management support",
-                                   "supported self-management", "Supported Self Management", "self mgmt"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "self care",
+        "Self-Care",
+        "selfcare",
+        "self management support",
+        "supported self-management",
+        "Supported Self Management",
+        "self mgmt",
+    ],
+)
 def test_every_name_of_supported_self_management_finds_the_same_organisations(directory, typed):
     expected = {directory[key].id for key in ("tagged", "selfcare", "national", "support", "hidden")}
     assert set(find_organisation_ids(typed)) == expected
@@ -82,15 +93,24 @@ def test_an_unfound_search_becomes_a_label_in_one_step_and_then_finds_the_concep
     assert db.session.scalar(select(UnfoundSearch).where(UnfoundSearch.words == "expert patients")) is None
 
 
-@pytest.mark.parametrize("borough, expected", [
-    (None, "Self-care (supported self-management)"),
-    ("E08000005", "Self-care (supported self-management)"),
-    ("E08000001", "Looking after yourself (supported self-management)"),
-])
+@pytest.mark.parametrize(
+    "borough, expected",
+    [
+        (None, "Self-care (supported self-management)"),
+        ("E08000005", "Self-care (supported self-management)"),
+        ("E08000001", "Looking after yourself (supported self-management)"),
+    ],
+)
 def test_concepts_are_shown_in_the_boroughs_own_words_with_the_national_name_after(vocabulary, borough, expected):
     ssm = vocabulary["Supported self-management"]
-    operations.add_label(ssm, kind=LabelKind.LOCAL, text="looking after yourself", borough_code="E08000001",
-                         status=LabelStatus.AGREED, proposed_by="Bolton CVS")
+    operations.add_label(
+        ssm,
+        kind=LabelKind.LOCAL,
+        text="looking after yourself",
+        borough_code="E08000001",
+        status=LabelStatus.AGREED,
+        proposed_by="Bolton CVS",
+    )
     assert display_label(ssm, borough) == expected
 
 
@@ -101,10 +121,17 @@ def test_a_concept_without_local_names_shows_its_national_name(vocabulary):
 
 def test_only_one_local_name_per_borough_is_agreed_at_a_time(vocabulary):
     ssm = vocabulary["Supported self-management"]
-    first = operations.add_label(ssm, kind="local", text="self-help", borough_code="E08000009", status="agreed",
-                                 proposed_by="Trafford")
-    operations.add_label(ssm, kind="local", text="looking after yourself", borough_code="E08000009",
-                         status="agreed", proposed_by="Trafford")
+    first = operations.add_label(
+        ssm, kind="local", text="self-help", borough_code="E08000009", status="agreed", proposed_by="Trafford"
+    )
+    operations.add_label(
+        ssm,
+        kind="local",
+        text="looking after yourself",
+        borough_code="E08000009",
+        status="agreed",
+        proposed_by="Trafford",
+    )
     db.session.refresh(first)
     assert first.status == LabelStatus.PROPOSED
     assert display_label(ssm, "E08000009").startswith("Looking after yourself")

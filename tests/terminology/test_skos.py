@@ -1,4 +1,5 @@
 """SKOS out and back in: valid, complete, and export → import → export is identical."""
+
 import json
 
 import pytest
@@ -15,8 +16,9 @@ SSM = URIRef("https://gm-vcse.example.org/concepts/supported-self-management")
 
 @pytest.fixture
 def linked_vocabulary(vocabulary):
-    operations.add_relation(vocabulary["Social prescribing"], vocabulary["Engaging people in shaping health and care"],
-                            "broader")
+    operations.add_relation(
+        vocabulary["Social prescribing"], vocabulary["Engaging people in shaping health and care"], "broader"
+    )
     return vocabulary
 
 

@@ -1,4 +1,5 @@
 """Concept pages: everyone reads, speaking locally; the coordinator manages names, links and unfound searches."""
+
 import pytest
 from sqlalchemy import select
 
@@ -24,8 +25,14 @@ def test_every_role_reads_the_practice_areas(signed_in, vocabulary, role):
 def test_a_partner_sees_their_boroughs_words_first(signed_in, vocabulary):
     from coordination.terminology import operations
 
-    operations.add_label(vocabulary["Social prescribing"], kind="local", text="Community connecting",
-                         borough_code="E08000005", status="agreed", proposed_by="Rochdale CVS")
+    operations.add_label(
+        vocabulary["Social prescribing"],
+        kind="local",
+        text="Community connecting",
+        borough_code="E08000005",
+        status="agreed",
+        proposed_by="Rochdale CVS",
+    )
     client, _ = signed_in("partner")  # Rochdale
     soup = page(client.get("/terms"))
     assert "Community connecting (social prescribing)" in [a.get_text(strip=True) for a in soup.select("tbody a")]
@@ -47,16 +54,33 @@ def test_the_coordinator_adds_a_concept_and_bad_input_is_explained(signed_in, vo
 def test_the_coordinator_proposes_then_agrees_a_local_name_with_its_provenance(signed_in, vocabulary):
     client, _ = signed_in("coordinator")
     concept = vocabulary["Peer support"]
-    soup = page(client.post(f"/terms/{concept.id}/names/new", data={"kind": "local", "text": "buddying",
-                                                                   "area": "E08000010", "status": "proposed"}))
+    soup = page(
+        client.post(
+            f"/terms/{concept.id}/names/new",
+            data={"kind": "local", "text": "buddying", "area": "E08000010", "status": "proposed"},
+        )
+    )
     assert error_messages(soup) == ["Enter who proposed this local name"]
-    response = client.post(f"/terms/{concept.id}/names/new", data={
-        "kind": "local", "text": "buddying", "area": "E08000010", "status": "proposed", "proposed_by": "Wigan CVS",
-        "evidence": "Partner meeting, October", "proposed_on": ["3", "10", "2026"]})
+    response = client.post(
+        f"/terms/{concept.id}/names/new",
+        data={
+            "kind": "local",
+            "text": "buddying",
+            "area": "E08000010",
+            "status": "proposed",
+            "proposed_by": "Wigan CVS",
+            "evidence": "Partner meeting, October",
+            "proposed_on": ["3", "10", "2026"],
+        },
+    )
     assert response.status_code == 302
     label = db.session.scalar(select(ConceptLabel).where(ConceptLabel.text == "buddying"))
     assert (label.borough_code, label.status, label.proposed_by, str(label.proposed_on)) == (
-        "E08000010", LabelStatus.PROPOSED, "Wigan CVS", "2026-10-03")
+        "E08000010",
+        LabelStatus.PROPOSED,
+        "Wigan CVS",
+        "2026-10-03",
+    )
     client.post(f"/terms/names/{label.id}/agree")
     db.session.expire_all()
     assert label.status == LabelStatus.AGREED
@@ -94,8 +118,9 @@ def test_the_coordinator_turns_an_unfound_search_into_a_name_in_one_click(signed
     assert rows == [["expert patients", "2"], ["zzz", "1"]]
     unfound = db.session.scalar(select(UnfoundSearch).where(UnfoundSearch.words == "expert patients"))
     concept = vocabulary["Supported self-management"]
-    response = client.post(f"/terms/unfound/{unfound.id}/add", data={"concept_id": concept.id, "kind": "alt"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/terms/unfound/{unfound.id}/add", data={"concept_id": concept.id, "kind": "alt"}, follow_redirects=True
+    )
     assert "is now a name of ‘Supported self-management’" in response.get_data(as_text=True)
     assert "expert patients" in [label.text for label in concept.alt_labels]
     other = db.session.scalar(select(UnfoundSearch))
@@ -122,8 +147,9 @@ def test_the_display_label_is_available_to_every_template(app, vocabulary):
     assert text == "Self-care (supported self-management)|Self-care (supported self-management)"
 
 
-def test_a_practice_area_is_removed_only_when_no_organisation_is_tagged_with_it(signed_in, vocabulary,
-                                                                                 create_organisation):
+def test_a_practice_area_is_removed_only_when_no_organisation_is_tagged_with_it(
+    signed_in, vocabulary, create_organisation
+):
     from coordination.terminology.models import Concept
 
     client, _ = signed_in("coordinator")
