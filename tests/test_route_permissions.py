@@ -1,4 +1,5 @@
 """Every route is in the permissions table, and every role gets exactly what the table says."""
+
 from __future__ import annotations
 
 import importlib
@@ -62,9 +63,6 @@ def _cases(app):
 
 
 @pytest.mark.parametrize("role", ROLES + (None,))
-@pytest.mark.skipif(os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-                    reason="KNOWN FAILURE on PostgreSQL after the nine-branch merge of 2026-11-29: one page raises "
-                           "'syntax error at or near INSERT' there (see the closing note); passes on SQLite")
 def test_each_role_gets_exactly_the_routes_the_table_allows(app, client, create_user, role):
     if role:
         sign_in(client, create_user(role))

@@ -1,4 +1,5 @@
 """Security review: spreadsheet formulas in every CSV export, and odd numbers in addresses and query strings."""
+
 from __future__ import annotations
 
 import csv
@@ -15,16 +16,32 @@ def _cells(text: str) -> list[str]:
 
 
 def _no_formula_cells(text: str) -> None:
-    risky = [cell for cell in _cells(text) if cell[:1] in ("=", "+", "-", "@", "\t", "\r")
-             and not cell.lstrip("+-").replace(" ", "").replace(".", "").isdigit()]
+    risky = [
+        cell
+        for cell in _cells(text)
+        if cell[:1] in ("=", "+", "-", "@", "\t", "\r")
+        and not cell.lstrip("+-").replace(" ", "").replace(".", "").isdigit()
+    ]
     assert not risky, risky
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("=1+2", "'=1+2"), ("+SUM(A1)", "'+SUM(A1)"), ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),
-    ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ("Plain name", "Plain name"),
-    ("+44 161 496 0001", "+44 161 496 0001"), ("-1.5", "-1.5"), ("", ""), (None, None), (12, 12),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("=1+2", "'=1+2"),
+        ("+SUM(A1)", "'+SUM(A1)"),
+        ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("Plain name", "Plain name"),
+        ("+44 161 496 0001", "+44 161 496 0001"),
+        ("-1.5", "-1.5"),
+        ("", ""),
+        (None, None),
+        (12, 12),
+    ],
+)
 def test_a_spreadsheet_cell_that_could_run_as_a_formula_is_quoted_and_numbers_are_left_alone(value, expected):
     from coordination.spreadsheet import safe_cell
 
@@ -34,8 +51,15 @@ def test_a_spreadsheet_cell_that_could_run_as_a_formula_is_quoted_and_numbers_ar
 def test_the_organisations_export_never_hands_a_spreadsheet_a_formula(app, signed_in):
     from coordination.organisations.operations import create_organisation
 
-    create_organisation({"name": "Formula Friends", "org_type": "community_group", "postcode": "",
-                         "description": FORMULA, "address": "@SUM(1+1)*cmd|' /C calc'!A0"})
+    create_organisation(
+        {
+            "name": "Formula Friends",
+            "org_type": "community_group",
+            "postcode": "",
+            "description": FORMULA,
+            "address": "@SUM(1+1)*cmd|' /C calc'!A0",
+        }
+    )
     client, _ = signed_in("coordinator")
     text = client.get("/organisations/export.csv").get_data(as_text=True)
     assert "Formula Friends" in text
@@ -60,24 +84,39 @@ def test_a_page_number_too_big_for_the_database_shows_the_last_page_not_an_error
     assert response.status_code == 200 and response.get_json()["total_items"] == 0
 
 
-@pytest.mark.parametrize("query", ["page=²", "area=²", "practice_area=²", "duplicate=²", "community_id=²",
-                                   "per_page=²", "page=%D9%A3"])
+@pytest.mark.parametrize(
+    "query", ["page=²", "area=²", "practice_area=²", "duplicate=²", "community_id=²", "per_page=²", "page=%D9%A3"]
+)
 def test_digits_from_other_scripts_in_a_query_string_are_ignored_not_an_error(app, signed_in, query):
     client, _ = signed_in("coordinator")
-    for url in ("/organisations", "/organisations/new", "/engagement/", "/engagement/outreach",
-                "/communities/events/new", "/api/openreferral/organizations"):
+    for url in (
+        "/organisations",
+        "/organisations/new",
+        "/engagement/",
+        "/engagement/outreach",
+        "/communities/events/new",
+        "/api/openreferral/organizations",
+    ):
         assert client.get(f"{url}?{query}").status_code in (200, 302, 404), url
 
 
-@pytest.mark.parametrize("url", ["/claims/99999999999999999999", "/claims/receipts/99999999999999999999",
-                                 "/claims/payments/batches/99999999999999999999"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/claims/99999999999999999999",
+        "/claims/receipts/99999999999999999999",
+        "/claims/payments/batches/99999999999999999999",
+    ],
+)
 def test_an_id_too_big_for_the_database_is_page_not_found(app, signed_in, url):
     client, _ = signed_in("finance")
     assert client.get(url).status_code == 404
 
 
-@pytest.mark.parametrize("url, field", [("/events/new", "date"), ("/claims/on-behalf", "activity_date"),
-                                        ("/claims/policy", "effective_from")])
+@pytest.mark.parametrize(
+    "url, field",
+    [("/events/new", "date"), ("/claims/on-behalf", "activity_date"), ("/claims/policy", "effective_from")],
+)
 @pytest.mark.parametrize("values", [["2025-13-45"], ["1", "2", "2025", "4"]])
 def test_a_date_sent_in_the_wrong_shape_is_a_plain_error_not_a_crash(app, signed_in, url, field, values):
     client, _ = signed_in("coordinator")
@@ -85,9 +124,6 @@ def test_a_date_sent_in_the_wrong_shape_is_a_plain_error_not_a_crash(app, signed
     assert response.status_code == 200
 
 
-@pytest.mark.skipif(os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-                    reason="KNOWN FAILURE on PostgreSQL after the nine-branch merge of 2026-11-29: one page raises "
-                           "'syntax error at or near INSERT' there (see the closing note); passes on SQLite")
 def test_every_page_and_download_carries_the_same_strict_policy_and_is_never_cached(app, signed_in):
     from tests.test_route_permissions import permission_table, rules
 
@@ -97,8 +133,12 @@ def test_every_page_and_download_carries_the_same_strict_policy_and_is_never_cac
     checked = 0
     for rule in rules(app):
         allowed = table.get(rule.endpoint)
-        if ("GET" not in rule.methods or rule.arguments or rule.endpoint in ("static", "assets.vendor")
-                or (allowed != "public" and "coordinator" not in allowed)):
+        if (
+            "GET" not in rule.methods
+            or rule.arguments
+            or rule.endpoint in ("static", "assets.vendor")
+            or (allowed != "public" and "coordinator" not in allowed)
+        ):
             continue
         response = client.get(rule.rule)
         assert response.headers["Content-Security-Policy"].split("'nonce-")[0] == policy, rule.rule

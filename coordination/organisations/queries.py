@@ -3,6 +3,7 @@
 `search_organisations(filters, page, per_page)` is the single place where free text and filters become
 SQL, so the list, the map, the CSV export, the GeoJSON and the Open Referral feed always agree.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,18 +45,19 @@ MAX_PER_PAGE = 200
 
 # --- Filters ----------------------------------------------------------------------------------
 
+
 @dataclass
 class OrganisationFilters:
     """What the person asked for; built from query parameters so a search can be bookmarked."""
 
     q: str = ""
-    borough: str | None = None          # where the address is
-    operates_in: str | None = None      # a borough it works in
-    practice_area: int | None = None    # a Concept id
+    borough: str | None = None  # where the address is
+    operates_in: str | None = None  # a borough it works in
+    practice_area: int | None = None  # a Concept id
     org_type: str | None = None
-    status: str = "active"              # active | closed | any
+    status: str = "active"  # active | closed | any
     needs_attention: bool = False
-    located_only: bool = False          # only those with a map location (paged GeoJSON); not a query parameter
+    located_only: bool = False  # only those with a map location (paged GeoJSON); not a query parameter
 
     @classmethod
     def from_args(cls, args, default_borough: str | None = None) -> OrganisationFilters:
@@ -78,10 +80,15 @@ class OrganisationFilters:
 
     def to_args(self) -> dict:
         """Query parameters that reproduce these filters (omitting defaults)."""
-        args = {"q": self.q or None, "borough": self.borough or None, "operates_in": self.operates_in,
-                "practice_area": self.practice_area, "type": self.org_type,
-                "status": None if self.status == "active" else self.status,
-                "attention": "1" if self.needs_attention else None}
+        args = {
+            "q": self.q or None,
+            "borough": self.borough or None,
+            "operates_in": self.operates_in,
+            "practice_area": self.practice_area,
+            "type": self.org_type,
+            "status": None if self.status == "active" else self.status,
+            "attention": "1" if self.needs_attention else None,
+        }
         return {k: v for k, v in args.items() if v not in (None, "")}
 
 
@@ -103,8 +110,9 @@ class ListedOrganisation:
     def attention_reasons(self, today: date | None = None) -> list[str]:
         from .models import attention_reasons
 
-        return attention_reasons(self.location_status, bool(self.operates_in_codes), self.last_checked_on,
-                                 self.contactable, today)
+        return attention_reasons(
+            self.location_status, bool(self.operates_in_codes), self.last_checked_on, self.contactable, today
+        )
 
 
 @dataclass
@@ -124,11 +132,13 @@ class SearchResult:
 
 # --- Synonym expansion (the terminology area plugs in here) -----------------------------------
 
+
 def expand_query(q: str) -> tuple[list[str], list[int], list[str]]:
     """Text -> (phrases to OR, concept ids whose tagged organisations also match, other words searched).
 
     Remembered per vocabulary version: the same words expand the same way until a label changes.
     """
+
     def build():
         phrases, concept_ids, also = expand(q)
         return list(phrases) or [q], [int(c) for c in concept_ids], list(also)
@@ -150,6 +160,7 @@ def words_find_nothing(q: str) -> bool:
 
 # PostgreSQL: the stored, weighted tsvector column with its GIN index (SEARCH_INDEX_SQL); not modelled.
 PG_DOCUMENT = "organisation.search_document"
+
 
 def _distinct_phrases(phrases: list[str]) -> list[str]:
     """Each phrase once, as its words: both indexes split on punctuation, so "self-care" is "self care"."""
@@ -176,16 +187,23 @@ def _text_match(phrases: list[str]):
     if not phrases:
         return None
     if db.engine.dialect.name == "sqlite":
-        fts = (text("SELECT rowid AS id, -bm25(organisation_fts, 10.0, 1.0) AS score FROM organisation_fts "
-                    "WHERE organisation_fts MATCH :fts_match")
-               .bindparams(fts_match=_fts5_query(phrases)).columns(id=Integer, score=Float)
-               # Materialised: once flattened into the outer query, SQLite cannot call bm25() there.
-               .cte("fts").prefix_with("MATERIALIZED"))
+        fts = (
+            text(
+                "SELECT rowid AS id, -bm25(organisation_fts, 10.0, 1.0) AS score FROM organisation_fts "
+                "WHERE organisation_fts MATCH :fts_match"
+            )
+            .bindparams(fts_match=_fts5_query(phrases))
+            .columns(id=Integer, score=Float)
+            # Materialised: once flattened into the outer query, SQLite cannot call bm25() there.
+            .cte("fts")
+            .prefix_with("MATERIALIZED")
+        )
         return select(fts.c.id, fts.c.score)
     query = _pg_query(phrases)
     document = literal_column(PG_DOCUMENT)
     return select(Organisation.id.label("id"), func.ts_rank(document, query).label("score")).where(
-        document.op("@@")(query))
+        document.op("@@")(query)
+    )
 
 
 def _pg_query(phrases: list[str]):
@@ -206,9 +224,11 @@ def _matched(phrases: list[str], concept_ids: list[int]):
     if found is not None:
         parts.append(found)
     if concept_ids:
-        parts.append(select(organisation_practice_area.c.organisation_id.label("id"),
-                            literal(0.0, Float).label("score"))
-                     .where(organisation_practice_area.c.concept_id.in_(concept_ids)))
+        parts.append(
+            select(organisation_practice_area.c.organisation_id.label("id"), literal(0.0, Float).label("score")).where(
+                organisation_practice_area.c.concept_id.in_(concept_ids)
+            )
+        )
     if not parts:
         return None, False
     if len(parts) == 1 and found is not None:
@@ -220,6 +240,7 @@ def _matched(phrases: list[str], concept_ids: list[int]):
 
 # --- The one search ---------------------------------------------------------------------------
 
+
 def _filter_conditions(filters: OrganisationFilters, today: date | None = None) -> list:
     today = today or date.today()
     conditions = []
@@ -228,24 +249,36 @@ def _filter_conditions(filters: OrganisationFilters, today: date | None = None) 
     if filters.borough:
         conditions.append(Organisation.borough_code == filters.borough)
     if filters.operates_in:
-        conditions.append(exists().where(OrganisationBorough.organisation_id == Organisation.id,
-                                         OrganisationBorough.borough_code == filters.operates_in))
+        conditions.append(
+            exists().where(
+                OrganisationBorough.organisation_id == Organisation.id,
+                OrganisationBorough.borough_code == filters.operates_in,
+            )
+        )
     if filters.practice_area:
-        conditions.append(exists().where(organisation_practice_area.c.organisation_id == Organisation.id,
-                                         organisation_practice_area.c.concept_id == filters.practice_area))
+        conditions.append(
+            exists().where(
+                organisation_practice_area.c.organisation_id == Organisation.id,
+                organisation_practice_area.c.concept_id == filters.practice_area,
+            )
+        )
     if filters.org_type:
         conditions.append(Organisation.org_type == OrganisationType(filters.org_type))
     if filters.located_only:
         conditions.append(Organisation.latitude.is_not(None))
     if filters.needs_attention:
-        conditions.append(or_(
-            Organisation.location_status.in_([LocationStatus.NO_POSTCODE, LocationStatus.UNKNOWN_POSTCODE]),
-            and_(Organisation.location_status == LocationStatus.OUTSIDE_GM,
-                 ~exists().where(OrganisationBorough.organisation_id == Organisation.id)),
-            Organisation.last_checked_on.is_(None),
-            Organisation.last_checked_on < today - timedelta(days=ATTENTION_CHECK_DAYS),
-            and_(Organisation.website.is_(None), Organisation.email.is_(None), Organisation.phone.is_(None)),
-        ))
+        conditions.append(
+            or_(
+                Organisation.location_status.in_([LocationStatus.NO_POSTCODE, LocationStatus.UNKNOWN_POSTCODE]),
+                and_(
+                    Organisation.location_status == LocationStatus.OUTSIDE_GM,
+                    ~exists().where(OrganisationBorough.organisation_id == Organisation.id),
+                ),
+                Organisation.last_checked_on.is_(None),
+                Organisation.last_checked_on < today - timedelta(days=ATTENTION_CHECK_DAYS),
+                and_(Organisation.website.is_(None), Organisation.email.is_(None), Organisation.phone.is_(None)),
+            )
+        )
     return conditions
 
 
@@ -265,17 +298,22 @@ def ranked_ids(filters: OrganisationFilters) -> tuple:
     if db.engine.dialect.name == "postgresql" and words and not concept_ids:
         # No concept named: the index condition sits in the one query, beside the filters, without a join.
         document, query = literal_column(PG_DOCUMENT), _pg_query(words)
-        statement = (select(Organisation.id.label("id"), func.ts_rank(document, query).label("score"))
-                     .where(document.op("@@")(query), *conditions))
+        statement = select(Organisation.id.label("id"), func.ts_rank(document, query).label("score")).where(
+            document.op("@@")(query), *conditions
+        )
         return statement.order_by(literal_column("score").desc(), Organisation.name, Organisation.id), phrases, also
     matched, ranked = _matched(phrases, concept_ids)
     if matched is None:
         statement = select(Organisation.id.label("id"), literal(0.0, Float).label("score")).where(false())
         return statement, phrases, also
-    statement = (select(Organisation.id.label("id"), matched.c.score.label("score"))
-                 .join(matched, matched.c.id == Organisation.id).where(*conditions))
-    order = [matched.c.score.desc(), Organisation.name, Organisation.id] if ranked else [Organisation.name,
-                                                                                       Organisation.id]
+    statement = (
+        select(Organisation.id.label("id"), matched.c.score.label("score"))
+        .join(matched, matched.c.id == Organisation.id)
+        .where(*conditions)
+    )
+    order = (
+        [matched.c.score.desc(), Organisation.name, Organisation.id] if ranked else [Organisation.name, Organisation.id]
+    )
     return statement.order_by(*order), phrases, also
 
 
@@ -290,15 +328,23 @@ def search_organisations(filters: OrganisationFilters, page: int = 1, per_page: 
     statement, phrases, also = ranked_ids(filters)
     offset = (page - 1) * per_page
     if filters.q:
-        rows = db.session.execute(statement.add_columns(func.count().over().label("total"))
-                                  .limit(per_page).offset(offset)).all()
+        rows = db.session.execute(
+            statement.add_columns(func.count().over().label("total")).limit(per_page).offset(offset)
+        ).all()
         ids = [row.id for row in rows]
         total = rows[0].total if rows else (_count(statement) if page > 1 else 0)
     else:
         ids = list(db.session.scalars(statement.with_only_columns(Organisation.id).limit(per_page).offset(offset)))
         total = _count(statement) if ids or page > 1 else 0
-    return SearchResult(items=load_in_order(ids), total=total, page=page, per_page=per_page, query=filters.q,
-                        phrases=phrases, also_searched=also)
+    return SearchResult(
+        items=load_in_order(ids),
+        total=total,
+        page=page,
+        per_page=per_page,
+        query=filters.q,
+        phrases=phrases,
+        also_searched=also,
+    )
 
 
 def _count(statement) -> int:
@@ -315,22 +361,38 @@ def load_in_order(ids: list[int]) -> list[ListedOrganisation]:
     if not ids:
         return []
     found = {}
-    for row in db.session.execute(select(
-            Organisation.id, Organisation.name, Organisation.org_type, Organisation.status, Organisation.borough_code,
-            Organisation.location_status, Organisation.last_checked_on,
-            ((Organisation.website.is_not(None)) | (Organisation.email.is_not(None))
-             | (Organisation.phone.is_not(None))).label("contactable")).where(Organisation.id.in_(ids))):
+    for row in db.session.execute(
+        select(
+            Organisation.id,
+            Organisation.name,
+            Organisation.org_type,
+            Organisation.status,
+            Organisation.borough_code,
+            Organisation.location_status,
+            Organisation.last_checked_on,
+            (
+                (Organisation.website.is_not(None))
+                | (Organisation.email.is_not(None))
+                | (Organisation.phone.is_not(None))
+            ).label("contactable"),
+        ).where(Organisation.id.in_(ids))
+    ):
         found[row.id] = ListedOrganisation(*row[:7], contactable=bool(row.contactable))
     for oid, code in db.session.execute(
-            select(OrganisationBorough.organisation_id, OrganisationBorough.borough_code)
-            .where(OrganisationBorough.organisation_id.in_(ids)).order_by(OrganisationBorough.borough_code)):
+        select(OrganisationBorough.organisation_id, OrganisationBorough.borough_code)
+        .where(OrganisationBorough.organisation_id.in_(ids))
+        .order_by(OrganisationBorough.borough_code)
+    ):
         found[oid].operates_in_codes.append(code)
-    tagged = db.session.execute(select(organisation_practice_area.c.organisation_id,
-                                       organisation_practice_area.c.concept_id)
-                                .where(organisation_practice_area.c.organisation_id.in_(ids))).all()
+    tagged = db.session.execute(
+        select(organisation_practice_area.c.organisation_id, organisation_practice_area.c.concept_id).where(
+            organisation_practice_area.c.organisation_id.in_(ids)
+        )
+    ).all()
     if tagged:
-        concepts = {c.id: c for c in db.session.scalars(select(Concept).where(
-            Concept.id.in_({cid for _, cid in tagged})))}
+        concepts = {
+            c.id: c for c in db.session.scalars(select(Concept).where(Concept.id.in_({cid for _, cid in tagged})))
+        }
         for oid, cid in tagged:
             found[oid].practice_areas.append(concepts[cid])
         for item in found.values():
@@ -340,27 +402,50 @@ def load_in_order(ids: list[int]) -> list[ListedOrganisation]:
 
 # --- Bulk read for the map and exports --------------------------------------------------------
 
+
 def _links(connection, matched) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
     """id -> operates-in codes, id -> practice-area labels for the matched rows (joined, not an IN list)."""
     boroughs: dict[int, list[str]] = {}
     areas: dict[int, list[str]] = {}
     for oid, code in connection.execute(
-            select(OrganisationBorough.organisation_id, OrganisationBorough.borough_code)
-            .join(matched, matched.c.id == OrganisationBorough.organisation_id)
-            .order_by(OrganisationBorough.borough_code)):
+        select(OrganisationBorough.organisation_id, OrganisationBorough.borough_code)
+        .join(matched, matched.c.id == OrganisationBorough.organisation_id)
+        .order_by(OrganisationBorough.borough_code)
+    ):
         boroughs.setdefault(oid, []).append(code)
     for oid, label in connection.execute(
-            select(organisation_practice_area.c.organisation_id, Concept.pref_label)
-            .join(Concept, Concept.id == organisation_practice_area.c.concept_id)
-            .join(matched, matched.c.id == organisation_practice_area.c.organisation_id)
-            .order_by(Concept.pref_label)):
+        select(organisation_practice_area.c.organisation_id, Concept.pref_label)
+        .join(Concept, Concept.id == organisation_practice_area.c.concept_id)
+        .join(matched, matched.c.id == organisation_practice_area.c.organisation_id)
+        .order_by(Concept.pref_label)
+    ):
         areas.setdefault(oid, []).append(label)
     return boroughs, areas
 
 
-EXPORT_COLUMNS = ["id", "name", "type", "charity_number", "company_number", "org_id", "description", "website", "email",
-                  "phone", "address", "postcode", "borough_code", "borough", "latitude", "longitude",
-                  "location_status", "operates_in", "practice_areas", "status", "last_checked_on"]
+EXPORT_COLUMNS = [
+    "id",
+    "name",
+    "type",
+    "charity_number",
+    "company_number",
+    "org_id",
+    "description",
+    "website",
+    "email",
+    "phone",
+    "address",
+    "postcode",
+    "borough_code",
+    "borough",
+    "latitude",
+    "longitude",
+    "location_status",
+    "operates_in",
+    "practice_areas",
+    "status",
+    "last_checked_on",
+]
 
 
 @dataclass
@@ -377,19 +462,32 @@ class ExportQuery:
     def rows(self, connection):
         """Plain rows in rank order, fetched a thousand at a time."""
         boroughs, areas = _links(connection, self.matched)
-        result = connection.execution_options(stream_results=True, yield_per=1000).execute(self.statement)
+        # Options on this statement only: Connection.execution_options() changes the connection in place, and on
+        # the session's connection every later INSERT would then be sent as a server-side cursor (PostgreSQL
+        # refuses "DECLARE ... CURSOR FOR INSERT").
+        result = connection.execute(self.statement, execution_options={"stream_results": True, "yield_per": 1000})
         for row in result:
             oid = row.id
             yield {
-                "id": row.id, "name": row.name, "type": row.org_type.title, "charity_number": row.charity_number,
+                "id": row.id,
+                "name": row.name,
+                "type": row.org_type.title,
+                "charity_number": row.charity_number,
                 "company_number": row.company_number,
                 "org_id": org_identifier(row.charity_number, row.company_number),
-                "description": row.description, "website": row.website,
-                "email": row.email, "phone": row.phone, "address": row.address, "postcode": row.postcode,
-                "borough_code": row.borough_code, "borough": _BOROUGH_NAMES.get(row.borough_code),
-                "latitude": row.latitude, "longitude": row.longitude,
+                "description": row.description,
+                "website": row.website,
+                "email": row.email,
+                "phone": row.phone,
+                "address": row.address,
+                "postcode": row.postcode,
+                "borough_code": row.borough_code,
+                "borough": _BOROUGH_NAMES.get(row.borough_code),
+                "latitude": row.latitude,
+                "longitude": row.longitude,
                 "location_status": row.location_status.value,
-                "operates_in": boroughs.get(oid, []), "practice_areas": areas.get(oid, []),
+                "operates_in": boroughs.get(oid, []),
+                "practice_areas": areas.get(oid, []),
                 "status": row.status.value,
                 "last_checked_on": row.last_checked_on.isoformat() if row.last_checked_on else None,
             }
@@ -401,13 +499,30 @@ def export_query(filters: OrganisationFilters, limit: int | None = None, offset:
     if limit is not None:
         statement = statement.limit(limit).offset(offset)
     matched = statement.subquery()
-    columns = [Organisation.id, Organisation.name, Organisation.org_type, Organisation.charity_number,
-               Organisation.company_number, Organisation.description, Organisation.website, Organisation.email,
-               Organisation.phone, Organisation.address, Organisation.postcode, Organisation.borough_code,
-               Organisation.latitude, Organisation.longitude, Organisation.location_status, Organisation.status,
-               Organisation.last_checked_on]
-    rows = (select(*columns).join(matched, matched.c.id == Organisation.id)
-            .order_by(matched.c.score.desc(), Organisation.name, Organisation.id))
+    columns = [
+        Organisation.id,
+        Organisation.name,
+        Organisation.org_type,
+        Organisation.charity_number,
+        Organisation.company_number,
+        Organisation.description,
+        Organisation.website,
+        Organisation.email,
+        Organisation.phone,
+        Organisation.address,
+        Organisation.postcode,
+        Organisation.borough_code,
+        Organisation.latitude,
+        Organisation.longitude,
+        Organisation.location_status,
+        Organisation.status,
+        Organisation.last_checked_on,
+    ]
+    rows = (
+        select(*columns)
+        .join(matched, matched.c.id == Organisation.id)
+        .order_by(matched.c.score.desc(), Organisation.name, Organisation.id)
+    )
     return ExportQuery(matched=matched, statement=rows)
 
 
@@ -422,7 +537,9 @@ def map_points(filters: OrganisationFilters) -> list[list]:
     matched = statement.order_by(None).subquery()
     rows = db.session.execute(
         select(Organisation.id, Organisation.name, Organisation.latitude, Organisation.longitude)
-        .join(matched, matched.c.id == Organisation.id).where(Organisation.latitude.is_not(None)))
+        .join(matched, matched.c.id == Organisation.id)
+        .where(Organisation.latitude.is_not(None))
+    )
     # 4 decimal places is about 10 m: finer than a postcode centroid needs, and it keeps 17,500 points small.
     return [[round(lat, 4), round(lon, 4), oid, safe_text(name, max_length=100)] for oid, name, lat, lon in rows]
 
@@ -435,11 +552,17 @@ def _feature(row: dict) -> dict:
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]},
         "properties": {
-            "id": row["id"], "name": row["name"], "charity_number": row["charity_number"],
-            "company_number": row["company_number"], "org_id": row["org_id"], "borough_code": row["borough_code"],
+            "id": row["id"],
+            "name": row["name"],
+            "charity_number": row["charity_number"],
+            "company_number": row["company_number"],
+            "org_id": row["org_id"],
+            "borough_code": row["borough_code"],
             "borough_name": row["borough"],
             "operates_in": [{"code": c, "name": _BOROUGH_NAMES.get(c)} for c in row["operates_in"]],
-            "practice_areas": row["practice_areas"], "type": row["type"], "status": row["status"],
+            "practice_areas": row["practice_areas"],
+            "type": row["type"],
+            "status": row["status"],
         },
     }
 
@@ -462,8 +585,10 @@ def geojson_chunks(filters: OrganisationFilters, page: int | None = None, per_pa
         total = search_organisations(filters, 1, 1).total
         pages = max(1, math.ceil(total / per_page))
         query = export_query(filters, limit=per_page, offset=(page - 1) * per_page)
-        head += (f',"total_items":{total},"total_pages":{pages},"page_number":{page},"per_page":{per_page},'
-                 f'"first_page":{json.dumps(page == 1)},"last_page":{json.dumps(page >= pages)}')
+        head += (
+            f',"total_items":{total},"total_pages":{pages},"page_number":{page},"per_page":{per_page},'
+            f'"first_page":{json.dumps(page == 1)},"last_page":{json.dumps(page >= pages)}'
+        )
     return _json_pieces(head + ',"features":[', query, _feature, "]}")
 
 
@@ -506,32 +631,67 @@ def _hsds_organisation(row: dict) -> dict:
     identifiers = []
     if row["charity_number"]:
         scheme = org_id_scheme(row["charity_number"])
-        identifiers.append({"id": hsds_id("identifier-charity", row["id"]), "organization_id": oid,
-                            "identifier_scheme": scheme, "identifier_type": "Charity number",
-                            "identifier": row["charity_number"].removeprefix("NIC")})
+        identifiers.append(
+            {
+                "id": hsds_id("identifier-charity", row["id"]),
+                "organization_id": oid,
+                "identifier_scheme": scheme,
+                "identifier_type": "Charity number",
+                "identifier": row["charity_number"].removeprefix("NIC"),
+            }
+        )
     if row["company_number"]:
-        identifiers.append({"id": hsds_id("identifier-company", row["id"]), "organization_id": oid,
-                            "identifier_scheme": "GB-COH", "identifier_type": "Company number",
-                            "identifier": row["company_number"]})
+        identifiers.append(
+            {
+                "id": hsds_id("identifier-company", row["id"]),
+                "organization_id": oid,
+                "identifier_scheme": "GB-COH",
+                "identifier_type": "Company number",
+                "identifier": row["company_number"],
+            }
+        )
     locations = []
     if row["latitude"] is not None or row["address"] or row["postcode"]:
         location_id = hsds_id("location", row["id"])
-        locations.append({
-            "id": location_id, "location_type": "physical", "organization_id": oid, "name": row["name"],
-            "latitude": row["latitude"], "longitude": row["longitude"],
-            "addresses": [{"id": hsds_id("address", row["id"]), "location_id": location_id,
-                           "address_1": row["address"] or "", "city": "", "region": row["borough"] or "",
-                           "state_province": "", "postal_code": row["postcode"] or "", "country": "GB",
-                           "address_type": "physical"}],
-        })
+        locations.append(
+            {
+                "id": location_id,
+                "location_type": "physical",
+                "organization_id": oid,
+                "name": row["name"],
+                "latitude": row["latitude"],
+                "longitude": row["longitude"],
+                "addresses": [
+                    {
+                        "id": hsds_id("address", row["id"]),
+                        "location_id": location_id,
+                        "address_1": row["address"] or "",
+                        "city": "",
+                        "region": row["borough"] or "",
+                        "state_province": "",
+                        "postal_code": row["postcode"] or "",
+                        "country": "GB",
+                        "address_type": "physical",
+                    }
+                ],
+            }
+        )
     return {
-        "id": oid, "name": row["name"], "alternate_name": None, "description": row["description"] or "",
-        "email": row["email"], "website": row["website"], "legal_status": row["type"],
-        "organization_identifiers": identifiers, "locations": locations,
+        "id": oid,
+        "name": row["name"],
+        "alternate_name": None,
+        "description": row["description"] or "",
+        "email": row["email"],
+        "website": row["website"],
+        "legal_status": row["type"],
+        "organization_identifiers": identifiers,
+        "locations": locations,
         "phones": [{"id": hsds_id("phone", row["id"]), "organization_id": oid, "number": row["phone"]}]
-        if row["phone"] else [],
+        if row["phone"]
+        else [],
         # Not HSDS fields: kept so consumers can tie records back to this directory and to GM boroughs.
-        "x_directory_id": row["id"], "x_org_id": org_identifier(row["charity_number"], row["company_number"]),
+        "x_directory_id": row["id"],
+        "x_org_id": org_identifier(row["charity_number"], row["company_number"]),
         "x_operates_in": [{"code": c, "name": borough_name(c)} for c in row["operates_in"]],
         "x_practice_areas": row["practice_areas"],
     }
@@ -549,14 +709,21 @@ def openreferral_chunks(filters: OrganisationFilters, page: int, per_page: int):
     total = search_organisations(filters, 1, 1).total
     pages = max(1, math.ceil(total / per_page))
     size = max(0, min(per_page, total - (page - 1) * per_page))
-    head = {"total_items": total, "total_pages": pages, "page_number": page, "size": size,
-            "first_page": page == 1, "last_page": page >= pages, "empty": size == 0}
+    head = {
+        "total_items": total,
+        "total_pages": pages,
+        "page_number": page,
+        "size": size,
+        "first_page": page == 1,
+        "last_page": page >= pages,
+        "empty": size == 0,
+    }
     query = export_query(filters, limit=per_page, offset=(page - 1) * per_page)
-    return _json_pieces(json.dumps(head, separators=(",", ":"))[:-1] + ',"contents":[', query, _hsds_organisation,
-                        "]}")
+    return _json_pieces(json.dumps(head, separators=(",", ":"))[:-1] + ',"contents":[', query, _hsds_organisation, "]}")
 
 
 # --- Small lookups ----------------------------------------------------------------------------
+
 
 def get_organisation_or_404(org_id: int) -> Organisation:
     org = db.session.get(Organisation, org_id)
@@ -567,6 +734,7 @@ def get_organisation_or_404(org_id: int) -> Organisation:
 
 def practice_area_choices(borough_code: str | None = None) -> list[tuple[int, str]]:
     """Practice areas for pickers, named as people in that borough (or Greater Manchester) say them."""
+
     def build():
         concepts = db.session.scalars(select(Concept).order_by(Concept.pref_label))
         return [(concept.id, display_label(concept, borough_code)) for concept in concepts]
@@ -582,17 +750,24 @@ def possible_duplicates(org: Organisation, limit: int = 10) -> list[Organisation
     conditions = [Organisation.normalised_name == org.normalised_name]
     if org.postcode:
         conditions.append(Organisation.postcode == org.postcode)
-    return list(db.session.scalars(select(Organisation).where(
-        Organisation.id != org.id, Organisation.merged_into_id.is_(None), or_(*conditions))
-        .order_by(Organisation.name).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .where(Organisation.id != org.id, Organisation.merged_into_id.is_(None), or_(*conditions))
+            .order_by(Organisation.name)
+            .limit(limit)
+        )
+    )
 
 
 def list_api_tokens() -> list[ApiToken]:
-    return list(db.session.scalars(select(ApiToken).order_by(ApiToken.revoked_at.is_not(None),
-                                                             ApiToken.created_at.desc())))
+    return list(
+        db.session.scalars(select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc()))
+    )
 
 
 # --- What terminology reads about tagged organisations (registered through organisations.interface) ------
+
 
 def tagged_counts() -> dict[int, int]:
     """{concept id: organisations tagged with it}."""
@@ -605,12 +780,15 @@ def organisation_texts(borough_codes: list[str] | None = None):
 
     An organisation counts in the borough of its address and in each borough it says it operates in.
     """
-    organisations = db.session.execute(select(Organisation.id, Organisation.borough_code, Organisation.description)
-                                       .where(Organisation.status == OrganisationStatus.ACTIVE,
-                                              Organisation.description.is_not(None))).all()
+    organisations = db.session.execute(
+        select(Organisation.id, Organisation.borough_code, Organisation.description).where(
+            Organisation.status == OrganisationStatus.ACTIVE, Organisation.description.is_not(None)
+        )
+    ).all()
     extra: dict[int, set[str]] = defaultdict(set)
-    for organisation_id, code in db.session.execute(select(OrganisationBorough.organisation_id,
-                                                           OrganisationBorough.borough_code)):
+    for organisation_id, code in db.session.execute(
+        select(OrganisationBorough.organisation_id, OrganisationBorough.borough_code)
+    ):
         extra[organisation_id].add(code)
     wanted = set(borough_codes) if borough_codes else None
     for organisation_id, code, description in organisations:
@@ -629,7 +807,10 @@ def text_candidates(patterns: list[str], concept_ids: list[int], base=None) -> l
     for pattern in patterns:
         text_filters += [Organisation.name.ilike(pattern), Organisation.description.ilike(pattern)]
     tagged = select(opa.c.organisation_id).where(opa.c.concept_id.in_(concept_ids or [-1]))
-    return db.session.execute(query.with_only_columns(Organisation.id, Organisation.name, Organisation.description,
-                                                      Organisation.id.in_(tagged))
-                              .where(or_(Organisation.id.in_(tagged), *text_filters))
-                              .order_by(Organisation.name, Organisation.id)).all()
+    return db.session.execute(
+        query.with_only_columns(
+            Organisation.id, Organisation.name, Organisation.description, Organisation.id.in_(tagged)
+        )
+        .where(or_(Organisation.id.in_(tagged), *text_filters))
+        .order_by(Organisation.name, Organisation.id)
+    ).all()
