@@ -14,11 +14,32 @@ Every figure is defined once in docs/engagement.md; the SQL below follows those 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    column,
+    distinct,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+    type_coerce,
+    union,
+    union_all,
+    values,
+)
 
 from geo.boroughs import BOROUGH_CODES, facts_by_code
 
@@ -31,44 +52,6 @@ ALL_AREAS = 0  # concept_id used for "All practice areas"
 GM = "GM"  # borough_code used for the Greater Manchester totals
 EVENT_TYPES = tuple(kind.value for kind in EventType)
 FAR_FUTURE = date(9999, 12, 31)
-
-# The SQL below names other areas' tables through their models: {attendance} is the attendance model's
-# table, {attended} the stored value of AttendanceStatus.ATTENDED. Every `alias.column` of a model's table
-# is checked against the model when this module is imported, so renaming a table, column or value
-# elsewhere fails loudly here (and in every test) instead of silently returning wrong figures.
-_TABLES = {
-    "attendance": Attendance.__table__,
-    "event": Event.__table__,
-    "membership": Membership.__table__,
-    "person": Person.__table__,
-    "community": Community.__table__,
-    "organisation": Organisation.__table__,
-    "organisation_practice_area": organisation_practice_area,
-}
-_VALUES = {"attended": AttendanceStatus.ATTENDED.value, "active": OrganisationStatus.ACTIVE.value}
-
-
-class _KeepOthers(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"  # placeholders filled later (flags, parameters of one query)
-
-
-def _model_sql(template: str) -> str:
-    """Put the models' table names and stored values into SQL, checking every column it reads exists."""
-    aliases = {
-        alias: _TABLES[table]
-        for table, alias in re.findall(r"\{(\w+)\}\s+(?:AS\s+)?(\w+)", template)
-        if table in _TABLES
-    }
-    for alias, column in re.findall(r"\b(\w+)\.(\w+)\b", template):
-        if alias in aliases and column not in aliases[alias].c:
-            raise LookupError(
-                f"engagement SQL reads {alias}.{column}, but table {aliases[alias].name} has no "
-                f"column {column}: update coordination/engagement/queries.py"
-            )
-    names = {key: table.name for key, table in _TABLES.items()}
-    names.update({key: f"'{value}'" for key, value in _VALUES.items()})
-    return template.format_map(_KeepOthers(names))
 
 
 @dataclass(frozen=True)
@@ -115,145 +98,291 @@ def find_period(key: str | None, today: date | None = None) -> Period:
     return next((p for p in options if p.key == key), options[0])
 
 
-def _borough_values() -> tuple[str, dict]:
-    """A VALUES list of the ten boroughs' population and need (IMD average score), with its parameters."""
+# The statements below are SQLAlchemy Core on the models' own tables (the organisations and communities
+# areas' `models`), built once when this module is imported: renaming a table, column or stored value
+# elsewhere fails here, at import, in every test, instead of silently returning wrong figures. Each
+# period's bounds are bound parameters (`_params`), so one compiled statement serves every period.
+_a = Attendance.__table__.alias("a")
+_e = Event.__table__.alias("e")
+_m = Membership.__table__.alias("m")
+_p = Person.__table__.alias("p")
+_c = Community.__table__.alias("c")
+_o = Organisation.__table__.alias("o")
+_ao = Organisation.__table__.alias("ao")  # the organisation an attendance was for
+_po = Organisation.__table__.alias("po")  # the person's organisation
+_opa = organisation_practice_area.alias("opa")
+_ATTENDED = AttendanceStatus.ATTENDED
+_ACTIVE = OrganisationStatus.ACTIVE
+
+# Constants written into the SQL (not bound), typed for the results: counts stay integers and rates
+# floats on both engines, as in plain SQL.
+_ZERO = literal_column("0", Integer)
+_ONE = literal_column("1", Integer)
+_ONE_F = literal_column("1.0", Float)
+_100K = literal_column("100000.0", Float)
+
+
+def _borough() -> object:
+    """A VALUES list of the ten boroughs' population and need (IMD average score), bound per query."""
+    return (
+        values(column("code", String), column("population", Integer), column("imd_score", Float), name="borough")
+        .data(
+            [
+                (
+                    bindparam(f"b{n}", type_=String),
+                    bindparam(f"pop{n}", type_=Integer),
+                    bindparam(f"imd{n}", type_=Float),
+                )
+                for n in range(len(BOROUGH_CODES))
+            ]
+        )
+        .cte("borough")
+    )
+
+
+def _borough_params() -> dict:
     facts = facts_by_code()
-    rows, params = [], {}
+    params = {}
     for n, code in enumerate(BOROUGH_CODES):
-        rows.append(f"(:b{n}, :pop{n}, :imd{n})")
         params.update(
             {f"b{n}": code, f"pop{n}": int(facts[code]["population"]), f"imd{n}": float(facts[code]["imd_score"])}
         )
-    return ", ".join(rows), params
+    return params
 
 
-# Engagement of an organisation: an attended event, or a membership, recorded against it (the
-# organisation a person came for is stored on the attendance and membership rows when recorded).
-# "o.id IN (uncorrelated subquery)" is evaluated once into a temporary index by SQLite and a hashed
-# subplan by PostgreSQL, so 17,500 organisations cost one pass over attendance, not one per row.
-# Event times are compared with datetimes and membership days with dates, so no engine mixes types.
-_ENGAGED_BETWEEN = _model_sql("""o.id IN (
-    SELECT a.organisation_id FROM {attendance} a JOIN {event} e ON e.id = a.event_id
-    WHERE a.organisation_id IS NOT NULL AND a.status = {attended}
-      AND e.starts_at >= :{start}_at AND e.starts_at < :{end}_at
-    UNION
-    SELECT m.organisation_id FROM {membership} m
-    WHERE m.organisation_id IS NOT NULL AND m.joined_on < :{end}_day
-      AND COALESCE(m.left_on, :far_future) >= :{start}_day)""")
+def _engaged_between(start: str, end: str):
+    """Engagement of an organisation: an attended event, or a membership, recorded against it.
 
-_DIRECTORY_CTES = _model_sql("""
-borough(code, population, imd_score) AS (VALUES {borough_values}),
-org AS (
-    SELECT o.id, o.borough_code, {flags}
-    FROM {organisation} o JOIN borough b ON b.code = o.borough_code
-    WHERE o.status = {active}
-),
-org_area AS (
-    SELECT org.id AS organisation_id, org.borough_code, opa.concept_id, org.engaged, org.engaged_before,
-           org.engaged_ever
-    FROM org JOIN {organisation_practice_area} opa ON opa.organisation_id = org.id
-    UNION ALL
-    SELECT org.id, org.borough_code, 0, org.engaged, org.engaged_before, org.engaged_ever FROM org
-)
-""")
-
-_FIGURES_SQL = _model_sql("""
-WITH {directory_ctes},
-area AS (
-    SELECT 0 AS concept_id
-    UNION SELECT concept_id FROM org_area
-    UNION SELECT cm.practice_area_id FROM {community} cm WHERE cm.practice_area_id IS NOT NULL
-),
-grid AS (SELECT b.code AS borough_code, area.concept_id FROM borough b CROSS JOIN area),
-org_counts AS (
-    SELECT oa.borough_code, oa.concept_id,
-           COUNT(*) AS directory,
-           SUM(oa.engaged) AS engaged,
-           SUM(CASE WHEN oa.engaged = 1 AND oa.engaged_before = 0 THEN 1 ELSE 0 END) AS new_reached,
-           SUM(1 - oa.engaged_ever) AS never_engaged
-    FROM org_area oa
-    GROUP BY oa.borough_code, oa.concept_id
-),
-taking_part AS (
-    SELECT p.id AS person_id, COALESCE(p.borough_code, po.borough_code) AS borough_code,
-           COALESCE(c.practice_area_id, 0) AS concept_id,
-           CASE WHEN p.lived_experience OR p.carer THEN 1 ELSE 0 END AS lived
-    FROM {attendance} a JOIN {event} e ON e.id = a.event_id JOIN {person} p ON p.id = a.person_id
-    LEFT JOIN {organisation} po ON po.id = p.organisation_id
-    LEFT JOIN {community} c ON c.id = e.community_id
-    WHERE a.status = {attended} AND e.starts_at >= :start_at AND e.starts_at < :end_at
-    UNION
-    SELECT p.id, COALESCE(p.borough_code, po.borough_code), COALESCE(c.practice_area_id, 0),
-           CASE WHEN p.lived_experience OR p.carer THEN 1 ELSE 0 END
-    FROM {membership} m JOIN {person} p ON p.id = m.person_id JOIN {community} c ON c.id = m.community_id
-    LEFT JOIN {organisation} po ON po.id = p.organisation_id
-    WHERE m.joined_on < :end_day AND COALESCE(m.left_on, :far_future) >= :start_day
-),
-lived_counts AS (
-    SELECT borough_code, concept_id, COUNT(DISTINCT person_id) AS lived_experience_people
-    FROM taking_part WHERE lived = 1 AND concept_id <> 0 GROUP BY borough_code, concept_id
-    UNION ALL
-    SELECT borough_code, 0, COUNT(DISTINCT person_id) FROM taking_part WHERE lived = 1 GROUP BY borough_code
-),
-attended AS (
-    SELECT COALESCE(p.borough_code, ao.borough_code, po.borough_code) AS borough_code,
-           COALESCE(c.practice_area_id, 0) AS concept_id, e.event_type
-    FROM {attendance} a JOIN {event} e ON e.id = a.event_id
-    LEFT JOIN {person} p ON p.id = a.person_id
-    LEFT JOIN {organisation} ao ON ao.id = a.organisation_id
-    LEFT JOIN {organisation} po ON po.id = p.organisation_id
-    LEFT JOIN {community} c ON c.id = e.community_id
-    WHERE a.status = {attended} AND e.starts_at >= :start_at AND e.starts_at < :end_at
-),
-attended_all AS (
-    SELECT borough_code, concept_id, event_type FROM attended WHERE concept_id <> 0
-    UNION ALL
-    SELECT borough_code, 0, event_type FROM attended
-),
-attendance_counts AS (
-    SELECT borough_code, concept_id, {attendance_columns}
-    FROM attended_all GROUP BY borough_code, concept_id
-),
-per_borough AS (
-    SELECT g.borough_code, g.concept_id, b.population, b.imd_score,
-           COALESCE(oc.directory, 0) AS directory, COALESCE(oc.engaged, 0) AS engaged,
-           COALESCE(oc.new_reached, 0) AS new_reached, COALESCE(oc.never_engaged, 0) AS never_engaged,
-           COALESCE(lc.lived_experience_people, 0) AS lived_experience_people,
-           {attendance_coalesced}
-    FROM grid g JOIN borough b ON b.code = g.borough_code
-    LEFT JOIN org_counts oc ON oc.borough_code = g.borough_code AND oc.concept_id = g.concept_id
-    LEFT JOIN lived_counts lc ON lc.borough_code = g.borough_code AND lc.concept_id = g.concept_id
-    LEFT JOIN attendance_counts ac ON ac.borough_code = g.borough_code AND ac.concept_id = g.concept_id
-),
-with_totals AS (
-    SELECT pb.*,
-           SUM(engaged) OVER (PARTITION BY concept_id) AS gm_engaged,
-           SUM(population) OVER (PARTITION BY concept_id) AS gm_population,
-           SUM(population * imd_score) OVER (PARTITION BY concept_id) AS gm_need
-    FROM per_borough pb
-)
-SELECT borough_code, concept_id, population, directory, engaged, new_reached, never_engaged,
-       lived_experience_people, {attendance_names},
-       CASE WHEN directory > 0 THEN engaged * 1.0 / directory END AS engagement_rate,
-       engaged * 100000.0 / population AS engaged_per_100k,
-       CASE WHEN gm_engaged > 0 THEN (engaged * 1.0 / gm_engaged) / (population * 1.0 / gm_population) END
-           AS gap_index,
-       CASE WHEN gm_engaged > 0 THEN (engaged * 1.0 / gm_engaged) / (population * imd_score / gm_need) END
-           AS gap_index_need
-FROM with_totals
-UNION ALL
-SELECT :gm, concept_id, SUM(population), SUM(directory), SUM(engaged), SUM(new_reached), SUM(never_engaged),
-       SUM(lived_experience_people), {attendance_sums},
-       CASE WHEN SUM(directory) > 0 THEN SUM(engaged) * 1.0 / SUM(directory) END,
-       SUM(engaged) * 100000.0 / SUM(population),
-       CASE WHEN SUM(engaged) > 0 THEN 1.0 END,
-       CASE WHEN SUM(engaged) > 0 THEN 1.0 END
-FROM per_borough GROUP BY concept_id
-""")
+    (The organisation a person came for is stored on the attendance and membership rows when recorded.)
+    "o.id IN (uncorrelated subquery)" is evaluated once into a temporary index by SQLite and a hashed
+    subplan by PostgreSQL, so 17,500 organisations cost one pass over attendance, not one per row.
+    Event times are compared with datetimes and membership days with dates, so no engine mixes types.
+    """
+    attended = (
+        select(_a.c.organisation_id)
+        .join_from(_a, _e, _e.c.id == _a.c.event_id)
+        .where(
+            _a.c.organisation_id.is_not(None),
+            _a.c.status == _ATTENDED,
+            _e.c.starts_at >= bindparam(f"{start}_at", type_=DateTime),
+            _e.c.starts_at < bindparam(f"{end}_at", type_=DateTime),
+        )
+    )
+    member = select(_m.c.organisation_id).where(
+        _m.c.organisation_id.is_not(None),
+        _m.c.joined_on < bindparam(f"{end}_day", type_=Date),
+        func.coalesce(_m.c.left_on, bindparam("far_future", type_=Date)) >= bindparam(f"{start}_day", type_=Date),
+    )
+    return _o.c.id.in_(union(attended, member))
 
 
-def _engaged_sql(start: str, end: str) -> str:
-    return _ENGAGED_BETWEEN.format(start=start, end=end)
+_FLAGS = {"engaged": ("start", "end"), "engaged_before": ("epoch", "start"), "engaged_ever": ("epoch", "forever")}
+
+
+def _org(borough, flags) -> object:
+    """Active organisations in a borough, with the engagement flags asked for (0 for the others)."""
+    columns = [
+        (case((_engaged_between(*_FLAGS[name]), _ONE), else_=_ZERO) if name in flags else _ZERO).label(name)
+        for name in _FLAGS
+    ]
+    return (
+        select(_o.c.id, _o.c.borough_code, *columns)
+        .join_from(_o, borough, borough.c.code == _o.c.borough_code)
+        .where(_o.c.status == _ACTIVE)
+        .cte("org")
+    )
+
+
+def _org_area(org) -> object:
+    """Each organisation once per practice area it is tagged with, and once under "All practice areas" (0)."""
+    flags = (org.c.engaged, org.c.engaged_before, org.c.engaged_ever)
+    return union_all(
+        select(org.c.id.label("organisation_id"), org.c.borough_code, _opa.c.concept_id, *flags).join_from(
+            org, _opa, _opa.c.organisation_id == org.c.id
+        ),
+        select(org.c.id, org.c.borough_code, _ZERO, *flags),
+    ).cte("org_area")
+
+
+def _taking_part() -> object:
+    """People who attended or were members in the period, in their borough and practice area."""
+    lived = case((or_(_p.c.lived_experience, _p.c.carer), _ONE), else_=_ZERO)
+    borough_code = func.coalesce(_p.c.borough_code, _po.c.borough_code)
+    concept_id = func.coalesce(_c.c.practice_area_id, _ZERO)
+    attended = (
+        select(_p.c.id.label("person_id"), borough_code.label("borough_code"), concept_id.label("concept_id"))
+        .add_columns(lived.label("lived"))
+        .select_from(
+            _a.join(_e, _e.c.id == _a.c.event_id)
+            .join(_p, _p.c.id == _a.c.person_id)
+            .outerjoin(_po, _po.c.id == _p.c.organisation_id)
+            .outerjoin(_c, _c.c.id == _e.c.community_id)
+        )
+        .where(_a.c.status == _ATTENDED, _in_period(_e.c.starts_at))
+    )
+    member = (
+        select(_p.c.id, borough_code, concept_id, lived)
+        .select_from(
+            _m.join(_p, _p.c.id == _m.c.person_id)
+            .join(_c, _c.c.id == _m.c.community_id)
+            .outerjoin(_po, _po.c.id == _p.c.organisation_id)
+        )
+        .where(
+            _m.c.joined_on < bindparam("end_day", type_=Date),
+            func.coalesce(_m.c.left_on, bindparam("far_future", type_=Date)) >= bindparam("start_day", type_=Date),
+        )
+    )
+    return union(attended, member).cte("taking_part")
+
+
+def _in_period(starts_at):
+    return and_(starts_at >= bindparam("start_at", type_=DateTime), starts_at < bindparam("end_at", type_=DateTime))
+
+
+def _event_type(expression):
+    """The stored event type as plain text (not the enum), for comparisons and results alike."""
+    return type_coerce(expression, String)
+
+
+def _figures_statement():
+    borough = _borough()
+    org = _org(borough, tuple(_FLAGS))
+    org_area = _org_area(org)
+    cm = Community.__table__.alias("cm")
+    area = union(
+        select(_ZERO.label("concept_id")),
+        select(org_area.c.concept_id),
+        select(cm.c.practice_area_id).where(cm.c.practice_area_id.is_not(None)),
+    ).cte("area")
+    grid = select(borough.c.code.label("borough_code"), area.c.concept_id).join_from(borough, area, true()).cte("grid")
+    oa = org_area.alias("oa")
+    org_counts = (
+        select(
+            oa.c.borough_code,
+            oa.c.concept_id,
+            func.count().label("directory"),
+            func.sum(oa.c.engaged).label("engaged"),
+            func.sum(case((and_(oa.c.engaged == _ONE, oa.c.engaged_before == _ZERO), _ONE), else_=_ZERO)).label(
+                "new_reached"
+            ),
+            func.sum(_ONE - oa.c.engaged_ever).label("never_engaged"),
+        )
+        .group_by(oa.c.borough_code, oa.c.concept_id)
+        .cte("org_counts")
+    )
+    tp = _taking_part()
+    people = func.count(distinct(tp.c.person_id))
+    lived_counts = union_all(
+        select(tp.c.borough_code, tp.c.concept_id, people.label("lived_experience_people"))
+        .where(tp.c.lived == _ONE, tp.c.concept_id != _ZERO)
+        .group_by(tp.c.borough_code, tp.c.concept_id),
+        select(tp.c.borough_code, _ZERO, people).where(tp.c.lived == _ONE).group_by(tp.c.borough_code),
+    ).cte("lived_counts")
+    attended = (
+        select(
+            func.coalesce(_p.c.borough_code, _ao.c.borough_code, _po.c.borough_code).label("borough_code"),
+            func.coalesce(_c.c.practice_area_id, _ZERO).label("concept_id"),
+            _event_type(_e.c.event_type).label("event_type"),
+        )
+        .select_from(
+            _a.join(_e, _e.c.id == _a.c.event_id)
+            .outerjoin(_p, _p.c.id == _a.c.person_id)
+            .outerjoin(_ao, _ao.c.id == _a.c.organisation_id)
+            .outerjoin(_po, _po.c.id == _p.c.organisation_id)
+            .outerjoin(_c, _c.c.id == _e.c.community_id)
+        )
+        .where(_a.c.status == _ATTENDED, _in_period(_e.c.starts_at))
+        .cte("attended")
+    )
+    attended_all = union_all(
+        select(attended.c.borough_code, attended.c.concept_id, attended.c.event_type).where(
+            attended.c.concept_id != _ZERO
+        ),
+        select(attended.c.borough_code, _ZERO, attended.c.event_type),
+    ).cte("attended_all")
+    names = [f"attended_{t}" for t in EVENT_TYPES]
+    attendance_counts = (
+        select(
+            attended_all.c.borough_code,
+            attended_all.c.concept_id,
+            *[
+                func.sum(case((attended_all.c.event_type == literal_column(f"'{t}'"), _ONE), else_=_ZERO)).label(
+                    f"attended_{t}"
+                )
+                for t in EVENT_TYPES
+            ],
+        )
+        .group_by(attended_all.c.borough_code, attended_all.c.concept_id)
+        .cte("attendance_counts")
+    )
+    g, b, oc, lc, ac = grid, borough, org_counts, lived_counts, attendance_counts
+    per_borough = (
+        select(
+            g.c.borough_code,
+            g.c.concept_id,
+            b.c.population,
+            b.c.imd_score,
+            *[func.coalesce(oc.c[name], _ZERO).label(name) for name in _ORG_COUNTS],
+            func.coalesce(lc.c.lived_experience_people, _ZERO).label("lived_experience_people"),
+            *[func.coalesce(ac.c[name], _ZERO).label(name) for name in names],
+        )
+        .select_from(
+            g.join(b, b.c.code == g.c.borough_code)
+            .outerjoin(oc, and_(oc.c.borough_code == g.c.borough_code, oc.c.concept_id == g.c.concept_id))
+            .outerjoin(lc, and_(lc.c.borough_code == g.c.borough_code, lc.c.concept_id == g.c.concept_id))
+            .outerjoin(ac, and_(ac.c.borough_code == g.c.borough_code, ac.c.concept_id == g.c.concept_id))
+        )
+        .cte("per_borough")
+    )
+    pb = per_borough
+    concept = pb.c.concept_id
+    with_totals = select(
+        pb,
+        func.sum(pb.c.engaged).over(partition_by=concept).label("gm_engaged"),
+        func.sum(pb.c.population).over(partition_by=concept).label("gm_population"),
+        func.sum(pb.c.population * pb.c.imd_score).over(partition_by=concept).label("gm_need"),
+    ).cte("with_totals")
+    w = with_totals
+    share = _div(w.c.engaged * _ONE_F, w.c.gm_engaged)
+    boroughs = select(
+        w.c.borough_code,
+        w.c.concept_id,
+        w.c.population,
+        *[w.c[name] for name in FIGURE_COLUMNS],
+        _rate(case((w.c.directory > _ZERO, _div(w.c.engaged * _ONE_F, w.c.directory)))).label("engagement_rate"),
+        _rate(_div(w.c.engaged * _100K, w.c.population)).label("engaged_per_100k"),
+        _rate(case((w.c.gm_engaged > _ZERO, _div(share, _div(w.c.population * _ONE_F, w.c.gm_population))))).label(
+            "gap_index"
+        ),
+        _rate(case((w.c.gm_engaged > _ZERO, _div(share, _div(w.c.population * w.c.imd_score, w.c.gm_need))))).label(
+            "gap_index_need"
+        ),
+    )
+    total = func.sum
+    gm = select(
+        bindparam("gm", type_=String),
+        concept,
+        total(pb.c.population),
+        *[total(pb.c[name]) for name in FIGURE_COLUMNS],
+        _rate(case((total(pb.c.directory) > _ZERO, _div(total(pb.c.engaged) * _ONE_F, total(pb.c.directory))))),
+        _rate(_div(total(pb.c.engaged) * _100K, total(pb.c.population))),
+        _rate(case((total(pb.c.engaged) > _ZERO, _ONE_F))),
+        _rate(case((total(pb.c.engaged) > _ZERO, _ONE_F))),
+    ).group_by(concept)
+    return union_all(boroughs, gm)
+
+
+def _div(dividend, divisor):
+    """Plain SQL division (SQLAlchemy's `/` would add `+ 0.0` to an integer divisor and change the SQL)."""
+    return dividend.op("/")(divisor)
+
+
+def _rate(expression):
+    """A ratio as the engine returns it (a float, or a decimal on PostgreSQL that the caller turns into one)."""
+    return type_coerce(expression, Float)
+
+
+_ORG_COUNTS = ("directory", "engaged", "new_reached", "never_engaged")
 
 
 def _params(period: Period) -> dict:
@@ -268,35 +397,8 @@ def _params(period: Period) -> dict:
         "forever_at": datetime(9999, 1, 1),
         "forever_day": FAR_FUTURE,
         "gm": GM,
+        **_borough_params(),
     }
-
-
-_FLAGS = {"engaged": ("start", "end"), "engaged_before": ("epoch", "start"), "engaged_ever": ("epoch", "forever")}
-
-
-def _directory_ctes(flags=tuple(_FLAGS)) -> tuple[str, dict]:
-    """The borough, org (with the engagement flags asked for, 0 for the others) and org_area CTEs."""
-    values, params = _borough_values()
-    columns = ", ".join(
-        f"CASE WHEN {_engaged_sql(*_FLAGS[name])} THEN 1 ELSE 0 END AS {name}" if name in flags else f"0 AS {name}"
-        for name in _FLAGS
-    )
-    return _DIRECTORY_CTES.format(borough_values=values, flags=columns), params
-
-
-def _figures_statement() -> tuple[str, dict]:
-    ctes, params = _directory_ctes()
-    columns = [f"attended_{t}" for t in EVENT_TYPES]
-    sql = _FIGURES_SQL.format(
-        directory_ctes=ctes,
-        attendance_columns=", ".join(
-            f"SUM(CASE WHEN event_type = '{t}' THEN 1 ELSE 0 END) AS attended_{t}" for t in EVENT_TYPES
-        ),
-        attendance_coalesced=", ".join(f"COALESCE(ac.{c}, 0) AS {c}" for c in columns),
-        attendance_names=", ".join(columns),
-        attendance_sums=", ".join(f"SUM({c})" for c in columns),
-    )
-    return sql, params
 
 
 FIGURE_COLUMNS = (
@@ -311,35 +413,51 @@ FIGURE_COLUMNS = (
 
 def engagement_figures(period: Period) -> list[dict]:
     """Every borough (and GM) × practice area (0 = all) row of figures for the period, from one SQL query."""
-    sql, params = _figures_statement()
-    params.update(_params(period))
-    rows = [dict(row) for row in db.session.execute(text(sql), params).mappings()]
+    rows = [dict(row) for row in db.session.execute(_FIGURES, _params(period)).mappings()]
     for row in rows:
         row["concept_id"] = int(row["concept_id"])
-        for column in FIGURE_COLUMNS + ("population",):
-            row[column] = int(row[column] or 0)
+        for column_name in FIGURE_COLUMNS + ("population",):
+            row[column_name] = int(row[column_name] or 0)
         row["attended_total"] = sum(row[f"attended_{t}"] for t in EVENT_TYPES)
-        for column in ("engagement_rate", "engaged_per_100k", "gap_index", "gap_index_need"):
-            row[column] = float(row[column]) if row[column] is not None else None
+        for column_name in ("engagement_rate", "engaged_per_100k", "gap_index", "gap_index_need"):
+            row[column_name] = float(row[column_name]) if row[column_name] is not None else None
     rows.sort(key=lambda r: (r["concept_id"], r["borough_code"]))
     return rows
 
 
-_ORGANISATIONS_SQL = _model_sql("""
-WITH {directory_ctes}
-SELECT o.id, o.name, o.borough_code, o.latitude, o.longitude, o.email, o.website, o.postcode,
-       org.engaged AS engaged_in_period, org.engaged_ever AS ever_engaged
-FROM org
-JOIN {organisation} o ON o.id = org.id
-WHERE {where}
-ORDER BY o.borough_code, o.name, o.id
-""")
-
-
-_TAGGED = _model_sql(
-    "EXISTS (SELECT 1 FROM {organisation_practice_area} opa "
-    "WHERE opa.organisation_id = org.id AND opa.concept_id = :concept_id)"
-)
+@cache
+def _organisations_statement(flags: tuple[str, ...], borough: bool, never: bool, concept: bool, also: bool):
+    """The directory as counted in the figures, with the filters asked for (one statement per combination)."""
+    org = _org(_borough(), flags)
+    where = []
+    if borough:
+        where.append(org.c.borough_code == bindparam("borough_code", type_=String))
+    if never:
+        where.append(org.c.engaged_ever == _ZERO)
+    if concept:
+        tagged = exists().where(
+            _opa.c.organisation_id == org.c.id, _opa.c.concept_id == bindparam("concept_id", type_=Integer)
+        )
+        if also:
+            tagged = or_(tagged, org.c.id.in_(bindparam("also_ids", expanding=True)))
+        where.append(tagged)
+    return (
+        select(
+            _o.c.id,
+            _o.c.name,
+            _o.c.borough_code,
+            _o.c.latitude,
+            _o.c.longitude,
+            _o.c.email,
+            _o.c.website,
+            _o.c.postcode,
+            org.c.engaged.label("engaged_in_period"),
+            org.c.engaged_ever.label("ever_engaged"),
+        )
+        .join_from(org, _o, _o.c.id == org.c.id)
+        .where(*where)
+        .order_by(_o.c.borough_code, _o.c.name, _o.c.id)
+    )
 
 
 def organisation_engagement(
@@ -354,25 +472,14 @@ def organisation_engagement(
     concept_id limits to organisations tagged with that practice area; also_ids admits others too
     (those the directory search finds for the practice area's words).
     """
-    ctes, params = _directory_ctes(("engaged", "engaged_ever") if never_engaged else ("engaged",))
-    params.update(_params(period))
-    where = ["1 = 1"]
-    if borough_code:
-        where.append("org.borough_code = :borough_code")
-        params["borough_code"] = borough_code
-    if never_engaged:
-        where.append("org.engaged_ever = 0")
-    if concept_id:
-        tagged = _TAGGED
-        params["concept_id"] = concept_id
-        if also_ids:
-            tagged = f"({tagged} OR org.id IN :also_ids)"
-            params["also_ids"] = list(also_ids)
-        where.append(tagged)
-    sql = text(_ORGANISATIONS_SQL.format(directory_ctes=ctes, where=" AND ".join(where)))
-    if "also_ids" in params:
-        sql = sql.bindparams(bindparam("also_ids", expanding=True))
-    result = db.session.execute(sql, params)
+    flags = ("engaged", "engaged_ever") if never_engaged else ("engaged",)
+    also = bool(concept_id and also_ids)
+    statement = _organisations_statement(flags, bool(borough_code), never_engaged, bool(concept_id), also)
+    params = _params(period)
+    params.update(borough_code=borough_code, concept_id=concept_id)
+    if also:
+        params["also_ids"] = list(also_ids)
+    result = db.session.execute(statement, params)
     keys = list(result.keys())
     rows = [dict(zip(keys, values)) for values in result]  # much cheaper than RowMapping at 17,500 rows
     for row in rows:
@@ -381,17 +488,18 @@ def organisation_engagement(
     return rows
 
 
-_TIMELINE_SQL = _model_sql("""
-SELECT e.starts_at, e.event_type, COUNT(a.id) AS attended
-FROM {event} e LEFT JOIN {attendance} a ON a.event_id = e.id AND a.status = {attended}
-WHERE e.starts_at >= :start_at AND e.starts_at < :end_at
-GROUP BY e.id, e.starts_at, e.event_type
-""")
+_TIMELINE = (
+    select(_e.c.starts_at, _event_type(_e.c.event_type).label("event_type"), func.count(_a.c.id).label("attended"))
+    .select_from(_e.outerjoin(_a, and_(_a.c.event_id == _e.c.id, _a.c.status == _ATTENDED)))
+    .where(_in_period(_e.c.starts_at))
+    .group_by(_e.c.id, _e.c.starts_at, _e.c.event_type)
+)
+_FIGURES = _figures_statement()
 
 
 def attendance_over_time(period: Period) -> list[dict]:
     """Attended records per quarter and event type, plus events held and average attendance."""
-    rows = db.session.execute(text(_TIMELINE_SQL), {"start_at": period.start_at, "end_at": period.end_at})
+    rows = db.session.execute(_TIMELINE, {"start_at": period.start_at, "end_at": period.end_at})
     buckets: dict[tuple[str, str], dict] = {}
     for starts_at, event_type, attended in rows:
         if isinstance(starts_at, str):
