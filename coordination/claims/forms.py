@@ -25,7 +25,7 @@ from wtforms import (
 )
 
 from ..forms import Length, Required, StrippedForm
-from .models import LINE_TITLES, PREFERENCE_TITLES
+from .models import LineKind, PaymentPreference
 from .pricing import SETTINGS
 
 DATE_FORMAT = "%d %m %Y"
@@ -56,7 +56,7 @@ class UKDateField(DateField):
 class ProfileForm(StrippedForm):
     payment_preference = RadioField(
         "How do you want to be paid?",
-        choices=[(p.value, t) for p, t in PREFERENCE_TITLES.items()],
+        choices=PaymentPreference.choices(),
         validators=[Required("Choose how you want to be paid")],
         widget=GovRadioInput(),
     )
@@ -132,7 +132,7 @@ class EditClaimForm(ActivityForm):
 
     kind = SelectField(
         "What do you want to add?",
-        choices=[("", "Choose one")] + [(k.value, t) for k, t in LINE_TITLES.items()],
+        choices=[("", "Choose one")] + LineKind.choices(),
         widget=GovSelect(),
         validate_choice=False,
     )
@@ -243,7 +243,7 @@ FLAG_FIELDS = tuple(setting.name for setting in SETTINGS if setting.unit == "fla
 class PersonProfileForm(StrippedForm):
     payment_preference = RadioField(
         "How do they want to be paid?",
-        choices=[(p.value, t) for p, t in PREFERENCE_TITLES.items()],
+        choices=PaymentPreference.choices(),
         validators=[Required("Choose how they want to be paid")],
         widget=GovRadioInput(),
     )

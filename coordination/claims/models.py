@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,40 +22,28 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..communities.models import Event, Person
+from ..enums import TitledEnum
 from ..extensions import db, value_enum
 from ..permissions import Role
 from ..timeutil import utcnow
 
 
-class ClaimState(str, enum.Enum):
+class ClaimState(TitledEnum):
     """Where a claim is in its journey; titles are what contributors read."""
 
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    QUERIED = "queried"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    WITHDRAWN = "withdrawn"
-    PAID = "paid"
-
-    @property
-    def title(self) -> str:
-        return STATE_TITLES[self]
+    DRAFT = "draft", "Not sent yet"
+    SUBMITTED = "submitted", "Sent – waiting for a check"
+    QUERIED = "queried", "We have a question"
+    APPROVED = "approved", "Approved – waiting to be paid"
+    REJECTED = "rejected", "Not approved"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    PAID = "paid", "Paid"
 
     @property
     def colour(self) -> str:
         return STATE_COLOURS[self]
 
 
-STATE_TITLES = {
-    ClaimState.DRAFT: "Not sent yet",
-    ClaimState.SUBMITTED: "Sent – waiting for a check",
-    ClaimState.QUERIED: "We have a question",
-    ClaimState.APPROVED: "Approved – waiting to be paid",
-    ClaimState.REJECTED: "Not approved",
-    ClaimState.WITHDRAWN: "Withdrawn",
-    ClaimState.PAID: "Paid",
-}
 STATE_COLOURS = {
     ClaimState.DRAFT: "grey",
     ClaimState.SUBMITTED: "blue",
@@ -153,15 +140,11 @@ TRANSITIONS = {
 }
 
 
-class PaymentPreference(str, enum.Enum):
-    FEE_AND_EXPENSES = "fee_and_expenses"
-    EXPENSES_ONLY = "expenses_only"
-    DECLINE_FEE = "decline_fee"
-    VOUCHER = "voucher"
-
-    @property
-    def title(self) -> str:
-        return PREFERENCE_TITLES[self]
+class PaymentPreference(TitledEnum):
+    FEE_AND_EXPENSES = "fee_and_expenses", "Pay me the fee and my expenses"
+    EXPENSES_ONLY = "expenses_only", "Pay my expenses only"
+    DECLINE_FEE = "decline_fee", "I do not want the fee (pay my expenses)"
+    VOUCHER = "voucher", "Give me a voucher instead of money for the fee"
 
     @property
     def takes_fee(self) -> bool:
@@ -173,51 +156,24 @@ class PaymentPreference(str, enum.Enum):
         return self == PaymentPreference.FEE_AND_EXPENSES
 
 
-PREFERENCE_TITLES = {
-    PaymentPreference.FEE_AND_EXPENSES: "Pay me the fee and my expenses",
-    PaymentPreference.EXPENSES_ONLY: "Pay my expenses only",
-    PaymentPreference.DECLINE_FEE: "I do not want the fee (pay my expenses)",
-    PaymentPreference.VOUCHER: "Give me a voucher instead of money for the fee",
-}
-
-
-class LineKind(str, enum.Enum):
+class LineKind(TitledEnum):
     """Kinds of line item. Fees and mileage are priced from the policy; the rest are at cost up to a cap."""
 
-    HALF_DAY_FEE = "half_day_fee"
-    FULL_DAY_FEE = "full_day_fee"
-    HOURLY_FEE = "hourly_fee"
-    CAR_MILES = "car_miles"
-    MOTORCYCLE_MILES = "motorcycle_miles"
-    BICYCLE_MILES = "bicycle_miles"
-    PUBLIC_TRANSPORT = "public_transport"
-    TAXI = "taxi"
-    ACCOMMODATION = "accommodation"
-    REPLACEMENT_CARE = "replacement_care"
-    SUPPORT_WORKER = "support_worker"
-    INTERPRETER = "interpreter"
-    SUBSISTENCE = "subsistence"
-
-    @property
-    def title(self) -> str:
-        return LINE_TITLES[self]
+    HALF_DAY_FEE = "half_day_fee", "Involvement fee: half a day (up to 4 hours, including getting ready)"
+    FULL_DAY_FEE = "full_day_fee", "Involvement fee: a full day"
+    HOURLY_FEE = "hourly_fee", "Involvement fee: by the hour"
+    CAR_MILES = "car_miles", "Car or van miles"
+    MOTORCYCLE_MILES = "motorcycle_miles", "Motorbike miles"
+    BICYCLE_MILES = "bicycle_miles", "Bicycle miles"
+    PUBLIC_TRANSPORT = "public_transport", "Bus, tram or train tickets"
+    TAXI = "taxi", "Taxi"
+    ACCOMMODATION = "accommodation", "Somewhere to stay overnight"
+    REPLACEMENT_CARE = "replacement_care", "Replacement care (someone to care while you take part)"
+    SUPPORT_WORKER = "support_worker", "Support worker or personal assistant"
+    INTERPRETER = "interpreter", "Interpreter"
+    SUBSISTENCE = "subsistence", "Food and drink"
 
 
-LINE_TITLES = {
-    LineKind.HALF_DAY_FEE: "Involvement fee: half a day (up to 4 hours, including getting ready)",
-    LineKind.FULL_DAY_FEE: "Involvement fee: a full day",
-    LineKind.HOURLY_FEE: "Involvement fee: by the hour",
-    LineKind.CAR_MILES: "Car or van miles",
-    LineKind.MOTORCYCLE_MILES: "Motorbike miles",
-    LineKind.BICYCLE_MILES: "Bicycle miles",
-    LineKind.PUBLIC_TRANSPORT: "Bus, tram or train tickets",
-    LineKind.TAXI: "Taxi",
-    LineKind.ACCOMMODATION: "Somewhere to stay overnight",
-    LineKind.REPLACEMENT_CARE: "Replacement care (someone to care while you take part)",
-    LineKind.SUPPORT_WORKER: "Support worker or personal assistant",
-    LineKind.INTERPRETER: "Interpreter",
-    LineKind.SUBSISTENCE: "Food and drink",
-}
 FEE_KINDS = (LineKind.HALF_DAY_FEE, LineKind.FULL_DAY_FEE, LineKind.HOURLY_FEE)
 MILEAGE_KINDS = (LineKind.CAR_MILES, LineKind.MOTORCYCLE_MILES, LineKind.BICYCLE_MILES)
 # At cost, capped by the policy, and only when someone agreed it before the activity.

@@ -6,7 +6,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovDateInput, 
 from wtforms import DateField, RadioField, SelectField, SubmitField, TextAreaField
 
 from ..forms import DateMessages, Length, Required, StrippedForm
-from .models import RECORDED_SOURCES, TIE_SOURCE_TITLES
+from .models import RECORDED_SOURCES
 
 
 def _int_or_none(value):
@@ -18,8 +18,7 @@ class TieForm(StrippedForm):
         "How did they connect?",
         validators=[Required("Choose how they connected")],
         choices=[
-            (s.value, TIE_SOURCE_TITLES[s] if s.value != "introduction" else "Someone introduced them")
-            for s in RECORDED_SOURCES
+            (s.value, s.title if s.value != "introduction" else "Someone introduced them") for s in RECORDED_SOURCES
         ],
         widget=GovRadioInput(),
     )

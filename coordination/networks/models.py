@@ -2,35 +2,25 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..enums import TitledEnum
 from ..extensions import db, value_enum
 from ..timeutil import utcnow
 
 
-class TieSource(str, enum.Enum):
+class TieSource(TitledEnum):
     """How we know two people are connected."""
 
-    INTRODUCTION = "introduction"
-    MET_AT_EVENT = "met_at_event"
-    COMMUNITY = "community"  # derived: members of the same community at the same time
-    SMALL_EVENT = "small_event"  # derived: attended the same small event
-
-    @property
-    def title(self) -> str:
-        return TIE_SOURCE_TITLES[self]
+    INTRODUCTION = "introduction", "Introduced"
+    MET_AT_EVENT = "met_at_event", "Met for the first time"
+    COMMUNITY = "community", "Same community"  # derived: members of the same community at the same time
+    SMALL_EVENT = "small_event", "Same small event"  # derived: attended the same small event
 
 
-TIE_SOURCE_TITLES = {
-    TieSource.INTRODUCTION: "Introduced",
-    TieSource.MET_AT_EVENT: "Met for the first time",
-    TieSource.COMMUNITY: "Same community",
-    TieSource.SMALL_EVENT: "Same small event",
-}
 RECORDED_SOURCES = (TieSource.INTRODUCTION, TieSource.MET_AT_EVENT)
 
 

@@ -208,6 +208,6 @@ def borough_ties():
 
 @bp.app_template_filter("tie_source_title")
 def tie_source_title(source: str) -> str:
-    from .models import TIE_SOURCE_TITLES, TieSource
+    from .models import TieSource
 
-    return TIE_SOURCE_TITLES[TieSource(source)]
+    return TieSource(source).title
