@@ -2,7 +2,8 @@
 
 * `OperationError(message, field=None)` – a change that cannot be made. Views that show a form put the
   message back onto it with `coordination.forms.errors_onto(form, default_field)`; views that only post
-  and redirect use `flash_errors()`. One that escapes both is answered app-wide with its status.
+  and redirect use `flash_errors()`; pages without a form class use `caught()`. All three are one
+  mechanism (`caught`). One that escapes them is answered app-wide with its status.
 * `NotAllowed` → 403, `Conflict` → 409, `NotFound` → 404, anything else → its `status` (400).
 * Friendly pages for HTTP errors: plain English, no stack traces or SQL; JSON for `/api/`.
 """
@@ -50,20 +51,46 @@ class NotFound(OperationError):
     on_form = False
 
 
-@contextmanager
-def flash_errors(category: str = "error"):
-    """For post-and-redirect views: an OperationError inside the block becomes a flashed message.
+class Outcome:
+    """What `caught` (and so `errors_onto`, `flash_errors`) caught: `error` is None when the block went through."""
 
-    The block stops at the error; the view carries on after it (usually to its redirect). Errors that are
-    not about the change itself (`on_form` False: 403, 404) go on to the app-wide handler.
+    error: OperationError | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+
+@contextmanager
+def caught(*, refusals: bool = False):
+    """The one place an OperationError is caught: the session is rolled back and the error kept.
+
+    `with caught() as outcome:` – the block stops at the error and `outcome.error` holds it for the page to
+    show. Errors that are not about the change itself (`on_form` False: NotAllowed 403, NotFound 404) go on
+    to the app-wide handler, unless `refusals=True` (a refusal the person should read on the page, such as
+    separation of duties). `errors_onto` (coordination.forms) and `flash_errors` are built on it.
     """
+    outcome = Outcome()
     try:
-        yield
+        yield outcome
     except OperationError as error:
-        if not error.on_form:
+        if not (error.on_form or refusals):
             raise
         db.session.rollback()
-        flash(str(error), category)
+        outcome.error = error
+
+
+@contextmanager
+def flash_errors(category: str = "error", *, refusals: bool = False):
+    """For post-and-redirect views: an OperationError inside the block becomes a flashed message.
+
+    The block stops at the error; the view carries on after it (usually to its redirect). `refusals` as
+    for `caught`.
+    """
+    with caught(refusals=refusals) as outcome:
+        yield outcome
+    if outcome.failed:
+        flash(str(outcome.error), category)
 
 
 MESSAGES = {

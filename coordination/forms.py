@@ -8,8 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import ValidationError
 from wtforms.validators import StopValidation
 
-from .errors import OperationError
-from .extensions import db
+from .errors import caught
 from .text import problem as text_problem
 
 
@@ -20,7 +19,7 @@ def add_error(form, message: str, field: str | None = None, default: str | None 
 
 
 @contextmanager
-def errors_onto(form, default: str | None = None):
+def errors_onto(form, default: str | None = None, *, rename: dict | None = None, refusals: bool = False):
     """Run a form's operation: an OperationError puts its message back onto the form instead of failing.
 
     ```
@@ -30,16 +29,17 @@ def errors_onto(form, default: str | None = None):
             return redirect(...)
     return render_template(..., form=form)
     ```
-    The message goes on the field the error names, else on `default`. NotAllowed and NotFound are not
-    about the form (`on_form` False): they go on to the app-wide handler (403, 404).
+    The message goes on the field the error names (`rename` maps an operation's name to the form's:
+    `{"quantity": "miles"}`), else on `default`. NotAllowed and NotFound are not about the form (`on_form`
+    False): they go on to the app-wide handler (403, 404), unless `refusals=True` (a refusal the person
+    should read beside the form, such as separation of duties). `with ... as outcome` tells the view
+    whether it failed (`outcome.failed`, `outcome.error`).
     """
-    try:
-        yield
-    except OperationError as error:
-        if not error.on_form:
-            raise
-        db.session.rollback()
-        add_error(form, str(error), error.field, default)
+    with caught(refusals=refusals) as outcome:
+        yield outcome
+    if outcome.failed:
+        field = (rename or {}).get(outcome.error.field, outcome.error.field)
+        add_error(form, str(outcome.error), field, default)
 
 
 def _strip(value):

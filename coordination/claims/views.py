@@ -22,7 +22,9 @@ from flask_login import current_user
 from sqlalchemy import delete
 
 from ..communities.interface import recent_event_choices
+from ..errors import flash_errors
 from ..extensions import db
+from ..forms import errors_onto
 from ..money import format_money, to_pounds
 from ..params import whole_number
 from ..permissions import Role, roles_required
@@ -65,13 +67,8 @@ C, F, U = Role.COORDINATOR, Role.FINANCE, Role.CONTRIBUTOR
 STASH_COOKIE = "claims_stash"
 
 
-def _field_error(form, error: operations.ClaimError) -> None:
-    """Attach an operation's message to the matching form field (or the first one) for the error summary."""
-    name = {"quantity": "miles", "claims": None}.get(error.field, error.field)
-    field = getattr(form, name, None) if name else None
-    if field is None:
-        field = next(iter(form))
-    field.errors = list(field.errors) + [str(error)]
+# The operations name a line's amount "quantity"; the claim form asks for it as miles (or hours).
+FIELDS = {"quantity": "miles"}
 
 
 def _claim(claim_id: int):
@@ -144,7 +141,7 @@ def edit_profile():
 def new_claim():
     form = NewClaimForm(event_choices=recent_event_choices())
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, refusals=True):
             claim = operations.create_claim(
                 current_user,
                 actor=current_user,
@@ -152,9 +149,6 @@ def new_claim():
                 activity_date=form.activity_date.data,
                 event_id=form.event_id,
             )
-        except operations.ClaimError as error:
-            _field_error(form, error)
-        else:
             return redirect(url_for("claims.edit_claim", claim_id=claim.id))
     return render_template("claims/new.html", form=form)
 
@@ -177,7 +171,7 @@ def new_on_behalf():
         if claimant is None:
             form.claimant.errors.append("Choose the person the claim is for from the list")
             return render_template("claims/on-behalf.html", form=form)
-        try:
+        with errors_onto(form, refusals=True):
             claim = operations.create_claim(
                 claimant,
                 actor=current_user,
@@ -185,9 +179,6 @@ def new_on_behalf():
                 activity_date=form.activity_date.data,
                 event_id=form.event_id,
             )
-        except operations.ClaimError as error:
-            _field_error(form, error)
-        else:
             return redirect(url_for("claims.edit_claim", claim_id=claim.id))
     return render_template("claims/on-behalf.html", form=form)
 
@@ -276,38 +267,38 @@ def _save_claim_form(claim, form) -> bool:
     form.validate()  # runs field checks; all problems are shown together
     ok = not form.errors
     activity_date = form.activity_date.data if not form.activity_date.errors else claim.activity_date
-    try:
+    with errors_onto(form, rename=FIELDS, refusals=True) as saved:
         operations.save_activity(
             claim,
             actor=current_user,
             activity_description=_storable_description(claim, form),
             activity_date=activity_date,
         )
-    except operations.ClaimError as error:
-        _field_error(form, error)
+    if saved.failed:
         return False
     added = bool(form.kind.data)
     new_line_id = None
     if added:
-        try:
-            if form.agreed_on.errors:
-                raise operations.ClaimError(form.agreed_on.errors[0], field="agreed_on")
+        if form.agreed_on.errors:  # the date it was agreed did not parse: say so once, add nothing
+            form.agreed_on.errors = form.agreed_on.errors[:1]
+            item_failed = True
+        else:
             kind = LineKind(form.kind.data) if form.kind.data in {k.value for k in LineKind} else None
             quantity = form.hours.data if kind == LineKind.HOURLY_FEE else form.miles.data
-            operations.add_line(
-                claim,
-                actor=current_user,
-                kind=form.kind.data,
-                quantity=quantity,
-                passengers=form.passengers.data,
-                cost=form.cost.data,
-                description=form.description.data,
-                agreed_by=form.agreed_by.data,
-                agreed_on=form.agreed_on.data,
-            )
-        except operations.ClaimError as error:
-            form.agreed_on.errors = [e for e in form.agreed_on.errors if error.field != "agreed_on"]
-            _field_error(form, error)
+            with errors_onto(form, rename=FIELDS, refusals=True) as item:
+                operations.add_line(
+                    claim,
+                    actor=current_user,
+                    kind=form.kind.data,
+                    quantity=quantity,
+                    passengers=form.passengers.data,
+                    cost=form.cost.data,
+                    description=form.description.data,
+                    agreed_by=form.agreed_by.data,
+                    agreed_on=form.agreed_on.data,
+                )
+            item_failed = item.failed
+        if item_failed:
             ok = False
             _keep_draft_item(claim, form)
         else:
@@ -319,7 +310,7 @@ def _save_claim_form(claim, form) -> bool:
             db.session.commit()
     upload = request.files.get("receipt")
     if upload and upload.filename:
-        try:
+        with errors_onto(form, rename=FIELDS, refusals=True) as receipt:
             chosen = whole_number(form.receipt_for.data) if form.receipt_for.data else None
             operations.add_receipt(
                 claim,
@@ -328,11 +319,8 @@ def _save_claim_form(claim, form) -> bool:
                 filename=upload.filename,
                 line_id=chosen or new_line_id,
             )
-        except operations.ClaimError as error:
-            _field_error(form, error)
-            ok = False
-        else:
             flash("Your receipt is saved.", "success")
+        ok = ok and not receipt.failed
     if ok and not added and not (upload and upload.filename):
         flash("Saved.", "success")
     return ok
@@ -451,13 +439,8 @@ def _stash_when_signed_out():
 @roles_required(U, C)
 def remove_line(claim_id: int, line_id: int):
     claim = _claim(claim_id)
-    try:
+    with flash_errors():
         operations.remove_line(claim, line_id, actor=current_user)
-    except operations.NotAllowed:
-        abort(403)
-    except operations.ClaimError as error:
-        flash(str(error), "error")
-    else:
         flash("Item removed.", "success")
     return redirect(url_for("claims.edit_claim", claim_id=claim.id, _anchor="items"))
 
@@ -480,15 +463,9 @@ def send_claim(claim_id: int):
         form.answer.label.text = f"{words['name']}'s answer to the question"
         form.submit.label.text = f"Send {words['your']} claim"
     if form.validate_on_submit():
-        try:
+        # Problems elsewhere on the claim are shown beside the tick box.
+        with errors_onto(form, "declaration"):
             operations.submit_claim(claim, actor=current_user, declared=form.declaration.data, answer=form.answer.data)
-        except operations.NotAllowed:
-            abort(403)
-        except operations.ClaimError as error:
-            if error.field not in ("answer", "declaration"):
-                error.field = "declaration"  # problems elsewhere on the claim are shown beside the tick box
-            _field_error(form, error)
-        else:
             flash(
                 "Your claim is sent. We will tell you when it is approved and paid."
                 if words["self"]
@@ -512,13 +489,8 @@ def withdraw(claim_id: int):
     claim = _claim(claim_id)
     if request.method == "GET":
         return render_template("claims/withdraw.html", claim=claim)
-    try:
+    with flash_errors():
         operations.withdraw_claim(claim, actor=current_user)
-    except operations.NotAllowed:
-        abort(403)
-    except operations.ClaimError as error:
-        flash(str(error), "error")
-    else:
         flash("Your claim is withdrawn.", "success")
     return redirect(url_for("claims.view_claim", claim_id=claim.id))
 
@@ -610,18 +582,14 @@ def decide(claim_id: int):
     claim = _claim(claim_id)
     form = _decision_form(claim) or DecisionForm()
     if form.validate_on_submit():
-        try:
+        # A refusal (separation of duties) is shown beside the decision, like any other problem.
+        with errors_onto(form, "decision", refusals=True):
             if form.decision.data == "approve":
                 operations.approve_claim(claim, actor=current_user, acknowledged=bool(form.acknowledge.data))
             elif form.decision.data == "query":
                 operations.query_claim(claim, actor=current_user, question=form.text.data)
             else:
                 operations.reject_claim(claim, actor=current_user, reason=form.text.data)
-        except operations.ClaimError as error:
-            if error.field not in ("text", "acknowledge"):
-                error.field = "decision"
-            _field_error(form, error)
-        else:
             flash(f"{claim.reference}: {claim.state.title}.", "success")
             return redirect(url_for("claims.review_queue"))
     return render_template("claims/view.html", form=form, **_view_context(claim, form))
@@ -644,13 +612,10 @@ def edit_policy():
         if form.effective_from.data is None:
             form.effective_from.errors.append("Enter the date these rates start")
         else:
-            try:
+            with errors_onto(form, refusals=True):
                 operations.save_policy(
                     effective_from=form.effective_from.data, values=form.money_values(), actor=current_user
                 )
-            except operations.ClaimError as error:
-                _field_error(form, error)
-            else:
                 flash("The policy is saved. Claims for activities from that date use the new rates.", "success")
                 return redirect(url_for("claims.edit_policy"))
     return render_template(
@@ -682,13 +647,11 @@ def finance_queue():
 @roles_required(F)
 def create_batch():
     chosen = [whole_number(i) for i in request.form.getlist("claim_id") if whole_number(i)]
-    try:
+    with flash_errors(refusals=True):
         batch = operations.create_batch(actor=current_user, claim_ids=chosen or None)
-    except operations.ClaimError as error:
-        flash(str(error), "error")
-        return redirect(url_for("claims.finance_queue"))
-    flash(f"Batch {batch.reference} is ready. Download it, pay it, then mark it paid.", "success")
-    return redirect(url_for("claims.view_batch", batch_id=batch.id))
+        flash(f"Batch {batch.reference} is ready. Download it, pay it, then mark it paid.", "success")
+        return redirect(url_for("claims.view_batch", batch_id=batch.id))
+    return redirect(url_for("claims.finance_queue"))
 
 
 def _batch(batch_id: int) -> PaymentBatch:
@@ -762,11 +725,8 @@ def vouchers():
 @roles_required(F)
 def mark_batch_paid(batch_id: int):
     batch = _batch(batch_id)
-    try:
+    with flash_errors(refusals=True):
         changed = operations.mark_batch_paid(batch, actor=current_user)
-    except operations.ClaimError as error:
-        flash(str(error), "error")
-    else:
         flash(
             f"Batch {batch.reference} is marked paid."
             if changed
@@ -797,7 +757,7 @@ def person_payment_details(person_id: int):
     if request.method == "GET":
         form.payment_preference.data = profile.payment_preference.value
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, refusals=True):
             operations.save_person_profile(
                 person,
                 payment_preference=form.payment_preference.data,
@@ -805,9 +765,6 @@ def person_payment_details(person_id: int):
                 access_needs=form.access_needs.data,
                 actor=current_user,
             )
-        except operations.ClaimError as error:
-            _field_error(form, error)
-        else:
             flash(f"{person.name}'s payment details are saved.", "success")
             back = whole_number(request.args.get("claim"))
             return redirect(
@@ -824,11 +781,8 @@ def invite_claimant(person_id: int):
     person = _person(person_id)
     form = InviteForm(email=person.email)
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, refusals=True):
             user, token = operations.invite_claimant(person, email=form.email.data, actor=current_user)
-        except operations.ClaimError as error:
-            _field_error(form, error)
-        else:
             from ..mail import send_email
 
             link = url_for("accounts.set_password", token=token, _external=True)

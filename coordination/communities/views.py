@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..boroughs import borough_choices
+from ..errors import caught
 from ..forms import errors_onto
 from ..params import whole_number
 from ..permissions import Role, roles_required
@@ -325,13 +326,11 @@ def record_attendance(event_id: int):
         if any(value not in valid for value in statuses.values()):
             error = "Choose attended, sent apologies, did not attend or not recorded for each person"
         else:
-            try:
+            with caught() as attempt:
                 changed = operations.record_attendance(event, statuses, actor=current_user)
-            except operations.CommunityError as problem:
-                error = str(problem)
-            else:
                 flash(f"Attendance saved ({changed} change{'s' if changed != 1 else ''}).", "success")
                 return redirect(url_for("communities.event_detail", event_id=event.id))
+            error = str(attempt.error)
     return render_template(
         "communities/attendance.html",
         event=event,
