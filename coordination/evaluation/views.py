@@ -10,6 +10,8 @@ from flask_login import current_user
 
 from ..boroughs import borough_choices, borough_name
 from ..communities.models import Event
+from ..errors import caught, flash_errors
+from ..forms import errors_onto
 from ..params import whole_number
 from ..permissions import Role, roles_required
 from ..spreadsheet import csv_download
@@ -53,7 +55,7 @@ def add_ready_made():
 def create_questionnaire():
     form = QuestionnaireForm()
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "name"):
             questionnaire = operations.create_questionnaire(
                 name=form.name.data,
                 kind=form.kind.data,
@@ -61,9 +63,6 @@ def create_questionnaire():
                 intro=form.intro.data,
                 actor=current_user,
             )
-        except operations.EvaluationError as error:
-            form.name.errors.append(str(error))
-        else:
             flash(f"Created {questionnaire.name}. Add its questions.", "success")
             return redirect(url_for("evaluation.questionnaire_detail", questionnaire_id=questionnaire.id))
     return render_template(
@@ -80,7 +79,7 @@ def edit_questionnaire(questionnaire_id: int):
     if request.method == "GET":
         form.kind.data, form.intro.data = questionnaire.kind.value, questionnaire.current.intro
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "name"):
             operations.update_questionnaire(
                 questionnaire,
                 name=form.name.data,
@@ -89,9 +88,6 @@ def edit_questionnaire(questionnaire_id: int):
                 intro=form.intro.data,
                 actor=current_user,
             )
-        except operations.EvaluationError as error:
-            form.name.errors.append(str(error))
-        else:
             flash("Details saved.", "success")
             return redirect(url_for("evaluation.questionnaire_detail", questionnaire_id=questionnaire.id))
     return render_template(
@@ -143,7 +139,7 @@ def edit_question(questionnaire_id: int, key: str | None):
     questionnaire = queries.get_or_404(Questionnaire, questionnaire_id)
     form = _question_form(questionnaire, key)
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "options"):
             version = operations.save_question(
                 questionnaire,
                 key,
@@ -155,9 +151,6 @@ def edit_question(questionnaire_id: int, key: str | None):
                 role=form.role.data,
                 actor=current_user,
             )
-        except operations.EvaluationError as error:
-            form.options.errors.append(str(error))
-        else:
             flash(f"Question saved in version {version.number}.", "success")
             return redirect(url_for("evaluation.questionnaire_detail", questionnaire_id=questionnaire.id))
     answered = operations.version_has_answers(questionnaire.current)
@@ -179,14 +172,12 @@ def change_question(questionnaire_id: int, key: str, action: str):
     questionnaire = queries.get_or_404(Questionnaire, questionnaire_id)
     if action not in ("remove", "up", "down"):
         abort(404)
-    try:
+    with flash_errors():
         if action == "remove":
             operations.remove_question(questionnaire, key, actor=current_user)
             flash("Question removed.", "success")
         else:
             operations.move_question(questionnaire, key, -1 if action == "up" else 1, actor=current_user)
-    except operations.EvaluationError as error:
-        flash(str(error), "error")
     return redirect(url_for("evaluation.questionnaire_detail", questionnaire_id=questionnaire.id))
 
 
@@ -218,7 +209,7 @@ def create_round():
     form = _round_form()
     if form.validate_on_submit():
         questionnaire = queries.get_or_404(Questionnaire, form.questionnaire_id.data)
-        try:
+        with errors_onto(form, "questionnaire_id"):
             survey_round = operations.open_round(
                 questionnaire,
                 title=form.title.data,
@@ -231,9 +222,6 @@ def create_round():
                 ask_equality=form.ask_equality.data,
                 actor=current_user,
             )
-        except operations.EvaluationError as error:
-            form.questionnaire_id.errors.append(str(error))
-        else:
             flash("The link is open. Share it, print its QR code or create personal links.", "success")
             return redirect(url_for("evaluation.round_detail", round_id=survey_round.id))
     return render_template(
@@ -277,7 +265,7 @@ def change_round(round_id: int, action: str):
     survey_round = queries.get_or_404(SurveyRound, round_id)
     if action not in ("close", "reopen", "replace-link"):
         abort(404)
-    try:
+    with flash_errors():
         if action == "replace-link":
             operations.replace_round_link(survey_round, actor=current_user)
             flash("The old link and QR code no longer work. Share the new ones.", "success")
@@ -289,8 +277,6 @@ def change_round(round_id: int, action: str):
                 else "The link is open again.",
                 "success",
             )
-    except operations.EvaluationError as error:
-        flash(str(error), "error")
     return redirect(url_for("evaluation.round_detail", round_id=survey_round.id))
 
 
@@ -300,11 +286,8 @@ def create_invitations(round_id: int):
     survey_round = queries.get_or_404(SurveyRound, round_id)
     form = InvitationsForm()
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "labels"):
             issued = operations.create_invitations(survey_round, form.labels.data.splitlines(), actor=current_user)
-        except operations.EvaluationError as error:
-            form.labels.errors.append(str(error))
-        else:
             links = [
                 (invitation.label, url_for("evaluation.invitation_start", token=token, _external=True))
                 for invitation, token in issued
@@ -350,7 +333,7 @@ def enter_response(round_id: int):
         if equality_values and request.form.get("eq-consent") != "yes":
             errors["eq-consent"] = "Tick to confirm the person agreed to their equality answers being kept"
         if not errors:
-            try:
+            with caught() as attempt:
                 _, code = operations.enter_response(
                     survey_round,
                     answers=values,
@@ -360,15 +343,13 @@ def enter_response(round_id: int):
                     equality_values=equality_values or None,
                     actor=current_user,
                 )
-            except operations.EvaluationError as error:
-                errors["channel"] = str(error)
-            else:
                 flash(
                     "Response saved."
                     + (f" Give the person this code to delete their equality answers later: {code}" if code else ""),
                     "success",
                 )
                 return redirect(url_for("evaluation.enter_response", round_id=survey_round.id))
+            errors["channel"] = str(attempt.error)
     return render_template(
         "evaluation/type-in.html",
         survey_round=survey_round,
@@ -452,7 +433,7 @@ def impact_report_csv():
 def list_comparators():
     form = ComparatorForm()
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "percent"):
             operations.add_comparator(
                 measure=form.measure.data,
                 name=form.name.data,
@@ -461,9 +442,6 @@ def list_comparators():
                 source_url=form.source_url.data,
                 actor=current_user,
             )
-        except operations.EvaluationError as error:
-            form.percent.errors.append(str(error))
-        else:
             flash("Comparator added.", "success")
             return redirect(url_for("evaluation.list_comparators"))
     from sqlalchemy import select
@@ -499,13 +477,10 @@ def list_themes(theme_id: int | None):
     if theme and request.method == "GET":
         form.kind.data = theme.kind.value
     if form.validate_on_submit():
-        try:
+        with errors_onto(form, "name"):
             operations.save_theme(
                 theme, name=form.name.data, kind=form.kind.data, words=form.words.data, actor=current_user
             )
-        except operations.EvaluationError as error:
-            form.name.errors.append(str(error))
-        else:
             flash("Theme saved.", "success")
             return redirect(url_for("evaluation.list_themes"))
     return render_template("evaluation/themes.html", form=form, theme=theme, themes=queries.list_themes())
@@ -543,11 +518,8 @@ def tag_answers():
 def tag_answer(answer_id: int):
     answer = queries.get_or_404(Answer, answer_id)
     ids = [whole_number(v) for v in request.form.getlist("theme") if whole_number(v)]
-    try:
+    with flash_errors():
         operations.tag_answer(answer, ids, actor=current_user)
-    except operations.EvaluationError as error:
-        flash(str(error), "error")
-    else:
         flash("Themes saved.", "success")
     back = request.form.get("back", "")
     return redirect(
@@ -656,17 +628,16 @@ def _with_cookie(response, survey_round: SurveyRound, key: str):
 
 
 def _begin(survey_round: SurveyRound, invitation=None):
-    try:
+    with caught() as attempt:
         draft, key = operations.start_draft(survey_round, invitation)
-    except operations.EvaluationError as error:
-        return render_template(
-            "evaluation/answer/start.html",
-            survey_round=survey_round,
-            error=str(error),
-            draft=None,
-            invitation=invitation,
-        ), 503
-    return _with_cookie(redirect(_url(survey_round, _steps(survey_round, draft)[0])), survey_round, key)
+        return _with_cookie(redirect(_url(survey_round, _steps(survey_round, draft)[0])), survey_round, key)
+    return render_template(
+        "evaluation/answer/start.html",
+        survey_round=survey_round,
+        error=str(attempt.error),
+        draft=None,
+        invitation=invitation,
+    ), 503
 
 
 @bp.route("/survey/<token>", methods=["GET", "POST"])
@@ -731,12 +702,10 @@ def survey_question(token: str, key: str):
         raw = request.form.getlist("answer")
         value, error = parse_answer(question, raw)
         if error is None:
-            try:
+            with caught() as attempt:
                 operations.save_draft_part(draft, "answers", key, value)
-            except operations.EvaluationError as problem:
-                error = str(problem)
-            else:
                 return redirect(_next(survey_round, draft, step))
+            error = str(attempt.error)
         value = raw if question["type"] == "choose_many" else (raw[0] if raw else "")
     steps = _steps(survey_round, draft)
     return render_template(
@@ -775,15 +744,13 @@ def survey_about(token: str):
         if about["quote"] not in ("yes", "no"):
             errors["quote"] = "Choose whether we may quote what you wrote"
         if not errors:
-            try:
+            with caught() as attempt:
                 for part in ("give_name", "name", "quote"):
                     operations.save_draft_part(
                         draft, "about", part, about[part] if part != "name" or about["give_name"] == "yes" else None
                     )
-            except operations.EvaluationError as problem:
-                errors["name"] = str(problem)
-            else:
                 return redirect(_next(survey_round, draft, step))
+            errors["name"] = str(attempt.error)
     return render_template(
         "evaluation/answer/about.html",
         survey_round=survey_round,
@@ -863,15 +830,13 @@ def survey_check(token: str):
         return stop
     error = None
     if request.method == "POST":
-        try:
+        with caught() as attempt:
             _, code = operations.submit_draft(draft)
-        except operations.EvaluationError as problem:
-            error = str(problem)
-        else:
             session["survey_done"] = {"round": survey_round.id, "code": code}
             response = redirect(url_for("evaluation.survey_done", token=token))
             response.delete_cookie(_cookie_name(survey_round), path="/survey/")
             return response
+        error = str(attempt.error)
     version = survey_round.version
     missing = {q["key"] for q in operations.missing_required(version, draft.answers or {})}
     rows = [(q, display_answer(q, (draft.answers or {}).get(q["key"])), q["key"] in missing) for q in version.questions]

@@ -9,10 +9,15 @@ from pathlib import Path
 from flask import current_app
 
 from .. import audit
+from ..errors import OperationError
 from ..extensions import db
 from . import queries
 
 EXTENSIONS = ("geojson", "json", "gpkg", "zip")
+
+
+class BoundaryProblem(OperationError):
+    """A boundary file that cannot be used (geo.boundaries.BoundaryError, in words for the page)."""
 
 
 @dataclass
@@ -51,7 +56,7 @@ def keep_upload(data: bytes, filename: str) -> str:
 def check_boundaries(path: Path, code_field: str) -> list[BoroughCheck]:
     """Run every check the import runs, and measure each borough against the boundaries in use.
 
-    Raises geo.boundaries.BoundaryError with a specific message when the file cannot be used.
+    Raises BoundaryProblem (on the `file` field) with a specific message when the file cannot be used.
     """
     import geopandas as gpd
 
@@ -60,10 +65,18 @@ def check_boundaries(path: Path, code_field: str) -> list[BoroughCheck]:
     try:
         gdf = gpd.read_file(path)
     except Exception as error:  # pyogrio raises several types for unreadable files
-        raise boundaries.BoundaryError(
+        raise BoundaryProblem(
             "Could not read the file as GeoJSON, GeoPackage or a zipped Shapefile: "
-            f"{str(error).splitlines()[0][:200] if str(error) else type(error).__name__}"
+            f"{str(error).splitlines()[0][:200] if str(error) else type(error).__name__}.",
+            "file",
         ) from error
+    try:
+        return _checks(boundaries, gdf, code_field)
+    except boundaries.BoundaryError as error:
+        raise BoundaryProblem(f"{error}.", "file") from error
+
+
+def _checks(boundaries, gdf, code_field: str) -> list[BoroughCheck]:
     checked = boundaries.validate_boundaries(gdf, code_field)
     in_use = boundaries.load_boundaries(queries.boundaries_dir())
     overlap = boundaries.iou_by_code(checked, in_use, "code")
@@ -85,8 +98,11 @@ def import_boundaries(path: Path, code_field: str, actor) -> dict[str, Path]:
     """Make the checked file the boundaries in use (both files in BOUNDARIES_DIR), with an audit entry."""
     from geo import boundaries  # geopandas: loaded by boundary pages only
 
-    before = boundaries.boundaries_source(queries.boundaries_dir())
-    written = boundaries.import_boundaries(path, code_field, queries.boundaries_dir())
+    try:
+        before = boundaries.boundaries_source(queries.boundaries_dir())
+        written = boundaries.import_boundaries(path, code_field, queries.boundaries_dir())
+    except boundaries.BoundaryError as error:
+        raise BoundaryProblem(f"The boundaries were not changed: {error}.") from error
     audit.record(
         "geography.boundaries_imported",
         entity_type="Boundaries",

@@ -12,7 +12,8 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import StringField, SubmitField
 
-from ..forms import Length, Required, StrippedForm
+from ..errors import flash_errors
+from ..forms import Length, Required, StrippedForm, errors_onto
 from ..permissions import Role, roles_required
 from ..security import csp_nonce
 from . import operations, queries
@@ -108,18 +109,13 @@ def show_borough(code: str):
 @bp.route("/boroughs/boundaries", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR)
 def import_boundaries():
-    from geo.boundaries import BoundaryError  # geopandas: loaded by the boundary pages only
-
     form = BoundaryUploadForm()
     if form.validate_on_submit():
         upload = form.file.data
         token = operations.keep_upload(upload.read(), upload.filename or "boundaries.geojson")
         path = operations.pending_path(token)
-        try:
+        with errors_onto(form, "file"):
             checks = operations.check_boundaries(path, form.code_field.data)
-        except BoundaryError as error:
-            form.file.errors.append(f"{error}.")
-        else:
             return render_template(
                 "geography/boundaries-check.html",
                 checks=checks,
@@ -134,16 +130,12 @@ def import_boundaries():
 @bp.post("/boroughs/boundaries/confirm")
 @roles_required(Role.COORDINATOR)
 def confirm_boundaries():
-    from geo.boundaries import BoundaryError
-
     path = operations.pending_path(request.form.get("token", ""))
     code_field = request.form.get("code_field", "")
     if path is None:
         abort(404)
-    try:
+    with flash_errors():
         operations.import_boundaries(path, code_field, current_user)
-    except BoundaryError as error:
-        flash(f"The boundaries were not changed: {error}.", "error")
-        return redirect(url_for("geography.import_boundaries"))
-    flash(f"The maps now use the boundaries from {path.name}.", "success")
-    return redirect(url_for("geography.list_boroughs"))
+        flash(f"The maps now use the boundaries from {path.name}.", "success")
+        return redirect(url_for("geography.list_boroughs"))
+    return redirect(url_for("geography.import_boundaries"))

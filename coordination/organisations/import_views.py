@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..boroughs import borough_choices
+from ..errors import flash_errors
 from ..extensions import db
 from ..forms import errors_onto
 from ..permissions import Role, roles_required
@@ -194,11 +195,8 @@ def undo_import(import_id: int):
     form = UndoImportForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with flash_errors():
         result = import_runs.undo_import(run, actor=current_user)
-    except import_runs.UndoError as error:
-        flash(str(error), "error")
-    else:
         kept = len(result["kept_created"])
         flash(
             f"Import undone: {result['restored']:,} records put back, {result['removed']:,} removed"
