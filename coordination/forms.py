@@ -42,6 +42,17 @@ def errors_onto(form, default: str | None = None, *, rename: dict | None = None,
         add_error(form, str(outcome.error), field, default)
 
 
+def form_page(form, save, template: str, **context):
+    """A page with one form (create or edit): when it is sent and valid, `save()` runs – the operation under
+    `errors_onto`, returning the redirect, or None when the form now shows the operation's message – else
+    (or then) the page is shown with the form and its errors."""
+    if form.validate_on_submit() and (done := save()):
+        return done
+    from flask import render_template
+
+    return render_template(template, form=form, **context)
+
+
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from ..boroughs import borough_choices
 from ..errors import caught
-from ..forms import errors_onto
+from ..forms import errors_onto, form_page
 from ..params import whole_number
 from ..permissions import Role, roles_required
 from . import operations, queries
@@ -46,6 +46,11 @@ def list_communities():
     )
 
 
+def _form_page(form, save, record, title: str, back: str):
+    """The create and edit pages of communities, people and events: `save(form, record)` when sent."""
+    return form_page(form, lambda: save(form, record), "communities/form.html", title=title, back=back)
+
+
 def _community_form(community: Community | None = None) -> CommunityForm:
     form = CommunityForm(obj=community, concept_choices=queries.concept_choices(), borough_choices=borough_choices())
     if community is not None and request.method == "GET":
@@ -77,13 +82,8 @@ def create_community():
     form = _community_form()
     if not form.is_submitted():
         form.status.data = "forming"
-    if form.validate_on_submit() and (done := _save_community(form, None)):
-        return done
-    return render_template(
-        "communities/form.html",
-        form=form,
-        title="Add a community of practice",
-        back=url_for("communities.list_communities"),
+    return _form_page(
+        form, _save_community, None, "Add a community of practice", url_for("communities.list_communities")
     )
 
 
@@ -91,15 +91,8 @@ def create_community():
 @roles_required(C)
 def edit_community(community_id: int):
     community = queries.get_or_404(Community, community_id)
-    form = _community_form(community)
-    if form.validate_on_submit() and (done := _save_community(form, community)):
-        return done
-    return render_template(
-        "communities/form.html",
-        form=form,
-        title=f"Edit {community.name}",
-        back=url_for("communities.community_detail", community_id=community.id),
-    )
+    back = url_for("communities.community_detail", community_id=community.id)
+    return _form_page(_community_form(community), _save_community, community, f"Edit {community.name}", back)
 
 
 @bp.get("/communities/<int:community_id>")
@@ -196,30 +189,22 @@ def _save_person(form: PersonForm, person: Person | None):
             user_id=form.user_id.data,
         )
         flash(f"Saved {saved.name}.", "success")
-        return redirect(url_for("communities.list_people"))
+        return redirect(url_for(url_for("communities.list_people")))
     return None
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
 @roles_required(C)
 def create_person():
-    form = _person_form()
-    if form.validate_on_submit() and (done := _save_person(form, None)):
-        return done
-    return render_template(
-        "communities/form.html", form=form, title="Add a person", back=url_for("communities.list_people")
-    )
+    return _form_page(_person_form(), _save_person, None, "Add a person", url_for("communities.list_people"))
 
 
 @bp.route("/people/<int:person_id>", methods=["GET", "POST"])
 @roles_required(C)
 def edit_person(person_id: int):
     person = queries.get_or_404(Person, person_id)
-    form = _person_form(person)
-    if form.validate_on_submit() and (done := _save_person(form, person)):
-        return done
-    return render_template(
-        "communities/form.html", form=form, title=f"Edit {person.name}", back=url_for("communities.list_people")
+    return _form_page(
+        _person_form(person), _save_person, person, f"Edit {person.name}", url_for("communities.list_people")
     )
 
 
@@ -267,27 +252,15 @@ def _save_event(form: EventForm, event: Event | None):
 @bp.route("/events/new", methods=["GET", "POST"])
 @roles_required(C)
 def create_event():
-    form = _event_form()
-    if form.validate_on_submit() and (done := _save_event(form, None)):
-        return done
-    return render_template(
-        "communities/form.html", form=form, title="Add an event", back=url_for("communities.list_events")
-    )
+    return _form_page(_event_form(), _save_event, None, "Add an event", url_for("communities.list_events"))
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 @roles_required(C)
 def edit_event(event_id: int):
     event = queries.get_or_404(Event, event_id)
-    form = _event_form(event)
-    if form.validate_on_submit() and (done := _save_event(form, event)):
-        return done
-    return render_template(
-        "communities/form.html",
-        form=form,
-        title=f"Edit {event.title}",
-        back=url_for("communities.event_detail", event_id=event.id),
-    )
+    back = url_for("communities.event_detail", event_id=event.id)
+    return _form_page(_event_form(event), _save_event, event, f"Edit {event.title}", back)
 
 
 @bp.get("/events/<int:event_id>")

@@ -20,7 +20,7 @@ from flask_login import current_user
 from ..boroughs import borough_choices, borough_name
 from ..errors import flash_errors
 from ..extensions import csrf, db
-from ..forms import errors_onto
+from ..forms import errors_onto, form_page
 from ..geography.interface import cached_page_map, map_boundaries, new_page_map, page_maps
 from ..params import MAX_PAGE, whole_number
 from ..permissions import Role, roles_required
@@ -95,30 +95,34 @@ def _organisation_form(**kwargs) -> OrganisationForm:
 @bp.route("/organisations/new", methods=["GET", "POST"])
 @roles_required(C)
 def create_organisation():
-    form = _organisation_form()
-    if form.validate_on_submit():
-        with errors_onto(form, "name"):
-            org = operations.create_organisation(form.data_for_operation(), actor=current_user)
-            flash(f"Added {org.name}.", "success")
-            return redirect(url_for("organisations.show_organisation", org_id=org.id))
-    return render_template("organisations/form.html", form=form, org=None)
+    return _organisation_page(None)
 
 
 @bp.route("/organisations/<int:org_id>/edit", methods=["GET", "POST"])
 @roles_required(C)
 def edit_organisation(org_id: int):
-    org = queries.get_organisation_or_404(org_id)
+    return _organisation_page(queries.get_organisation_or_404(org_id))
+
+
+def _organisation_page(org):
+    """Add an organisation (org None) or change one: the same form, page and checks."""
     form = _organisation_form(obj=org)
-    if request.method == "GET":
+    if org is not None and request.method == "GET":
         form.org_type.data = org.org_type.value
         form.operates_in.data = org.operates_in_codes
         form.practice_areas.data = [c.id for c in org.practice_areas]
-    if form.validate_on_submit():
+
+    def save():
         with errors_onto(form, "name"):
-            operations.update_organisation(org, form.data_for_operation(), actor=current_user)
-            flash(f"Saved {org.name}.", "success")
-            return redirect(url_for("organisations.show_organisation", org_id=org.id))
-    return render_template("organisations/form.html", form=form, org=org)
+            if org is None:
+                saved = operations.create_organisation(form.data_for_operation(), actor=current_user)
+                flash(f"Added {saved.name}.", "success")
+            else:
+                saved = operations.update_organisation(org, form.data_for_operation(), actor=current_user) or org
+                flash(f"Saved {saved.name}.", "success")
+            return redirect(url_for("organisations.show_organisation", org_id=saved.id))
+
+    return form_page(form, save, "organisations/form.html", org=org)
 
 
 @bp.post("/organisations/<int:org_id>/close")

@@ -20,7 +20,7 @@ from flask_login import current_user
 
 from ..boroughs import borough_choices, borough_name
 from ..errors import flash_errors
-from ..forms import errors_onto
+from ..forms import errors_onto, form_page
 from ..params import whole_number
 from ..permissions import ALL_ROLES, Role, roles_required
 from . import operations, queries
@@ -86,30 +86,31 @@ def view_concept(concept_id: int):
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(C)
 def create_concept():
-    form = ConceptForm()
-    if form.validate_on_submit():
-        with errors_onto(form, "pref_label"):
-            concept = operations.create_concept(
-                pref_label=form.pref_label.data, definition=form.definition.data, actor=current_user
-            )
-            flash(f"Added ‘{concept.pref_label}’.", "success")
-            return redirect(url_for("terminology.view_concept", concept_id=concept.id))
-    return render_template("terminology/concept-form.html", form=form, concept=None)
+    return _concept_page(None)
 
 
 @bp.route("/<int:concept_id>/edit", methods=["GET", "POST"])
 @roles_required(C)
 def edit_concept(concept_id: int):
-    concept = queries.get_concept_or_404(concept_id)
+    return _concept_page(queries.get_concept_or_404(concept_id))
+
+
+def _concept_page(concept):
+    """Add a practice area (concept None) or change one: the same form, page and checks."""
     form = ConceptForm(obj=concept)
-    if form.validate_on_submit():
+
+    def save():
         with errors_onto(form, "pref_label"):
-            operations.update_concept(
-                concept, pref_label=form.pref_label.data, definition=form.definition.data, actor=current_user
-            )
-            flash("Saved.", "success")
-            return redirect(url_for("terminology.view_concept", concept_id=concept.id))
-    return render_template("terminology/concept-form.html", form=form, concept=concept)
+            values = {"pref_label": form.pref_label.data, "definition": form.definition.data, "actor": current_user}
+            if concept is None:
+                saved = operations.create_concept(**values)
+                flash(f"Added ‘{saved.pref_label}’.", "success")
+            else:
+                saved = operations.update_concept(concept, **values) or concept
+                flash("Saved.", "success")
+            return redirect(url_for("terminology.view_concept", concept_id=saved.id))
+
+    return form_page(form, save, "terminology/concept-form.html", concept=concept)
 
 
 @bp.post("/<int:concept_id>/remove")
