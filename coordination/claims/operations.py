@@ -164,6 +164,16 @@ def get_profile(user: User) -> ClaimantProfile:
     return profile or ClaimantProfile(user_id=user.id, payment_preference=PaymentPreference.FEE_AND_EXPENSES)
 
 
+def _profile_view(profile) -> dict:
+    """What the audit log keeps of a payment profile: the access-needs text stays out of it (it may be health
+    information), only whether there is one."""
+    return {
+        "payment_preference": profile.payment_preference,
+        "payee_reference": profile.payee_reference,
+        "access_needs": bool(profile.access_needs),
+    }
+
+
 def save_profile(
     user: User, *, payment_preference: str, payee_reference: str | None, access_needs: str | None, actor: User
 ) -> ClaimantProfile:
@@ -178,25 +188,16 @@ def save_profile(
         profile = ClaimantProfile(user_id=user.id)
         db.session.add(profile)
     else:
-        before = {
-            "payment_preference": profile.payment_preference,
-            "payee_reference": profile.payee_reference,
-            "access_needs": bool(profile.access_needs),
-        }
+        before = _profile_view(profile)
     profile.payment_preference = PaymentPreference(payment_preference)
     profile.payee_reference = (payee_reference or "").strip() or None
     profile.access_needs = (access_needs or "").strip() or None
-    # The access-needs text stays out of the audit log (it may be health information); only whether there is one.
     audit.record(
         "claims.profile_saved",
         entity_type="ClaimantProfile",
         entity_id=user.id,
         before=before,
-        after={
-            "payment_preference": profile.payment_preference,
-            "payee_reference": profile.payee_reference,
-            "access_needs": bool(profile.access_needs),
-        },
+        after=_profile_view(profile),
         actor=actor,
     )
     db.session.commit()
@@ -239,11 +240,7 @@ def save_person_profile(
         profile = PersonPaymentProfile(person_id=person.id)
         db.session.add(profile)
     else:
-        before = {
-            "payment_preference": profile.payment_preference,
-            "payee_reference": profile.payee_reference,
-            "access_needs": bool(profile.access_needs),
-        }
+        before = _profile_view(profile)
     try:
         profile.payment_preference = PaymentPreference(payment_preference)
     except ValueError:
@@ -255,11 +252,7 @@ def save_person_profile(
         entity_type="Person",
         entity_id=person.id,
         before=before,
-        after={
-            "payment_preference": profile.payment_preference,
-            "payee_reference": profile.payee_reference,
-            "access_needs": bool(profile.access_needs),
-        },
+        after=_profile_view(profile),
         actor=actor,
     )
     db.session.commit()

@@ -189,7 +189,7 @@ def _save_person(form: PersonForm, person: Person | None):
             user_id=form.user_id.data,
         )
         flash(f"Saved {saved.name}.", "success")
-        return redirect(url_for(url_for("communities.list_people")))
+        return redirect(url_for("communities.list_people"))
     return None
 
 

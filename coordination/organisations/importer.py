@@ -165,7 +165,7 @@ REPORT_HEADER = ["row", "name", "outcome", "record", "field", "value", "new valu
 OUTCOMES = ("created", "updated", "unchanged", "refused", "skipped")
 LOCATION_FIELDS = ("postcode", "latitude", "longitude", "borough_code", "district_code", "location_status")
 # Fields an import compares and may change (location fields move together with the postcode).
-RECORD_FIELDS = (
+DETAIL_FIELDS = (
     "name",
     "description",
     "org_type",
@@ -179,7 +179,8 @@ RECORD_FIELDS = (
     "status",
     "registered_on",
     "last_checked_on",
-) + LOCATION_FIELDS
+)
+RECORD_FIELDS = DETAIL_FIELDS + LOCATION_FIELDS
 FOUND = (LocationStatus.LOCATED, LocationStatus.OUTSIDE_GM)
 
 
@@ -634,21 +635,7 @@ def _merge(current: dict, values: dict, location: dict, duplicate: bool) -> tupl
             return
         changes[key] = new
 
-    for key in (
-        "name",
-        "description",
-        "org_type",
-        "org_type_text",
-        "charity_number",
-        "company_number",
-        "website",
-        "email",
-        "phone",
-        "address",
-        "status",
-        "registered_on",
-        "last_checked_on",
-    ):
+    for key in DETAIL_FIELDS:
         if key in values:
             offer(key, values[key])
     if values.get("postcode_text"):

@@ -21,7 +21,8 @@ class OrganisationError(OperationError):
     """A change that cannot be made; `field` names the form field to attach the message to."""
 
 
-SNAPSHOT_FIELDS = (
+# The details a coordinator edits (the location follows the postcode; status has its own operations).
+EDITABLE_FIELDS = (
     "name",
     "description",
     "org_type",
@@ -31,6 +32,8 @@ SNAPSHOT_FIELDS = (
     "email",
     "phone",
     "address",
+)
+SNAPSHOT_FIELDS = EDITABLE_FIELDS + (
     "postcode",
     "borough_code",
     "location_status",
@@ -125,17 +128,7 @@ def _check_identifiers(org_id: int | None, charity_number: str | None, company_n
 
 
 def _apply(org: Organisation, cleaned: dict, actor) -> None:
-    for field in (
-        "name",
-        "description",
-        "org_type",
-        "charity_number",
-        "company_number",
-        "website",
-        "email",
-        "phone",
-        "address",
-    ):
+    for field in EDITABLE_FIELDS:
         if field in cleaned:
             setattr(org, field, cleaned[field])
     org.normalised_name = v.normalise_name(org.name)

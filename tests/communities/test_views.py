@@ -166,3 +166,20 @@ def test_members_are_added_and_leave_through_the_community_page(signed_in):
     early = page(client.post(f"/memberships/{membership.id}/end", data={"left_on": ["1", "1", "2026"]}))
     assert error_messages(early) == ["The date they left must be on or after the date they joined"]
     assert client.post(f"/memberships/{membership.id}/end", data={"left_on": ["1", "3", "2026"]}).status_code == 302
+
+
+def test_the_coordinator_adds_a_person_and_changes_them_through_the_same_form(signed_in):
+    from coordination.communities.models import Person
+
+    client, _ = signed_in("coordinator")
+    data = {"name": "Asha", "email": "", "organisation_id": "None", "borough_code": "E08000005", "user_id": "None"}
+    response = client.post("/people/new", data=data)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/people")
+    person = db.session.scalar(select(Person).where(Person.name == "Asha"))
+    assert person.borough_code == "E08000005"
+    response = client.post(f"/people/{person.id}", data={**data, "name": "Asha Khan", "carer": "y"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/people")
+    db.session.refresh(person)
+    assert person.name == "Asha Khan" and person.carer
+    bad = client.post("/people/new", data={**data, "name": ""})
+    assert bad.status_code == 200 and error_messages(page(bad))
