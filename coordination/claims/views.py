@@ -141,16 +141,22 @@ def edit_profile():
 def new_claim():
     form = NewClaimForm(event_choices=recent_event_choices())
     if form.validate_on_submit():
-        with errors_onto(form, refusals=True):
-            claim = operations.create_claim(
-                current_user,
-                actor=current_user,
-                activity_description=form.activity_description.data,
-                activity_date=form.activity_date.data,
-                event_id=form.event_id,
-            )
-            return redirect(url_for("claims.edit_claim", claim_id=claim.id))
+        return _start_claim(form, current_user, "claims/new.html")
     return render_template("claims/new.html", form=form)
+
+
+def _start_claim(form, claimant, template: str):
+    """Start a claim for the claimant (an account or a person record) and go on to its items."""
+    with errors_onto(form, refusals=True):
+        claim = operations.create_claim(
+            claimant,
+            actor=current_user,
+            activity_description=form.activity_description.data,
+            activity_date=form.activity_date.data,
+            event_id=form.event_id,
+        )
+        return redirect(url_for("claims.edit_claim", claim_id=claim.id))
+    return render_template(template, form=form)
 
 
 @bp.route("/claims/on-behalf", methods=["GET", "POST"])
@@ -171,15 +177,7 @@ def new_on_behalf():
         if claimant is None:
             form.claimant.errors.append("Choose the person the claim is for from the list")
             return render_template("claims/on-behalf.html", form=form)
-        with errors_onto(form, refusals=True):
-            claim = operations.create_claim(
-                claimant,
-                actor=current_user,
-                activity_description=form.activity_description.data,
-                activity_date=form.activity_date.data,
-                event_id=form.event_id,
-            )
-            return redirect(url_for("claims.edit_claim", claim_id=claim.id))
+        return _start_claim(form, claimant, "claims/on-behalf.html")
     return render_template("claims/on-behalf.html", form=form)
 
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 from ..boroughs import borough_choices, borough_name
 from ..communities.models import Event
 from ..errors import caught, flash_errors
-from ..forms import errors_onto
+from ..forms import errors_onto, form_page
 from ..params import whole_number
 from ..permissions import Role, roles_required
 from ..spreadsheet import csv_download
@@ -53,46 +53,48 @@ def add_ready_made():
 @bp.route("/evaluation/questionnaires/new", methods=["GET", "POST"])
 @roles_required(C)
 def create_questionnaire():
-    form = QuestionnaireForm()
-    if form.validate_on_submit():
-        with errors_onto(form, "name"):
-            questionnaire = operations.create_questionnaire(
-                name=form.name.data,
-                kind=form.kind.data,
-                description=form.description.data,
-                intro=form.intro.data,
-                actor=current_user,
-            )
-            flash(f"Created {questionnaire.name}. Add its questions.", "success")
-            return redirect(url_for("evaluation.questionnaire_detail", questionnaire_id=questionnaire.id))
-    return render_template(
-        "evaluation/form.html", form=form, title="Create a questionnaire", back=url_for("evaluation.overview")
-    )
+    return _questionnaire_page(None)
 
 
 @bp.route("/evaluation/questionnaires/<int:questionnaire_id>/edit", methods=["GET", "POST"])
 @roles_required(C)
 def edit_questionnaire(questionnaire_id: int):
-    questionnaire = queries.get_or_404(Questionnaire, questionnaire_id)
+    return _questionnaire_page(queries.get_or_404(Questionnaire, questionnaire_id))
+
+
+def _questionnaire_page(questionnaire: Questionnaire | None):
+    """Create a questionnaire (None) or change its details: the same form, page and checks."""
     form = QuestionnaireForm(obj=questionnaire)
-    form.submit.label.text = "Save details"
-    if request.method == "GET":
-        form.kind.data, form.intro.data = questionnaire.kind.value, questionnaire.current.intro
-    if form.validate_on_submit():
+    if questionnaire is not None:
+        form.submit.label.text = "Save details"
+        if request.method == "GET":
+            form.kind.data, form.intro.data = questionnaire.kind.value, questionnaire.current.intro
+
+    def save():
         with errors_onto(form, "name"):
-            operations.update_questionnaire(
-                questionnaire,
-                name=form.name.data,
-                kind=form.kind.data,
-                description=form.description.data,
-                intro=form.intro.data,
-                actor=current_user,
-            )
-            flash("Details saved.", "success")
-            return redirect(url_for("evaluation.questionnaire_detail", questionnaire_id=questionnaire.id))
-    return render_template(
+            values = {
+                "name": form.name.data,
+                "kind": form.kind.data,
+                "description": form.description.data,
+                "intro": form.intro.data,
+                "actor": current_user,
+            }
+            if questionnaire is None:
+                saved = operations.create_questionnaire(**values)
+                flash(f"Created {saved.name}. Add its questions.", "success")
+            else:
+                saved = operations.update_questionnaire(questionnaire, **values) or questionnaire
+                flash("Details saved.", "success")
+            return redirect(url_for("evaluation.questionnaire_detail", questionnaire_id=saved.id))
+
+    if questionnaire is None:
+        return form_page(
+            form, save, "evaluation/form.html", title="Create a questionnaire", back=url_for("evaluation.overview")
+        )
+    return form_page(
+        form,
+        save,
         "evaluation/form.html",
-        form=form,
         title=f"Change {questionnaire.name}",
         back=url_for("evaluation.questionnaire_detail", questionnaire_id=questionnaire.id),
         notice="People have already answered this version, so a new introduction makes a new version."

@@ -51,6 +51,21 @@ def test_the_coordinator_adds_a_concept_and_bad_input_is_explained(signed_in, vo
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "terminology.concept_created"))
 
 
+def test_the_coordinator_changes_a_concept_on_the_same_form(signed_in, vocabulary):
+    client, _ = signed_in("coordinator")
+    concept = vocabulary["Peer support"]
+    soup = page(client.get(f"/terms/{concept.id}/edit"))
+    assert soup.select_one("#pref_label")["value"] == "Peer support"
+    soup = page(client.post(f"/terms/{concept.id}/edit", data={"pref_label": "Self Care"}))
+    assert error_messages(soup) == ["‘Self Care’ is already a name of ‘Supported self-management’"]
+    response = client.post(
+        f"/terms/{concept.id}/edit", data={"pref_label": "Peer support", "definition": "Mutual aid."}
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/terms/{concept.id}")
+    db.session.refresh(concept)
+    assert concept.definition == "Mutual aid."
+
+
 def test_the_coordinator_proposes_then_agrees_a_local_name_with_its_provenance(signed_in, vocabulary):
     client, _ = signed_in("coordinator")
     concept = vocabulary["Peer support"]
