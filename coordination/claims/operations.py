@@ -711,9 +711,10 @@ def refusal(claim: Claim, action: str, actor: User, approver_may_pay: bool | Non
         return "You cannot do that to this claim"
     if claim.state not in rule.sources:
         return f"This claim is '{claim.state.title}', so it cannot be changed that way now."
-    if action in ("submit", "withdraw"):
-        if actor.id != claim.claimant_id and not (actor.role == Role.COORDINATOR and claim.on_behalf):
-            return "Only the person claiming can do that"
+    if action in ("submit", "withdraw") and (
+        actor.id != claim.claimant_id and not (actor.role == Role.COORDINATOR and claim.on_behalf)
+    ):
+        return "Only the person claiming can do that"
     if action == "approve":
         if actor.id == claim.claimant_id:
             return f"{SOD_MESSAGE}: this is your own claim, so another coordinator must approve it."

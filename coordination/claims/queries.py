@@ -61,7 +61,9 @@ _INDEX_START, _INDEX_END = date(2000, 1, 1), date(2040, 12, 31)
 
 @lru_cache(maxsize=1)
 def _working_day_index() -> list[int]:
-    """Cumulative working days since _INDEX_START, one entry per calendar day (the dashboard asks thousands of times)."""
+    """Cumulative working days since _INDEX_START, one entry per calendar day.
+
+    (The dashboard asks thousands of times.)"""
     counts, total, day = [], 0, _INDEX_START
     while day <= _INDEX_END:
         total += is_working_day(day)

@@ -29,7 +29,9 @@ def quick_user():
 
 @pytest.fixture
 def make_claim(quick_user):
-    """Factory: make_claim(claimant=None, state='draft', when=None) -> Claim with a half-day fee, 23 car miles and care."""
+    """Factory: make_claim(claimant=None, state='draft', when=None) -> Claim.
+
+    The claim has a half-day fee, 23 car miles and care."""
     from coordination.claims import operations as ops
 
     def factory(claimant=None, state: str = "draft", when: date | None = None, approver=None, payer=None):

@@ -1,4 +1,6 @@
-"""The issue's 'done when': claim on a phone, approve, pay in a batch, see 'paid' and the tax-year total, all audited."""
+"""The issue's 'done when': claim on a phone, approve, pay in a batch, see 'paid' and the tax-year total.
+
+All of it audited."""
 
 import io
 from datetime import date, timedelta
