@@ -210,8 +210,12 @@ def _taking_part() -> object:
     borough_code = func.coalesce(_p.c.borough_code, _po.c.borough_code)
     concept_id = func.coalesce(_c.c.practice_area_id, _ZERO)
     attended = (
-        select(_p.c.id.label("person_id"), borough_code.label("borough_code"), concept_id.label("concept_id"))
-        .add_columns(lived.label("lived"))
+        select(
+            _p.c.id.label("person_id"),
+            borough_code.label("borough_code"),
+            concept_id.label("concept_id"),
+            lived.label("lived"),
+        )
         .select_from(
             _a.join(_e, _e.c.id == _a.c.event_id)
             .join(_p, _p.c.id == _a.c.person_id)
