@@ -11,12 +11,12 @@ knows exactly (a partner's own borough); it says which cells to hide and why.
   that a "fewer than 5" cell is 1 to 4 and that a "not shown" cell is not zero. (Most "not shown"
   cells are 5 or more, but not all: when a total of "fewer than 5" is made of several small parts,
   the total itself is shown as "not shown", because "fewer than 5" on it would tell the reader each
-  part is at most 3. So "not shown" promises nothing about size.) For each hidden
-  cell the smallest and largest values consistent with all of that are found (exactly for a single
-  relation, by linear programming with HiGHS otherwise); a small cell must still range over the
-  whole of 1 to 4 and a "not shown" cell must not be pinned to one value. Cells are added greedily
-  (smallest values first, interior cells before totals, ties in input order) and the check repeats
-  until it passes, so the same inputs always give the same hidden cells.
+  part is at most 3. So "not shown" promises nothing about size.) A small cell must still range
+  over the whole of 1 to 4 and a "not shown" cell must not be pinned to one value; the audit decides
+  that exactly (witness points from linear programmes, see _Auditor). Cells are added greedily (the
+  relation that gives a cell away first, equations before inequalities, interior cells before
+  totals, smallest values first, ties in input order) and the check repeats until it passes, so the
+  same inputs always give the same hidden cells.
 
 Nothing here knows about Flask requests: it takes plain mappings and returns plain objects, and
 ``init_app`` only registers the ``protected`` template filter.
@@ -467,6 +467,18 @@ class _Auditor:
                 else:
                     still.append(i)
             hard = still
+        for _ in range(4):  # many cells to prove: two programmes over each group first, while they settle many
+            hard = [i for i in hard if not self._safe(i)]
+            if len(hard) <= 8:
+                break
+            done: set = set()
+            for i in hard:
+                if i not in done:
+                    group = self._around(i, None)
+                    done.update(group)
+                    self._extremes([j for j in group if self.status[j] and not self._safe(j)], group)
+            if sum(not self._safe(i) for i in hard) > 0.75 * len(hard):
+                break
         for i in hard:
             if self._safe(i):
                 continue
@@ -565,7 +577,12 @@ class _Auditor:
             frontier = nxt
         return sorted(seen)
 
-    def _range(self, i, cells, relaxed=False):
+    def _extremes(self, targets, cells):
+        """Two witness points over these cells: one with the targets as high as they go together, one as
+        low (most targets are settled by them at once, before any programme of their own)."""
+        self._range(None, cells, targets=targets)
+
+    def _range(self, i, cells, relaxed=False, targets=None):
         """The least and greatest value of cell i over the cells given, all others at their true values;
         every point found is recorded as a witness for every cell in it.
 
@@ -600,7 +617,10 @@ class _Auditor:
         found = []
         for sign in (1.0, -1.0):
             objective = np.zeros(m)
-            objective[position[i]] = sign
+            if targets is not None:
+                objective[[position[j] for j in targets]] = sign
+            else:
+                objective[position[i]] = sign
             self.programmes += 1
             solution = linprog(objective, **kwargs)
             if solution.status != 0:
@@ -610,11 +630,15 @@ class _Auditor:
                     self.least[j] = x
                 if x > self.most[j]:
                     self.most[j] = x
+            if i is None:
+                continue
             found.append(solution.x[position[i]])
             if relaxed:
                 continue
             if self._safe(i):
                 break
+        if i is None:
+            return None
         if relaxed:
             return found[0], (math.inf if found[1] >= self.cap / 2 else found[1])
         low = found[0]
