@@ -341,8 +341,8 @@ def test_the_attacker_does_break_primary_suppression_alone(app):
 @pytest.mark.skipif(
     not os.environ.get("DISCLOSURE_DEMO_ATTACK"),
     reason=(
-        "takes about 3-5 minutes (the protection and 1,500 hidden figures' programmes): DISCLOSURE_DEMO_ATTACK=1 "
-        "runs it; bench/disclosure_attack.py runs the same attacker on demo seed --scale gm"
+        "takes about 2-3 minutes (the seed, the protection and the attacker's programmes): "
+        "DISCLOSURE_DEMO_ATTACK=1 runs it; bench/disclosure_attack.py runs the same attacker on demo seed --scale gm"
     ),
 )
 def test_the_demo_data_gives_nothing_away(app, client):
