@@ -48,6 +48,10 @@ def main() -> int:
             print(f"seeded `demo seed --scale gm` in {time.perf_counter() - started:.0f} s")
         else:
             print(f"reusing the seeded database in {os.environ['INSTANCE_PATH']}")
+        coordinator = app.test_client()
+        response = coordinator.post("/sign-in", data={"email": "coordinator@example.org", "password": PASSWORD})
+        assert response.status_code == 302, "the coordinator could not sign in"
+        truth, _ = attack.download(coordinator)  # only a starting point for the attacker's programmes
         client = app.test_client()
         response = client.post("/sign-in", data={"email": "partner.rochdale@example.org", "password": PASSWORD})
         assert response.status_code == 302, "the Rochdale partner could not sign in"
@@ -62,7 +66,7 @@ def main() -> int:
             f"{small:,} 'fewer than 5', {len(hidden) - small:,} 'not shown'; {len(relations):,} relations"
         )
         started = time.perf_counter()
-        problems = attacker.leaks(published, relations)
+        problems = attacker.leaks(published, relations, point=truth)
         problems += attack.derived_figures_hide_with_their_counts(rows)
         problems += attack.every_view_agrees_and_markers_stay_home(client, rows)
         print(f"attacker: {len(problems)} problems ({time.perf_counter() - started:.1f} s)")

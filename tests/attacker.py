@@ -19,7 +19,11 @@ SMALL, NOT_SHOWN = "fewer than 5", "not shown"
 
 
 def ranges(
-    published: dict, relations: list[tuple[dict, str, float]], not_shown_low: float = 1.0, full: bool = True
+    published: dict,
+    relations: list[tuple[dict, str, float]],
+    not_shown_low: float = 1.0,
+    full: bool = True,
+    point: dict | None = None,
 ) -> dict:
     """{hidden key: (least, greatest)} given published {key: int | SMALL | NOT_SHOWN} and relations
     ({key: coefficient}, "==" or "<=", constant). Hidden figures that share no relation are solved
@@ -43,11 +47,11 @@ def ranges(
     for members in groups.values():
         shown_here = {k: v for k, v in published.items() if k not in parent or k in members}
         related = [r for r in relations if any(k in members for k in r[0])]
-        found.update(_ranges(shown_here, related, not_shown_low, full))
+        found.update(_ranges(shown_here, related, not_shown_low, full, point))
     return found
 
 
-def _ranges(published: dict, relations: list, not_shown_low: float, full: bool = True) -> dict:
+def _ranges(published: dict, relations: list, not_shown_low: float, full: bool = True, point=None) -> dict:
     """Least and greatest value of each hidden figure over one group, by linear programming.
 
     Every solution is a point the reader cannot rule out, so each one also shows values every other
@@ -55,6 +59,10 @@ def _ranges(published: dict, relations: list, not_shown_low: float, full: bool =
     ("not shown"), needs no programme of its own: its range is reported as what the points showed,
     which decides leaks() exactly as the full range would (full=False). The others get their own two
     programmes.
+
+    point: the true figures, when the test knows them (the coordinator sees every one). Then a
+    figure is first moved over its neighbours only, every other figure held at its true value; each
+    solution is checked against every relation before it counts as a point.
     """
     from scipy import sparse
 
@@ -117,6 +125,8 @@ def _ranges(published: dict, relations: list, not_shown_low: float, full: bool =
             solve(c), solve(-c)
             if sum(not settled(n) for n in open_) > 0.75 * len(open_):
                 break
+    if not full and point is not None:
+        _local_points(hidden, eq, eq_b, ub, ub_b, bounds, matrix, point, settled, least, most)
     found = {}
     for key in hidden:
         n = position[key]
@@ -130,10 +140,74 @@ def _ranges(published: dict, relations: list, not_shown_low: float, full: bool =
     return found
 
 
-def leaks(published: dict, relations: list, truth: dict | None = None) -> list[str]:
+def _local_points(hidden, eq, eq_b, ub, ub_b, bounds, matrix, point, settled, least, most):
+    """Points found by moving each unsettled figure and its neighbours (within 2, 4, 8 relations) from the
+    true figures; every point is checked against all relations and bounds before it is used."""
+    t = np.array([float(point[k]) for k in hidden])
+    a_eq, a_ub = (matrix(eq) if eq else None), (matrix(ub) if ub else None)
+    b_eq, b_ub = np.array(eq_b), np.array(ub_b)
+    low = np.array([b[0] for b in bounds], dtype=float)
+    high = np.array([math.inf if b[1] is None else b[1] for b in bounds], dtype=float)
+
+    def feasible(x):
+        ok = bool(np.all(x >= low - 1e-7) and np.all(x <= high + 1e-7))
+        if a_eq is not None:
+            ok = ok and bool(np.all(np.abs(a_eq @ x - b_eq) <= 1e-6))
+        if a_ub is not None:
+            ok = ok and bool(np.all(a_ub @ x <= b_ub + 1e-6))
+        return ok
+
+    assert feasible(t), "the true figures do not satisfy the relations"
+    rows_of = [[] for _ in hidden]
+    for kind, rows in ((0, eq), (1, ub)):
+        for r, row in enumerate(rows):
+            for p in row:
+                rows_of[p].append((kind, r))
+    for n in range(len(hidden)):
+        for hops in (2, 4, 8):
+            if settled(n):
+                break
+            chosen, frontier = {n}, [n]
+            for _ in range(hops):
+                frontier = [q for p in frontier for kind, r in rows_of[p] for q in (eq, ub)[kind][r] if q not in chosen]
+                chosen.update(frontier)
+            if len(chosen) > 400:  # as big as the whole group: its own programmes will do
+                break
+            cells = sorted(chosen)
+            local = {p: i for i, p in enumerate(cells)}
+            touched = {(kind, r) for p in cells for kind, r in rows_of[p]}
+            parts = {0: ([], []), 1: ([], [])}
+            for kind, r in sorted(touched):
+                row = (eq, ub)[kind][r]
+                rhs = (eq_b, ub_b)[kind][r] - sum(c * t[p] for p, c in row.items() if p not in local)
+                line = np.zeros(len(cells))
+                for p, c in row.items():
+                    if p in local:
+                        line[local[p]] = c
+                parts[kind][0].append(line)
+                parts[kind][1].append(rhs)
+            args = {"bounds": [bounds[p] for p in cells], "method": "highs"}
+            if parts[0][0]:
+                args.update(A_eq=np.array(parts[0][0]), b_eq=np.array(parts[0][1]))
+            if parts[1][0]:
+                args.update(A_ub=np.array(parts[1][0]), b_ub=np.array(parts[1][1]))
+            for sign in (1.0, -1.0):
+                c = np.zeros(len(cells))
+                c[local[n]] = sign
+                result = linprog(c, **args)
+                if result.status != 0:
+                    continue
+                x = t.copy()
+                x[cells] = result.x
+                if feasible(x):
+                    np.minimum(least, x, out=least)
+                    np.maximum(most, x, out=most)
+
+
+def leaks(published: dict, relations: list, truth: dict | None = None, point: dict | None = None) -> list[str]:
     """Every way the published figures say more than "fewer than 5" / "not shown" (empty when safe)."""
     problems = []
-    for key, (low, high) in ranges(published, relations, full=truth is not None).items():
+    for key, (low, high) in ranges(published, relations, full=truth is not None, point=point).items():
         if published[key] == SMALL:
             if low > 1 + 1e-6 or high < 4 - 1e-6:
                 problems.append(f"{key!r} is 'fewer than 5' but must be within [{low:g}, {high:g}]")
