@@ -495,7 +495,8 @@ class _Auditor:
                         failing[self.keys[i]] = how
                         break
             else:
-                failing[self.keys[i]] = self._verdict(i, low, high)
+                if how := self._verdict(i, low, high):
+                    failing[self.keys[i]] = how
         return failing, causes
 
     def _propagate(self, relation_ids, sweeps: int = 12) -> dict:
