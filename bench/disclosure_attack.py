@@ -27,6 +27,8 @@ PASSWORD = "demo-password-123"
 
 
 def main() -> int:
+    from flask import g
+
     from coordination import create_app
     from coordination.accounts.models import User
     from coordination.extensions import db
@@ -52,6 +54,7 @@ def main() -> int:
         response = coordinator.post("/sign-in", data={"email": "coordinator@example.org", "password": PASSWORD})
         assert response.status_code == 302, "the coordinator could not sign in"
         truth, _ = attack.download(coordinator)  # only a starting point for the attacker's programmes
+        g.pop("_login_user", None)  # one app context for every request here: forget the coordinator
         client = app.test_client()
         response = client.post("/sign-in", data={"email": "partner.rochdale@example.org", "password": PASSWORD})
         assert response.status_code == 302, "the Rochdale partner could not sign in"
@@ -69,6 +72,8 @@ def main() -> int:
         problems = attacker.leaks(published, relations, point=truth)
         problems += attack.derived_figures_hide_with_their_counts(rows)
         problems += attack.every_view_agrees_and_markers_stay_home(client, rows)
+        if not hidden:
+            problems.append("nothing was hidden: the download was not the partner's")
         print(f"attacker: {len(problems)} problems ({time.perf_counter() - started:.1f} s)")
         for problem in problems[:30]:
             print("  " + problem)
