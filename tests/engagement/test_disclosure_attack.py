@@ -344,7 +344,7 @@ def test_the_attacker_does_break_primary_suppression_alone(app):
     assert problems and "Oldham" in problems[0]
 
 
-@pytest.mark.slow  # about a minute: the seed, the protection, both downloads and the attacker's programmes
+@pytest.mark.slow  # about 40 s: the seed, the protection, both downloads and the attacker's programmes
 def test_the_demo_data_gives_nothing_away(app, client):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["demo", "seed"], env={"DEMO_PASSWORD": PASSWORD})
