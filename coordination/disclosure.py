@@ -381,9 +381,10 @@ class _Auditor:
       relabelled cell's bounds only widen). So each cell remembers the least and greatest value it
       has taken in any point found, and a cell proved safe once is never audited again.
     * A point found by a linear programme over a few hidden cells, with every other cell held at its
-      true value, is a point of the whole problem. So most cells are proved safe by tiny programmes
-      over their neighbours (one relation away, then two); only a cell that fails those gets a
-      programme over its whole connected group, which is the attacker's own calculation.
+      true value, is a point of the whole problem. So most cells are proved safe by two programmes
+      over each connected group pushing every open cell up and down together, or by small ones over a
+      cell's neighbours (up to two equations away); only a cell that fails those gets a programme
+      over its whole connected group, which is the attacker's own calculation.
     * A reader who uses just one relation, knowing of the other hidden cells only what their labels
       say, can narrow a cell at most as far as one who uses them all. So a cell that one relation
       narrows fails for certain, found without any programme, with that relation as the cause.
@@ -482,12 +483,12 @@ class _Auditor:
         for i in hard:
             if self._safe(i):
                 continue
-            for reach in (1, 2, 4, None):  # a programme over its neighbours, theirs, further, then its whole group
+            for reach in (2, None):  # a programme over its neighbours and theirs, then over its whole group
                 cells = self._around(i, reach)
                 low, high = self._range(i, cells)
                 if self._safe(i):
                     break
-                if reach in (2, 4):
+                if reach is not None:
                     # The same neighbours with only their own relations, every other hidden cell known
                     # by its label alone: a weaker reader, so a failure here is a failure.
                     how = self._verdict(i, *self._range(i, cells, relaxed=True))
