@@ -15,7 +15,21 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import abort
-from sqlalchemy import Float, Integer, and_, exists, false, func, literal, literal_column, or_, select, text, union_all
+from sqlalchemy import (
+    Float,
+    Integer,
+    String,
+    and_,
+    exists,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    union_all,
+)
 
 from geo.boroughs import BOROUGH_CODES, borough_name
 from geo.safe_text import safe_text
@@ -105,7 +119,7 @@ class ListedOrganisation:
     last_checked_on: date | None
     contactable: bool
     operates_in_codes: list[str] = field(default_factory=list)
-    practice_areas: list[Concept] = field(default_factory=list)
+    practice_areas: list[str] = field(default_factory=list)  # names, as the organisation's borough says them
 
     def attention_reasons(self, today: date | None = None) -> list[str]:
         from .models import attention_reasons
@@ -163,10 +177,14 @@ PG_DOCUMENT = "organisation.search_document"
 
 
 def _distinct_phrases(phrases: list[str]) -> list[str]:
-    """Each phrase once, as its words: both indexes split on punctuation, so "self-care" is "self care"."""
+    """Each phrase once, as its words: both indexes split on punctuation, so "self-care" is "self care".
+
+    Words are runs of letters and digits (an underscore splits them, as in both indexes), so a phrase can
+    never carry a query operator into FTS5 or a tsquery.
+    """
     unique = {}
     for phrase in phrases:
-        words = tuple(re.findall(r"\w+", phrase.casefold()))
+        words = tuple(re.findall(r"[^\W_]+", phrase.casefold()))
         if words:
             unique.setdefault(words, " ".join(words))
     return list(unique.values())
@@ -177,65 +195,14 @@ def _fts5_query(phrases: list[str]) -> str | None:
     return " OR ".join(quoted) or None
 
 
-def _text_match(phrases: list[str]):
-    """A select of (id, score) for the rows the full-text index finds for any phrase, or None.
-
-    SQLite asks the FTS5 table (one MATCH with the phrases OR-ed); PostgreSQL asks the GIN index on the
-    same expression the index was built on, so matching never visits rows the index rules out.
-    """
-    phrases = _distinct_phrases(phrases)
-    if not phrases:
-        return None
-    if db.engine.dialect.name == "sqlite":
-        fts = (
-            text(
-                "SELECT rowid AS id, -bm25(organisation_fts, 10.0, 1.0) AS score FROM organisation_fts "
-                "WHERE organisation_fts MATCH :fts_match"
-            )
-            .bindparams(fts_match=_fts5_query(phrases))
-            .columns(id=Integer, score=Float)
-            # Materialised: once flattened into the outer query, SQLite cannot call bm25() there.
-            .cte("fts")
-            .prefix_with("MATERIALIZED")
-        )
-        return select(fts.c.id, fts.c.score)
-    query = _pg_query(phrases)
-    document = literal_column(PG_DOCUMENT)
-    return select(Organisation.id.label("id"), func.ts_rank(document, query).label("score")).where(
-        document.op("@@")(query)
-    )
-
-
 def _pg_query(phrases: list[str]):
-    query = None
-    for phrase in phrases:
-        part = func.phraseto_tsquery(literal_column("'english'"), phrase)
-        query = part if query is None else query.op("||")(part)
-    return query
+    """One tsquery for every phrase: `(self <-> care) | (selfcare)`, as one bound value.
 
-
-def _matched(phrases: list[str], concept_ids: list[int]):
-    """Subquery (id, score): ids from the text index unioned with ids tagged with a named concept.
-
-    An organisation found both ways keeps its text score; one found only by its tag scores 0.
+    to_tsquery with the phrase operator stems and drops stop words exactly as phraseto_tsquery does, and
+    one parameter keeps the statement the same shape for every search (SQLAlchemy compiles it once).
     """
-    parts = []
-    found = _text_match(phrases)
-    if found is not None:
-        parts.append(found)
-    if concept_ids:
-        parts.append(
-            select(organisation_practice_area.c.organisation_id.label("id"), literal(0.0, Float).label("score")).where(
-                organisation_practice_area.c.concept_id.in_(concept_ids)
-            )
-        )
-    if not parts:
-        return None, False
-    if len(parts) == 1 and found is not None:
-        return found.subquery("matched"), True  # one id set: nothing to union or de-duplicate
-    hits = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("hits")
-    matched = select(hits.c.id, func.max(hits.c.score).label("score")).group_by(hits.c.id).subquery("matched")
-    return matched, found is not None
+    text = " | ".join("(" + " <-> ".join(phrase.split()) + ")" for phrase in phrases)
+    return func.to_tsquery(literal_column("'english'"), literal(text, String))
 
 
 # --- The one search ---------------------------------------------------------------------------
@@ -294,27 +261,62 @@ def ranked_ids(filters: OrganisationFilters) -> tuple:
     if not filters.q:
         statement = select(Organisation.id.label("id"), literal(0.0, Float).label("score"))
         return statement.where(*conditions).order_by(Organisation.name, Organisation.id), phrases, also
-    words = _distinct_phrases(phrases)
-    if db.engine.dialect.name == "postgresql" and words and not concept_ids:
-        # No concept named: the index condition sits in the one query, beside the filters, without a join.
-        document, query = literal_column(PG_DOCUMENT), _pg_query(words)
-        statement = select(Organisation.id.label("id"), func.ts_rank(document, query).label("score")).where(
-            document.op("@@")(query), *conditions
+    return _ranked_matches(_distinct_phrases(phrases), concept_ids, conditions), phrases, also
+
+
+def _ranked_matches(words: list[str], concept_ids: list[int], conditions: list):
+    """Rows the text index finds (ranked by it), then rows found only by a named concept's tag (score 0).
+
+    Two disjoint parts, each joined to the organisations it names and filtered there, so neither a
+    grouping nor a scan of the whole directory is needed: the cost follows the matches. An organisation
+    found both ways appears once, with its text score.
+    """
+    found = text_ids = None
+    if words and db.engine.dialect.name == "sqlite":
+        fts = (
+            text(
+                "SELECT rowid AS id, -bm25(organisation_fts, 10.0, 1.0) AS score FROM organisation_fts "
+                "WHERE organisation_fts MATCH :fts_match"
+            )
+            .bindparams(fts_match=_fts5_query(words))
+            .columns(id=Integer, score=Float)
+            # Materialised: once flattened into the outer query, SQLite cannot call bm25() there.
+            .cte("fts")
+            .prefix_with("MATERIALIZED")
         )
-        return statement.order_by(literal_column("score").desc(), Organisation.name, Organisation.id), phrases, also
-    matched, ranked = _matched(phrases, concept_ids)
-    if matched is None:
-        statement = select(Organisation.id.label("id"), literal(0.0, Float).label("score")).where(false())
-        return statement, phrases, also
-    statement = (
-        select(Organisation.id.label("id"), matched.c.score.label("score"))
-        .join(matched, matched.c.id == Organisation.id)
-        .where(*conditions)
-    )
-    order = (
-        [matched.c.score.desc(), Organisation.name, Organisation.id] if ranked else [Organisation.name, Organisation.id]
-    )
-    return statement.order_by(*order), phrases, also
+        found = select(Organisation.id.label("id"), fts.c.score.label("score"), Organisation.name.label("name"))
+        found = found.join(fts, fts.c.id == Organisation.id).where(*conditions)
+        text_ids = select(fts.c.id)
+    elif words:
+        document, query = literal_column(PG_DOCUMENT), _pg_query(words)
+        found = select(
+            Organisation.id.label("id"), func.ts_rank(document, query).label("score"), Organisation.name.label("name")
+        ).where(document.op("@@")(query), *conditions)
+        other = Organisation.__table__.alias("text_hit")
+        text_ids = select(other.c.id).where(literal_column(f"text_hit.{PG_DOCUMENT.split('.')[1]}").op("@@")(query))
+    tagged = None
+    if concept_ids:
+        tagged = select(
+            Organisation.id.label("id"), literal(0.0, Float).label("score"), Organisation.name.label("name")
+        ).where(
+            Organisation.id.in_(
+                select(organisation_practice_area.c.organisation_id).where(
+                    organisation_practice_area.c.concept_id.in_(concept_ids)
+                )
+            ),
+            *conditions,
+        )
+        if text_ids is not None:
+            tagged = tagged.where(Organisation.id.not_in(text_ids))
+    if found is None and tagged is None:
+        return select(Organisation.id.label("id"), literal(0.0, Float).label("score")).where(false())
+    if found is None or tagged is None:
+        part = found if tagged is None else tagged
+        return part.with_only_columns(part.selected_columns.id, part.selected_columns.score).order_by(
+            literal_column("score").desc(), Organisation.name, Organisation.id
+        )
+    ranked = union_all(found, tagged).subquery("ranked")
+    return select(ranked.c.id, ranked.c.score).order_by(ranked.c.score.desc(), ranked.c.name, ranked.c.id)
 
 
 def search_organisations(filters: OrganisationFilters, page: int = 1, per_page: int = PER_PAGE) -> SearchResult:
@@ -355,8 +357,8 @@ def _count(statement) -> int:
 def load_in_order(ids: list[int]) -> list[ListedOrganisation]:
     """One page of organisations (at most MAX_PER_PAGE ids) with boroughs and practice areas, in the order given.
 
-    Three plain reads; the practice areas are the session's Concept objects (with their labels), so
-    templates can name them the local way.
+    Three plain reads; the practice areas' names come from the vocabulary's names remembered per vocabulary
+    version (named the way each organisation's borough says them), so no concept is loaded per page.
     """
     if not ids:
         return []
@@ -390,14 +392,40 @@ def load_in_order(ids: list[int]) -> list[ListedOrganisation]:
         )
     ).all()
     if tagged:
-        concepts = {
-            c.id: c for c in db.session.scalars(select(Concept).where(Concept.id.in_({cid for _, cid in tagged})))
-        }
+        names = practice_area_names()
+        areas: dict[int, list[tuple[str, str]]] = defaultdict(list)
         for oid, cid in tagged:
-            found[oid].practice_areas.append(concepts[cid])
-        for item in found.values():
-            item.practice_areas.sort(key=lambda c: c.pref_label)
+            if cid in names:
+                pref_label, spoken = names[cid]
+                item = found[oid]
+                areas[oid].append((pref_label, spoken.get(item.borough_code) or spoken[None]))
+        for oid, pairs in areas.items():
+            found[oid].practice_areas = [name for _, name in sorted(pairs)]
     return [found[i] for i in ids if i in found]
+
+
+def practice_area_names() -> dict[int, tuple[str, dict]]:
+    """{concept id: (national name, {borough code or None: the name spoken there})}, per vocabulary version.
+
+    A borough without a local name of its own is not in the inner dict: its name is the one for None.
+    """
+
+    def build():
+        names = {}
+        for concept in db.session.scalars(select(Concept)):
+            everywhere = display_label(concept)
+            spoken = {None: everywhere}
+            for code in BOROUGH_CODES:
+                local = display_label(concept, code)
+                if local != everywhere:
+                    spoken[code] = local
+            names[concept.id] = (concept.pref_label, spoken)
+        return names
+
+    return _NAMES.get_or_build(data_version(VOCABULARY_TABLES), build)
+
+
+_NAMES = VersionedCache(size=4)
 
 
 # --- Bulk read for the map and exports --------------------------------------------------------
