@@ -28,6 +28,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    type_coerce,
     union_all,
 )
 
@@ -486,9 +487,12 @@ class ExportQuery:
 
     matched: object
     statement: object
+    narrow: bool = False  # the map layer's few columns, type and status as stored (see _geojson_features)
 
     def rows(self, connection):
         """Plain rows in rank order, fetched a thousand at a time."""
+        if self.narrow:
+            raise ValueError("a narrow (map layer) query has no export rows: use _geojson_features")
         boroughs, areas = _links(connection, self.matched)
         # Options on this statement only: Connection.execution_options() changes the connection in place, and on
         # the session's connection every later INSERT would then be sent as a server-side cursor (PostgreSQL
@@ -521,37 +525,55 @@ class ExportQuery:
             }
 
 
-def export_query(filters: OrganisationFilters, limit: int | None = None, offset: int = 0) -> ExportQuery:
-    """The matching organisations in rank order; `limit`/`offset` take one page of that order."""
+def export_query(
+    filters: OrganisationFilters, limit: int | None = None, offset: int = 0, narrow: bool = False
+) -> ExportQuery:
+    """The matching organisations in rank order; `limit`/`offset` take one page of that order.
+
+    `narrow` reads only what a map feature carries, with type and status as stored (no enum per row).
+    """
     statement, _, _ = ranked_ids(filters)
-    if limit is not None:
-        statement = statement.limit(limit).offset(offset)
+    # The order matters inside only when a page is cut from it; the rows below are put in order anyway.
+    statement = statement.limit(limit).offset(offset) if limit is not None else statement.order_by(None)
     matched = statement.subquery()
-    columns = [
-        Organisation.id,
-        Organisation.name,
-        Organisation.org_type,
-        Organisation.charity_number,
-        Organisation.company_number,
-        Organisation.description,
-        Organisation.website,
-        Organisation.email,
-        Organisation.phone,
-        Organisation.address,
-        Organisation.postcode,
-        Organisation.borough_code,
-        Organisation.latitude,
-        Organisation.longitude,
-        Organisation.location_status,
-        Organisation.status,
-        Organisation.last_checked_on,
-    ]
+    if narrow:
+        columns = [
+            Organisation.id,
+            Organisation.name,
+            Organisation.charity_number,
+            Organisation.company_number,
+            Organisation.borough_code,
+            Organisation.latitude,
+            Organisation.longitude,
+            type_coerce(Organisation.org_type, String).label("org_type"),
+            type_coerce(Organisation.status, String).label("status"),
+        ]
+    else:
+        columns = [
+            Organisation.id,
+            Organisation.name,
+            Organisation.org_type,
+            Organisation.charity_number,
+            Organisation.company_number,
+            Organisation.description,
+            Organisation.website,
+            Organisation.email,
+            Organisation.phone,
+            Organisation.address,
+            Organisation.postcode,
+            Organisation.borough_code,
+            Organisation.latitude,
+            Organisation.longitude,
+            Organisation.location_status,
+            Organisation.status,
+            Organisation.last_checked_on,
+        ]
     rows = (
         select(*columns)
         .join(matched, matched.c.id == Organisation.id)
         .order_by(matched.c.score.desc(), Organisation.name, Organisation.id)
     )
-    return ExportQuery(matched=matched, statement=rows)
+    return ExportQuery(matched=matched, statement=rows, narrow=narrow)
 
 
 def export_rows(filters: OrganisationFilters) -> list[dict]:
@@ -575,24 +597,32 @@ def map_points(filters: OrganisationFilters) -> list[list]:
 GEOJSON_MAX_PER_PAGE = 5000
 
 
-def _feature(row: dict) -> dict:
-    return {
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]},
-        "properties": {
-            "id": row["id"],
-            "name": row["name"],
-            "charity_number": row["charity_number"],
-            "company_number": row["company_number"],
-            "org_id": row["org_id"],
-            "borough_code": row["borough_code"],
-            "borough_name": row["borough"],
-            "operates_in": [{"code": c, "name": _BOROUGH_NAMES.get(c)} for c in row["operates_in"]],
-            "practice_areas": row["practice_areas"],
-            "type": row["type"],
-            "status": row["status"],
-        },
-    }
+_TYPE_TITLES = {member.value: member.title for member in OrganisationType}
+_OPERATES_IN = {code: {"code": code, "name": name} for code, name in _BOROUGH_NAMES.items()}
+
+
+def _geojson_features(connection, query: ExportQuery):
+    """Each located match as a GeoJSON feature, straight from the narrow rows (no export row in between)."""
+    boroughs, areas = _links(connection, query.matched)
+    result = connection.execute(query.statement, execution_options={"stream_results": True, "yield_per": 1000})
+    for oid, name, charity_number, company_number, borough_code, latitude, longitude, org_type, status in result:
+        yield {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [longitude, latitude]},
+            "properties": {
+                "id": oid,
+                "name": name,
+                "charity_number": charity_number,
+                "company_number": company_number,
+                "org_id": org_identifier(charity_number, company_number),
+                "borough_code": borough_code,
+                "borough_name": _BOROUGH_NAMES.get(borough_code),
+                "operates_in": [_OPERATES_IN.get(c) or {"code": c, "name": None} for c in boroughs.get(oid, ())],
+                "practice_areas": areas.get(oid, []),
+                "type": _TYPE_TITLES.get(org_type, org_type),
+                "status": status,
+            },
+        }
 
 
 def geojson_chunks(filters: OrganisationFilters, page: int | None = None, per_page: int = 1000):
@@ -607,33 +637,39 @@ def geojson_chunks(filters: OrganisationFilters, page: int | None = None, per_pa
     filters = replace(filters, located_only=True)
     head = '{"type":"FeatureCollection"'
     if page is None:
-        query = export_query(filters)
+        query = export_query(filters, narrow=True)
     else:
         per_page = max(1, min(per_page, GEOJSON_MAX_PER_PAGE))
         total = search_organisations(filters, 1, 1).total
         pages = max(1, math.ceil(total / per_page))
-        query = export_query(filters, limit=per_page, offset=(page - 1) * per_page)
+        query = export_query(filters, limit=per_page, offset=(page - 1) * per_page, narrow=True)
         head += (
             f',"total_items":{total},"total_pages":{pages},"page_number":{page},"per_page":{per_page},'
             f'"first_page":{json.dumps(page == 1)},"last_page":{json.dumps(page >= pages)}'
         )
-    return _json_pieces(head + ',"features":[', query, _feature, "]}")
+    return _json_pieces(head + ',"features":[', lambda connection: _geojson_features(connection, query), "]}")
 
 
-def _json_pieces(head: str, query: ExportQuery, shape, tail: str):
+def _json_pieces(head: str, items, tail: str):
+    """head, the JSON of each item of items(connection) comma-separated, tail: in pieces of 500 items.
+
+    Each piece is one json.dumps of a list (the C encoder once per 500 items, not once per item). items
+    runs on a connection of its own, opened when the response starts to be read.
+    """
     engine = db.engine
+    encode = json.JSONEncoder(separators=(",", ":")).encode
 
     def generate():
         yield head
         with engine.connect() as connection:
             batch, first = [], True
-            for row in query.rows(connection):
-                batch.append(json.dumps(shape(row), separators=(",", ":")))
-                if len(batch) == 200:
-                    yield ("" if first else ",") + ",".join(batch)
+            for item in items(connection):
+                batch.append(item)
+                if len(batch) == 500:
+                    yield ("" if first else ",") + encode(batch)[1:-1]
                     batch, first = [], False
             if batch:
-                yield ("" if first else ",") + ",".join(batch)
+                yield ("" if first else ",") + encode(batch)[1:-1]
         yield tail
 
     return generate()
@@ -747,7 +783,11 @@ def openreferral_chunks(filters: OrganisationFilters, page: int, per_page: int):
         "empty": size == 0,
     }
     query = export_query(filters, limit=per_page, offset=(page - 1) * per_page)
-    return _json_pieces(json.dumps(head, separators=(",", ":"))[:-1] + ',"contents":[', query, _hsds_organisation, "]}")
+    return _json_pieces(
+        json.dumps(head, separators=(",", ":"))[:-1] + ',"contents":[',
+        lambda connection: map(_hsds_organisation, query.rows(connection)),
+        "]}",
+    )
 
 
 # --- Small lookups ----------------------------------------------------------------------------
