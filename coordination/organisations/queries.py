@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    cast,
     exists,
     false,
     func,
@@ -358,12 +359,24 @@ def _count(statement) -> int:
 def load_in_order(ids: list[int]) -> list[ListedOrganisation]:
     """One page of organisations (at most MAX_PER_PAGE ids) with boroughs and practice areas, in the order given.
 
-    Three plain reads; the practice areas' names come from the vocabulary's names remembered per vocabulary
-    version (named the way each organisation's borough says them), so no concept is loaded per page.
+    One plain read: the boroughs worked in and the practice areas come along as comma-joined lists
+    (group_concat / string_agg); the practice areas' names come from the vocabulary's names remembered
+    per vocabulary version (named the way each organisation's borough says them).
     """
     if not ids:
         return []
+    operates_in = (
+        select(func.aggregate_strings(OrganisationBorough.borough_code, ","))
+        .where(OrganisationBorough.organisation_id == Organisation.id)
+        .scalar_subquery()
+    )
+    tagged = (
+        select(func.aggregate_strings(cast(organisation_practice_area.c.concept_id, String), ","))
+        .where(organisation_practice_area.c.organisation_id == Organisation.id)
+        .scalar_subquery()
+    )
     found = {}
+    names = None
     for row in db.session.execute(
         select(
             Organisation.id,
@@ -378,30 +391,22 @@ def load_in_order(ids: list[int]) -> list[ListedOrganisation]:
                 | (Organisation.email.is_not(None))
                 | (Organisation.phone.is_not(None))
             ).label("contactable"),
+            operates_in.label("operates_in"),
+            tagged.label("tagged"),
         ).where(Organisation.id.in_(ids))
     ):
-        found[row.id] = ListedOrganisation(*row[:7], contactable=bool(row.contactable))
-    for oid, code in db.session.execute(
-        select(OrganisationBorough.organisation_id, OrganisationBorough.borough_code)
-        .where(OrganisationBorough.organisation_id.in_(ids))
-        .order_by(OrganisationBorough.borough_code)
-    ):
-        found[oid].operates_in_codes.append(code)
-    tagged = db.session.execute(
-        select(organisation_practice_area.c.organisation_id, organisation_practice_area.c.concept_id).where(
-            organisation_practice_area.c.organisation_id.in_(ids)
-        )
-    ).all()
-    if tagged:
-        names = practice_area_names()
-        areas: dict[int, list[tuple[str, str]]] = defaultdict(list)
-        for oid, cid in tagged:
-            if cid in names:
-                pref_label, spoken = names[cid]
-                item = found[oid]
-                areas[oid].append((pref_label, spoken.get(item.borough_code) or spoken[None]))
-        for oid, pairs in areas.items():
-            found[oid].practice_areas = [name for _, name in sorted(pairs)]
+        item = ListedOrganisation(*row[:7], contactable=bool(row.contactable))
+        if row.operates_in:
+            item.operates_in_codes = sorted(row.operates_in.split(","))
+        if row.tagged:
+            names = names if names is not None else practice_area_names()
+            pairs = []
+            for cid in row.tagged.split(","):
+                if int(cid) in names:
+                    pref_label, spoken = names[int(cid)]
+                    pairs.append((pref_label, spoken.get(item.borough_code) or spoken[None]))
+            item.practice_areas = [name for _, name in sorted(pairs)]
+        found[row.id] = item
     return [found[i] for i in ids if i in found]
 
 
