@@ -298,15 +298,19 @@ def _ranked_matches(words: list[str], concept_ids: list[int], conditions: list):
         text_ids = select(other.c.id).where(literal_column(f"text_hit.{PG_DOCUMENT.split('.')[1]}").op("@@")(query))
     tagged = None
     if concept_ids:
-        tagged = select(
-            Organisation.id.label("id"), literal(0.0, Float).label("score"), Organisation.name.label("name")
-        ).where(
-            Organisation.id.in_(
-                select(organisation_practice_area.c.organisation_id).where(
-                    organisation_practice_area.c.concept_id.in_(concept_ids)
-                )
-            ),
-            *conditions,
+        # Driven from the tags (a join, not "id IN"): without statistics SQLite would otherwise walk the
+        # whole (status, name) index and test each organisation against the tagged ids.
+        tagged_ids = (
+            select(organisation_practice_area.c.organisation_id.label("id"))
+            .where(organisation_practice_area.c.concept_id.in_(concept_ids))
+            .distinct()
+            .subquery("tagged")
+        )
+        tagged = (
+            select(Organisation.id.label("id"), literal(0.0, Float).label("score"), Organisation.name.label("name"))
+            .select_from(tagged_ids)
+            .join(Organisation, Organisation.id == tagged_ids.c.id)
+            .where(*conditions)
         )
         if text_ids is not None:
             tagged = tagged.where(Organisation.id.not_in(text_ids))
