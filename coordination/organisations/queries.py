@@ -11,7 +11,7 @@ import math
 import re
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date, timedelta
 
 from flask import abort
@@ -40,7 +40,7 @@ from ..extensions import db
 from ..params import MAX_PAGE, whole_number
 from ..terminology.interface import Concept, display_label
 from ..terminology.interface import expand_query as expand
-from ..versions import VersionedCache, data_version
+from ..versions import DIRECTORY_TABLES, VersionedCache, data_version
 from .models import (
     ATTENTION_CHECK_DAYS,
     ApiToken,
@@ -343,7 +343,7 @@ def search_organisations(filters: OrganisationFilters, page: int = 1, per_page: 
         total = rows[0].total if rows else (_count(statement) if page > 1 else 0)
     else:
         ids = list(db.session.scalars(statement.with_only_columns(Organisation.id).limit(per_page).offset(offset)))
-        total = _count(statement) if ids or page > 1 else 0
+        total = _listing_count(filters, statement) if ids or page > 1 else 0
     return SearchResult(
         items=load_in_order(ids),
         total=total,
@@ -353,6 +353,19 @@ def search_organisations(filters: OrganisationFilters, page: int = 1, per_page: 
         phrases=phrases,
         also_searched=also,
     )
+
+
+def _listing_count(filters: OrganisationFilters, statement) -> int:
+    """The total of a listing without words, remembered per directory data version and filters.
+
+    Paging through the directory, its map page and its exports ask the same count again and again; it
+    changes only when the directory does (or the day does, for "needs attention").
+    """
+    key = (data_version(DIRECTORY_TABLES), astuple(filters), date.today())
+    return _COUNTS.get_or_build(key, lambda: _count(statement))
+
+
+_COUNTS = VersionedCache(size=256)
 
 
 def _count(statement) -> int:
