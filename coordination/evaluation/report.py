@@ -304,6 +304,7 @@ def _equality(scope, rounds, groups: dict) -> dict:
             prefer_not=answers.get(equality.PREFER_NOT, 0),
         )
         row["comparators"] = _comparators(measure, configured)
+        row["no_census"] = measure.census is None
         headline.append(row)
     breakdowns = []
     for category in equality.CATEGORIES:
@@ -312,7 +313,7 @@ def _equality(scope, rounds, groups: dict) -> dict:
         census = equality.census_breakdown(category.key)
         rows = []
         for value, label in category.options:
-            comparator = census.get(value) if category.key == "religion" else None
+            comparator = census.get(value) if category.key != "ethnic_group" else None
             rows.append(
                 _row(
                     f"{category.key}.{value}",
@@ -348,6 +349,7 @@ def _equality(scope, rounds, groups: dict) -> dict:
             {
                 "key": category.key,
                 "title": category.question,
+                "no_census": category.key in equality.NO_CENSUS_FIGURE,
                 "rows": rows,
                 "n": n,
                 "prefer_not": answers.get(equality.PREFER_NOT, 0),
@@ -507,6 +509,14 @@ def display(row: dict) -> dict:
 
 SUPPRESSED = disclosure.SMALL_TEXT
 
+
+def comparator_text(value: float | None) -> str:
+    """A comparator to one decimal place (two below 1%): 0.236 → '23.6%', 0.0062 → '0.62%'."""
+    if value is None:
+        return ""
+    return f"{value * 100:.2f}%" if value < 0.01 else f"{value * 100:.1f}%"
+
+
 CSV_HEADER = [
     "Section",
     "Figure",
@@ -528,7 +538,9 @@ def csv_rows(report: dict) -> list[list]:
 
     def add(section: str, row: dict):
         text = display(row)
-        comparators = row.get("comparators") or [{}]
+        comparators = row.get("comparators") or [
+            {"name": equality.NO_COMPARATOR_TEXT} if row.get("no_census") is not None else {}
+        ]
         for i, comparator in enumerate(comparators):
             rows.append(
                 [
@@ -541,7 +553,7 @@ def csv_rows(report: dict) -> list[list]:
                     percent_text(row["high"]) if i == 0 and row["high"] is not None else "",
                     text["response_rate"] if i == 0 else "",
                     comparator.get("name", ""),
-                    percent_text(comparator["percent"]) if comparator.get("percent") is not None else "",
+                    comparator_text(comparator.get("percent")),
                     comparator.get("source_url") or comparator.get("source") or "",
                 ]
             )
