@@ -10,10 +10,12 @@ from collections import Counter, defaultdict
 
 from .. import disclosure
 from ..boroughs import borough_name
+from ..caching import app_cache
 from ..disclosure import TOTAL, Relation
 from ..timeutil import utcnow
+from ..versions import EVALUATION_TABLES, data_version
 from . import equality, queries
-from .models import Comparator, QuestionType
+from .models import Channel, Comparator, QuestionType
 from .questions import EMBEDDING, OUTCOMES
 from .stats import mean, percent_text, proportion
 
@@ -233,7 +235,7 @@ def build(scope: queries.Scope) -> dict:
     report = {
         "scope": scope,
         "generated_at": utcnow(),
-        "rounds": rounds,
+        "rounds": len(rounds),
         "responses": len(responses),
         "channels": Counter(r.channel.value for r in responses),
         "expected": _expected(rounds, scope),
@@ -474,8 +476,52 @@ def protect(report: dict) -> dict:
     religion = protected["equality.religion"][0]
     shown["religions"] = sum(1 for v in report["religion_counts"] if not religion[v].hidden)
     shown["themes"], shown["theme_boroughs"] = _protect_themes(report["themes"], report["theme_boroughs"])
+    shown.update(_protect_totals(report))
     shown["protected"] = True
     return shown
+
+
+def _protect_totals(report: dict) -> dict:
+    """Responses in all (with their channels, which add up to it) and people who gave equality answers."""
+    channels = {channel.value: int(report["channels"].get(channel.value, 0)) for channel in Channel}
+    values = {**channels, TOTAL: report["responses"]}
+    protection = disclosure.protect(values, [Relation.total(TOTAL, list(channels))])
+    total = protection[TOTAL]
+    records = disclosure.protect({TOTAL: report["equality_records"]}, [])[TOTAL]
+    return {
+        "responses": total.shown,
+        "responses_text": total.display(),
+        "channels": {channel: protection[channel].display() for channel in channels},
+        "expected": report["expected"] if total.shown is not None else None,
+        "equality_records": records.shown,
+        "equality_records_text": records.display(),
+    }
+
+
+def public(report: dict) -> dict:
+    """The signed-out version: protected as for partners (no cell is known to the reader), without quotes.
+
+    People agreed to be quoted in reports to funders and the boroughs, not on a public web page.
+    """
+    shown = protect(report)
+    shown["quotes"] = []
+    shown["public"] = True
+    return shown
+
+
+# The tables the report reads: its figures are cached until one of them changes (coordination/versions.py).
+REPORT_TABLES = EVALUATION_TABLES + ("event", "attendance", "community")
+VIEWS = {"coordinator": build, "partner": lambda scope: protect(build(scope)), "public": lambda s: public(build(s))}
+
+
+def figures(scope: queries.Scope, view: str = "coordinator") -> dict:
+    """The report for a scope as one kind of viewer sees it, built once per data version (cached on the app).
+
+    A GM-wide report reads every response and runs the disclosure control on every group of figures; the
+    cache makes a second look (or the CSV after the page) a dictionary look-up until an answer changes.
+    """
+    key = ("report", data_version(REPORT_TABLES), scope.key(), view)
+    return app_cache("evaluation-report", maxsize=64).get_or_build(key, lambda: VIEWS[view](scope))
 
 
 def _protect_themes(themes: list[dict], boroughs: list[str]):
@@ -535,6 +581,8 @@ CSV_HEADER = [
 def csv_rows(report: dict) -> list[list]:
     """The report's figures as spreadsheet rows (the same protected or unprotected values as the page)."""
     rows = [CSV_HEADER]
+    responses = report.get("responses_text") or f"{report['responses']:,}"
+    rows.append(["Responses", "Responses in this report", responses, "", "", "", "", "", "", "", ""])
 
     def add(section: str, row: dict):
         text = display(row)
