@@ -511,7 +511,12 @@ def public(report: dict) -> dict:
 
 # The tables the report reads: its figures are cached until one of them changes (coordination/versions.py).
 REPORT_TABLES = EVALUATION_TABLES + ("event", "attendance", "community")
-VIEWS = {"coordinator": build, "partner": lambda scope: protect(build(scope)), "public": lambda s: public(build(s))}
+VIEWS = {
+    "coordinator": build,
+    # The protected versions start from the cached unprotected figures (protect() copies, never changes them).
+    "partner": lambda scope: protect(figures(scope, "coordinator")),
+    "public": lambda scope: public(figures(scope, "coordinator")),
+}
 
 
 def figures(scope: queries.Scope, view: str = "coordinator") -> dict:
