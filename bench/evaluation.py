@@ -161,7 +161,10 @@ def main() -> None:
                 f"  {view:<11} {built['responses']:,} responses: cold {cold * 1000:,.0f} ms ({cold_cpu * 1000:,.0f} ms "
                 f"CPU); cached {cached * 1000:,.2f} ms; naive {naive * 1000:,.0f} ms ({naive_cpu * 1000:,.0f} ms CPU)"
             )
-            print(f"  {'':<11} ratio naive / cold {naive / cold:,.1f}x; cold / cached {cold / cached:,.0f}x")
+            print(
+                f"  {'':<11} ratio naive / cold {naive / cold:,.1f}x ({naive_cpu / cold_cpu:,.1f}x CPU); "
+                f"cold / cached {cold / cached:,.0f}x"
+            )
         # A new answer changes the counters: the next look is cold again (and correct).
         from coordination.evaluation import demo
         from coordination.evaluation.models import SurveyRound

@@ -221,6 +221,7 @@ def test_a_coordinator_publishes_a_public_version_that_a_stranger_reads_on_a_pho
     page.get_by_role("button", name="Publish").click()
     expect(page.locator("h1")).to_contain_text("Public versions of the impact report")
     assert_accessible(page)
+    _fits(page)
     _shot(page, "published-list")
     link = page.get_by_role("link", name="Public programme: what changed").get_attribute("href")
     context.close()
