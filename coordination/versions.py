@@ -43,6 +43,7 @@ EVALUATION_TABLES = (
     "evaluation_theme",
     "equality_record",
     "evaluation_comparator",
+    "evaluation_published_report",
 )
 TRIGGERED = WATCHED + EVALUATION_TABLES
 

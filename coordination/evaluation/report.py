@@ -625,3 +625,20 @@ def csv_rows(report: dict) -> list[list]:
     for theme in report["themes"]:
         rows.append(["Barriers and enablers", theme["name"], str(theme["total"]), "", "", "", "", "", "", "", ""])
     return rows
+
+
+def withheld_by(published) -> str | None:
+    """The title of an older live public report this one now overlaps (answers added or moved since it was
+    published can make two public scopes share some of their answers), or None. The newer one is withheld."""
+
+    def check():
+        older = [
+            p
+            for p in queries.published_reports()
+            if p.live and p.id != published.id and (p.published_at, p.id) < (published.published_at, published.id)
+        ]
+        clash = queries.overlapping(queries.scope_of(published), older)
+        return clash[0].title if clash else None
+
+    key = ("withheld", data_version(REPORT_TABLES), published.id)
+    return app_cache("evaluation-report", maxsize=64).get_or_build(key, check)

@@ -502,8 +502,10 @@ def publish_report():
 @bp.get("/evaluation/published")
 @roles_required(C)
 def list_published():
+    published = queries.published_reports()
+    withheld = {p.id: report.withheld_by(p) for p in published if p.live}
     return render_template(
-        "evaluation/published.html", published=queries.published_reports(), borough_name=borough_name
+        "evaluation/published.html", published=published, withheld=withheld, borough_name=borough_name
     )
 
 
@@ -521,8 +523,9 @@ def revoke_published(published_id: int):
 
 
 def _public_report(token: str):
+    """The live published report and its figures; None when there is none, or when it now overlaps an older one."""
     published = queries.live_published(token)
-    if published is None:
+    if published is None or report.withheld_by(published):
         return None, None
     return published, report.figures(queries.scope_of(published), "public")
 

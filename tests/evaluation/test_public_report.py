@@ -254,3 +254,22 @@ def test_the_attack_does_find_small_counts_in_the_unprotected_csv(signed_in, att
     ]
     with pytest.raises(AssertionError):
         _assert_no_small_count_is_pinned(["yes", "partly", "no"], published_sums, {"yes": 3, "partly": 6, "no": 10})
+
+
+def test_a_report_that_comes_to_overlap_an_older_one_is_withheld(signed_in, attack_data, app):
+    client, _ = signed_in("coordinator")
+    wigan = survey_round(programme="Other", borough_code=WIGAN)
+    for _ in range(6):
+        respond(wigan, {"outcome_knowledge": "yes"})
+    older = _publish(client, "programme=Attack", "Attack")
+    newer = _publish(client, f"borough={WIGAN}", "Wigan")  # disjoint when published
+    stranger = app.test_client()
+    assert stranger.get(f"/impact/{newer.token}").status_code == 200
+    # Later, an Attack-programme answer from Wigan: both public reports would count it.
+    later = survey_round(programme="Attack")
+    respond(later, {"outcome_knowledge": "no", "borough": WIGAN})
+    assert stranger.get(f"/impact/{newer.token}").status_code == 404
+    assert stranger.get(f"/impact/{newer.token}.csv").status_code == 404
+    assert stranger.get(f"/impact/{older.token}").status_code == 200  # the older one stays
+    card = page(client.get("/evaluation/published")).select_one(f'[data-published="{newer.id}"]')
+    assert "Withheld" in card.get_text() and "'Attack'" in card.get_text()
