@@ -77,6 +77,12 @@ def named_periods(today: date | None = None) -> list[ReportPeriod]:
     return periods
 
 
+def partner_periods(today: date | None = None) -> list[ReportPeriod]:
+    """What a partner may choose: financial years only. They never overlap, so no two of a partner's reports can
+    be subtracted to reveal a small count (a year and its quarters, or all time and the years, could)."""
+    return [p for p in named_periods(today) if p.group == "Financial years"]
+
+
 def find(key: str | None, today: date | None = None) -> ReportPeriod | None:
     """A named period by key, including financial years and quarters older than the list offers."""
     key = (key or "").strip()

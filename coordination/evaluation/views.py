@@ -398,10 +398,14 @@ def _scope() -> tuple[queries.Scope, periods.Choice]:
         borough = None
     partner = current_user.role == Role.PARTNER
     args = request.args
-    if partner and args.get("period") == periods.CUSTOM:
-        # Partners choose named periods only: two custom spans a day apart could be subtracted one from the other.
-        args = {k: v for k, v in args.items() if k != "period"} | {"period": periods.ALL}
-    choice = periods.chosen(args)
+    if partner:
+        # Partners choose financial years only: overlapping periods (two typed spans a day apart, a year and its
+        # quarters) could be subtracted one from the other to reveal a count the protection hid.
+        allowed = {p.key: p for p in periods.partner_periods()}
+        chosen = allowed.get(args.get("period") or "") or periods.partner_periods()[0]
+        choice = periods.Choice(chosen)
+    else:
+        choice = periods.chosen(args)
     scope = queries.Scope(
         programme=None if partner else (request.args.get("programme") or None),
         community_id=None if partner else whole_number(request.args.get("community_id")),
@@ -441,7 +445,7 @@ def impact_report():
         boroughs=boroughs,
         scope=scope,
         choice=choice,
-        named_periods=periods.named_periods(),
+        named_periods=periods.partner_periods() if partner else periods.named_periods(),
         borough_name=borough_name,
         is_partner=partner,
         public=False,

@@ -107,9 +107,14 @@ def test_the_report_filters_by_a_named_quarter_and_explains_bad_dates(signed_in,
     assert custom.select_one("#start-day")["value"] == "1"
 
 
-def test_partners_choose_named_periods_only(signed_in, app):
+def test_partners_choose_financial_years_only(signed_in, app):
     client, _ = signed_in("partner")
     soup = page(client.get("/evaluation/report?period=custom&start-day=1&start-month=1&start-year=2020"))
     assert not soup.select("#start-day")
-    assert not soup.select('#period option[value="custom"]')
+    offered = [o["value"] for o in soup.select("#period option")]
+    assert offered and all(v.startswith("fy") and len(v) == 6 for v in offered)  # no quarters, 12 months, all time
+    assert soup.select_one("#period option[selected]")["value"] == offered[0]  # the current financial year
+    # A quarter asked for by hand is not given: a year and its quarters could be subtracted.
+    soup = page(client.get("/evaluation/report?period=fy2025q1"))
+    assert soup.select_one("#period option[selected]")["value"] == offered[0]
     assert "2020" not in soup.select_one("#report-scope").get_text()
