@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 
 import pytest
 from sqlalchemy import select
@@ -20,6 +19,7 @@ from coordination.evaluation import operations, queries, report
 from coordination.evaluation.models import Channel, PublishedReport, QuestionnaireKind
 from coordination.extensions import db
 from tests.conftest import page
+from tests.evaluation.attack import assert_no_small_count_is_pinned, seen
 from tests.evaluation.helpers import equality_record, respond, survey_round
 
 BOLTON, WIGAN = "E08000001", "E08000010"
@@ -109,48 +109,6 @@ def _public_csv(app, token) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
-def _value(text: str):
-    """What a reader learns from one cell: an exact number, 'small' (1 to 4) or 'hidden' (at least 1)."""
-    text = text.replace(",", "")
-    if text == "fewer than 5":
-        return "small"
-    if text == "not shown":
-        return "hidden"
-    return int(text)
-
-
-def _feasible(parts: list[str], published: list[tuple[tuple[str, ...], object]], limit: int = 40):
-    """Every assignment of counts to `parts` consistent with the published sums (brute force)."""
-    for values in itertools.product(range(limit + 1), repeat=len(parts)):
-        counts = dict(zip(parts, values))
-        ok = True
-        for summed, seen in published:
-            total = sum(counts[p] for p in summed)
-            if (
-                (seen == "small" and not 1 <= total <= 4)
-                or (seen == "hidden" and total < 1)
-                or (isinstance(seen, int) and total != seen)
-            ):
-                ok = False
-                break
-        if ok:
-            yield counts
-
-
-def _assert_no_small_count_is_pinned(parts, published, truth):
-    solutions = list(_feasible(parts, published))
-    assert truth in solutions  # the attacker's model is right
-    for summed, seen in published:
-        real = sum(truth[p] for p in summed)
-        if 1 <= real <= 4:
-            possible = {sum(s[p] for p in summed) for s in solutions}
-            assert seen in ("small", "hidden"), f"{summed} = {real} shown"
-            assert len(possible) > 1, f"{summed} pinned to {possible}"
-    for part in parts:  # and no single answer's count of 1 to 4 either
-        if 1 <= truth[part] <= 4:
-            assert len({s[part] for s in solutions}) > 1, f"{part} pinned"
-
-
 def test_an_attacker_cannot_pin_a_small_count_from_the_public_csv(signed_in, attack_data, app):
     client, _ = signed_in("coordinator")
     published = _publish(client, "programme=Attack")
@@ -160,11 +118,11 @@ def test_an_attacker_cannot_pin_a_small_count_from_the_public_csv(signed_in, att
     yes, at_least_partly = rows["Knowledge increased"], rows["Knowledge increased at least in part"]
     assert yes[3] == at_least_partly[3]  # the same n on both rows
     published_sums = [
-        (("yes",), _value(yes[2])),
-        (("yes", "partly"), _value(at_least_partly[2])),
-        (("yes", "partly", "no"), _value(yes[3])),
+        (("yes",), seen(yes[2])),
+        (("yes", "partly"), seen(at_least_partly[2])),
+        (("yes", "partly", "no"), seen(yes[3])),
     ]
-    _assert_no_small_count_is_pinned(["yes", "partly", "no"], published_sums, {"yes": 3, "partly": 6, "no": 10})
+    assert_no_small_count_is_pinned(["yes", "partly", "no"], published_sums, {"yes": 3, "partly": 6, "no": 10})
     assert yes[4] == "not shown"  # no percentage on a count of 3
 
     # Unpaid carers: the headline (all 'yes' answers) beside the breakdown's 'No' and n.
@@ -172,12 +130,12 @@ def test_an_attacker_cannot_pin_a_small_count_from_the_public_csv(signed_in, att
     no_care = next(r for r in _public_csv(app, published.token) if r[0].startswith("Who took part: Do you look after"))
     breakdown = {r[1]: r for r in _public_csv(app, published.token) if r[0] == no_care[0] or r[0] == ""}
     carer_sums = [
-        (("yes",), _value(carers[2])),
-        (("yes", "no"), _value(carers[3])),
-        (("no",), _value(breakdown["No"][2])),
-        (("yes",), _value(breakdown["Yes, 9 hours a week or less"][2])),
+        (("yes",), seen(carers[2])),
+        (("yes", "no"), seen(carers[3])),
+        (("no",), seen(breakdown["No"][2])),
+        (("yes",), seen(breakdown["Yes, 9 hours a week or less"][2])),
     ]
-    _assert_no_small_count_is_pinned(["yes", "no"], carer_sums, {"yes": 2, "no": 20})
+    assert_no_small_count_is_pinned(["yes", "no"], carer_sums, {"yes": 2, "no": 20})
 
     # Responses: 19 online and 2 on paper. The total and the channels add up, so they are protected together.
     responses = rows["Responses in this report"][2]
@@ -248,12 +206,12 @@ def test_the_attack_does_find_small_counts_in_the_unprotected_csv(signed_in, att
     rows = {r[1]: r for r in csv.reader(io.StringIO(text))}
     yes, at_least_partly = rows["Knowledge increased"], rows["Knowledge increased at least in part"]
     published_sums = [
-        (("yes",), _value(yes[2])),
-        (("yes", "partly"), _value(at_least_partly[2])),
-        (("yes", "partly", "no"), _value(yes[3])),
+        (("yes",), seen(yes[2])),
+        (("yes", "partly"), seen(at_least_partly[2])),
+        (("yes", "partly", "no"), seen(yes[3])),
     ]
     with pytest.raises(AssertionError):
-        _assert_no_small_count_is_pinned(["yes", "partly", "no"], published_sums, {"yes": 3, "partly": 6, "no": 10})
+        assert_no_small_count_is_pinned(["yes", "partly", "no"], published_sums, {"yes": 3, "partly": 6, "no": 10})
 
 
 def test_a_report_that_comes_to_overlap_an_older_one_is_withheld(signed_in, attack_data, app):
