@@ -5,8 +5,8 @@ ready-made questionnaire per programme and borough (90 rounds), thousands of res
 three in four with equality monitoring, themes tagged on the written answers. Then prints, for the
 coordinator's GM-wide report and for its protected (public) version:
 
-* cold: the figures built from the database (one query per table, answers loaded in bulk) and, for the
-  public version, the disclosure control over every group of figures;
+* cold: the figures built from the database (responses, answers and themes read as plain rows in four queries)
+  and, for the public version, the disclosure control over every group of figures;
 * cached: the same figures again at the same data version (coordination/caching.py, keyed by
   coordination/versions.py's change counters): one primary-key read of the counters and a dictionary look-up;
 * naive: what a first cut does on every request: each response's answers, themes and questionnaire version
@@ -100,25 +100,38 @@ def seed(responses: int) -> str:
 
 
 def naive_build(scope):
-    """The report built as a first cut would: responses fetched, then each one's answers, themes and version
-    loaded lazily as the loop touches them (N+1 queries)."""
+    """The report built as a first cut would: response objects fetched, then each one's questionnaire version,
+    answers and their themes loaded lazily as the loop touches them (N+1 queries)."""
     from sqlalchemy import select
 
     from coordination.evaluation import queries, report
     from coordination.evaluation.models import Response
     from coordination.extensions import db
 
-    def lazy_responses(scope, rounds):
+    def lazy_rows(scope, rounds):
         query = select(Response).where(Response.round_id.in_([r.id for r in rounds])).order_by(Response.id)
-        return list(db.session.scalars(query))
+        return [
+            queries.ResponseRow(
+                response.id,
+                response.version.questions,
+                response.channel.value,
+                response.borough_code,
+                response.quote_consent,
+                [
+                    queries.AnswerRow(a.question_key, a.choice, a.number, a.text, [t.name for t in a.themes])
+                    for a in response.answers
+                ],
+            )
+            for response in db.session.scalars(query)
+        ]
 
-    original = queries.responses_in_scope
-    queries.responses_in_scope = lazy_responses
+    original = queries.response_rows
+    queries.response_rows = lazy_rows
     try:
         db.session.expire_all()
         return report.build(scope)
     finally:
-        queries.responses_in_scope = original
+        queries.response_rows = original
 
 
 def timed(function):

@@ -22,9 +22,12 @@ from .stats import mean, percent_text, proportion
 YES_OR_PARTLY = {"yes", "partly"}
 
 
-def _values_by_role(response) -> dict[str, object]:
-    """{role: value} for one response (choose-many gives a list)."""
-    roles = {q["key"]: (q.get("role") or "", q["type"]) for q in response.version.questions}
+def _values_by_role(response: queries.ResponseRow, roles_of: dict) -> dict[str, object]:
+    """{role: value} for one response (choose-many gives a list). `roles_of` memoises each version's roles."""
+    key = id(response.questions)
+    roles = roles_of.get(key)
+    if roles is None:
+        roles = roles_of[key] = {q["key"]: (q.get("role") or "", q["type"]) for q in response.questions}
     values: dict[str, object] = {}
     for answer in response.answers:
         role, kind = roles.get(answer.question_key, ("", ""))
@@ -92,8 +95,9 @@ def _row(
 def build(scope: queries.Scope) -> dict:
     """Every figure for the scope, unprotected (coordinators)."""
     rounds = queries.rounds_in_scope(scope)
-    responses = queries.responses_in_scope(scope, rounds)
-    values = [(_values_by_role(r), r) for r in responses]
+    responses = queries.response_rows(scope, rounds)
+    roles_of: dict = {}
+    values = [(_values_by_role(r, roles_of), r) for r in responses]
     groups: dict[str, dict[str, int]] = {}
 
     def yes_partly(role: str, accepted: set[str], key: str, label: str, definition: str) -> dict:
@@ -237,7 +241,7 @@ def build(scope: queries.Scope) -> dict:
         "generated_at": utcnow(),
         "rounds": len(rounds),
         "responses": len(responses),
-        "channels": Counter(r.channel.value for r in responses),
+        "channels": Counter(r.channel for r in responses),
         "expected": _expected(rounds, scope),
         "sections": [
             {"key": "outcomes", "title": "What taking part changed for people", "rows": outcomes},
@@ -373,9 +377,9 @@ def _themes(values) -> dict:
     for _role_values, response in values:
         for answer in response.answers:
             for theme in answer.themes:
-                by_theme[theme.name][response.borough_code or ""] += 1
+                by_theme[theme][response.borough_code or ""] += 1
         if response.quote_consent:
-            roles = {q["key"]: q.get("role") for q in response.version.questions}
+            roles = {q["key"]: q.get("role") for q in response.questions}
             for answer in response.answers:
                 if answer.text and roles.get(answer.question_key) in ("story", "barriers", "enablers"):
                     quotes.append(
@@ -383,7 +387,7 @@ def _themes(values) -> dict:
                             "text": answer.text,
                             "role": roles[answer.question_key],
                             "borough": borough_name(response.borough_code) if response.borough_code else "",
-                            "themes": [t.name for t in answer.themes],
+                            "themes": list(answer.themes),
                         }
                     )
     boroughs = sorted({b for counter in by_theme.values() for b in counter}, key=lambda b: (b == "", borough_name(b)))
