@@ -339,22 +339,6 @@ def response_rows(scope: Scope, rounds: list[SurveyRound]) -> list[ResponseRow]:
     return list(found.values())
 
 
-def responses_in_scope(scope: Scope, rounds: list[SurveyRound]) -> list[Response]:
-    if not rounds:
-        return []
-    query = (
-        select(Response)
-        .where(Response.round_id.in_([r.id for r in rounds]), *_period(Response.submitted_at, scope))
-        .options(selectinload(Response.answers).selectinload(Answer.themes), selectinload(Response.version))
-        .order_by(Response.id)
-    )
-    if scope.borough_code:
-        query = query.where(Response.borough_code == scope.borough_code)
-    if scope.boroughs:
-        query = query.where(Response.borough_code.in_(scope.boroughs))
-    return list(db.session.scalars(query))
-
-
 def _equality_filter(scope: Scope, rounds: list[SurveyRound]) -> list:
     conditions = []
     if scope.programme or scope.community_id or scope.questionnaire_id:
@@ -458,12 +442,7 @@ def respondents(scope: Scope) -> tuple[frozenset[int], frozenset[int]]:
     rounds = rounds_in_scope(scope)
     responses: frozenset[int] = frozenset()
     if rounds:
-        query = select(Response.id).where(
-            Response.round_id.in_([r.id for r in rounds]), *_period(Response.submitted_at, scope)
-        )
-        if scope.borough_code:
-            query = query.where(Response.borough_code == scope.borough_code)
-        responses = frozenset(db.session.scalars(query))
+        responses = frozenset(db.session.scalars(_responses_query(scope, rounds, Response.id)))
     records = frozenset(db.session.scalars(select(EqualityRecord.id).where(*_equality_filter(scope, rounds))))
     return responses, records
 
