@@ -304,7 +304,8 @@ class PublishedReport(db.Model):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     programme: Mapped[str | None] = mapped_column(String(200))
-    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id", ondelete="SET NULL"))
+    # CASCADE, not SET NULL: a published report whose community went must go too, never widen to all communities.
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"))
     borough_code: Mapped[str | None] = mapped_column(String(9))
     start: Mapped[date | None] = mapped_column(Date)
     end: Mapped[date | None] = mapped_column(Date)

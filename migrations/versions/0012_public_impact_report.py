@@ -33,7 +33,7 @@ def upgrade():
     sa.Column('published_by_id', sa.Integer(), nullable=True),
     sa.Column('revoked_at', sa.DateTime(), nullable=True),
     sa.Column('revoked_by_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_evaluation_published_report_community_id_community'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_evaluation_published_report_community_id_community'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['published_by_id'], ['user_account.id'], name=op.f('fk_evaluation_published_report_published_by_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['revoked_by_id'], ['user_account.id'], name=op.f('fk_evaluation_published_report_revoked_by_id_user_account'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation_published_report')),
