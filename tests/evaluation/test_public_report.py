@@ -69,6 +69,7 @@ def test_publishing_and_taking_down_are_audited_and_the_link_follows(signed_in, 
     assert soup.h1.get_text(strip=True).endswith("Attack programme")
     assert soup.select_one("#protection-note")
     assert not soup.select("form.app-report-filters")  # a stranger gets no filters onto other scopes
+    assert soup.select_one('meta[name="robots"]')["content"] == "noindex"  # shared by link, not listed
 
     assert client.post(f"/evaluation/published/{published.id}/revoke").status_code == 302
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "impact_report.revoked"))
