@@ -11,12 +11,12 @@ knows exactly (a partner's own borough); it says which cells to hide and why.
   that a "fewer than 5" cell is 1 to 4 and that a "not shown" cell is not zero. (Most "not shown"
   cells are 5 or more, but not all: when a total of "fewer than 5" is made of several small parts,
   the total itself is shown as "not shown", because "fewer than 5" on it would tell the reader each
-  part is at most 3. So "not shown" promises nothing about size.) For each hidden
-  cell the smallest and largest values consistent with all of that are found (exactly for a single
-  relation, by linear programming with HiGHS otherwise); a small cell must still range over the
-  whole of 1 to 4 and a "not shown" cell must not be pinned to one value. Cells are added greedily
-  (smallest values first, interior cells before totals, ties in input order) and the check repeats
-  until it passes, so the same inputs always give the same hidden cells.
+  part is at most 3. So "not shown" promises nothing about size.) A small cell must still range
+  over the whole of 1 to 4 and a "not shown" cell must not be pinned to one value; the audit decides
+  that exactly (witness points from linear programmes, see _Auditor). Cells are added greedily (the
+  relation that gives a cell away first, equations before inequalities, interior cells before
+  totals, smallest values first, ties in input order) and the check repeats until it passes, so the
+  same inputs always give the same hidden cells.
 
 Nothing here knows about Flask requests: it takes plain mappings and returns plain objects, and
 ``init_app`` only registers the ``protected`` template filter.
@@ -242,20 +242,19 @@ def protect(
             by_cell.setdefault(key, []).append(n)
 
     unprotectable: set = set()
-    memo: dict = {}  # a group of hidden cells solved once is not solved again in later rounds
+    auditor = _Auditor(values, relations, threshold)
     rounds = 0
     while True:
         rounds += 1
-        failing = {
-            k: how
-            for k, how in _audit(values, relations, primary, secondary, threshold, memo).items()
-            if k not in unprotectable
-        }
+        found, causes = auditor.failures(primary, secondary)
+        failing = {k: how for k, how in found.items() if k not in unprotectable}
         if not failing:
             break
         added, relabelled, stuck = set(), set(), []
         for key in sorted(failing, key=order.__getitem__):
-            choice = _candidate(key, values, relations, by_cell, primary, secondary | added, exact, cost, order)
+            choice = _candidate(
+                key, values, relations, by_cell, primary, secondary | added, exact, cost, order, causes.get(key)
+            )
             if choice is None:
                 stuck.append(key)
             else:
@@ -301,9 +300,10 @@ def _known_to_viewer(values, relations, exact: set) -> frozenset:
     return frozenset(known)
 
 
-def _candidate(key, values, relations, by_cell, primary, secondary, exact, cost, order):
-    """The cheapest shown, non-zero, not-known cell to hide next to `key`, looking first in the
-    relations where `key` has the fewest hidden companions (those are the ones that give it away)."""
+def _candidate(key, values, relations, by_cell, primary, secondary, exact, cost, order, cause=None):
+    """The cheapest shown, non-zero, not-known cell to hide next to `key`: first in the relation that
+    gives it away (`cause`, when one relation alone does), then in its equations before its
+    inequalities, fewest hidden companions first (those are the ones that narrow it)."""
     hidden = primary | secondary
 
     def hideable(k):
@@ -312,7 +312,10 @@ def _candidate(key, values, relations, by_cell, primary, secondary, exact, cost,
     def price(k):
         return (cost.get(k, values[k]), order[k])
 
-    ranked = sorted(by_cell.get(key, []), key=lambda n: (sum(k in hidden for k in relations[n].cells()), n))
+    ranked = sorted(
+        by_cell.get(key, []),
+        key=lambda n: (n != cause, relations[n].op != "==", sum(k in hidden for k in relations[n].cells()), n),
+    )
     for n in ranked:
         options = [k for k in relations[n].cells() if hideable(k)]
         if options:
@@ -365,80 +368,284 @@ def _relabel(key, how, relations, by_cell, primary, cost, values, order):
     return key if key in primary else None
 
 
-def _audit(values, relations, primary, secondary, threshold, memo=None) -> dict:
-    """Hidden cells a reader could narrow, each with "low" (a small cell's least value is above 1),
-    "high" (its greatest is below threshold − 1) or "pinned" (a "not shown" cell has one value).
+class _Auditor:
+    """The exact audit of protect(), fast because what it proves is never proved again.
 
-    Per independent group: one relation is solved exactly; otherwise bounds are first tightened by
-    propagation (cheap, and any failure it finds is real), then two linear programmes (maximise and
-    minimise the sum of the group) give points that certify most cells at once, and only the cells
-    they leave open get a programme of their own.
+    A hidden cell passes when the reader's range for it still contains 1 and threshold − 1 (a small
+    cell) or more than one value (a "not shown" cell). The range is shown by *witness points*:
+    assignments of every hidden cell that satisfy every relation, with shown cells at their published
+    values. Three facts make this quick and keep it exact:
+
+    * The true values are such a point, and a point found while fewer cells were hidden is still one
+      when more are (a newly hidden cell keeps its true value, which lies within its new bounds; a
+      relabelled cell's bounds only widen). So each cell remembers the least and greatest value it
+      has taken in any point found, and a cell proved safe once is never audited again.
+    * A point found by a linear programme over a few hidden cells, with every other cell held at its
+      true value, is a point of the whole problem. So most cells are proved safe by two programmes
+      over each connected group pushing every open cell up and down together, or by small ones over a
+      cell's neighbours (up to two equations away); only a cell that fails those gets a programme
+      over its whole connected group, which is the attacker's own calculation.
+    * A reader who uses just one relation, knowing of the other hidden cells only what their labels
+      say, can narrow a cell at most as far as one who uses them all. So a cell that one relation
+      narrows fails for certain, found without any programme, with that relation as the cause.
     """
-    hidden = primary | secondary
-    if not hidden:
-        return {}
-    failing = {}
-    for members, rels in _groups(values, relations, hidden):
-        bounds = {k: (1.0, float(threshold - 1)) if k in primary else (NOT_SHOWN_LEAST, math.inf) for k in members}
-        signature = (frozenset(bounds.items()), len(rels))
-        if memo is not None and signature in memo:
-            failing.update(memo[signature])
-            continue
-        found = _group_failures(members, rels, bounds, primary, values, threshold)
-        if memo is not None:
-            memo[signature] = found
-        failing.update(found)
-    return failing
 
+    def __init__(self, values, relations, threshold):
+        self.keys = list(values)
+        self.index = {k: i for i, k in enumerate(self.keys)}
+        self.truth = [float(values[k]) for k in self.keys]
+        self.threshold = threshold
+        self.relations = []  # (cells, coefficients, constant, is an equality)
+        self.by_cell = [[] for _ in self.keys]
+        for n, relation in enumerate(relations):
+            terms: dict[int, int] = {}
+            for key, coef in relation.terms:
+                if coef:
+                    i = self.index[key]
+                    terms[i] = terms.get(i, 0) + coef
+            terms = {i: c for i, c in terms.items() if c}
+            self.relations.append((tuple(terms), tuple(terms.values()), float(relation.constant), relation.op == "=="))
+            for i in terms:
+                self.by_cell[i].append(n)
+        self.slack = [
+            constant - sum(c * self.truth[j] for j, c in zip(cells, coefs))
+            for cells, coefs, constant, _ in self.relations
+        ]
+        self.least = list(self.truth)  # the least and greatest value each cell has taken in a witness point
+        self.most = list(self.truth)
+        self.cap = 10.0 * (sum(self.truth) + len(self.keys) * threshold + 10)
+        self.programmes = 0
+        self.status: list[int] = []
 
-def _check(key, low, high, primary, threshold):
-    if key in primary:
-        if low > 1 + _EPS:
-            return "low"
-        if high < threshold - 1 - _EPS:
-            return "high"
-        return None
-    return "pinned" if high - low < 0.5 else None
+    # What the labels say: 0 shown (its value), 1 "fewer than 5" (1..threshold−1), 2 "not shown" (≥ 1).
+    def _bounds(self, i):
+        s = self.status[i]
+        if s == 0:
+            return self.truth[i], self.truth[i]
+        if s == 1:
+            return 1.0, float(self.threshold - 1)
+        return NOT_SHOWN_LEAST, math.inf
 
+    def _safe(self, i) -> bool:
+        if self.status[i] == 1:
+            return self.least[i] <= 1 + _EPS and self.most[i] >= self.threshold - 1 - _EPS
+        return self.most[i] - self.least[i] >= 0.5
 
-def _group_failures(members, rels, bounds, primary, values, threshold) -> dict:
-    if not rels:
-        return {}
-    if len(rels) == 1:
-        ranges = _single_relation(*rels[0], bounds)
-        return {k: how for k in members if (how := _check(k, *ranges[k], primary, threshold))}
-    tightened = _propagate(rels, bounds)
-    found = {k: how for k in members if (how := _check(k, *tightened[k], primary, threshold))}
-    if found:
-        return found
-    members = sorted(members, key=list(values).index) if len(members) < 50 else members
-    open_cells = list(members)
-    for _ in range(6):  # each pair of programmes usually settles most of what is still open
-        high_point, low_point = _extreme_points(members, rels, bounds, open_cells)
-        position = {k: n for n, k in enumerate(members)}
-        still = []
-        for k in open_cells:
-            n = position[k]
-            if k in primary:
-                if high_point[n] < threshold - 1 - _EPS or low_point[n] > 1 + _EPS:
-                    still.append(k)
-            elif abs(high_point[n] - low_point[n]) < 0.5 and abs(high_point[n] - values[k]) < 0.5:
-                still.append(k)
-        if not still:
-            return {}
-        progress = len(still) < len(open_cells)
-        open_cells = still
-        if not progress:
-            break
-    # The rest one by one (in small batches), stopping at the first failures: the caller fixes those
-    # and audits again anyway, so finding every failure at once would be wasted work.
-    for start in range(0, len(open_cells), 8):
-        batch = open_cells[start : start + 8]
-        ranges = _linear_programme(members, rels, bounds, only=batch)
-        found = {k: how for k in batch if (how := _check(k, *ranges[k], primary, threshold))}
-        if found:
-            return found
-    return {}
+    def _verdict(self, i, low, high):
+        if self.status[i] == 1:
+            if low > 1 + _EPS:
+                return "low"
+            if high < self.threshold - 1 - _EPS:
+                return "high"
+            return None
+        return "pinned" if high - low < 0.5 else None
+
+    def failures(self, primary, secondary) -> tuple[dict, dict]:
+        """{key: "low" | "high" | "pinned"} for every hidden cell a reader can narrow, and for those found
+        by one relation, {key: index of that relation}."""
+        self.status = [0] * len(self.keys)
+        for key in primary:
+            self.status[self.index[key]] = 1
+        for key in secondary:
+            self.status[self.index[key]] = 2
+        open_cells = [i for i in range(len(self.keys)) if self.status[i] and not self._safe(i)]
+        failing, causes, hard = {}, {}, []
+        for i in open_cells:
+            for n in self.by_cell[i]:
+                how = self._verdict(i, *self._one_relation(i, n))
+                if how:
+                    failing[self.keys[i]], causes[self.keys[i]] = how, n
+                    break
+            else:
+                hard.append(i)
+        if hard:  # relations taken together, by interval propagation (still a weaker reader than the real one)
+            bounds = self._propagate({n for i in hard for j in self._around(i, 1) for n in self.by_cell[j]})
+            still = []
+            for i in hard:
+                how = self._verdict(i, *bounds.get(i, self._bounds(i)))
+                if how:
+                    failing[self.keys[i]] = how
+                else:
+                    still.append(i)
+            hard = still
+        for _ in range(4):  # many cells to prove: two programmes over each group first, while they settle many
+            hard = [i for i in hard if not self._safe(i)]
+            if len(hard) <= 8:
+                break
+            done: set = set()
+            for i in hard:
+                if i not in done:
+                    group = self._around(i, None)
+                    done.update(group)
+                    self._extremes([j for j in group if self.status[j] and not self._safe(j)], group)
+            if sum(not self._safe(i) for i in hard) > 0.75 * len(hard):
+                break
+        for i in hard:
+            if self._safe(i):
+                continue
+            for reach in (2, None):  # a programme over its neighbours and theirs, then over its whole group
+                cells = self._around(i, reach)
+                low, high = self._range(i, cells)
+                if self._safe(i):
+                    break
+                if reach is not None:
+                    # The same neighbours with only their own relations, every other hidden cell known
+                    # by its label alone: a weaker reader, so a failure here is a failure.
+                    how = self._verdict(i, *self._range(i, cells, relaxed=True))
+                    if how:
+                        failing[self.keys[i]] = how
+                        break
+            else:
+                if how := self._verdict(i, low, high):
+                    failing[self.keys[i]] = how
+        return failing, causes
+
+    def _propagate(self, relation_ids, sweeps: int = 12) -> dict:
+        """Bounds of the hidden cells in these relations, tightened relation by relation from their labels."""
+        bounds: dict[int, tuple[float, float]] = {}
+        order = sorted(relation_ids)
+        for _ in range(sweeps):
+            changed = False
+            for n in order:
+                cells, coefs, constant, equality = self.relations[n]
+                spans = []
+                low_sum = high_sum = 0.0
+                low_inf = high_inf = 0
+                for j, c in zip(cells, coefs):
+                    lo, hi = bounds.get(j) or self._bounds(j)
+                    a, b = (c * lo, c * hi) if c > 0 else (c * hi, c * lo)
+                    spans.append((j, c, lo, hi, a, b))
+                    if a == -math.inf:
+                        low_inf += 1
+                    else:
+                        low_sum += a
+                    if b == math.inf:
+                        high_inf += 1
+                    else:
+                        high_sum += b
+                for j, c, lo, hi, a, b in spans:
+                    if not self.status[j]:
+                        continue
+                    rest_low = -math.inf if low_inf - (a == -math.inf) else low_sum - (0 if a == -math.inf else a)
+                    rest_high = math.inf if high_inf - (b == math.inf) else high_sum - (0 if b == math.inf else b)
+                    top = constant - rest_low
+                    bottom = constant - rest_high if equality else -math.inf
+                    new = (max(lo, bottom / c), min(hi, top / c)) if c > 0 else (max(lo, top / c), min(hi, bottom / c))
+                    if new[0] > lo + _EPS or new[1] < hi - _EPS:
+                        bounds[j] = new
+                        changed = True
+            if not changed:
+                break
+        return bounds
+
+    def _one_relation(self, i, n):
+        """The range of cell i from relation n alone, the other cells known only by their labels."""
+        cells, coefs, constant, equality = self.relations[n]
+        rest_low = rest_high = 0.0
+        a = 0
+        for j, c in zip(cells, coefs):
+            if j == i:
+                a = c
+                continue
+            lo, hi = self._bounds(j)
+            if c > 0:
+                rest_low += c * lo
+                rest_high += c * hi
+            else:
+                rest_low += c * hi
+                rest_high += c * lo
+        lo, hi = self._bounds(i)
+        top = constant - rest_low  # a·x ≤ top, and for an equality a·x ≥ constant − rest_high
+        bottom = constant - rest_high if equality else -math.inf
+        if a > 0:
+            return max(lo, bottom / a), min(hi, top / a)
+        return max(lo, top / a), min(hi, bottom / a)
+
+    def _around(self, i, reach):
+        """Hidden cells within `reach` equations of cell i (None: its whole connected group, through
+        inequalities too). Inequalities still bind the cells chosen, with every other cell at its value."""
+        seen, frontier, steps = {i}, [i], 0
+        while frontier and (reach is None or steps < reach):
+            steps += 1
+            nxt = []
+            for k in frontier:
+                for n in self.by_cell[k]:
+                    if reach is not None and not self.relations[n][3] and self.slack[n] >= 2 * self.threshold:
+                        continue
+                    for j in self.relations[n][0]:
+                        if j not in seen and self.status[j]:
+                            seen.add(j)
+                            nxt.append(j)
+            frontier = nxt
+        return sorted(seen)
+
+    def _extremes(self, targets, cells):
+        """Two witness points over these cells: one with the targets as high as they go together, one as
+        low (most targets are settled by them at once, before any programme of their own)."""
+        self._range(None, cells, targets=targets)
+
+    def _range(self, i, cells, relaxed=False, targets=None):
+        """The least and greatest value of cell i over the cells given, all others at their true values;
+        every point found is recorded as a witness for every cell in it.
+
+        relaxed: only the relations of the cells given, the other hidden cells in them free within their
+        labels (a range at least as wide as the attacker's; its points prove nothing)."""
+        from scipy import sparse
+        from scipy.optimize import linprog
+
+        chosen = dict.fromkeys(n for j in cells for n in self.by_cell[j])
+        if relaxed:
+            cells = list(dict.fromkeys([*cells, *(j for n in chosen for j in self.relations[n][0] if self.status[j])]))
+        position = {j: p for p, j in enumerate(cells)}
+        rows, cols, data, rhs_eq, urows, ucols, udata, rhs_ub = [], [], [], [], [], [], [], []
+        for n in chosen:
+            members, coefs, constant, equality = self.relations[n]
+            target = (rows, cols, data, rhs_eq) if equality else (urows, ucols, udata, rhs_ub)
+            row = len(target[3])
+            for j, c in zip(members, coefs):
+                if j in position:
+                    target[0].append(row)
+                    target[1].append(position[j])
+                    target[2].append(c)
+                else:
+                    constant -= c * self.truth[j]
+            target[3].append(constant)
+        m = len(cells)
+        kwargs = {"method": "highs", "bounds": [(b[0], min(b[1], self.cap)) for b in map(self._bounds, cells)]}
+        if rhs_eq:
+            kwargs.update(A_eq=sparse.csr_matrix((data, (rows, cols)), shape=(len(rhs_eq), m)), b_eq=rhs_eq)
+        if rhs_ub:
+            kwargs.update(A_ub=sparse.csr_matrix((udata, (urows, ucols)), shape=(len(rhs_ub), m)), b_ub=rhs_ub)
+        found = []
+        for sign in (1.0, -1.0):
+            objective = np.zeros(m)
+            if targets is not None:
+                objective[[position[j] for j in targets]] = sign
+            else:
+                objective[position[i]] = sign
+            self.programmes += 1
+            solution = linprog(objective, **kwargs)
+            if solution.status != 0:
+                raise RuntimeError(f"The published figures are inconsistent: {solution.message}")
+            for j, x in zip(cells, () if relaxed else solution.x):
+                if x < self.least[j]:
+                    self.least[j] = x
+                if x > self.most[j]:
+                    self.most[j] = x
+            if i is None:
+                continue
+            found.append(solution.x[position[i]])
+            if relaxed:
+                continue
+            if self._safe(i):
+                break
+        if i is None:
+            return None
+        if relaxed:
+            return found[0], (math.inf if found[1] >= self.cap / 2 else found[1])
+        low = found[0]
+        high = found[1] if len(found) > 1 else self.most[i]
+        return min(low, self.least[i]), max(high, self.most[i])
 
 
 def _groups(values, relations, hidden):
@@ -499,42 +706,6 @@ def hidden_ranges(
         else:
             ranges.update(_linear_programme(members, rels, bounds))
     return ranges
-
-
-def _propagate(rels, bounds, sweeps: int = 30) -> dict:
-    """Bounds tightened relation by relation until nothing changes (an outer bound of the true ranges)."""
-    current = dict(bounds)
-    for _ in range(sweeps):
-        changed = False
-        for terms, constant, op in rels:
-            local = {k: current[k] for k in terms}
-            for k, (lo, hi) in _single_relation(terms, constant, op, local).items():
-                old_lo, old_hi = current[k]
-                if lo > old_lo + _EPS or hi < old_hi - _EPS:
-                    current[k] = (max(lo, old_lo), min(hi, old_hi))
-                    changed = True
-        if not changed:
-            break
-    return current
-
-
-def _extreme_points(members, rels, bounds, targets):
-    """Two feasible points: one maximising the sum of the targets, one minimising it."""
-    from scipy.optimize import linprog  # scipy loads with the first audit that needs it
-
-    index = {k: i for i, k in enumerate(members)}
-    a_eq, b_eq, a_ub, b_ub, cap = _matrices(members, index, rels, bounds)
-    kwargs = {"bounds": [(bounds[k][0], min(bounds[k][1], cap)) for k in members], "method": "highs"}
-    if a_eq.shape[0]:
-        kwargs.update(A_eq=a_eq, b_eq=b_eq)
-    if a_ub.shape[0]:
-        kwargs.update(A_ub=a_ub, b_ub=b_ub)
-    ones = np.zeros(len(members))
-    ones[[index[k] for k in targets]] = 1.0
-    high, low = linprog(-ones, **kwargs), linprog(ones, **kwargs)
-    if high.status != 0 or low.status != 0:
-        raise RuntimeError(f"The published figures are inconsistent: {high.message} {low.message}")
-    return high.x, low.x
 
 
 def _matrices(members, index, rels, bounds):

@@ -227,6 +227,24 @@ def test_cells_already_hidden_elsewhere_stay_hidden():
     assert result["a"].display() == "not shown" and result["b"].display() == "12"
 
 
+@pytest.mark.parametrize("size", [3, 4, 6])
+def test_a_long_cycle_of_hidden_cells_protects_without_hiding_more(size):
+    # A staircase of hidden cells around the table: (0,0) (0,1) (1,1) (1,2) … (n−1,n−1) (n−1,0). Moving
+    # the small cell up by t and the others by ∓t in turn keeps every row and column total, so the
+    # small cell can be 1 to 4 and no further cell needs hiding. For size 6 the cycle is longer than the
+    # audit's local programmes reach: only the programme over the whole group proves it.
+    rows = [f"r{n}" for n in range(size)]
+    columns = [f"c{n}" for n in range(size)]
+    counts = {r: {c: 20 for c in columns} for r in rows}
+    counts["r0"]["c0"] = 2
+    cycle = [(rows[n], columns[n]) for n in range(size)] + [(rows[n], columns[(n + 1) % size]) for n in range(size)]
+    values, relations, cost = d.table_problem(counts, *margins(counts))
+    result = d.protect(values, relations, cost=cost, hide=set(cycle) - {("r0", "c0")})
+    assert result.primary == {("r0", "c0")}
+    assert result.secondary == set(cycle) - {("r0", "c0")}
+    assert attacker.leaks(published(result), table_relations(rows, columns), values) == []
+
+
 def test_totals_are_hidden_only_when_no_interior_cell_will_do():
     counts = {"r0": {"c0": 3, "c1": 6}, "r1": {"c0": 7, "c1": 8}}
     row_totals, column_totals, grand = margins(counts)
