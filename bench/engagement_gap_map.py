@@ -5,6 +5,14 @@ same figures computed the naive way (a Python loop issuing queries per borough a
 with the ratio. No assertions: the figures are for people to read.
 
     .venv/bin/python bench/engagement_gap_map.py [--organisations 17500]
+
+With --database URL (a database holding the Greater Manchester demo, as bench/load.py --prepare makes it),
+it instead measures the coordinator's gap-map page through the test client, in CPU and wall time: the
+first page in a fresh process (loading the map libraries, the drawn background and every figure), a
+practice area not drawn yet (figures cached, map built), the same page again (cached), and a rebuild
+after attendance is recorded (new data version: figures and map again).
+
+    .venv/bin/python bench/engagement_gap_map.py --database sqlite:////tmp/bench-load/gm.db
 """
 
 from __future__ import annotations
@@ -139,10 +147,59 @@ def naive_figures(period) -> dict:
     }
 
 
+def _timed_page(client, path: str) -> tuple[float, float, int]:
+    """(wall ms, CPU ms of this process, bytes) for one page."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000, len(response.data)
+
+
+def measure_page(url: str, password: str) -> None:
+    """The gap-map page on an existing demo database, cold and warm (see the module's docstring)."""
+    from coordination import create_app
+
+    app = create_app("development", SQLALCHEMY_DATABASE_URI=url, TILE_URL="", WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+    client.post("/sign-in", data={"email": "coordinator@example.org", "password": password})
+    client.get("/organisations")  # an ordinary page first: the app itself is warm, the map libraries are not
+    print(f"{'gap-map page':58} {'wall ms':>8} {'CPU ms':>8} {'KB':>6}")
+
+    def show(label, path):
+        wall, cpu, size = _timed_page(client, path)
+        print(f"{label:58} {wall:8.0f} {cpu:8.0f} {size / 1024:6.0f}")
+
+    show("first in a fresh process (libraries, background, figures)", "/engagement/")
+    show("same page again (cached map)", "/engagement/")
+    with app.app_context():
+        from coordination.engagement import queries
+
+        areas = queries.concept_ids_in_use()
+    for concept_id in areas[:3]:
+        show(f"practice area {concept_id}, not drawn yet (figures cached)", f"/engagement/?area={concept_id}")
+    with app.app_context():
+        from sqlalchemy import select
+
+        from coordination.communities.models import Event, Person
+        from coordination.communities.operations import record_attendance
+        from coordination.extensions import db
+
+        event = db.session.scalar(select(Event).order_by(Event.starts_at.desc()).limit(1))
+        person = db.session.scalar(select(Person).where(Person.organisation_id.is_not(None)).limit(1))
+        record_attendance(event, {person.id: "did_not_attend"})
+    show("after attendance is recorded (figures and map rebuilt)", "/engagement/")
+    show("and again (cached)", "/engagement/")
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--organisations", type=int, default=17_500)
+    parser.add_argument("--database", help="measure the page on this demo database instead (see above)")
+    parser.add_argument("--password", default="benchmark password 1", help="the demo accounts' password")
     args = parser.parse_args()
+    if args.database:
+        measure_page(args.database, args.password)
+        return
 
     from sqlalchemy import func, select
 

@@ -75,11 +75,12 @@ def wait_for(port: int, seconds: float = 60) -> None:
 class Server:
     """gunicorn with two sync workers on a loopback port; stopped (by its own pid) on exit."""
 
-    def __init__(self, target: str, env: dict, workers: int = 2):
+    def __init__(self, target: str, env: dict, workers: int = 2, config: str | None = None):
         self.port = free_port()
         self.process = subprocess.Popen(
             [
                 GUNICORN,
+                *(["--config", config] if config else []),
                 "--workers",
                 str(workers),
                 "--bind",
@@ -254,7 +255,8 @@ def run_database(name: str, url: str, args) -> list[tuple]:
         prepare(url, env)
     print(f"\n== {name}: {url.split('?')[0]}")
     service = Server("app:create_app()", env)
-    bare = Server("bench._bare_app:app", {"PYTHONPATH": str(ROOT)})
+    # The bare page without the project's gunicorn.conf.py (its hooks import the service's logging setup).
+    bare = Server("bench._bare_app:app", {"PYTHONPATH": str(ROOT)}, config="/dev/null")
     results = []
     try:
         cookie = sign_in(service.port, EMAIL)

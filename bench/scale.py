@@ -4,8 +4,12 @@ For each size (and each database) it builds a directory with the demo generator 
 SQLite files under /tmp/bench-scale, PostgreSQL databases named <base>_<size>), then measures in-process
 through the Flask test client, signed in as a coordinator:
 
-* search: p50 and p95 over typical queries (words, phrases, synonyms, with and without a borough filter),
-  and separately the worst case, a word that is in every generated record ("volunteers");
+* the yardstick: a bare Flask page (bench/_bare_app.py) through its own test client, in the same run;
+* search: p50 and p95 of the search function over typical queries (words, phrases, synonyms, with and
+  without a borough filter), its CPU time per search (this process plus, on a local PostgreSQL, the
+  server's processes: steadier than wall time on a shared machine), the worst case (a word in every
+  generated record, "volunteers"); then the search page itself for a word and for a synonym, p50, p95 and
+  CPU, each also as a multiple of the bare page;
 * one map view: the clusters for all of Greater Manchester at zoom 11 and for a city-centre street at
   zoom 16: size and time, cold (first request after a change) and warm;
 * the full layer: map.json size; /api/organisations.geojson and one Open Referral page: time to the first
@@ -98,14 +102,52 @@ def prepare(app, size: int) -> None:
         print(f"  built {size:,} organisations in {time.perf_counter() - started:.0f} s")
 
 
-def _timed(fn, repeat: int) -> list[float]:
+class CpuClock:
+    """CPU seconds spent by this process and, on a local PostgreSQL, by the database's server processes.
+
+    Steadier than wall time on a shared machine: other work delays a request but does not add to its CPU.
+    The server processes are read from /proc (the database must run on this machine; otherwise only this
+    process is counted, and `server` says so).
+    """
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.server = False
+        if engine.dialect.name == "postgresql" and Path("/proc/self/stat").exists():
+            with engine.connect() as connection:
+                self.server = Path(f"/proc/{connection.exec_driver_sql('SELECT pg_backend_pid()').scalar()}").exists()
+
+    def _server_seconds(self) -> float:
+        if not self.server:
+            return 0.0
+        with self.engine.connect() as connection:
+            pids = connection.exec_driver_sql(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            ).scalars()
+            total = 0
+            for pid in pids:
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+        return total / os.sysconf("SC_CLK_TCK")
+
+    def read(self) -> float:
+        return time.process_time() + self._server_seconds()
+
+
+def _timed(fn, repeat: int, clock: CpuClock | None = None) -> tuple[list[float], float]:
+    """(wall ms of each run, CPU ms per run) for `repeat` runs after one warm-up."""
     fn()
     out = []
+    cpu_before = clock.read() if clock else time.process_time()
     for _ in range(repeat):
         started = time.perf_counter()
         fn()
         out.append((time.perf_counter() - started) * 1000)
-    return out
+    cpu = ((clock.read() if clock else time.process_time()) - cpu_before) * 1000 / repeat
+    return out, cpu
 
 
 def _p(values: list[float], q: float) -> float:
@@ -125,14 +167,27 @@ def _stream(client, url: str) -> tuple[float, float, int]:
     return first_ms, (time.perf_counter() - started) * 1000, size
 
 
+def _bare(repeat: int) -> tuple[float, float]:
+    """(p50 wall ms, CPU ms) of the bare Flask page (bench/_bare_app.py) through its test client, in this run."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from _bare_app import app as bare
+
+    client = bare.test_client()
+    wall, cpu = _timed(lambda: client.get("/"), max(repeat * 10, 100))
+    return statistics.median(wall), cpu
+
+
 def measure(app, repeat: int) -> dict:
     from coordination.extensions import db
     from coordination.organisations import clusters
     from coordination.organisations.queries import OrganisationFilters, search_organisations
 
     figures = {}
+    bare_p50, bare_cpu = _bare(repeat)
+    figures["bare page p50 ms"], figures["bare page CPU ms"] = bare_p50, bare_cpu
     with app.app_context():
-        timings = []
+        clock = CpuClock(db.engine)
+        timings, cpu = [], []
         for q in QUERIES:
             for borough in (None, "E08000003"):
 
@@ -140,13 +195,29 @@ def measure(app, repeat: int) -> dict:
                     search_organisations(OrganisationFilters(q=q, borough=borough))
                     db.session.rollback()
 
-                timings += _timed(run, repeat)
+                wall, used = _timed(run, repeat, clock)
+                timings += wall
+                cpu.append(used)
         figures["search p50 ms"] = statistics.median(timings)
         figures["search p95 ms"] = _p(timings, 0.95)
-        worst = _timed(lambda: (search_organisations(OrganisationFilters(q=WORST)), db.session.rollback()), repeat)
+        figures["search CPU ms"] = statistics.mean(cpu)
+        figures["search CPU ms (slowest query)"] = max(cpu)
+        worst, _ = _timed(
+            lambda: (search_organisations(OrganisationFilters(q=WORST)), db.session.rollback()), repeat, clock
+        )
         figures[f"search '{WORST}' p95 ms"] = _p(worst, 0.95)
     client = app.test_client()
     client.post("/sign-in", data={"email": "bench@example.org", "password": PASSWORD})
+    with app.app_context():
+        clock = CpuClock(db.engine)
+    for label, path in (
+        ("search page", "/organisations?q=food"),
+        ("synonym search page", "/organisations?q=self-care"),
+    ):
+        wall, used = _timed(lambda path=path: client.get(path), repeat, clock)
+        figures[f"{label} p50 ms"], figures[f"{label} p95 ms"] = statistics.median(wall), _p(wall, 0.95)
+        figures[f"{label} ×bare (p50)"] = figures[f"{label} p50 ms"] / bare_p50
+        figures[f"{label} CPU ms"], figures[f"{label} ×bare (CPU)"] = used, used / bare_cpu
     for label, view in (("GM view", GM_VIEW), ("street view", STREET_VIEW)):
         clusters.LAYERS.clear()
         started = time.perf_counter()
@@ -154,12 +225,14 @@ def measure(app, repeat: int) -> dict:
         figures[f"map {label} cold ms"] = (time.perf_counter() - started) * 1000
         assert response.status_code == 200, response.status_code
         figures[f"map {label} KB"] = len(response.data) / 1024
-        warm = _timed(lambda view=view: client.get(f"/organisations/map/clusters.json?{view}"), repeat)
+        warm, _ = _timed(lambda view=view: client.get(f"/organisations/map/clusters.json?{view}"), repeat)
         figures[f"map {label} warm p95 ms"] = _p(warm, 0.95)
     response = client.get("/organisations/map.json")
     figures["full layer map.json KB"] = len(response.data) / 1024
+    before = clock.read()
     first, total, size = _stream(client, "/api/organisations.geojson")
     figures["GeoJSON first byte ms"], figures["GeoJSON all ms"], figures["GeoJSON KB"] = first, total, size / 1024
+    figures["GeoJSON all CPU ms"] = (clock.read() - before) * 1000
     first, total, _ = _stream(client, "/api/openreferral/organizations?per_page=200&page=3")
     figures["Open Referral page first byte ms"], figures["Open Referral page all ms"] = first, total
     return figures
@@ -174,10 +247,16 @@ def main() -> None:
         help="a PostgreSQL URL; databases <name>_<size> are created beside it",
     )
     parser.add_argument("--quick", action="store_true", help="1.75k and 17.5k only, fewer repeats")
+    parser.add_argument("--repeat", type=int, default=None, help="runs per figure (default 15, quick 5)")
     parser.add_argument("--sizes", default=None, help="comma-separated sizes (default 1750,17500,117500)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (list(SIZES[:2]) if args.quick else list(SIZES))
-    repeat = 5 if args.quick else 15
+    repeat = args.repeat or (5 if args.quick else 15)
+    print(
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} CPUs; {repeat} runs per figure",
+        flush=True,
+    )
     chosen = args.database or ("both" if args.postgresql else "sqlite")
     kinds = ["sqlite", "postgresql"] if chosen == "both" else [chosen]
     for kind in kinds:
@@ -192,6 +271,7 @@ def main() -> None:
             prepare(app, size)
             rows[size] = measure(app, repeat)
             print("  " + "; ".join(f"{key} {value:.1f}" for key, value in rows[size].items()), flush=True)
+            print(f"  load average {os.getloadavg()[0]:.1f}", flush=True)
             from coordination.extensions import db
 
             with app.app_context():

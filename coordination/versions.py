@@ -128,24 +128,25 @@ event.listen(db.metadata, "after_create", _create_triggers)
 def data_version(tables=WATCHED) -> tuple:
     """(table, version) pairs for these tables: changes whenever any of them changes.
 
-    Within a request that has not written anything, the counters are read once and reused.
+    Within a request that has not written anything, every counter is read once (one read of the
+    ten-row table) and each later call, whatever its tables, reuses that read.
     """
     from flask import g, has_request_context
 
     memo = None
     if has_request_context() and not (db.session.new or db.session.dirty or db.session.deleted):
-        memo = g.setdefault("_data_versions", {})
-        if tables in memo:
-            return memo[tables]
+        memo = g.get("_data_versions")
+        if memo is None:
+            memo = g._data_versions = dict(
+                db.session.execute(select(DataVersion.table_name, DataVersion.version)).all()
+            )
+        return tuple((table, memo.get(table, 0)) for table in tables)
     rows = dict(
         db.session.execute(
             select(DataVersion.table_name, DataVersion.version).where(DataVersion.table_name.in_(tables))
         ).all()
     )
-    version = tuple((table, rows.get(table, 0)) for table in tables)
-    if memo is not None:
-        memo[tables] = version
-    return version
+    return tuple((table, rows.get(table, 0)) for table in tables)
 
 
 def etag_for(*parts) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -474,6 +475,88 @@ def _features(gdf: gpd.GeoDataFrame, properties: pd.DataFrame) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+class PreparedShapes:
+    """Boundary shapes made ready once (per boundary file) for any number of area layers.
+
+    Each area layer then carries only its figures: the shapes are written into the page once, as one
+    JavaScript array the layers share, instead of being reprojected and encoded again for every layer.
+    Build with prepare_shapes(); keep it beside the boundary file's other cached pieces.
+    """
+
+    def __init__(self, codes: list[str], shapes_js: str, bounds: list[list[float]]):
+        self.codes = codes
+        self.shapes_js = shapes_js
+        self.bounds = bounds
+        self.key = hashlib.blake2b(shapes_js.encode(), digest_size=6).hexdigest()
+
+    @property
+    def js_name(self) -> str:
+        return f"geo_shapes_{self.key}"
+
+
+def prepare_shapes(boundaries: gpd.GeoDataFrame, decimals: int = 5) -> PreparedShapes:
+    """The areas' shapes in EPSG:4326, rounded (5 decimal places is about a metre), as one JSON array."""
+    wgs = boundaries.to_crs("EPSG:4326") if boundaries.crs is not None else boundaries
+    shapes = [_rounded_geojson(geometry, decimals) for geometry in wgs.geometry]
+    west, south, east, north = (float(v) for v in wgs.total_bounds)
+    return PreparedShapes([str(code) for code in wgs["code"]], _js(shapes), [[south, west], [north, east]])
+
+
+_SHAPE_MARK = "__geo_shape_{}__"
+_SHAPE_REF = re.compile(r'"geometry":\s*\{"type":\s*"__geo_shape_(\d+)__"\}')
+_LATE_REF = re.compile(r'"__geo_late_(\d+)__"')
+
+
+def _shared_shapes(m: folium.Map, shapes: PreparedShapes) -> None:
+    """Remember that this map's layers refer to these shapes (render_parts writes them in once)."""
+    m._geo_shapes = shapes
+
+
+def late_json(m: folium.Map, value) -> str:
+    """A mark to put where a large value goes (a layer's data); render_parts writes the value's JSON there.
+
+    Folium passes every rendered script through the template engine once more; a large value written in
+    late never goes through it (at 17,500 points that second pass was most of a gap map's render).
+    """
+    late = m.__dict__.setdefault("_geo_late", [])
+    late.append(_js(value))
+    return f"__geo_late_{len(late) - 1}__"
+
+
+def _late_values(script: str, m) -> str:
+    shapes = getattr(m, "_geo_shapes", None)
+    late = getattr(m, "_geo_late", None)
+    if shapes is not None:
+        name = shapes.js_name
+        script = _SHAPE_REF.sub(lambda match: f'"geometry": {name}[{int(match.group(1))}]', script)
+        script = f"var {name} = {shapes.shapes_js};\n{script}"
+    if late:
+        script = _LATE_REF.sub(lambda match: late[int(match.group(1))], script)
+    return script
+
+
+def _features_on_shapes(properties: pd.DataFrame, count: int) -> dict:
+    """A FeatureCollection whose geometries are marks for the prepared shapes (filled in by render_parts)."""
+    if len(properties) != count:
+        raise ValueError(f"{len(properties)} rows of properties for {count} prepared shapes")
+    features = []
+    for index, row in enumerate(properties.to_dict("records")):
+        props = {}
+        for key, value in row.items():
+            if isinstance(value, str):
+                props[key] = safe_text(value)
+            elif value is None or (isinstance(value, float) and np.isnan(value)):
+                props[key] = None
+            elif isinstance(value, np.integer):
+                props[key] = int(value)
+            elif isinstance(value, np.floating):
+                props[key] = float(value)
+            else:
+                props[key] = value
+        features.append({"type": "Feature", "properties": props, "geometry": {"type": _SHAPE_MARK.format(index)}})
+    return {"type": "FeatureCollection", "features": features}
+
+
 def _tooltip(tooltip_fields):
     if not tooltip_fields:
         return None
@@ -494,14 +577,22 @@ def add_boundaries(
     links: dict[str, str] | None = None,
     legend: Legend | dict | None = None,
     register: bool = True,
+    shapes: PreparedShapes | None = None,
 ) -> folium.GeoJson:
     """Draw boundaries (code,name plus any display properties) with a tooltip; return the layer.
 
     The layer goes into the map's key (register=False leaves it out), each area reachable with Tab and
     announcing the tooltip's figures; links maps area codes to the page Enter (or a click) opens.
+    With `shapes` (prepare_shapes of the same boundaries, in the same order), the layer refers to the
+    shared, prepared shapes instead of encoding its own.
     """
-    props = (properties if properties is not None else boundaries.drop(columns="geometry")).reset_index(drop=True)
-    collection = _features(boundaries.reset_index(drop=True), props)
+    props = properties if properties is not None else boundaries.drop(columns="geometry", errors="ignore")
+    props = props.reset_index(drop=True)
+    if shapes is not None:
+        collection = _features_on_shapes(props, len(shapes.codes))
+        _shared_shapes(m, shapes)
+    else:
+        collection = _features(boundaries.reset_index(drop=True), props)
     fills = fill_colours or {}
 
     def style(feature):
@@ -526,7 +617,9 @@ def add_boundaries(
     if register:
         register_layer(m, layer, name, legend)
         configure_key(m, fields=tooltip_fields, links=links)
-    if fit:
+    if fit and shapes is not None:
+        m.fit_bounds(shapes.bounds)
+    elif fit:
         west, south, east, north = boundaries.to_crs("EPSG:4326").total_bounds
         m.fit_bounds([[float(south), float(west)], [float(north), float(east)]])
     return layer
@@ -705,7 +798,7 @@ def render_parts(m: folium.Map, nonce: str | None = None, asset_base: str | None
     root = m.get_root()
     root.render()
     nonce_attr = f' nonce="{escape(nonce, quote=True)}"' if nonce else ""
-    script = root.script.render()
+    script = _late_values(root.script.render(), m)
     base = _asset_base[0] if asset_base is True else asset_base
     header = asset_tags("L.markerClusterGroup" in script, base, nonce_attr)
     # Keep only the map's own size rule; drop folium's <meta> viewport (it disables zoom, an

@@ -74,3 +74,17 @@ def test_a_worker_serving_ordinary_pages_never_loads_pandas_geopandas_folium_or_
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "heavy:"
+
+
+def test_gunicorn_workers_keep_the_collector_off_the_objects_they_start_with():
+    import gc
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "gunicorn.conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    try:
+        conf.freeze_startup_objects()
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()

@@ -63,7 +63,9 @@ def _visible_boroughs() -> list[str]:
 def _choices():
     """The period and practice area chosen in the query string (defaults: last 12 months, all areas)."""
     period = queries.find_period(request.args.get("period"))
-    concepts = {c.id: c for c in db.session.query(Concept).filter(Concept.id.in_(queries.concept_ids_in_use()))}
+    # The practice areas in use change only with the data: remembered per data version (two queries saved).
+    in_use = _cache().get_or_build(("in use", queries.data_version()), queries.concept_ids_in_use)
+    concepts = {c.id: c for c in db.session.query(Concept).filter(Concept.id.in_(in_use))}
     area = request.args.get("area", "0")
     concept_id = whole_number(area) if whole_number(area) in concepts else queries.ALL_AREAS
     return period, concepts, concept_id

@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
-from .queries import boundaries_version, cached_page_map, drawn_base, map_boundaries, new_page_map, page_maps
+from .queries import (
+    boundaries_version,
+    cached_page_map,
+    drawn_base,
+    map_boundaries,
+    new_page_map,
+    page_maps,
+    prepared_shapes,
+)
 
-__all__ = ["boundaries_version", "cached_page_map", "drawn_base", "map_boundaries", "new_page_map", "page_maps"]
+__all__ = [
+    "boundaries_version",
+    "cached_page_map",
+    "drawn_base",
+    "map_boundaries",
+    "new_page_map",
+    "page_maps",
+    "prepared_shapes",
+]

@@ -29,7 +29,17 @@ def page_maps():
     if not getattr(maps, "_app_assets", False):
         maps.use_local_assets("/vendor")
         maps._app_assets = True
+        _freeze_loaded_objects()
     return maps
+
+
+def _freeze_loaded_objects() -> None:
+    """Once the map libraries are in (folium, geopandas, pandas: some 100,000 objects that live as long as
+    the process), keep the cyclic garbage collector from walking them in every full collection; as gunicorn's
+    post_worker_init does for the objects of the app's start (gunicorn.conf.py)."""
+    import gc
+
+    gc.freeze()
 
 
 def boundaries_dir() -> Path:
@@ -50,6 +60,14 @@ def map_boundaries() -> gpd.GeoDataFrame:
     from geo.boundaries import load_boundaries  # geopandas: only when boundaries are drawn
 
     return app_cache("boundaries", maxsize=4).get_or_build(boundaries_version(path), lambda: load_boundaries(path))
+
+
+def prepared_shapes():
+    """The map boundaries' shapes made ready once per boundary file for layers that share them (geo.maps)."""
+    path = _map_file()
+    return app_cache("prepared-shapes", maxsize=4).get_or_build(
+        boundaries_version(path), lambda: page_maps().prepare_shapes(map_boundaries())
+    )
 
 
 def boundaries_version(path: Path | None = None) -> tuple[str, float]:

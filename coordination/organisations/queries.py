@@ -11,11 +11,27 @@ import math
 import re
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date, timedelta
 
 from flask import abort
-from sqlalchemy import Float, Integer, and_, exists, false, func, literal, literal_column, or_, select, text, union_all
+from sqlalchemy import (
+    Float,
+    Integer,
+    String,
+    and_,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    type_coerce,
+    union_all,
+)
 
 from geo.boroughs import BOROUGH_CODES, borough_name
 from geo.safe_text import safe_text
@@ -24,7 +40,7 @@ from ..extensions import db
 from ..params import MAX_PAGE, whole_number
 from ..terminology.interface import Concept, display_label
 from ..terminology.interface import expand_query as expand
-from ..versions import VersionedCache, data_version
+from ..versions import DIRECTORY_TABLES, VersionedCache, data_version
 from .models import (
     ATTENTION_CHECK_DAYS,
     ApiToken,
@@ -105,7 +121,7 @@ class ListedOrganisation:
     last_checked_on: date | None
     contactable: bool
     operates_in_codes: list[str] = field(default_factory=list)
-    practice_areas: list[Concept] = field(default_factory=list)
+    practice_areas: list[str] = field(default_factory=list)  # names, as the organisation's borough says them
 
     def attention_reasons(self, today: date | None = None) -> list[str]:
         from .models import attention_reasons
@@ -163,10 +179,14 @@ PG_DOCUMENT = "organisation.search_document"
 
 
 def _distinct_phrases(phrases: list[str]) -> list[str]:
-    """Each phrase once, as its words: both indexes split on punctuation, so "self-care" is "self care"."""
+    """Each phrase once, as its words: both indexes split on punctuation, so "self-care" is "self care".
+
+    Words are runs of letters and digits (an underscore splits them, as in both indexes), so a phrase can
+    never carry a query operator into FTS5 or a tsquery.
+    """
     unique = {}
     for phrase in phrases:
-        words = tuple(re.findall(r"\w+", phrase.casefold()))
+        words = tuple(re.findall(r"[^\W_]+", phrase.casefold()))
         if words:
             unique.setdefault(words, " ".join(words))
     return list(unique.values())
@@ -177,65 +197,14 @@ def _fts5_query(phrases: list[str]) -> str | None:
     return " OR ".join(quoted) or None
 
 
-def _text_match(phrases: list[str]):
-    """A select of (id, score) for the rows the full-text index finds for any phrase, or None.
-
-    SQLite asks the FTS5 table (one MATCH with the phrases OR-ed); PostgreSQL asks the GIN index on the
-    same expression the index was built on, so matching never visits rows the index rules out.
-    """
-    phrases = _distinct_phrases(phrases)
-    if not phrases:
-        return None
-    if db.engine.dialect.name == "sqlite":
-        fts = (
-            text(
-                "SELECT rowid AS id, -bm25(organisation_fts, 10.0, 1.0) AS score FROM organisation_fts "
-                "WHERE organisation_fts MATCH :fts_match"
-            )
-            .bindparams(fts_match=_fts5_query(phrases))
-            .columns(id=Integer, score=Float)
-            # Materialised: once flattened into the outer query, SQLite cannot call bm25() there.
-            .cte("fts")
-            .prefix_with("MATERIALIZED")
-        )
-        return select(fts.c.id, fts.c.score)
-    query = _pg_query(phrases)
-    document = literal_column(PG_DOCUMENT)
-    return select(Organisation.id.label("id"), func.ts_rank(document, query).label("score")).where(
-        document.op("@@")(query)
-    )
-
-
 def _pg_query(phrases: list[str]):
-    query = None
-    for phrase in phrases:
-        part = func.phraseto_tsquery(literal_column("'english'"), phrase)
-        query = part if query is None else query.op("||")(part)
-    return query
+    """One tsquery for every phrase: `(self <-> care) | (selfcare)`, as one bound value.
 
-
-def _matched(phrases: list[str], concept_ids: list[int]):
-    """Subquery (id, score): ids from the text index unioned with ids tagged with a named concept.
-
-    An organisation found both ways keeps its text score; one found only by its tag scores 0.
+    to_tsquery with the phrase operator stems and drops stop words exactly as phraseto_tsquery does, and
+    one parameter keeps the statement the same shape for every search (SQLAlchemy compiles it once).
     """
-    parts = []
-    found = _text_match(phrases)
-    if found is not None:
-        parts.append(found)
-    if concept_ids:
-        parts.append(
-            select(organisation_practice_area.c.organisation_id.label("id"), literal(0.0, Float).label("score")).where(
-                organisation_practice_area.c.concept_id.in_(concept_ids)
-            )
-        )
-    if not parts:
-        return None, False
-    if len(parts) == 1 and found is not None:
-        return found.subquery("matched"), True  # one id set: nothing to union or de-duplicate
-    hits = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("hits")
-    matched = select(hits.c.id, func.max(hits.c.score).label("score")).group_by(hits.c.id).subquery("matched")
-    return matched, found is not None
+    text = " | ".join("(" + " <-> ".join(phrase.split()) + ")" for phrase in phrases)
+    return func.to_tsquery(literal_column("'english'"), literal(text, String))
 
 
 # --- The one search ---------------------------------------------------------------------------
@@ -294,27 +263,66 @@ def ranked_ids(filters: OrganisationFilters) -> tuple:
     if not filters.q:
         statement = select(Organisation.id.label("id"), literal(0.0, Float).label("score"))
         return statement.where(*conditions).order_by(Organisation.name, Organisation.id), phrases, also
-    words = _distinct_phrases(phrases)
-    if db.engine.dialect.name == "postgresql" and words and not concept_ids:
-        # No concept named: the index condition sits in the one query, beside the filters, without a join.
-        document, query = literal_column(PG_DOCUMENT), _pg_query(words)
-        statement = select(Organisation.id.label("id"), func.ts_rank(document, query).label("score")).where(
-            document.op("@@")(query), *conditions
+    return _ranked_matches(_distinct_phrases(phrases), concept_ids, conditions), phrases, also
+
+
+def _ranked_matches(words: list[str], concept_ids: list[int], conditions: list):
+    """Rows the text index finds (ranked by it), then rows found only by a named concept's tag (score 0).
+
+    Two disjoint parts, each joined to the organisations it names and filtered there, so neither a
+    grouping nor a scan of the whole directory is needed: the cost follows the matches. An organisation
+    found both ways appears once, with its text score.
+    """
+    found = text_ids = None
+    if words and db.engine.dialect.name == "sqlite":
+        fts = (
+            text(
+                "SELECT rowid AS id, -bm25(organisation_fts, 10.0, 1.0) AS score FROM organisation_fts "
+                "WHERE organisation_fts MATCH :fts_match"
+            )
+            .bindparams(fts_match=_fts5_query(words))
+            .columns(id=Integer, score=Float)
+            # Materialised: once flattened into the outer query, SQLite cannot call bm25() there.
+            .cte("fts")
+            .prefix_with("MATERIALIZED")
         )
-        return statement.order_by(literal_column("score").desc(), Organisation.name, Organisation.id), phrases, also
-    matched, ranked = _matched(phrases, concept_ids)
-    if matched is None:
-        statement = select(Organisation.id.label("id"), literal(0.0, Float).label("score")).where(false())
-        return statement, phrases, also
-    statement = (
-        select(Organisation.id.label("id"), matched.c.score.label("score"))
-        .join(matched, matched.c.id == Organisation.id)
-        .where(*conditions)
-    )
-    order = (
-        [matched.c.score.desc(), Organisation.name, Organisation.id] if ranked else [Organisation.name, Organisation.id]
-    )
-    return statement.order_by(*order), phrases, also
+        found = select(Organisation.id.label("id"), fts.c.score.label("score"), Organisation.name.label("name"))
+        found = found.join(fts, fts.c.id == Organisation.id).where(*conditions)
+        text_ids = select(fts.c.id)
+    elif words:
+        document, query = literal_column(PG_DOCUMENT), _pg_query(words)
+        found = select(
+            Organisation.id.label("id"), func.ts_rank(document, query).label("score"), Organisation.name.label("name")
+        ).where(document.op("@@")(query), *conditions)
+        other = Organisation.__table__.alias("text_hit")
+        text_ids = select(other.c.id).where(literal_column(f"text_hit.{PG_DOCUMENT.split('.')[1]}").op("@@")(query))
+    tagged = None
+    if concept_ids:
+        # Driven from the tags (a join, not "id IN"): without statistics SQLite would otherwise walk the
+        # whole (status, name) index and test each organisation against the tagged ids.
+        tagged_ids = (
+            select(organisation_practice_area.c.organisation_id.label("id"))
+            .where(organisation_practice_area.c.concept_id.in_(concept_ids))
+            .distinct()
+            .subquery("tagged")
+        )
+        tagged = (
+            select(Organisation.id.label("id"), literal(0.0, Float).label("score"), Organisation.name.label("name"))
+            .select_from(tagged_ids)
+            .join(Organisation, Organisation.id == tagged_ids.c.id)
+            .where(*conditions)
+        )
+        if text_ids is not None:
+            tagged = tagged.where(Organisation.id.not_in(text_ids))
+    if found is None and tagged is None:
+        return select(Organisation.id.label("id"), literal(0.0, Float).label("score")).where(false())
+    if found is None or tagged is None:
+        part = found if tagged is None else tagged
+        return part.with_only_columns(part.selected_columns.id, part.selected_columns.score).order_by(
+            literal_column("score").desc(), Organisation.name, Organisation.id
+        )
+    ranked = union_all(found, tagged).subquery("ranked")
+    return select(ranked.c.id, ranked.c.score).order_by(ranked.c.score.desc(), ranked.c.name, ranked.c.id)
 
 
 def search_organisations(filters: OrganisationFilters, page: int = 1, per_page: int = PER_PAGE) -> SearchResult:
@@ -335,7 +343,7 @@ def search_organisations(filters: OrganisationFilters, page: int = 1, per_page: 
         total = rows[0].total if rows else (_count(statement) if page > 1 else 0)
     else:
         ids = list(db.session.scalars(statement.with_only_columns(Organisation.id).limit(per_page).offset(offset)))
-        total = _count(statement) if ids or page > 1 else 0
+        total = _listing_count(filters, statement) if ids or page > 1 else 0
     return SearchResult(
         items=load_in_order(ids),
         total=total,
@@ -347,6 +355,19 @@ def search_organisations(filters: OrganisationFilters, page: int = 1, per_page: 
     )
 
 
+def _listing_count(filters: OrganisationFilters, statement) -> int:
+    """The total of a listing without words, remembered per directory data version and filters.
+
+    Paging through the directory, its map page and its exports ask the same count again and again; it
+    changes only when the directory does (or the day does, for "needs attention").
+    """
+    key = (data_version(DIRECTORY_TABLES), astuple(filters), date.today())
+    return _COUNTS.get_or_build(key, lambda: _count(statement))
+
+
+_COUNTS = VersionedCache(size=256)
+
+
 def _count(statement) -> int:
     """How many rows the statement finds (a past-the-end page still reports the real total)."""
     return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
@@ -355,12 +376,24 @@ def _count(statement) -> int:
 def load_in_order(ids: list[int]) -> list[ListedOrganisation]:
     """One page of organisations (at most MAX_PER_PAGE ids) with boroughs and practice areas, in the order given.
 
-    Three plain reads; the practice areas are the session's Concept objects (with their labels), so
-    templates can name them the local way.
+    One plain read: the boroughs worked in and the practice areas come along as comma-joined lists
+    (group_concat / string_agg); the practice areas' names come from the vocabulary's names remembered
+    per vocabulary version (named the way each organisation's borough says them).
     """
     if not ids:
         return []
+    operates_in = (
+        select(func.aggregate_strings(OrganisationBorough.borough_code, ","))
+        .where(OrganisationBorough.organisation_id == Organisation.id)
+        .scalar_subquery()
+    )
+    tagged = (
+        select(func.aggregate_strings(cast(organisation_practice_area.c.concept_id, String), ","))
+        .where(organisation_practice_area.c.organisation_id == Organisation.id)
+        .scalar_subquery()
+    )
     found = {}
+    names = None
     for row in db.session.execute(
         select(
             Organisation.id,
@@ -375,29 +408,47 @@ def load_in_order(ids: list[int]) -> list[ListedOrganisation]:
                 | (Organisation.email.is_not(None))
                 | (Organisation.phone.is_not(None))
             ).label("contactable"),
+            operates_in.label("operates_in"),
+            tagged.label("tagged"),
         ).where(Organisation.id.in_(ids))
     ):
-        found[row.id] = ListedOrganisation(*row[:7], contactable=bool(row.contactable))
-    for oid, code in db.session.execute(
-        select(OrganisationBorough.organisation_id, OrganisationBorough.borough_code)
-        .where(OrganisationBorough.organisation_id.in_(ids))
-        .order_by(OrganisationBorough.borough_code)
-    ):
-        found[oid].operates_in_codes.append(code)
-    tagged = db.session.execute(
-        select(organisation_practice_area.c.organisation_id, organisation_practice_area.c.concept_id).where(
-            organisation_practice_area.c.organisation_id.in_(ids)
-        )
-    ).all()
-    if tagged:
-        concepts = {
-            c.id: c for c in db.session.scalars(select(Concept).where(Concept.id.in_({cid for _, cid in tagged})))
-        }
-        for oid, cid in tagged:
-            found[oid].practice_areas.append(concepts[cid])
-        for item in found.values():
-            item.practice_areas.sort(key=lambda c: c.pref_label)
+        item = ListedOrganisation(*row[:7], contactable=bool(row.contactable))
+        if row.operates_in:
+            item.operates_in_codes = sorted(row.operates_in.split(","))
+        if row.tagged:
+            names = names if names is not None else practice_area_names()
+            pairs = []
+            for cid in row.tagged.split(","):
+                if int(cid) in names:
+                    pref_label, spoken = names[int(cid)]
+                    pairs.append((pref_label, spoken.get(item.borough_code) or spoken[None]))
+            item.practice_areas = [name for _, name in sorted(pairs)]
+        found[row.id] = item
     return [found[i] for i in ids if i in found]
+
+
+def practice_area_names() -> dict[int, tuple[str, dict]]:
+    """{concept id: (national name, {borough code or None: the name spoken there})}, per vocabulary version.
+
+    A borough without a local name of its own is not in the inner dict: its name is the one for None.
+    """
+
+    def build():
+        names = {}
+        for concept in db.session.scalars(select(Concept)):
+            everywhere = display_label(concept)
+            spoken = {None: everywhere}
+            for code in BOROUGH_CODES:
+                local = display_label(concept, code)
+                if local != everywhere:
+                    spoken[code] = local
+            names[concept.id] = (concept.pref_label, spoken)
+        return names
+
+    return _NAMES.get_or_build(data_version(VOCABULARY_TABLES), build)
+
+
+_NAMES = VersionedCache(size=4)
 
 
 # --- Bulk read for the map and exports --------------------------------------------------------
@@ -458,9 +509,12 @@ class ExportQuery:
 
     matched: object
     statement: object
+    narrow: bool = False  # the map layer's few columns, type and status as stored (see _geojson_features)
 
     def rows(self, connection):
         """Plain rows in rank order, fetched a thousand at a time."""
+        if self.narrow:
+            raise ValueError("a narrow (map layer) query has no export rows: use _geojson_features")
         boroughs, areas = _links(connection, self.matched)
         # Options on this statement only: Connection.execution_options() changes the connection in place, and on
         # the session's connection every later INSERT would then be sent as a server-side cursor (PostgreSQL
@@ -493,37 +547,55 @@ class ExportQuery:
             }
 
 
-def export_query(filters: OrganisationFilters, limit: int | None = None, offset: int = 0) -> ExportQuery:
-    """The matching organisations in rank order; `limit`/`offset` take one page of that order."""
+def export_query(
+    filters: OrganisationFilters, limit: int | None = None, offset: int = 0, narrow: bool = False
+) -> ExportQuery:
+    """The matching organisations in rank order; `limit`/`offset` take one page of that order.
+
+    `narrow` reads only what a map feature carries, with type and status as stored (no enum per row).
+    """
     statement, _, _ = ranked_ids(filters)
-    if limit is not None:
-        statement = statement.limit(limit).offset(offset)
+    # The order matters inside only when a page is cut from it; the rows below are put in order anyway.
+    statement = statement.limit(limit).offset(offset) if limit is not None else statement.order_by(None)
     matched = statement.subquery()
-    columns = [
-        Organisation.id,
-        Organisation.name,
-        Organisation.org_type,
-        Organisation.charity_number,
-        Organisation.company_number,
-        Organisation.description,
-        Organisation.website,
-        Organisation.email,
-        Organisation.phone,
-        Organisation.address,
-        Organisation.postcode,
-        Organisation.borough_code,
-        Organisation.latitude,
-        Organisation.longitude,
-        Organisation.location_status,
-        Organisation.status,
-        Organisation.last_checked_on,
-    ]
+    if narrow:
+        columns = [
+            Organisation.id,
+            Organisation.name,
+            Organisation.charity_number,
+            Organisation.company_number,
+            Organisation.borough_code,
+            Organisation.latitude,
+            Organisation.longitude,
+            type_coerce(Organisation.org_type, String).label("org_type"),
+            type_coerce(Organisation.status, String).label("status"),
+        ]
+    else:
+        columns = [
+            Organisation.id,
+            Organisation.name,
+            Organisation.org_type,
+            Organisation.charity_number,
+            Organisation.company_number,
+            Organisation.description,
+            Organisation.website,
+            Organisation.email,
+            Organisation.phone,
+            Organisation.address,
+            Organisation.postcode,
+            Organisation.borough_code,
+            Organisation.latitude,
+            Organisation.longitude,
+            Organisation.location_status,
+            Organisation.status,
+            Organisation.last_checked_on,
+        ]
     rows = (
         select(*columns)
         .join(matched, matched.c.id == Organisation.id)
         .order_by(matched.c.score.desc(), Organisation.name, Organisation.id)
     )
-    return ExportQuery(matched=matched, statement=rows)
+    return ExportQuery(matched=matched, statement=rows, narrow=narrow)
 
 
 def export_rows(filters: OrganisationFilters) -> list[dict]:
@@ -547,24 +619,32 @@ def map_points(filters: OrganisationFilters) -> list[list]:
 GEOJSON_MAX_PER_PAGE = 5000
 
 
-def _feature(row: dict) -> dict:
-    return {
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]},
-        "properties": {
-            "id": row["id"],
-            "name": row["name"],
-            "charity_number": row["charity_number"],
-            "company_number": row["company_number"],
-            "org_id": row["org_id"],
-            "borough_code": row["borough_code"],
-            "borough_name": row["borough"],
-            "operates_in": [{"code": c, "name": _BOROUGH_NAMES.get(c)} for c in row["operates_in"]],
-            "practice_areas": row["practice_areas"],
-            "type": row["type"],
-            "status": row["status"],
-        },
-    }
+_TYPE_TITLES = {member.value: member.title for member in OrganisationType}
+_OPERATES_IN = {code: {"code": code, "name": name} for code, name in _BOROUGH_NAMES.items()}
+
+
+def _geojson_features(connection, query: ExportQuery):
+    """Each located match as a GeoJSON feature, straight from the narrow rows (no export row in between)."""
+    boroughs, areas = _links(connection, query.matched)
+    result = connection.execute(query.statement, execution_options={"stream_results": True, "yield_per": 1000})
+    for oid, name, charity_number, company_number, borough_code, latitude, longitude, org_type, status in result:
+        yield {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [longitude, latitude]},
+            "properties": {
+                "id": oid,
+                "name": name,
+                "charity_number": charity_number,
+                "company_number": company_number,
+                "org_id": org_identifier(charity_number, company_number),
+                "borough_code": borough_code,
+                "borough_name": _BOROUGH_NAMES.get(borough_code),
+                "operates_in": [_OPERATES_IN.get(c) or {"code": c, "name": None} for c in boroughs.get(oid, ())],
+                "practice_areas": areas.get(oid, []),
+                "type": _TYPE_TITLES.get(org_type, org_type),
+                "status": status,
+            },
+        }
 
 
 def geojson_chunks(filters: OrganisationFilters, page: int | None = None, per_page: int = 1000):
@@ -579,33 +659,39 @@ def geojson_chunks(filters: OrganisationFilters, page: int | None = None, per_pa
     filters = replace(filters, located_only=True)
     head = '{"type":"FeatureCollection"'
     if page is None:
-        query = export_query(filters)
+        query = export_query(filters, narrow=True)
     else:
         per_page = max(1, min(per_page, GEOJSON_MAX_PER_PAGE))
         total = search_organisations(filters, 1, 1).total
         pages = max(1, math.ceil(total / per_page))
-        query = export_query(filters, limit=per_page, offset=(page - 1) * per_page)
+        query = export_query(filters, limit=per_page, offset=(page - 1) * per_page, narrow=True)
         head += (
             f',"total_items":{total},"total_pages":{pages},"page_number":{page},"per_page":{per_page},'
             f'"first_page":{json.dumps(page == 1)},"last_page":{json.dumps(page >= pages)}'
         )
-    return _json_pieces(head + ',"features":[', query, _feature, "]}")
+    return _json_pieces(head + ',"features":[', lambda connection: _geojson_features(connection, query), "]}")
 
 
-def _json_pieces(head: str, query: ExportQuery, shape, tail: str):
+def _json_pieces(head: str, items, tail: str):
+    """head, the JSON of each item of items(connection) comma-separated, tail: in pieces of 500 items.
+
+    Each piece is one json.dumps of a list (the C encoder once per 500 items, not once per item). items
+    runs on a connection of its own, opened when the response starts to be read.
+    """
     engine = db.engine
+    encode = json.JSONEncoder(separators=(",", ":")).encode
 
     def generate():
         yield head
         with engine.connect() as connection:
             batch, first = [], True
-            for row in query.rows(connection):
-                batch.append(json.dumps(shape(row), separators=(",", ":")))
-                if len(batch) == 200:
-                    yield ("" if first else ",") + ",".join(batch)
+            for item in items(connection):
+                batch.append(item)
+                if len(batch) == 500:
+                    yield ("" if first else ",") + encode(batch)[1:-1]
                     batch, first = [], False
             if batch:
-                yield ("" if first else ",") + ",".join(batch)
+                yield ("" if first else ",") + encode(batch)[1:-1]
         yield tail
 
     return generate()
@@ -719,7 +805,11 @@ def openreferral_chunks(filters: OrganisationFilters, page: int, per_page: int):
         "empty": size == 0,
     }
     query = export_query(filters, limit=per_page, offset=(page - 1) * per_page)
-    return _json_pieces(json.dumps(head, separators=(",", ":"))[:-1] + ',"contents":[', query, _hsds_organisation, "]}")
+    return _json_pieces(
+        json.dumps(head, separators=(",", ":"))[:-1] + ',"contents":[',
+        lambda connection: map(_hsds_organisation, query.rows(connection)),
+        "]}",
+    )
 
 
 # --- Small lookups ----------------------------------------------------------------------------

@@ -225,3 +225,56 @@ def test_rendering_leaves_folium_class_wide_settings_alone(light_boundaries):
     header = str(maps.render_parts(m, nonce="n", asset_base="/static/npm")["header"])
     assert '<script src="/static/npm/leaflet/dist/leaflet.js" nonce="n"></script>' in header
     assert (list(folium.Map.default_js), list(folium.Map.default_css), list(MarkerCluster.default_js)) == before
+
+
+def test_layers_on_prepared_shapes_write_the_shapes_once_and_share_them(light_boundaries):
+    shapes = maps.prepare_shapes(light_boundaries)
+    m = maps.new_map(basemap=False)
+    properties = light_boundaries[["code", "name"]].reset_index(drop=True)
+    for name in ("First", "Second", "Third"):
+        maps.add_boundaries(m, light_boundaries[["code"]], properties=properties, name=name, shapes=shapes)
+    script = str(maps.render_parts(m)["script"])
+    assert script.count(shapes.shapes_js) == 1
+    assert "__geo_shape_" not in script
+    references = re.findall(rf"{shapes.js_name}\[(\d+)\]", script)
+    assert sorted(map(int, references)) == sorted(list(range(len(shapes.codes))) * 3)
+    # The same shapes drawn the old way: every layer carries its own copy, so the page is larger.
+    plain = maps.new_map(basemap=False)
+    for name in ("First", "Second", "Third"):
+        maps.add_boundaries(plain, light_boundaries[["code", "geometry"]], properties=properties, name=name)
+    assert len(str(maps.render_parts(plain)["script"])) > len(script)
+
+
+def test_prepared_shapes_are_rounded_wgs84_in_the_boundaries_order(light_boundaries):
+    import json
+
+    shapes = maps.prepare_shapes(light_boundaries.to_crs("EPSG:27700"))
+    assert shapes.codes == list(light_boundaries["code"])
+    decoded = json.loads(shapes.shapes_js)
+    first = decoded[0]["coordinates"]
+    while isinstance(first[0], list):
+        first = first[0]
+    lon, lat = first
+    assert -3 < lon < -1.8 and 53.3 < lat < 53.8
+    assert round(lon, 5) == lon and round(lat, 5) == lat
+    (south, west), (north, east) = shapes.bounds
+    assert south < lat < north and west < lon < east
+
+
+def test_prepared_shapes_refuse_properties_for_other_areas(light_boundaries):
+    shapes = maps.prepare_shapes(light_boundaries)
+    m = maps.new_map(basemap=False)
+    with pytest.raises(ValueError, match="prepared shapes"):
+        maps.add_boundaries(m, light_boundaries.iloc[:2][["code"]], shapes=shapes)
+
+
+def test_a_large_value_written_late_reaches_the_script_intact_and_safe():
+    m = maps.new_map(basemap=False)
+    rows = [[53.4 + i / 1e4, -2.2, i % 2, "</script><b>x</b>"] for i in range(3)]
+    layer = folium.plugins.FastMarkerCluster([], name="Points")
+    layer.data = maps.late_json(m, rows)
+    layer.add_to(m)
+    script = str(maps.render_parts(m)["script"])
+    assert "__geo_late_" not in script
+    assert "</script><b>" not in script and "<\\/script><b>x<\\/b>" in script
+    assert "[53.4, -2.2, 0, " in script and "[53.4002, -2.2, 0, " in script

@@ -138,3 +138,38 @@ def test_the_layer_cache_is_keyed_by_data_version(app):
     view = layer.view(17, (-2.5, 53.4, -2.2, 53.6))
     assert [len(p[2]) for p in view["places"]] == [2, 1]  # two at one address share a marker
     assert layer.grid(17) is layer.grid(17)
+
+
+def test_a_listing_total_is_remembered_until_the_directory_changes(create_organisation):
+    from coordination.organisations.operations import close_organisation
+
+    first = create_organisation(name="Counted One")
+    assert search_organisations(OrganisationFilters()).total == 1
+    create_organisation(name="Counted Two")
+    assert search_organisations(OrganisationFilters()).total == 2
+    close_organisation(first)
+    assert search_organisations(OrganisationFilters()).total == 1
+    assert search_organisations(OrganisationFilters(status="any")).total == 2
+
+
+def test_a_request_reads_every_data_version_counter_once(app, signed_in, create_organisation):
+    from sqlalchemy import event
+
+    from coordination.versions import DIRECTORY_TABLES, data_version
+
+    create_organisation(name="Versioned")
+    client, _ = signed_in("coordinator")
+    reads = []
+
+    def count(conn, cursor, statement, *args):
+        if "FROM data_version" in statement:
+            reads.append(statement)
+
+    with app.test_request_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            first = data_version(DIRECTORY_TABLES)
+            assert data_version(("concept", "concept_label")) == first[3:]
+            assert data_version() and len(reads) == 1
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)

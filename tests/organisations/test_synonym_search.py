@@ -73,3 +73,38 @@ def test_an_organisation_shows_its_practice_areas_in_local_words_first(vocabular
     link = soup.select_one("main table a[href^='/organisations/']")
     record = page(client.get(link["href"])).select_one("main").get_text(" ", strip=True)
     assert "Self-care (supported self-management)" in record
+
+
+def test_found_both_by_its_words_and_its_tag_it_comes_once_ranked_by_its_words(app, create_organisation):
+    from coordination.organisations.operations import close_organisation
+    from coordination.organisations.queries import OrganisationFilters, search_organisations
+    from coordination.terminology.demo import seed
+
+    seed(None)
+    ssm = db.session.scalar(select(Concept).where(Concept.pref_label == "Supported self-management"))
+    both = create_organisation(
+        name="Oldham Self-Care Circle", description="Self-care sessions.", practice_areas=[ssm.id]
+    )
+    create_organisation(name="Aardvark Tagged Only", practice_areas=[ssm.id])
+    create_organisation(name="Zebra Tagged Only", practice_areas=[ssm.id], postcode="WN1 1XL")
+    close_organisation(create_organisation(name="Closed Tagged", practice_areas=[ssm.id]))
+    result = search_organisations(OrganisationFilters(q="self-care"))
+    names = [org.name for org in result.items]
+    assert names == [both.name, "Aardvark Tagged Only", "Zebra Tagged Only"]  # words first, then by name
+    assert result.total == 3
+    # Filters apply to both kinds of match; paging walks the same order.
+    assert [o.name for o in search_organisations(OrganisationFilters(q="self-care", borough="E08000010")).items] == [
+        "Zebra Tagged Only"
+    ]
+    second = search_organisations(OrganisationFilters(q="self-care"), page=2, per_page=2)
+    assert [o.name for o in second.items] == ["Zebra Tagged Only"] and second.total == 3
+    assert search_organisations(OrganisationFilters(q="self-care", status="any")).total == 4
+
+
+@pytest.mark.parametrize("typed", ["meals on wheels", "Meals-on-Wheels", "meals_on_wheels"])
+def test_a_phrase_with_small_words_and_any_punctuation_finds_the_same_records(app, create_organisation, typed):
+    from coordination.organisations.queries import OrganisationFilters, search_organisations
+
+    create_organisation(name="Rochdale Meals on Wheels", description="Hot dinners delivered.")
+    create_organisation(name="Wheels for All", description="Meals and cycling on Sundays.")
+    assert [o.name for o in search_organisations(OrganisationFilters(q=typed)).items] == ["Rochdale Meals on Wheels"]
