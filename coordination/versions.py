@@ -31,6 +31,22 @@ WATCHED = (
     "attendance",
 )
 
+# The evaluation tables the impact report reads (besides event, attendance and community above).
+EVALUATION_TABLES = (
+    "questionnaire",
+    "questionnaire_version",
+    "survey_round",
+    "survey_invitation",
+    "survey_response",
+    "survey_answer",
+    "survey_answer_theme",
+    "evaluation_theme",
+    "equality_record",
+    "evaluation_comparator",
+    "evaluation_published_report",
+)
+TRIGGERED = WATCHED + EVALUATION_TABLES
+
 
 class DataVersion(db.Model):
     """One row per watched table: a number that changes whenever the table does."""
@@ -99,7 +115,7 @@ def drop_trigger_sql(dialect: str, tables=WATCHED) -> list[str]:
 def _create_triggers(target, connection, **kw) -> None:
     # After the whole schema exists (create_all in tests and benches); migrations call trigger_sql themselves.
     present = set(target.tables)
-    tables = [t for t in WATCHED if t in present]
+    tables = [t for t in TRIGGERED if t in present]
     if "data_version" not in present or not tables:
         return
     for statement in trigger_sql(connection.dialect.name, tables):

@@ -47,6 +47,8 @@ ETHNIC_GROUPS = (
     ("Other ethnic group", ("other_arab", "other_any")),
 )
 
+RELIGIONS = ("no_religion", "christian", "buddhist", "hindu", "jewish", "muslim", "sikh", "other")
+
 CATEGORIES = (
     Category(
         "age_band",
@@ -214,6 +216,8 @@ MEASURES = (
         _NON_WHITE,
         ("ethnic_group", "Asian, Black, mixed or other ethnic groups", ("white",), True),
     ),
+    # No Greater Manchester Census 2021 figure for sex (TS008) was found in a form that could be cited, so none
+    # is shipped: the report says "no comparator published" (data/census/README.md).
     Measure("women", "Women", "sex", frozenset({"female"})),
     Measure(
         "lgb_plus",
@@ -222,8 +226,40 @@ MEASURES = (
         frozenset({"gay_lesbian", "bisexual", "other"}),
         ("sexual_orientation", "LGB+ (aged 16 and over)", ("lgb_plus",), False),
     ),
-    Measure("trans", "Gender identity differs from sex registered at birth", "gender_identity", frozenset({"no"})),
+    Measure(
+        "trans",
+        "Gender identity differs from sex registered at birth",
+        "gender_identity",
+        frozenset({"no"}),
+        (
+            "gender_identity",
+            "Gender identity differs from sex registered at birth (aged 16 and over)",
+            ("trans",),
+            False,
+        ),
+    ),
 )
+
+# How each shipped census row maps onto the questions' harmonised answers: (census measure, census category) →
+# (question, the answers that make up that census category). Every row of data/census/gm_census_2021.csv is here,
+# so a census figure is only ever set beside the answers it describes.
+CENSUS_MAP: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
+    ("ethnic_group", "white"): ("ethnic_group", ETHNIC_GROUPS[0][1]),
+    ("ethnic_group", "mixed"): ("ethnic_group", ETHNIC_GROUPS[1][1]),
+    ("ethnic_group", "asian"): ("ethnic_group", ETHNIC_GROUPS[2][1]),
+    ("ethnic_group", "black"): ("ethnic_group", ETHNIC_GROUPS[3][1]),
+    ("ethnic_group", "other"): ("ethnic_group", ETHNIC_GROUPS[4][1]),
+    **{("religion", value): ("religion", (value,)) for value in RELIGIONS},
+    ("disability", "yes_a_lot"): ("disability", ("yes_a_lot",)),
+    ("disability", "yes_a_little"): ("disability", ("yes_a_little",)),
+    ("disability", "no"): ("disability", ("no",)),
+    ("carer", "none"): ("carer", ("no",)),
+    ("sexual_orientation", "lgb_plus"): ("sexual_orientation", ("gay_lesbian", "bisexual", "other")),
+    ("gender_identity", "trans"): ("gender_identity", ("no",)),
+}
+# Questions with no Greater Manchester Census 2021 comparator shipped (none found that could be cited).
+NO_CENSUS_FIGURE = ("age_band", "sex", "long_term_condition")
+NO_COMPARATOR_TEXT = "No comparator published"
 
 
 @lru_cache(maxsize=1)
@@ -242,16 +278,29 @@ def census_comparator(measure: Measure) -> dict | None:
     if len(rows) != len(categories):
         return None
     total = round(sum(row["percent"] for row in rows), 2)
+    table = f" ({rows[0]['table']})" if rows[0].get("table") else ""
     return {
-        "name": f"Greater Manchester, Census 2021: {name}",
+        "name": f"Greater Manchester, Census 2021{table}: {name}",
         "percent": round(100 - total, 2) if complement else total,
         "source_url": rows[0]["source_url"],
         "basis": rows[0]["basis"],
+        "table": rows[0].get("table") or "",
+        "licence": rows[0].get("licence") or "",
         "derived": complement or len(rows) > 1,
     }
 
 
 def census_breakdown(category_key: str) -> dict[str, float]:
-    """Census percentages by category for the breakdown tables (religion and broad ethnic group)."""
-    measure = {"religion": "religion", "ethnic_group": "ethnic_group"}.get(category_key)
-    return {row["category"]: row["percent"] for row in census_rows() if row["measure"] == measure}
+    """Census percentages for the breakdown tables, keyed by the answer they describe: one answer (religion, the
+    disability answers, gender identity 'no') or, for ethnic group, the broad group key (white, mixed, ...).
+    Only rows that map onto exactly one answer or one broad group are given; the rest stay with the headline."""
+    found = {}
+    for row in census_rows():
+        question, values = CENSUS_MAP.get((row["measure"], row["category"]), (None, ()))
+        if question != category_key:
+            continue
+        if category_key == "ethnic_group":
+            found[row["category"]] = row["percent"]
+        elif len(values) == 1:
+            found[values[0]] = row["percent"]
+    return found

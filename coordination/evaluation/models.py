@@ -288,3 +288,35 @@ class AnswerTheme(db.Model):
     )
     tagged_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     tagged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+
+class PublishedReport(db.Model):
+    """A public (signed-out) version of the impact report for one scope, published by a coordinator.
+
+    Nothing is public until a coordinator publishes a scope; the page then shows that scope's figures with every
+    small number protected (coordination/disclosure.py, no cell known to the reader). Revoking keeps the row (and
+    its audit trail) but the link answers "no longer published".
+    """
+
+    __tablename__ = "evaluation_published_report"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    programme: Mapped[str | None] = mapped_column(String(200))
+    # CASCADE, not SET NULL: a published report whose community went must go too, never widen to all communities.
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"))
+    borough_code: Mapped[str | None] = mapped_column(String(9))
+    start: Mapped[date | None] = mapped_column(Date)
+    end: Mapped[date | None] = mapped_column(Date)
+    period_label: Mapped[str] = mapped_column(String(120))
+    published_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    community = relationship("Community")
+
+    @property
+    def live(self) -> bool:
+        return self.revoked_at is None

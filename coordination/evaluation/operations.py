@@ -24,6 +24,7 @@ from .models import (
     Comparator,
     EqualityRecord,
     Invitation,
+    PublishedReport,
     Questionnaire,
     QuestionnaireKind,
     QuestionnaireVersion,
@@ -663,3 +664,76 @@ def tag_answer(answer: Answer, theme_ids: list[int], actor=None) -> None:
     audit.record("answer.tagged", answer, before={"themes": before}, after={"themes": sorted(known)}, actor=actor)
     db.session.commit()
     db.session.expire(answer)
+
+
+# --------------------------------------------------------------------------- public versions of the report
+
+
+def publish_report(scope, *, title: str, actor=None) -> PublishedReport:
+    """Publish the report for this scope at a public address (its small numbers protected when shown).
+
+    Refused when a live published report shares some but not all of its answers: the two could be subtracted.
+    """
+    from . import queries
+
+    title = (title or "").strip()
+    if not title:
+        raise EvaluationError("Enter a title for the public report")
+    if len(title) > 200:
+        raise EvaluationError("The title must be 200 characters or fewer")
+    if scope.boroughs:
+        raise EvaluationError("Only a coordinator's report can be published")
+    live = [p for p in queries.published_reports() if p.live]
+    same = [
+        p
+        for p in live
+        if (p.programme, p.community_id, p.borough_code, p.start, p.end)
+        == (scope.programme, scope.community_id, scope.borough_code, scope.start, scope.end)
+    ]
+    if same:
+        raise EvaluationError(f"This report is already public as '{same[0].title}'")
+    clash = queries.overlapping(scope, live)
+    if clash:
+        raise EvaluationError(
+            f"'{clash[0].title}' is already public and shares some of these answers: someone could subtract one "
+            "report from the other and find counts of fewer than 5. Revoke it first, or choose a programme, "
+            "borough or period that does not overlap it"
+        )
+    published = PublishedReport(
+        token=secrets.token_urlsafe(18),
+        title=title,
+        programme=scope.programme,
+        community_id=scope.community_id,
+        borough_code=scope.borough_code,
+        start=scope.start,
+        end=scope.end,
+        period_label=scope.period_label[:120],
+        published_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(published)
+    db.session.flush()
+    audit.record(
+        "impact_report.published",
+        published,
+        after={
+            "title": title,
+            "programme": scope.programme,
+            "community_id": scope.community_id,
+            "borough_code": scope.borough_code,
+            "start": scope.start,
+            "end": scope.end,
+        },
+        actor=actor,
+    )
+    db.session.commit()
+    return published
+
+
+def revoke_report(published: PublishedReport, actor=None) -> None:
+    """Take a public report down: its address answers 'no longer published' from now on."""
+    if published.revoked_at is not None:
+        raise EvaluationError("This report is no longer public already")
+    published.revoked_at = utcnow()
+    published.revoked_by_id = getattr(actor, "id", None)
+    audit.record("impact_report.revoked", published, before={"title": published.title}, actor=actor)
+    db.session.commit()

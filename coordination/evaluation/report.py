@@ -10,19 +10,24 @@ from collections import Counter, defaultdict
 
 from .. import disclosure
 from ..boroughs import borough_name
+from ..caching import app_cache
 from ..disclosure import TOTAL, Relation
 from ..timeutil import utcnow
+from ..versions import EVALUATION_TABLES, data_version
 from . import equality, queries
-from .models import Comparator, QuestionType
+from .models import Channel, Comparator, QuestionType
 from .questions import EMBEDDING, OUTCOMES
 from .stats import mean, percent_text, proportion
 
 YES_OR_PARTLY = {"yes", "partly"}
 
 
-def _values_by_role(response) -> dict[str, object]:
-    """{role: value} for one response (choose-many gives a list)."""
-    roles = {q["key"]: (q.get("role") or "", q["type"]) for q in response.version.questions}
+def _values_by_role(response: queries.ResponseRow, roles_of: dict) -> dict[str, object]:
+    """{role: value} for one response (choose-many gives a list). `roles_of` memoises each version's roles."""
+    key = id(response.questions)
+    roles = roles_of.get(key)
+    if roles is None:
+        roles = roles_of[key] = {q["key"]: (q.get("role") or "", q["type"]) for q in response.questions}
     values: dict[str, object] = {}
     for answer in response.answers:
         role, kind = roles.get(answer.question_key, ("", ""))
@@ -90,8 +95,9 @@ def _row(
 def build(scope: queries.Scope) -> dict:
     """Every figure for the scope, unprotected (coordinators)."""
     rounds = queries.rounds_in_scope(scope)
-    responses = queries.responses_in_scope(scope, rounds)
-    values = [(_values_by_role(r), r) for r in responses]
+    responses = queries.response_rows(scope, rounds)
+    roles_of: dict = {}
+    values = [(_values_by_role(r, roles_of), r) for r in responses]
     groups: dict[str, dict[str, int]] = {}
 
     def yes_partly(role: str, accepted: set[str], key: str, label: str, definition: str) -> dict:
@@ -233,9 +239,9 @@ def build(scope: queries.Scope) -> dict:
     report = {
         "scope": scope,
         "generated_at": utcnow(),
-        "rounds": rounds,
+        "rounds": len(rounds),
         "responses": len(responses),
-        "channels": Counter(r.channel.value for r in responses),
+        "channels": Counter(r.channel for r in responses),
         "expected": _expected(rounds, scope),
         "sections": [
             {"key": "outcomes", "title": "What taking part changed for people", "rows": outcomes},
@@ -304,6 +310,7 @@ def _equality(scope, rounds, groups: dict) -> dict:
             prefer_not=answers.get(equality.PREFER_NOT, 0),
         )
         row["comparators"] = _comparators(measure, configured)
+        row["no_census"] = measure.census is None
         headline.append(row)
     breakdowns = []
     for category in equality.CATEGORIES:
@@ -312,7 +319,7 @@ def _equality(scope, rounds, groups: dict) -> dict:
         census = equality.census_breakdown(category.key)
         rows = []
         for value, label in category.options:
-            comparator = census.get(value) if category.key == "religion" else None
+            comparator = census.get(value) if category.key != "ethnic_group" else None
             rows.append(
                 _row(
                     f"{category.key}.{value}",
@@ -348,6 +355,7 @@ def _equality(scope, rounds, groups: dict) -> dict:
             {
                 "key": category.key,
                 "title": category.question,
+                "no_census": category.key in equality.NO_CENSUS_FIGURE,
                 "rows": rows,
                 "n": n,
                 "prefer_not": answers.get(equality.PREFER_NOT, 0),
@@ -369,9 +377,9 @@ def _themes(values) -> dict:
     for _role_values, response in values:
         for answer in response.answers:
             for theme in answer.themes:
-                by_theme[theme.name][response.borough_code or ""] += 1
+                by_theme[theme][response.borough_code or ""] += 1
         if response.quote_consent:
-            roles = {q["key"]: q.get("role") for q in response.version.questions}
+            roles = {q["key"]: q.get("role") for q in response.questions}
             for answer in response.answers:
                 if answer.text and roles.get(answer.question_key) in ("story", "barriers", "enablers"):
                     quotes.append(
@@ -379,7 +387,7 @@ def _themes(values) -> dict:
                             "text": answer.text,
                             "role": roles[answer.question_key],
                             "borough": borough_name(response.borough_code) if response.borough_code else "",
-                            "themes": [t.name for t in answer.themes],
+                            "themes": list(answer.themes),
                         }
                     )
     boroughs = sorted({b for counter in by_theme.values() for b in counter}, key=lambda b: (b == "", borough_name(b)))
@@ -472,8 +480,57 @@ def protect(report: dict) -> dict:
     religion = protected["equality.religion"][0]
     shown["religions"] = sum(1 for v in report["religion_counts"] if not religion[v].hidden)
     shown["themes"], shown["theme_boroughs"] = _protect_themes(report["themes"], report["theme_boroughs"])
+    shown.update(_protect_totals(report))
     shown["protected"] = True
     return shown
+
+
+def _protect_totals(report: dict) -> dict:
+    """Responses in all (with their channels, which add up to it) and people who gave equality answers."""
+    channels = {channel.value: int(report["channels"].get(channel.value, 0)) for channel in Channel}
+    values = {**channels, TOTAL: report["responses"]}
+    protection = disclosure.protect(values, [Relation.total(TOTAL, list(channels))])
+    total = protection[TOTAL]
+    records = disclosure.protect({TOTAL: report["equality_records"]}, [])[TOTAL]
+    return {
+        "responses": total.shown,
+        "responses_text": total.display(),
+        "channels": {channel: protection[channel].display() for channel in channels},
+        "expected": report["expected"] if total.shown is not None else None,
+        "equality_records": records.shown,
+        "equality_records_text": records.display(),
+    }
+
+
+def public(report: dict) -> dict:
+    """The signed-out version: protected as for partners (no cell is known to the reader), without quotes.
+
+    People agreed to be quoted in reports to funders and the boroughs, not on a public web page.
+    """
+    shown = protect(report)
+    shown["quotes"] = []
+    shown["public"] = True
+    return shown
+
+
+# The tables the report reads: its figures are cached until one of them changes (coordination/versions.py).
+REPORT_TABLES = EVALUATION_TABLES + ("event", "attendance", "community")
+VIEWS = {
+    "coordinator": build,
+    # The protected versions start from the cached unprotected figures (protect() copies, never changes them).
+    "partner": lambda scope: protect(figures(scope, "coordinator")),
+    "public": lambda scope: public(figures(scope, "coordinator")),
+}
+
+
+def figures(scope: queries.Scope, view: str = "coordinator") -> dict:
+    """The report for a scope as one kind of viewer sees it, built once per data version (cached on the app).
+
+    A GM-wide report reads every response and runs the disclosure control on every group of figures; the
+    cache makes a second look (or the CSV after the page) a dictionary look-up until an answer changes.
+    """
+    key = ("report", data_version(REPORT_TABLES), scope.key(), view)
+    return app_cache("evaluation-report", maxsize=64).get_or_build(key, lambda: VIEWS[view](scope))
 
 
 def _protect_themes(themes: list[dict], boroughs: list[str]):
@@ -507,6 +564,14 @@ def display(row: dict) -> dict:
 
 SUPPRESSED = disclosure.SMALL_TEXT
 
+
+def comparator_text(value: float | None) -> str:
+    """A comparator to one decimal place (two below 1%): 0.236 → '23.6%', 0.0062 → '0.62%'."""
+    if value is None:
+        return ""
+    return f"{value * 100:.2f}%" if value < 0.01 else f"{value * 100:.1f}%"
+
+
 CSV_HEADER = [
     "Section",
     "Figure",
@@ -525,10 +590,14 @@ CSV_HEADER = [
 def csv_rows(report: dict) -> list[list]:
     """The report's figures as spreadsheet rows (the same protected or unprotected values as the page)."""
     rows = [CSV_HEADER]
+    responses = report.get("responses_text") or f"{report['responses']:,}"
+    rows.append(["Responses", "Responses in this report", responses, "", "", "", "", "", "", "", ""])
 
     def add(section: str, row: dict):
         text = display(row)
-        comparators = row.get("comparators") or [{}]
+        comparators = row.get("comparators") or [
+            {"name": equality.NO_COMPARATOR_TEXT} if row.get("no_census") is not None else {}
+        ]
         for i, comparator in enumerate(comparators):
             rows.append(
                 [
@@ -541,7 +610,7 @@ def csv_rows(report: dict) -> list[list]:
                     percent_text(row["high"]) if i == 0 and row["high"] is not None else "",
                     text["response_rate"] if i == 0 else "",
                     comparator.get("name", ""),
-                    percent_text(comparator["percent"]) if comparator.get("percent") is not None else "",
+                    comparator_text(comparator.get("percent")),
                     comparator.get("source_url") or comparator.get("source") or "",
                 ]
             )
@@ -560,3 +629,20 @@ def csv_rows(report: dict) -> list[list]:
     for theme in report["themes"]:
         rows.append(["Barriers and enablers", theme["name"], str(theme["total"]), "", "", "", "", "", "", "", ""])
     return rows
+
+
+def withheld_by(published) -> str | None:
+    """The title of an older live public report this one now overlaps (answers added or moved since it was
+    published can make two public scopes share some of their answers), or None. The newer one is withheld."""
+
+    def check():
+        older = [
+            p
+            for p in queries.published_reports()
+            if p.live and p.id != published.id and (p.published_at, p.id) < (published.published_at, published.id)
+        ]
+        clash = queries.overlapping(queries.scope_of(published), older)
+        return clash[0].title if clash else None
+
+    key = ("withheld", data_version(REPORT_TABLES), published.id)
+    return app_cache("evaluation-report", maxsize=64).get_or_build(key, check)

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask import Response as HttpResponse
 from flask_login import current_user
 
 from ..boroughs import borough_choices, borough_name
-from ..communities.models import Event
+from ..communities.models import Community, Event
 from ..errors import caught, flash_errors
 from ..forms import errors_onto, form_page
 from ..params import whole_number
 from ..permissions import Role, roles_required
 from ..spreadsheet import csv_download
-from . import charts, equality, operations, queries, report
+from . import charts, equality, operations, periods, queries, report
 from .forms import ComparatorForm, InvitationsForm, QuestionForm, QuestionnaireForm, RoundForm, ThemeForm
-from .models import Answer, Channel, Comparator, Questionnaire, QuestionnaireKind, SurveyRound, Theme
+from .models import (
+    Answer,
+    Channel,
+    Comparator,
+    PublishedReport,
+    Questionnaire,
+    QuestionnaireKind,
+    SurveyRound,
+    Theme,
+)
 from .questions import display_answer, options_for, parse_answer
 from .themes import suggest_themes
 
@@ -367,45 +374,49 @@ def enter_response(round_id: int):
 # --------------------------------------------------------------------------- the impact report
 
 
-def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
-def _scope() -> queries.Scope:
+def _scope() -> tuple[queries.Scope, periods.Choice]:
+    """The report's scope from the query string, with the period chosen (and any errors in typed dates)."""
     borough = request.args.get("borough") or None
     if borough and borough not in dict(borough_choices()):
         borough = None
+    partner = current_user.role == Role.PARTNER
+    args = request.args
+    if partner:
+        # Partners choose financial years only: overlapping periods (two typed spans a day apart, a year and its
+        # quarters) could be subtracted one from the other to reveal a count the protection hid.
+        allowed = {p.key: p for p in periods.partner_periods()}
+        chosen = allowed.get(args.get("period") or "") or periods.partner_periods()[0]
+        choice = periods.Choice(chosen)
+    else:
+        choice = periods.chosen(args)
     scope = queries.Scope(
-        programme=request.args.get("programme") or None,
-        community_id=whole_number(request.args.get("community_id")),
+        programme=None if partner else (request.args.get("programme") or None),
+        community_id=None if partner else whole_number(request.args.get("community_id")),
         borough_code=borough,
-        start=_date_arg("start"),
-        end=_date_arg("end"),
+        start=choice.period.start,
+        end=choice.period.end,
+        period_key=choice.period.key,
+        period_label=choice.period.label,
     )
-    if current_user.role == Role.PARTNER:
+    if partner:
         own = tuple(current_user.borough_codes)
         scope.boroughs = own
         if scope.borough_code not in own:
             scope.borough_code = own[0] if own else "none"
-    return scope
+    return scope, choice
 
 
-def _report():
-    scope = _scope()
-    built = report.build(scope)
-    return report.protect(built) if current_user.role == Role.PARTNER else built
+def _view() -> str:
+    return "partner" if current_user.role == Role.PARTNER else "coordinator"
 
 
 @bp.get("/evaluation/report")
 @roles_required(C, P)
 def impact_report():
-    shown = _report()
-    boroughs = [
-        (c, n) for c, n in borough_choices() if current_user.role == Role.COORDINATOR or c in current_user.borough_codes
-    ]
+    scope, choice = _scope()
+    partner = current_user.role == Role.PARTNER
+    boroughs = [(c, n) for c, n in borough_choices() if not partner or c in current_user.borough_codes]
+    shown = None if choice.errors else report.figures(scope, _view())
     return render_template(
         "evaluation/report.html",
         report=shown,
@@ -414,16 +425,116 @@ def impact_report():
         programmes=queries.programme_choices(),
         communities=queries.community_choices(),
         boroughs=boroughs,
-        scope=shown["scope"],
+        scope=scope,
+        choice=choice,
+        named_periods=periods.partner_periods() if partner else periods.named_periods(),
         borough_name=borough_name,
-        is_partner=current_user.role == Role.PARTNER,
-    )
+        is_partner=partner,
+        public=False,
+    ), (400 if choice.errors else 200)
 
 
 @bp.get("/evaluation/report.csv")
 @roles_required(C, P)
 def impact_report_csv():
-    rows = report.csv_rows(_report())
+    scope, choice = _scope()
+    if choice.errors:
+        abort(400, "; ".join(choice.errors.values()))
+    rows = report.csv_rows(report.figures(scope, _view()))
+    return csv_download("impact-report.csv", rows[0], rows[1:], bom=True)
+
+
+# --------------------------------------------------------------------------- public versions
+
+
+def _default_title(scope: queries.Scope) -> str:
+    parts = ["Impact report"]
+    if scope.programme:
+        parts.append(scope.programme)
+    parts.append(borough_name(scope.borough_code) if scope.borough_code else "Greater Manchester")
+    if scope.period_key != periods.ALL:
+        parts.append(scope.period_label)
+    return ", ".join(parts)
+
+
+@bp.route("/evaluation/report/publish", methods=["GET", "POST"])
+@roles_required(C)
+def publish_report():
+    scope, choice = _scope()
+    if choice.errors:
+        return redirect(url_for("evaluation.impact_report", **request.args))
+    title = request.form.get("title", _default_title(scope)) if request.method == "POST" else _default_title(scope)
+    error = None
+    if request.method == "POST":
+        with caught() as attempt:
+            published = operations.publish_report(scope, title=title, actor=current_user)
+            flash(f"Published '{published.title}'. Anyone with the link can read it.", "success")
+            return redirect(url_for("evaluation.list_published"))
+        error = str(attempt.error)
+    preview = report.figures(scope, "public")
+    return render_template(
+        "evaluation/publish.html",
+        scope=scope,
+        title=title,
+        error=error,
+        preview=preview,
+        borough_name=borough_name,
+        community=queries.find(Community, scope.community_id),
+    ), (400 if error else 200)
+
+
+@bp.get("/evaluation/published")
+@roles_required(C)
+def list_published():
+    published = queries.published_reports()
+    withheld = {p.id: report.withheld_by(p) for p in published if p.live}
+    return render_template(
+        "evaluation/published.html", published=published, withheld=withheld, borough_name=borough_name
+    )
+
+
+@bp.post("/evaluation/published/<int:published_id>/revoke")
+@roles_required(C)
+def revoke_published(published_id: int):
+    published = queries.get_or_404(PublishedReport, published_id)
+    with flash_errors():
+        operations.revoke_report(published, actor=current_user)
+        flash(f"'{published.title}' is no longer public. Its link now says so.", "success")
+    return redirect(url_for("evaluation.list_published"))
+
+
+def _public_report(token: str):
+    """The live published report and its figures; None when there is none, or when it now overlaps an older one."""
+    published = queries.live_published(token)
+    if published is None or report.withheld_by(published):
+        return None, None
+    return published, report.figures(queries.scope_of(published), "public")
+
+
+@bp.get("/impact/<token>")
+def public_report(token: str):
+    published, shown = _public_report(token)
+    if published is None:
+        return render_template("evaluation/not-published.html"), 404
+    return render_template(
+        "evaluation/report.html",
+        report=shown,
+        display=report.display,
+        charts=charts,
+        scope=queries.scope_of(published),
+        published=published,
+        borough_name=borough_name,
+        is_partner=False,
+        public=True,
+    )
+
+
+@bp.get("/impact/<token>.csv")
+def public_report_csv(token: str):
+    published, shown = _public_report(token)
+    if published is None:
+        abort(404)
+    rows = report.csv_rows(shown)
     return csv_download("impact-report.csv", rows[0], rows[1:], bom=True)
 
 

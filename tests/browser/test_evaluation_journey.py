@@ -178,3 +178,60 @@ def test_the_impact_report_and_the_partner_version_pass_axe_and_fit_a_phone(brow
         page.emulate_media(media="print")
         _shot(page, name + "-print")
         context.close()
+
+
+def test_a_coordinator_publishes_a_public_version_that_a_stranger_reads_on_a_phone(
+    browser, live_server, app, create_user
+):
+    from coordination.evaluation.models import QuestionnaireKind
+    from tests.evaluation.helpers import equality_record, respond, survey_round
+
+    outcomes = survey_round(
+        QuestionnaireKind.INVOLVEMENT_OUTCOMES, programme="Public", expected_count=30, borough_code="E08000005"
+    )
+    for i in range(12):
+        respond(outcomes, {"outcome_knowledge": ["yes", "no", "no"][i % 3], "outcome_skills": "yes"})
+        equality_record(outcomes, sex=["female", "male", "female"][i % 3], carer="no" if i else "up_to_9")
+    context = browser.new_context(viewport={"width": 375, "height": 740}, base_url=live_server.url)
+    page = context.new_page()
+    browser_sign_in(page, create_user("coordinator"), PASSWORD)
+    page.goto("/evaluation/report?programme=Public")
+    # A date typed wrongly: explained beside the boxes, and what was typed stays.
+    page.select_option("#period", "custom")
+    page.fill("#start-day", "31")
+    page.fill("#start-month", "2")
+    page.fill("#start-year", "2026")
+    page.get_by_role("button", name="Show the report").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("The start date must be a real date")
+    expect(page.locator("#start-day")).to_have_value("31")
+    assert_accessible(page)
+    _fits(page)
+    _shot(page, "report-bad-date")
+    page.select_option("#period", "all")
+    page.fill("#start-day", "")
+    page.fill("#start-month", "")
+    page.fill("#start-year", "")
+    page.get_by_role("button", name="Show the report").click()
+    page.get_by_role("link", name="Publish a public version").click()
+    expect(page.locator("h1")).to_have_text("Publish a public version of this report")
+    assert_accessible(page)
+    _fits(page)
+    _shot(page, "publish")
+    page.fill("#title", "Public programme: what changed")
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator("h1")).to_contain_text("Public versions of the impact report")
+    assert_accessible(page)
+    _fits(page)
+    _shot(page, "published-list")
+    link = page.get_by_role("link", name="Public programme: what changed").get_attribute("href")
+    context.close()
+
+    stranger = browser.new_context(viewport={"width": 375, "height": 740}, base_url=live_server.url)
+    page = stranger.new_page()
+    page.goto(link)
+    expect(page.locator("h1")).to_contain_text("Public programme: what changed")
+    expect(page.locator("#protection-note")).to_be_visible()
+    assert_accessible(page)
+    _fits(page)
+    _shot(page, "public-report")
+    stranger.close()

@@ -16,6 +16,12 @@ ROUTES = {
     "evaluation.enter_response": {C},
     "evaluation.impact_report": {C, P},
     "evaluation.impact_report_csv": {C, P},
+    "evaluation.publish_report": {C},
+    "evaluation.list_published": {C},
+    "evaluation.revoke_published": {C},
+    # A published report's address is public (the token names it; nothing is public until published).
+    "evaluation.public_report": "public",
+    "evaluation.public_report_csv": "public",
     "evaluation.list_comparators": {C},
     "evaluation.remove_comparator": {C},
     "evaluation.list_themes": {C},

@@ -65,3 +65,29 @@ def test_wilson_intervals_contain_the_estimate_and_stay_in_range(n, data):
     count = data.draw(st.integers(min_value=0, max_value=n))
     low, high = wilson(count, n)
     assert 0 <= low <= count / n <= high <= 1
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    yes=st.integers(min_value=0, max_value=9),
+    partly=st.integers(min_value=0, max_value=9),
+    no=st.integers(min_value=0, max_value=9),
+)
+def test_the_public_version_never_lets_a_small_count_be_worked_out(app, yes, partly, no):
+    """Brute force over what the public CSV shows for one question: yes, yes-or-partly and n."""
+    from tests.evaluation.attack import assert_no_small_count_is_pinned, seen
+
+    programme = f"Public random {next(_programme)}"
+    round_ = survey_round(QuestionnaireKind.INVOLVEMENT_OUTCOMES, programme=programme)
+    for answer in ["yes"] * yes + ["partly"] * partly + ["no"] * no:
+        respond(round_, {"outcome_knowledge": answer})
+    shown = report.public(report.build(Scope(programme=programme)))
+    rows = {row["key"]: report.display(row) for row in shown["sections"][0]["rows"]}
+    published = [
+        (("yes",), seen(rows["outcome_knowledge"]["count"])),
+        (("yes", "partly"), seen(rows["outcome_knowledge_partly"]["count"])),
+        (("yes", "partly", "no"), seen(rows["outcome_knowledge"]["n"])),
+    ]
+    assert_no_small_count_is_pinned(["yes", "partly", "no"], published, {"yes": yes, "partly": partly, "no": no})
+    responses = shown["responses"]
+    assert responses is None or not 1 <= responses <= 4
