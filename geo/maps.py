@@ -454,24 +454,31 @@ def class_colour(value, edges: np.ndarray, classes) -> str:
     return classes[i][2]
 
 
+def _display_properties(items) -> dict:
+    """A feature's properties as safe display values: text escaped, NaN as None, numpy numbers as plain ones."""
+    props = {}
+    for key, value in items:
+        if isinstance(value, str):
+            props[key] = safe_text(value)
+        elif value is None or (isinstance(value, float) and np.isnan(value)):
+            props[key] = None
+        elif isinstance(value, np.integer):
+            props[key] = int(value)
+        elif isinstance(value, np.floating):
+            props[key] = float(value)
+        else:
+            props[key] = value
+    return props
+
+
 def _features(gdf: gpd.GeoDataFrame, properties: pd.DataFrame) -> dict:
     """Build a FeatureCollection whose properties are safe display strings."""
     wgs = gdf.to_crs("EPSG:4326") if gdf.crs is not None else gdf
     features = []
     for (_, row), geom in zip(properties.iterrows(), wgs.geometry):
-        props = {}
-        for key, value in row.items():
-            if isinstance(value, str):
-                props[key] = safe_text(value)
-            elif value is None or (isinstance(value, float) and np.isnan(value)):
-                props[key] = None
-            elif isinstance(value, (np.integer,)):
-                props[key] = int(value)
-            elif isinstance(value, (np.floating,)):
-                props[key] = float(value)
-            else:
-                props[key] = value
-        features.append({"type": "Feature", "properties": props, "geometry": geom.__geo_interface__})
+        features.append(
+            {"type": "Feature", "properties": _display_properties(row.items()), "geometry": geom.__geo_interface__}
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -541,19 +548,8 @@ def _features_on_shapes(properties: pd.DataFrame, count: int) -> dict:
         raise ValueError(f"{len(properties)} rows of properties for {count} prepared shapes")
     features = []
     for index, row in enumerate(properties.to_dict("records")):
-        props = {}
-        for key, value in row.items():
-            if isinstance(value, str):
-                props[key] = safe_text(value)
-            elif value is None or (isinstance(value, float) and np.isnan(value)):
-                props[key] = None
-            elif isinstance(value, np.integer):
-                props[key] = int(value)
-            elif isinstance(value, np.floating):
-                props[key] = float(value)
-            else:
-                props[key] = value
-        features.append({"type": "Feature", "properties": props, "geometry": {"type": _SHAPE_MARK.format(index)}})
+        geometry = {"type": _SHAPE_MARK.format(index)}
+        features.append({"type": "Feature", "properties": _display_properties(row.items()), "geometry": geometry})
     return {"type": "FeatureCollection", "features": features}
 
 
