@@ -27,7 +27,11 @@ def hostile_names(monkeypatch):
         return rows
 
     monkeypatch.setattr(queries, "borough_facts", facts)
-    return names
+    # Drawn maps are cached per process by boundary file and tile set; a map drawn by an earlier test in this
+    # worker would still carry the real names.
+    queries._DRAWN.clear()
+    yield names
+    queries._DRAWN.clear()
 
 
 @pytest.fixture

@@ -104,3 +104,16 @@ def test_every_how_it_is_worked_out_link_lands_on_a_real_section(template):
 def test_no_page_mentions_a_guide_by_its_repository_path():
     for path in (ROOT / "templates").rglob("*.html"):
         assert "docs/" not in path.read_text(), path
+
+
+def test_no_guide_has_a_table_column_without_a_heading():
+    """A blank header cell is read out as nothing by screen readers (axe: empty-table-header) on the help pages."""
+    problems = []
+    for path in sorted((ROOT / "docs").glob("*.md")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for number, (line, below) in enumerate(zip(lines, lines[1:]), start=1):
+            if line.startswith("|") and below.replace(" ", "").startswith("|---"):
+                cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+                if any(not cell for cell in cells):
+                    problems.append(f"{path}:{number}: {line}")
+    assert not problems, problems
