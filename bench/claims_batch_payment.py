@@ -8,7 +8,6 @@ match; the outbox is then sent and timed on its own.
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timedelta
 
 from _organisations_setup import fresh_app
 
@@ -18,36 +17,14 @@ SMTP_DELAY = 0.05
 
 def seed(db, n: int):
     from coordination.accounts.operations import create_user
+    from coordination.claims import demo
     from coordination.claims import operations as ops
-    from coordination.claims.models import Claim, ClaimState, PaymentPreference
 
     stamp = time.monotonic_ns()
     coordinator = create_user(email=f"c{stamp}@example.org", name="Coordinator", role="coordinator")
     finance = create_user(email=f"f{stamp}@example.org", name="Finance", role="finance")
     people = [create_user(email=f"p{stamp}-{i}@example.org", name=f"Person {i}", role="contributor") for i in range(20)]
-    policy = ops.policy_for(None)
-    now = datetime.utcnow()
-    for i in range(n):
-        person = people[i % 20]
-        db.session.add(
-            Claim(
-                claimant_id=person.id,
-                entered_by_id=person.id,
-                activity_description="Forum",
-                activity_date=date.today() - timedelta(days=2),
-                state=ClaimState.APPROVED,
-                policy_id=policy.id,
-                total_pence=6035,
-                fee_pence=5000,
-                expenses_pence=1035,
-                payment_preference=PaymentPreference.FEE_AND_EXPENSES,
-                submitted_at=now,
-                first_submitted_at=now,
-                declared_at=now,
-                approved_at=now,
-                approved_by_id=coordinator.id,
-            )
-        )
+    demo.approved_claims(people, n, coordinator, fee_pence=5000, expenses_pence=1035)
     db.session.commit()
     return ops.create_batch(actor=finance), finance
 

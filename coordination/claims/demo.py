@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ..accounts.models import User
 from ..extensions import db
 from . import operations as ops
-from .models import Claim
+from .models import Claim, ClaimState, PaymentPreference
 
 
 def _user(email: str) -> User | None:
@@ -121,3 +121,31 @@ def _ticket_png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (60, 40), (240, 240, 240)).save(out, "PNG")
     return out.getvalue()
+
+
+def approved_claims(people: list, count: int, approver, fee_pence: int = 5000, expenses_pence: int = 0) -> None:
+    """Add `count` approved claims round the `people`, straight into the approved state (for demo batches,
+    benchmarks and tests of paying; real claims reach it through the workflow). The caller commits."""
+    policy = ops.policy_for(None)
+    now = datetime.utcnow()
+    for n in range(count):
+        person = people[n % len(people)]
+        db.session.add(
+            Claim(
+                claimant_id=person.id,
+                entered_by_id=person.id,
+                activity_description="Forum",
+                activity_date=date.today() - timedelta(days=2),
+                state=ClaimState.APPROVED,
+                policy_id=policy.id,
+                total_pence=fee_pence + expenses_pence,
+                fee_pence=fee_pence,
+                expenses_pence=expenses_pence,
+                payment_preference=PaymentPreference.FEE_AND_EXPENSES,
+                submitted_at=now,
+                first_submitted_at=now,
+                declared_at=now,
+                approved_at=now,
+                approved_by_id=approver.id,
+            )
+        )

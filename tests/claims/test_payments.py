@@ -3,7 +3,7 @@ payment, the reminder counting fees only, gap-free batch references, and paying 
 
 import csv
 import io
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from coordination.accounts.models import User
+from coordination.claims import demo, queries
 from coordination.claims import operations as ops
-from coordination.claims import queries
 from coordination.claims.models import (
     Claim,
     ClaimState,
@@ -213,29 +213,8 @@ def test_paying_a_batch_of_200_claims_sends_no_email_in_the_request_and_queues_o
     calls = []
     monkeypatch.setattr(mail, "_deliver", lambda *a: calls.append(a))
     coordinator, finance = quick_user("coordinator"), quick_user("finance")
-    policy = ops.policy_for(None)
-    now = datetime.utcnow()
     people = [quick_user("contributor") for _ in range(20)]
-    for n in range(200):
-        db.session.add(
-            Claim(
-                claimant_id=people[n % 20].id,
-                entered_by_id=people[n % 20].id,
-                activity_description="Forum",
-                activity_date=date.today() - timedelta(days=2),
-                state=ClaimState.APPROVED,
-                policy_id=policy.id,
-                total_pence=5000,
-                fee_pence=5000,
-                expenses_pence=0,
-                payment_preference=PaymentPreference.FEE_AND_EXPENSES,
-                submitted_at=now,
-                first_submitted_at=now,
-                declared_at=now,
-                approved_at=now,
-                approved_by_id=coordinator.id,
-            )
-        )
+    demo.approved_claims(people, 200, coordinator)
     db.session.commit()
     batch = ops.create_batch(actor=finance)
     assert ops.mark_batch_paid(batch, actor=finance) is True
