@@ -21,6 +21,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ..boroughs import borough_choices, borough_name
+from ..caching import app_cache
 from ..errors import flash_errors
 from ..extensions import csrf, db
 from ..forms import errors_onto, form_page
@@ -87,10 +88,8 @@ def _results_page(filters, page: int) -> tuple[queries.SearchResult, Markup]:
         )
         return result, Markup(table)
 
-    return _RESULTS.get_or_build(key, build)
-
-
-_RESULTS = VersionedCache(size=128)
+    # On the app (each app, and each test's app, has its own), not the module.
+    return app_cache("organisation results", maxsize=128).get_or_build(key, build)
 
 
 @bp.get("/organisations/<int:org_id>")
