@@ -73,17 +73,25 @@ def varied(words: list[str], pages: int = 3) -> list[str]:
     return paths
 
 
-def _random_pages(count: int) -> list[int]:
+def listings(pages: int = 3) -> list[str]:
+    """Directory listings without words that differ from one request to the next: by borough, type and
+    status, pages 1 to `pages`, in a fixed shuffled order (as people browse; nobody reads page 300)."""
     import random
 
-    pages = list(range(2, count + 1))
-    random.Random(18).shuffle(pages)
-    return pages
+    paths = [
+        "/organisations?" + urlencode({"borough": b, "type": kind, "status": status, "page": p})
+        for b in ("", *BOROUGHS)
+        for kind in ("", "registered_charity", "community_group", "social_enterprise", "cic")
+        for status in ("active", "any")
+        for p in range(1, pages + 1)
+    ]
+    random.Random(18).shuffle(paths)
+    return paths
 
 
 PAGES = [
     ("directory", "/organisations"),
-    ("directory (each page new)", [f"/organisations?page={n}" for n in _random_pages(350)]),
+    ("directory (each new)", listings()),
     ("search", "/organisations?q=food"),
     ("search (each new)", varied(SEARCH_WORDS)),
     ("search (synonyms)", "/organisations?q=self-care"),
