@@ -508,7 +508,7 @@ def _public_report(token: str):
     published = queries.live_published(token)
     if published is None or report.withheld_by(published):
         return None, None
-    return published, report.figures(queries.scope_of(published), "public")
+    return published, report.published_figures(published)
 
 
 @bp.get("/impact/<token>")
