@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from geo.boroughs import BOROUGH_CODES
 
 from .. import disclosure
+from ..caching import app_cache
 from ..disclosure import TOTAL, Relation
 from . import queries
 from .models import Channel
@@ -273,28 +274,137 @@ def problem(moment: Moment) -> tuple[dict, list[Relation], dict, set]:
     return values, relations, cost, unseen
 
 
+def components(moment: Moment) -> list[list]:
+    """The views in groups that share no relation with one another: each group is protected on its own.
+
+    Without public versions every partner view is a group of one (nothing links one borough's figures to
+    another's), so the moment costs one small protection per view rather than one over everything.
+    """
+    parent = {view: view for view in moment.views}
+
+    def find(view):
+        while parent[view] != view:
+            parent[view] = parent[parent[view]]
+            view = parent[view]
+        return view
+
+    for _, whole, parts in moment.links:
+        for part in parts:
+            parent[find(part)] = find(whole)
+    for _, view, other in moment.same:
+        parent[find(view)] = find(other)
+    groups: dict = {}
+    for view in moment.views:
+        groups.setdefault(find(view), []).append(view)
+    return list(groups.values())
+
+
 def protect(moment: Moment) -> disclosure.Protection:
     """One set of hidden cells for every view, safe against a reader who knows every shown figure and, for
     each borough in turn, that borough's figures exactly (a partner's own borough).
 
-    Hiding more never helps a reader, so the set only grows: a protection with no borough known, then one per
-    borough known (keeping everything already hidden), until a whole pass adds nothing.
+    Each group of linked views is protected on its own. Hiding more never helps a reader, so within a group the
+    set only grows: a protection with no borough known, then one per borough of the group known (keeping
+    everything already hidden), until a whole pass adds nothing.
     """
+    results = []
+    for views in components(moment):
+        part = Moment(
+            {v: moment.views[v] for v in views},
+            moment.published & set(views),
+            [link for link in moment.links if link[1] in views],
+            [same for same in moment.same if same[1] in views],
+        )
+        results.append(_protect_group(part))
+    cells: dict = {}
+    for result in results:
+        cells.update(result.cells)
+    return disclosure.Protection(
+        cells,
+        frozenset().union(*(r.primary for r in results)),
+        frozenset().union(*(r.secondary for r in results)),
+        frozenset().union(*(r.unprotectable for r in results)),
+        max((r.rounds for r in results), default=0),
+    )
+
+
+def _protect_group(moment: Moment) -> disclosure.Protection:
+    if len(moment.views) == 1 and moment.published == set(moment.views):
+        ((view, built),) = moment.views.items()
+        return _prefixed(_alone(built), view)  # no other view to combine it with
     values, relations, cost, unseen = problem(moment)
-    own = {b: {k for k in values if k[0][0] == PARTNER and k[0][1] == b} for b in BOROUGH_CODES}
+    boroughs = sorted({view[1] for view in moment.views if view[0] == PARTNER})
+    own = {b: {k for k in values if k[0][0] == PARTNER and k[0][1] == b} for b in boroughs}
     hidden: set = set()
     for _ in range(MAX_PASSES):
         result = disclosure.protect(values, relations, cost=cost, hide=hidden | unseen)
         before = hidden | (result.hidden - unseen)
         hidden = set(before)
-        for borough in BOROUGH_CODES:
-            if not any(values[k] for k in own[borough]):
-                continue  # a borough with nothing in it: knowing it exactly tells the reader nothing new
-            known = disclosure.protect(values, relations, exact=own[borough], cost=cost, hide=hidden | unseen)
+        for borough in boroughs:
+            # Knowing a borough exactly only tells the reader its hidden cells, so only the hidden cells linked to
+            # them (through relations over hidden cells) can be narrowed: check those groups, not everything.
+            part_values, part_relations = _touching(values, relations, result.hidden | hidden, own[borough])
+            if not part_relations:
+                continue
+            known = disclosure.protect(
+                part_values,
+                part_relations,
+                exact=own[borough],
+                cost=cost,
+                hide=(hidden | unseen) & part_values.keys(),
+            )
             hidden |= known.hidden - unseen
         if hidden == before:
             return result
     return disclosure.protect(values, relations, cost=cost, hide=hidden | unseen)
+
+
+def _alone(built: dict) -> disclosure.Protection:
+    """One view protected on its own, remembered by its counts: after a new answer, only the views whose counts
+    changed are worked out again (the others' protections are the same, whatever the data version)."""
+    values, relations, cost = counts(built)
+    key = ("alone", tuple(values.items()))
+    return app_cache("evaluation-protection", maxsize=512).get_or_build(
+        key, lambda: disclosure.protect(values, relations, cost=cost)
+    )
+
+
+def _prefixed(result: disclosure.Protection, view: tuple) -> disclosure.Protection:
+    def named(keys):
+        return frozenset((view, *k) for k in keys)
+
+    return disclosure.Protection(
+        {(view, *k): cell for k, cell in result.cells.items()},
+        named(result.primary),
+        named(result.secondary),
+        named(result.unprotectable),
+        result.rounds,
+    )
+
+
+def _touching(values: dict, relations: list[Relation], hidden: set, cells: set) -> tuple[dict, list[Relation]]:
+    """The relations (and the counts in them) of the groups of hidden cells that contain any of `cells`: every
+    relation naming a hidden cell of such a group, whose other cells are hidden in the same group or shown."""
+    hidden = {k for k in hidden if values.get(k)}
+    parent = {k: k for k in hidden}
+
+    def find(key):
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for relation in relations:
+        inside = [k for k in relation.cells() if k in parent]
+        for other in inside[1:]:
+            parent[find(other)] = find(inside[0])
+    # A group made only of these cells is simply known to this reader: nothing else in it to protect.
+    roots = {find(k) for k in cells if k in parent} & {find(k) for k in parent if k not in cells}
+    if not roots:
+        return {}, []
+    chosen = [r for r in relations if any(k in parent and find(k) in roots for k in r.cells())]
+    keys = {k for r in chosen for k in r.cells()}
+    return {k: v for k, v in values.items() if k in keys}, chosen
 
 
 def cells_for(protection: disclosure.Protection, view: tuple):
