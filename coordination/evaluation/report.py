@@ -475,8 +475,8 @@ def protect(report: dict, cell=None) -> dict:
 
 
 def _unprefixed(protection_: disclosure.Protection):
-    """A look-up of a standalone protection's cells (keyed by name alone); a channel nobody used is a shown 0."""
-    return lambda name: protection_.get(name, disclosure.SHOWN_ZERO)
+    """A look-up of a standalone protection's cells (keyed by name alone)."""
+    return lambda name: protection_[name]
 
 
 def public(report: dict, cell=None) -> dict:
