@@ -15,7 +15,9 @@ def publish_command() -> None:
 
     done = publication.publish_all()
     for viewer, seconds in done:
-        click.echo(f"published for {viewer}: {seconds:.1f} s")
+        click.echo(
+            f"already up to date for {viewer}" if seconds is None else f"published for {viewer}: {seconds:.1f} s"
+        )
     click.echo(f"{len(done)} publication(s) made" if done else "no partner accounts: nothing to publish")
 
 

@@ -83,9 +83,7 @@ def current(own: tuple[str, ...]) -> Published | None:
             EngagementPublication.state,
             EngagementPublication.started_at,
             EngagementPublication.built_at,
-        ).where(
-            EngagementPublication.viewer == viewer, EngagementPublication.moment == moment
-        )
+        ).where(EngagementPublication.viewer == viewer, EngagementPublication.moment == moment)
     ).first()
     if row is not None and row.state == READY:
         return _load(row.id, row.built_at, current=True)
@@ -137,12 +135,24 @@ def build(own: tuple[str, ...]) -> int:
     return existing
 
 
-def publish_all() -> list[tuple[str, float]]:
-    """Build the current moment's publication for every partner's set of boroughs (the command line)."""
+def publish_all() -> list[tuple[str, float | None]]:
+    """Build the current moment's publication for every partner's set of boroughs (the command line):
+    (viewer, seconds taken), with None for seconds when it was already up to date."""
     from ..accounts.interface import partner_borough_sets
 
     done = []
+    moment = fingerprint()
     for own in partner_borough_sets():
+        ready = db.session.scalar(
+            select(EngagementPublication.id).where(
+                EngagementPublication.viewer == viewer_key(own),
+                EngagementPublication.moment == moment,
+                EngagementPublication.state == READY,
+            )
+        )
+        if ready is not None:
+            done.append((viewer_key(own), None))
+            continue
         started = time.perf_counter()
         build(own)
         done.append((viewer_key(own), time.perf_counter() - started))

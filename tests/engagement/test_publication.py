@@ -162,6 +162,9 @@ def test_the_command_line_publishes_for_every_partner_account(app, scene, signed
     assert result.exit_code == 0, result.output
     assert "published for E08000005" in result.output
     assert [p.viewer for p in _publications()] == ["E08000005"]
+    again = app.test_cli_runner().invoke(args=["engagement", "publish"])
+    assert "already up to date for E08000005" in again.output
+    assert len(_publications()) == 1
 
 
 def test_the_coordinator_never_waits_for_a_publication(signed_in, scene, in_background):
