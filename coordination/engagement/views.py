@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from flask import Blueprint, abort, current_app, g, make_response, render_template, request, url_for
+from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
 from flask_login import current_user
 
 from geo.boroughs import BOROUGH_CODES
@@ -78,7 +78,12 @@ def _own() -> tuple[str, ...]:
 @bp.context_processor
 def _publication_context():
     """Partner pages say when their figures were made (and whether newer ones are on the way)."""
-    return {"published": g.get("engagement_published")}
+    return {"published": request.environ.get(_PUBLISHED)}
+
+
+# Looked up once per request and kept on the request itself (not on `g`: an app context, and so `g`,
+# can outlive one request when the caller pushed it, as scripts and tests do).
+_PUBLISHED = "coordination.engagement.published"
 
 
 class NotYetPublished(Exception):
@@ -90,11 +95,11 @@ def _published() -> publication.Published | None:
     made), looked up once per request; None for the coordinator, who sees the live figures."""
     if not _suppress():
         return None
-    if "engagement_published" not in g:
-        g.engagement_published = publication.current(_own())
-    if g.engagement_published is None:
+    if _PUBLISHED not in request.environ:
+        request.environ[_PUBLISHED] = publication.current(_own())
+    if request.environ[_PUBLISHED] is None:
         raise NotYetPublished()
-    return g.engagement_published
+    return request.environ[_PUBLISHED]
 
 
 @bp.errorhandler(NotYetPublished)
