@@ -412,8 +412,17 @@ class _Auditor:
             constant - sum(c * self.truth[j] for j, c in zip(cells, coefs))
             for cells, coefs, constant, _ in self.relations
         ]
-        self.least = list(self.truth)  # the least and greatest value each cell has taken in a witness point
-        self.most = list(self.truth)
+        self.least = np.array(self.truth)  # the least and greatest value each cell has taken in a witness point
+        self.most = np.array(self.truth)
+        # The relations as arrays (compressed rows: relation n's cells are cells[ptr[n]:ptr[n + 1]]), so a
+        # programme over some cells is cut out of them without a Python loop over every term.
+        lengths = [len(r[0]) for r in self.relations]
+        self.ptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        self.rel_cells = np.fromiter((j for r in self.relations for j in r[0]), dtype=np.int64, count=self.ptr[-1])
+        self.rel_coefs = np.fromiter((c for r in self.relations for c in r[1]), dtype=float, count=self.ptr[-1])
+        self.rel_constant = np.array([r[2] for r in self.relations], dtype=float)
+        self.rel_equality = np.array([r[3] for r in self.relations], dtype=bool)
+        self.truth_array = np.array(self.truth)
         self.cap = 10.0 * (sum(self.truth) + len(self.keys) * threshold + 10)
         self.programmes = 0
         self.status: list[int] = []
@@ -595,24 +604,37 @@ class _Auditor:
         if relaxed:
             cells = list(dict.fromkeys([*cells, *(j for n in chosen for j in self.relations[n][0] if self.status[j])]))
         position = {j: p for p, j in enumerate(cells)}
-        rows, cols, data, lower, upper = [], [], [], [], []
-        for n in chosen:
-            members, coefs, constant, equality = self.relations[n]
-            row = len(upper)
-            for j, c in zip(members, coefs):
-                p = position.get(j)
-                if p is None:
-                    constant -= c * self.truth[j]
-                else:
-                    rows.append(row)
-                    cols.append(p)
-                    data.append(c)
-            lower.append(constant if equality else -math.inf)
-            upper.append(constant)
         m = len(cells)
-        bounds = [self._bounds(j) for j in cells]
+        relation_ids = np.fromiter(chosen, dtype=np.int64, count=len(chosen))
+        starts, lengths = self.ptr[relation_ids], self.ptr[relation_ids + 1] - self.ptr[relation_ids]
+        entry_rows = np.repeat(np.arange(len(relation_ids)), lengths)
+        entries = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths) + np.arange(lengths.sum())
+        entry_cells, entry_coefs = self.rel_cells[entries], self.rel_coefs[entries]
+        where = np.full(len(self.keys), -1, dtype=np.int64)
+        cell_ids = np.asarray(cells, dtype=np.int64)
+        where[cell_ids] = np.arange(m)
+        columns = where[entry_cells]
+        inside = columns >= 0
+        outside = ~inside
+        # Cells outside the programme are held at their true values: they move to the constant side.
+        constant = self.rel_constant[relation_ids] - np.bincount(
+            entry_rows[outside],
+            weights=entry_coefs[outside] * self.truth_array[entry_cells[outside]],
+            minlength=len(relation_ids),
+        )
+        status = np.asarray(self.status, dtype=np.int8)[cell_ids]
+        truth = self.truth_array[cell_ids]
+        column_lower = np.where(status == 0, truth, np.where(status == 1, 1.0, NOT_SHOWN_LEAST))
+        column_upper = np.where(status == 0, truth, np.where(status == 1, float(self.threshold - 1), self.cap))
         programme = _Programme(
-            m, rows, cols, data, lower, upper, [b[0] for b in bounds], [min(b[1], self.cap) for b in bounds]
+            m,
+            entry_rows[inside],
+            columns[inside],
+            entry_coefs[inside],
+            np.where(self.rel_equality[relation_ids], constant, -math.inf),
+            constant,
+            column_lower,
+            column_upper,
         )
         found = []
         for sign in (1.0, -1.0):
@@ -623,11 +645,9 @@ class _Auditor:
                 objective[position[i]] = sign
             self.programmes += 1
             solution = programme.minimise(objective)
-            for j, x in zip(cells, () if relaxed else solution.tolist()):
-                if x < self.least[j]:
-                    self.least[j] = x
-                if x > self.most[j]:
-                    self.most[j] = x
+            if not relaxed:
+                self.least[cell_ids] = np.minimum(self.least[cell_ids], solution)  # cells are distinct
+                self.most[cell_ids] = np.maximum(self.most[cell_ids], solution)
             if i is None:
                 continue
             found.append(float(solution[position[i]]))
