@@ -124,9 +124,17 @@ def build(own: tuple[str, ...]) -> int:
     )
     if existing is None:
         publication = EngagementPublication(viewer=viewer, moment=moment_key, started_at=utcnow(), **values)
-        db.session.add(publication)
-        db.session.flush()
-        existing = publication.id
+        try:
+            with db.session.begin_nested():
+                db.session.add(publication)
+            existing = publication.id
+        except IntegrityError:  # another process stored the same moment meanwhile: the same figures
+            db.session.rollback()
+            return db.session.scalar(
+                select(EngagementPublication.id).where(
+                    EngagementPublication.viewer == viewer, EngagementPublication.moment == moment_key
+                )
+            )
     else:
         db.session.execute(update(EngagementPublication).where(EngagementPublication.id == existing).values(**values))
     _prune(viewer, keep=existing)
