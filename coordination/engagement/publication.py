@@ -204,7 +204,9 @@ def _start(own: tuple[str, ...], moment: str, row) -> None:
     app = current_app._get_current_object()
     key = (viewer, moment)
     with _lock:
-        if key in _threads and _threads[key].is_alive():
+        for finished in [k for k, t in _threads.items() if not t.is_alive()]:
+            del _threads[finished]
+        if key in _threads:
             return
         thread = threading.Thread(target=_build_in_app, args=(app, own), name=f"engagement-publish-{viewer}")
         thread.daemon = True
