@@ -6,12 +6,16 @@ public version; `csv_rows(report)` flattens the same rows for the CSV, so a figu
 
 from __future__ import annotations
 
+import threading
 from collections import Counter, defaultdict
+
+from flask import current_app
 
 from .. import disclosure
 from ..boroughs import borough_name
 from ..caching import app_cache
 from ..disclosure import TOTAL
+from ..extensions import db
 from ..timeutil import utcnow
 from ..versions import EVALUATION_TABLES, data_version
 from . import equality, queries
@@ -505,13 +509,81 @@ def figures(scope: queries.Scope, view: str = "coordinator") -> dict:
     "coordinator": every figure. "partner": a borough partner's view, protected jointly with everything else
     published at this moment (moment_protection). "public": the preview of publishing this scope (the moment
     with it added); a published version's own figures come from published_figures().
+
+    On a server the moment's joint protection is worked out in a background thread (seconds at Greater
+    Manchester scale): until it is ready a partner gets the last figures made for this view, marked with
+    when they were made (`prepared_at`, `newer_coming`), or NotReady when there are none yet.
     """
     key = ("report", data_version(REPORT_TABLES), scope.key(), view)
     if view == "coordinator":
         return _cache().get_or_build(key, lambda: build(scope))
     if view == "partner":
-        return _cache().get_or_build(key, lambda: _partner(scope))
+        return _when_ready(("partner", scope.key()), key, lambda: _partner(scope))
     return _cache().get_or_build(key, lambda: _preview(scope))
+
+
+class NotReady(Exception):
+    """Figures asked for before their small-number protection has ever been worked out (it is running)."""
+
+
+def _when_ready(view: tuple, key: tuple, make) -> dict:
+    """The figures for this view at this data version once the moment's protection is ready; meanwhile
+    (background mode) the last ones made for the view, marked as such, while it is worked out."""
+    if (
+        key in _cache()
+        or _moment_key() in _cache()
+        or not current_app.config.get("EVALUATION_PROTECT_IN_BACKGROUND", True)
+    ):
+        made = _cache().get_or_build(key, lambda: {**make(), "prepared_at": utcnow(), "newer_coming": False})
+        _latest()[view] = made
+        return made
+    _start_moment_build()
+    last = _latest().get(view)
+    if last is None:
+        raise NotReady()
+    return {**last, "newer_coming": True}
+
+
+def _latest() -> dict:
+    """The last figures made for each partner view and public version in this process (what is shown while
+    newer ones are being protected): never today's counts with an older protection."""
+    return current_app.extensions.setdefault("coordination.evaluation.latest", {})
+
+
+_building: set = set()
+_building_lock = threading.Lock()
+
+
+def _start_moment_build() -> None:
+    """Work out this moment's joint protection in a background thread (one per moment and process)."""
+    key = _moment_key()
+    with _building_lock:
+        if key in _building:
+            return
+        _building.add(key)
+    app = current_app._get_current_object()
+
+    def run():
+        with app.app_context():
+            try:
+                moment_protection()
+            except Exception:  # noqa: BLE001 - logged; the next request starts it again
+                app.logger.exception("The impact report's small-number protection could not be worked out")
+            finally:
+                db.session.remove()
+                with _building_lock:
+                    _building.discard(key)
+
+    threading.Thread(target=run, name="evaluation-protection", daemon=True).start()
+
+
+def wait_for_protection(timeout: float = 120) -> None:
+    """Block until no background protection is running in this process (tests)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while _building and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def _partner(scope: queries.Scope) -> dict:
@@ -547,12 +619,24 @@ def published_figures(published) -> dict:
         built = figures(queries.scope_of(published), "coordinator")
         return public(built, protection.cells_for(moment_protection(), (protection.PUBLIC, published.id)))
 
-    return _cache().get_or_build(key, make)
+    return _when_ready(("published", published.id), key, make)
 
 
 def _shown_published() -> list:
     """The live public versions that are not withheld (pairwise, they share all their answers or none)."""
     return [p for p in queries.published_reports() if p.live and not withheld_by(p)]
+
+
+def _moment_key(extra: queries.Scope | None = None) -> tuple:
+    from . import periods
+
+    partner_periods = periods.partner_periods()
+    return (
+        "moment",
+        data_version(REPORT_TABLES),
+        tuple((p.key, p.start) for p in partner_periods),
+        extra.key() if extra else None,
+    )
 
 
 def moment_protection(extra: queries.Scope | None = None) -> disclosure.Protection:
@@ -561,12 +645,7 @@ def moment_protection(extra: queries.Scope | None = None) -> disclosure.Protecti
     from . import periods, protection
 
     partner_periods = periods.partner_periods()
-    key = (
-        "moment",
-        data_version(REPORT_TABLES),
-        tuple((p.key, p.start) for p in partner_periods),
-        extra.key() if extra else None,
-    )
+    key = _moment_key(extra)
 
     def make():
         public = {p.id: queries.scope_of(p) for p in _shown_published()}
