@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
 from geo.boroughs import BOROUGH_CODES
@@ -13,6 +13,7 @@ from geo.boroughs import BOROUGH_CODES
 from .. import disclosure
 from ..boroughs import borough_name
 from ..caching import app_cache
+from ..errors import being_prepared
 from ..extensions import db
 from ..geography.interface import boundaries_version, drawn_base
 from ..organisations.interface import OrganisationFilters, ranked_ids
@@ -104,9 +105,7 @@ def _published() -> publication.Published | None:
 
 @bp.errorhandler(NotYetPublished)
 def _being_prepared(_error):
-    response = make_response(render_template("engagement/preparing.html"), 503)
-    response.headers["Retry-After"] = "30"
-    return response
+    return being_prepared("Engagement figures", "engagement", "small-numbers-fewer-than-5-and-not-shown")
 
 
 def _moment() -> protection.Moment:
