@@ -718,6 +718,24 @@ class _Programme:
         return np.asarray(self.highs.getSolution().col_value)
 
 
+def linked(keys: Iterable[Key], links: Iterable[Iterable[Key]]) -> Callable[[Key], Key]:
+    """Join the keys that appear together in any one link (union-find); find(key) names its group (the
+    same key for every member). Keys in a link that are not among `keys` are ignored."""
+    parent = {k: k for k in keys}
+
+    def find(key):
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for link in links:
+        inside = [k for k in link if k in parent]
+        for other in inside[1:]:
+            parent[find(other)] = find(inside[0])
+    return find
+
+
 def _groups(values, relations, hidden):
     """The relations reduced to their hidden cells (shown ones become constants), split into
     independent groups: [(members, [(terms, constant, op), …]), …]."""
@@ -735,18 +753,7 @@ def _groups(values, relations, hidden):
         terms = {k: c for k, c in terms.items() if c}
         if terms:
             reduced.append((terms, constant, relation.op))
-    parent = {k: k for k in hidden}
-
-    def find(k):
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
-    for terms, _, _ in reduced:
-        first, *rest = list(terms)
-        for other in rest:
-            parent[find(other)] = find(first)
+    find = linked(hidden, (terms for terms, _, _ in reduced))
     groups: dict[Key, list] = {}
     for k in hidden:
         groups.setdefault(find(k), []).append(k)

@@ -280,19 +280,10 @@ def components(moment: Moment) -> list[list]:
     Without public versions every partner view is a group of one (nothing links one borough's figures to
     another's), so the moment costs one small protection per view rather than one over everything.
     """
-    parent = {view: view for view in moment.views}
-
-    def find(view):
-        while parent[view] != view:
-            parent[view] = parent[parent[view]]
-            view = parent[view]
-        return view
-
-    for _, whole, parts in moment.links:
-        for part in parts:
-            parent[find(part)] = find(whole)
-    for _, view, other in moment.same:
-        parent[find(view)] = find(other)
+    find = disclosure.linked(
+        moment.views,
+        [*((whole, *parts) for _, whole, parts in moment.links), *((view, other) for _, view, other in moment.same)],
+    )
     groups: dict = {}
     for view in moment.views:
         groups.setdefault(find(view), []).append(view)
@@ -386,23 +377,12 @@ def _touching(values: dict, relations: list[Relation], hidden: set, cells: set) 
     """The relations (and the counts in them) of the groups of hidden cells that contain any of `cells`: every
     relation naming a hidden cell of such a group, whose other cells are hidden in the same group or shown."""
     hidden = {k for k in hidden if values.get(k)}
-    parent = {k: k for k in hidden}
-
-    def find(key):
-        while parent[key] != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
-    for relation in relations:
-        inside = [k for k in relation.cells() if k in parent]
-        for other in inside[1:]:
-            parent[find(other)] = find(inside[0])
+    find = disclosure.linked(hidden, (relation.cells() for relation in relations))
     # A group made only of these cells is simply known to this reader: nothing else in it to protect.
-    roots = {find(k) for k in cells if k in parent} & {find(k) for k in parent if k not in cells}
+    roots = {find(k) for k in cells if k in hidden} & {find(k) for k in hidden if k not in cells}
     if not roots:
         return {}, []
-    chosen = [r for r in relations if any(k in parent and find(k) in roots for k in r.cells())]
+    chosen = [r for r in relations if any(k in hidden and find(k) in roots for k in r.cells())]
     keys = {k for r in chosen for k in r.cells()}
     return {k: v for k, v in values.items() if k in keys}, chosen
 
