@@ -4,10 +4,12 @@ Prints how many cells primary suppression hides, how many more secondary suppres
 many small totals it shows as "not shown"), and, in the same run, the time for one page's figures
 protected (a partner) against unprotected (the coordinator):
 
-* unprotected: one period's figures SQL + presenting the rows;
-* protected, cold: every period's figures SQL + the attendance timeline + the protection + presenting
-  (what the first partner request after a data change costs; later ones hit the cache);
-* the protection step alone (the part this module adds).
+* unprotected: one period's figures SQL + presenting the rows (the coordinator's first page after a change);
+* the publication build, done once per data change and partner in a background thread (never while a
+  partner waits): every period's figures SQL + the attendance timeline + the protection + storing it;
+* what a partner's page waits for: reading the stored publication in a worker that has not seen it yet
+  (one row, decompressed and parsed) + presenting, and the same once that worker has it;
+* the naive way (protecting inside the request, as before publications): the whole build per page.
 
 No assertions: the figures are for people to read.
 
@@ -64,7 +66,9 @@ def main() -> None:
         period = queries.find_period("12m")
 
         queries.engagement_figures(period)  # warm the database's caches, as a running server would be
-        (_, unprotected) = timed(lambda: figures.present_all(queries.engagement_figures(period), period.key))
+        unprotected = min(
+            timed(lambda: figures.present_all(queries.engagement_figures(period), period.key))[1] for _ in range(3)
+        )
         moment, gathered = timed(lambda: protection.gather(periods))
         if os.environ.get("DUMP_PROBLEM"):
             import pickle
@@ -100,6 +104,37 @@ def main() -> None:
         )
         _, again = timed(lambda: figures.present_all(moment.rows["2025"], "2025", guard))
         print(f"another period's page once the moment is protected (cached): {again * 1000:.0f} ms")
+
+        from coordination.caching import app_cache
+        from coordination.engagement import publication
+
+        own = (args.own,)
+        made, built = timed(lambda: publication.build(own))
+        stored = len(db.session.get(publication.EngagementPublication, made).payload)
+        print(
+            f"publication build (background thread, once per data change and partner): {built * 1000:,.0f} ms "
+            f"(stored: {stored:,} bytes)"
+        )
+
+        def partner_page():
+            published = publication.current(own)
+            return figures.present_all(published.moment.rows[period.key], period.key, published.protection)
+
+        cold = []
+        for _ in range(3):
+            app_cache("engagement-publications").clear()  # a worker that has not read it yet
+            cold.append(timed(partner_page)[1])
+        warm = min(timed(partner_page)[1] for _ in range(5))
+        cold_page = min(cold)
+        print(
+            f"a partner's page figures from the publication: {cold_page * 1000:.0f} ms in a worker reading it "
+            f"for the first time ({cold_page / unprotected:.2f}x the unprotected page), {warm * 1000:.1f} ms "
+            f"afterwards ({warm / unprotected:.3f}x)"
+        )
+        print(
+            f"naive (protect inside the request): {protected * 1000:,.0f} ms per first page, "
+            f"{protected / cold_page:.0f}x what a partner now waits for"
+        )
 
 
 if __name__ == "__main__":

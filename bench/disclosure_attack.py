@@ -50,6 +50,12 @@ def main() -> int:
             print(f"seeded `demo seed --scale gm` in {time.perf_counter() - started:.0f} s")
         else:
             print(f"reusing the seeded database in {os.environ['INSTANCE_PATH']}")
+        # As a server's `flask engagement publish` does: partners' checked figures made ahead of time.
+        from coordination.engagement import publication
+
+        started = time.perf_counter()
+        made = publication.publish_all()
+        print(f"published partners' figures ({len(made)} sets of boroughs) in {time.perf_counter() - started:.0f} s")
         coordinator = app.test_client()
         response = coordinator.post("/sign-in", data={"email": "coordinator@example.org", "password": PASSWORD})
         assert response.status_code == 302, "the coordinator could not sign in"

@@ -3,14 +3,16 @@
 Seeds a GM-scale evaluation into a throwaway SQLite database under /tmp: three programmes, a round of each
 ready-made questionnaire per programme and borough (90 rounds), thousands of responses with their answers,
 three in four with equality monitoring, themes tagged on the written answers. Then prints, for the
-coordinator's GM-wide report and for its protected (public) version:
+coordinator's GM-wide report, its protected (public) version and Bolton's partner view this financial year:
 
 * cold: the figures built from the database (responses, answers and themes read as plain rows in four queries)
-  and, for the public version, the disclosure control over every group of figures;
+  and, for the public and partner versions, the joint disclosure control over everything published at this
+  moment (every borough's partner view for every financial year offered, and the public version);
 * cached: the same figures again at the same data version (coordination/caching.py, keyed by
   coordination/versions.py's change counters): one primary-key read of the counters and a dictionary look-up;
 * naive: what a first cut does on every request: each response's answers, themes and questionnaire version
-  loaded one response at a time (lazy loading, N+1 queries), then the same arithmetic and protection;
+  loaded one response at a time (lazy loading, N+1 queries), then the same arithmetic and the report's
+  protection on its own (not the joint one: so "naive" here does less protecting than "cold");
 
 and the ratios. No assertions: the figures are for people to read.
 
@@ -109,7 +111,8 @@ def naive_build(scope):
     from coordination.extensions import db
 
     def lazy_rows(scope, rounds):
-        query = select(Response).where(Response.round_id.in_([r.id for r in rounds])).order_by(Response.id)
+        chosen = queries._responses_query(scope, rounds, Response.id)
+        query = select(Response).where(Response.id.in_(chosen)).order_by(Response.id)
         return [
             queries.ResponseRow(
                 response.id,
@@ -162,14 +165,18 @@ def main() -> None:
         scope = Scope()
         print("Greater Manchester, all programmes, all time:")
         from coordination.caching import app_cache
+        from coordination.evaluation import periods, protection
 
-        for view in ("coordinator", "public"):
+        partner = protection.partner_scope("E08000001", periods.partner_periods()[0])
+        partner.boroughs = ("E08000001",)
+        for view in ("coordinator", "public", "partner"):
             app_cache("evaluation-report", maxsize=64).clear()  # cold: nothing built yet
             db.session.expire_all()
-            built, cold, cold_cpu = timed(lambda v=view: report.figures(scope, v))
-            _, cached, _ = timed(lambda v=view: report.figures(scope, v))
-            protect = report.protect if view == "public" else (lambda r: r)
-            _, naive, naive_cpu = timed(lambda p=protect: p(naive_build(scope)))
+            chosen = partner if view == "partner" else scope
+            built, cold, cold_cpu = timed(lambda v=view, c=chosen: report.figures(c, v))
+            _, cached, _ = timed(lambda v=view, c=chosen: report.figures(c, v))
+            protect = report.protect if view != "coordinator" else (lambda r: r)
+            _, naive, naive_cpu = timed(lambda p=protect, c=chosen: p(naive_build(c)))
             print(
                 f"  {view:<11} {built['responses']:,} responses: cold {cold * 1000:,.0f} ms ({cold_cpu * 1000:,.0f} ms "
                 f"CPU); cached {cached * 1000:,.2f} ms; naive {naive * 1000:,.0f} ms ({naive_cpu * 1000:,.0f} ms CPU)"
@@ -187,6 +194,24 @@ def main() -> None:
         db.session.commit()
         rebuilt, after, _ = timed(lambda: report.figures(scope))
         print(f"  after one new answer: {rebuilt['responses']:,} responses, rebuilt in {after * 1000:,.0f} ms")
+        # The partner's view after that answer: every partner view is built again, but only the views whose counts
+        # changed are protected again (a lone view's protection is remembered by its counts). The public version
+        # worked out above is live in no moment here (it was a preview), so the partner views stand alone.
+        _, again, again_cpu = timed(lambda: report.figures(partner, "partner"))
+        print(f"  partner view after it: {again * 1000:,.0f} ms ({again_cpu * 1000:,.0f} ms CPU)")
+        # A live public version for Greater Manchester over this financial year links the year's ten partner views
+        # with it: they are protected as one group, with each borough known exactly in turn.
+        from coordination.evaluation import operations
+
+        year = periods.partner_periods()[0]
+        operations.publish_report(
+            Scope(start=year.start, end=year.end, period_key=year.key, period_label=year.label), title="GM this year"
+        )
+        _, linked, linked_cpu = timed(lambda: report.figures(partner, "partner"))
+        print(
+            f"  partner view beside a public GM version of the year: {linked * 1000:,.0f} ms "
+            f"({linked_cpu * 1000:,.0f} ms CPU)"
+        )
 
 
 if __name__ == "__main__":

@@ -34,6 +34,11 @@ class BuildCache:
             self._items[key] = value
         return value
 
+    def __contains__(self, key: Hashable) -> bool:
+        """Whether key is built (without building it or counting a hit)."""
+        with self._lock:
+            return key in self._items
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()

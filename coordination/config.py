@@ -37,6 +37,11 @@ class Config:
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     # Web imports run in a background thread with a progress page; False runs them inside the request.
     IMPORT_IN_BACKGROUND = os.environ.get("IMPORT_IN_BACKGROUND", "1") != "0"
+    # Partners' protected engagement figures are made in a background thread after the figures change
+    # (partners see the newest ready ones meanwhile); False makes them inside the partner's request.
+    ENGAGEMENT_PUBLISH_IN_BACKGROUND = os.environ.get("ENGAGEMENT_PUBLISH_IN_BACKGROUND", "1") != "0"
+    # The same for the impact report's partner and public versions (their joint small-number protection).
+    EVALUATION_PROTECT_IN_BACKGROUND = os.environ.get("EVALUATION_PROTECT_IN_BACKGROUND", "1") != "0"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -147,6 +152,8 @@ class TestConfig(Config):
     )
     WTF_CSRF_ENABLED = False
     IMPORT_IN_BACKGROUND = False  # tests that want the thread switch it on and wait for it
+    ENGAGEMENT_PUBLISH_IN_BACKGROUND = False
+    EVALUATION_PROTECT_IN_BACKGROUND = False
     # The same algorithm at a cost a test suite can afford (every signed-in test hashes and checks twice).
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
     TILE_URL = ""

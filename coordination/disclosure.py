@@ -25,6 +25,7 @@ Nothing here knows about Flask requests: it takes plain mappings and returns pla
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -411,8 +412,17 @@ class _Auditor:
             constant - sum(c * self.truth[j] for j, c in zip(cells, coefs))
             for cells, coefs, constant, _ in self.relations
         ]
-        self.least = list(self.truth)  # the least and greatest value each cell has taken in a witness point
-        self.most = list(self.truth)
+        self.least = np.array(self.truth)  # the least and greatest value each cell has taken in a witness point
+        self.most = np.array(self.truth)
+        # The relations as arrays (compressed rows: relation n's cells are cells[ptr[n]:ptr[n + 1]]), so a
+        # programme over some cells is cut out of them without a Python loop over every term.
+        lengths = [len(r[0]) for r in self.relations]
+        self.ptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        self.rel_cells = np.fromiter((j for r in self.relations for j in r[0]), dtype=np.int64, count=self.ptr[-1])
+        self.rel_coefs = np.fromiter((c for r in self.relations for c in r[1]), dtype=float, count=self.ptr[-1])
+        self.rel_constant = np.array([r[2] for r in self.relations], dtype=float)
+        self.rel_equality = np.array([r[3] for r in self.relations], dtype=bool)
+        self.truth_array = np.array(self.truth)
         self.cap = 10.0 * (sum(self.truth) + len(self.keys) * threshold + 10)
         self.programmes = 0
         self.status: list[int] = []
@@ -590,32 +600,42 @@ class _Auditor:
 
         relaxed: only the relations of the cells given, the other hidden cells in them free within their
         labels (a range at least as wide as the attacker's; its points prove nothing)."""
-        from scipy import sparse
-        from scipy.optimize import linprog
-
         chosen = dict.fromkeys(n for j in cells for n in self.by_cell[j])
         if relaxed:
             cells = list(dict.fromkeys([*cells, *(j for n in chosen for j in self.relations[n][0] if self.status[j])]))
         position = {j: p for p, j in enumerate(cells)}
-        rows, cols, data, rhs_eq, urows, ucols, udata, rhs_ub = [], [], [], [], [], [], [], []
-        for n in chosen:
-            members, coefs, constant, equality = self.relations[n]
-            target = (rows, cols, data, rhs_eq) if equality else (urows, ucols, udata, rhs_ub)
-            row = len(target[3])
-            for j, c in zip(members, coefs):
-                if j in position:
-                    target[0].append(row)
-                    target[1].append(position[j])
-                    target[2].append(c)
-                else:
-                    constant -= c * self.truth[j]
-            target[3].append(constant)
         m = len(cells)
-        kwargs = {"method": "highs", "bounds": [(b[0], min(b[1], self.cap)) for b in map(self._bounds, cells)]}
-        if rhs_eq:
-            kwargs.update(A_eq=sparse.csr_matrix((data, (rows, cols)), shape=(len(rhs_eq), m)), b_eq=rhs_eq)
-        if rhs_ub:
-            kwargs.update(A_ub=sparse.csr_matrix((udata, (urows, ucols)), shape=(len(rhs_ub), m)), b_ub=rhs_ub)
+        relation_ids = np.fromiter(chosen, dtype=np.int64, count=len(chosen))
+        starts, lengths = self.ptr[relation_ids], self.ptr[relation_ids + 1] - self.ptr[relation_ids]
+        entry_rows = np.repeat(np.arange(len(relation_ids)), lengths)
+        entries = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths) + np.arange(lengths.sum())
+        entry_cells, entry_coefs = self.rel_cells[entries], self.rel_coefs[entries]
+        where = np.full(len(self.keys), -1, dtype=np.int64)
+        cell_ids = np.asarray(cells, dtype=np.int64)
+        where[cell_ids] = np.arange(m)
+        columns = where[entry_cells]
+        inside = columns >= 0
+        outside = ~inside
+        # Cells outside the programme are held at their true values: they move to the constant side.
+        constant = self.rel_constant[relation_ids] - np.bincount(
+            entry_rows[outside],
+            weights=entry_coefs[outside] * self.truth_array[entry_cells[outside]],
+            minlength=len(relation_ids),
+        )
+        status = np.asarray(self.status, dtype=np.int8)[cell_ids]
+        truth = self.truth_array[cell_ids]
+        column_lower = np.where(status == 0, truth, np.where(status == 1, 1.0, NOT_SHOWN_LEAST))
+        column_upper = np.where(status == 0, truth, np.where(status == 1, float(self.threshold - 1), self.cap))
+        programme = _Programme(
+            m,
+            entry_rows[inside],
+            columns[inside],
+            entry_coefs[inside],
+            np.where(self.rel_equality[relation_ids], constant, -math.inf),
+            constant,
+            column_lower,
+            column_upper,
+        )
         found = []
         for sign in (1.0, -1.0):
             objective = np.zeros(m)
@@ -624,17 +644,13 @@ class _Auditor:
             else:
                 objective[position[i]] = sign
             self.programmes += 1
-            solution = linprog(objective, **kwargs)
-            if solution.status != 0:
-                raise RuntimeError(f"The published figures are inconsistent: {solution.message}")
-            for j, x in zip(cells, () if relaxed else solution.x):
-                if x < self.least[j]:
-                    self.least[j] = x
-                if x > self.most[j]:
-                    self.most[j] = x
+            solution = programme.minimise(objective)
+            if not relaxed:
+                self.least[cell_ids] = np.minimum(self.least[cell_ids], solution)  # cells are distinct
+                self.most[cell_ids] = np.maximum(self.most[cell_ids], solution)
             if i is None:
                 continue
-            found.append(solution.x[position[i]])
+            found.append(float(solution[position[i]]))
             if relaxed:
                 continue
             if self._safe(i):
@@ -646,6 +662,78 @@ class _Auditor:
         low = found[0]
         high = found[1] if len(found) > 1 else self.most[i]
         return min(low, self.least[i]), max(high, self.most[i])
+
+
+class _Programme:
+    """One linear programme (rows lower ≤ A·x ≤ upper, columns within their bounds) solved by HiGHS for
+    one objective after another: the second starts from the first one's basis. HiGHS is called directly
+    (highspy) because scipy's `linprog` spent more time checking and converting its inputs than HiGHS
+    took to solve these small programmes (bench/disclosure.py)."""
+
+    _solver = threading.local()  # one HiGHS instance per thread, reused (it prints its banner once)
+
+    def __init__(self, m, rows, cols, data, lower, upper, column_lower, column_upper):
+        import highspy
+
+        if getattr(self._solver, "highs", None) is None:
+            highs = highspy.Highs()
+            highs.setOptionValue("output_flag", False)
+            # Small programmes, many of them: presolve and extra threads cost more than they save
+            # (measured on the GM-scale problem of bench/disclosure.py).
+            highs.setOptionValue("presolve", "off")
+            highs.setOptionValue("threads", 1)
+            self._solver.highs = highs
+        self.highs = self._solver.highs
+        self.m = m
+        rows, cols = np.asarray(rows, dtype=np.int32), np.asarray(cols, dtype=np.int32)
+        order = np.lexsort((rows, cols))  # column by column (HiGHS's compressed-column form)
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = m, len(upper)
+        lp.col_lower_ = np.asarray(column_lower, dtype=float)
+        lp.col_upper_ = np.asarray(column_upper, dtype=float)
+        lp.row_lower_ = np.asarray(lower, dtype=float)
+        lp.row_upper_ = np.asarray(upper, dtype=float)
+        lp.col_cost_ = np.zeros(m)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = np.searchsorted(cols[order], np.arange(m + 1)).astype(np.int32)
+        lp.a_matrix_.index_ = rows[order]
+        lp.a_matrix_.value_ = np.asarray(data, dtype=float)[order]
+        self.lp = lp
+        self.passed = False
+        self.columns = np.arange(m, dtype=np.int32)
+        self.optimal = highspy.HighsModelStatus.kOptimal
+
+    def minimise(self, objective) -> np.ndarray:
+        """The point found for this objective (every column)."""
+        if not self.passed:
+            self.lp.col_cost_ = np.asarray(objective, dtype=float)
+            self.highs.passModel(self.lp)
+            self.passed = True
+        else:
+            self.highs.changeColsCost(self.m, self.columns, np.asarray(objective, dtype=float))
+        self.highs.run()
+        status = self.highs.getModelStatus()
+        if status != self.optimal:
+            raise RuntimeError(f"The published figures are inconsistent: {self.highs.modelStatusToString(status)}")
+        return np.asarray(self.highs.getSolution().col_value)
+
+
+def linked(keys: Iterable[Key], links: Iterable[Iterable[Key]]) -> Callable[[Key], Key]:
+    """Join the keys that appear together in any one link (union-find); find(key) names its group (the
+    same key for every member). Keys in a link that are not among `keys` are ignored."""
+    parent = {k: k for k in keys}
+
+    def find(key):
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for link in links:
+        inside = [k for k in link if k in parent]
+        for other in inside[1:]:
+            parent[find(other)] = find(inside[0])
+    return find
 
 
 def _groups(values, relations, hidden):
@@ -665,18 +753,7 @@ def _groups(values, relations, hidden):
         terms = {k: c for k, c in terms.items() if c}
         if terms:
             reduced.append((terms, constant, relation.op))
-    parent = {k: k for k in hidden}
-
-    def find(k):
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
-    for terms, _, _ in reduced:
-        first, *rest = list(terms)
-        for other in rest:
-            parent[find(other)] = find(first)
+    find = linked(hidden, (terms for terms, _, _ in reduced))
     groups: dict[Key, list] = {}
     for k in hidden:
         groups.setdefault(find(k), []).append(k)

@@ -192,3 +192,10 @@ def init_app(app: Flask) -> None:
             return response, status
         app.logger.exception("Unhandled error on %s", request.path)
         return _render(500)
+
+
+def being_prepared(what: str, guide: str, section: str, retry_after: int = 30):
+    """503 with a page saying `what` (such as "Engagement figures") is still being checked for small
+    numbers in the background, a Try again button and a link to the guide's section on why."""
+    page = render_template("preparing.html", what=what, guide=guide, section=section)
+    return page, 503, {"Retry-After": str(retry_after)}

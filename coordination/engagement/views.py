@@ -13,6 +13,7 @@ from geo.boroughs import BOROUGH_CODES
 from .. import disclosure
 from ..boroughs import borough_name
 from ..caching import app_cache
+from ..errors import being_prepared
 from ..extensions import db
 from ..geography.interface import boundaries_version, drawn_base
 from ..organisations.interface import OrganisationFilters, ranked_ids
@@ -23,7 +24,7 @@ from ..spreadsheet import csv_download
 from ..terminology.interface import Concept
 from ..terminology.interface import display_label as local_display_label
 from ..versions import conditional_response
-from . import charts, figures, protection, queries
+from . import charts, figures, protection, publication, queries
 from .figures import EVENT_TYPE_TITLES, FIGURES
 
 bp = Blueprint("engagement", __name__, url_prefix="/engagement")
@@ -76,31 +77,60 @@ def _own() -> tuple[str, ...]:
     return tuple(current_user.borough_codes) if _suppress() else ()
 
 
-def _moment_key() -> tuple:
-    return (queries.data_version(), tuple((p.key, p.start) for p in queries.periods()))
+@bp.context_processor
+def _publication_context():
+    """Partner pages say when their figures were made (and whether newer ones are on the way)."""
+    return {"published": request.environ.get(_PUBLISHED)}
+
+
+# Looked up once per request and kept on the request itself (not on `g`: an app context, and so `g`,
+# can outlive one request when the caller pushed it, as scripts and tests do).
+_PUBLISHED = "coordination.engagement.published"
+
+
+class NotYetPublished(Exception):
+    """A partner asked for figures before any protected publication of them exists (it is being made)."""
+
+
+def _published() -> publication.Published | None:
+    """The partner's protected publication of this moment (or the newest ready one while it is being
+    made), looked up once per request; None for the coordinator, who sees the live figures."""
+    if not _suppress():
+        return None
+    if _PUBLISHED not in request.environ:
+        request.environ[_PUBLISHED] = publication.current(_own())
+    if request.environ[_PUBLISHED] is None:
+        raise NotYetPublished()
+    return request.environ[_PUBLISHED]
+
+
+@bp.errorhandler(NotYetPublished)
+def _being_prepared(_error):
+    return being_prepared("Engagement figures", "engagement", "small-numbers-fewer-than-5-and-not-shown")
 
 
 def _moment() -> protection.Moment:
-    """Every period's figures and the attendance timeline at this data version (cached)."""
-    return _cache().get_or_build(("moment", *_moment_key()), lambda: protection.gather(queries.periods()))
+    """Every period's figures and the attendance timeline, as the partner's publication holds them."""
+    return _published().moment
 
 
 def _protection():
-    """The partner's protection of everything they can see at this moment (cached per own boroughs);
-    None for the coordinator, who sees every figure."""
-    if not _suppress():
-        return None
-    return _cache().get_or_build(("protection", *_moment_key(), _own()), lambda: protection.protect(_moment(), _own()))
+    """The partner's protection of everything they can see at this moment; None for the coordinator."""
+    published = _published()
+    return published.protection if published else None
 
 
 def _figures(period) -> list[dict]:
-    """Presented figures for this viewer and period, cached with the map by data version."""
-    if not _suppress():
+    """Presented figures for this viewer and period, cached by data version (coordinator) or publication."""
+    published = _published()
+    if published is None:
         key = ("figures", queries.data_version(), period.key, period.start)
         return _cache().get_or_build(key, lambda: figures.present_all(queries.engagement_figures(period), period.key))
-    key = ("figures", *_moment_key(), period.key, _own())
+    if period.key not in published.moment.rows:
+        raise NotYetPublished()  # made before this period existed (the year turned): wait for today's
+    key = ("figures", "published", *published.key, period.key)
     return _cache().get_or_build(
-        key, lambda: figures.present_all(_moment().rows[period.key], period.key, _protection())
+        key, lambda: figures.present_all(published.moment.rows[period.key], period.key, published.protection)
     )
 
 
@@ -130,6 +160,7 @@ def gap_map_parts(period, concept_id: int, rows: list[dict], links: dict[str, st
         suppress,
         tuple(sorted(links)),
         tuple(current_user.borough_codes) if suppress else (),
+        _published().key if suppress else None,
     )
 
     from . import maps  # folium and pandas: loaded by the first gap map, not by every engagement page
@@ -358,6 +389,8 @@ def figures_csv():
 def attendance_chart():
     period = queries.find_period(request.args.get("period", "all"))
     guard = _protection()
+    if guard and period.key not in _moment().rows:
+        raise NotYetPublished()  # made before this period existed (the year turned): wait for today's
     timeline = _moment().timeline if guard else queries.attendance_over_time(queries.find_period("all"))
     quarters = protection.quarters_in(period, sorted({r["quarter"] for r in timeline}))
     rows = [r for r in timeline if r["quarter"] in quarters]

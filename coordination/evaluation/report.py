@@ -6,12 +6,16 @@ public version; `csv_rows(report)` flattens the same rows for the CSV, so a figu
 
 from __future__ import annotations
 
+import threading
 from collections import Counter, defaultdict
+
+from flask import current_app
 
 from .. import disclosure
 from ..boroughs import borough_name
 from ..caching import app_cache
-from ..disclosure import TOTAL, Relation
+from ..disclosure import TOTAL
+from ..extensions import db
 from ..timeutil import utcnow
 from ..versions import EVALUATION_TABLES, data_version
 from . import equality, queries
@@ -401,40 +405,11 @@ def _themes(values) -> dict:
 # --------------------------------------------------------------------------- protection and presentation
 
 
-def _protect_groups(groups: dict[str, dict[str, int]], rows: list[dict]) -> dict:
-    """Run the disclosure control once per group of answers, with every published sum of them as a relation.
-
-    Returns {group: (Protection, {parts tuple: key})}: every figure built on the same answers is protected
-    together, so no figure can be worked out from its neighbours (yes, yes-or-partly and n; a detailed
-    ethnic group beside its broad group and the headline figure).
-    """
-    sums: dict[str, set[tuple[str, ...]]] = {}
-    for row in rows:
-        if len(row["parts"]) > 1:
-            sums.setdefault(row["group"], set()).add(tuple(sorted(row["parts"])))
-    protected = {}
-    for name, parts in groups.items():
-        values: dict = {part: int(count) for part, count in parts.items()}
-        values[TOTAL] = sum(parts.values())
-        relations = [Relation.total(TOTAL, list(parts))]
-        keys = {}
-        for combination in sorted(sums.get(name, ())):
-            key = ("sum", combination)
-            values[key] = sum(parts.get(p, 0) for p in combination)
-            relations.append(Relation.total(key, list(combination)))
-            keys[combination] = key
-        heavy = sum(parts.values()) + 1
-        cost = {TOTAL: values[TOTAL] + 2 * heavy, **{k: values[k] + heavy for k in keys.values()}}
-        protected[name] = (disclosure.protect(values, relations, cost=cost), keys)
-    return protected
-
-
-def _protect_row(row: dict, protected: dict) -> dict:
-    """The row as a partner may see it: count and n shown or hidden as the group's protection says."""
-    protection, keys = protected[row["group"]]
-    parts = row["parts"]
-    count_cell = protection[parts[0]] if len(parts) == 1 else protection[keys[tuple(sorted(parts))]]
-    total_cell = protection[TOTAL]
+def _protect_row(row: dict, cell) -> dict:
+    """The row as a partner may see it: count and n shown or hidden as the protection says."""
+    group, parts = row["group"], row["parts"]
+    count_cell = cell(("g", group, parts[0])) if len(parts) == 1 else cell(("g", group, ("sum", tuple(sorted(parts)))))
+    total_cell = cell(("g", group, TOTAL))
     shown = dict(row)
     if count_cell.hidden or total_cell.hidden:
         shown.update(percent=None, low=None, high=None, suppressed=True)
@@ -442,72 +417,78 @@ def _protect_row(row: dict, protected: dict) -> dict:
         shown.update(count=None, count_hidden=disclosure.TEXT[count_cell.reason])
     if total_cell.hidden:
         shown.update(n=None, n_hidden=disclosure.TEXT[total_cell.reason], response_rate=None)
-    if row.get("prefer_not") is not None and 1 <= row["prefer_not"] < disclosure.THRESHOLD:
-        shown["prefer_not"] = None
+    if row.get("prefer_not") is not None:
+        prefer = cell(("prefer", group.removeprefix("equality.")))
+        shown["prefer_not"] = prefer.shown
+        shown["prefer_not_text"] = prefer.display()
     return shown
 
 
-def protect(report: dict) -> dict:
+def protect(report: dict, cell=None) -> dict:
     """A copy of the report that is safe for partners and any public version (coordination/disclosure.py):
-    no percentage or count built on 1 to 4 people, nor one that would let such a count be worked out."""
-    all_rows = (
-        [r for s in report["sections"] for r in s["rows"]]
-        + report["equality_headline"]
-        + [r for b in report["equality_breakdowns"] for r in b["rows"]]
-        + [report["self_rating"]["improved"]]
-    )
-    protected = _protect_groups(report["groups"], all_rows)
+    no percentage or count built on 1 to 4 people, nor one that would let such a count be worked out.
+
+    `cell(name)` gives each count as the moment's joint protection decided (protection.py); without it the
+    report is protected on its own (a scope no moment covers).
+    """
+    from . import protection
+
+    if cell is None:
+        cell = _unprefixed(protection.standalone(report))
     shown = dict(report)
-    shown["sections"] = [{**s, "rows": [_protect_row(r, protected) for r in s["rows"]]} for s in report["sections"]]
-    shown["equality_headline"] = [_protect_row(r, protected) for r in report["equality_headline"]]
+    shown["sections"] = [{**s, "rows": [_protect_row(r, cell) for r in s["rows"]]} for s in report["sections"]]
+    shown["equality_headline"] = [_protect_row(r, cell) for r in report["equality_headline"]]
     shown["equality_breakdowns"] = []
     for breakdown in report["equality_breakdowns"]:
-        protection, _ = protected[f"equality.{breakdown['key']}"]
-        prefer = breakdown["prefer_not"]
+        prefer = cell(("prefer", breakdown["key"]))
         shown["equality_breakdowns"].append(
             {
                 **breakdown,
-                "rows": [_protect_row(r, protected) for r in breakdown["rows"]],
-                "n": protection[TOTAL].shown,
-                "prefer_not": None if 1 <= prefer < disclosure.THRESHOLD else prefer,
+                "rows": [_protect_row(r, cell) for r in breakdown["rows"]],
+                "n": cell(("g", f"equality.{breakdown['key']}", TOTAL)).shown,
+                "prefer_not": prefer.shown,
+                "prefer_not_text": prefer.display(),
             }
         )
     rating = dict(report["self_rating"])
-    rating["improved"] = _protect_row(rating["improved"], protected)
+    rating["improved"] = _protect_row(rating["improved"], cell)
     if rating["improved"]["n"] is None:
         rating.update(before=None, after=None, change=None, n=None)
     shown["self_rating"] = rating
-    religion = protected["equality.religion"][0]
-    shown["religions"] = sum(1 for v in report["religion_counts"] if not religion[v].hidden)
-    shown["themes"], shown["theme_boroughs"] = _protect_themes(report["themes"], report["theme_boroughs"])
-    shown.update(_protect_totals(report))
-    shown["protected"] = True
+    shown["religions"] = sum(1 for v in report["religion_counts"] if not cell(("g", "equality.religion", v)).hidden)
+    shown["themes"] = [
+        {
+            **t,
+            "total": cell(("theme", t["name"], TOTAL)).display(),
+            "by_borough": {b: cell(("theme", t["name"], b)).display() for b in report["theme_boroughs"]},
+        }
+        for t in report["themes"]
+    ]
+    total = cell(("responses",))
+    records = cell(("records",))
+    shown.update(
+        responses=total.shown,
+        responses_text=total.display(),
+        channels={channel.value: cell(("channel", channel.value)).display() for channel in Channel},
+        expected=report["expected"] if total.shown is not None else None,
+        equality_records=records.shown,
+        equality_records_text=records.display(),
+        protected=True,
+    )
     return shown
 
 
-def _protect_totals(report: dict) -> dict:
-    """Responses in all (with their channels, which add up to it) and people who gave equality answers."""
-    channels = {channel.value: int(report["channels"].get(channel.value, 0)) for channel in Channel}
-    values = {**channels, TOTAL: report["responses"]}
-    protection = disclosure.protect(values, [Relation.total(TOTAL, list(channels))])
-    total = protection[TOTAL]
-    records = disclosure.protect({TOTAL: report["equality_records"]}, [])[TOTAL]
-    return {
-        "responses": total.shown,
-        "responses_text": total.display(),
-        "channels": {channel: protection[channel].display() for channel in channels},
-        "expected": report["expected"] if total.shown is not None else None,
-        "equality_records": records.shown,
-        "equality_records_text": records.display(),
-    }
+def _unprefixed(protection_: disclosure.Protection):
+    """A look-up of a standalone protection's cells (keyed by name alone)."""
+    return lambda name: protection_[name]
 
 
-def public(report: dict) -> dict:
+def public(report: dict, cell=None) -> dict:
     """The signed-out version: protected as for partners (no cell is known to the reader), without quotes.
 
     People agreed to be quoted in reports to funders and the boroughs, not on a public web page.
     """
-    shown = protect(report)
+    shown = protect(report, cell)
     shown["quotes"] = []
     shown["public"] = True
     return shown
@@ -515,38 +496,165 @@ def public(report: dict) -> dict:
 
 # The tables the report reads: its figures are cached until one of them changes (coordination/versions.py).
 REPORT_TABLES = EVALUATION_TABLES + ("event", "attendance", "community")
-VIEWS = {
-    "coordinator": build,
-    # The protected versions start from the cached unprotected figures (protect() copies, never changes them).
-    "partner": lambda scope: protect(figures(scope, "coordinator")),
-    "public": lambda scope: public(figures(scope, "coordinator")),
-}
+PREVIEW = "preview"
+
+
+def _cache():
+    return app_cache("evaluation-report", maxsize=64)
 
 
 def figures(scope: queries.Scope, view: str = "coordinator") -> dict:
     """The report for a scope as one kind of viewer sees it, built once per data version (cached on the app).
 
-    A GM-wide report reads every response and runs the disclosure control on every group of figures; the
-    cache makes a second look (or the CSV after the page) a dictionary look-up until an answer changes.
+    "coordinator": every figure. "partner": a borough partner's view, protected jointly with everything else
+    published at this moment (moment_protection). "public": the preview of publishing this scope (the moment
+    with it added); a published version's own figures come from published_figures().
+
+    On a server the moment's joint protection is worked out in a background thread (seconds at Greater
+    Manchester scale): until it is ready a partner gets the last figures made for this view, marked with
+    when they were made (`prepared_at`, `newer_coming`), or NotReady when there are none yet.
     """
     key = ("report", data_version(REPORT_TABLES), scope.key(), view)
-    return app_cache("evaluation-report", maxsize=64).get_or_build(key, lambda: VIEWS[view](scope))
+    if view == "coordinator":
+        return _cache().get_or_build(key, lambda: build(scope))
+    if view == "partner":
+        return _when_ready(("partner", scope.key()), key, lambda: _partner(scope))
+    return _cache().get_or_build(key, lambda: _preview(scope))
 
 
-def _protect_themes(themes: list[dict], boroughs: list[str]):
-    if not themes:
-        return themes, boroughs
-    counts = {t["name"]: {b: t["by_borough"].get(b, 0) for b in boroughs} for t in themes}
-    table = disclosure.protect_table(counts, row_totals={t["name"]: t["total"] for t in themes})
-    shown = [
-        {
-            **t,
-            "total": table.row_total(t["name"]).display(),
-            "by_borough": {b: table.cell(t["name"], b).display() for b in boroughs},
-        }
-        for t in themes
-    ]
-    return shown, boroughs
+class NotReady(Exception):
+    """Figures asked for before their small-number protection has ever been worked out (it is running)."""
+
+
+def _when_ready(view: tuple, key: tuple, make) -> dict:
+    """The figures for this view at this data version once the moment's protection is ready; meanwhile
+    (background mode) the last ones made for the view, marked as such, while it is worked out."""
+    if (
+        key in _cache()
+        or _moment_key() in _cache()
+        or not current_app.config.get("EVALUATION_PROTECT_IN_BACKGROUND", True)
+    ):
+        made = _cache().get_or_build(key, lambda: {**make(), "prepared_at": utcnow(), "newer_coming": False})
+        _latest()[view] = made
+        return made
+    _start_moment_build()
+    last = _latest().get(view)
+    if last is None:
+        raise NotReady()
+    return {**last, "newer_coming": True}
+
+
+def _latest() -> dict:
+    """The last figures made for each partner view and public version in this process (what is shown while
+    newer ones are being protected): never today's counts with an older protection."""
+    return current_app.extensions.setdefault("coordination.evaluation.latest", {})
+
+
+_building: set = set()
+_building_lock = threading.Lock()
+
+
+def _start_moment_build() -> None:
+    """Work out this moment's joint protection in a background thread (one per moment and process)."""
+    key = _moment_key()
+    with _building_lock:
+        if key in _building:
+            return
+        _building.add(key)
+    app = current_app._get_current_object()
+
+    def run():
+        with app.app_context():
+            try:
+                moment_protection()
+            except Exception:  # noqa: BLE001 - logged; the next request starts it again
+                app.logger.exception("The impact report's small-number protection could not be worked out")
+            finally:
+                db.session.remove()
+                with _building_lock:
+                    _building.discard(key)
+
+    threading.Thread(target=run, name="evaluation-protection", daemon=True).start()
+
+
+def wait_for_protection(timeout: float = 120) -> None:
+    """Block until no background protection is running in this process (tests)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while _building and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _partner(scope: queries.Scope) -> dict:
+    from . import periods, protection
+
+    view = protection.partner_view(scope, periods.partner_periods())
+    built = figures(scope, "coordinator")
+    if view is None:
+        return protect(built)
+    return protect(built, protection.cells_for(moment_protection(), view))
+
+
+def _preview(scope: queries.Scope) -> dict:
+    from . import protection
+
+    built = figures(scope, "coordinator")
+    live = _shown_published()
+    for published in live:
+        if queries.scope_of(published).key() == scope.key():
+            return published_figures(published)
+    if queries.overlapping(scope, live):
+        return public(built)  # publishing it will be refused; its preview is protected on its own
+    return public(built, protection.cells_for(moment_protection(scope), (protection.PUBLIC, PREVIEW)))
+
+
+def published_figures(published) -> dict:
+    """A live public version's figures, protected together with everything else published at this moment."""
+    from . import protection
+
+    key = ("published", data_version(REPORT_TABLES), published.id)
+
+    def make():
+        built = figures(queries.scope_of(published), "coordinator")
+        return public(built, protection.cells_for(moment_protection(), (protection.PUBLIC, published.id)))
+
+    return _when_ready(("published", published.id), key, make)
+
+
+def _shown_published() -> list:
+    """The live public versions that are not withheld (pairwise, they share all their answers or none)."""
+    return [p for p in queries.published_reports() if p.live and not withheld_by(p)]
+
+
+def _moment_key(extra: queries.Scope | None = None) -> tuple:
+    from . import periods
+
+    partner_periods = periods.partner_periods()
+    return (
+        "moment",
+        data_version(REPORT_TABLES),
+        tuple((p.key, p.start) for p in partner_periods),
+        extra.key() if extra else None,
+    )
+
+
+def moment_protection(extra: queries.Scope | None = None) -> disclosure.Protection:
+    """The joint protection of every partner view and public version at this data version (cached); `extra`
+    adds a scope about to be published (the publish page's preview)."""
+    from . import periods, protection
+
+    partner_periods = periods.partner_periods()
+    key = _moment_key(extra)
+
+    def make():
+        public = {p.id: queries.scope_of(p) for p in _shown_published()}
+        if extra is not None:
+            public[PREVIEW] = extra
+        moment = protection.gather(partner_periods, public, lambda s: figures(s, "coordinator"))
+        return protection.protect(moment)
+
+    return _cache().get_or_build(key, make)
 
 
 def display(row: dict) -> dict:

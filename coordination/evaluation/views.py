@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from ..boroughs import borough_choices, borough_name
 from ..communities.models import Community, Event
-from ..errors import caught, flash_errors
+from ..errors import being_prepared, caught, flash_errors
 from ..forms import errors_onto, form_page
 from ..params import whole_number
 from ..permissions import Role, roles_required
@@ -29,6 +29,13 @@ from .questions import display_answer, options_for, parse_answer
 from .themes import suggest_themes
 
 bp = Blueprint("evaluation", __name__)
+
+
+@bp.errorhandler(report.NotReady)
+def _being_prepared(_error):
+    return being_prepared("Impact report figures", "evaluation", "partners-small-numbers-protected")
+
+
 C, P = Role.COORDINATOR, Role.PARTNER
 COOKIE_DAYS = operations.DRAFT_DAYS
 
@@ -508,7 +515,7 @@ def _public_report(token: str):
     published = queries.live_published(token)
     if published is None or report.withheld_by(published):
         return None, None
-    return published, report.figures(queries.scope_of(published), "public")
+    return published, report.published_figures(published)
 
 
 @bp.get("/impact/<token>")

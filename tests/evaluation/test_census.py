@@ -66,3 +66,23 @@ def test_the_report_says_no_comparator_published_on_the_page_and_in_the_csv(sign
     assert women_row[8] == "No comparator published"
     trans_row = next(r for r in rows if r[1].startswith("Gender identity differs"))
     assert trans_row[9] == "0.62%"
+
+
+def test_the_shipped_shares_of_each_complete_question_add_up_to_100_percent():
+    """Ethnic group (five broad groups), religion (with the share who did not answer, given in its basis) and
+    disability (three answers) are whole breakdowns: their shares add up to 100% within rounding."""
+    import re
+
+    by_measure: dict[str, list[dict]] = {}
+    for row in equality.census_rows():
+        by_measure.setdefault(row["measure"], []).append(row)
+    assert {r["category"] for r in by_measure["ethnic_group"]} == {"white", "mixed", "asian", "black", "other"}
+    assert sum(r["percent"] for r in by_measure["ethnic_group"]) == pytest.approx(100, abs=0.2)
+    unanswered = {float(re.search(r"([\d.]+)% did not answer", r["basis"]).group(1)) for r in by_measure["religion"]}
+    assert len(unanswered) == 1  # one figure for the whole table
+    assert sum(r["percent"] for r in by_measure["religion"]) + unanswered.pop() == pytest.approx(100, abs=0.2)
+    assert len(by_measure["religion"]) == len(equality.RELIGIONS)
+    assert sum(r["percent"] for r in by_measure["disability"]) == pytest.approx(100, abs=0.2)
+    # Every row of one measure shares its table, basis, source and licence.
+    for rows in by_measure.values():
+        assert len({(r["table"], r["universe"], r["basis"], r["source_url"], r["licence"]) for r in rows}) == 1

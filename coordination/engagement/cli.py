@@ -1,0 +1,24 @@
+"""`flask engagement publish`: make partners' protected figures ahead of time (after an import, or on a timer)."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+engagement_cli = AppGroup("engagement", help="Engagement figures.")
+
+
+@engagement_cli.command("publish")
+def publish_command() -> None:
+    """Protect the current figures for every partner account's boroughs and store them."""
+    from . import publication
+
+    done = publication.publish_all()
+    for viewer, seconds in done:
+        click.echo(
+            f"already up to date for {viewer}" if seconds is None else f"published for {viewer}: {seconds:.1f} s"
+        )
+    click.echo(f"{len(done)} publication(s) made" if done else "no partner accounts: nothing to publish")
+
+
+commands = [engagement_cli]
