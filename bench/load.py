@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import os
 import re
 import signal
@@ -40,11 +41,61 @@ EMAIL = "coordinator@example.org"
 PARTNER = "partner.rochdale@example.org"
 MAX_USERS = 50
 
-# (label, path); {org} and {borough} are filled in from the database.
+# (label, path); {org} and {borough} are filled in from the database. A path may be a list: each request
+# asks the next one (every user asks something different, as real users do).
+SEARCH_WORDS = [
+    "food", "mental health", "carers", "youth", "refugee", "older people", "recovery", "disability",
+    "family", "sports", "arts", "green spaces", "money advice", "dementia", "wellbeing", "food bank",
+    "youth club", "walking", "pantry", "deaf", "diabetes", "advocacy", "exercise", "families",
+]  # fmt: skip
+SYNONYM_WORDS = [
+    "self-care", "peer mentoring", "link workers", "co-production", "helplines", "community referral",
+    "evaluation", "lived experience support", "personalised care planning", "information and advice",
+]  # fmt: skip
+BOROUGHS = ("E08000001", "E08000002", "E08000003", "E08000004", "E08000005",
+            "E08000006", "E08000007", "E08000008", "E08000009", "E08000010")  # fmt: skip
+
+
+def varied(words: list[str], pages: int = 3) -> list[str]:
+    """Searches that differ from one request to the next: each word across Greater Manchester and in each
+    borough, open or any status, pages 1 to `pages`, in a fixed shuffled order (a search is not asked twice
+    until every other has been, so a measurement's searches find no cache warmed by an earlier request)."""
+    import random
+
+    paths = [
+        "/organisations?" + urlencode({"q": word, "borough": b, "status": status, "page": p})
+        for word in words
+        for b in ("", *BOROUGHS)
+        for status in ("active", "any")
+        for p in range(1, pages + 1)
+    ]
+    random.Random(18).shuffle(paths)
+    return paths
+
+
+def listings(pages: int = 3) -> list[str]:
+    """Directory listings without words that differ from one request to the next: by borough, type and
+    status, pages 1 to `pages`, in a fixed shuffled order (as people browse; nobody reads page 300)."""
+    import random
+
+    paths = [
+        "/organisations?" + urlencode({"borough": b, "type": kind, "status": status, "page": p})
+        for b in ("", *BOROUGHS)
+        for kind in ("", "registered_charity", "community_group", "social_enterprise", "cic")
+        for status in ("active", "any")
+        for p in range(1, pages + 1)
+    ]
+    random.Random(18).shuffle(paths)
+    return paths
+
+
 PAGES = [
     ("directory", "/organisations"),
+    ("directory (each new)", listings()),
     ("search", "/organisations?q=food"),
+    ("search (each new)", varied(SEARCH_WORDS)),
     ("search (synonyms)", "/organisations?q=self-care"),
+    ("synonyms (each new)", varied(SYNONYM_WORDS)),
     ("organisation", "/organisations/{org}"),
     ("map page", "/organisations/map"),
     ("map view (clusters)", "/organisations/map/clusters.json?zoom=11&bbox=-2.75,53.32,-1.90,53.69"),
@@ -75,8 +126,9 @@ def wait_for(port: int, seconds: float = 60) -> None:
 class Server:
     """gunicorn with two sync workers on a loopback port; stopped (by its own pid) on exit."""
 
-    def __init__(self, target: str, env: dict, workers: int = 2, config: str | None = None):
+    def __init__(self, target: str, env: dict, workers: int = 2, config: str | None = None, root: str | None = None):
         self.port = free_port()
+        root = str(root or ROOT)
         self.process = subprocess.Popen(
             [
                 GUNICORN,
@@ -86,7 +138,7 @@ class Server:
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--chdir",
-                str(ROOT),
+                root,
                 "--log-level",
                 "warning",
                 "--timeout",
@@ -94,7 +146,7 @@ class Server:
                 target,
             ],
             env={**os.environ, **env},
-            cwd=str(ROOT),
+            cwd=root,
             start_new_session=True,
         )
         wait_for(self.port)
@@ -179,9 +231,14 @@ def _merge(old: str, new: str) -> str:
     return "; ".join(f"{k}={v}" for k, v in jar.items())
 
 
-def measure(port: int, path: str, cookie: str, users: int, seconds: float) -> dict:
-    """`users` threads asking for the page back to back for `seconds`: requests/s, p50, p95, errors."""
+def measure(port: int, path, cookie: str, users: int, seconds: float) -> dict:
+    """`users` threads asking for the page back to back for `seconds`: requests/s, p50, p95, errors.
+
+    `path` may be a list: the requests then ask its paths in turn, across all users, carrying on from
+    where the last measurement of the same list stopped (so no path is asked twice until all have been)."""
     users = min(users, MAX_USERS)
+    paths = path if isinstance(path, list) else [path]
+    turn = _TURNS.setdefault((id(path), port), itertools.count())
     timings: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -192,7 +249,7 @@ def measure(port: int, path: str, cookie: str, users: int, seconds: float) -> di
         while time.monotonic() < stop_at:
             started = time.perf_counter()
             try:
-                response, _ = request(port, path, cookie)
+                response, _ = request(port, paths[next(turn) % len(paths)], cookie)
                 ok = response.status == 200
             except OSError:
                 ok = False
@@ -219,6 +276,9 @@ def measure(port: int, path: str, cookie: str, users: int, seconds: float) -> di
         "p95": timings[min(len(timings) - 1, int(len(timings) * 0.95))] * 1000,
         "errors": errors[0],
     }
+
+
+_TURNS: dict = {}
 
 
 def median_of(rounds: list[dict]) -> dict:
@@ -257,16 +317,27 @@ def run_database(name: str, url: str, args) -> list[tuple]:
     service = Server("app:create_app()", env)
     # The bare page without the project's gunicorn.conf.py (its hooks import the service's logging setup).
     bare = Server("bench._bare_app:app", {"PYTHONPATH": str(ROOT)}, config="/dev/null")
+    # --compare: the same service from another checkout (say, the code before a change), in the same run.
+    before = (
+        Server("app:create_app()", {**env, "INSTANCE_PATH": tempfile.mkdtemp(prefix="bench-load-")}, root=args.compare)
+        if args.compare
+        else None
+    )
     results = []
     try:
         cookie = sign_in(service.port, EMAIL)
         org = _first_organisation(service.port, cookie)
-        pages = [("bare Flask page", "/", bare.port)] + [
-            (label, path.format(org=org, borough="E08000005"), service.port) for label, path in PAGES
-        ]
+        pages = [("bare Flask page", "/", bare.port)]
+        for label, path in PAGES:
+            path = [p.format(org=org, borough="E08000005") for p in path] if isinstance(path, list) else path
+            path = path.format(org=org, borough="E08000005") if isinstance(path, str) else path
+            pages.append((label, path, service.port))
+            if before:
+                pages.append((f"  before: {label}"[:22], path, before.port))
         for _label, path, port in pages:  # warm every worker's caches once, as a running service would be
             for _ in range(4):
-                request(port, path, cookie)
+                # A list is warmed with its last path only: the measurement starts from its first.
+                request(port, path[-1] if isinstance(path, list) else path, cookie)
         levels = (1, 10) if args.quick else (1, 10, 50)
         figures: dict = {}
         for label, path, port in pages:
@@ -276,7 +347,7 @@ def run_database(name: str, url: str, args) -> list[tuple]:
                 figures[label][users] = median_of(rounds)
         bare_figures = figures["bare Flask page"]
         print(
-            f"{'page':22} "
+            f"{'page':26} "
             + " ".join(f"{f'{u} user(s) req/s  p50  p95':>30}" for u in levels)
             + "   cost ×bare (req/s@10, p50@1)"
         )
@@ -288,10 +359,11 @@ def run_database(name: str, url: str, args) -> list[tuple]:
             errors = sum(row[u]["errors"] for u in levels)
             verdict = "ok" if max(ratio_rps, ratio_p50) <= 10 else "OVER 10×"
             print(
-                f"{label:22} {cells}   {ratio_rps:5.1f}× {ratio_p50:5.1f}×  {verdict}"
+                f"{label:26} {cells}   {ratio_rps:5.1f}× {ratio_p50:5.1f}×  {verdict}"
                 + (f"  ({errors} errors)" if errors else "")
             )
-            results.append((name, label, ratio_rps, ratio_p50))
+            if not label.startswith("  before"):
+                results.append((name, label, ratio_rps, ratio_p50))
         rss = service.worker_rss_mb()
         print(
             f"service workers' memory after the run: {', '.join(f'{mb:.0f} MB' for mb in rss)} "
@@ -302,6 +374,8 @@ def run_database(name: str, url: str, args) -> list[tuple]:
     finally:
         service.stop()
         bare.stop()
+        if before:
+            before.stop()
     return results
 
 
@@ -344,6 +418,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1 and 10 users, one 3-second round each")
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--seconds", type=float, default=None)
+    parser.add_argument(
+        "--compare",
+        metavar="DIR",
+        help="also serve the checkout in DIR (e.g. `git archive` of the code before a change) and print it beside",
+    )
     parser.add_argument("--plain-worker", action="store_true", help="also measure a worker serving only ordinary pages")
     args = parser.parse_args()
     args.rounds = args.rounds or (1 if args.quick else 3)

@@ -10,7 +10,7 @@ from flask_login import current_user
 from .boroughs import borough_name
 from .disclosure import format_protected
 from .money import format_money
-from .navigation import nav_links
+from .navigation import nav_links, service_navigation
 from .timeutil import to_uk
 
 
@@ -46,6 +46,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(lambda kind: audit.RECORD_TITLES.get(kind, kind), "audit_record_title")
     app.add_template_global(audit.changes, "audit_changes")
     app.add_template_global(audit.history_for, "record_history")
+    app.add_template_global(service_navigation)
 
     @app.context_processor
     def navigation():

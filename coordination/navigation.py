@@ -81,14 +81,47 @@ def items_for(role: Role | None) -> list[NavItem]:
 
 def nav_links(role: Role | None) -> list[dict]:
     """Links for the header, marking the current section."""
-    links = []
-    for item in items_for(role):
-        href = url_for(item.endpoint)
-        links.append(
+    return [
+        {
+            "href": href,
+            "text": label,
+            "active": request.path == href or request.path.startswith(href.rstrip("/") + "/"),
+        }
+        for href, label in _nav_hrefs(role)
+    ]
+
+
+def _nav_hrefs(role: Role | None) -> tuple[tuple[str, str], ...]:
+    """(href, label) of the role's items: the same on every page, so built once per role and mount point."""
+    from .caching import app_cache
+
+    return app_cache("navigation", maxsize=16).get_or_build(
+        (role, request.script_root),
+        lambda: tuple((url_for(item.endpoint), item.label) for item in items_for(role)),
+    )
+
+
+def service_navigation(service_name: str, home_url: str, links: list[dict]):
+    """The GOV.UK service navigation for these links, rendered once per role and current section.
+
+    The header is the same on every page of a section, so the macro (the costliest part of the layout)
+    runs once per distinct set of links instead of on every request.
+    """
+    from .caching import app_cache
+
+    key = (service_name, home_url, tuple((link["href"], link["text"], link["active"]) for link in links))
+
+    def render():
+        macro = current_app.jinja_env.get_template(
+            "govuk_frontend_jinja/components/service-navigation/macro.html"
+        ).module.govukServiceNavigation
+        return macro(
             {
-                "href": href,
-                "text": item.label,
-                "active": request.path == href or request.path.startswith(href.rstrip("/") + "/"),
+                "serviceName": service_name,
+                "serviceUrl": home_url,
+                "navigation": links,
+                "navigationLabel": "Main menu",
             }
         )
-    return links
+
+    return app_cache("service navigation", maxsize=64).get_or_build(key, render)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from flask import current_app, session
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
@@ -249,7 +250,9 @@ def load_session_user(user_id: str) -> User | None:
     if not token or not str(user_id).isdigit():
         return None
     row = db.session.scalar(
-        select(UserSession).where(UserSession.token_hash == hash_token(token), UserSession.user_id == int(user_id))
+        select(UserSession)
+        .options(joinedload(UserSession.user))  # the session and its account in one read, on every request
+        .where(UserSession.token_hash == hash_token(token), UserSession.user_id == int(user_id))
     )
     if row is None or not row.user.is_enabled:
         return None

@@ -6,6 +6,9 @@ version, so a second request costs a dictionary look-up and a string replace for
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 import folium
 import numpy as np
 import pandas as pd
@@ -169,14 +172,37 @@ def cache():
     return app_cache("engagement", maxsize=32)
 
 
+_FOLIUM_ID = re.compile(r"_([0-9a-f]{32})\b")
+
+
 def rendered_parts(m: folium.Map) -> dict[str, str]:
-    """Render once with a placeholder nonce; with_nonce() puts each request's real one in."""
+    """Render once with a placeholder nonce; with_nonce() puts each request's real one in.
+
+    The script (half a megabyte: the shapes and every marker) is kept apart as `script_js` with its
+    `digest`: the page links to it (views.gap_map_script) instead of carrying it, so the page stays small
+    and the browser keeps the script until the map changes. Folium names each element with a random id;
+    numbered in order of appearance instead, the same map built in either worker is the same text, so a
+    page from one worker and its script from another always fit together.
+    """
     parts = geo_maps.render_parts(m, nonce=NONCE_PLACEHOLDER)
-    return {name: str(value) for name, value in parts.items()}
+    ids: dict[str, str] = {}
+
+    def number(match: re.Match) -> str:
+        return "_" + ids.setdefault(match.group(1), f"g{len(ids)}")
+
+    rendered = {name: _FOLIUM_ID.sub(number, str(parts[name])) for name in ("header", "body", "script")}
+    opening = f'<script nonce="{NONCE_PLACEHOLDER}">'
+    script = rendered.pop("script")
+    if not (script.startswith(opening) and script.endswith("</script>")):
+        raise ValueError("the map's script is not one script element")
+    rendered["script_js"] = script[len(opening) : -len("</script>")]
+    rendered["digest"] = hashlib.blake2b(rendered["script_js"].encode(), digest_size=12).hexdigest()
+    return rendered
 
 
 def with_nonce(parts: dict[str, str], nonce: str) -> dict:
-    """The cached parts with this response's CSP nonce."""
+    """The cached parts with this response's CSP nonce (the script apart, as it is: it carries none)."""
     from markupsafe import Markup
 
-    return {name: Markup(value.replace(NONCE_PLACEHOLDER, nonce)) for name, value in parts.items()}
+    shown = {name: Markup(parts[name].replace(NONCE_PLACEHOLDER, nonce)) for name in ("header", "body")}
+    return {**shown, "script_js": parts["script_js"], "digest": parts["digest"]}

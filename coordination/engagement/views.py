@@ -23,6 +23,7 @@ from ..security import csp_nonce
 from ..spreadsheet import csv_download
 from ..terminology.interface import Concept
 from ..terminology.interface import display_label as local_display_label
+from ..versions import conditional_response
 from . import charts, figures, protection, publication, queries
 from .figures import EVENT_TYPE_TITLES, FIGURES
 
@@ -188,14 +189,19 @@ def gap_map_parts(period, concept_id: int, rows: list[dict], links: dict[str, st
     return maps.with_nonce(maps.cache().get_or_build(key, build), csp_nonce())
 
 
+def _links(period) -> dict[str, str]:
+    return {code: url_for("engagement.borough_page", code=code, period=period.key) for code in _visible_boroughs()}
+
+
 @bp.get("/")
 @roles_required(C, P)
 def overview():
     period, concepts, concept_id = _choices()
     rows = _figures(period)
     area_rows = figures.for_area(rows, concept_id)
-    links = {code: url_for("engagement.borough_page", code=code, period=period.key) for code in _visible_boroughs()}
+    links = _links(period)
     parts = gap_map_parts(period, concept_id, rows, links, _suppress())
+    parts["script_url"] = url_for("engagement.gap_map_script", period=period.key, area=concept_id, v=parts["digest"])
     borough_rows = [r for r in area_rows if r["borough_code"] != queries.GM]
     gm = next(r for r in area_rows if r["borough_code"] == queries.GM)
     chart = charts.bar_chart(
@@ -223,6 +229,17 @@ def overview():
         suppress=_suppress(),
         own=_visible_boroughs(),
     )
+
+
+@bp.get("/gap-map.js")
+@roles_required(C, P)
+def gap_map_script():
+    """The gap map's script, apart from the page (half a megabyte of shapes and markers): the same map
+    as the overview's for these choices and this person, kept by the browser and asked again with its
+    ETag (304) until the map changes."""
+    period, _, concept_id = _choices()
+    parts = gap_map_parts(period, concept_id, _figures(period), _links(period), _suppress())
+    return conditional_response(("gap map", parts["digest"]), lambda: parts["script_js"], "text/javascript")
 
 
 @bp.get("/boroughs/<code>")

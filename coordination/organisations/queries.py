@@ -266,12 +266,20 @@ def ranked_ids(filters: OrganisationFilters) -> tuple:
     return _ranked_matches(_distinct_phrases(phrases), concept_ids, conditions), phrases, also
 
 
-def _ranked_matches(words: list[str], concept_ids: list[int], conditions: list):
+def _matches(filters: OrganisationFilters):
+    """(the matches with words, unordered: id, score and name; phrases, also_searched)."""
+    phrases, concept_ids, also = expand_query(filters.q)
+    rows = _ranked_matches(_distinct_phrases(phrases), concept_ids, _filter_conditions(filters), ordered=False)
+    return rows, phrases, also
+
+
+def _ranked_matches(words: list[str], concept_ids: list[int], conditions: list, ordered: bool = True):
     """Rows the text index finds (ranked by it), then rows found only by a named concept's tag (score 0).
 
     Two disjoint parts, each joined to the organisations it names and filtered there, so neither a
     grouping nor a scan of the whole directory is needed: the cost follows the matches. An organisation
-    found both ways appears once, with its text score.
+    found both ways appears once, with its text score. `ordered=False`: the rows (id, score, name)
+    without their order, for a caller that counts and orders them itself.
     """
     found = text_ids = None
     if words and db.engine.dialect.name == "sqlite":
@@ -315,7 +323,14 @@ def _ranked_matches(words: list[str], concept_ids: list[int], conditions: list):
         if text_ids is not None:
             tagged = tagged.where(Organisation.id.not_in(text_ids))
     if found is None and tagged is None:
-        return select(Organisation.id.label("id"), literal(0.0, Float).label("score")).where(false())
+        nothing = select(Organisation.id.label("id"), literal(0.0, Float).label("score"))
+        return (
+            nothing.add_columns(Organisation.name.label("name")).where(false())
+            if not ordered
+            else nothing.where(false())
+        )
+    if not ordered:
+        return found if tagged is None else tagged if found is None else union_all(found, tagged)
     if found is None or tagged is None:
         part = found if tagged is None else tagged
         return part.with_only_columns(part.selected_columns.id, part.selected_columns.score).order_by(
@@ -328,24 +343,43 @@ def _ranked_matches(words: list[str], concept_ids: list[int], conditions: list):
 def search_organisations(filters: OrganisationFilters, page: int = 1, per_page: int = PER_PAGE) -> SearchResult:
     """Free text (full-text search, expanded with synonyms) combined with the filters, ranked and paged.
 
-    Words: one query returns the page and the total (COUNT(*) OVER ()), its cost bounded by the matches.
-    No words: the page comes straight off the name index and the total from an index-only count.
+    One statement returns the page's rows, ready to show, and with words the total (COUNT(*) OVER () on
+    PostgreSQL; on SQLite a count of the matches kept once in a materialised CTE): the ranked page is a
+    subquery and only its rows are joined for their columns, boroughs and practice areas, so the cost is
+    bounded by the matches and a page is one round trip. No words: the page comes straight off the name
+    index and the total from an index-only count, remembered per data version.
     """
     per_page = max(1, min(int(per_page or PER_PAGE), MAX_PER_PAGE))
     page = max(1, min(int(page or 1), MAX_PAGE))  # bigger offsets overflow the databases' integers
-    statement, phrases, also = ranked_ids(filters)
     offset = (page - 1) * per_page
     if filters.q:
+        matches, phrases, also = _matches(filters)
+        if db.engine.dialect.name == "sqlite":
+            # The matches kept once, counted by a subquery evaluated once: SQLite's COUNT(*) OVER () sorts
+            # every match an extra time before the page's own sort (a quarter of a synonym search).
+            hits = matches.cte("hits").prefix_with("MATERIALIZED")
+            total = select(func.count()).select_from(hits).scalar_subquery()
+        else:
+            hits = matches.subquery("hits")
+            total = func.count().over()
+        ranked = (
+            select(hits.c.id, hits.c.score, total.label("total"))
+            .order_by(hits.c.score.desc(), hits.c.name, hits.c.id)
+            .limit(per_page)
+            .offset(offset)
+            .subquery("page")
+        )
         rows = db.session.execute(
-            statement.add_columns(func.count().over().label("total")).limit(per_page).offset(offset)
+            _listed(ranked, ranked.c.total).order_by(ranked.c.score.desc(), Organisation.name, Organisation.id)
         ).all()
-        ids = [row.id for row in rows]
-        total = rows[0].total if rows else (_count(statement) if page > 1 else 0)
+        total = rows[0].total if rows else (_count(ranked_ids(filters)[0]) if page > 1 else 0)
     else:
-        ids = list(db.session.scalars(statement.with_only_columns(Organisation.id).limit(per_page).offset(offset)))
-        total = _listing_count(filters, statement) if ids or page > 1 else 0
+        statement, phrases, also = ranked_ids(filters)
+        ranked = statement.limit(per_page).offset(offset).subquery("page")
+        rows = db.session.execute(_listed(ranked).order_by(Organisation.name, Organisation.id)).all()
+        total = _listing_count(filters, statement) if rows or page > 1 else 0
     return SearchResult(
-        items=load_in_order(ids),
+        items=_listed_items(rows),
         total=total,
         page=page,
         per_page=per_page,
@@ -373,15 +407,11 @@ def _count(statement) -> int:
     return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
 
 
-def load_in_order(ids: list[int]) -> list[ListedOrganisation]:
-    """One page of organisations (at most MAX_PER_PAGE ids) with boroughs and practice areas, in the order given.
+def _listed(page, *extra):
+    """The columns a page of results shows, for the organisations in `page` (a subquery with an `id`).
 
-    One plain read: the boroughs worked in and the practice areas come along as comma-joined lists
-    (group_concat / string_agg); the practice areas' names come from the vocabulary's names remembered
-    per vocabulary version (named the way each organisation's borough says them).
+    Boroughs worked in and practice areas come along as comma-joined lists (group_concat / string_agg).
     """
-    if not ids:
-        return []
     operates_in = (
         select(func.aggregate_strings(OrganisationBorough.borough_code, ","))
         .where(OrganisationBorough.organisation_id == Organisation.id)
@@ -392,9 +422,7 @@ def load_in_order(ids: list[int]) -> list[ListedOrganisation]:
         .where(organisation_practice_area.c.organisation_id == Organisation.id)
         .scalar_subquery()
     )
-    found = {}
-    names = None
-    for row in db.session.execute(
+    return (
         select(
             Organisation.id,
             Organisation.name,
@@ -410,8 +438,22 @@ def load_in_order(ids: list[int]) -> list[ListedOrganisation]:
             ).label("contactable"),
             operates_in.label("operates_in"),
             tagged.label("tagged"),
-        ).where(Organisation.id.in_(ids))
-    ):
+            *extra,
+        )
+        .select_from(page)
+        .join(Organisation, Organisation.id == page.c.id)
+    )
+
+
+def _listed_items(rows) -> list[ListedOrganisation]:
+    """Rows of `_listed` as ListedOrganisation, in the order given.
+
+    The practice areas' names come from the vocabulary's names remembered per vocabulary version (named
+    the way each organisation's borough says them).
+    """
+    items = []
+    names = None
+    for row in rows:
         item = ListedOrganisation(*row[:7], contactable=bool(row.contactable))
         if row.operates_in:
             item.operates_in_codes = sorted(row.operates_in.split(","))
@@ -423,8 +465,8 @@ def load_in_order(ids: list[int]) -> list[ListedOrganisation]:
                     pref_label, spoken = names[int(cid)]
                     pairs.append((pref_label, spoken.get(item.borough_code) or spoken[None]))
             item.practice_areas = [name for _, name in sorted(pairs)]
-        found[row.id] = item
-    return [found[i] for i in ids if i in found]
+        items.append(item)
+    return items
 
 
 def practice_area_names() -> dict[int, tuple[str, dict]]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from dataclasses import astuple
+from datetime import date
 from functools import wraps
 
 from flask import (
@@ -16,8 +18,10 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from markupsafe import Markup
 
 from ..boroughs import borough_choices, borough_name
+from ..caching import app_cache
 from ..errors import flash_errors
 from ..extensions import csrf, db
 from ..forms import errors_onto, form_page
@@ -65,10 +69,27 @@ def _filter_context(filters) -> dict:
 @roles_required(*READERS)
 def list_organisations():
     filters = _filters()
-    result = queries.search_organisations(filters, _page_arg())
+    result, table = _results_page(filters, _page_arg())
     if filters.q and result.total == 0 and queries.words_find_nothing(filters.q):
         record_zero_result(filters.q)
-    return render_template("organisations/list.html", result=result, **_filter_context(filters))
+    return render_template("organisations/list.html", result=result, results_table=table, **_filter_context(filters))
+
+
+def _results_page(filters, page: int) -> tuple[queries.SearchResult, Markup]:
+    """A page of results and its table, found and rendered once per directory data version, filters, page
+    and day (the "needs attention" tags depend on the date): paging back, the same search again, or anyone
+    asking the same question costs one cache read until the directory changes."""
+    key = (data_version(DIRECTORY_TABLES), astuple(filters), page, date.today(), request.script_root)
+
+    def build():
+        result = queries.search_organisations(filters, page)
+        table = render_template(
+            "organisations/_results.html", result=result, filter_args=filters.to_args(), borough_name=borough_name
+        )
+        return result, Markup(table)
+
+    # On the app (each app, and each test's app, has its own), not the module.
+    return app_cache("organisation results", maxsize=128).get_or_build(key, build)
 
 
 @bp.get("/organisations/<int:org_id>")

@@ -14,6 +14,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from bs4 import BeautifulSoup
 from flask import g
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -27,6 +28,7 @@ from coordination.timeutil import utcnow
 from tests import attacker
 from tests.communities import factories as f
 from tests.conftest import page, sign_in
+from tests.engagement.pages import overview_with_map
 
 PASSWORD = "demo-password-123"
 ROCHDALE, MANCHESTER, OLDHAM, BURY = "E08000005", "E08000003", "E08000004", "E08000002"
@@ -220,8 +222,8 @@ def every_view_agrees_and_markers_stay_home(client, rows: list[dict]) -> list[st
     problems = []
     by = {(r["period"], r["Borough"], r["Practice area"]): r for r in rows}
     for period in ("12m", "all"):
-        response = client.get(f"/engagement/?period={period}")
-        html, soup = response.get_data(as_text=True), page(response)
+        html = overview_with_map(client, f"/engagement/?period={period}")
+        soup = BeautifulSoup(html, "html.parser")
         for tr in soup.select("#borough-figures tbody tr"):
             name = tr.th.get_text(strip=True)
             csv_row = by[(period, name, "All practice areas")]

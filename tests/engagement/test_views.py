@@ -12,6 +12,7 @@ from coordination.engagement import maps
 from coordination.extensions import db
 from tests.communities import factories as f
 from tests.conftest import page
+from tests.engagement.pages import gap_map_script_url, overview_with_map
 
 ROCHDALE, MANCHESTER = "E08000005", "E08000003"
 
@@ -67,7 +68,7 @@ def test_the_coordinator_sees_all_ten_boroughs_with_exact_small_numbers(signed_i
 
 def test_map_table_and_csv_agree_for_every_borough(signed_in, scene):
     client, _ = signed_in("coordinator")
-    html = client.get(f"/engagement/?area={scene['peer'].id}&period=12m").get_data(as_text=True)
+    html = overview_with_map(client, f"/engagement/?area={scene['peer'].id}&period=12m")
     table = table_values(page_from(html), "borough-figures")
     props = map_properties(html)
     assert props, "the map carries its figures"
@@ -89,7 +90,7 @@ def page_from(html):
 
 def test_a_partner_sees_small_numbers_suppressed_and_only_their_borough_is_clickable(signed_in, scene):
     client, _ = signed_in("partner")
-    html = client.get(f"/engagement/?area={scene['peer'].id}").get_data(as_text=True)
+    html = overview_with_map(client, f"/engagement/?area={scene['peer'].id}")
     values = table_values(page_from(html), "borough-figures")
     assert values["manchester"]["engaged"] == "fewer than 5"
     assert values["manchester"]["gap_index"] == "not shown"
@@ -103,7 +104,7 @@ def test_a_partner_sees_small_numbers_suppressed_and_only_their_borough_is_click
 
 def test_the_coordinator_sees_every_marker(signed_in, scene):
     client, _ = signed_in("coordinator")
-    html = client.get(f"/engagement/?area={scene['peer'].id}").get_data(as_text=True)
+    html = overview_with_map(client, f"/engagement/?area={scene['peer'].id}")
     assert "Organisations (6 engaged, 2 not)" in html
 
 
@@ -164,6 +165,26 @@ def test_the_map_is_cached_until_the_data_changes_and_each_response_gets_its_own
     assert first.status_code == 200
 
 
+def test_the_page_links_to_its_map_script_which_the_browser_keeps_until_the_map_changes(signed_in, scene):
+    client, _ = signed_in("coordinator")
+    response = client.get(f"/engagement/?area={scene['peer'].id}")
+    html = response.get_data(as_text=True)
+    assert '"properties"' not in html  # the shapes and markers are not in the page
+    url = gap_map_script_url(html)
+    script = client.get(url)
+    assert script.headers["Cache-Control"] == "private, no-cache" and script.headers["ETag"]
+    # The script draws into the page's own map element, whichever worker built either.
+    map_id = re.search(r'class="folium-map" id="(map_[a-z0-9]+)"', html).group(1)
+    assert f'"{map_id}"' in script.get_data(as_text=True)
+    again = client.get(url, headers={"If-None-Match": script.headers["ETag"]})
+    assert again.status_code == 304 and not again.data
+    f.attend(f.event(None, datetime.now()), f.person(organisation=scene["manchester"][1]))
+    db.session.commit()
+    changed = gap_map_script_url(client.get(f"/engagement/?area={scene['peer'].id}").get_data(as_text=True))
+    assert changed != url
+    assert client.get(changed, headers={"If-None-Match": script.headers["ETag"]}).status_code == 200
+
+
 def test_the_map_loads_nothing_from_other_hosts(signed_in, scene):
     from geo.maps import external_asset_urls
 
@@ -177,7 +198,7 @@ def test_hostile_organisation_names_are_inert_on_the_map(signed_in, scene):
     f.organisation("<script>alert(1)</script>`${x}`", ROCHDALE, [scene["peer"]])
     db.session.commit()
     client, _ = signed_in("coordinator")
-    html = client.get("/engagement/").get_data(as_text=True)
+    html = overview_with_map(client, "/engagement/")
     assert "<script>alert(1)" not in html and "${x}" not in html
 
 

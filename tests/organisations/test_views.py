@@ -211,3 +211,28 @@ def test_the_directory_map_draws_the_boundaries_in_use_from_the_configured_folde
     monkeypatch.setitem(app.config, "BOUNDARIES_DIR", str(tmp_path))
     client, _ = signed_in("coordinator")
     assert "Bolton (imported)" in client.get("/organisations/map").get_data(as_text=True)
+
+
+def test_a_remembered_page_of_results_changes_as_soon_as_the_directory_does(signed_in, create_organisation):
+    """The results table is rendered once per directory data version, filters and page: a change is seen
+    at once (a new, a renamed and a closed organisation), and each page and filter has its own table."""
+    client, _ = signed_in("coordinator")
+    org = create_organisation(name="Bolton Food Bank", description="food parcels")
+    for n in range(55):
+        create_organisation(name=f"Wigan Food Pantry {n:02d}", description="food")
+
+    def names(url):
+        return [a.get_text(strip=True) for a in page(client.get(url)).select("table a.govuk-link")]
+
+    first = names("/organisations?q=food")
+    assert len(first) == 50 and names("/organisations?q=food") == first  # the second from the cache
+    second = names("/organisations?q=food&page=2")
+    assert len(second) == 6 and not set(second) & set(first)
+    create_organisation(name="Leigh Food Club", description="food")
+    assert "Leigh Food Club" in names("/organisations?q=food") + names("/organisations?q=food&page=2")
+    client.post(f"/organisations/{org.id}/edit", data=_form(name="Bolton Community Pantry", description="food"))
+    everything = names("/organisations?q=food") + names("/organisations?q=food&page=2")
+    assert "Bolton Community Pantry" in everything and "Bolton Food Bank" not in everything
+    client.post(f"/organisations/{org.id}/close")
+    assert "Bolton Community Pantry" not in names("/organisations?q=food") + names("/organisations?q=food&page=2")
+    assert names("/organisations?q=food&status=any&page=2") != second  # another filter, another table
