@@ -18,7 +18,8 @@ def publish_command() -> None:
         click.echo(
             f"already up to date for {viewer}" if seconds is None else f"published for {viewer}: {seconds:.1f} s"
         )
-    click.echo(f"{len(done)} publication(s) made" if done else "no partner accounts: nothing to publish")
+    made = sum(seconds is not None for _, seconds in done)
+    click.echo(f"{made} made, {len(done) - made} already up to date" if done else "no partner accounts: nothing to do")
 
 
 commands = [engagement_cli]
