@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from coordination.caching import app_cache
 from coordination.evaluation import report
 from tests.conftest import page
 from tests.evaluation.helpers import respond
@@ -14,6 +15,9 @@ from tests.evaluation.test_report import ROCHDALE, example  # noqa: F401 (fixtur
 
 @pytest.fixture
 def in_background(app):
+    # Each test starts with nothing worked out yet in this (shared) app: no cached report, no last figures.
+    app_cache("evaluation-report", maxsize=64).clear()
+    app.extensions.pop("coordination.evaluation.latest", None)
     app.config["EVALUATION_PROTECT_IN_BACKGROUND"] = True
     yield
     report.wait_for_protection()
