@@ -110,6 +110,11 @@ def _empty_database(request, app):
             for table in tables:
                 connection.execute(text(f'DELETE FROM "{table}"'))
             connection.execute(text(AUDIT_GUARD_SQL["sqlite"][1]))
+    # The data-version counters start again with the tables, so a cache keyed by them could hand one test
+    # another test's figures: every cache on the app starts empty too.
+    for cache in app.extensions.get("coordination.caches", {}).values():
+        cache.clear()
+    app.extensions.pop("coordination.evaluation.latest", None)
 
 
 @pytest.fixture
