@@ -603,7 +603,6 @@ class _Auditor:
         chosen = dict.fromkeys(n for j in cells for n in self.by_cell[j])
         if relaxed:
             cells = list(dict.fromkeys([*cells, *(j for n in chosen for j in self.relations[n][0] if self.status[j])]))
-        position = {j: p for p, j in enumerate(cells)}
         m = len(cells)
         relation_ids = np.fromiter(chosen, dtype=np.int64, count=len(chosen))
         starts, lengths = self.ptr[relation_ids], self.ptr[relation_ids + 1] - self.ptr[relation_ids]
@@ -640,9 +639,9 @@ class _Auditor:
         for sign in (1.0, -1.0):
             objective = np.zeros(m)
             if targets is not None:
-                objective[[position[j] for j in targets]] = sign
+                objective[where[list(targets)]] = sign
             else:
-                objective[position[i]] = sign
+                objective[where[i]] = sign
             self.programmes += 1
             solution = programme.minimise(objective)
             if not relaxed:
@@ -650,7 +649,7 @@ class _Auditor:
                 self.most[cell_ids] = np.maximum(self.most[cell_ids], solution)
             if i is None:
                 continue
-            found.append(float(solution[position[i]]))
+            found.append(float(solution[where[i]]))
             if relaxed:
                 continue
             if self._safe(i):

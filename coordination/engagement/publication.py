@@ -83,7 +83,7 @@ def current(own: tuple[str, ...]) -> Published | None:
             EngagementPublication.state,
             EngagementPublication.started_at,
             EngagementPublication.built_at,
-        ).where(EngagementPublication.viewer == viewer, EngagementPublication.moment == moment)
+        ).where(*_of(viewer, moment))
     ).first()
     if row is not None and row.state == READY:
         return _load(row.id, row.built_at, current=True)
@@ -91,12 +91,7 @@ def current(own: tuple[str, ...]) -> Published | None:
         made = db.session.get(EngagementPublication, build(own))
         return _load(made.id, made.built_at, current=True)
     _start(own, moment, row)
-    newest = db.session.execute(
-        select(EngagementPublication.id, EngagementPublication.built_at)
-        .where(EngagementPublication.viewer == viewer, EngagementPublication.state == READY)
-        .order_by(EngagementPublication.built_at.desc(), EngagementPublication.id.desc())
-        .limit(1)
-    ).first()
+    newest = db.session.execute(_newest_ready(viewer, EngagementPublication.built_at).limit(1)).first()
     return _load(newest.id, newest.built_at, current=False) if newest is not None else None
 
 
@@ -117,11 +112,7 @@ def build(own: tuple[str, ...]) -> int:
         "payload": payload,
         "message": None,
     }
-    existing = db.session.scalar(
-        select(EngagementPublication.id).where(
-            EngagementPublication.viewer == viewer, EngagementPublication.moment == moment_key
-        )
-    )
+    existing = db.session.scalar(select(EngagementPublication.id).where(*_of(viewer, moment_key)))
     if existing is None:
         publication = EngagementPublication(viewer=viewer, moment=moment_key, started_at=utcnow(), **values)
         try:
@@ -130,11 +121,7 @@ def build(own: tuple[str, ...]) -> int:
             existing = publication.id
         except IntegrityError:  # another process stored the same moment meanwhile: the same figures
             db.session.rollback()
-            return db.session.scalar(
-                select(EngagementPublication.id).where(
-                    EngagementPublication.viewer == viewer, EngagementPublication.moment == moment_key
-                )
-            )
+            return db.session.scalar(select(EngagementPublication.id).where(*_of(viewer, moment_key)))
     else:
         db.session.execute(update(EngagementPublication).where(EngagementPublication.id == existing).values(**values))
     _prune(viewer, keep=existing)
@@ -152,11 +139,7 @@ def publish_all() -> list[tuple[str, float | None]]:
     moment = fingerprint()
     for own in partner_borough_sets():
         ready = db.session.scalar(
-            select(EngagementPublication.id).where(
-                EngagementPublication.viewer == viewer_key(own),
-                EngagementPublication.moment == moment,
-                EngagementPublication.state == READY,
-            )
+            select(EngagementPublication.id).where(*_of(viewer_key(own), moment), EngagementPublication.state == READY)
         )
         if ready is not None:
             done.append((viewer_key(own), None))
@@ -231,14 +214,23 @@ def _build_in_app(app, own: tuple[str, ...]) -> None:
             db.session.remove()
 
 
-def _prune(viewer: str, keep: int) -> None:
-    """Keep the newest KEEP ready publications of a viewer (and the one just made)."""
-    newest = db.session.scalars(
-        select(EngagementPublication.id)
+def _of(viewer: str, moment: str) -> tuple:
+    """The conditions naming one viewer's publication of one moment (at most one row: unique)."""
+    return (EngagementPublication.viewer == viewer, EngagementPublication.moment == moment)
+
+
+def _newest_ready(viewer: str, *columns):
+    """The viewer's ready publications' ids (and `columns`), newest first."""
+    return (
+        select(EngagementPublication.id, *columns)
         .where(EngagementPublication.viewer == viewer, EngagementPublication.state == READY)
         .order_by(EngagementPublication.built_at.desc(), EngagementPublication.id.desc())
-        .limit(KEEP)
-    ).all()
+    )
+
+
+def _prune(viewer: str, keep: int) -> None:
+    """Keep the newest KEEP ready publications of a viewer (and the one just made)."""
+    newest = db.session.scalars(_newest_ready(viewer).limit(KEEP)).all()
     db.session.execute(
         delete(EngagementPublication).where(
             EngagementPublication.viewer == viewer,
