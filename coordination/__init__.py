@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import importlib
 import os
 
@@ -87,6 +89,9 @@ def _init_templates(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            _render_sqlite_index_hints(engine)
     migrate.init_app(
         app,
         db,
@@ -165,3 +170,29 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def _render_sqlite_index_hints(engine) -> None:
+    """Let `select(...).with_hint(table, "INDEXED BY ix_name", dialect_name="sqlite")` reach SQLite.
+
+    SQLAlchemy's SQLite compiler drops FROM hints; this engine's compiler writes them after the table name
+    (SQLite's INDEXED BY clause). Only statements that ask for a SQLite hint are affected.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
+
+    base = engine.dialect.statement_compiler
+    if issubclass(base, SQLiteCompiler) and not getattr(base, "renders_index_hints", False):
+        engine.dialect.statement_compiler = _index_hint_compiler(base)
+
+
+@functools.cache
+def _index_hint_compiler(base):
+    class IndexHintCompiler(base):
+        renders_index_hints = True
+
+        def get_from_hint_text(self, table, text):
+            return text
+
+    return IndexHintCompiler
