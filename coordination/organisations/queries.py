@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    bindparam,
     cast,
     exists,
     false,
@@ -197,14 +198,17 @@ def _fts5_query(phrases: list[str]) -> str | None:
     return " OR ".join(quoted) or None
 
 
+def _pg_query_text(phrases: list[str]) -> str:
+    return " | ".join("(" + " <-> ".join(phrase.split()) + ")" for phrase in phrases)
+
+
 def _pg_query(phrases: list[str]):
     """One tsquery for every phrase: `(self <-> care) | (selfcare)`, as one bound value.
 
     to_tsquery with the phrase operator stems and drops stop words exactly as phraseto_tsquery does, and
     one parameter keeps the statement the same shape for every search (SQLAlchemy compiles it once).
     """
-    text = " | ".join("(" + " <-> ".join(phrase.split()) + ")" for phrase in phrases)
-    return func.to_tsquery(literal_column("'english'"), literal(text, String))
+    return func.to_tsquery(literal_column("'english'"), bindparam("tsquery", _pg_query_text(phrases), type_=String))
 
 
 # --- The one search ---------------------------------------------------------------------------
@@ -216,32 +220,61 @@ SEARCH_COLUMNS_INDEX = "ix_organisation_search_columns"
 SEARCH_COLUMNS_HINT = (Organisation.__table__, f"INDEXED BY {SEARCH_COLUMNS_INDEX}", "sqlite")
 
 
-def _filter_conditions(filters: OrganisationFilters, today: date | None = None) -> list:
-    today = today or date.today()
-    conditions = []
+def _filter_values(filters: OrganisationFilters, today: date | None = None) -> dict:
+    """The filters' values by the name of their bound parameter; a filter not asked for is absent.
+
+    Its keys are the statement's shape: statements of one shape differ only in these values, so a page's
+    statement is built once per shape and run with each search's values (`search_organisations`).
+    """
+    values = {}
     if filters.status != "any":
-        conditions.append(Organisation.status == OrganisationStatus(filters.status))
+        values["f_status"] = OrganisationStatus(filters.status)
     if filters.borough:
-        conditions.append(Organisation.borough_code == filters.borough)
+        values["f_borough"] = filters.borough
     if filters.operates_in:
+        values["f_operates_in"] = filters.operates_in
+    if filters.practice_area:
+        values["f_practice_area"] = filters.practice_area
+    if filters.org_type:
+        values["f_type"] = OrganisationType(filters.org_type)
+    if filters.located_only:
+        values["f_located"] = None  # no value: a shape only
+    if filters.needs_attention:
+        values["f_checked_before"] = (today or date.today()) - timedelta(days=ATTENTION_CHECK_DAYS)
+    return values
+
+
+def _filter_conditions(filters: OrganisationFilters, today: date | None = None) -> list:
+    values = _filter_values(filters, today)
+    table = Organisation.__table__.c
+
+    def bound(key, column):
+        return bindparam(key, values[key], type_=column.type)
+
+    conditions = []
+    if "f_status" in values:
+        conditions.append(Organisation.status == bound("f_status", table.status))
+    if "f_borough" in values:
+        conditions.append(Organisation.borough_code == bound("f_borough", table.borough_code))
+    if "f_operates_in" in values:
         conditions.append(
             exists().where(
                 OrganisationBorough.organisation_id == Organisation.id,
-                OrganisationBorough.borough_code == filters.operates_in,
+                OrganisationBorough.borough_code == bound("f_operates_in", table.borough_code),
             )
         )
-    if filters.practice_area:
+    if "f_practice_area" in values:
         conditions.append(
             exists().where(
                 organisation_practice_area.c.organisation_id == Organisation.id,
-                organisation_practice_area.c.concept_id == filters.practice_area,
+                organisation_practice_area.c.concept_id == bound("f_practice_area", table.id),
             )
         )
-    if filters.org_type:
-        conditions.append(Organisation.org_type == OrganisationType(filters.org_type))
-    if filters.located_only:
+    if "f_type" in values:
+        conditions.append(Organisation.org_type == bound("f_type", table.org_type))
+    if "f_located" in values:
         conditions.append(Organisation.latitude.is_not(None))
-    if filters.needs_attention:
+    if "f_checked_before" in values:
         conditions.append(
             or_(
                 Organisation.location_status.in_([LocationStatus.NO_POSTCODE, LocationStatus.UNKNOWN_POSTCODE]),
@@ -250,7 +283,7 @@ def _filter_conditions(filters: OrganisationFilters, today: date | None = None) 
                     ~exists().where(OrganisationBorough.organisation_id == Organisation.id),
                 ),
                 Organisation.last_checked_on.is_(None),
-                Organisation.last_checked_on < today - timedelta(days=ATTENTION_CHECK_DAYS),
+                Organisation.last_checked_on < bound("f_checked_before", table.last_checked_on),
                 and_(Organisation.website.is_(None), Organisation.email.is_(None), Organisation.phone.is_(None)),
             )
         )
@@ -270,13 +303,6 @@ def ranked_ids(filters: OrganisationFilters) -> tuple:
         statement = select(Organisation.id.label("id"), literal(0.0, Float).label("score"))
         return statement.where(*conditions).order_by(Organisation.name, Organisation.id), phrases, also
     return _ranked_matches(_distinct_phrases(phrases), concept_ids, conditions), phrases, also
-
-
-def _matches(filters: OrganisationFilters):
-    """(the matches with words, unordered: id, score and name; phrases, also_searched)."""
-    phrases, concept_ids, also = expand_query(filters.q)
-    rows = _ranked_matches(_distinct_phrases(phrases), concept_ids, _filter_conditions(filters), ordered=False)
-    return rows, phrases, also
 
 
 def _ranked_matches(words: list[str], concept_ids: list[int], conditions: list, ordered: bool = True):
@@ -316,9 +342,13 @@ def _ranked_matches(words: list[str], concept_ids: list[int], conditions: list, 
         # whole (status, name) index and test each organisation against the tagged ids.
         tagged_ids = select(organisation_practice_area.c.organisation_id.label("id"))
         if len(concept_ids) == 1:  # an organisation is tagged with a concept once (the primary key)
-            tagged_ids = tagged_ids.where(organisation_practice_area.c.concept_id == concept_ids[0])
+            tagged_ids = tagged_ids.where(
+                organisation_practice_area.c.concept_id == bindparam("concept_id", concept_ids[0], type_=Integer)
+            )
         else:
-            tagged_ids = tagged_ids.where(organisation_practice_area.c.concept_id.in_(concept_ids)).distinct()
+            tagged_ids = tagged_ids.where(
+                organisation_practice_area.c.concept_id.in_(bindparam("concept_ids", concept_ids, expanding=True))
+            ).distinct()
         tagged_ids = tagged_ids.subquery("tagged")
         tagged = (
             select(Organisation.id.label("id"), literal(0.0, Float).label("score"), Organisation.name.label("name"))
@@ -358,33 +388,31 @@ def search_organisations(filters: OrganisationFilters, page: int = 1, per_page: 
     """
     per_page = max(1, min(int(per_page or PER_PAGE), MAX_PER_PAGE))
     page = max(1, min(int(page or 1), MAX_PAGE))  # bigger offsets overflow the databases' integers
-    offset = (page - 1) * per_page
+    params = {"page_limit": per_page, "page_offset": (page - 1) * per_page}
+    values = _filter_values(filters)
+    params.update((key, value) for key, value in values.items() if key != "f_located")
+    shape = [db.engine.dialect.name, tuple(values)]
     if filters.q:
-        matches, phrases, also = _matches(filters)
-        if db.engine.dialect.name == "sqlite":
-            # The matches kept once, counted by a subquery evaluated once: SQLite's COUNT(*) OVER () sorts
-            # every match an extra time before the page's own sort (a quarter of a synonym search).
-            hits = matches.cte("hits").prefix_with("MATERIALIZED")
-            total = select(func.count()).select_from(hits).scalar_subquery()
-        else:
-            hits = matches.subquery("hits")
-            total = func.count().over()
-        ranked = (
-            select(hits.c.id, hits.c.score, total.label("total"))
-            .order_by(hits.c.score.desc(), hits.c.name, hits.c.id)
-            .limit(per_page)
-            .offset(offset)
-            .subquery("page")
-        )
-        rows = db.session.execute(
-            _listed(ranked, ranked.c.total).order_by(ranked.c.score.desc(), Organisation.name, Organisation.id)
-        ).all()
+        phrases, concept_ids, also = expand_query(filters.q)
+        words = _distinct_phrases(phrases)
+        if words:
+            if shape[0] == "sqlite":
+                params["fts_match"] = _fts5_query(words)
+            else:
+                params["tsquery"] = _pg_query_text(words)
+        if len(concept_ids) == 1:
+            params["concept_id"] = concept_ids[0]
+        elif concept_ids:
+            params["concept_ids"] = concept_ids
+        shape += [bool(words), min(len(concept_ids), 2)]
+        statement = _page_statement(tuple(shape), lambda: _search_page(filters, words, concept_ids))
+        rows = db.session.execute(statement, params).all()
         total = rows[0].total if rows else (_count(ranked_ids(filters)[0]) if page > 1 else 0)
     else:
-        statement, phrases, also = ranked_ids(filters)
-        ranked = statement.limit(per_page).offset(offset).subquery("page")
-        rows = db.session.execute(_listed(ranked).order_by(Organisation.name, Organisation.id)).all()
-        total = _listing_count(filters, statement) if rows or page > 1 else 0
+        phrases, also = [], []
+        statement = _page_statement(tuple(shape), lambda: _listing_page(filters))
+        rows = db.session.execute(statement, params).all()
+        total = _listing_count(filters) if rows or page > 1 else 0
     return SearchResult(
         items=_listed_items(rows),
         total=total,
@@ -396,14 +424,58 @@ def search_organisations(filters: OrganisationFilters, page: int = 1, per_page: 
     )
 
 
-def _listing_count(filters: OrganisationFilters, statement) -> int:
+def _page_statement(shape: tuple, build):
+    """A page's statement, built once per shape (database, filters asked for, words, concepts).
+
+    Searches of one shape differ only in their bound values, so the statement object is kept and run with
+    each search's values: SQLAlchemy neither builds it again nor works out its cache key again (together
+    1–2 ms of a page), and its compiled form comes from the engine's cache.
+    """
+    statement = _STATEMENTS.get(shape)
+    if statement is None:
+        statement = _STATEMENTS[shape] = build()
+    return statement
+
+
+_STATEMENTS: dict = {}  # a few dozen shapes at most; the values never stay in them (they are bound)
+
+
+def _page_limits(statement):
+    return statement.limit(bindparam("page_limit", type_=Integer)).offset(bindparam("page_offset", type_=Integer))
+
+
+def _search_page(filters: OrganisationFilters, words: list[str], concept_ids: list[int]):
+    """One page of a search with words: its rows, ready to show, and the total (see search_organisations)."""
+    matches = _ranked_matches(words, concept_ids, _filter_conditions(filters), ordered=False)
+    if db.engine.dialect.name == "sqlite":
+        # The matches kept once, counted by a subquery evaluated once: SQLite's COUNT(*) OVER () sorts
+        # every match an extra time before the page's own sort (a quarter of a synonym search).
+        hits = matches.cte("hits").prefix_with("MATERIALIZED")
+        total = select(func.count()).select_from(hits).scalar_subquery()
+    else:
+        hits = matches.subquery("hits")
+        total = func.count().over()
+    ranked = _page_limits(
+        select(hits.c.id, hits.c.score, total.label("total")).order_by(hits.c.score.desc(), hits.c.name, hits.c.id)
+    ).subquery("page")
+    return _listed(ranked, ranked.c.total).order_by(ranked.c.score.desc(), Organisation.name, Organisation.id)
+
+
+def _listing_page(filters: OrganisationFilters):
+    """One page of the directory without words, in name order (the total is counted apart)."""
+    statement, _, _ = ranked_ids(filters)
+    ranked = _page_limits(statement).subquery("page")
+    return _listed(ranked).order_by(Organisation.name, Organisation.id)
+
+
+def _listing_count(filters: OrganisationFilters) -> int:
     """The total of a listing without words, remembered per directory data version and filters.
 
     Paging through the directory, its map page and its exports ask the same count again and again; it
     changes only when the directory does (or the day does, for "needs attention").
     """
     key = (data_version(DIRECTORY_TABLES), astuple(filters), date.today())
-    return _COUNTS.get_or_build(key, lambda: _count(statement))
+    return _COUNTS.get_or_build(key, lambda: _count(ranked_ids(filters)[0]))
 
 
 _COUNTS = VersionedCache(size=256)
