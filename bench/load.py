@@ -301,7 +301,7 @@ def prepare(url: str, env: dict) -> None:
     print(result.stdout.strip().replace("\n", "; "))
 
 
-def run_database(name: str, url: str, args) -> list[tuple]:
+def run_database(name: str, url: str, args, compare_url: str | None = None) -> list[tuple]:
     instance = tempfile.mkdtemp(prefix="bench-load-")
     env = {
         "DATABASE_URL": url,
@@ -319,7 +319,11 @@ def run_database(name: str, url: str, args) -> list[tuple]:
     bare = Server("bench._bare_app:app", {"PYTHONPATH": str(ROOT)}, config="/dev/null")
     # --compare: the same service from another checkout (say, the code before a change), in the same run.
     before = (
-        Server("app:create_app()", {**env, "INSTANCE_PATH": tempfile.mkdtemp(prefix="bench-load-")}, root=args.compare)
+        Server(
+            "app:create_app()",
+            {**env, "DATABASE_URL": compare_url or url, "INSTANCE_PATH": tempfile.mkdtemp(prefix="bench-load-")},
+            root=args.compare,
+        )
         if args.compare
         else None
     )
@@ -423,6 +427,13 @@ def main() -> None:
         metavar="DIR",
         help="also serve the checkout in DIR (e.g. `git archive` of the code before a change) and print it beside",
     )
+    parser.add_argument(
+        "--compare-sqlite",
+        metavar="URL",
+        help="the database the code in --compare serves on SQLite (default: the same as --sqlite); a copy taken "
+        "before a migration, so the code before runs on the schema it was written for",
+    )
+    parser.add_argument("--compare-postgresql", metavar="URL", help="the same for PostgreSQL")
     parser.add_argument("--plain-worker", action="store_true", help="also measure a worker serving only ordinary pages")
     args = parser.parse_args()
     args.rounds = args.rounds or (1 if args.quick else 3)
@@ -432,11 +443,11 @@ def main() -> None:
         Path(args.sqlite[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
     results = []
     if chosen in ("sqlite", "both"):
-        results += run_database("SQLite", args.sqlite, args)
+        results += run_database("SQLite", args.sqlite, args, args.compare_sqlite)
     if chosen in ("postgresql", "both"):
         if not args.postgresql:
             sys.exit("--postgresql URL is needed for PostgreSQL")
-        results += run_database("PostgreSQL", args.postgresql, args)
+        results += run_database("PostgreSQL", args.postgresql, args, args.compare_postgresql)
     over = [r for r in results if max(r[2], r[3]) > 10]
     print(
         "\nEvery key page within 10× of the bare page."
