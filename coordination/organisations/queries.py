@@ -407,7 +407,14 @@ def search_organisations(filters: OrganisationFilters, page: int = 1, per_page: 
         shape += [bool(words), min(len(concept_ids), 2)]
         statement = _page_statement(tuple(shape), lambda: _search_page(filters, words, concept_ids))
         rows = db.session.execute(statement, params).all()
-        total = rows[0].total if rows else (_count(ranked_ids(filters)[0]) if page > 1 else 0)
+        if rows:
+            total = rows[0].total
+        elif page > 1:  # past the end: the real total, from the matches' count of the same shape
+            count = _page_statement((*shape, "count"), lambda: _search_count(filters, words, concept_ids))
+            params = {key: value for key, value in params.items() if not key.startswith("page_")}
+            total = db.session.scalar(count, params) or 0
+        else:
+            total = 0
     else:
         phrases, also = [], []
         statement = _page_statement(tuple(shape), lambda: _listing_page(filters))
@@ -459,6 +466,12 @@ def _search_page(filters: OrganisationFilters, words: list[str], concept_ids: li
         select(hits.c.id, hits.c.score, total.label("total")).order_by(hits.c.score.desc(), hits.c.name, hits.c.id)
     ).subquery("page")
     return _listed(ranked, ranked.c.total).order_by(ranked.c.score.desc(), Organisation.name, Organisation.id)
+
+
+def _search_count(filters: OrganisationFilters, words: list[str], concept_ids: list[int]):
+    """How many organisations a search with words finds (for a page past the end)."""
+    matches = _ranked_matches(words, concept_ids, _filter_conditions(filters), ordered=False).subquery("hits")
+    return select(func.count()).select_from(matches)
 
 
 def _listing_page(filters: OrganisationFilters):
