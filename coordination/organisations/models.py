@@ -72,8 +72,9 @@ class Organisation(db.Model):
     __table_args__ = (
         # A borough's listing in name order without sorting (status and type tested in the index).
         Index("ix_organisation_borough_status_name", "borough_code", "status", "name", "id", "org_type"),
-        # Serves the directory's default order (active records by name) without sorting, and its count.
-        Index("ix_organisation_status_name", "status", "name", "id"),
+        # Serves the directory's default order (active records by name) without sorting, and its count
+        # (by type too: the type is tested in the index, not in each record).
+        Index("ix_organisation_status_name", "status", "name", "id", "org_type"),
         # What a search reads about each match (status and borough to filter, name to order), without
         # reading the whole record: on SQLite named with INDEXED BY (queries.SEARCH_COLUMNS_INDEX).
         Index("ix_organisation_search_columns", "id", "status", "borough_code", "name"),

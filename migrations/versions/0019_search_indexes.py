@@ -1,4 +1,4 @@
-"""Directory: a borough's listing in name order, and a search's columns read from an index
+"""Directory: a borough's listing in name order, types tested in the listing indexes, a search's columns read from an index
 
 Revision ID: 0019_search_indexes
 Revises: 0010_engagement_publication
@@ -27,9 +27,13 @@ def upgrade():
     op.create_index(
         'ix_organisation_search_columns', 'organisation', ['id', 'status', 'borough_code', 'name'], unique=False
     )
+    op.drop_index('ix_organisation_status_name', table_name='organisation')
+    op.create_index('ix_organisation_status_name', 'organisation', ['status', 'name', 'id', 'org_type'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_organisation_status_name', table_name='organisation')
+    op.create_index('ix_organisation_status_name', 'organisation', ['status', 'name', 'id'], unique=False)
     op.drop_index('ix_organisation_search_columns', table_name='organisation')
     op.drop_index('ix_organisation_borough_status_name', table_name='organisation')
     op.create_index('ix_organisation_borough_status', 'organisation', ['borough_code', 'status'], unique=False)
