@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
 from geo.boroughs import BOROUGH_CODES
@@ -15,7 +15,7 @@ from ..boroughs import borough_name
 from ..caching import app_cache
 from ..errors import being_prepared
 from ..extensions import db
-from ..geography.interface import boundaries_version, drawn_base
+from ..geography.interface import boundaries_version
 from ..organisations.interface import OrganisationFilters, ranked_ids
 from ..params import whole_number
 from ..permissions import Role, roles_required
@@ -24,7 +24,7 @@ from ..spreadsheet import csv_download
 from ..terminology.interface import Concept
 from ..terminology.interface import display_label as local_display_label
 from ..versions import conditional_response
-from . import charts, figures, protection, publication, queries
+from . import charts, figures, gap_map, protection, publication, queries
 from .figures import EVENT_TYPE_TITLES, FIGURES
 
 bp = Blueprint("engagement", __name__, url_prefix="/engagement")
@@ -148,8 +148,10 @@ def _area_options(concepts, borough_code=None):
 
 
 def gap_map_parts(period, concept_id: int, rows: list[dict], links: dict[str, str], suppress: bool) -> dict:
-    """The gap map's parts for this request (built once per data version and choices, then cached)."""
-    # Imported boundaries change the version, so the map is rebuilt then too.
+    """The gap map's parts for this request: the stored frame filled with these figures and markers (once
+    per data version and choices, then cached). No folium here: gap_map draws the frame only when none
+    is stored for the boundaries, tiles and code in use."""
+    # Imported boundaries change the version, so the map is filled again (into a new frame) then too.
     key = (
         "map",
         queries.data_version(),
@@ -163,8 +165,6 @@ def gap_map_parts(period, concept_id: int, rows: list[dict], links: dict[str, st
         _published().key if suppress else None,
     )
 
-    from . import maps  # folium and pandas: loaded by the first gap map, not by every engagement page
-
     def build():
         organisations = app_cache("engagement-organisations", maxsize=8).get_or_build(
             ("organisations", queries.data_version(), period.key, period.start, concept_id),
@@ -175,18 +175,10 @@ def gap_map_parts(period, concept_id: int, rows: list[dict], links: dict[str, st
             # markers elsewhere would give every hidden count back). Other boroughs: shading only.
             mine = set(current_user.borough_codes)
             organisations = [o for o in organisations if o["borough_code"] in mine]
-        tiles = current_app.config.get("TILE_URL")
-        return maps.rendered_parts(
-            maps.build_gap_map(
-                figures.for_area(rows, concept_id, include_gm=False),
-                organisations,
-                links,
-                tiles,
-                None if tiles else drawn_base(),
-            )
-        )
+        area_rows = figures.for_area(rows, concept_id, include_gm=False)
+        return gap_map.parts(gap_map.frame(), area_rows, organisations, links)
 
-    return maps.with_nonce(maps.cache().get_or_build(key, build), csp_nonce())
+    return gap_map.with_nonce(gap_map.cache().get_or_build(key, build), csp_nonce())
 
 
 def _links(period) -> dict[str, str]:

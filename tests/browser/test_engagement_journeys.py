@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 from playwright.sync_api import expect
 
-from coordination.engagement import maps
+from coordination.engagement import gap_map
 from coordination.extensions import db
 from tests.browser.conftest import assert_accessible, browser_sign_in, screenshot
 from tests.communities import factories as f
@@ -18,7 +18,7 @@ BOROUGHS = tuple(f"E08{n:06d}" for n in range(1, 11))
 
 @pytest.fixture
 def story(app):
-    maps.cache().clear()
+    gap_map.cache().clear()
     peer = f.concept("peer support")
     community = f.community("Peer support community of practice", area=peer)
     event = f.event(community, datetime.now().replace(microsecond=0))
@@ -31,7 +31,7 @@ def story(app):
                 f.attend(event, f.person(organisation=org))
     db.session.commit()
     yield peer
-    maps.cache().clear()
+    gap_map.cache().clear()
 
 
 def test_a_rochdale_partner_sees_their_borough_the_gap_map_and_downloads_an_outreach_list(
