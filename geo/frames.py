@@ -47,9 +47,13 @@ def script_json(value) -> str:
     )
 
 
+class Raw(str):
+    """A value's JSON already written, safe inside a <script> (made with script_json, or only numbers)."""
+
+
 def fill(text: str, values: dict[str, object]) -> str:
     """The frame's text with every slot replaced by its value's JSON; a slot without a value is an error."""
-    encoded = {name: script_json(value) for name, value in values.items()}
+    encoded = {name: value if isinstance(value, Raw) else script_json(value) for name, value in values.items()}
 
     def value_for(match: re.Match) -> str:
         try:

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from geo import colours
-from geo.frames import display_properties, fill
+from geo.frames import Raw, display_properties, fill, script_json
 from geo.safe_text import safe_text
 
 from ..caching import app_cache
@@ -120,20 +120,31 @@ def legend(key: str, values: list) -> tuple[tuple, dict]:
     return (edges, classes), {"title": figure.label, "items": items, "note": note}
 
 
-def marker_rows(organisations: list[dict], label: bool) -> list[list]:
-    """[latitude, longitude, 1 if engaged else 0 (, name)] per located organisation, rounded to about 10 m."""
-    located = [o for o in organisations if o["latitude"] is not None and o["longitude"] is not None]
-    # Rounded as whole columns (4 decimal places is about 10 m): one numpy call, not two per organisation.
-    places = np.round(np.array([(o["latitude"], o["longitude"]) for o in located], dtype=float).reshape(-1, 2), 4)
-    rows = [[lat, lon, 1 if o["engaged_in_period"] else 0] for (lat, lon), o in zip(places.tolist(), located)]
+def marker_rows(points: list[tuple], label: bool) -> tuple[Raw, int, int]:
+    """The markers' rows as JSON, [latitude, longitude, 1 if engaged else 0 (, name)] per organisation
+    (queries.map_points: located ones only), rounded to about 10 m; with how many are engaged and how many not.
+
+    Written as text straight away: 17,500 little lists would only be made to be encoded, and making them
+    sets off the garbage collector's passes over the objects the process holds.
+    """
+    if not points:
+        return Raw("[]"), 0, 0
+    lats, lons, flags, names, _ = zip(*points)
+    # Rounded as whole columns (4 decimal places is about 10 m): one numpy call each, not two per organisation.
+    lats = np.round(np.array(lats, dtype=float), 4).tolist()
+    lons = np.round(np.array(lons, dtype=float), 4).tolist()
+    flags = [1 if flag else 0 for flag in flags]
     if label:
-        for row, o in zip(rows, located):
-            row.append(safe_text(o["name"], 120))
-    return rows
+        names = [script_json(safe_text(name, 120)) for name in names]
+        rows = ", ".join(f"[{a!r}, {b!r}, {e}, {n}]" for a, b, e, n in zip(lats, lons, flags, names))
+    else:
+        rows = ", ".join(f"[{a!r}, {b!r}, {e}]" for a, b, e in zip(lats, lons, flags))
+    engaged = sum(flags)
+    return Raw(f"[{rows}]"), engaged, len(flags) - engaged
 
 
-def values(rows: list[dict], organisations: list[dict], links: dict[str, str], codes, names) -> dict:
-    """Every slot's value: the presented borough rows (one practice area), the organisations' rows, the links.
+def values(rows: list[dict], points: list[tuple], links: dict[str, str], codes, names) -> dict:
+    """Every slot's value: the presented borough rows (one practice area), the markers' points, the links.
 
     codes and names are the boundaries' own, in the frame's order (a borough without a row keeps its
     boundary name and shows empty figures).
@@ -151,22 +162,21 @@ def values(rows: list[dict], organisations: list[dict], links: dict[str, str], c
         filled[legend_slot(layer)] = shown_legend
         for code, value in zip(codes, figures):
             filled[fill_slot(layer, code)] = colours.class_colour(value, edges, classes)
-    markers = marker_rows(organisations, len(organisations) <= LABELLED_POINTS)
-    engaged = sum(1 for row in markers if row[2])
-    filled[MARKERS] = markers
-    filled[MARKERS_NAME] = f"Organisations ({engaged:,} engaged, {len(markers) - engaged:,} not)"
+    filled[MARKERS], engaged, not_engaged = marker_rows(points, len(points) <= LABELLED_POINTS)
+    filled[MARKERS_NAME] = f"Organisations ({engaged:,} engaged, {not_engaged:,} not)"
     return filled
 
 
-def parts(frame: dict, rows: list[dict], organisations: list[dict], links: dict[str, str]) -> dict[str, str]:
-    """The map's header, body and script for these figures, organisations and links, with a placeholder nonce.
+def parts(frame: dict, rows: list[dict], points: list[tuple], links: dict[str, str]) -> dict[str, str]:
+    """The map's header, body and script for these figures, markers (queries.map_points) and links, with a
+    placeholder nonce.
 
     The script (half a megabyte: the shapes and every marker) is kept apart as `script_js` with its
     `digest`: the page links to it (views.gap_map_script) instead of carrying it, so the page stays small
     and the browser keeps the script until the map changes. Every worker fills the same stored frame, so
     the same map is the same text in any of them, and a page from one fits the script from another.
     """
-    script = fill(frame["script"], values(rows, organisations, links, frame["codes"], frame["names"]))
+    script = fill(frame["script"], values(rows, points, links, frame["codes"], frame["names"]))
     return {
         "header": frame["header"],
         "body": frame["body"],

@@ -134,7 +134,7 @@ def _figures(period) -> list[dict]:
     )
 
 
-# Presented figures ("engagement-figures") and each period's organisation rows ("engagement-organisations",
+# Presented figures ("engagement-figures") and each period's markers ("engagement-organisations",
 # shared by every role's and borough's map) are cached on the app by data version, apart from the
 # gap-map cache, so borough pages and CSVs never load the map library.
 
@@ -166,17 +166,17 @@ def gap_map_parts(period, concept_id: int, rows: list[dict], links: dict[str, st
     )
 
     def build():
-        organisations = app_cache("engagement-organisations", maxsize=8).get_or_build(
-            ("organisations", queries.data_version(), period.key, period.start, concept_id),
-            lambda: queries.organisation_engagement(period, concept_id=concept_id or None),
+        points = app_cache("engagement-organisations", maxsize=8).get_or_build(
+            ("points", queries.data_version(), period.key, period.start, concept_id),
+            lambda: queries.map_points(period, concept_id=concept_id or None),
         )
         if suppress:
             # Markers name organisations: a partner sees them only in their own boroughs (counting
             # markers elsewhere would give every hidden count back). Other boroughs: shading only.
             mine = set(current_user.borough_codes)
-            organisations = [o for o in organisations if o["borough_code"] in mine]
+            points = [point for point in points if point[4] in mine]
         area_rows = figures.for_area(rows, concept_id, include_gm=False)
-        return gap_map.parts(gap_map.frame(), area_rows, organisations, links)
+        return gap_map.parts(gap_map.frame(), area_rows, points, links)
 
     return gap_map.with_nonce(gap_map.cache().get_or_build(key, build), csp_nonce())
 
