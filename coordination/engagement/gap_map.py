@@ -100,9 +100,14 @@ def frame() -> dict:
     return stored_frame(FRAME, frame_key(), draw, FRAME_SOURCES)
 
 
+def frame_path() -> Path:
+    """Where the frame for the boundaries, tiles and code in use is stored (its name is its digest)."""
+    return frame_file(FRAME, frame_key(), FRAME_SOURCES)
+
+
 def frame_is_stored() -> bool:
     """Whether this frame is already drawn and stored (flask engagement publish draws it when not)."""
-    return frame_file(FRAME, frame_key(), FRAME_SOURCES).exists()
+    return frame_path().exists()
 
 
 def legend(key: str, values: list) -> tuple[tuple, dict]:

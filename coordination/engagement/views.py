@@ -15,7 +15,6 @@ from ..boroughs import borough_name
 from ..caching import app_cache
 from ..errors import being_prepared
 from ..extensions import db
-from ..geography.interface import boundaries_version
 from ..organisations.interface import OrganisationFilters, ranked_ids
 from ..params import whole_number
 from ..permissions import Role, roles_required
@@ -151,11 +150,12 @@ def gap_map_parts(period, concept_id: int, rows: list[dict], links: dict[str, st
     """The gap map's parts for this request: the stored frame filled with these figures and markers (once
     per data version and choices, then cached). No folium here: gap_map draws the frame only when none
     is stored for the boundaries, tiles and code in use."""
-    # Imported boundaries change the version, so the map is filled again (into a new frame) then too.
+    # The frame's name is the digest of what it is drawn from (boundaries, tiles, code): imported
+    # boundaries give a new frame, so the map is filled again then too.
     key = (
         "map",
         queries.data_version(),
-        boundaries_version(),
+        gap_map.frame_path().name,
         period.key,
         period.start,
         concept_id,
