@@ -506,7 +506,7 @@ def _points_statement(concept: bool):
         select(_o.c.latitude, _o.c.longitude, org.c.engaged, _o.c.name, _o.c.borough_code)
         .join_from(org, _o, _o.c.id == org.c.id)
         .where(*where)
-        .order_by(_o.c.id)
+        .order_by(_o.c.borough_code, _o.c.name, _o.c.id)  # MarkerCluster groups points in the order they come
     )
 
 
@@ -517,8 +517,8 @@ def map_points(period: Period, concept_id: int | None = None) -> list[tuple]:
     """(latitude, longitude, 1 if engaged in the period else 0, name, borough code) per located organisation
     in the directory as counted in the figures (tagged with the practice area, when one is given).
 
-    The gap map's markers: only the columns they use, as plain tuples (no dict per organisation), in a
-    fixed order; organisation_engagement has the rest.
+    The gap map's markers: only the columns they use, as plain tuples (no dict per organisation), in
+    organisation_engagement's order (the clusters drawn depend on it); organisation_engagement has the rest.
     """
     params = _params(period)
     params["concept_id"] = concept_id

@@ -121,3 +121,53 @@ def test_the_gap_map_page_fits_a_phone(browser, live_server, create_user, story)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(page, "engagement-overview-phone")
     context.close()
+
+
+HOSTILE = "<img src=x onerror=alert(1)>`${x}` Café & Co"
+
+
+def test_the_gap_maps_tooltips_show_the_tables_figures_and_names_stay_text(browser_page, create_user, story):
+    f.organisation(HOSTILE, ROCHDALE, [story], latitude=53.62, longitude=-2.16)
+    db.session.commit()
+    gap_map.cache().clear()
+    page = browser_page
+    browser_sign_in(page, create_user("coordinator"), PASSWORD)
+    page.goto(f"/engagement/?area={story.id}")
+    page.wait_for_selector("path.leaflet-interactive", state="attached")
+    table = {
+        row.locator("th").inner_text().strip(): row.locator("td[data-figure=gap_index]").inner_text().strip()
+        for row in page.locator("#borough-figures tbody tr").all()
+    }
+    # Each borough's tooltip in the shown layer, opened the way a pointer would.
+    tooltips = page.evaluate(
+        """() => {
+            const map = Object.values(window).find(v => v instanceof L.Map);
+            const group = Object.values(window).find(v => v instanceof L.GeoJSON && map.hasLayer(v));
+            const texts = [];
+            group.eachLayer(layer => {
+                layer.fire("mouseover", {latlng: layer.getCenter()}, true);
+                texts.push(group.getTooltip().getElement().innerText);
+            });
+            return texts;
+        }"""
+    )
+    assert len(tooltips) == 10
+    for text in tooltips:
+        name = re.search(r"Borough\s+(.+)", text).group(1).strip()
+        assert re.search(r"Gap index\s+" + re.escape(table[name]) + r"\s", text + "\n"), (name, text)
+    # The organisation's name, from its marker, reads literally and runs nothing.
+    shown = page.evaluate(
+        """(name) => {
+            const cluster = Object.values(window).find(v => v instanceof L.MarkerClusterGroup);
+            const marker = cluster.getLayers().find(m => String(m.getTooltip().getContent()).includes("Caf"));
+            return new Promise(resolve => cluster.zoomToShowLayer(marker, () => {
+                marker.openTooltip();
+                resolve(marker.getTooltip().getElement().innerText);
+            }));
+        }""",
+        HOSTILE,
+    )
+    assert shown == HOSTILE
+    page.wait_for_timeout(300)
+    assert page.dialogs == [] and page.locator("img[src='x']").count() == 0
+    assert not page.console_errors, page.console_errors
