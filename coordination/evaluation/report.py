@@ -273,6 +273,7 @@ def _comparators(measure: equality.Measure, configured: list[Comparator]) -> lis
                 "source": census["basis"],
                 "source_url": census["source_url"],
                 "derived": census["derived"],
+                "derivation": census["derivation"],
             }
         )
     for comparator in configured:
@@ -321,6 +322,7 @@ def _equality(scope, rounds, groups: dict) -> dict:
         answers = counts[category.key]
         n = sum(c for v, c in answers.items() if v != equality.PREFER_NOT)
         census = equality.census_breakdown(category.key)
+        sources = equality.census_sources(category.key)
         rows = []
         for value, label in category.options:
             comparator = census.get(value) if category.key != "ethnic_group" else None
@@ -360,6 +362,7 @@ def _equality(scope, rounds, groups: dict) -> dict:
                 "key": category.key,
                 "title": category.question,
                 "no_census": category.key in equality.NO_CENSUS_FIGURE,
+                "census_sources": sources,
                 "rows": rows,
                 "n": n,
                 "prefer_not": answers.get(equality.PREFER_NOT, 0),
@@ -729,7 +732,20 @@ def csv_rows(report: dict) -> list[list]:
     for row in report["equality_headline"]:
         add("Who took part", row)
     for breakdown in report["equality_breakdowns"]:
+        sources = breakdown.get("census_sources") or []
+        tables = ", ".join(source["table"] for source in sources)
         for row in breakdown["rows"]:
+            if row.get("census") is not None and sources:
+                row = {
+                    **row,
+                    "comparators": [
+                        {
+                            "name": f"Greater Manchester, Census 2021 ({tables})",
+                            "percent": row["census"],
+                            "source_url": " ".join(source["source_url"] for source in sources),
+                        }
+                    ],
+                }
             add(f"Who took part: {breakdown['title']}", row)
     rows.append(
         ["Who took part", "Religions and beliefs named", str(report["religions"]), "", "", "", "", "", "", "", ""]
