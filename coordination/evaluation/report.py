@@ -457,6 +457,11 @@ def protect(report: dict, cell=None) -> dict:
     rating["improved"] = _protect_row(rating["improved"], cell)
     if rating["improved"]["n"] is None:
         rating.update(before=None, after=None, change=None, n=None)
+    elif rating["improved"]["count"] is None:
+        # The averages bound how many rated themselves higher (each of them by 1 to 4 points, the others by 0 to
+        # -4): an average change of +1.6 over 10 people needs at least 4 higher, so beside "fewer than 5" it
+        # would give the hidden count away. They are shown only when the count they bound is shown too.
+        rating.update(before=None, after=None, change=None, averages_hidden=True)
     shown["self_rating"] = rating
     shown["religions"] = sum(1 for v in report["religion_counts"] if not cell(("g", "equality.religion", v)).hidden)
     shown["themes"] = [
