@@ -201,7 +201,7 @@ MEASURES = (
         frozenset({"yes"}),
         (
             "long_term_condition",
-            "Has a long-term physical or mental health condition (not age-standardised)",
+            "Has a long-term physical or mental health condition, all ages, not age-standardised",
             ("yes",),
             False,
         ),
@@ -227,7 +227,7 @@ MEASURES = (
         _NON_WHITE,
         ("ethnic_group", "Asian, Black, mixed or other ethnic groups", ("white",), True),
     ),
-    Measure("women", "Women", "sex", frozenset({"female"}), ("sex", "Female (all ages)", ("female",), False)),
+    Measure("women", "Women", "sex", frozenset({"female"}), ("sex", "Female, all ages", ("female",), False)),
     Measure(
         "lgb_plus",
         "Gay, lesbian, bisexual or another sexual orientation (LGB+)",

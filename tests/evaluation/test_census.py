@@ -141,7 +141,8 @@ def test_the_report_shows_the_census_figures_with_their_sources_on_the_page_and_
     assert cells["25 to 34"] == "14.5%" and cells["Under 16"] == "20.4%" and cells["75 or over"] == "7.1%"
     source = ages.select_one("a.govuk-link")
     assert source.get_text().startswith("Source") and "traffordDataLab" in source["href"]
-    assert "TS007" in source.parent.get_text() and "single-year-of-age" in source.parent.get_text()
+    assert "TS007" in source.parent.get_text() and "single years of age" in source.parent.get_text()
+    assert "ten boroughs" in source.parent.get_text()
 
     rows = list(csv.reader(io.StringIO(client.get("/evaluation/report.csv?programme=Census").data.decode("utf-8-sig"))))
     women_row = next(r for r in rows if r[1] == "Women")
