@@ -562,9 +562,10 @@ _building: set = set()
 _building_lock = threading.Lock()
 
 
-def _start_moment_build() -> None:
-    """Work out this moment's joint protection in a background thread (one per moment and process)."""
-    key = _moment_key()
+def _start_moment_build(extra: queries.Scope | None = None) -> None:
+    """Work out this moment's joint protection (with `extra`: the publish page's preview of adding that
+    scope) in a background thread, one per moment and process."""
+    key = _moment_key(extra)
     with _building_lock:
         if key in _building:
             return
@@ -574,7 +575,7 @@ def _start_moment_build() -> None:
     def run():
         with app.app_context():
             try:
-                moment_protection()
+                moment_protection(extra)
             except Exception:  # noqa: BLE001 - logged; the next request starts it again
                 app.logger.exception("The impact report's small-number protection could not be worked out")
             finally:
@@ -614,6 +615,10 @@ def _preview(scope: queries.Scope) -> dict:
             return published_figures(published)
     if queries.overlapping(scope, live):
         return public(built)  # publishing it will be refused; its preview is protected on its own
+    if _moment_key(scope) not in _cache() and current_app.config.get("EVALUATION_PROTECT_IN_BACKGROUND", True):
+        # Seconds at Greater Manchester scale: worked out in the background; the publish page says so.
+        _start_moment_build(scope)
+        raise NotReady()
     return public(built, protection.cells_for(moment_protection(scope), (protection.PUBLIC, PREVIEW)))
 
 
