@@ -171,3 +171,40 @@ def test_the_gap_maps_tooltips_show_the_tables_figures_and_names_stay_text(brows
     page.wait_for_timeout(300)
     assert page.dialogs == [] and page.locator("img[src='x']").count() == 0
     assert not page.console_errors, page.console_errors
+
+
+def test_a_partner_waiting_for_checked_figures_gets_a_page_that_says_so_and_passes_axe(
+    browser_page, create_user, story, app, live_server
+):
+    """Another worker is still checking this moment's figures (its claim is fresh), and there has never
+    been a publication for this partner: the page says so, offers Try again and the guide, and is
+    accessible like every other page."""
+    from coordination.engagement import publication
+    from coordination.engagement.models import EngagementPublication
+    from coordination.timeutil import utcnow
+
+    db.session.add(
+        EngagementPublication(
+            viewer=publication.viewer_key((ROCHDALE,)),
+            moment=publication.fingerprint(),
+            state=publication.BUILDING,
+            started_at=utcnow(),
+        )
+    )
+    db.session.commit()
+    app.config["ENGAGEMENT_PUBLISH_IN_BACKGROUND"] = True
+    try:
+        page = browser_page
+        partner = create_user("partner", name="Sue Whitworth", boroughs=[ROCHDALE])
+        browser_sign_in(page, partner, PASSWORD)
+        response = page.goto(live_server.url + "/engagement/")
+        assert response.status == 503
+        expect(page.locator("h1")).to_have_text("The figures are being prepared")
+        expect(page.locator("a.govuk-button")).to_have_text("Try again")
+        assert_accessible(page)
+        screenshot(page, "engagement-being-prepared-partner")
+        page.click("text=Why figures are checked (the small-number rule)")
+        expect(page.locator("h1")).to_be_visible()
+        assert "/help/" in page.url
+    finally:
+        app.config["ENGAGEMENT_PUBLISH_IN_BACKGROUND"] = False
