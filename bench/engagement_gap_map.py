@@ -7,26 +7,42 @@ with the ratio. No assertions: the figures are for people to read.
     .venv/bin/python bench/engagement_gap_map.py [--organisations 17500]
 
 With --database URL (a database holding the Greater Manchester demo, as bench/load.py --prepare makes it),
-it instead measures the coordinator's gap-map page through the test client, in CPU and wall time: the
-first page in a fresh process (loading the map libraries, the drawn background and every figure), a
-practice area not drawn yet (figures cached, map built), the same page again (cached), and a rebuild
-after attendance is recorded (new data version: figures and map again).
+it instead measures the coordinator's gap-map page through the test client, each measurement in a fresh
+process (as a new gunicorn worker is), in CPU and wall time of that process:
+
+* a gap map not built yet in the process, the page's figures already cached (the figures the page's
+  table uses anyway: asked first through /engagement/figures.csv);
+* the first page in a fresh process (figures and map), the same page again (cached), practice areas not
+  drawn yet, and a rebuild after attendance is recorded (new data version: figures and map again);
+* once, before the rounds: a fresh process with nothing stored yet (the map's frame drawn with folium).
+
+With --compare DIR (the code before a change, unpacked with `git archive <commit> | tar -x -C DIR`), the
+same measurements of that code are made in the same run, interleaved, and printed beside these with the
+ratio (before / after); figures are medians of --rounds rounds.
 
     .venv/bin/python bench/engagement_gap_map.py --database sqlite:////tmp/bench-load/gm.db
+    .venv/bin/python bench/engagement_gap_map.py --database URL --compare /tmp/before --rounds 3
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import json
 import os
 import random
+import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# A measuring child process (--child) imports the service from the checkout it measures (--code).
+CODE = Path(sys.argv[sys.argv.index("--code") + 1]).resolve() if "--code" in sys.argv else ROOT
+sys.path.insert(0, str(CODE))
 os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-engagement-"))
 
 AREAS = (
@@ -155,40 +171,101 @@ def _timed_page(client, path: str) -> tuple[float, float, int]:
     return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000, len(response.data)
 
 
-def measure_page(url: str, password: str) -> None:
-    """The gap-map page on an existing demo database, cold and warm (see the module's docstring)."""
+HEAVY = ("folium", "pandas", "geopandas")
+
+
+def child(url: str, password: str, mode: str) -> None:
+    """One fresh process's measurements (mode "map" or "pages"), printed as one JSON line."""
     from coordination import create_app
 
     app = create_app("development", SQLALCHEMY_DATABASE_URI=url, TILE_URL="", WTF_CSRF_ENABLED=False)
+    gc.collect()
+    gc.freeze()  # as each gunicorn worker does once the app is loaded (gunicorn.conf.py, post_worker_init)
     client = app.test_client()
     client.post("/sign-in", data={"email": "coordinator@example.org", "password": password})
     client.get("/organisations")  # an ordinary page first: the app itself is warm, the map libraries are not
-    print(f"{'gap-map page':58} {'wall ms':>8} {'CPU ms':>8} {'KB':>6}")
+    results = {}
 
-    def show(label, path):
-        wall, cpu, size = _timed_page(client, path)
-        print(f"{label:58} {wall:8.0f} {cpu:8.0f} {size / 1024:6.0f}")
+    def timed(label, path):
+        results[label] = _timed_page(client, path)
 
-    show("first in a fresh process (libraries, background, figures)", "/engagement/")
-    show("same page again (cached map)", "/engagement/")
-    with app.app_context():
-        from coordination.engagement import queries
+    if mode == "map":
+        # The figures the page's table uses, asked first (same cache key), then the page: the map's own cost.
+        assert client.get("/engagement/figures.csv").status_code == 200
+        timed("gap map not built yet, the figures cached", "/engagement/")
+    else:
+        timed("first page in a fresh process (figures and map)", "/engagement/")
+        timed("same page again (cached)", "/engagement/")
+        with app.app_context():
+            from coordination.engagement import queries
 
-        areas = queries.concept_ids_in_use()
-    for concept_id in areas[:3]:
-        show(f"practice area {concept_id}, not drawn yet (figures cached)", f"/engagement/?area={concept_id}")
-    with app.app_context():
-        from sqlalchemy import select
+            areas = queries.concept_ids_in_use()
+        for n, concept_id in enumerate(areas[:3], 1):
+            timed(f"practice area {n}, not drawn yet (figures cached)", f"/engagement/?area={concept_id}")
+        with app.app_context():
+            from sqlalchemy import select
 
-        from coordination.communities.models import Event, Person
-        from coordination.communities.operations import record_attendance
-        from coordination.extensions import db
+            from coordination.communities.models import Event, Person
+            from coordination.communities.operations import record_attendance
+            from coordination.extensions import db
 
-        event = db.session.scalar(select(Event).order_by(Event.starts_at.desc()).limit(1))
-        person = db.session.scalar(select(Person).where(Person.organisation_id.is_not(None)).limit(1))
-        record_attendance(event, {person.id: "did_not_attend"})
-    show("after attendance is recorded (figures and map rebuilt)", "/engagement/")
-    show("and again (cached)", "/engagement/")
+            event = db.session.scalar(select(Event).order_by(Event.starts_at.desc()).limit(1))
+            person = db.session.scalar(select(Person).where(Person.organisation_id.is_not(None)).limit(1))
+            # Toggled, so every process changes the data (the same status again would change nothing).
+            now = next((a.status for a in event.attendance if a.person_id == person.id), None)
+            record_attendance(event, {person.id: None if now == "did_not_attend" else "did_not_attend"})
+        timed("after attendance is recorded (figures and map again)", "/engagement/")
+    results["loaded"] = ",".join(m for m in HEAVY if m in sys.modules) or "none"
+    results["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(results))
+
+
+def _run_child(code: Path, url: str, password: str, mode: str, instance: str) -> dict:
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", mode, "--code", str(code), "--database", url]
+    env = {**os.environ, "INSTANCE_PATH": instance, "PYTHONPATH": str(code)}
+    result = subprocess.run(
+        command + ["--password", password], cwd=str(code), env=env, capture_output=True, text=True, timeout=600
+    )
+    if result.returncode:
+        raise RuntimeError(f"measuring {code} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def measure_page(url: str, password: str, compare: str | None, rounds: int) -> None:
+    """The gap-map page on an existing demo database, each measurement in a fresh process (module docstring)."""
+    codes = [("before", Path(compare).resolve()), ("after", ROOT)] if compare else [("this code", ROOT)]
+    instances = {name: tempfile.mkdtemp(prefix=f"bench-gap-map-{name}-") for name, _ in codes}
+    first = {name: _run_child(code, url, password, "map", instances[name]) for name, code in codes}
+    measured: dict[str, list[dict]] = {name: [] for name, _ in codes}
+    for _ in range(rounds):
+        for name, code in codes:  # interleaved, so the machine's load falls on both alike
+            both = _run_child(code, url, password, "map", instances[name])
+            both.update(_run_child(code, url, password, "pages", instances[name]))
+            measured[name].append(both)
+    labels = ["nothing stored yet (first process ever: the frame drawn)"] + [
+        key for key in measured[codes[0][0]][0] if key not in ("loaded", "rss")
+    ]
+    for name, _ in codes:
+        first[name] = {labels[0]: first[name]["gap map not built yet, the figures cached"]}
+    print(f"\nCPU ms of the app's process (wall ms), median of {rounds}; each group of lines a fresh process")
+    header = f"{'':56}" + "".join(f"{name:>18}" for name, _ in codes) + ("   ratio" if compare else "")
+    print(header)
+    for label in labels:
+        cells, cpus = [], []
+        for name, _ in codes:
+            runs = [first[name]] if label == labels[0] else measured[name]
+            cpu = statistics.median(r[label][1] for r in runs)
+            wall = statistics.median(r[label][0] for r in runs)
+            cells.append(f"{cpu:8.0f} ({wall:5.0f})")
+            cpus.append(cpu)
+        ratio = f"{cpus[0] / cpus[1]:7.1f}x" if compare and cpus[1] else ""
+        print(f"{label:56}" + "".join(f"{c:>18}" for c in cells) + ("  " + ratio if compare else ""))
+    kb = {name: measured[name][0]["first page in a fresh process (figures and map)"][2] / 1024 for name, _ in codes}
+    print(f"{'page weight (KB)':56}" + "".join(f"{kb[name]:18.0f}" for name, _ in codes))
+    for name, _ in codes:
+        loaded = sorted({r["loaded"] for r in measured[name]})
+        rss = statistics.median(r["rss"] for r in measured[name])
+        print(f"{name}: map libraries loaded by a process serving the page: {'; '.join(loaded)}; peak RSS {rss:.0f} MB")
 
 
 def main() -> None:
@@ -196,9 +273,16 @@ def main() -> None:
     parser.add_argument("--organisations", type=int, default=17_500)
     parser.add_argument("--database", help="measure the page on this demo database instead (see above)")
     parser.add_argument("--password", default="benchmark password 1", help="the demo accounts' password")
+    parser.add_argument("--compare", help="with --database: also measure the code in this directory (the code before)")
+    parser.add_argument("--rounds", type=int, default=3, help="with --database: rounds of fresh processes")
+    parser.add_argument("--child", choices=("map", "pages"), help=argparse.SUPPRESS)
+    parser.add_argument("--code", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        child(args.database, args.password, args.child)
+        return
     if args.database:
-        measure_page(args.database, args.password)
+        measure_page(args.database, args.password, args.compare, args.rounds)
         return
 
     from sqlalchemy import func, select
@@ -206,7 +290,7 @@ def main() -> None:
     from coordination import create_app
     from coordination.communities import demo
     from coordination.communities.models import Attendance
-    from coordination.engagement import figures, maps, queries
+    from coordination.engagement import figures, gap_map, queries
     from coordination.extensions import db
 
     app = create_app("development")
@@ -222,18 +306,16 @@ def main() -> None:
 
         def build():
             rows = figures.present_all(queries.engagement_figures(period), suppress=False)
-            organisations = queries.organisation_engagement(period)
-            return maps.rendered_parts(
-                maps.build_gap_map(figures.for_area(rows, 0, include_gm=False), organisations, links)
-            )
+            organisations = queries.map_points(period)
+            return gap_map.parts(gap_map.frame(), figures.for_area(rows, 0, include_gm=False), organisations, links)
 
         key = ("bench", queries.data_version(), period.key)
         started = time.perf_counter()
-        parts = maps.cache().get_or_build(key, build)
+        parts = gap_map.cache().get_or_build(key, build)
         cold = time.perf_counter() - started
         started = time.perf_counter()
         key = ("bench", queries.data_version(), period.key)
-        maps.with_nonce(maps.cache().get_or_build(key, build), "nonce")
+        gap_map.with_nonce(gap_map.cache().get_or_build(key, build), "nonce")
         cached = time.perf_counter() - started
         size = sum(len(v.encode()) for v in parts.values())
         # A warm server after someone records attendance: the data version changes, so the map is rebuilt.
@@ -245,7 +327,7 @@ def main() -> None:
         record_attendance(event, {person.id: "did_not_attend"})
         started = time.perf_counter()
         key = ("bench", queries.data_version(), period.key)
-        maps.cache().get_or_build(key, build)
+        gap_map.cache().get_or_build(key, build)
         rebuilt = time.perf_counter() - started
         started = time.perf_counter()
         sql_rows = queries.engagement_figures(period)
@@ -260,7 +342,7 @@ def main() -> None:
             and (r["borough_code"], r["concept_id"]) in naive
             and naive[(r["borough_code"], r["concept_id"])][:2] != (r["directory"], r["engaged"])
         )
-        print(f"gap map, cold in a fresh process (SQL figures + organisations + Folium render): {cold * 1000:.0f} ms")
+        print(f"gap map, cold in a fresh process (SQL figures, organisations, frame drawn): {cold * 1000:.0f} ms")
         print(f"gap map, rebuilt in a warm process after attendance was recorded: {rebuilt * 1000:.0f} ms")
         print(f"gap map, cached (data-version check + nonce): {cached * 1000:.1f} ms")
         print(f"gap map size: {size / 1024:.0f} KiB ({size:,} bytes)")

@@ -669,13 +669,17 @@ class _Programme:
     (highspy) because scipy's `linprog` spent more time checking and converting its inputs than HiGHS
     took to solve these small programmes (bench/disclosure.py)."""
 
-    _solver = threading.local()  # one HiGHS instance per thread, reused (it prints its banner once)
+    _solver = threading.local()  # one HiGHS instance per thread, reused
 
     def __init__(self, m, rows, cols, data, lower, upper, column_lower, column_upper):
         import highspy
+        from highspy import _core
 
         if getattr(self._solver, "highs", None) is None:
-            highs = highspy.Highs()
+            # The solver itself, without highspy's Python wrapper: the wrapper only adds callbacks we do
+            # not use, and setting them up prints HiGHS's banner to standard output (into the server's
+            # log) once per process, before output_flag can be turned off. tests/test_disclosure.py checks.
+            highs = _core._Highs()
             highs.setOptionValue("output_flag", False)
             # Small programmes, many of them: presolve and extra threads cost more than they save
             # (measured on the GM-scale problem of bench/disclosure.py).

@@ -19,6 +19,21 @@ from folium.plugins import FastMarkerCluster, MarkerCluster
 from folium.template import Template
 from markupsafe import Markup
 
+from geo.colours import (  # noqa: F401 (the colour classes and palette, offered here too as before)
+    DIVERGING,
+    GOVUK_BLACK,
+    GOVUK_BLUE,
+    GOVUK_DARK_BLUE,
+    GOVUK_LIGHT_GREY,
+    GOVUK_RED,
+    NO_DATA_COLOUR,
+    SEQUENTIAL,
+    class_colour,
+    colour_classes,
+    interpolate_colour,
+    legend_entries,
+)
+from geo.frames import display_properties
 from geo.safe_text import safe_text
 
 ATTRIBUTION = (
@@ -28,15 +43,6 @@ OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 GM_CENTRE = (53.51, -2.31)
 
-# GOV.UK Frontend colours, so maps sit comfortably in the service's pages.
-GOVUK_BLACK = "#0b0c0c"
-GOVUK_BLUE = "#1d70b8"
-GOVUK_DARK_BLUE = "#003078"
-GOVUK_LIGHT_GREY = "#f3f2f1"
-GOVUK_RED = "#d4351c"
-NO_DATA_COLOUR = "#b1b4b6"
-SEQUENTIAL = (GOVUK_LIGHT_GREY, GOVUK_BLUE, GOVUK_DARK_BLUE)
-DIVERGING = (GOVUK_BLUE, GOVUK_LIGHT_GREY, GOVUK_RED)
 
 # The behaviour every map shares (the key, keyboard access, details below the map, cluster icons);
 # inlined once per page by render_parts, with the CSP nonce.
@@ -203,15 +209,20 @@ def register_layer(m: folium.Map, layer, name: str, legend: dict | None = None, 
 def configure_key(
     m: folium.Map,
     *,
-    links: dict[str, str] | None = None,
+    links: dict[str, str] | str | None = None,
     fields=None,
     noun: str | None = None,
     choice_title: str | None = None,
     key_title: str | None = None,
 ) -> None:
-    """Set what Enter opens for each area code, the figures read out, and the words the key uses."""
+    """Set what Enter opens for each area code, the figures read out, and the words the key uses.
+
+    links may be a slot (geo.frames.slot) for a frame whose links are filled in per request.
+    """
     registry = _registry(m)
-    if links is not None:
+    if isinstance(links, str):
+        registry["links"] = links
+    elif links is not None:
         registry["links"] = {str(code): str(url) for code, url in links.items()}
     if fields is not None:
         registry["fields"] = [[str(field), str(label)] for field, label in fields]
@@ -375,100 +386,7 @@ def add_drawn_basemap(
     return m
 
 
-def _hex_to_rgb(colour: str) -> np.ndarray:
-    colour = colour.lstrip("#")
-    return np.array([int(colour[i : i + 2], 16) for i in (0, 2, 4)], dtype=float)
-
-
-def interpolate_colour(stops: Sequence[str], t: float) -> str:
-    """Return the colour a fraction t (0..1) along a list of hex colour stops."""
-    t = float(min(max(t, 0.0), 1.0))
-    span = t * (len(stops) - 1)
-    i = min(int(span), len(stops) - 2)
-    frac = span - i
-    rgb = _hex_to_rgb(stops[i]) * (1 - frac) + _hex_to_rgb(stops[i + 1]) * frac
-    return "#" + "".join(f"{int(round(c)):02x}" for c in rgb)
-
-
-def colour_classes(
-    values: Sequence[float],
-    bins: int = 5,
-    scale: str = "sequential",
-    centre: float | None = None,
-    stops: Sequence[str] | None = None,
-) -> tuple[np.ndarray, list[tuple[float, float, str]]]:
-    """Split values into equal-width classes; return class edges and (low, high, colour) per class.
-
-    For a diverging scale the classes are symmetric about centre, so the centre
-    is always a class edge and equal distances either side get equal weight.
-    """
-    data = np.asarray([v for v in values if v is not None and not pd.isna(v)], dtype=float)
-    if scale not in ("sequential", "diverging"):
-        raise ValueError("scale must be 'sequential' or 'diverging'")
-    if data.size == 0:
-        return np.array([]), []
-    if scale == "diverging":
-        middle = float(np.median(data)) if centre is None else float(centre)
-        reach = float(np.max(np.abs(data - middle))) or 1.0
-        bins = bins + (bins % 2)  # even, so the centre falls on an edge
-        edges = np.linspace(middle - reach, middle + reach, bins + 1)
-        palette = stops or DIVERGING
-    else:
-        low, high = float(data.min()), float(data.max())
-        if high == low:
-            high = low + 1.0
-        edges = np.linspace(low, high, bins + 1)
-        palette = stops or SEQUENTIAL
-    classes = []
-    for i in range(bins):
-        t = (i + 0.5) / bins
-        classes.append((float(edges[i]), float(edges[i + 1]), interpolate_colour(palette, t)))
-    return edges, classes
-
-
-def legend_entries(classes, values: Sequence[float], value_format: str = "{:,.1f}") -> list[tuple[str, str]]:
-    """(colour, 'low to high') for the classes the data reaches, the outer ends clamped to the data's range.
-
-    A diverging scale is symmetric about its centre, so some classes can lie wholly outside the data
-    (a gap index below zero); the legend leaves those out rather than show impossible ranges.
-    """
-    data = [float(v) for v in values if v is not None and not pd.isna(v)]
-    if not data or not classes:
-        return []
-    lowest, highest = min(data), max(data)
-    kept = [c for c in classes if c[1] >= lowest and c[0] <= highest] or [classes[0]]
-    entries = []
-    for index, (low, high, colour) in enumerate(kept):
-        low = max(low, lowest) if index == 0 else low
-        high = min(high, highest) if index == len(kept) - 1 else high
-        entries.append((colour, f"{value_format.format(low)} to {value_format.format(high)}"))
-    return entries
-
-
-def class_colour(value, edges: np.ndarray, classes) -> str:
-    """The colour of the class a value falls in (grey for no data)."""
-    if value is None or pd.isna(value) or not classes:
-        return NO_DATA_COLOUR
-    i = int(np.searchsorted(edges, float(value), side="right")) - 1
-    i = min(max(i, 0), len(classes) - 1)
-    return classes[i][2]
-
-
-def _display_properties(items) -> dict:
-    """A feature's properties as safe display values: text escaped, NaN as None, numpy numbers as plain ones."""
-    props = {}
-    for key, value in items:
-        if isinstance(value, str):
-            props[key] = safe_text(value)
-        elif value is None or (isinstance(value, float) and np.isnan(value)):
-            props[key] = None
-        elif isinstance(value, np.integer):
-            props[key] = int(value)
-        elif isinstance(value, np.floating):
-            props[key] = float(value)
-        else:
-            props[key] = value
-    return props
+_display_properties = display_properties
 
 
 def _features(gdf: gpd.GeoDataFrame, properties: pd.DataFrame) -> dict:
@@ -570,8 +488,8 @@ def add_boundaries(
     highlight_code: str | None = None,
     fill_colours: dict[str, str] | None = None,
     fit: bool = True,
-    links: dict[str, str] | None = None,
-    legend: Legend | dict | None = None,
+    links: dict[str, str] | str | None = None,
+    legend: Legend | dict | str | None = None,
     register: bool = True,
     shapes: PreparedShapes | None = None,
 ) -> folium.GeoJson:
@@ -579,6 +497,7 @@ def add_boundaries(
 
     The layer goes into the map's key (register=False leaves it out), each area reachable with Tab and
     announcing the tooltip's figures; links maps area codes to the page Enter (or a click) opens.
+    A frame (geo.frames) passes slots for the figures, fill colours, links and legend instead.
     With `shapes` (prepare_shapes of the same boundaries, in the same order), the layer refers to the
     shared, prepared shapes instead of encoding its own.
     """

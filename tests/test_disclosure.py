@@ -294,3 +294,22 @@ def test_the_template_filter_marks_hidden_cells_and_formats_shown_ones(app):
     assert 'data-reason="small"' in hidden and "fewer than 5" in hidden
     assert render('{{ c | protected("{:.0%}") }}').render(c=Cell(0.25)) == "25%"
     assert isinstance(d.format_protected(Cell(None, d.SECONDARY)), Markup)
+
+
+def test_the_solver_prints_nothing_to_the_servers_log():
+    """HiGHS's banner went to standard output once per process (into the server's log); a fresh process
+    that protects a table writes nothing there."""
+    import subprocess
+    import sys
+
+    script = (
+        "from coordination import disclosure as d\n"
+        "counts = {'a': {'x': 2, 'y': 9, 'z': 6}, 'b': {'x': 7, 'y': 8, 'z': 3}, 'c': {'x': 6, 'y': 5, 'z': 9}}\n"
+        "rows = {r: sum(v.values()) for r, v in counts.items()}\n"
+        "columns = {c: sum(v[c] for v in counts.values()) for c in 'xyz'}\n"
+        "t = d.protect_table(counts, rows, columns, sum(rows.values()))\n"
+        "assert sum(c.hidden for c in t.protection.cells.values()) >= 4\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""

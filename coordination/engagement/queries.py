@@ -492,6 +492,39 @@ def organisation_engagement(
     return rows
 
 
+def _points_statement(concept: bool):
+    """The located organisations of the directory as counted in the figures, for the gap map's markers."""
+    org = _org(_borough(), ("engaged",))
+    where = [_o.c.latitude.is_not(None), _o.c.longitude.is_not(None)]
+    if concept:
+        where.append(
+            exists().where(
+                _opa.c.organisation_id == org.c.id, _opa.c.concept_id == bindparam("concept_id", type_=Integer)
+            )
+        )
+    return (
+        select(_o.c.latitude, _o.c.longitude, org.c.engaged, _o.c.name, _o.c.borough_code)
+        .join_from(org, _o, _o.c.id == org.c.id)
+        .where(*where)
+        .order_by(_o.c.borough_code, _o.c.name, _o.c.id)  # MarkerCluster groups points in the order they come
+    )
+
+
+_POINTS = {concept: _points_statement(concept) for concept in (False, True)}
+
+
+def map_points(period: Period, concept_id: int | None = None) -> list[tuple]:
+    """(latitude, longitude, 1 if engaged in the period else 0, name, borough code) per located organisation
+    in the directory as counted in the figures (tagged with the practice area, when one is given).
+
+    The gap map's markers: only the columns they use, as plain tuples (no dict per organisation), in
+    organisation_engagement's order (the clusters drawn depend on it); organisation_engagement has the rest.
+    """
+    params = _params(period)
+    params["concept_id"] = concept_id
+    return [tuple(row) for row in db.session.execute(_POINTS[bool(concept_id)], params)]
+
+
 _TIMELINE = (
     select(_e.c.starts_at, _event_type(_e.c.event_type).label("event_type"), func.count(_a.c.id).label("attended"))
     .select_from(_e.outerjoin(_a, and_(_a.c.event_id == _e.c.id, _a.c.status == _ATTENDED)))

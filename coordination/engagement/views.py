@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
 from geo.boroughs import BOROUGH_CODES
@@ -15,7 +15,6 @@ from ..boroughs import borough_name
 from ..caching import app_cache
 from ..errors import being_prepared
 from ..extensions import db
-from ..geography.interface import boundaries_version, drawn_base
 from ..organisations.interface import OrganisationFilters, ranked_ids
 from ..params import whole_number
 from ..permissions import Role, roles_required
@@ -24,7 +23,7 @@ from ..spreadsheet import csv_download
 from ..terminology.interface import Concept
 from ..terminology.interface import display_label as local_display_label
 from ..versions import conditional_response
-from . import charts, figures, protection, publication, queries
+from . import charts, figures, gap_map, protection, publication, queries
 from .figures import EVENT_TYPE_TITLES, FIGURES
 
 bp = Blueprint("engagement", __name__, url_prefix="/engagement")
@@ -134,7 +133,7 @@ def _figures(period) -> list[dict]:
     )
 
 
-# Presented figures ("engagement-figures") and each period's organisation rows ("engagement-organisations",
+# Presented figures ("engagement-figures") and each period's markers ("engagement-organisations",
 # shared by every role's and borough's map) are cached on the app by data version, apart from the
 # gap-map cache, so borough pages and CSVs never load the map library.
 
@@ -148,12 +147,15 @@ def _area_options(concepts, borough_code=None):
 
 
 def gap_map_parts(period, concept_id: int, rows: list[dict], links: dict[str, str], suppress: bool) -> dict:
-    """The gap map's parts for this request (built once per data version and choices, then cached)."""
-    # Imported boundaries change the version, so the map is rebuilt then too.
+    """The gap map's parts for this request: the stored frame filled with these figures and markers (once
+    per data version and choices, then cached). No folium here: gap_map draws the frame only when none
+    is stored for the boundaries, tiles and code in use."""
+    # The frame's name is the digest of what it is drawn from (boundaries, tiles, code): imported
+    # boundaries give a new frame, so the map is filled again then too.
     key = (
         "map",
         queries.data_version(),
-        boundaries_version(),
+        gap_map.frame_path().name,
         period.key,
         period.start,
         concept_id,
@@ -163,30 +165,20 @@ def gap_map_parts(period, concept_id: int, rows: list[dict], links: dict[str, st
         _published().key if suppress else None,
     )
 
-    from . import maps  # folium and pandas: loaded by the first gap map, not by every engagement page
-
     def build():
-        organisations = app_cache("engagement-organisations", maxsize=8).get_or_build(
-            ("organisations", queries.data_version(), period.key, period.start, concept_id),
-            lambda: queries.organisation_engagement(period, concept_id=concept_id or None),
+        points = app_cache("engagement-organisations", maxsize=8).get_or_build(
+            ("points", queries.data_version(), period.key, period.start, concept_id),
+            lambda: queries.map_points(period, concept_id=concept_id or None),
         )
         if suppress:
             # Markers name organisations: a partner sees them only in their own boroughs (counting
             # markers elsewhere would give every hidden count back). Other boroughs: shading only.
             mine = set(current_user.borough_codes)
-            organisations = [o for o in organisations if o["borough_code"] in mine]
-        tiles = current_app.config.get("TILE_URL")
-        return maps.rendered_parts(
-            maps.build_gap_map(
-                figures.for_area(rows, concept_id, include_gm=False),
-                organisations,
-                links,
-                tiles,
-                None if tiles else drawn_base(),
-            )
-        )
+            points = [point for point in points if point[4] in mine]
+        area_rows = figures.for_area(rows, concept_id, include_gm=False)
+        return gap_map.parts(gap_map.frame(), area_rows, points, links)
 
-    return maps.with_nonce(maps.cache().get_or_build(key, build), csp_nonce())
+    return gap_map.with_nonce(gap_map.cache().get_or_build(key, build), csp_nonce())
 
 
 def _links(period) -> dict[str, str]:

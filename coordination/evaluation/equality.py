@@ -194,7 +194,18 @@ class Measure:
 
 _NON_WHITE = frozenset(v for label, values in ETHNIC_GROUPS[1:] for v in values)
 MEASURES = (
-    Measure("long_term_condition", "Living with a long-term condition", "long_term_condition", frozenset({"yes"})),
+    Measure(
+        "long_term_condition",
+        "Living with a long-term condition",
+        "long_term_condition",
+        frozenset({"yes"}),
+        (
+            "long_term_condition",
+            "Has a long-term physical or mental health condition, all ages, not age-standardised",
+            ("yes",),
+            False,
+        ),
+    ),
     Measure(
         "disabled",
         "Disabled (Equality Act)",
@@ -216,9 +227,7 @@ MEASURES = (
         _NON_WHITE,
         ("ethnic_group", "Asian, Black, mixed or other ethnic groups", ("white",), True),
     ),
-    # No Greater Manchester Census 2021 figure for sex (TS008) was found in a form that could be cited, so none
-    # is shipped: the report says "no comparator published" (data/census/README.md).
-    Measure("women", "Women", "sex", frozenset({"female"})),
+    Measure("women", "Women", "sex", frozenset({"female"}), ("sex", "Female, all ages", ("female",), False)),
     Measure(
         "lgb_plus",
         "Gay, lesbian, bisexual or another sexual orientation (LGB+)",
@@ -256,9 +265,15 @@ CENSUS_MAP: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
     ("carer", "none"): ("carer", ("no",)),
     ("sexual_orientation", "lgb_plus"): ("sexual_orientation", ("gay_lesbian", "bisexual", "other")),
     ("gender_identity", "trans"): ("gender_identity", ("no",)),
+    ("sex", "female"): ("sex", ("female",)),
+    ("sex", "male"): ("sex", ("male",)),
+    **{("age_band", value): ("age_band", (value,)) for value, _ in BY_KEY["age_band"].options},
+    ("long_term_condition", "yes"): ("long_term_condition", ("yes",)),
+    ("long_term_condition", "no"): ("long_term_condition", ("no",)),
 }
-# Questions with no Greater Manchester Census 2021 comparator shipped (none found that could be cited).
-NO_CENSUS_FIGURE = ("age_band", "sex", "long_term_condition")
+# Questions with no Greater Manchester Census 2021 comparator shipped (none found that could be cited). Sex, age
+# band and long-term condition are now worked out from the ten boroughs' published counts (data/census/README.md).
+NO_CENSUS_FIGURE: tuple[str, ...] = ()
 NO_COMPARATOR_TEXT = "No comparator published"
 
 
@@ -286,21 +301,53 @@ def census_comparator(measure: Measure) -> dict | None:
         "basis": rows[0]["basis"],
         "table": rows[0].get("table") or "",
         "licence": rows[0].get("licence") or "",
-        "derived": complement or len(rows) > 1,
+        "derived": complement or len(rows) > 1 or bool(rows[0].get("derived_from")),
+        "derivation": derivation(rows, complement),
     }
 
 
-def census_breakdown(category_key: str) -> dict[str, float]:
-    """Census percentages for the breakdown tables, keyed by the answer they describe: one answer (religion, the
-    disability answers, gender identity 'no') or, for ethnic group, the broad group key (white, mixed, ...).
-    Only rows that map onto exactly one answer or one broad group are given; the rest stay with the headline."""
-    found = {}
+def derivation(rows: list[dict], complement: bool = False) -> str:
+    """How a comparator was worked out from the shipped rows, in words ('' when it is one published figure)."""
+    steps = []
+    if any(row.get("derived_from") for row in rows):
+        steps.append("the ten boroughs' published counts added up")
+    if complement or len(rows) > 1:
+        steps.append("worked out from the census rows")
+    return "; ".join(steps)
+
+
+def _breakdown_rows(category_key: str):
+    """The shipped rows shown in one question's breakdown table: (row, the answer or broad group it is set beside).
+    Only rows that map onto exactly one answer or one broad ethnic group; the rest stay with the headline."""
     for row in census_rows():
         question, values = CENSUS_MAP.get((row["measure"], row["category"]), (None, ()))
         if question != category_key:
             continue
         if category_key == "ethnic_group":
-            found[row["category"]] = row["percent"]
+            yield row, row["category"]
         elif len(values) == 1:
-            found[values[0]] = row["percent"]
-    return found
+            yield row, values[0]
+
+
+def census_sources(category_key: str) -> list[dict]:
+    """The distinct tables, bases and sources of the census figures in one question's breakdown table."""
+    found: dict[tuple, dict] = {}
+    for row, _ in _breakdown_rows(category_key):
+        found.setdefault(
+            (row["table"], row["basis"], row["source_url"]),
+            {
+                "table": row["table"],
+                "universe": row["universe"],
+                "basis": row["basis"],
+                "source_url": row["source_url"],
+                "derivation": derivation([row]),
+            },
+        )
+    return list(found.values())
+
+
+def census_breakdown(category_key: str) -> dict[str, float]:
+    """Census percentages for the breakdown tables, keyed by the answer they describe: one answer (religion, the
+    disability answers, gender identity 'no', sex, age band, long-term condition) or, for ethnic group, the broad
+    group key (white, mixed, ...)."""
+    return {answer: row["percent"] for row, answer in _breakdown_rows(category_key)}

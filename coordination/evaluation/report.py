@@ -273,6 +273,7 @@ def _comparators(measure: equality.Measure, configured: list[Comparator]) -> lis
                 "source": census["basis"],
                 "source_url": census["source_url"],
                 "derived": census["derived"],
+                "derivation": census["derivation"],
             }
         )
     for comparator in configured:
@@ -321,6 +322,7 @@ def _equality(scope, rounds, groups: dict) -> dict:
         answers = counts[category.key]
         n = sum(c for v, c in answers.items() if v != equality.PREFER_NOT)
         census = equality.census_breakdown(category.key)
+        sources = equality.census_sources(category.key)
         rows = []
         for value, label in category.options:
             comparator = census.get(value) if category.key != "ethnic_group" else None
@@ -360,6 +362,7 @@ def _equality(scope, rounds, groups: dict) -> dict:
                 "key": category.key,
                 "title": category.question,
                 "no_census": category.key in equality.NO_CENSUS_FIGURE,
+                "census_sources": sources,
                 "rows": rows,
                 "n": n,
                 "prefer_not": answers.get(equality.PREFER_NOT, 0),
@@ -454,6 +457,11 @@ def protect(report: dict, cell=None) -> dict:
     rating["improved"] = _protect_row(rating["improved"], cell)
     if rating["improved"]["n"] is None:
         rating.update(before=None, after=None, change=None, n=None)
+    elif rating["improved"]["count"] is None:
+        # The averages bound how many rated themselves higher (each of them by 1 to 4 points, the others by 0 to
+        # -4): an average change of +1.6 over 10 people needs at least 4 higher, so beside "fewer than 5" it
+        # would give the hidden count away. They are shown only when the count they bound is shown too.
+        rating.update(before=None, after=None, change=None, averages_hidden=True)
     shown["self_rating"] = rating
     shown["religions"] = sum(1 for v in report["religion_counts"] if not cell(("g", "equality.religion", v)).hidden)
     shown["themes"] = [
@@ -554,9 +562,10 @@ _building: set = set()
 _building_lock = threading.Lock()
 
 
-def _start_moment_build() -> None:
-    """Work out this moment's joint protection in a background thread (one per moment and process)."""
-    key = _moment_key()
+def _start_moment_build(extra: queries.Scope | None = None) -> None:
+    """Work out this moment's joint protection (with `extra`: the publish page's preview of adding that
+    scope) in a background thread, one per moment and process."""
+    key = _moment_key(extra)
     with _building_lock:
         if key in _building:
             return
@@ -566,7 +575,7 @@ def _start_moment_build() -> None:
     def run():
         with app.app_context():
             try:
-                moment_protection()
+                moment_protection(extra)
             except Exception:  # noqa: BLE001 - logged; the next request starts it again
                 app.logger.exception("The impact report's small-number protection could not be worked out")
             finally:
@@ -606,6 +615,10 @@ def _preview(scope: queries.Scope) -> dict:
             return published_figures(published)
     if queries.overlapping(scope, live):
         return public(built)  # publishing it will be refused; its preview is protected on its own
+    if _moment_key(scope) not in _cache() and current_app.config.get("EVALUATION_PROTECT_IN_BACKGROUND", True):
+        # Seconds at Greater Manchester scale: worked out in the background; the publish page says so.
+        _start_moment_build(scope)
+        raise NotReady()
     return public(built, protection.cells_for(moment_protection(scope), (protection.PUBLIC, PREVIEW)))
 
 
@@ -729,7 +742,20 @@ def csv_rows(report: dict) -> list[list]:
     for row in report["equality_headline"]:
         add("Who took part", row)
     for breakdown in report["equality_breakdowns"]:
+        sources = breakdown.get("census_sources") or []
+        tables = ", ".join(source["table"] for source in sources)
         for row in breakdown["rows"]:
+            if row.get("census") is not None and sources:
+                row = {
+                    **row,
+                    "comparators": [
+                        {
+                            "name": f"Greater Manchester, Census 2021 ({tables})",
+                            "percent": row["census"],
+                            "source_url": " ".join(source["source_url"] for source in sources),
+                        }
+                    ],
+                }
             add(f"Who took part: {breakdown['title']}", row)
     rows.append(
         ["Who took part", "Religions and beliefs named", str(report["religions"]), "", "", "", "", "", "", "", ""]

@@ -470,7 +470,9 @@ def publish_report():
     scope, choice = _scope()
     if choice.errors:
         return redirect(url_for("evaluation.impact_report", **request.args))
-    title = request.form.get("title", _default_title(scope)) if request.method == "POST" else _default_title(scope)
+    # A title comes back on the "check the preview again" link too, so nothing typed is lost by waiting.
+    sent = request.form if request.method == "POST" else request.args
+    title = sent.get("title", _default_title(scope))
     error = None
     if request.method == "POST":
         with caught() as attempt:
@@ -478,13 +480,17 @@ def publish_report():
             flash(f"Published '{published.title}'. Anyone with the link can read it.", "success")
             return redirect(url_for("evaluation.list_published"))
         error = str(attempt.error)
-    preview = report.figures(scope, "public")
+    try:
+        preview, preview_ready = report.figures(scope, "public"), True
+    except report.NotReady:  # being worked out in the background: the page says so and stays usable
+        preview, preview_ready = report.figures(scope, "coordinator"), False
     return render_template(
         "evaluation/publish.html",
         scope=scope,
         title=title,
         error=error,
         preview=preview,
+        preview_ready=preview_ready,
         borough_name=borough_name,
         community=queries.find(Community, scope.community_id),
     ), (400 if error else 200)

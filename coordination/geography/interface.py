@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .frames import frame_file, stored_frame
 from .queries import (
     boundaries_version,
     cached_page_map,
@@ -16,8 +17,10 @@ __all__ = [
     "boundaries_version",
     "cached_page_map",
     "drawn_base",
+    "frame_file",
     "map_boundaries",
     "new_page_map",
     "page_maps",
     "prepared_shapes",
+    "stored_frame",
 ]

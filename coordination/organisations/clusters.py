@@ -37,30 +37,48 @@ def _mercator(lat, lon):
 
 @dataclass
 class Layer:
-    """The located organisations for one set of filters, and the grids built from them so far."""
+    """The located organisations for one set of filters, and the grids built from them so far.
+
+    Names are not read with the coordinates: a view shows a few hundred at most, so they are looked up
+    for the organisations a view shows (`labels`, given to view()) and remembered here for the next view.
+    """
 
     ids: object  # numpy int64
     lat: object  # numpy float64
     lon: object
-    names: list[str]
+    names: dict = field(default_factory=dict)  # id -> safe label, filled as views show them
     x: object = None
     y: object = None
     grids: dict = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def __post_init__(self):
+        if self.x is None:
+            self.x, self.y = _mercator(self.lat, self.lon)
+
     @classmethod
     def from_rows(cls, rows) -> Layer:
+        """From [[lat, lon, id, label], …] (the download's rows)."""
         import numpy as np
 
         rows = list(rows)
-        layer = cls(
+        return cls(
             ids=np.array([r[2] for r in rows], dtype=np.int64),
             lat=np.array([r[0] for r in rows], dtype=np.float64),
             lon=np.array([r[1] for r in rows], dtype=np.float64),
-            names=[r[3] for r in rows],
+            names={r[2]: r[3] for r in rows},
         )
-        layer.x, layer.y = _mercator(layer.lat, layer.lon)
-        return layer
+
+    def _labels(self, indices, labels) -> list[str]:
+        """The label of each organisation at these positions, reading only those not yet known."""
+        wanted = [int(self.ids[i]) for i in indices]
+        with self.lock:
+            missing = [oid for oid in wanted if oid not in self.names]
+        if missing:
+            found = labels(missing) if labels is not None else {}
+            with self.lock:
+                self.names.update(found)
+        return [self.names.get(oid, "") for oid in wanted]
 
     def grid(self, zoom: int) -> dict:
         """Clusters at this zoom: centre, count, bounds and one member (built once, then reused)."""
@@ -92,8 +110,11 @@ class Layer:
             self.grids[zoom] = grid
         return grid
 
-    def view(self, zoom: int, bbox: tuple[float, float, float, float]) -> dict:
-        """What one map view needs: clusters (or individual organisations from DETAIL_ZOOM in) in the box."""
+    def view(self, zoom: int, bbox: tuple[float, float, float, float], labels=None) -> dict:
+        """What one map view needs: clusters (or individual organisations from DETAIL_ZOOM in) in the box.
+
+        labels: ids -> {id: safe label} for the organisations shown that this layer has not named yet.
+        """
         import numpy as np
 
         west, south, east, north = bbox
@@ -107,7 +128,11 @@ class Layer:
                 key = (round(float(self.lat[index]), 5), round(float(self.lon[index]), 5))
                 if key not in places and len(places) >= MAX_PLACES:
                     continue
-                places.setdefault(key, []).append([int(self.ids[index]), self.names[index]])
+                places.setdefault(key, []).append(int(index))
+            shown = [index for members in places.values() for index in members]
+            named = dict(zip(shown, self._labels(shown, labels)))
+            for members in places.values():
+                members[:] = [[int(self.ids[index]), named[index]] for index in members]
             return {
                 "zoom": zoom,
                 "detail": True,
@@ -120,6 +145,8 @@ class Layer:
         lat, lon = grid["lat"], grid["lon"]
         inside = np.flatnonzero((lat >= south) & (lat <= north) & (lon >= west) & (lon <= east))
         clusters, places = [], []
+        single = [int(grid["first"][index]) for index in inside if grid["count"][index] == 1]
+        named = dict(zip(single, self._labels(single, labels)))
         for index in inside:
             count = int(grid["count"][index])
             if count == 1:
@@ -128,7 +155,7 @@ class Layer:
                     [
                         round(float(self.lat[member]), 5),
                         round(float(self.lon[member]), 5),
-                        [[int(self.ids[member]), self.names[member]]],
+                        [[int(self.ids[member]), named[member]]],
                     ]
                 )
             else:

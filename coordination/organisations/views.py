@@ -229,12 +229,8 @@ def map_clusters():
     key = (version, _filters_key(filters))
 
     def build():
-        return json.dumps(
-            clusters.LAYERS.get_or_build(key, lambda: clusters.Layer.from_rows(queries.map_points(filters))).view(
-                zoom, bbox
-            ),
-            separators=(",", ":"),
-        )
+        layer = clusters.LAYERS.get_or_build(key, lambda: clusters.Layer(*queries.map_coordinates(filters)))
+        return json.dumps(layer.view(zoom, bbox, labels=queries.map_labels), separators=(",", ":"))
 
     return conditional_response(("clusters", key, zoom, bbox), build)
 

@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 from playwright.sync_api import expect
 
-from coordination.engagement import maps
+from coordination.engagement import gap_map
 from coordination.extensions import db
 from tests.browser.conftest import assert_accessible, browser_sign_in, screenshot
 from tests.communities import factories as f
@@ -18,7 +18,7 @@ BOROUGHS = tuple(f"E08{n:06d}" for n in range(1, 11))
 
 @pytest.fixture
 def story(app):
-    maps.cache().clear()
+    gap_map.cache().clear()
     peer = f.concept("peer support")
     community = f.community("Peer support community of practice", area=peer)
     event = f.event(community, datetime.now().replace(microsecond=0))
@@ -31,7 +31,7 @@ def story(app):
                 f.attend(event, f.person(organisation=org))
     db.session.commit()
     yield peer
-    maps.cache().clear()
+    gap_map.cache().clear()
 
 
 def test_a_rochdale_partner_sees_their_borough_the_gap_map_and_downloads_an_outreach_list(
@@ -121,3 +121,90 @@ def test_the_gap_map_page_fits_a_phone(browser, live_server, create_user, story)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(page, "engagement-overview-phone")
     context.close()
+
+
+HOSTILE = "<img src=x onerror=alert(1)>`${x}` Café & Co"
+
+
+def test_the_gap_maps_tooltips_show_the_tables_figures_and_names_stay_text(browser_page, create_user, story):
+    f.organisation(HOSTILE, ROCHDALE, [story], latitude=53.62, longitude=-2.16)
+    db.session.commit()
+    gap_map.cache().clear()
+    page = browser_page
+    browser_sign_in(page, create_user("coordinator"), PASSWORD)
+    page.goto(f"/engagement/?area={story.id}")
+    page.wait_for_selector("path.leaflet-interactive", state="attached")
+    table = {
+        row.locator("th").inner_text().strip(): row.locator("td[data-figure=gap_index]").inner_text().strip()
+        for row in page.locator("#borough-figures tbody tr").all()
+    }
+    # Each borough's tooltip in the shown layer, opened the way a pointer would.
+    tooltips = page.evaluate(
+        """() => {
+            const map = Object.values(window).find(v => v instanceof L.Map);
+            const group = Object.values(window).find(v => v instanceof L.GeoJSON && map.hasLayer(v));
+            const texts = [];
+            group.eachLayer(layer => {
+                layer.fire("mouseover", {latlng: layer.getCenter()}, true);
+                texts.push(group.getTooltip().getElement().innerText);
+            });
+            return texts;
+        }"""
+    )
+    assert len(tooltips) == 10
+    for text in tooltips:
+        name = re.search(r"Borough\s+(.+)", text).group(1).strip()
+        assert re.search(r"Gap index\s+" + re.escape(table[name]) + r"\s", text + "\n"), (name, text)
+    # The organisation's name, from its marker, reads literally and runs nothing.
+    shown = page.evaluate(
+        """(name) => {
+            const cluster = Object.values(window).find(v => v instanceof L.MarkerClusterGroup);
+            const marker = cluster.getLayers().find(m => String(m.getTooltip().getContent()).includes("Caf"));
+            return new Promise(resolve => cluster.zoomToShowLayer(marker, () => {
+                marker.openTooltip();
+                resolve(marker.getTooltip().getElement().innerText);
+            }));
+        }""",
+        HOSTILE,
+    )
+    assert shown == HOSTILE
+    page.wait_for_timeout(300)
+    assert page.dialogs == [] and page.locator("img[src='x']").count() == 0
+    assert not page.console_errors, page.console_errors
+
+
+def test_a_partner_waiting_for_checked_figures_gets_a_page_that_says_so_and_passes_axe(
+    browser_page, create_user, story, app, live_server
+):
+    """Another worker is still checking this moment's figures (its claim is fresh), and there has never
+    been a publication for this partner: the page says so, offers Try again and the guide, and is
+    accessible like every other page."""
+    from coordination.engagement import publication
+    from coordination.engagement.models import EngagementPublication
+    from coordination.timeutil import utcnow
+
+    db.session.add(
+        EngagementPublication(
+            viewer=publication.viewer_key((ROCHDALE,)),
+            moment=publication.fingerprint(),
+            state=publication.BUILDING,
+            started_at=utcnow(),
+        )
+    )
+    db.session.commit()
+    app.config["ENGAGEMENT_PUBLISH_IN_BACKGROUND"] = True
+    try:
+        page = browser_page
+        partner = create_user("partner", name="Sue Whitworth", boroughs=[ROCHDALE])
+        browser_sign_in(page, partner, PASSWORD)
+        response = page.goto(live_server.url + "/engagement/")
+        assert response.status == 503
+        expect(page.locator("h1")).to_have_text("The figures are being prepared")
+        expect(page.locator("a.govuk-button")).to_have_text("Try again")
+        assert_accessible(page)
+        screenshot(page, "engagement-being-prepared-partner")
+        page.click("text=Why figures are checked (the small-number rule)")
+        expect(page.locator("h1")).to_be_visible()
+        assert "/help/" in page.url
+    finally:
+        app.config["ENGAGEMENT_PUBLISH_IN_BACKGROUND"] = False

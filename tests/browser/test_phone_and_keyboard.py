@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from coordination.engagement import maps
+from coordination.engagement import gap_map
 from tests.browser.conftest import assert_accessible, browser_sign_in, screenshot
 from tests.browser.test_engagement_journeys import ROCHDALE, story  # noqa: F401  (fixture)
 from tests.conftest import PASSWORD
@@ -103,7 +103,7 @@ def test_a_partner_reads_the_gap_map_by_keyboard_and_opens_their_borough(
 
 
 def test_clusters_show_what_they_hold_not_how_many(browser, live_server, create_user, story):  # noqa: F811
-    maps.cache().clear()
+    gap_map.cache().clear()
     context, page = _context(browser, live_server, 1280)
     browser_sign_in(page, create_user("coordinator"), PASSWORD)
     page.goto(f"/engagement/?area={story.id}")

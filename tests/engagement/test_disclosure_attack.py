@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from coordination.communities.models import EventType
-from coordination.engagement import maps, queries
+from coordination.engagement import gap_map, queries
 from coordination.engagement.figures import FIGURES
 from coordination.extensions import db
 from coordination.timeutil import utcnow
@@ -328,7 +328,7 @@ def test_a_partner_can_work_out_no_hidden_figure_from_everything_they_can_downlo
     app, client, create_user, orgs, event_rows, attendance_rows, membership_rows
 ):
     _empty_tables()
-    maps.cache().clear()
+    gap_map.cache().clear()
     build(orgs, event_rows, attendance_rows, membership_rows)
     sign_in(client, create_user("partner"))
     problems = attack(client)
@@ -359,6 +359,6 @@ def test_the_demo_data_gives_nothing_away(app, client):
     g.pop("_login_user", None)  # the test's app context outlives requests: forget the coordinator
     partner = db.session.scalar(db.select(User).where(User.email == "partner.rochdale@example.org"))
     sign_in(client, partner, PASSWORD)
-    maps.cache().clear()
+    gap_map.cache().clear()
     problems = attack(client, truth)
     assert problems == [], "\n".join(problems[:20])

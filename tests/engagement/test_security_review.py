@@ -2,7 +2,7 @@
 
 import pytest
 
-from coordination.engagement import maps
+from coordination.engagement import gap_map
 from coordination.extensions import db
 from tests.communities import factories as f
 
@@ -11,9 +11,9 @@ MANCHESTER = "E08000003"
 
 @pytest.fixture(autouse=True)
 def _fresh_cache(app):
-    maps.cache().clear()
+    gap_map.cache().clear()
     yield
-    maps.cache().clear()
+    gap_map.cache().clear()
 
 
 @pytest.mark.parametrize(

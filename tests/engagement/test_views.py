@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from coordination.engagement import maps
+from coordination.engagement import gap_map
 from coordination.extensions import db
 from tests.communities import factories as f
 from tests.conftest import page
@@ -19,9 +19,9 @@ ROCHDALE, MANCHESTER = "E08000005", "E08000003"
 
 @pytest.fixture(autouse=True)
 def _fresh_cache(app):
-    maps.cache().clear()
+    gap_map.cache().clear()
     yield
-    maps.cache().clear()
+    gap_map.cache().clear()
 
 
 @pytest.fixture
@@ -152,16 +152,16 @@ def test_outreach_also_finds_organisations_that_describe_the_practice_area_in_an
 def test_the_map_is_cached_until_the_data_changes_and_each_response_gets_its_own_nonce(signed_in, scene):
     client, _ = signed_in("coordinator")
     first = client.get("/engagement/")
-    misses = maps.cache().misses
+    misses = gap_map.cache().misses
     second = client.get("/engagement/")
-    assert maps.cache().misses == misses and maps.cache().hits >= 1
+    assert gap_map.cache().misses == misses and gap_map.cache().hits >= 1
     nonce = re.search(r"'nonce-([^']+)'", second.headers["Content-Security-Policy"]).group(1)
     assert f'nonce="{nonce}"' in second.get_data(as_text=True)
-    assert maps.NONCE_PLACEHOLDER not in second.get_data(as_text=True)
+    assert gap_map.NONCE_PLACEHOLDER not in second.get_data(as_text=True)
     f.attend(f.event(None, datetime.now()), f.person(organisation=scene["manchester"][1]))
     db.session.commit()
     client.get("/engagement/")
-    assert maps.cache().misses > misses
+    assert gap_map.cache().misses > misses
     assert first.status_code == 200
 
 

@@ -87,3 +87,23 @@ def test_the_public_version_waits_in_the_same_way(signed_in, attack_data, app):
     finally:
         report.wait_for_protection()
         app.config["EVALUATION_PROTECT_IN_BACKGROUND"] = False
+
+
+def test_the_publish_page_answers_at_once_while_the_public_preview_is_worked_out(signed_in, example, in_background):
+    """Protecting the preview with everything else takes seconds at Greater Manchester scale: the page does not
+    wait for it (a request that long risks the server's worker timeout). It shows the coordinator's own count,
+    says the preview is coming, keeps the title on its "check again" link, and lets them publish meanwhile."""
+    client, _ = signed_in("coordinator")
+    waiting = client.get("/evaluation/report/publish")
+    assert waiting.status_code == 200
+    note = page(waiting).select_one("#preview-being-prepared")
+    assert note is not None and "being worked out" in note.get_text()
+    again = page(waiting).select_one("#check-preview")["href"]
+    assert "title=" in again
+    report.wait_for_protection()
+    ready = client.get(again.replace("title=", "title=Kept+title&ignored="))
+    assert page(ready).select_one("#preview-being-prepared") is None
+    assert "as the public will see them" in page(ready).select_one("#publish-scope").get_text()
+    assert page(ready).select_one("#title")["value"] == "Kept title"
+    published = client.post("/evaluation/report/publish", data={"title": "Published while waiting"})
+    assert published.status_code == 302

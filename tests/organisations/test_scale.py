@@ -173,3 +173,29 @@ def test_a_request_reads_every_data_version_counter_once(app, signed_in, create_
             assert data_version() and len(reads) == 1
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_a_view_reads_names_only_for_the_organisations_it_shows_and_matches_the_download(app, create_organisation):
+    from coordination.organisations import queries
+
+    hostile = create_organisation(name='<img src=x onerror="alert(1)">', postcode="M1 1AD")
+    for n in range(40):
+        create_organisation(name=f"Street group {n}", postcode=POSTCODES[n % len(POSTCODES)])
+    filters = OrganisationFilters()
+    asked = []
+
+    def labels(ids):
+        asked.append(list(ids))
+        return queries.map_labels(ids)
+
+    layer = clusters.Layer(*queries.map_coordinates(filters))
+    far_out = layer.view(5, clusters.GM_BOUNDS, labels=labels)
+    assert far_out["places"] == [] and far_out["total"] == 41 and not asked  # only clusters: no names read
+    close_in = layer.view(17, (-2.26, 53.47, -2.22, 53.49), labels=labels)
+    shown = {member[0] for place in close_in["places"] for member in place[2]}
+    assert hostile.id in shown
+    assert all(set(ids) <= shown for ids in asked)  # never a name the view does not show
+    assert "<img" not in json.dumps(close_in)  # names are made safe text, as in the download
+    download = clusters.Layer.from_rows(queries.map_points(filters))
+    for zoom, bbox in ((5, clusters.GM_BOUNDS), (11, clusters.GM_BOUNDS), (17, (-2.26, 53.47, -2.22, 53.49))):
+        assert layer.view(zoom, bbox, labels=labels) == download.view(zoom, bbox)
