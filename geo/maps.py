@@ -19,18 +19,12 @@ from folium.plugins import FastMarkerCluster, MarkerCluster
 from folium.template import Template
 from markupsafe import Markup
 
-from geo.colours import (  # noqa: F401 (the colour classes and palette, offered here too as before)
-    DIVERGING,
+from geo.colours import (
     GOVUK_BLACK,
     GOVUK_BLUE,
-    GOVUK_DARK_BLUE,
-    GOVUK_LIGHT_GREY,
-    GOVUK_RED,
     NO_DATA_COLOUR,
-    SEQUENTIAL,
     class_colour,
     colour_classes,
-    interpolate_colour,
     legend_entries,
 )
 from geo.frames import display_properties

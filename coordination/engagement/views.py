@@ -48,8 +48,8 @@ def display_label(concept: Concept | None, borough_code: str | None = None) -> s
 
 
 def _cache():
-    """The engagement cache on the app (the same one the gap map uses), without loading the map libraries."""
-    return app_cache("engagement", maxsize=32)
+    """The engagement cache on the app: presented figures and the filled gap maps (gap_map.cache)."""
+    return gap_map.cache()
 
 
 def _suppress() -> bool:

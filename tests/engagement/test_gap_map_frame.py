@@ -22,13 +22,6 @@ ROOT = Path(__file__).resolve().parents[2]
 ROCHDALE, MANCHESTER = "E08000005", "E08000003"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache(app):
-    gap_map.cache().clear()
-    yield
-    gap_map.cache().clear()
-
-
 @pytest.fixture
 def boundaries(app, monkeypatch, tmp_path):
     """The boundaries in use copied to a folder of this test's own, to change them as an import would."""

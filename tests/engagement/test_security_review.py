@@ -2,18 +2,10 @@
 
 import pytest
 
-from coordination.engagement import gap_map
 from coordination.extensions import db
 from tests.communities import factories as f
 
 MANCHESTER = "E08000003"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache(app):
-    gap_map.cache().clear()
-    yield
-    gap_map.cache().clear()
 
 
 @pytest.mark.parametrize(

@@ -17,13 +17,6 @@ from tests.engagement.pages import gap_map_script_url, overview_with_map
 ROCHDALE, MANCHESTER = "E08000005", "E08000003"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache(app):
-    gap_map.cache().clear()
-    yield
-    gap_map.cache().clear()
-
-
 @pytest.fixture
 def scene(app):
     """Peer support in Rochdale (6 organisations, 5 engaged this year) and Manchester (2, 1 engaged)."""

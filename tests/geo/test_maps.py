@@ -9,7 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 from folium.plugins import MarkerCluster
 
-from geo import maps
+from geo import colours, maps
 from geo.boroughs import load_facts
 from tests.geo.conftest import XSS_CORPUS
 
@@ -129,7 +129,7 @@ def test_choropleth_adds_a_legend_with_one_entry_per_class(light_boundaries):
 
 
 def test_diverging_classes_are_symmetric_about_the_centre():
-    edges, classes = maps.colour_classes([10, 25, 30, 38], bins=4, scale="diverging", centre=25)
+    edges, classes = colours.colour_classes([10, 25, 30, 38], bins=4, scale="diverging", centre=25)
     assert edges[2] == pytest.approx(25)
     assert edges[0] == pytest.approx(10) and edges[-1] == pytest.approx(40)
     # The two classes touching the centre share the palette's pale middle.
@@ -137,7 +137,7 @@ def test_diverging_classes_are_symmetric_about_the_centre():
 
 
 def test_an_odd_bin_count_is_made_even_for_diverging_scales():
-    edges, classes = maps.colour_classes([1, 2, 3], bins=5, scale="diverging", centre=2)
+    edges, classes = colours.colour_classes([1, 2, 3], bins=5, scale="diverging", centre=2)
     assert len(classes) == 6 and edges[3] == pytest.approx(2)
 
 
@@ -147,7 +147,7 @@ def test_missing_values_are_shaded_as_no_data(light_boundaries):
     m = maps.new_map(basemap=False)
     maps.add_choropleth(m, light_boundaries, data, "imd_score")
     legend = [child for child in m._children.values() if isinstance(child, maps.Legend)][0]
-    assert legend.entries[-1] == [maps.NO_DATA_COLOUR, "No data"]
+    assert legend.entries[-1] == [colours.NO_DATA_COLOUR, "No data"]
 
 
 def test_builders_compose_on_one_map(light_boundaries):
@@ -196,7 +196,7 @@ def test_hostile_borough_names_never_reach_the_page_raw(light_boundaries, text):
 
 
 def test_a_diverging_legend_leaves_out_classes_the_data_cannot_reach():
-    from geo.maps import colour_classes, legend_entries
+    from geo.colours import colour_classes, legend_entries
 
     values = [0.0, 0.38, 0.89, 1.22, 2.69]
     _, classes = colour_classes(values, bins=6, scale="diverging", centre=1.0)
