@@ -212,8 +212,25 @@ def test_a_coordinator_publishes_a_public_version_that_a_stranger_reads_on_a_pho
     page.fill("#start-month", "")
     page.fill("#start-year", "")
     page.get_by_role("button", name="Show the report").click()
-    page.get_by_role("link", name="Publish a public version").click()
+    # As on a server: the preview's protection is worked out in the background, and the page does not wait.
+    from coordination.evaluation import report
+
+    app.config["EVALUATION_PROTECT_IN_BACKGROUND"] = True
+    try:
+        page.get_by_role("link", name="Publish a public version").click()
+        expect(page.locator("h1")).to_have_text("Publish a public version of this report")
+        expect(page.locator("#preview-being-prepared")).to_contain_text("being worked out")
+        assert_accessible(page)
+        _fits(page)
+        _shot(page, "publish-preview-being-prepared")
+        report.wait_for_protection()
+        page.locator("#check-preview").click()
+    finally:
+        report.wait_for_protection()
+        app.config["EVALUATION_PROTECT_IN_BACKGROUND"] = False
     expect(page.locator("h1")).to_have_text("Publish a public version of this report")
+    expect(page.locator("#publish-scope")).to_contain_text("as the public will see them")
+    expect(page.locator("#preview-being-prepared")).to_have_count(0)
     assert_accessible(page)
     _fits(page)
     _shot(page, "publish")
