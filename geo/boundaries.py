@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -11,6 +10,7 @@ import pandas as pd
 import shapely
 
 from geo.boroughs import BOROUGH_CODES, DATA_DIR, district_names
+from geo.sources import boundaries_source, is_official  # noqa: F401 - read without geopandas (geo.sources)
 
 BOUNDARIES_FILE = "boundaries.geojson"
 LIGHT_FILE = "boundaries-light.geojson"
@@ -281,23 +281,6 @@ def load_boundaries(path: Path | str | None = None) -> gpd.GeoDataFrame:
     if gdf.crs is None:
         gdf = gdf.set_crs(WGS84)
     return gdf.to_crs(WGS84)[["code", "name", "geometry"]]
-
-
-def boundaries_source(path: Path | str | None = None) -> str:
-    """Say where a boundary file came from ("derived from …" or "imported from <file>")."""
-    source = Path(path) if path is not None else DATA_DIR / BOUNDARIES_FILE
-    if source.is_dir():
-        source = source / BOUNDARIES_FILE
-    with source.open(encoding="utf-8") as handle:
-        # The member is written first, so reading the whole file is not needed.
-        head = handle.read(2000)
-    found = re.search(r'"source":("(?:[^"\\]|\\.)*")', head)
-    return json.loads(found.group(1)) if found else "unknown"
-
-
-def is_official(path: Path | str | None = None) -> bool:
-    """Say whether a boundary file was imported (official) rather than derived from postcodes."""
-    return boundaries_source(path).startswith("imported")
 
 
 def light_boundaries_path(directory: Path | str | None = None) -> Path:

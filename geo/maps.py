@@ -29,12 +29,11 @@ from geo.colours import (
 )
 from geo.frames import display_properties
 from geo.safe_text import safe_text
+from geo.tiles import OSM_ATTRIBUTION, OSM_TILES
 
 ATTRIBUTION = (
     "Contains OS data © Crown copyright and database right; Contains Royal Mail data; Contains National Statistics data"
 )
-OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-OSM_ATTRIBUTION = '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 GM_CENTRE = (53.51, -2.31)
 
 

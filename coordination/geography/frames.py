@@ -11,6 +11,11 @@ The digest covers everything a frame is drawn from: the boundary files' versions
 files, so a new frame is drawn), the wards file, TILE_URL and TILE_ATTRIBUTION, the source of the code
 that draws it (geo.maps, its script, the caller's own modules) and the installed folium and branca. So a
 stored frame can never be out of date; old ones are removed as new ones are stored.
+
+A process that finds no frame stored draws it in a child process (a fork) and reads the file back, so
+the worker itself never loads folium, pandas, geopandas or shapely (some 100 MB it would hold for the
+rest of its life). Where forking is not safe (other threads running, no fork on the platform) or the
+frame could not be stored, it is drawn in-process as before.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import zlib
 from collections.abc import Callable
 from functools import lru_cache
@@ -32,6 +38,7 @@ from .queries import WARDS_FILE, boundaries_dir, boundaries_version
 
 FORMAT = 1  # the stored file's layout
 FOLDER = "map-frames"
+CACHED = 16  # frames kept in memory per process: the gap map, the directory map, the boroughs' list and ten boroughs
 KEEP = 4  # frames kept per name (the newest); older ones were drawn for boundaries or code no longer in use
 _GEO = Path(__file__).resolve().parents[2] / "geo"
 _DRAWING_CODE = (_GEO / "maps.py", _GEO / "geo-maps.js", _GEO / "frames.py")
@@ -87,11 +94,44 @@ def stored_frame(name: str, key: tuple, draw: Callable[[], dict], sources: tuple
             pass
         except (OSError, ValueError, zlib.error) as error:  # unreadable or cut short: drawn again
             log.warning("map frame %s unreadable (%s): drawing it again", path.name, error)
-        frame = draw()
-        _store(path, frame, name)
+        frame = _drawn_apart(path, draw, name)
+        if frame is None:
+            frame = draw()
+            _store(path, frame, name)
         return frame
 
-    return app_cache("map-frames", maxsize=8).get_or_build(str(path), load)
+    return app_cache("map-frames", maxsize=CACHED).get_or_build(str(path), load)
+
+
+def _drawn_apart(path: Path, draw: Callable[[], dict], name: str) -> dict | None:
+    """Draw and store the frame in a forked child and read it back; None when that cannot be done here.
+
+    The child has this process's app, request and settings (a copy of its memory), draws with folium,
+    writes the file and ends with os._exit, so no handler, database connection or buffer of this process
+    is closed or flushed twice. Forking a process that runs other threads could copy a lock one of them
+    holds, so then (and where MAP_FRAMES_DRAWN_APART is off) the caller draws in-process instead.
+    """
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        return None
+    if not current_app.config.get("MAP_FRAMES_DRAWN_APART", True):
+        return None
+    pid = os.fork()
+    if pid == 0:  # the child: draw, store, and end without running anything of the parent's
+        status = 1
+        try:
+            _store(path, draw(), name)
+            status = 0 if path.exists() else 1
+        except BaseException:  # noqa: BLE001 - reported, then the parent draws it itself
+            log.exception("map frame %s could not be drawn apart", path.name)
+        finally:
+            os._exit(status)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        return None
+    try:
+        return json.loads(zlib.decompress(path.read_bytes()))
+    except (OSError, ValueError, zlib.error):
+        return None
 
 
 def _store(path: Path, frame: dict, name: str) -> None:

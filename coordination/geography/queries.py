@@ -10,7 +10,6 @@ from flask import current_app
 from geo import boroughs as geo_boroughs
 
 from ..caching import app_cache
-from ..versions import VersionedCache
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -78,7 +77,7 @@ def boundaries_version(path: Path | None = None) -> tuple[str, float]:
 
 def official_boundaries() -> bool:
     """Say whether the boundaries in use were imported (official) rather than derived from postcodes."""
-    from geo.boundaries import is_official
+    from geo.sources import is_official  # not geo.boundaries: no geopandas to say which boundaries are in use
 
     path = boundaries_dir() / LIGHT_FILE
     return is_official(path if path.exists() else boundaries_dir() / BOUNDARIES_FILE)
@@ -101,7 +100,9 @@ def tile_url() -> str:
 
 def tile_attribution() -> str:
     """The attribution the tile server's licence asks for (TILE_ATTRIBUTION; OpenStreetMap's by default)."""
-    return current_app.config.get("TILE_ATTRIBUTION") or page_maps().OSM_ATTRIBUTION
+    from geo.tiles import OSM_ATTRIBUTION  # not geo.maps: no folium to name the tiles
+
+    return current_app.config.get("TILE_ATTRIBUTION") or OSM_ATTRIBUTION
 
 
 WARDS_FILE = "wards.geojson"
@@ -143,19 +144,22 @@ def new_page_map():
     return m
 
 
-_DRAWN = VersionedCache(size=24)
+def cached_page_map(key: tuple, build, nonce: str, extra: tuple = (), sources: tuple[Path, ...] = ()) -> dict:
+    """A drawn map's parts (header, body, script) with this response's CSP nonce.
 
-
-def cached_page_map(key: tuple, build, nonce: str) -> dict:
-    """A drawn map's parts (header, body, script), rendered once per key and boundary file, with this nonce.
-
-    `build()` returns a folium.Map; drawing it costs tens of milliseconds, a look-up and a replace do not.
+    `build()` returns a folium.Map. It is drawn once and stored as a frame in the instance folder
+    (geography.frames, named `page-map-<key>`), for the boundaries, tiles and code in use, whatever else it
+    is drawn from (extra: links, labels) and the caller's modules that draw it (sources); a worker reads
+    the stored frame without loading folium, pandas or geopandas, and each request costs a replace.
     """
     from markupsafe import Markup
 
-    def render():
+    from .frames import stored_frame
+
+    def draw() -> dict:
         parts = page_maps().render_parts(build(), nonce=NONCE_PLACEHOLDER)
         return {name: str(value) for name, value in parts.items()}
 
-    parts = _DRAWN.get_or_build((boundaries_version(), tile_url()) + tuple(key), render)
+    name = "page-map-" + "-".join(str(part) for part in key)
+    parts = stored_frame(name, tuple(extra), draw, (Path(__file__),) + tuple(sources))
     return {name: Markup(value.replace(NONCE_PLACEHOLDER, nonce)) for name, value in parts.items()}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -11,6 +13,8 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import StringField, SubmitField
+
+from geo.boroughs import FACTS_CSV
 
 from ..errors import flash_errors
 from ..forms import Length, Required, StrippedForm, errors_onto
@@ -47,9 +51,17 @@ class BoundaryUploadForm(StrippedForm):
     submit = SubmitField("Upload and check", widget=GovSubmitInput())
 
 
-def _page_context(key: tuple, build) -> dict:
+def _page_context(key: tuple, build, links: dict[str, str]) -> dict:
+    # The frame is stored for every worker (geography.frames); it is drawn from the facts file and the links too.
+    parts = queries.cached_page_map(
+        ("geography",) + key,
+        build,
+        csp_nonce(),
+        extra=tuple(sorted(links.items())),
+        sources=(Path(__file__), FACTS_CSV),
+    )
     return {
-        "map_parts": queries.cached_page_map(("geography",) + key, build, csp_nonce()),
+        "map_parts": parts,
         "basemap": bool(queries.tile_url()),
         "tile_attribution": queries.tile_attribution(),
         "official_boundaries": queries.official_boundaries(),
@@ -81,7 +93,7 @@ def list_boroughs():
             links=links,
         )
 
-    return render_template("geography/list.html", boroughs=facts, **_page_context(("all",), build))
+    return render_template("geography/list.html", boroughs=facts, **_page_context(("all",), build, links))
 
 
 @bp.get("/boroughs/<code>")
@@ -103,7 +115,7 @@ def show_borough(code: str):
             links=links,
         )
 
-    return render_template("geography/show.html", borough=facts, **_page_context((facts["code"],), build))
+    return render_template("geography/show.html", borough=facts, **_page_context((facts["code"],), build, links))
 
 
 @bp.route("/boroughs/boundaries", methods=["GET", "POST"])

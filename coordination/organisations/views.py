@@ -6,6 +6,7 @@ import json
 from dataclasses import astuple
 from datetime import date
 from functools import wraps
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -189,14 +190,15 @@ def merge_organisation(org_id: int):
 
 
 def _map_parts() -> dict:
-    """The map frame with the borough boundaries, drawn once per boundary file (only the nonce changes)."""
+    """The map frame with the borough boundaries, drawn once per boundary file and tiles and stored for every
+    worker (geography.frames: no folium in a worker that serves the page); only the nonce changes."""
 
     def build():
         m = new_page_map()
         page_maps().add_boundaries(m, map_boundaries(), name="Borough boundaries")
         return m
 
-    return cached_page_map(("organisations",), build, csp_nonce())
+    return cached_page_map(("organisations",), build, csp_nonce(), sources=(Path(__file__),))
 
 
 @bp.get("/organisations/map")

@@ -124,8 +124,8 @@ FRESH_PROCESS = r"""
 import json, sys
 from coordination import create_app
 from coordination.extensions import db
-url, instance, first = sys.argv[1], sys.argv[2], sys.argv[3] == "first"
-app = create_app("test", SQLALCHEMY_DATABASE_URI=url, INSTANCE_PATH=instance)
+url, instance, first, apart = sys.argv[1], sys.argv[2], sys.argv[3] == "first", sys.argv[4] == "apart"
+app = create_app("test", SQLALCHEMY_DATABASE_URI=url, INSTANCE_PATH=instance, MAP_FRAMES_DRAWN_APART=apart)
 if first:
     with app.app_context():
         db.create_all()
@@ -150,10 +150,10 @@ print(json.dumps({"heavy": heavy, "script": text, "hostile": "<script>alert(1)" 
 """
 
 
-def _fresh(tmp_path, first: bool) -> dict:
+def _fresh(tmp_path, first: bool, apart: bool = True) -> dict:
     result = subprocess.run(
         [sys.executable, "-c", FRESH_PROCESS, f"sqlite:///{tmp_path}/fresh.db", str(tmp_path / "instance")]
-        + ["first" if first else "again"],
+        + ["first" if first else "again", "apart" if apart else "in-process"],
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         cwd=str(ROOT),
         capture_output=True,
@@ -165,10 +165,17 @@ def _fresh(tmp_path, first: bool) -> dict:
 
 
 def test_a_fresh_worker_fills_a_stored_frame_without_loading_folium_pandas_or_geopandas(tmp_path):
-    drawn = _fresh(tmp_path, first=True)  # nothing stored yet: this process draws the frame (with folium)
-    assert "folium" in drawn["heavy"]
+    # Nothing stored yet: the frame is drawn (with folium) in a child process, stored, and read back.
+    drawn = _fresh(tmp_path, first=True)
+    assert drawn["heavy"] == []
+    assert list((tmp_path / "instance" / "map-frames").glob("gap-map-*.json.z"))
     filled = _fresh(tmp_path, first=False)  # a new worker: the frame is read, not drawn
     assert filled["heavy"] == []
     assert filled["script"] == drawn["script"]  # the same map, whichever process made it
     assert "Organisations (0 engaged, 2 not)" in filled["script"]
     assert not drawn["hostile"] and not filled["hostile"]
+    # Where drawing apart is off (or not safe: other threads), the worker draws it itself: the same map.
+    (tmp_path / "inline").mkdir()
+    inline = _fresh(tmp_path / "inline", first=True, apart=False)
+    assert "folium" in inline["heavy"]
+    assert inline["script"] == drawn["script"]
