@@ -1,8 +1,8 @@
 """Unbound extensions, bound to the app in create_app."""
 
+import click
 from flask_compress import Compress
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import Enum, MetaData
@@ -24,8 +24,51 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class Migrations:
+    """Flask-Migrate, bound to the app only when a migration runs (`flask db ...`, tests/test_migrations.py).
+
+    Flask-Migrate imports alembic, mako and pygments (some 10 MB and a hundred modules) when it is
+    imported; a web worker never migrates, so it never loads them. `app.extensions["migrate"]` is a
+    stand-in that binds the real one at its first use (migrations/env.py, flask_migrate.upgrade), and the
+    `flask db` command group is Flask-Migrate's own, looked up when the command line asks for it.
+    """
+
+    def __init__(self):
+        self.options: dict = {}
+
+    def init_app(self, app, db, **options) -> None:
+        app.extensions["migrate"] = _BoundOnUse(app, db, options)
+        app.cli.add_command(_MigrationCommands(name="db", help="Database migrations (Flask-Migrate)."))
+
+
+class _BoundOnUse:
+    """app.extensions["migrate"] until first used: then Flask-Migrate's own, bound with the options given."""
+
+    def __init__(self, app, db, options: dict):
+        self._app, self._db, self._options = app, db, options
+
+    def __getattr__(self, name: str):
+        from flask_migrate import Migrate  # alembic: only when a migration runs
+
+        real = self._app.extensions.get("migrate")
+        if real is self or real is None:
+            Migrate().init_app(self._app, self._db, **self._options)
+            real = self._app.extensions["migrate"]
+        return getattr(real, name)
+
+
+class _MigrationCommands(click.Group):
+    """`flask db`: Flask-Migrate's command group, imported when the command line asks for it (its own
+    options, subcommands and help then take over)."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        from flask_migrate.cli import db as commands  # alembic: only for `flask db ...`
+
+        return commands.make_context(info_name, args, parent=parent, **extra)
+
+
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
+migrate = Migrations()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 compress = Compress()
