@@ -151,18 +151,25 @@ class Server:
         )
         wait_for(self.port)
 
-    def worker_rss_mb(self) -> list[float]:
-        """Resident memory of each worker (children of the gunicorn master), in MB."""
+    def worker_rss_mb(self, field: str = "VmRSS") -> list[float]:
+        """Resident memory of each worker (children of the gunicorn master), in MB: now (VmRSS), or the most
+        it has held since it started (VmHWM, its peak). Not the children a worker starts for a moment (a
+        map frame drawn apart): they are the workers' grandchildren, and gone by the time this is read."""
         sizes = []
         for pid in _children(self.process.pid):
             try:
                 status = Path(f"/proc/{pid}/status").read_text()
             except OSError:
                 continue
-            match = re.search(r"VmRSS:\s+(\d+) kB", status)
+            match = re.search(rf"{field}:\s+(\d+) kB", status)
             if match:
                 sizes.append(int(match.group(1)) / 1024)
         return sizes
+
+    def memory(self) -> str:
+        """Each worker's resident memory now and its peak, as printed after a run."""
+        now, peak = self.worker_rss_mb(), self.worker_rss_mb("VmHWM")
+        return ", ".join(f"{mb:.0f} MB (peak {high:.0f})" for mb, high in zip(now, peak))
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -372,11 +379,9 @@ def run_database(name: str, url: str, args, compare_url: str | None = None) -> l
             )
             if not label.startswith("  before"):
                 results.append((name, label, ratio_rps, ratio_p50))
-        rss = service.worker_rss_mb()
-        print(
-            f"service workers' memory after the run: {', '.join(f'{mb:.0f} MB' for mb in rss)} "
-            f"(bare Flask workers: {', '.join(f'{mb:.0f} MB' for mb in bare.worker_rss_mb())})"
-        )
+        print(f"service workers' memory after the run: {service.memory()} (bare Flask workers: {bare.memory()})")
+        if before:
+            print(f"  before: workers' memory after the run: {before.memory()}")
         if args.plain_worker:
             _plain_worker(env)
     finally:
@@ -396,10 +401,7 @@ def _plain_worker(env: dict) -> None:
         for path in ("/organisations", "/organisations?q=food", f"/organisations/{org}", "/claims", "/"):
             for _ in range(20):
                 request(plain.port, path, cookie)
-        print(
-            f"a worker after 100 ordinary pages (directory, search, record, claims): "
-            f"{', '.join(f'{mb:.0f} MB' for mb in plain.worker_rss_mb())}"
-        )
+        print(f"a worker after 100 ordinary pages (directory, search, record, claims): {plain.memory()}")
     finally:
         plain.stop()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -33,10 +35,19 @@ def _year(net) -> int:
 
 
 def _map_parts(matrix, caption):
-    from ..geography.interface import page_maps
-    from . import maps  # folium and geopandas: loaded by the first ties map, not by every worker
+    """The ties map, drawn once per matrix and caption and stored for every worker (geography.frames: drawn
+    in a child process, so no worker loads folium or geopandas for it); each response adds its nonce."""
+    from ..geography.interface import cached_page_map
 
-    return page_maps().render_parts(maps.build_ties_map(matrix, caption), nonce=csp_nonce())
+    def build():
+        from . import maps  # folium and geopandas: only where the map is drawn
+
+        return maps.build_ties_map(matrix, caption)
+
+    key = (tuple(sorted(matrix.items())), caption)
+    return cached_page_map(
+        ("networks", "ties"), build, csp_nonce(), extra=key, sources=(Path(__file__).with_name("maps.py"),)
+    )
 
 
 @bp.get("/")
