@@ -14,8 +14,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import StringField, SubmitField
 
-from geo.boroughs import FACTS_CSV
-
 from ..errors import flash_errors
 from ..forms import Length, Required, StrippedForm, errors_onto
 from ..permissions import Role, roles_required
@@ -51,14 +49,11 @@ class BoundaryUploadForm(StrippedForm):
     submit = SubmitField("Upload and check", widget=GovSubmitInput())
 
 
-def _page_context(key: tuple, build, links: dict[str, str]) -> dict:
-    # The frame is stored for every worker (geography.frames); it is drawn from the facts file and the links too.
+def _page_context(key: tuple, build, links: dict[str, str], facts: list[dict]) -> dict:
+    # The frame is stored for every worker (geography.frames); it is drawn from the links and facts too.
+    drawn_from = (tuple(sorted(links.items())), tuple(tuple(sorted(row.items())) for row in facts))
     parts = queries.cached_page_map(
-        ("geography",) + key,
-        build,
-        csp_nonce(),
-        extra=tuple(sorted(links.items())),
-        sources=(Path(__file__), FACTS_CSV),
+        ("geography",) + key, build, csp_nonce(), extra=drawn_from, sources=(Path(__file__),)
     )
     return {
         "map_parts": parts,
@@ -93,7 +88,7 @@ def list_boroughs():
             links=links,
         )
 
-    return render_template("geography/list.html", boroughs=facts, **_page_context(("all",), build, links))
+    return render_template("geography/list.html", boroughs=facts, **_page_context(("all",), build, links, facts))
 
 
 @bp.get("/boroughs/<code>")
@@ -115,7 +110,9 @@ def show_borough(code: str):
             links=links,
         )
 
-    return render_template("geography/show.html", borough=facts, **_page_context((facts["code"],), build, links))
+    return render_template(
+        "geography/show.html", borough=facts, **_page_context((facts["code"],), build, links, queries.borough_facts())
+    )
 
 
 @bp.route("/boroughs/boundaries", methods=["GET", "POST"])

@@ -27,11 +27,8 @@ def hostile_names(monkeypatch):
         return rows
 
     monkeypatch.setattr(queries, "borough_facts", facts)
-    # Drawn maps are cached per process by boundary file and tile set; a map drawn by an earlier test in this
-    # worker would still carry the real names.
-    queries._DRAWN.clear()
-    yield names
-    queries._DRAWN.clear()
+    # A stored map frame is keyed by the facts it is drawn from: these names draw a frame of their own.
+    return names
 
 
 @pytest.fixture
