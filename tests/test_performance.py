@@ -68,6 +68,10 @@ heavy = sorted(m for m in ("pandas", "geopandas", "folium", "shapely", "pyproj",
                               "networkx", "rustworkx", "highspy")
                if m in sys.modules)
 print("heavy:" + ",".join(heavy))
+# The networks overview analyses the ties with networkx and rustworkx; its map is a stored frame too.
+assert client.get("/networks/").status_code == 200
+drawing = ("pandas", "geopandas", "folium", "shapely", "pyproj")
+print("networks:" + ",".join(sorted(m for m in drawing if m in sys.modules)))
 """
 
 
@@ -85,6 +89,8 @@ def test_a_worker_serving_ordinary_pages_and_maps_never_loads_pandas_geopandas_f
     )
     assert result.returncode == 0, result.stderr[-2000:]
     lines = result.stdout.strip().splitlines()
+    assert lines[-1] == "networks:"
+    lines.pop()
     assert lines[-1] == "heavy:"
     drawn = ["gap-map", "page-map-organisations", "page-map-geography-all"]
     drawn += ["page-map-geography-E08000005", "page-map-geography-E08000001"]
