@@ -14,8 +14,8 @@ stored frame can never be out of date; old ones are removed as new ones are stor
 
 A process that finds no frame stored draws it in a child process (a fork) and reads the file back, so
 the worker itself never loads folium, pandas, geopandas or shapely (some 100 MB it would hold for the
-rest of its life). Where forking is not safe (other threads running, no fork on the platform) or the
-frame could not be stored, it is drawn in-process as before.
+rest of its life). Where there is no fork, the child fails or takes too long, or the frame could not be
+stored, it is drawn in-process as before.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ import hashlib
 import json
 import logging
 import os
-import threading
+import signal
+import time
 import zlib
 from collections.abc import Callable
 from functools import lru_cache
@@ -39,6 +40,7 @@ from .queries import WARDS_FILE, boundaries_dir, boundaries_version
 FORMAT = 1  # the stored file's layout
 FOLDER = "map-frames"
 CACHED = 16  # frames kept in memory per process: the gap map, the directory map, the boroughs' list and ten boroughs
+DRAW_APART_SECONDS = 20  # a frame takes 1-2 s to draw; past this the child is stopped (under gunicorn's 30 s timeout)
 KEEP = 4  # frames kept per name (the newest); older ones were drawn for boundaries or code no longer in use
 _GEO = Path(__file__).resolve().parents[2] / "geo"
 _DRAWING_CODE = (_GEO / "maps.py", _GEO / "geo-maps.js", _GEO / "frames.py")
@@ -108,12 +110,12 @@ def _drawn_apart(path: Path, draw: Callable[[], dict], name: str) -> dict | None
 
     The child has this process's app, request and settings (a copy of its memory), draws with folium,
     writes the file and ends with os._exit, so no handler, database connection or buffer of this process
-    is closed or flushed twice. Forking a process that runs other threads could copy a lock one of them
-    holds, so then (and where MAP_FRAMES_DRAWN_APART is off) the caller draws in-process instead.
+    is closed or flushed twice; it touches no database. Python re-makes its import and logging locks in a
+    child, but a lock another thread of this process held at that instant would stay held there: so the
+    child gets DRAW_APART_SECONDS, then is stopped and the caller draws in-process, as it does where
+    there is no fork or MAP_FRAMES_DRAWN_APART is off.
     """
-    if not hasattr(os, "fork") or threading.active_count() > 1:
-        return None
-    if not current_app.config.get("MAP_FRAMES_DRAWN_APART", True):
+    if not hasattr(os, "fork") or not current_app.config.get("MAP_FRAMES_DRAWN_APART", True):
         return None
     pid = os.fork()
     if pid == 0:  # the child: draw, store, and end without running anything of the parent's
@@ -125,13 +127,29 @@ def _drawn_apart(path: Path, draw: Callable[[], dict], name: str) -> dict | None
             log.exception("map frame %s could not be drawn apart", path.name)
         finally:
             os._exit(status)
-    _, status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
+    if not _ended_well(pid, DRAW_APART_SECONDS):
         return None
     try:
         return json.loads(zlib.decompress(path.read_bytes()))
     except (OSError, ValueError, zlib.error):
         return None
+
+
+def _ended_well(pid: int, seconds: float) -> bool:
+    """Wait for the child to end (at most seconds, then stop it); whether it ended with status 0."""
+    deadline = time.monotonic() + seconds
+    pause = 0.005
+    while True:
+        ended, status = os.waitpid(pid, os.WNOHANG)
+        if ended:
+            return os.waitstatus_to_exitcode(status) == 0
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            log.warning("map frame drawing in process %s took over %s s: stopped, drawn in-process", pid, seconds)
+            return False
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
 
 
 def _store(path: Path, frame: dict, name: str) -> None:
