@@ -109,9 +109,9 @@ class Config:
     PORT = int(os.environ.get("PORT", "5000"))
     NODE_MODULES = str(ROOT / "node_modules")
     BOUNDARIES_DIR = os.environ.get("BOUNDARIES_DIR", str(ROOT / "data" / "boroughs"))
-    # A map frame not yet stored is drawn in a child process, so no worker holds folium and pandas (about 100 MB).
-    # 0: the worker draws it itself (geography/frames.py).
-    MAP_FRAMES_DRAWN_APART = os.environ.get("MAP_FRAMES_DRAWN_APART", "1") != "0"
+    # Map frames not yet stored, and partners' network figures, are worked out in a child process, so no worker
+    # holds folium, pandas or the HiGHS solver (coordination/apart.py). 0: the worker does it itself.
+    RUN_APART = os.environ.get("RUN_APART", "1") != "0"
     # Flask-Compress: pages, JSON, GeoJSON, CSV, styles and scripts (a 800 KB gap-map page is 170 KB gzipped).
     COMPRESS_MIMETYPES = [
         "text/html",

@@ -12,10 +12,10 @@ files, so a new frame is drawn), the wards file, TILE_URL and TILE_ATTRIBUTION, 
 that draws it (geo.maps, its script, the caller's own modules) and the installed folium and branca. So a
 stored frame can never be out of date; old ones are removed as new ones are stored.
 
-A process that finds no frame stored draws it in a child process (a fork) and reads the file back, so
-the worker itself never loads folium, pandas, geopandas or shapely (some 100 MB it would hold for the
-rest of its life). Where there is no fork, the child fails or takes too long, or the frame could not be
-stored, it is drawn in-process as before.
+A process that finds no frame stored has it drawn in a child process (a fork, coordination.apart), which
+sends it back, so the worker itself never loads folium, pandas, geopandas or shapely (some 100 MB it would
+hold for the rest of its life), and stores it. Where there is no fork, or the child fails or takes too long
+(coordination.apart), it is drawn in-process as before.
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ import hashlib
 import json
 import logging
 import os
-import signal
-import time
 import zlib
 from collections.abc import Callable
 from functools import lru_cache
@@ -34,13 +32,13 @@ from pathlib import Path
 
 from flask import current_app
 
+from ..apart import NotApart, run_apart
 from ..caching import app_cache
 from .queries import WARDS_FILE, boundaries_dir, boundaries_version
 
 FORMAT = 1  # the stored file's layout
 FOLDER = "map-frames"
 CACHED = 16  # frames kept in memory per process: the gap map, the directory map, the boroughs' list and ten boroughs
-DRAW_APART_SECONDS = 20  # a frame takes 1-2 s to draw; past this the child is stopped (under gunicorn's 30 s timeout)
 KEEP = 4  # frames kept per name (the newest); older ones were drawn for boundaries or code no longer in use
 _GEO = Path(__file__).resolve().parents[2] / "geo"
 _DRAWING_CODE = (_GEO / "maps.py", _GEO / "geo-maps.js", _GEO / "frames.py")
@@ -96,60 +94,22 @@ def stored_frame(name: str, key: tuple, draw: Callable[[], dict], sources: tuple
             pass
         except (OSError, ValueError, zlib.error) as error:  # unreadable or cut short: drawn again
             log.warning("map frame %s unreadable (%s): drawing it again", path.name, error)
-        frame = _drawn_apart(path, draw, name)
+        frame = _drawn_apart(draw)
         if frame is None:
             frame = draw()
-            _store(path, frame, name)
+        _store(path, frame, name)
         return frame
 
     return app_cache("map-frames", maxsize=CACHED).get_or_build(str(path), load)
 
 
-def _drawn_apart(path: Path, draw: Callable[[], dict], name: str) -> dict | None:
-    """Draw and store the frame in a forked child and read it back; None when that cannot be done here.
-
-    The child has this process's app, request and settings (a copy of its memory), draws with folium,
-    writes the file and ends with os._exit, so no handler, database connection or buffer of this process
-    is closed or flushed twice; it touches no database. Python re-makes its import and logging locks in a
-    child, but a lock another thread of this process held at that instant would stay held there: so the
-    child gets DRAW_APART_SECONDS, then is stopped and the caller draws in-process, as it does where
-    there is no fork or MAP_FRAMES_DRAWN_APART is off.
-    """
-    if not hasattr(os, "fork") or not current_app.config.get("MAP_FRAMES_DRAWN_APART", True):
-        return None
-    pid = os.fork()
-    if pid == 0:  # the child: draw, store, and end without running anything of the parent's
-        status = 1
-        try:
-            _store(path, draw(), name)
-            status = 0 if path.exists() else 1
-        except BaseException:  # noqa: BLE001 - reported, then the parent draws it itself
-            log.exception("map frame %s could not be drawn apart", path.name)
-        finally:
-            os._exit(status)
-    if not _ended_well(pid, DRAW_APART_SECONDS):
-        return None
+def _drawn_apart(draw: Callable[[], dict]) -> dict | None:
+    """The frame drawn in a forked child (coordination.apart), so this process never loads folium, pandas or
+    geopandas; None when that cannot be done (the caller draws it in-process)."""
     try:
-        return json.loads(zlib.decompress(path.read_bytes()))
-    except (OSError, ValueError, zlib.error):
+        return run_apart(draw)
+    except NotApart:
         return None
-
-
-def _ended_well(pid: int, seconds: float) -> bool:
-    """Wait for the child to end (at most seconds, then stop it); whether it ended with status 0."""
-    deadline = time.monotonic() + seconds
-    pause = 0.005
-    while True:
-        ended, status = os.waitpid(pid, os.WNOHANG)
-        if ended:
-            return os.waitstatus_to_exitcode(status) == 0
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            log.warning("map frame drawing in process %s took over %s s: stopped, drawn in-process", pid, seconds)
-            return False
-        time.sleep(pause)
-        pause = min(pause * 2, 0.05)
 
 
 def _store(path: Path, frame: dict, name: str) -> None:

@@ -324,7 +324,7 @@ def protected_matrix(net: Network, year: int, viewer) -> ProtectedMatrix:
         # boroughs (mostly small numbers that would force most totals to be hidden). The unpublished
         # pairs still enter the check as unknowns, so the totals cannot be combined to find them either.
         unpublished = {k for k in values if k[0] == "cell" and not own & set(k[1:])}
-        protected = disclosure.protect(values, relations, exact=exact, hide=unpublished).cells
+        protected = _protected_cells(values, relations, exact, unpublished)
         protected = {
             k: (disclosure.Cell(None, disclosure.SECONDARY) if k in unpublished else cell)
             for k, cell in protected.items()
@@ -336,3 +336,24 @@ def protected_matrix(net: Network, year: int, viewer) -> ProtectedMatrix:
         protected[("total_across",)],
         BOROUGH_CODES if viewer.role == Role.COORDINATOR else tuple(sorted(viewer.borough_codes)),
     )
+
+
+def _protected_cells(values: dict, relations: list, exact: set, hide: set) -> dict:
+    """disclosure.protect(...).cells for this table, worked out once per process (the same counts, known
+    and unpublished cells give the same answer) and in a child process (coordination.apart), so a worker
+    that shows partners their network figures never loads the HiGHS solver (about 25 MB)."""
+    from .. import disclosure
+    from ..apart import NotApart, run_apart
+    from ..caching import app_cache
+
+    def work() -> dict:
+        return disclosure.protect(values, relations, exact=exact, hide=hide).cells
+
+    def build() -> dict:
+        try:
+            return run_apart(work)
+        except NotApart:
+            return work()
+
+    key = (tuple(sorted(values.items())), frozenset(exact), frozenset(hide))
+    return app_cache("networks-protected", maxsize=64).get_or_build(key, build)

@@ -125,7 +125,7 @@ import json, sys
 from coordination import create_app
 from coordination.extensions import db
 url, instance, first, apart = sys.argv[1], sys.argv[2], sys.argv[3] == "first", sys.argv[4] == "apart"
-app = create_app("test", SQLALCHEMY_DATABASE_URI=url, INSTANCE_PATH=instance, MAP_FRAMES_DRAWN_APART=apart)
+app = create_app("test", SQLALCHEMY_DATABASE_URI=url, INSTANCE_PATH=instance, RUN_APART=apart)
 if first:
     with app.app_context():
         db.create_all()

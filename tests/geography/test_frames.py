@@ -39,13 +39,26 @@ def test_a_child_that_fails_leaves_the_drawing_to_the_worker(app, tmp_path):
         assert frames.frame_file("test-frame", ("b",)).exists()  # and stored by the worker for the others
 
 
-def test_a_child_that_takes_too_long_is_stopped():
-    pid = os.fork()
-    if pid == 0:
-        time.sleep(30)
-        os._exit(0)
+def test_work_apart_that_takes_too_long_is_stopped_and_left_to_the_worker():
+    from coordination.apart import NotApart, run_apart
+
     started = time.monotonic()
-    assert frames._ended_well(pid, 0.2) is False
-    assert time.monotonic() - started < 5
-    with pytest.raises(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)  # stopped and reaped
+    with pytest.raises(NotApart):
+        run_apart(lambda: time.sleep(30), seconds=0.3)
+    assert time.monotonic() - started < 5  # stopped (and reaped), not waited for
+
+
+def test_work_apart_sends_its_result_back_and_loads_nothing_here():
+    import sys
+
+    from coordination.apart import run_apart
+
+    def work():
+        import colorsys  # a module this process has not loaded: it stays in the child
+
+        return {"pid": os.getpid(), "big": "x" * 3_000_000, "value": colorsys.rgb_to_hsv(1, 0, 0)}
+
+    sys.modules.pop("colorsys", None)
+    result = run_apart(work)
+    assert result["pid"] != os.getpid() and len(result["big"]) == 3_000_000 and result["value"] == (0.0, 1.0, 1)
+    assert "colorsys" not in sys.modules
