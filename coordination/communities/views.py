@@ -10,7 +10,7 @@ from flask_login import current_user
 from ..boroughs import borough_choices
 from ..errors import caught
 from ..forms import errors_onto, form_page
-from ..params import whole_number
+from ..params import MAX_PAGE, whole_number
 from ..permissions import Role, roles_required
 from . import operations, queries
 from .forms import (
@@ -160,7 +160,15 @@ def end_membership(membership_id: int):
 @bp.get("/people")
 @roles_required(C)
 def list_people():
-    return render_template("communities/people.html", people=queries.list_people())
+    per_page = queries.PEOPLE_PER_PAGE
+    page = whole_number(request.args.get("page", ""), default=1, maximum=MAX_PAGE) or 1
+    people, total = queries.list_people(page, per_page)
+    pages = max(1, -(-total // per_page))
+    if page > pages:
+        people, page = queries.list_people(pages, per_page)[0], pages
+    return render_template(
+        "communities/people.html", people=people, total=total, page=page, pages=pages, per_page=per_page
+    )
 
 
 def _person_form(person: Person | None = None) -> PersonForm:

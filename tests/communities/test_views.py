@@ -183,3 +183,25 @@ def test_the_coordinator_adds_a_person_and_changes_them_through_the_same_form(si
     assert person.name == "Asha Khan" and person.carer
     bad = client.post("/people/new", data={**data, "name": ""})
     assert bad.status_code == 200 and error_messages(page(bad))
+
+
+def test_people_are_listed_a_page_at_a_time_by_name(signed_in, monkeypatch):
+    from coordination.communities import queries
+
+    monkeypatch.setattr(queries, "PEOPLE_PER_PAGE", 2)
+    for name in ("Cara", "Asha", "Ben"):
+        f.person(name=name)
+    db.session.commit()
+    client, _ = signed_in("coordinator")
+    first = page(client.get("/people"))
+    names = [a.get_text(strip=True) for a in first.select("tbody a")]
+    assert names == ["Asha", "Ben"]
+    assert "3 people, by name: 1 to 2 on this page." in first.get_text(" ", strip=True)
+    assert first.select_one(".govuk-pagination__next a")["href"] == "/people?page=2"
+    second = page(client.get("/people?page=2"))
+    assert [a.get_text(strip=True) for a in second.select("tbody a")] == ["Cara"]
+    assert second.select_one(".govuk-pagination__prev a")["href"] == "/people?page=1"
+    assert "Page 2 of 2" in second.get_text(" ", strip=True)
+    past = page(client.get("/people?page=99"))  # past the end: the last page
+    assert [a.get_text(strip=True) for a in past.select("tbody a")] == ["Cara"]
+    assert page(client.get("/people?page=x")).select_one(".govuk-pagination__next a")  # not a number: the first
