@@ -16,14 +16,18 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 from markupsafe import Markup
 
 from ..terminology.matching import PhraseIndex, normalise, tokens
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -130,7 +134,12 @@ _HEADING_CLASSES = {
 }
 
 
+@lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
+    """The guides' Markdown parser, made when a guide is first rendered (a worker serving other pages never
+    loads markdown-it)."""
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
 
     def fence(renderer, tokens_, idx, options, env):
@@ -140,9 +149,6 @@ def _markdown() -> MarkdownIt:
     md.add_render_rule("fence", fence)
     md.add_render_rule("code_block", fence)
     return md
-
-
-MARKDOWN = _markdown()
 
 
 def _link_target(href: str, guide_url) -> str | None:
@@ -239,14 +245,15 @@ def _sections(slug: str, title: str, token_list: list[Token], headings) -> list[
 def render_guide(slug: str, source: str, guide_url) -> Guide:
     """Render one guide's Markdown (guide_url(slug) gives the address of another guide)."""
     info = BY_SLUG[slug]
-    token_list, headings = _prepare(MARKDOWN.parse(source), guide_url)
+    markdown = _markdown()
+    token_list, headings = _prepare(markdown.parse(source), guide_url)
     title = next((h[2] for h in headings if h[0] == 1), slug.title())
     # The page supplies the h1 (with the guide's title), so the Markdown's own first heading is not repeated.
     if token_list and token_list[0].type == "heading_open" and token_list[0].tag == "h1":
         body_tokens = token_list[3:]
     else:
         body_tokens = token_list
-    html = Markup(MARKDOWN.renderer.render(body_tokens, MARKDOWN.options, {}))
+    html = Markup(markdown.renderer.render(body_tokens, markdown.options, {}))
     contents = [(level, anchor, text) for level, anchor, text, _ in headings if level in (2, 3)]
     return Guide(
         slug, title, info.summary, info.operators, html, contents, _sections(slug, title, token_list, headings)

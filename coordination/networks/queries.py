@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from cachetools import LRUCache
@@ -35,6 +35,9 @@ class Network:
 
     def figures_for(self, quarter: tuple[int, int]) -> analysis.QuarterFigures | None:
         return next((f for f in self.figures if f.quarter == quarter), None)
+
+    # Worked out once per network (so per data version) and year: the bridges of a year (queries.bridges).
+    bridges_by_year: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 _lock = threading.Lock()
@@ -219,12 +222,27 @@ def organisations_by_id(ids) -> dict[int, Organisation]:
 
 
 def bridges(net: Network, year: int, top: int = 10):
-    """The people and organisations that connect boroughs, as the network stood at the end of the year."""
+    """The people and organisations that connect boroughs, as the network stood at the end of the year.
+
+    Worked out once per network and year, in a child process (coordination.apart): networkx and rustworkx
+    (about 25 MB) are loaded there, not in the worker for the rest of its life."""
+    from ..apart import NotApart, run_apart
+
     _, end = year_bounds(year)
-    return (
-        analysis.person_bridges(net.ties, net.people, until=end, top=top),
-        analysis.organisation_bridges(net.ties, net.people, net.organisation_boroughs, until=end, top=top),
-    )
+
+    def work():
+        return (
+            analysis.person_bridges(net.ties, net.people, until=end, top=top),
+            analysis.organisation_bridges(net.ties, net.people, net.organisation_boroughs, until=end, top=top),
+        )
+
+    key = (year, top)
+    if key not in net.bridges_by_year:
+        try:
+            net.bridges_by_year[key] = run_apart(work)
+        except NotApart:
+            net.bridges_by_year[key] = work()
+    return net.bridges_by_year[key]
 
 
 def organisation_ties(net: Network, organisation_id: int) -> list[tuple[int, analysis.Tie]]:
