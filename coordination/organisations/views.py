@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import astuple
+from dataclasses import astuple, replace
 from datetime import date
 from functools import wraps
 from pathlib import Path
@@ -87,7 +87,9 @@ def _results_page(filters, page: int) -> tuple[queries.SearchResult, Markup]:
         table = render_template(
             "organisations/_results.html", result=result, filter_args=filters.to_args(), borough_name=borough_name
         )
-        return result, Markup(table)
+        # The page needs the total and the words, not the rows once the table is rendered: keeping them
+        # would hold some 30 KB of objects per remembered page in every worker (4 MB over 128 pages).
+        return replace(result, items=[]), Markup(table)
 
     # On the app (each app, and each test's app, has its own), not the module.
     return app_cache("organisation results", maxsize=128).get_or_build(key, build)
