@@ -40,6 +40,8 @@ class Config:
     # Partners' protected engagement figures are made in a background thread after the figures change
     # (partners see the newest ready ones meanwhile); False makes them inside the partner's request.
     ENGAGEMENT_PUBLISH_IN_BACKGROUND = os.environ.get("ENGAGEMENT_PUBLISH_IN_BACKGROUND", "1") != "0"
+    # The directory map's stored layer is built in a background thread after each directory write.
+    MAP_LAYER_BUILD_AFTER_WRITES = os.environ.get("MAP_LAYER_BUILD_AFTER_WRITES", "1") != "0"
     # The same for the impact report's partner and public versions (their joint small-number protection).
     EVALUATION_PROTECT_IN_BACKGROUND = os.environ.get("EVALUATION_PROTECT_IN_BACKGROUND", "1") != "0"
     SESSION_COOKIE_HTTPONLY = True
@@ -153,6 +155,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     IMPORT_IN_BACKGROUND = False  # tests that want the thread switch it on and wait for it
     ENGAGEMENT_PUBLISH_IN_BACKGROUND = False
+    MAP_LAYER_BUILD_AFTER_WRITES = False  # a view builds it; tests of the background build switch it on
     EVALUATION_PROTECT_IN_BACKGROUND = False
     # The same algorithm at a cost a test suite can afford (every signed-in test hashes and checks twice).
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"

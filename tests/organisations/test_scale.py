@@ -188,7 +188,9 @@ def test_a_view_reads_names_only_for_the_organisations_it_shows_and_matches_the_
         asked.append(list(ids))
         return queries.map_labels(ids)
 
-    layer = clusters.Layer(*queries.map_coordinates(filters))
+    from coordination.organisations import map_layer
+
+    layer = map_layer.base_layer().layer(filters)
     far_out = layer.view(5, clusters.GM_BOUNDS, labels=labels)
     assert far_out["places"] == [] and far_out["total"] == 41 and not asked  # only clusters: no names read
     close_in = layer.view(17, (-2.26, 53.47, -2.22, 53.49), labels=labels)
