@@ -19,9 +19,10 @@ from sqlalchemy import delete, select, update
 
 from .. import audit
 from ..errors import Conflict
-from ..extensions import db
+from ..extensions import db, refresh_statistics
 from ..timeutil import utcnow
 from . import files, importer
+from .map_layer import BASE_TABLES
 from .models import (
     ImportStatus,
     LocationStatus,
@@ -315,6 +316,7 @@ def undo_import(run: OrganisationImport, actor=None) -> dict:
     run = db.session.get(OrganisationImport, run.id)
     run.counts = {**(run.counts or {}), "undo": result}
     db.session.commit()
+    refresh_statistics(*BASE_TABLES)
     return result
 
 

@@ -332,6 +332,7 @@ def layer(filters: queries.OrganisationFilters, directory_version: tuple) -> clu
 
 def build_now() -> tuple[Path, int, bool]:
     """Make sure the current version's layer is stored (the command line): (file, organisations, built)."""
+    db.session.rollback()  # a fresh read: the version and rows as committed now
     base_version = version()
     path = _path(base_version)
     built = not path.exists()
