@@ -337,11 +337,11 @@ def main() -> None:
             with app.app_context():
                 db.engine.dispose()
         print(f"\n== {kind}")
-        print(f"{'':34}" + "".join(f"{size:>12,}" for size in sizes) + "   growth")
+        print(f"{'':44}" + "".join(f"{size:>12,}" for size in sizes) + "   growth")
         for key in rows[sizes[0]]:
             values = [rows[size][key] for size in sizes]
             growth = values[-1] / values[0] if values[0] else float("inf")
-            print(f"{key:34}" + "".join(f"{v:12.1f}" for v in values) + f"   ×{growth:.1f}")
+            print(f"{key:44}" + "".join(f"{v:12.1f}" for v in values) + f"   ×{growth:.1f}")
         print(f"(sizes grow ×{sizes[-1] / sizes[0]:.0f})\n")
 
 
