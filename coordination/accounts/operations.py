@@ -19,6 +19,7 @@ from ..extensions import db
 from ..permissions import Role
 from ..timeutil import utcnow
 from ..tokens import hash_token
+from ..versions import remember_versions, versions_column
 from .models import AccountLink, SignInAttempt, User, UserBorough, UserSession
 
 
@@ -249,13 +250,16 @@ def load_session_user(user_id: str) -> User | None:
     token = session.get("sid")
     if not token or not str(user_id).isdigit():
         return None
-    row = db.session.scalar(
-        select(UserSession)
-        .options(joinedload(UserSession.user))  # the session and its account in one read, on every request
+    # The session, its account and the data versions (which most pages' caches key on) in one read.
+    found = db.session.execute(
+        select(UserSession, versions_column())
+        .options(joinedload(UserSession.user))
         .where(UserSession.token_hash == hash_token(token), UserSession.user_id == int(user_id))
-    )
-    if row is None or not row.user.is_enabled:
+    ).first()
+    if found is None or not found[0].user.is_enabled:
         return None
+    row = found[0]
+    remember_versions(found[1])
     now = utcnow()
     if now - row.last_seen_at > timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"]):
         db.session.delete(row)
