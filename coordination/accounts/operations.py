@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import secrets
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, session
 from flask_login import login_user, logout_user
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -245,17 +246,25 @@ def end_session() -> None:
     session.clear()
 
 
+@functools.cache
+def _session_read():
+    """The session, its account and the data versions (which most pages' caches key on) in one read.
+
+    Built once: it runs on every signed-in request, and building the statement cost more than running it.
+    """
+    return (
+        select(UserSession, versions_column())
+        .options(joinedload(UserSession.user))
+        .where(UserSession.token_hash == bindparam("token_hash"), UserSession.user_id == bindparam("user_id"))
+    )
+
+
 def load_session_user(user_id: str) -> User | None:
     """Flask-Login loader: the user only if this browser's server-side session still exists."""
     token = session.get("sid")
     if not token or not str(user_id).isdigit():
         return None
-    # The session, its account and the data versions (which most pages' caches key on) in one read.
-    found = db.session.execute(
-        select(UserSession, versions_column())
-        .options(joinedload(UserSession.user))
-        .where(UserSession.token_hash == hash_token(token), UserSession.user_id == int(user_id))
-    ).first()
+    found = db.session.execute(_session_read(), {"token_hash": hash_token(token), "user_id": int(user_id)}).first()
     if found is None or not found[0].user.is_enabled:
         return None
     row = found[0]
