@@ -37,6 +37,7 @@ from sqlalchemy import (
 from geo.boroughs import BOROUGH_CODES, borough_name
 from geo.safe_text import safe_text
 
+from ..boroughs import borough_name as shown_borough_name
 from ..extensions import db
 from ..params import MAX_PAGE, whole_number
 from ..terminology.interface import Concept, display_label
@@ -123,6 +124,21 @@ class ListedOrganisation:
     contactable: bool
     operates_in_codes: list[str] = field(default_factory=list)
     practice_areas: list[str] = field(default_factory=list)  # names, as the organisation's borough says them
+
+    @property
+    def address_in(self) -> str:
+        """The borough its address is in, as the results table says it."""
+        if self.borough_code:
+            return shown_borough_name(self.borough_code)
+        return "Outside Greater Manchester" if self.location_status == LocationStatus.OUTSIDE_GM else "Not known"
+
+    @property
+    def works_in(self) -> str:
+        return ", ".join(shown_borough_name(code) for code in self.operates_in_codes)
+
+    @property
+    def practice_areas_text(self) -> str:
+        return ", ".join(self.practice_areas)
 
     def attention_reasons(self, today: date | None = None) -> list[str]:
         from .models import attention_reasons
