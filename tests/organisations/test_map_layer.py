@@ -204,3 +204,15 @@ def test_the_command_builds_the_layer_ahead_of_the_first_view(app, directory):
     assert "Built the map layer of 6 located organisations" in result.output
     again = runner.invoke(args=["organisations", "map-layer"])
     assert "up to date" in again.output
+
+
+def test_an_import_gives_sqlite_s_planner_statistics_for_the_directory(app, directory):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's autovacuum keeps its own statistics")
+    if db.session.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")):
+        db.session.execute(text("DELETE FROM sqlite_stat1"))  # none left by an earlier test
+        db.session.commit()
+    upload = importer.read_csv(b"Name,Postcode\r\nCounted Group,M3 2BW\r\n")
+    importer.import_organisations(upload, importer.guess_mapping(upload.headers))
+    analysed = set(db.session.scalars(text("SELECT DISTINCT tbl FROM sqlite_stat1")))
+    assert set(map_layer.BASE_TABLES) <= analysed
