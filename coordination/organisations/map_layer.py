@@ -118,9 +118,9 @@ class BaseLayer:
 
         keep = self.mask(filters)
         if filters.q:
-            matched = np.sort(queries.map_matched_ids(filters))
+            matched = queries.map_matched_ids(filters)
             found = np.zeros(len(self.ids), dtype=bool)
-            found[np.searchsorted(self.ids, matched[np.isin(matched, self.ids, assume_unique=True)])] = True
+            found[np.searchsorted(self.ids, matched[np.isin(matched, self.ids)])] = True  # ids are in order
             keep &= found
         return clusters.Layer(
             ids=self.ids[keep],

@@ -216,3 +216,10 @@ def test_an_import_gives_sqlite_s_planner_statistics_for_the_directory(app, dire
     importer.import_organisations(upload, importer.guess_mapping(upload.headers))
     analysed = set(db.session.scalars(text("SELECT DISTINCT tbl FROM sqlite_stat1")))
     assert set(map_layer.BASE_TABLES) <= analysed
+
+
+def test_an_empty_directory_has_an_empty_map(app, signed_in):
+    client, _ = signed_in("coordinator")
+    for query in ("", "q=food", "attention=1&practice_area=3"):
+        view = client.get(f"/organisations/map/clusters.json?zoom=9&{GM}&{query}").get_json()
+        assert (view["total"], view["clusters"], view["places"]) == (0, [], [])
