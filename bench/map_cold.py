@@ -16,6 +16,10 @@ layer in the view, so it has no "build" figure).
 
     .venv/bin/python bench/map_cold.py --database sqlite:////tmp/bench-scale/directory-117500.db \\
         --compare /tmp/before --rounds 3
+
+With --check-views it compares instead: clusters.json for 16 filter sets at 7 views (zoom 5 to 17) and
+map.json, from both codes, byte for byte. (A cluster's centre is a sum of floating-point coordinates:
+code that reads its rows in a different order can differ in the fifth decimal place of a centre.)
 """
 
 from __future__ import annotations
@@ -80,6 +84,59 @@ timed("after a change")
 print(json.dumps(out))
 """
 
+VIEWS_DUMP = r"""
+import json, os, sys, tempfile
+tree, url = sys.argv[1:3]
+sys.path.insert(0, tree)
+os.environ["INSTANCE_PATH"] = tempfile.mkdtemp(prefix="bench-map-cold-")
+os.environ["DATABASE_URL"] = url
+from coordination import create_app
+app = create_app("development", SQLALCHEMY_DATABASE_URI=url, TILE_URL="", WTF_CSRF_ENABLED=False,
+                 MAP_LAYER_BUILD_AFTER_WRITES=False)
+client = app.test_client()
+client.post("/sign-in", data={"email": "bench@example.org", "password": "benchmark password 1"})
+bodies = {}
+for path in json.loads(sys.argv[3]):
+    response = client.get(path)
+    assert response.status_code == 200, path
+    bodies[path] = response.get_data(as_text=True)
+print(json.dumps(bodies))
+"""
+
+# Filter sets and views for --check-views: words, synonyms, every filter, combinations; zoom 5 to 17.
+CHECK_FILTERS = [
+    "", "q=self-care", "q=food", "borough=E08000003", "q=food&borough=E08000003", "status=any", "status=closed",
+    "type=cic", "operates_in=E08000001", "practice_area=1", "practice_area=5&status=any", "attention=1",
+    "attention=1&borough=E08000009", "q=mental+health&type=registered_charity", "q=zzzznothing",
+    "q=youth+club&status=any",
+]  # fmt: skip
+CHECK_VIEWS = [
+    "zoom=5&bbox=-2.75,53.32,-1.90,53.69", "zoom=10&bbox=-2.75,53.32,-1.90,53.69",
+    "zoom=11&bbox=-2.5,53.4,-2.1,53.55", "zoom=13&bbox=-2.30,53.45,-2.20,53.50",
+    "zoom=16&bbox=-2.2460,53.4770,-2.2340,53.4830", "zoom=17&bbox=-2.2440,53.4790,-2.2390,53.4810", "zoom=8",
+]  # fmt: skip
+
+
+def check_views(before: Path, url: str) -> None:
+    """clusters.json (and map.json) for every filter set and view, from both codes: identical or not."""
+    paths = [f"/organisations/map/clusters.json?{v}&{f}" for f in CHECK_FILTERS for v in CHECK_VIEWS]
+    paths += [f"/organisations/map.json?{f}" for f in CHECK_FILTERS[:4]]
+    bodies = []
+    for tree in (before, ROOT):
+        result = subprocess.run(
+            [sys.executable, "-c", VIEWS_DUMP, str(tree), url, json.dumps(paths)],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=str(tree),
+        )
+        bodies.append(json.loads(result.stdout.strip().splitlines()[-1]))
+    different = [path for path in paths if bodies[0][path] != bodies[1][path]]
+    print(f"{len(paths) - len(different)} of {len(paths)} responses byte-identical")
+    for path in different:
+        print(f"  differs: {path}")
+
+
 BUILD = r"""
 import os, sys
 tree, url, instance = sys.argv[1:4]
@@ -121,9 +178,17 @@ def main() -> None:
     )
     parser.add_argument("--compare", type=Path, default=None, help="the code before, unpacked in a folder")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--check-views",
+        action="store_true",
+        help="with --compare: are clusters.json and map.json the same bytes as before, over 116 responses?",
+    )
     args = parser.parse_args()
     if args.database.startswith("sqlite:///") and not Path(args.database.removeprefix("sqlite:///")).exists():
         print(f"{args.database} does not exist: build it with bench/scale.py (--quick for 17,500) first")
+        return
+    if args.check_views and args.compare:
+        check_views(args.compare.resolve(), args.database)
         return
     trees = [("after", ROOT)] + ([("before", args.compare.resolve())] if args.compare else [])
     print(f"load average {os.getloadavg()[0]:.1f}; CPU ms per view, {args.rounds} rounds, fresh process each")
