@@ -6,6 +6,7 @@ SQL, so the list, the map, the CSV export, the GeoJSON and the Open Referral fee
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -20,8 +21,10 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    any_,
     bindparam,
     cast,
+    column,
     exists,
     false,
     func,
@@ -831,14 +834,30 @@ def _rounded_places(coordinates):
 
 
 def map_labels(ids) -> dict[int, str]:
-    """{id: name through safe_text} for the organisations one map view shows (they end up in innerHTML)."""
+    """{id: name through safe_text} for the organisations one map view shows (they end up in innerHTML).
+
+    The ids go as one parameter (a PostgreSQL array; a JSON list SQLite unpacks with json_each), so a close
+    view's thousands of names are one statement of one shape, not chunks of 500 bound values each.
+    """
     ids = sorted({int(i) for i in ids})
-    labels: dict[int, str] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        rows = db.session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(chunk)))
-        labels.update((oid, safe_text(name, max_length=100)) for oid, name in rows)
-    return labels
+    if not ids:
+        return {}
+    dialect = db.session.get_bind().dialect.name
+    values = ids if dialect == "postgresql" else json.dumps(ids)
+    rows = db.session.execute(_labels_statement(dialect), {"ids": values})
+    return {oid: safe_text(name, max_length=100) for oid, name in rows}
+
+
+@functools.cache
+def _labels_statement(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        wanted = Organisation.id == any_(bindparam("ids", type_=ARRAY(Integer)))
+    else:
+        listed = select(column("value", Integer)).select_from(func.json_each(bindparam("ids", type_=String)))
+        wanted = Organisation.id.in_(listed.scalar_subquery())
+    return select(Organisation.id, Organisation.name).where(wanted)
 
 
 GEOJSON_MAX_PER_PAGE = 5000

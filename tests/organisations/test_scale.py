@@ -228,3 +228,29 @@ def test_a_signed_in_page_reads_its_session_and_the_data_versions_in_one_stateme
         assert "Renamed outside" in client.get("/organisations").get_data(as_text=True)
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_map_labels_reads_any_number_of_ids_in_one_statement(app, create_organisation):
+    from sqlalchemy import event
+
+    from coordination.organisations.queries import map_labels
+
+    first = create_organisation(name="<b>Bold</b> Trust").id
+    second = create_organisation(name="Plain group").id
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        assert map_labels([]) == {}
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            labels = map_labels([second, first, first, 10**9, *range(10**6, 10**6 + 1500)])
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    assert labels == {
+        first: "&lt;b&gt;Bold&lt;/b&gt; Trust",
+        second: "Plain group",
+    }  # escaped: it reaches innerHTML
+    assert len(statements) == 1
