@@ -43,6 +43,7 @@ db: install
 run: db
 	$(FLASK) demo seed --if-empty
 	$(FLASK) engagement publish
+	$(FLASK) organisations map-layer
 	HOST=$(HOST) PORT=$(PORT) $(FLASK) run --host $(HOST) --port $(PORT)
 
 # One pytest worker per core; --dist loadfile keeps each file (and its live server and browser) in one worker.

@@ -31,7 +31,10 @@ class Config:
 
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_url("coordination.db")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # PostgreSQL: a pooled connection idle longer than this is checked (and replaced if the server dropped
+    # it) before a request uses it; one given back moments ago is used straight away (no round trip).
+    DATABASE_PING_IDLE_SECONDS = float(os.environ.get("DATABASE_PING_IDLE_SECONDS", "10"))
     INSTANCE_PATH = str(INSTANCE)
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "uploads"))
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
@@ -40,6 +43,8 @@ class Config:
     # Partners' protected engagement figures are made in a background thread after the figures change
     # (partners see the newest ready ones meanwhile); False makes them inside the partner's request.
     ENGAGEMENT_PUBLISH_IN_BACKGROUND = os.environ.get("ENGAGEMENT_PUBLISH_IN_BACKGROUND", "1") != "0"
+    # The directory map's stored layer is built in a background thread after each directory write.
+    MAP_LAYER_BUILD_AFTER_WRITES = os.environ.get("MAP_LAYER_BUILD_AFTER_WRITES", "1") != "0"
     # The same for the impact report's partner and public versions (their joint small-number protection).
     EVALUATION_PROTECT_IN_BACKGROUND = os.environ.get("EVALUATION_PROTECT_IN_BACKGROUND", "1") != "0"
     SESSION_COOKIE_HTTPONLY = True
@@ -156,6 +161,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     IMPORT_IN_BACKGROUND = False  # tests that want the thread switch it on and wait for it
     ENGAGEMENT_PUBLISH_IN_BACKGROUND = False
+    MAP_LAYER_BUILD_AFTER_WRITES = False  # a view builds it; tests of the background build switch it on
     EVALUATION_PROTECT_IN_BACKGROUND = False
     # The same algorithm at a cost a test suite can afford (every signed-in test hashes and checks twice).
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"

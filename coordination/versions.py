@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import DDL, BigInteger, String, event, select
+from sqlalchemy import DDL, BigInteger, String, cast, event, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .extensions import db
@@ -147,6 +147,27 @@ def data_version(tables=WATCHED) -> tuple:
         ).all()
     )
     return tuple((table, rows.get(table, 0)) for table in tables)
+
+
+def versions_column():
+    """Every counter as one text value ("table:version,…"), as a column to add to a read the request makes
+    anyway (the signed-in person's session): the data versions then cost no round trip of their own."""
+    pair = DataVersion.table_name + ":" + cast(DataVersion.version, String)
+    return select(func.aggregate_strings(pair, ",")).scalar_subquery()
+
+
+def remember_versions(text: str | None) -> None:
+    """Keep the counters read through versions_column() for this request's data_version() calls.
+
+    Like data_version()'s own read, only while the session holds no unflushed change; a commit or
+    rollback forgets them again (`_forget_versions`).
+    """
+    from flask import g, has_request_context
+
+    if not has_request_context() or db.session.new or db.session.dirty or db.session.deleted:
+        return
+    pairs = (pair.rpartition(":") for pair in (text or "").split(",") if pair)
+    g._data_versions = {table: int(number) for table, _, number in pairs}
 
 
 def etag_for(*parts) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import secrets
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, session
 from flask_login import login_user, logout_user
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash
 
@@ -19,6 +20,7 @@ from ..extensions import db
 from ..permissions import Role
 from ..timeutil import utcnow
 from ..tokens import hash_token
+from ..versions import remember_versions, versions_column
 from .models import AccountLink, SignInAttempt, User, UserBorough, UserSession
 
 
@@ -249,18 +251,29 @@ def end_session() -> None:
     session.clear()
 
 
+@functools.cache
+def _session_read():
+    """The session, its account and the data versions (which most pages' caches key on) in one read.
+
+    Built once: it runs on every signed-in request, and building the statement cost more than running it.
+    """
+    return (
+        select(UserSession, versions_column())
+        .options(joinedload(UserSession.user))
+        .where(UserSession.token_hash == bindparam("token_hash"), UserSession.user_id == bindparam("user_id"))
+    )
+
+
 def load_session_user(user_id: str) -> User | None:
     """Flask-Login loader: the user only if this browser's server-side session still exists."""
     token = session.get("sid")
     if not token or not str(user_id).isdigit():
         return None
-    row = db.session.scalar(
-        select(UserSession)
-        .options(joinedload(UserSession.user))  # the session and its account in one read, on every request
-        .where(UserSession.token_hash == hash_token(token), UserSession.user_id == int(user_id))
-    )
-    if row is None or not row.user.is_enabled:
+    found = db.session.execute(_session_read(), {"token_hash": hash_token(token), "user_id": int(user_id)}).first()
+    if found is None or not found[0].user.is_enabled:
         return None
+    row = found[0]
+    remember_versions(found[1])
     now = utcnow()
     if now - row.last_seen_at > timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"]):
         db.session.delete(row)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
 import zlib
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import disclosure
+from .. import background, disclosure
 from ..caching import app_cache
 from ..extensions import db
 from ..timeutil import utcnow
@@ -41,8 +40,6 @@ BUILDING, READY, FAILED = "building", "ready", "failed"
 STALE_BUILD = timedelta(minutes=15)  # a build with no result after this long has stopped (its process ended)
 RETRY_FAILED = timedelta(minutes=5)
 KEEP = 3  # ready publications kept per viewer (the newest is served; older ones only while replaced)
-_threads: dict[tuple, threading.Thread] = {}
-_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -152,8 +149,7 @@ def publish_all() -> list[tuple[str, float | None]]:
 
 def wait_for_builds(timeout: float = 120) -> None:
     """Block until every background build of this process has ended (tests)."""
-    for thread in list(_threads.values()):
-        thread.join(timeout)
+    background.wait(timeout=timeout)
 
 
 # --- background builds ---------------------------------------------------------------------------------
@@ -185,33 +181,24 @@ def _start(own: tuple[str, ...], moment: str, row) -> None:
         if not claimed:
             return
     app = current_app._get_current_object()
-    key = (viewer, moment)
-    with _lock:
-        for finished in [k for k, t in _threads.items() if not t.is_alive()]:
-            del _threads[finished]
-        if key in _threads:
-            return
-        thread = threading.Thread(target=_build_in_app, args=(app, own), name=f"engagement-publish-{viewer}")
-        thread.daemon = True
-        _threads[key] = thread
-        thread.start()
+    background.start(
+        app, ("engagement-publish", viewer, moment), lambda: _build_or_fail(own), f"engagement-publish-{viewer}"
+    )
 
 
-def _build_in_app(app, own: tuple[str, ...]) -> None:
-    with app.app_context():
-        try:
-            build(own)
-        except Exception as error:  # noqa: BLE001 - recorded on the row and logged; the next request retries
-            db.session.rollback()
-            app.logger.exception("engagement figures could not be published for %s", viewer_key(own))
-            db.session.execute(
-                update(EngagementPublication)
-                .where(EngagementPublication.viewer == viewer_key(own), EngagementPublication.state == BUILDING)
-                .values(state=FAILED, message=str(error)[:2000])
-            )
-            db.session.commit()
-        finally:
-            db.session.remove()
+def _build_or_fail(own: tuple[str, ...]) -> None:
+    """A background build (in the app's context): a failure is recorded on the row; the next request retries."""
+    try:
+        build(own)
+    except Exception as error:  # noqa: BLE001 - recorded on the row and logged; the next request retries
+        db.session.rollback()
+        current_app.logger.exception("engagement figures could not be published for %s", viewer_key(own))
+        db.session.execute(
+            update(EngagementPublication)
+            .where(EngagementPublication.viewer == viewer_key(own), EngagementPublication.state == BUILDING)
+            .values(state=FAILED, message=str(error)[:2000])
+        )
+        db.session.commit()
 
 
 def _of(viewer: str, moment: str) -> tuple:

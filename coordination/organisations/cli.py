@@ -1,4 +1,5 @@
-"""`flask organisations import FILE`, `import-register` and `undo-import`: the web import, for big files and scripts."""
+"""`flask organisations import FILE`, `import-register`, `undo-import` (the web import, for big files and scripts)
+and `map-layer` (the directory map's stored layer, built ahead of the first view)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from . import files, import_runs, importer
+from . import files, import_runs, importer, map_layer
 
 organisations_cli = AppGroup("organisations", help="The organisation directory.")
 
@@ -50,6 +51,7 @@ def _run(
         click.echo(json.dumps({"error": str(error)}), err=True)
         sys.exit(1)
     import_runs.record_finished(run.id, summary)
+    map_layer.build_now()  # ready for the first view (a background build would end with this command)
     if report_path:
         with open(report_path, "w", encoding="utf-8-sig", newline="") as handle:
             handle.write(summary.report_csv())
@@ -172,7 +174,23 @@ def undo_import_command(import_id: int):
         result = import_runs.undo_import(run)
     except import_runs.UndoError as error:
         _fail(str(error))
+    map_layer.build_now()
     click.echo(json.dumps(result))
+
+
+@organisations_cli.command("map-layer")
+def map_layer_command():
+    """Build the directory map's stored layer for the data as it is now (run after deploying or importing)."""
+    import time
+
+    started = time.perf_counter()
+    path, count, built = map_layer.build_now()
+    if built:
+        click.echo(
+            f"Built the map layer of {count:,} located organisations in {time.perf_counter() - started:.1f} s: {path}"
+        )
+    else:
+        click.echo(f"The map layer of {count:,} located organisations is up to date: {path}")
 
 
 commands = [organisations_cli]

@@ -14,8 +14,6 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from ..versions import VersionedCache
-
 CELL_PIXELS = 60  # a cluster gathers what falls within a 60-pixel square on screen
 TILE_PIXELS = 256
 MAX_ZOOM = 19
@@ -175,10 +173,6 @@ class Layer:
             "places": places,
             "truncated": False,
         }
-
-
-# Each layer holds arrays for every matching organisation, so only a few filter sets are kept.
-LAYERS = VersionedCache(size=4)
 
 
 def parse_view(zoom_text: str | None, bbox_text: str | None) -> tuple[int, tuple[float, float, float, float]]:

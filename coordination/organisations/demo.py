@@ -10,9 +10,10 @@ from sqlalchemy import func, insert, select
 from geo.boroughs import BOROUGH_CODES, load_facts
 from geo.postcodes import directory_frame, lookup_postcodes
 
-from ..extensions import db
+from ..extensions import db, refresh_statistics
 from ..terminology.interface import Concept
 from ..timeutil import utcnow
+from .map_layer import BASE_TABLES
 from .models import (
     LocationStatus,
     Organisation,
@@ -604,6 +605,7 @@ def seed(scale: str | None) -> str | None:
     # Enough generated organisations for maps and figures to rise above the small-number rule;
     # at Greater Manchester scale, the directory reaches 17,500 in all.
     generated = seed_gm(GM_SCALE - created if scale == "gm" else DEMO_GENERATED)
+    refresh_statistics(*BASE_TABLES)  # SQLite's planner has no statistics until ANALYZE runs
     return f"{created} described organisations and {generated:,} generated across the boroughs"
 
 

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 from datetime import date
 from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import delete, select, update
 
-from .. import audit
+from .. import audit, background
 from ..errors import Conflict
-from ..extensions import db
+from ..extensions import db, refresh_statistics
 from ..timeutil import utcnow
 from . import files, importer
+from .map_layer import BASE_TABLES
 from .models import (
     ImportStatus,
     LocationStatus,
@@ -36,7 +36,6 @@ from .models import (
 
 REPORT_LIMIT = 200_000  # report lines kept with the run (a 17,500-row file with warnings is far below)
 STALE_SECONDS = 15 * 60  # a running import with no progress for this long has stopped (its process ended)
-_threads: dict[int, threading.Thread] = {}
 
 
 class UndoError(Conflict):
@@ -79,26 +78,18 @@ def start_import(run: OrganisationImport) -> None:
     if not current_app.config.get("IMPORT_IN_BACKGROUND", True):
         run_import(run.id)
         return
-    app = current_app._get_current_object()
-    thread = threading.Thread(target=_run_in_app, args=(app, run.id), name=f"organisation-import-{run.id}", daemon=True)
-    _threads[run.id] = thread
-    thread.start()
+    run_id = run.id
+    background.start(
+        current_app._get_current_object(),
+        ("organisation-import", run_id),
+        lambda: run_import(run_id),
+        name=f"organisation-import-{run_id}",
+    )
 
 
 def wait_for(run_id: int, timeout: float = 60) -> None:
     """Block until a background run ends (tests; the command line runs in the foreground anyway)."""
-    thread = _threads.get(run_id)
-    if thread is not None:
-        thread.join(timeout)
-
-
-def _run_in_app(app, run_id: int) -> None:
-    with app.app_context():
-        try:
-            run_import(run_id)
-        finally:
-            db.session.remove()
-            _threads.pop(run_id, None)
+    background.wait([("organisation-import", run_id)], timeout)
 
 
 def _progress(run_id: int):
@@ -315,6 +306,7 @@ def undo_import(run: OrganisationImport, actor=None) -> dict:
     run = db.session.get(OrganisationImport, run.id)
     run.counts = {**(run.counts or {}), "undo": result}
     db.session.commit()
+    refresh_statistics(*BASE_TABLES)
     return result
 
 

@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy import func, insert, select, text, update
 
 from .. import audit
-from ..extensions import db
+from ..extensions import db, refresh_statistics
 from ..spreadsheet import csv_text
 from ..terminology.interface import concept_keys, normalise
 from ..text import clean
@@ -36,6 +36,7 @@ from .files import (  # noqa: F401 (re-exported)
     register_mapping,
     register_skip_reason,
 )
+from .map_layer import BASE_TABLES
 from .models import (
     LocationStatus,
     Organisation,
@@ -881,6 +882,7 @@ def import_organisations(
             "The import stopped and nothing was changed. Check the file for unusual characters "
             "or values, or ask whoever runs the service to look at the error log"
         ) from error
+    refresh_statistics(*BASE_TABLES)  # SQLite's planner: the directory's size and shape have changed
     return summary
 
 

@@ -6,7 +6,7 @@ SQL, so the list, the map, the CSV export, the GeoJSON and the Open Referral fee
 
 from __future__ import annotations
 
-import itertools
+import functools
 import json
 import math
 import re
@@ -21,8 +21,10 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    any_,
     bindparam,
     cast,
+    column,
     exists,
     false,
     func,
@@ -38,6 +40,7 @@ from sqlalchemy import (
 from geo.boroughs import BOROUGH_CODES, borough_name
 from geo.safe_text import safe_text
 
+from ..boroughs import borough_name as shown_borough_name
 from ..extensions import db
 from ..params import MAX_PAGE, whole_number
 from ..terminology.interface import Concept, display_label
@@ -124,6 +127,21 @@ class ListedOrganisation:
     contactable: bool
     operates_in_codes: list[str] = field(default_factory=list)
     practice_areas: list[str] = field(default_factory=list)  # names, as the organisation's borough says them
+
+    @property
+    def address_in(self) -> str:
+        """The borough its address is in, as the results table says it."""
+        if self.borough_code:
+            return shown_borough_name(self.borough_code)
+        return "Outside Greater Manchester" if self.location_status == LocationStatus.OUTSIDE_GM else "Not known"
+
+    @property
+    def works_in(self) -> str:
+        return ", ".join(shown_borough_name(code) for code in self.operates_in_codes)
+
+    @property
+    def practice_areas_text(self) -> str:
+        return ", ".join(self.practice_areas)
 
     def attention_reasons(self, today: date | None = None) -> list[str]:
         from .models import attention_reasons
@@ -752,25 +770,52 @@ def map_points(filters: OrganisationFilters) -> list[list]:
     return [[lat, lon, oid, safe_text(name, max_length=100)] for (lat, lon), (oid, name, _, _) in zip(places, rows)]
 
 
-def map_coordinates(filters: OrganisationFilters):
-    """(ids, latitudes, longitudes) of the located matches as numpy arrays, for the map's clusters.
+def map_layer_rows():
+    """Every located organisation, with what the map's filters other than words test, for the stored map
+    layer (organisations/map_layer.py): (organisations, links, tags), each a list of plain tuples.
 
-    No names: a view shows a few hundred of them at most, and map_labels() reads just those. Without
-    words the filters apply to the table directly (no ranked subquery to join), and the rows go straight
-    from the driver into one array, so 117,500 organisations cost about what reading them costs.
+    organisations: (id, latitude, longitude, status, borough code, type, location status, last checked,
+    no contact details) with the enums as stored; links: (organisation id, borough code) for every borough
+    an organisation says it works in; tags: (organisation id, concept id). Three plain scans (no join, no
+    order: the layer puts them in id order itself) on the session's connection, fetched by the driver's
+    own cursor: SQLAlchemy's result rows would cost more than the reading itself at 117,500.
     """
+    table = Organisation.__table__.c
+    statements = (
+        select(
+            table.id,
+            table.latitude,
+            table.longitude,
+            table.status,
+            table.borough_code,
+            table.org_type,
+            table.location_status,
+            table.last_checked_on,
+            and_(table.website.is_(None), table.email.is_(None), table.phone.is_(None)),
+        ).where(table.latitude.is_not(None)),
+        select(OrganisationBorough.organisation_id, OrganisationBorough.borough_code),
+        select(organisation_practice_area.c.organisation_id, organisation_practice_area.c.concept_id),
+    )
+    connection = db.session.connection()
+    cursor = connection.connection.cursor()
+    try:
+        results = []
+        for statement in statements:
+            cursor.execute(str(statement.compile(dialect=connection.dialect)))
+            results.append(cursor.fetchall())
+    finally:
+        cursor.close()
+    return tuple(results)
+
+
+def map_matched_ids(filters: OrganisationFilters):
+    """The ids a search with words finds with these filters (numpy int64, unordered): the search's own
+    statement (ranked_ids), reading ids only; the map takes their places from its stored layer."""
     import numpy as np
 
-    located = (Organisation.id, Organisation.latitude, Organisation.longitude)
-    if filters.q:
-        matched = ranked_ids(filters)[0].order_by(None).subquery()
-        statement = select(*located).join(matched, matched.c.id == Organisation.id)
-    else:
-        statement = select(*located).where(*_filter_conditions(filters))
-    rows = db.session.connection().execute(statement.where(Organisation.latitude.is_not(None))).all()
-    values = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.float64, count=3 * len(rows)).reshape(-1, 3)
-    places = _rounded_places(values[:, 1:])
-    return values[:, 0].astype(np.int64), places[:, 0].copy(), places[:, 1].copy()
+    matched = ranked_ids(filters)[0].order_by(None).subquery()
+    ids = db.session.connection().execute(select(matched.c.id)).scalars().all()
+    return np.fromiter(ids, dtype=np.int64, count=len(ids))
 
 
 def _rounded_places(coordinates):
@@ -789,14 +834,30 @@ def _rounded_places(coordinates):
 
 
 def map_labels(ids) -> dict[int, str]:
-    """{id: name through safe_text} for the organisations one map view shows (they end up in innerHTML)."""
+    """{id: name through safe_text} for the organisations one map view shows (they end up in innerHTML).
+
+    The ids go as one parameter (a PostgreSQL array; a JSON list SQLite unpacks with json_each), so a close
+    view's thousands of names are one statement of one shape, not chunks of 500 bound values each.
+    """
     ids = sorted({int(i) for i in ids})
-    labels: dict[int, str] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        rows = db.session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(chunk)))
-        labels.update((oid, safe_text(name, max_length=100)) for oid, name in rows)
-    return labels
+    if not ids:
+        return {}
+    dialect = db.session.get_bind().dialect.name
+    values = ids if dialect == "postgresql" else json.dumps(ids)
+    rows = db.session.execute(_labels_statement(dialect), {"ids": values})
+    return {oid: safe_text(name, max_length=100) for oid, name in rows}
+
+
+@functools.cache
+def _labels_statement(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        wanted = Organisation.id == any_(bindparam("ids", type_=ARRAY(Integer)))
+    else:
+        listed = select(column("value", Integer)).select_from(func.json_each(bindparam("ids", type_=String)))
+        wanted = Organisation.id.in_(listed.scalar_subquery())
+    return select(Organisation.id, Organisation.name).where(wanted)
 
 
 GEOJSON_MAX_PER_PAGE = 5000

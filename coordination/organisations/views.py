@@ -34,7 +34,7 @@ from ..spreadsheet import csv_download
 from ..terminology.interface import record_zero_result
 from ..throttle import allow, api_client
 from ..versions import DIRECTORY_TABLES, VersionedCache, conditional_response, data_version
-from . import clusters, operations, queries
+from . import clusters, map_layer, operations, queries
 from .forms import MergeForm, OrganisationForm, TokenForm
 from .models import TYPE_TITLES, ApiToken, LocationStatus, Organisation
 
@@ -233,7 +233,7 @@ def map_clusters():
     key = (version, _filters_key(filters))
 
     def build():
-        layer = clusters.LAYERS.get_or_build(key, lambda: clusters.Layer(*queries.map_coordinates(filters)))
+        layer = map_layer.layer(filters, version)
         return json.dumps(layer.view(zoom, bbox, labels=queries.map_labels), separators=(",", ":"))
 
     return conditional_response(("clusters", key, zoom, bbox), build)

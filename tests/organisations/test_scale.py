@@ -188,7 +188,9 @@ def test_a_view_reads_names_only_for_the_organisations_it_shows_and_matches_the_
         asked.append(list(ids))
         return queries.map_labels(ids)
 
-    layer = clusters.Layer(*queries.map_coordinates(filters))
+    from coordination.organisations import map_layer
+
+    layer = map_layer.base_layer().layer(filters)
     far_out = layer.view(5, clusters.GM_BOUNDS, labels=labels)
     assert far_out["places"] == [] and far_out["total"] == 41 and not asked  # only clusters: no names read
     close_in = layer.view(17, (-2.26, 53.47, -2.22, 53.49), labels=labels)
@@ -199,3 +201,56 @@ def test_a_view_reads_names_only_for_the_organisations_it_shows_and_matches_the_
     download = clusters.Layer.from_rows(queries.map_points(filters))
     for zoom, bbox in ((5, clusters.GM_BOUNDS), (11, clusters.GM_BOUNDS), (17, (-2.26, 53.47, -2.22, 53.49))):
         assert layer.view(zoom, bbox, labels=labels) == download.view(zoom, bbox)
+
+
+def test_a_signed_in_page_reads_its_session_and_the_data_versions_in_one_statement(app, signed_in, create_organisation):
+    from sqlalchemy import event, text
+
+    create_organisation(name="First listed")
+    client, _ = signed_in("coordinator")
+    client.get("/organisations")  # the results table is now remembered for this data version
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get("/organisations")
+        assert "First listed" in response.get_data(as_text=True)
+        session_reads = [s for s in statements if "FROM user_session" in s]
+        assert len(session_reads) == 1 and "data_version" in session_reads[0]
+        assert not [s for s in statements if s.lstrip().startswith("SELECT data_version")]
+        # A change made outside the app (another worker, psql) bumps a counter: the next request sees it.
+        with app.app_context():
+            db.session.execute(text("UPDATE organisation SET name = 'Renamed outside'"))
+            db.session.commit()
+        assert "Renamed outside" in client.get("/organisations").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_map_labels_reads_any_number_of_ids_in_one_statement(app, create_organisation):
+    from sqlalchemy import event
+
+    from coordination.organisations.queries import map_labels
+
+    first = create_organisation(name="<b>Bold</b> Trust").id
+    second = create_organisation(name="Plain group").id
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        assert map_labels([]) == {}
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            labels = map_labels([second, first, first, 10**9, *range(10**6, 10**6 + 1500)])
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    assert labels == {
+        first: "&lt;b&gt;Bold&lt;/b&gt; Trust",
+        second: "Plain group",
+    }  # escaped: it reaches innerHTML
+    assert len(statements) == 1
