@@ -403,7 +403,7 @@ def search_organisations(filters: OrganisationFilters, page: int = 1, per_page: 
     PostgreSQL; on SQLite a count of the matches kept once in a materialised CTE): the ranked page is a
     subquery and only its rows are joined for their columns, boroughs and practice areas, so the cost is
     bounded by the matches and a page is one round trip. No words: the page comes straight off the name
-    index and the total from an index-only count, remembered per data version.
+    index, and the total from an index-only count in the same statement.
     """
     per_page = max(1, min(int(per_page or PER_PAGE), MAX_PER_PAGE))
     page = max(1, min(int(page or 1), MAX_PAGE))  # bigger offsets overflow the databases' integers
@@ -438,7 +438,8 @@ def search_organisations(filters: OrganisationFilters, page: int = 1, per_page: 
         phrases, also = [], []
         statement = _page_statement(tuple(shape), lambda: _listing_page(filters))
         rows = db.session.execute(statement, params).all()
-        total = _listing_count(filters) if rows or page > 1 else 0
+        # Past the end there is no row to carry the total: the real one, remembered.
+        total = rows[0].total if rows else (_listing_count(filters) if page > 1 else 0)
     return SearchResult(
         items=_listed_items(rows),
         total=total,
@@ -494,10 +495,12 @@ def _search_count(filters: OrganisationFilters, words: list[str], concept_ids: l
 
 
 def _listing_page(filters: OrganisationFilters):
-    """One page of the directory without words, in name order (the total is counted apart)."""
+    """One page of the directory without words, in name order, and the total in the same statement (an
+    index-only count evaluated once, so a listing nobody has asked is one round trip, not two)."""
     statement, _, _ = ranked_ids(filters)
-    ranked = _page_limits(statement).subquery("page")
-    return _listed(ranked).order_by(Organisation.name, Organisation.id)
+    total = select(func.count()).select_from(statement.order_by(None).subquery("listed")).scalar_subquery()
+    ranked = _page_limits(statement.add_columns(total.label("total"))).subquery("page")
+    return _listed(ranked, ranked.c.total).order_by(Organisation.name, Organisation.id)
 
 
 def _listing_count(filters: OrganisationFilters) -> int:
