@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from .extensions import db
+from .versions import compact_versions
 
 demo_cli = AppGroup("demo", help="Demonstration data.")
 
@@ -70,6 +71,8 @@ def seed_command(scale: str | None, if_empty: bool) -> None:
             summary = module.seed(scale)
             if summary:
                 click.echo(f"{area}: {summary}")
+    db.session.commit()
+    compact_versions()  # PostgreSQL: the seed's long transactions grew the data-version table
     if created:
         click.echo("Demo accounts: " + ", ".join(user.email for user in created))
         if generated:

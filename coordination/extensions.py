@@ -105,11 +105,15 @@ def refresh_statistics(*tables: str) -> None:
     organisation walked the (status, name) index instead of reading the table, twice the cost at
     117,500). SQLite before 3.46 analyses in `PRAGMA optimize` only tables its own connection has read, so
     the tables are named here: about 0.15 s at 117,500 organisations. PostgreSQL's autovacuum keeps its
-    statistics itself.
+    statistics itself; there the data-version table is compacted instead (versions.compact_versions).
     """
     from sqlalchemy import text
 
     if db.engine.dialect.name != "sqlite":
+        from .versions import compact_versions
+
+        db.session.commit()  # as ANALYZE does below: the compaction waits for no transaction of this session
+        compact_versions()  # PostgreSQL: the pages the data-version table grew by during the bulk write
         return
     preparer = db.engine.dialect.identifier_preparer
     for table in tables:

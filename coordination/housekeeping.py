@@ -11,6 +11,9 @@ Deleted outright (none of it is a record anyone must keep):
 * organisation import files and reports left in the upload folder for more than a week;
 * unfound-search counts not seen for UNFOUND_SEARCH_KEEP_DAYS.
 
+On PostgreSQL the data-version table is compacted when long transactions have grown it
+(versions.compact_versions).
+
 Retention (HMRC: keep records for six years after the end of the financial year they relate to):
 a claim whose last event (paid, closed or last change) fell in a financial year that ended more than
 RETENTION_YEARS ago keeps its amounts, dates, states and people (the accounts need them), but loses its
@@ -38,6 +41,7 @@ from sqlalchemy import delete, or_, select
 from . import audit
 from .extensions import db
 from .timeutil import utcnow
+from .versions import compact_versions
 
 REDACTED = "Removed after the retention period"
 IMPORT_FILES_KEEP_DAYS = 7
@@ -49,6 +53,7 @@ class Report:
     redacted_claims: int = 0
     receipts_removed: int = 0
     accounts_anonymised: int = 0
+    versions_compacted: bool = False
 
     def lines(self) -> list[str]:
         out = [f"{name}: {count} deleted" for name, count in self.deleted.items()]
@@ -56,6 +61,8 @@ class Report:
             f"claims past retention: {self.redacted_claims} redacted, {self.receipts_removed} receipts removed, "
             f"{self.accounts_anonymised} accounts anonymised"
         )
+        if self.versions_compacted:
+            out.append("data-version table compacted (it had grown during long transactions)")
         return out
 
 
@@ -115,6 +122,8 @@ def run(today: date | None = None, now: datetime | None = None) -> Report:
         Path(config["UPLOAD_FOLDER"]) / "organisation-imports", IMPORT_FILES_KEEP_DAYS
     )
     _apply_retention(today or now.date(), report)
+    db.session.commit()
+    report.versions_compacted = compact_versions()
     return report
 
 

@@ -48,3 +48,27 @@ def test_an_idle_connection_the_server_dropped_is_replaced_before_a_request_uses
         with db.engine.connect() as connection:
             assert connection.execute(text("SELECT pg_backend_pid()")).scalar() != pid
     assert pings  # the idle connection was checked before use
+
+
+def test_the_data_version_table_grown_by_a_long_transaction_is_compacted(app):
+    from coordination import housekeeping
+    from coordination.versions import compact_versions, data_version
+
+    pages = "SELECT pg_relation_size('data_version') / current_setting('block_size')::int"
+    with app.app_context():
+        # A counter row, as the first change to a table makes it.
+        db.session.execute(text("INSERT INTO data_version VALUES ('organisation', 1) ON CONFLICT DO NOTHING"))
+        db.session.commit()
+        before = dict(data_version())
+        assert not compact_versions()  # small already: left alone
+        # One long transaction (as an import or the demo seed makes): no old row version can be pruned.
+        for _ in range(1500):
+            db.session.execute(text("UPDATE data_version SET version = version"))
+        db.session.commit()
+        assert db.session.scalar(text(pages)) > 8
+        db.session.commit()
+        report = housekeeping.run()
+        assert report.versions_compacted
+        assert "data-version table compacted" in " ".join(report.lines())
+        assert db.session.scalar(text(pages)) <= 1
+        assert dict(data_version()) == before  # the counters themselves are untouched
