@@ -36,6 +36,7 @@ def test_a_connection_given_back_moments_ago_is_used_without_a_ping(app, client,
 def test_an_idle_connection_the_server_dropped_is_replaced_before_a_request_uses_it(app, client, monkeypatch):
     with app.app_context():
         pings = _pings(app, monkeypatch)
+        db.engine.dispose()  # the pool holds only the connection this test watches (it hands out the oldest)
         with db.engine.connect() as connection:
             pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
         # The server drops it (a restart, an idle timeout) while it sits in the pool.
@@ -56,6 +57,7 @@ def test_the_data_version_table_grown_by_a_long_transaction_is_compacted(app):
 
     pages = "SELECT pg_relation_size('data_version') / current_setting('block_size')::int"
     with app.app_context():
+        db.engine.dispose()  # fresh connections, whatever earlier tests left in the pool
         # A counter row, as the first change to a table makes it.
         db.session.execute(text("INSERT INTO data_version VALUES ('organisation', 1) ON CONFLICT DO NOTHING"))
         db.session.commit()
