@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from geo.safe_text import safe_text
 from ..caching import app_cache
 from ..geography.interface import frame_file, stored_frame
 from .figures import BY_KEY
+
+if TYPE_CHECKING:
+    from .queries import MapPoints
 
 MAP_FIGURES = ("gap_index", "gap_index_need", "engagement_rate", "engaged_per_100k")
 # Below 1 (under-represented) is red, 1 is pale grey, above 1 is blue.
@@ -125,22 +129,21 @@ def legend(key: str, values: list) -> tuple[tuple, dict]:
     return (edges, classes), {"title": figure.label, "items": items, "note": note}
 
 
-def marker_rows(points: list[tuple], label: bool) -> tuple[Raw, int, int]:
+def marker_rows(points: MapPoints, label: bool) -> tuple[Raw, int, int]:
     """The markers' rows as JSON, [latitude, longitude, 1 if engaged else 0 (, name)] per organisation
     (queries.map_points: located ones only), rounded to about 10 m; with how many are engaged and how many not.
 
     Written as text straight away: 17,500 little lists would only be made to be encoded, and making them
     sets off the garbage collector's passes over the objects the process holds.
     """
-    if not points:
+    if not len(points):
         return Raw("[]"), 0, 0
-    lats, lons, flags, names, _ = zip(*points)
     # Rounded as whole columns (4 decimal places is about 10 m): one numpy call each, not two per organisation.
-    lats = np.round(np.array(lats, dtype=float), 4).tolist()
-    lons = np.round(np.array(lons, dtype=float), 4).tolist()
-    flags = [1 if flag else 0 for flag in flags]
+    lats = np.round(points.lat, 4).tolist()
+    lons = np.round(points.lon, 4).tolist()
+    flags = points.engaged.astype(np.int8).tolist()
     if label:
-        names = [script_json(safe_text(name, 120)) for name in names]
+        names = [script_json(safe_text(name, 120)) for name in points.names]
         rows = ", ".join(f"[{a!r}, {b!r}, {e}, {n}]" for a, b, e, n in zip(lats, lons, flags, names))
     else:
         rows = ", ".join(f"[{a!r}, {b!r}, {e}]" for a, b, e in zip(lats, lons, flags))
@@ -148,7 +151,7 @@ def marker_rows(points: list[tuple], label: bool) -> tuple[Raw, int, int]:
     return Raw(f"[{rows}]"), engaged, len(flags) - engaged
 
 
-def values(rows: list[dict], points: list[tuple], links: dict[str, str], codes, names) -> dict:
+def values(rows: list[dict], points: MapPoints, links: dict[str, str], codes, names) -> dict:
     """Every slot's value: the presented borough rows (one practice area), the markers' points, the links.
 
     codes and names are the boundaries' own, in the frame's order (a borough without a row keeps its
@@ -172,7 +175,7 @@ def values(rows: list[dict], points: list[tuple], links: dict[str, str], codes, 
     return filled
 
 
-def parts(frame: dict, rows: list[dict], points: list[tuple], links: dict[str, str]) -> dict[str, str]:
+def parts(frame: dict, rows: list[dict], points: MapPoints, links: dict[str, str]) -> dict[str, str]:
     """The map's header, body and script for these figures, markers (queries.map_points) and links, with a
     placeholder nonce.
 

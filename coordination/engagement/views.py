@@ -173,8 +173,7 @@ def gap_map_parts(period, concept_id: int, rows: list[dict], links: dict[str, st
         if suppress:
             # Markers name organisations: a partner sees them only in their own boroughs (counting
             # markers elsewhere would give every hidden count back). Other boroughs: shading only.
-            mine = set(current_user.borough_codes)
-            points = [point for point in points if point[4] in mine]
+            points = points.in_boroughs(current_user.borough_codes)
         area_rows = figures.for_area(rows, concept_id, include_gm=False)
         return gap_map.parts(gap_map.frame(), area_rows, points, links)
 
