@@ -11,7 +11,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import errors, logs, security, throttle
+from . import database, errors, logs, security, throttle
 from .config import ROOT, configs
 from .extensions import compress, csrf, db, include_in_migrations, login_manager, migrate
 from .text import CleanRequest
@@ -91,7 +91,8 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         for engine in db.engines.values():
             _render_sqlite_index_hints(engine)
-            _ping_idle_connections(engine, app.config["DATABASE_PING_IDLE_SECONDS"])
+            database.ping_idle_connections(engine, app.config["DATABASE_PING_IDLE_SECONDS"])
+            database.begin_before_writing(engine)
     migrate.init_app(
         app,
         db,
@@ -170,37 +171,6 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
-
-
-def _ping_idle_connections(engine, idle_seconds: float) -> None:
-    """A database server: check a pooled connection before use only when it has sat idle for a while.
-
-    SQLAlchemy's pool_pre_ping asks the server on every checkout, which is one round trip more on every
-    request. A connection the previous request gave back moments ago is as alive as it was then; one
-    that has been idle longer than `idle_seconds` (the server may have restarted, or dropped it) is
-    pinged first and, if dead, replaced before the request uses it (the pool retries on
-    DisconnectionError). SQLite files need no ping.
-    """
-    if engine.dialect.name == "sqlite":
-        return
-    import time
-
-    from sqlalchemy import exc
-
-    def mark(dbapi_connection, record, *_):
-        record.info["idle_since"] = time.monotonic()
-
-    def check(dbapi_connection, record, proxy):
-        if time.monotonic() - record.info.get("idle_since", 0.0) < idle_seconds:
-            return
-        try:
-            engine.dialect.do_ping(dbapi_connection)
-        except engine.dialect.loaded_dbapi.Error as error:
-            raise exc.DisconnectionError(f"a pooled connection was dead after {idle_seconds:g} s idle") from error
-
-    event.listen(engine, "connect", mark)
-    event.listen(engine, "checkin", mark)
-    event.listen(engine, "checkout", check)
 
 
 def _render_sqlite_index_hints(engine) -> None:

@@ -35,6 +35,9 @@ class Config:
     # PostgreSQL: a pooled connection idle longer than this is checked (and replaced if the server dropped
     # it) before a request uses it; one given back moments ago is used straight away (no round trip).
     DATABASE_PING_IDLE_SECONDS = float(os.environ.get("DATABASE_PING_IDLE_SECONDS", "10"))
+    # PostgreSQL: GET and HEAD requests read outside a transaction (no BEGIN and ROLLBACK round trips);
+    # their first write still begins one (coordination/database.py). "0" makes every request transactional.
+    DATABASE_AUTOCOMMIT_READS = os.environ.get("DATABASE_AUTOCOMMIT_READS", "1") != "0"
     INSTANCE_PATH = str(INSTANCE)
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "uploads"))
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024

@@ -8,6 +8,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from .database import Session
+
 # Named constraints so Alembic migrations behave the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -67,7 +69,7 @@ class _MigrationCommands(click.Group):
         return commands.make_context(info_name, args, parent=parent, **extra)
 
 
-db = SQLAlchemy(model_class=Base)
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrations()
 login_manager = LoginManager()
 csrf = CSRFProtect()
