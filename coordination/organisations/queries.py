@@ -1062,11 +1062,23 @@ def openreferral_chunks(filters: OrganisationFilters, page: int, per_page: int):
 # --- Small lookups ----------------------------------------------------------------------------
 
 
-def get_organisation_or_404(org_id: int) -> Organisation:
-    org = db.session.get(Organisation, org_id)
+def get_organisation_or_404(org_id: int, *options) -> Organisation:
+    org = db.session.get(Organisation, org_id, options=options)
     if org is None:
         abort(404)
     return org
+
+
+def record_practice_areas(org: Organisation) -> list[str]:
+    """The record's practice areas as its borough names them, as the results table lists them: one read of
+    its tags, the names from practice_area_names (remembered per vocabulary version)."""
+    opa = organisation_practice_area.c
+    tagged = db.session.scalars(select(opa.concept_id).where(opa.organisation_id == org.id))
+    names = practice_area_names()
+    pairs = [
+        (names[cid][0], names[cid][1].get(org.borough_code) or names[cid][1][None]) for cid in tagged if cid in names
+    ]
+    return [name for _, name in sorted(pairs)]
 
 
 def practice_area_choices(borough_code: str | None = None) -> list[tuple[int, str]]:

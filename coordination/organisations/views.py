@@ -21,6 +21,7 @@ from flask import (
 )
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy.orm import joinedload
 
 from ..boroughs import borough_choices, borough_name
 from ..caching import app_cache
@@ -101,11 +102,13 @@ def _results_page(filters, page: int) -> tuple[queries.SearchResult, Markup]:
 @bp.get("/organisations/<int:org_id>")
 @roles_required(*READERS)
 def show_organisation(org_id: int):
-    org = queries.get_organisation_or_404(org_id)
+    # With the boroughs it works in (one read, not two): the "needs attention" reasons look at them.
+    org = queries.get_organisation_or_404(org_id, joinedload(Organisation.operates_in))
     merged_into = db.session.get(Organisation, org.merged_into_id) if org.merged_into_id else None
     return render_template(
         "organisations/show.html",
         org=org,
+        practice_areas=queries.record_practice_areas(org),
         merged_into=merged_into,
         borough_name=borough_name,
         reasons=org.attention_reasons(),
@@ -210,15 +213,22 @@ def _map_parts() -> dict:
 @roles_required(*READERS)
 def map_organisations():
     filters = _filters()
-    counts = queries.search_organisations(filters, 1, 1)
     args = filters.to_args()
     return render_template(
         "organisations/map.html",
         parts=_map_parts(),
-        total=counts.total,
+        total=_total(filters),
         clusters_url=url_for("organisations.map_clusters", **args),
         geojson_url=url_for("organisations.api_geojson", **args),
         **_filter_context(filters),
+    )
+
+
+def _total(filters) -> int:
+    """How many records the filters find (the map page's heading), remembered per directory data version."""
+    key = (data_version(DIRECTORY_TABLES), astuple(filters))
+    return app_cache("organisation totals", maxsize=256).get_or_build(
+        key, lambda: queries.search_organisations(filters, 1, 1).total
     )
 
 

@@ -236,3 +236,49 @@ def test_a_remembered_page_of_results_changes_as_soon_as_the_directory_does(sign
     client.post(f"/organisations/{org.id}/close")
     assert "Bolton Community Pantry" not in names("/organisations?q=food") + names("/organisations?q=food&page=2")
     assert names("/organisations?q=food&status=any&page=2") != second  # another filter, another table
+
+
+def test_the_record_names_its_practice_areas_as_its_borough_does_and_follows_the_vocabulary(
+    signed_in, create_organisation, create_concept
+):
+    """The record's practice areas come from the names remembered per vocabulary version: in the record's
+    borough's words, in order, and changed as soon as a local name is agreed."""
+    from coordination.terminology import operations as terms
+    from coordination.terminology.models import LabelKind, LabelStatus
+
+    ssm, peer = create_concept("Supported self-management"), create_concept("Peer support")
+    create_concept("Befriending")  # not this record's
+    org = create_organisation(
+        name="Bolton Carers Circle", postcode="BL1 1RU", practice_areas=[peer.id, ssm.id], operates_in=["E08000001"]
+    )
+    client, _ = signed_in("coordinator")
+
+    def shown():
+        rows = page(client.get(f"/organisations/{org.id}")).select(".govuk-summary-list__row")
+        row = next(r for r in rows if r.select_one("dt").get_text(strip=True) == "Practice areas")
+        return row.select_one("dd").get_text(strip=True)
+
+    assert shown() == "Peer support, Supported self-management"
+    terms.add_label(
+        ssm, kind=LabelKind.LOCAL, text="looking after yourself", borough_code="E08000001",
+        status=LabelStatus.AGREED, proposed_by="Bolton CVS",
+    )  # fmt: skip
+    assert shown() == "Peer support, Looking after yourself (supported self-management)"
+    terms.add_label(
+        peer, kind=LabelKind.LOCAL, text="mutual aid", borough_code="E08000009",
+        status=LabelStatus.AGREED, proposed_by="Trafford",
+    )  # fmt: skip
+    assert shown() == "Peer support, Looking after yourself (supported self-management)"  # Trafford's words
+
+
+def test_the_map_pages_total_follows_the_directory(signed_in, create_organisation):
+    client, _ = signed_in("coordinator")
+    create_organisation(name="Salford Lads Club", description="boxing", postcode="M5 3LH")
+
+    def status():
+        return page(client.get("/organisations/map?q=boxing")).select_one("#map-status").get_text(" ", strip=True)
+
+    assert status().startswith("1 organisation matches;")
+    assert status().startswith("1 organisation matches;")  # remembered
+    create_organisation(name="Eccles Boxing", description="boxing", postcode="M30 0BL")
+    assert status().startswith("2 organisations match;")
