@@ -205,6 +205,7 @@ def etag_for(*parts) -> str:
 
 
 DIRECTORY_TABLES = ("organisation", "organisation_borough", "organisation_practice_area", "concept", "concept_label")
+VOCABULARY_TABLES = ("concept", "concept_label")
 
 
 class VersionedCache:

@@ -20,8 +20,7 @@ from ..params import whole_number
 from ..permissions import Role, roles_required
 from ..security import csp_nonce
 from ..spreadsheet import csv_download
-from ..terminology.interface import Concept
-from ..terminology.interface import display_label as local_display_label
+from ..terminology.interface import SpokenConcept, spoken_concepts
 from ..versions import conditional_response
 from . import charts, figures, gap_map, protection, publication, queries
 from .figures import EVENT_TYPE_TITLES, FIGURES
@@ -40,11 +39,11 @@ TABLE_FIGURES = (
 )
 
 
-def display_label(concept: Concept | None, borough_code: str | None = None) -> str:
+def display_label(concept: SpokenConcept | None, borough_code: str | None = None) -> str:
     """The practice area's name as the borough speaks of it, when the terminology area offers that."""
     if concept is None:
         return "All practice areas"
-    return local_display_label(concept, borough_code)
+    return concept.name(borough_code)
 
 
 def _cache():
@@ -64,9 +63,11 @@ def _visible_boroughs() -> list[str]:
 def _choices():
     """The period and practice area chosen in the query string (defaults: last 12 months, all areas)."""
     period = queries.find_period(request.args.get("period"))
-    # The practice areas in use change only with the data: remembered per data version (two queries saved).
+    # The practice areas in use change only with the data: remembered per data version (two queries saved),
+    # and their names per vocabulary version (two more).
     in_use = _cache().get_or_build(("in use", queries.data_version()), queries.concept_ids_in_use)
-    concepts = {c.id: c for c in db.session.query(Concept).filter(Concept.id.in_(in_use))}
+    named = spoken_concepts()
+    concepts = {cid: named[cid] for cid in in_use if cid in named}
     area = request.args.get("area", "0")
     concept_id = whole_number(area) if whole_number(area) in concepts else queries.ALL_AREAS
     return period, concepts, concept_id
@@ -290,7 +291,7 @@ def _outreach_choices():
     return period, concepts, concept_id, code
 
 
-def _directory_matches(concept: Concept | None, code: str) -> list[int]:
+def _directory_matches(concept: SpokenConcept | None, code: str) -> list[int]:
     """Organisations in the borough that the directory search finds for the practice area's words (any label)."""
     if concept is None:
         return []

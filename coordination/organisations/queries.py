@@ -43,9 +43,9 @@ from geo.safe_text import safe_text
 from ..boroughs import borough_name as shown_borough_name
 from ..extensions import db
 from ..params import MAX_PAGE, whole_number
-from ..terminology.interface import Concept, display_label
+from ..terminology.interface import Concept, display_label, spoken_concepts
 from ..terminology.interface import expand_query as expand
-from ..versions import DIRECTORY_TABLES, VersionedCache, data_version
+from ..versions import DIRECTORY_TABLES, VOCABULARY_TABLES, VersionedCache, data_version
 from .models import (
     ATTENTION_CHECK_DAYS,
     ApiToken,
@@ -183,7 +183,6 @@ def expand_query(q: str) -> tuple[list[str], list[int], list[str]]:
     return list(phrases), list(concept_ids), list(also)
 
 
-VOCABULARY_TABLES = ("concept", "concept_label")
 _EXPANSIONS = VersionedCache(size=512)
 
 
@@ -572,39 +571,15 @@ def _listed_items(rows) -> list[ListedOrganisation]:
         if row.operates_in:
             item.operates_in_codes = sorted(row.operates_in.split(","))
         if row.tagged:
-            names = names if names is not None else practice_area_names()
+            names = names if names is not None else spoken_concepts()
             pairs = []
             for cid in row.tagged.split(","):
                 if int(cid) in names:
-                    pref_label, spoken = names[int(cid)]
-                    pairs.append((pref_label, spoken.get(item.borough_code) or spoken[None]))
+                    concept = names[int(cid)]
+                    pairs.append((concept.pref_label, concept.name(item.borough_code)))
             item.practice_areas = [name for _, name in sorted(pairs)]
         items.append(item)
     return items
-
-
-def practice_area_names() -> dict[int, tuple[str, dict]]:
-    """{concept id: (national name, {borough code or None: the name spoken there})}, per vocabulary version.
-
-    A borough without a local name of its own is not in the inner dict: its name is the one for None.
-    """
-
-    def build():
-        names = {}
-        for concept in db.session.scalars(select(Concept)):
-            everywhere = display_label(concept)
-            spoken = {None: everywhere}
-            for code in BOROUGH_CODES:
-                local = display_label(concept, code)
-                if local != everywhere:
-                    spoken[code] = local
-            names[concept.id] = (concept.pref_label, spoken)
-        return names
-
-    return _NAMES.get_or_build(data_version(VOCABULARY_TABLES), build)
-
-
-_NAMES = VersionedCache(size=4)
 
 
 # --- Bulk read for the map and exports --------------------------------------------------------
@@ -1071,13 +1046,11 @@ def get_organisation_or_404(org_id: int, *options) -> Organisation:
 
 def record_practice_areas(org: Organisation) -> list[str]:
     """The record's practice areas as its borough names them, as the results table lists them: one read of
-    its tags, the names from practice_area_names (remembered per vocabulary version)."""
+    its tags, the names from spoken_concepts (remembered per vocabulary version)."""
     opa = organisation_practice_area.c
     tagged = db.session.scalars(select(opa.concept_id).where(opa.organisation_id == org.id))
-    names = practice_area_names()
-    pairs = [
-        (names[cid][0], names[cid][1].get(org.borough_code) or names[cid][1][None]) for cid in tagged if cid in names
-    ]
+    names = spoken_concepts()
+    pairs = [(names[cid].pref_label, names[cid].name(org.borough_code)) for cid in tagged if cid in names]
     return [name for _, name in sorted(pairs)]
 
 

@@ -5,7 +5,9 @@ Offers (import these from here, never from the area's other modules):
 * `Concept` – the practice-area model, for foreign keys and relationships;
 * `expand_query(q)`, `display_label(concept, borough_code)`, `record_zero_result(q)`, `concept_keys()`,
   `resolve_concept(text)` – see `search.py` for the contract with the directory search;
-* `normalise(text)` – the key two texts share when they mean the same words.
+* `normalise(text)` – the key two texts share when they mean the same words;
+* `spoken_concepts()` – every practice area's names (`SpokenConcept`: national, and as Greater Manchester
+  and each borough say it), remembered per vocabulary version, for pages that only name practice areas.
 
 Asks: the records people tag with practice areas (the directory's organisations). Terminology counts
 them before a practice area is removed, reads their descriptions for the evidence report and searches
@@ -20,10 +22,19 @@ from dataclasses import dataclass
 
 from .matching import normalise
 from .models import Concept
-from .search import concept_keys, display_label, expand_query, record_zero_result, resolve_concept
+from .search import (
+    SpokenConcept,
+    concept_keys,
+    display_label,
+    expand_query,
+    record_zero_result,
+    resolve_concept,
+    spoken_concepts,
+)
 
 __all__ = [
     "Concept",
+    "SpokenConcept",
     "TaggedRecords",
     "concept_keys",
     "display_label",
@@ -32,6 +43,7 @@ __all__ = [
     "record_zero_result",
     "register_tagged_records",
     "resolve_concept",
+    "spoken_concepts",
     "tagged_records",
 ]
 

@@ -13,9 +13,12 @@ Contract with the organisations search:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from ..extensions import db
+from ..versions import VOCABULARY_TABLES, VersionedCache, data_version
 from .matching import PhraseIndex, mentions, normalise, tokens, variants
 from .models import Concept, ConceptLabel, LabelKind, LabelStatus
 
@@ -135,3 +138,39 @@ def display_label(concept: Concept | None, borough_code: str | None = None) -> s
     if local is None or normalise(local.text) == normalise(concept.pref_label):
         return _upper_first(concept.pref_label)
     return f"{_upper_first(local.text)} ({_lower_first(concept.pref_label)})"
+
+
+@dataclass(frozen=True)
+class SpokenConcept:
+    """A practice area's names: the national one, and display_label's for Greater Manchester and each borough."""
+
+    id: int
+    pref_label: str
+    spoken: dict  # {borough code or None: display label}; a borough without a name of its own is absent
+
+    def name(self, borough_code: str | None = None) -> str:
+        """display_label(concept, borough_code), without reading the vocabulary."""
+        return self.spoken.get(borough_code) or self.spoken[None]
+
+
+def spoken_concepts() -> dict[int, SpokenConcept]:
+    """Every practice area's names, remembered per vocabulary version: two reads after the vocabulary
+    changes, none otherwise (pages that only name practice areas need not load concepts and labels)."""
+    from geo.boroughs import BOROUGH_CODES
+
+    def build():
+        concepts = {}
+        for concept in db.session.scalars(select(Concept)):
+            everywhere = display_label(concept)
+            spoken = {None: everywhere}
+            for code in BOROUGH_CODES:
+                local = display_label(concept, code)
+                if local != everywhere:
+                    spoken[code] = local
+            concepts[concept.id] = SpokenConcept(concept.id, concept.pref_label, spoken)
+        return concepts
+
+    return _SPOKEN.get_or_build(data_version(VOCABULARY_TABLES), build)
+
+
+_SPOKEN = VersionedCache(size=4)

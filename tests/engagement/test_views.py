@@ -219,3 +219,28 @@ def table_values_summary(soup):
         tr.th.get_text(strip=True): [td.get_text(strip=True) for td in tr.select("td")]
         for tr in soup.select("#attendance-summary tbody tr")
     }
+
+
+def test_practice_areas_are_named_in_the_boroughs_words_as_soon_as_a_local_name_is_agreed(signed_in, scene):
+    from coordination.terminology.operations import add_label
+
+    client, _ = signed_in("coordinator")
+
+    def options():
+        soup = page(client.get("/engagement/"))
+        return [o.get_text(strip=True) for o in soup.select("select[name=area] option")]
+
+    def rochdale_rows():
+        soup = page(client.get(f"/engagement/boroughs/{ROCHDALE}"))
+        return list(table_values(soup, "area-figures"))
+
+    assert "Peer support" in options()
+    assert "peer support" in rochdale_rows()
+    add_label(
+        scene["peer"], kind="local", text="buddying", borough_code=ROCHDALE, status="agreed", proposed_by="Rochdale"
+    )
+    assert "Peer support" in options()  # Greater Manchester's overview: no GM-wide local name yet
+    assert "buddying (peer support)" in rochdale_rows()  # Rochdale's own words, at once
+    add_label(scene["peer"], kind="local", text="mutual aid", status="agreed", proposed_by="GM")
+    assert "Mutual aid (peer support)" in options()
+    assert "buddying (peer support)" in rochdale_rows()
