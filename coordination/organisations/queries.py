@@ -43,7 +43,7 @@ from geo.safe_text import safe_text
 from ..boroughs import borough_name as shown_borough_name
 from ..extensions import db
 from ..params import MAX_PAGE, whole_number
-from ..terminology.interface import Concept, display_label, spoken_concepts
+from ..terminology.interface import Concept, spoken_concepts
 from ..terminology.interface import expand_query as expand
 from ..versions import DIRECTORY_TABLES, VOCABULARY_TABLES, VersionedCache, data_version
 from .models import (
@@ -1056,15 +1056,7 @@ def record_practice_areas(org: Organisation) -> list[str]:
 
 def practice_area_choices(borough_code: str | None = None) -> list[tuple[int, str]]:
     """Practice areas for pickers, named as people in that borough (or Greater Manchester) say them."""
-
-    def build():
-        concepts = db.session.scalars(select(Concept).order_by(Concept.pref_label))
-        return [(concept.id, display_label(concept, borough_code)) for concept in concepts]
-
-    return list(_CHOICES.get_or_build((data_version(VOCABULARY_TABLES), borough_code), build))
-
-
-_CHOICES = VersionedCache(size=32)
+    return [(concept.id, concept.name(borough_code)) for concept in spoken_concepts().values()]
 
 
 def possible_duplicates(org: Organisation, limit: int = 10) -> list[Organisation]:

@@ -154,13 +154,14 @@ class SpokenConcept:
 
 
 def spoken_concepts() -> dict[int, SpokenConcept]:
-    """Every practice area's names, remembered per vocabulary version: two reads after the vocabulary
-    changes, none otherwise (pages that only name practice areas need not load concepts and labels)."""
+    """Every practice area's names in the order of their national names (the database's), remembered per
+    vocabulary version: two reads after the vocabulary changes, none otherwise (pages that only name
+    practice areas need not load concepts and labels)."""
     from geo.boroughs import BOROUGH_CODES
 
     def build():
         concepts = {}
-        for concept in db.session.scalars(select(Concept)):
+        for concept in db.session.scalars(select(Concept).order_by(Concept.pref_label)):
             everywhere = display_label(concept)
             spoken = {None: everywhere}
             for code in BOROUGH_CODES:
