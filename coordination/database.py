@@ -48,7 +48,14 @@ def reads_engine(engine):
     readers = engine.__dict__.get("_coordination_reads")
     if readers is None:
         readers = engine
-        if engine.dialect.driver == "psycopg" and current_app.config.get("DATABASE_AUTOCOMMIT_READS", True):
+        config = current_app.config
+        # A stricter isolation chosen for the engine (one snapshot per transaction) is kept as chosen.
+        isolation = config.get("SQLALCHEMY_ENGINE_OPTIONS", {}).get("isolation_level", "READ COMMITTED")
+        if (
+            engine.dialect.driver == "psycopg"
+            and config.get("DATABASE_AUTOCOMMIT_READS", True)
+            and str(isolation).upper().replace("_", " ") == "READ COMMITTED"
+        ):
             readers = engine.execution_options(isolation_level="AUTOCOMMIT", **{BEGIN_BEFORE_WRITING: True})
         engine.__dict__["_coordination_reads"] = readers
     return readers

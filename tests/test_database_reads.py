@@ -160,3 +160,13 @@ def test_a_streamed_read_holds_its_cursor_in_a_transaction(probe_app):
     probe, seen = probe_app
     assert probe.test_client().get("/probe/streamed").status_code == 200
     assert seen["while streaming"] == "INTRANS"  # a server-side cursor lives only in a transaction
+
+
+@pytest.mark.postgres
+def test_a_stricter_isolation_chosen_for_the_engine_is_kept(probe_app):
+    probe, seen = probe_app
+    probe.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"isolation_level": "REPEATABLE READ"}
+    with probe.app_context():
+        db.engine.__dict__.pop("_coordination_reads", None)
+    assert probe.test_client().get("/probe/read").status_code == 200
+    assert seen["after read"] == "INTRANS"  # one snapshot for the whole request, as chosen
