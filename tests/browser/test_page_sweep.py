@@ -3,9 +3,11 @@
 Each role seeds the real demo data, signs in, visits every link in the header and on the home page,
 then each page's own task buttons and the first item in its main table or list. Every page is loaded once
 and looked at 375, 320 and 1280 px wide (resizing, not reloading, so the sweep stays quick): it must have
-no axe finding of any impact at any width, log no console errors, ask no other host for anything, fit the
-phone widths without sideways scrolling and have exactly one h1. Problems are collected across pages so one
-run reports them all.
+no axe finding of any impact at the narrowest phone and the desktop, log no console errors, ask no other
+host for anything, fit the phone widths without sideways scrolling and have exactly one h1. Axe runs at
+320 and 1280 px: 375 px has the same phone layout as 320 (the design system's breakpoint is 641 px), and
+whatever scrolls or crowds at 375 does so at 320 too, so a third run found nothing more and took a
+third of the sweep's axe time (about 0.6 s a page). Problems are collected across pages so one run reports them all.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from tests.conftest import PASSWORD
 PHONE_WIDTH = 375
 # The phone width first (the page is loaded at it), then the narrowest phones, then a desktop.
 WIDTHS = (PHONE_WIDTH, 320, 1280)
+AXE_WIDTHS = (320, 1280)  # the narrowest phone and the desktop (375 shares the phone layout)
 ROLES = ("coordinator", "finance", "partner.rochdale", "contributor")
 # Files, not pages: following them would start a download.
 NOT_PAGES = (".csv", ".ttl", ".json", ".jsonld", ".rdf", ".pdf", ".zip", ".xlsx", ".geojson")
@@ -95,7 +98,7 @@ def check_page(page, path: str, origin: str, label: str) -> list[str]:
     for width in WIDTHS:
         if width != WIDTHS[0]:
             page.set_viewport_size({"width": width, "height": 800})
-        for v in axe_violations(page, ALL_IMPACTS):
+        for v in axe_violations(page, ALL_IMPACTS) if width in AXE_WIDTHS else []:
             problems.append(
                 f"{path} at {width} px: axe {v['id']} ({v['impact']}): {v['help']} at "
                 f"{[n['target'] for n in v['nodes'][:3]]}"
