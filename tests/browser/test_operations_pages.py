@@ -1,5 +1,7 @@
 """Real Chromium (issue 15): a set-up link becomes a token-free page; the throttled sign-in page; axe on each."""
 
+import re
+
 from playwright.sync_api import expect
 
 from coordination.accounts import operations
@@ -38,7 +40,10 @@ def test_the_paused_sign_in_page_says_how_long_to_wait(browser, live_server, cre
         page.fill("#password", "not the password")
         page.click("button#submit")
     expect(page.locator("h1")).to_have_text("Too many attempts to sign in")
-    assert "Wait 30 seconds" in page.locator("main").inner_text()
+    # A 30-second pause after the sixth failure, counted from the fifth: a slow machine may take a second
+    # or more between the two, so the page can already say a little less.
+    wait = re.search(r"Wait (\d+) seconds, then try again", page.locator("main").inner_text())
+    assert wait and 20 <= int(wait.group(1)) <= 30, page.locator("main").inner_text()
     assert_accessible(page)
     screenshot(page, "sign-in-paused")
     context.close()
