@@ -560,28 +560,27 @@ class MapPoints:
     def __len__(self) -> int:
         return len(self.ends)
 
+    def _starts(self) -> np.ndarray:
+        return np.concatenate(([0], self.ends[:-1])).astype(np.int64)
+
     @property
     def names(self) -> list[str]:
         """Each organisation's name (made when asked: the map labels markers only when there are few)."""
-        starts = [0, *self.ends[:-1].tolist()]
-        return [self.text[start:end].decode() for start, end in zip(starts, self.ends.tolist())]
+        return [self.text[start:end].decode() for start, end in zip(self._starts().tolist(), self.ends.tolist())]
 
     def in_boroughs(self, codes) -> MapPoints:
         """Only the organisations based in these boroughs (in the same order)."""
         chosen = set(codes)
         keep = np.isin(self.borough, [i for i, code in enumerate(self.codes) if code in chosen])
-        starts = np.concatenate(([0], self.ends[:-1]))[keep].tolist()
-        kept_ends = self.ends[keep].tolist()
-        text = b"".join(self.text[start:end] for start, end in zip(starts, kept_ends))
-        lengths = np.array([end - start for start, end in zip(starts, kept_ends)], dtype=np.int64)
+        starts, ends = self._starts()[keep], self.ends[keep]
         return replace(
             self,
             lat=self.lat[keep],
             lon=self.lon[keep],
             engaged=self.engaged[keep],
             borough=self.borough[keep],
-            text=text,
-            ends=np.cumsum(lengths),
+            text=b"".join(self.text[start:end] for start, end in zip(starts.tolist(), ends.tolist())),
+            ends=np.cumsum(ends - starts),
         )
 
 

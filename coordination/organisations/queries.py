@@ -572,12 +572,7 @@ def _listed_items(rows) -> list[ListedOrganisation]:
             item.operates_in_codes = sorted(row.operates_in.split(","))
         if row.tagged:
             names = names if names is not None else spoken_concepts()
-            pairs = []
-            for cid in row.tagged.split(","):
-                if int(cid) in names:
-                    concept = names[int(cid)]
-                    pairs.append((concept.pref_label, concept.name(item.borough_code)))
-            item.practice_areas = [name for _, name in sorted(pairs)]
+            item.practice_areas = _named(map(int, row.tagged.split(",")), item.borough_code, names)
         items.append(item)
     return items
 
@@ -1049,8 +1044,12 @@ def record_practice_areas(org: Organisation) -> list[str]:
     its tags, the names from spoken_concepts (remembered per vocabulary version)."""
     opa = organisation_practice_area.c
     tagged = db.session.scalars(select(opa.concept_id).where(opa.organisation_id == org.id))
-    names = spoken_concepts()
-    pairs = [(names[cid].pref_label, names[cid].name(org.borough_code)) for cid in tagged if cid in names]
+    return _named(tagged, org.borough_code, spoken_concepts())
+
+
+def _named(concept_ids, borough_code: str | None, names: dict) -> list[str]:
+    """Practice areas as the borough names them, in the order of their national names (unknown ids left out)."""
+    pairs = [(names[cid].pref_label, names[cid].name(borough_code)) for cid in concept_ids if cid in names]
     return [name for _, name in sorted(pairs)]
 
 
